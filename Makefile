@@ -1,0 +1,37 @@
+# Fresh-machine entry points: `make demo` (set up, then brief the example article) and
+# `make test` (set up, then run the test suite). Both create .venv on first use.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+TORCH ?= 2.13.0
+# Elsewhere, TORCH_INDEX=https://download.pytorch.org/whl/cpu keeps pip off the CUDA build.
+TORCH_INDEX ?=
+ARTICLE ?= examples/paris-coalition-meeting.txt
+LANG_OUT ?= fr
+
+.PHONY: setup demo test lint bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	@# Without a GPU, install the CPU build of torch first: a loose requirement would pull CUDA.
+	@if ! command -v nvidia-smi >/dev/null 2>&1 && ! $(BIN)/python -c "import torch" 2>/dev/null; then \
+		$(BIN)/pip install -q torch==$(TORCH) $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)); fi
+	$(BIN)/pip install -q -e '.[test]'
+	@touch $@
+
+demo: setup
+	$(BIN)/briefer summarize $(ARTICLE) --lang $(LANG_OUT)
+
+test: setup
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check src tests benchmarks
+
+bench: setup
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache

@@ -1,0 +1,6 @@
+"""Run briefer as `python -m briefer`."""
+
+from .cli import run
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,377 @@
+"""The config file: newsroom defaults in TOML, laid under the flags of each run.
+
+Which file applies, first found wins:
+
+1. the path given with ``--config`` (must exist);
+2. the path in the ``BRIEFER_CONFIG`` environment variable (must exist);
+3. ``config.toml`` in briefer's user config folder, ``$XDG_CONFIG_HOME/briefer/`` on Linux
+   (``~/.config/briefer/`` when XDG_CONFIG_HOME is unset); no file there means no config.
+
+Keys are the long flag names, with dashes or underscores (``max-length`` or ``max_length``).
+Each value a run uses comes from a flag, else the file, else briefer's default.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import UsageError
+from .options import DEVICES, FORMATS, LANGUAGES, check_language
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10 needs the tomli backport, which tomllib came from
+    import tomli as tomllib
+
+ENV_VAR = "BRIEFER_CONFIG"
+FILE_NAME = "config.toml"
+
+BACKENDS: tuple[str, ...] = ("auto", "torch", "ctranslate2")
+ENGINES: tuple[str, ...] = ("abstractive", "extractive")
+
+# The schema: every key the file may hold and the TOML type(s) its value may have.
+# int keys must be positive, and lang/translator get their own checks in _check_value.
+KEYS: dict[str, type | tuple] = {
+    "lang": (str, list),
+    "model": str,
+    "translator": (str, dict),
+    "format": str,
+    "template": str,
+    "max_length": int,
+    "min_length": int,
+    "beams": int,
+    "device": str,
+    "prompt": str,
+    "backend": str,
+    "engine": str,
+    "cache": bool,
+    "quiet": bool,
+    "batch_size": int,
+    "fail_fast": bool,
+    "title": str,
+}
+
+# Checked here rather than only at run time, so a cron job's log names the file to fix.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "format": FORMATS,
+    "device": DEVICES,
+    "backend": BACKENDS,
+    "engine": ENGINES,
+}
+
+# Flags that exist but make no sense as a standing default; say why instead of "unknown".
+NOT_IN_CONFIG: dict[str, str] = {
+    "output": "each run names its own output; give -o/--output on the command line",
+    "config": "a config file cannot name another; give --config or BRIEFER_CONFIG",
+}
+
+# Unlike a model id or a prompt, an empty title is a meaningful choice (no title line).
+_EMPTY_ALLOWED = frozenset({"title"})
+
+# A left part of "-t X=Y" shaped like a language code: an unsupported one (de=...) is a usage
+# error, not a model path, unless a file by that whole name exists.
+_LANG_LIKE = re.compile(r"[A-Za-z]{2,3}")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One resolved value and where it came from."""
+
+    value: object
+    origin: str  # "default", the config file's path as a string, or "flag"
+
+
+def default_path() -> Path:
+    """Return where briefer looks for its config file when none is named."""
+    # Called at use time, not import time, so XDG_CONFIG_HOME set later (tests, wrappers) counts.
+    import platformdirs
+
+    return platformdirs.user_config_path("briefer") / FILE_NAME
+
+
+def config_path(explicit: str | None = None) -> Path | None:
+    """Return the config file that applies: --config, else BRIEFER_CONFIG, else the default."""
+    for named, source in ((explicit, "--config"), (os.environ.get(ENV_VAR), ENV_VAR)):
+        # An empty BRIEFER_CONFIG= is how a crontab line unsets an inherited one.
+        if named:
+            path = Path(named).expanduser()
+            if not path.exists():
+                raise UsageError(f"{path}: config file not found (named by {source})")
+            return path
+    path = default_path()
+    return path if path.exists() else None
+
+
+def load(path: Path | None) -> dict[str, object]:
+    """Return the validated settings of a config file, keys normalised to underscores."""
+    if path is None:
+        return {}
+    if path.is_dir():
+        raise UsageError(f"{path}: is a folder, not a config file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read config file ({exc.strerror})") from None
+    try:
+        # utf-8-sig: a BOM left by a Windows editor should not make the whole file invalid.
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not valid TOML: the file is not UTF-8") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path}: not valid TOML: {exc}") from None
+
+    values: dict[str, object] = {}
+    spelled: dict[str, str] = {}
+    for key, value in raw.items():
+        name = key.replace("-", "_")
+        if name not in KEYS:
+            raise UsageError(_unknown_key(path, key, name))
+        if name in spelled:
+            raise UsageError(
+                f"{path}: {spelled[name]!r} and {key!r} are the same setting; keep one"
+            )
+        spelled[name] = key
+        values[name] = _check_value(path, key, name, value)
+    return values
+
+
+def _unknown_key(path: Path, key: str, name: str) -> str:
+    """Return the one-line message for a key the schema lacks, with the likeliest meant one."""
+    if name in NOT_IN_CONFIG:
+        return f"{path}: {key!r} cannot be set in a config file: {NOT_IN_CONFIG[name]}"
+    close = difflib.get_close_matches(name, KEYS, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"{path}: unknown key {key!r}{hint}; known keys: {', '.join(sorted(KEYS))}"
+
+
+def _check_value(path: Path, key: str, name: str, value: object) -> object:
+    """Return a config value in the form a run uses, or raise a usage error naming the file."""
+    if name == "lang":
+        if not isinstance(value, (str, list)) or not all(isinstance(v, str) for v in value):
+            raise UsageError(
+                f'{path}: {key!r} must be a language code, a list like "fr,ar", '
+                f'or an array like ["fr", "ar"], not {_toml(value)}'
+            )
+        try:
+            return parse_langs(value)
+        except UsageError as exc:
+            raise UsageError(f"{path}: {key!r}: {exc}") from None
+    if name == "translator":
+        return _check_translator_value(path, key, value)
+    expected = KEYS[name]
+    if expected is int:
+        # bool is an int subclass in Python, but `beams = true` is a mistake, not 1.
+        if type(value) is not int or value < 1:
+            raise UsageError(f"{path}: {key!r} must be a positive integer, not {_toml(value)}")
+        return value
+    if expected is bool:
+        if type(value) is not bool:
+            raise UsageError(f"{path}: {key!r} must be true or false, not {_toml(value)}")
+        return value
+    if not isinstance(value, str):
+        raise UsageError(f"{path}: {key!r} must be a string, not {_toml(value)}")
+    if not value.strip() and name not in _EMPTY_ALLOWED:
+        raise UsageError(f"{path}: {key!r} is empty")
+    if name in CHOICES and value not in CHOICES[name]:
+        raise UsageError(
+            f"{path}: {key!r} must be one of: {', '.join(CHOICES[name])}; not {_toml(value)}"
+        )
+    return value
+
+
+def _check_translator_value(path: Path, key: str, value: object) -> str | dict[str, str]:
+    """Return a translator setting: a model id, or a table of language to model id."""
+    if isinstance(value, str):
+        if not value.strip():
+            raise UsageError(f"{path}: {key!r} is empty")
+        return value
+    if not isinstance(value, dict):
+        raise UsageError(
+            f"{path}: {key!r} must be a model id, or a table of language = model id, "
+            f"not {_toml(value)}"
+        )
+    table: dict[str, str] = {}
+    for lang, model in value.items():
+        code = lang.lower()
+        if code == "en":
+            raise UsageError(f"{path}: [{key}] en: English is never translated; remove it")
+        try:
+            check_language(code)
+        except UsageError as exc:
+            raise UsageError(f"{path}: [{key}]: {exc}") from None
+        if code in table:
+            raise UsageError(f"{path}: [{key}] names {code} twice")
+        if not isinstance(model, str) or not model.strip():
+            raise UsageError(
+                f"{path}: [{key}] {lang} must be a model id (a string), not {_toml(model)}"
+            )
+        table[code] = model
+    return table
+
+
+def resolve(
+    defaults: dict[str, object],
+    file_values: dict[str, object],
+    file_path: Path | None,
+    flags: dict[str, object],
+) -> dict[str, Setting]:
+    """Return every setting and its origin: a flag given beats the file, the file the default."""
+    # flags must hold only what the user typed; a flag left at its default must not mask the file.
+    file_origin = str(file_path) if file_path is not None else "config file"
+    settings: dict[str, Setting] = {}
+    for key in {**defaults, **file_values, **flags}:
+        if key in flags:
+            settings[key] = Setting(flags[key], "flag")
+        elif key in file_values:
+            settings[key] = Setting(file_values[key], file_origin)
+        else:
+            settings[key] = Setting(defaults[key], "default")
+    return settings
+
+
+def show(settings: dict[str, Setting]) -> str:
+    """Return the settings as TOML lines, sorted, each commented with where its value came from."""
+    rows = []
+    for key in sorted(settings):
+        setting = settings[key]
+        # TOML has no null; a commented line keeps the whole output pasteable as a config file.
+        line = (
+            f"# {key} = (not set)" if setting.value is None else f"{key} = {_toml(setting.value)}"
+        )
+        if setting.origin == "default":
+            note = "# default"
+        elif setting.origin == "flag":
+            note = "# from the command line"
+        else:
+            note = f"# from {setting.origin}"
+        rows.append((line, note))
+    width = max((len(line) for line, _ in rows), default=0)
+    return "".join(f"{line.ljust(width)}    {note}\n" for line, note in rows)
+
+
+def _toml(value: object) -> str:
+    """Return a value written as TOML: strings quoted, bools lower-case, dicts as inline tables."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, dict):
+        items = ", ".join(f"{_toml_key(str(k))} = {_toml(v)}" for k, v in value.items())
+        return "{ " + items + " }" if items else "{}"
+    return _toml_string(str(value))
+
+
+def _toml_key(key: str) -> str:
+    """Return a table key bare when TOML allows it, quoted otherwise."""
+    return key if _BARE_KEY.fullmatch(key) else _toml_string(key)
+
+
+def _toml_string(text: str) -> str:
+    """Return text as a TOML basic string, escaping what TOML forbids raw."""
+    out = []
+    for char in text:
+        if char in '"\\':
+            out.append("\\" + char)
+        elif char == "\n":
+            out.append("\\n")
+        elif char == "\t":
+            out.append("\\t")
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+def parse_langs(value: str | list[str]) -> list[str]:
+    """Return the language codes in "fr,ar" or ["fr", "ar"], checked, in order, without repeats."""
+    # Each item is split too, so repeated flags (-l fr -l ar) and "fr,ar" both work.
+    items = [value] if isinstance(value, str) else list(value)
+    langs: list[str] = []
+    for item in items:
+        for part in item.split(","):
+            code = part.strip().lower()
+            if code and check_language(code) not in langs:
+                langs.append(code)
+    if not langs:
+        raise UsageError(f"no language given; choose from: {', '.join(LANGUAGES)}")
+    return langs
+
+
+def parse_translator_flags(values: list[str], langs: list[str]) -> str | dict[str, str] | None:
+    """Return the -t flags as one model id, or a table of language to model id; None if none."""
+    if not values:
+        return None
+    targets = [lang for lang in langs if lang != "en"]
+    pairs: list[tuple[str, str]] = []
+    plain: list[str] = []
+    for value in values:
+        left, sep, right = value.partition("=")
+        code = left.strip().lower()
+        # Model ids hold "/" but never "="; only a known language code before "=" makes a pair,
+        # so a local folder with "=" in its name still works as a plain model.
+        if sep and code in LANGUAGES:
+            pairs.append((code, right.strip()))
+        elif sep and _LANG_LIKE.fullmatch(left.strip()) and not os.path.exists(value):
+            raise UsageError(
+                f"-t {value}: unsupported language {code!r}; choose one of: "
+                f"{', '.join(lang for lang in LANGUAGES if lang != 'en')}"
+            )
+        else:
+            plain.append(value)
+
+    if plain and pairs:
+        raise UsageError("give either one -t MODEL or -t LANG=MODEL for each language, not both")
+    if plain:
+        if len(plain) > 1:
+            raise UsageError("-t given several times; use -t LANG=MODEL for each language")
+        if not targets:
+            raise UsageError("-t needs a language to translate to: add --lang fr or --lang ar")
+        if len(targets) > 1:
+            raise UsageError("with several languages, give -t LANG=MODEL for each")
+        return plain[0]
+
+    table: dict[str, str] = {}
+    for code, model in pairs:
+        if code == "en":
+            raise UsageError("-t en=...: English is never translated")
+        if code not in targets:
+            asked = ", ".join(targets) or "en only"
+            raise UsageError(f"-t {code}=...: {code} is not a requested language ({asked})")
+        if code in table:
+            raise UsageError(f"-t {code}=... given twice")
+        if not model:
+            raise UsageError(f"-t {code}= needs a model id after '='")
+        table[code] = model
+    return table
+
+
+def check_translator(value: str | dict[str, str] | None, langs: list[str]) -> None:
+    """Reject a single translator model for a run in several languages, wherever it was set."""
+    # parse_translator_flags catches this for flags; this catches a file's plain string.
+    targets = [lang for lang in langs if lang != "en"]
+    if isinstance(value, str) and len(targets) > 1:
+        raise UsageError(
+            "with several languages, give one translator per language: -t LANG=MODEL for each, "
+            "or a [translator] table in the config file"
+        )
+
+
+def translator_for(value: str | dict | None, lang: str) -> str | None:
+    """Return the translator model set for lang, or None to use briefer's default for it."""
+    # English is the summarizer's own language: there is nothing to translate.
+    if value is None or lang == "en":
+        return None
+    if isinstance(value, str):
+        return value
+    return value.get(lang)

@@ -1,0 +1,33 @@
+"""The few domain errors briefer raises; the CLI maps them to messages and exit codes."""
+
+from __future__ import annotations
+
+
+class BrieferError(Exception):
+    """Base of every error briefer reports to the user as one line."""
+
+    exit_code = 1
+
+
+class InputError(BrieferError):
+    """An input cannot be read, or holds no usable text."""
+
+    exit_code = 1
+
+
+class UsageError(BrieferError):
+    """Options that do not make sense together, or an unknown value."""
+
+    exit_code = 2
+
+
+class ModelError(BrieferError):
+    """A model cannot be found, loaded or run."""
+
+    exit_code = 4
+
+
+class OutputError(BrieferError):
+    """The result cannot be written where it was asked for."""
+
+    exit_code = 1

@@ -1,0 +1,75 @@
+"""The one options object that configures a run, and the defaults it starts from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from .errors import UsageError
+
+DEFAULT_SUMMARIZER = "sshleifer/distilbart-cnn-12-6"
+
+# en means "no translation"; the others map to their default MarianMT model.
+DEFAULT_TRANSLATORS: dict[str, str] = {
+    "fr": "Helsinki-NLP/opus-mt-en-fr",
+    "ar": "Helsinki-NLP/opus-mt-tc-big-en-ar",
+}
+LANGUAGES: tuple[str, ...] = ("en", *DEFAULT_TRANSLATORS)
+RTL_LANGUAGES = frozenset({"ar"})
+FORMATS: tuple[str, ...] = ("markdown", "json", "text")
+DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda", "mps")
+
+
+@dataclass(frozen=True)
+class Options:
+    """Everything a run needs to know; the CLI builds one, library users may too."""
+
+    lang: str = "en"
+    model: str = DEFAULT_SUMMARIZER
+    translator: str | None = None
+    max_length: int | None = None
+    min_length: int | None = None
+    beams: int | None = None
+    device: str = "auto"
+    prompt: str | None = None
+    batch_size: int = 4
+
+    def __post_init__(self) -> None:
+        """Reject values no run could use, with a message that names the fix."""
+        check_language(self.lang)
+        if self.device not in DEVICES:
+            raise UsageError(f"unknown device {self.device!r}; choose one of: {', '.join(DEVICES)}")
+        for name in ("max_length", "min_length", "beams", "batch_size"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise UsageError(f"--{name.replace('_', '-')} must be at least 1, not {value}")
+        if self.max_length and self.min_length and self.min_length > self.max_length:
+            raise UsageError(
+                f"--min-length ({self.min_length}) is larger than --max-length ({self.max_length})"
+            )
+
+    @property
+    def translator_model(self) -> str | None:
+        """Return the translation model for the target language, or None for English."""
+        if self.lang == "en":
+            return None
+        return self.translator or DEFAULT_TRANSLATORS[self.lang]
+
+    def generation_overrides(self) -> dict[str, int]:
+        """Return the summary settings the user set, to lay over the model's generation config."""
+        overrides = {
+            "max_length": self.max_length,
+            "min_length": self.min_length,
+            "num_beams": self.beams,
+        }
+        return {k: v for k, v in overrides.items() if v is not None}
+
+    def with_lang(self, lang: str) -> Options:
+        """Return a copy of these options for another target language."""
+        return replace(self, lang=lang)
+
+
+def check_language(lang: str) -> str:
+    """Return lang if briefer supports it, else raise a usage error listing those it does."""
+    if lang not in LANGUAGES:
+        raise UsageError(f"unsupported language {lang!r}; choose one of: {', '.join(LANGUAGES)}")
+    return lang

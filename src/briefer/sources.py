@@ -1,0 +1,509 @@
+"""The read stage: bytes to text, and text to an Article with a title and the story's paragraphs."""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from briefer.errors import InputError
+
+Span = tuple[int, int]
+
+# utf-32 first: its little-endian BOM starts with the utf-16 one.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+# Formats people hand over by mistake; some have no NUL in their first bytes.
+_MAGIC = (
+    b"\x89PNG\r\n\x1a\n",
+    b"\x1f\x8b",  # gzip
+    b"PK\x03\x04",  # zip, docx, epub
+    b"%PDF-",
+    b"\xff\xd8\xff",  # jpeg
+    b"GIF87a",
+    b"GIF89a",
+    b"\x7fELF",
+    b"\xfd7zXZ\x00",
+    b"7z\xbc\xaf\x27\x1c",
+    b"\x28\xb5\x2f\xfd",  # zstd
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",  # old MS Office
+    b"SQLite format 3\x00",
+)
+
+# Bytes that surrogateescape could not decode as UTF-8.
+_ESCAPED = re.compile("[\udc80-\udcff]")
+_NON_ASCII = re.compile("[^\x00-\x7f]")
+
+# Python's \s misses these, and scraped pages are full of them.
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+_LEAD = re.compile(rf"^[\s{_INVISIBLE}]*")
+_TRAIL = re.compile(rf"[\s{_INVISIBLE}]*$")
+
+# Lines this far into the text may still be page furniture rather than story.
+_FRONT_LINES = 8
+# Captions and credits are one short line; a long paragraph ending in "[AFP]" is story.
+_CAPTION_MAX = 300
+
+_MONTHS = {
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+    "sept", "oct", "nov", "dec",
+}  # fmt: skip
+_WEEKDAYS = {
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "mon", "tue",
+    "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun",
+}  # fmt: skip
+_ZONES = {
+    "utc", "gmt", "bst", "cet", "cest", "eet", "eest", "wet", "west", "est", "edt", "cst", "cdt",
+    "mst", "mdt", "pst", "pdt", "et", "ct", "pt", "ist", "jst", "kst", "aest", "aedt", "msk",
+    "sast", "hkt", "sgt", "ast", "z",
+}  # fmt: skip
+_FILLERS = {"at", "on", "of", "the", "-", "\u2013", "\u2014", "/"}
+_DATE_PREFIX = re.compile(
+    r"(?:(?:last\s+)?(?:updated|modified|published|posted|dated?|first\s+published)"
+    r"(?:\s+on)?|on)\s*[:\-\u2013\u2014]?\s*",
+    re.IGNORECASE,
+)
+_NUMERIC_DATE = re.compile(
+    r"\d{4}-\d{1,2}-\d{1,2}(?:T[\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}"
+)
+_NUMBER = re.compile(r"\d{1,4}(?:st|nd|rd|th)?", re.IGNORECASE)
+_TIME = re.compile(r"\d{1,2}[:.h]\d{2}(?::\d{2})?(?:[ap]\.?m\.?)?", re.IGNORECASE)
+_AMPM = re.compile(r"[ap]\.?m\.?", re.IGNORECASE)
+_OFFSET_ZONE = re.compile(r"(?:utc|gmt)?[+\-\u2212]\d{1,2}(?::?\d{2})?", re.IGNORECASE)
+_RELATIVE = re.compile(
+    r"(?:(?:updated|published|posted)\s*:?\s*)?(?:\d+|an?)\s*"
+    r"(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|weeks?)\s+ago",
+    re.IGNORECASE,
+)
+_READING_TIME = re.compile(
+    r"(?:(?:estimated\s+)?(?:reading|read)\s+time|time\s+to\s+read)\s*[:\-\u2013]?\s*"
+    r"(?:about\s+|approx\.?\s+|~\s*)?\d+(?:\s*[-\u2013]\s*\d+)?\s*(?:min(?:ute)?s?|m)\.?"
+    r"|(?:about\s+|~\s*)?\d+(?:\s*[-\u2013]\s*\d+)?[\s-]*(?:min(?:ute)?s?|m)\.?[\s-]*"
+    r"(?:read|reading|read\s+time)",
+    re.IGNORECASE,
+)
+# Separators that glue "4 min read · 2 June 2015" into one line.
+_FURNITURE_SEP = re.compile(r"\s*[|\u00b7\u2022]\s*")
+
+_CREDIT_BRACKET = re.compile(r"\[([^\[\]]{1,60})\]\W*$")
+_NOT_CREDIT = re.compile(r"[\d\s,.\-\u2013\u2026]*|sic|citation needed", re.IGNORECASE)
+_CREDIT_PAREN = re.compile(r"\(([^()]{1,80})\)\W*$")
+_CREDIT_WORD = re.compile(
+    r"\b(?:photos?|photograph|image|picture|pic|credit|courtesy|getty|illustration)\b",
+    re.IGNORECASE,
+)
+# Only the compound forms may take a comma: "Picture, if you will, ..." is a sentence.
+_CAPTION_START = re.compile(
+    r"(?:(?:photo(?:graph)?s?|image|picture|pic|credit|caption|illustration)\s*:"
+    r"|(?:(?:photo|image|picture|media)\s+(?:credit|caption|source))\s*[:,])",
+    re.IGNORECASE,
+)
+_GETTY_END = re.compile(r"getty\s+images\W*$", re.IGNORECASE)
+
+_ATX_HEADING = re.compile(r"#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*")
+_SETEXT_RULE = re.compile(r"={3,}[ \t]*")
+_YAML_KEY = re.compile(r"[A-Za-z_][\w.-]*[ \t]*:(?:\s|$)")
+_YAML_TITLE = re.compile(r"title[ \t]*:[ \t]*(.*)", re.IGNORECASE)
+_BLOCK_SCALAR = re.compile(r"[|>][+-]?")
+
+
+@dataclass(frozen=True)
+class Article:
+    """One input, decoded, with its title and the spans of its story paragraphs."""
+
+    source: str  # what the user named: a path as given, or "-" for stdin
+    title: str
+    text: str = field(repr=False)  # decoded, BOM removed, newlines normalised to "\n"
+    body: tuple[Span, ...]  # spans in `text` of the story's paragraphs, in order
+    dropped: tuple[str, ...]  # lines kept out of the body (title, dates, captions), in order
+
+    def body_text(self) -> str:
+        """Return the body paragraphs joined with blank lines."""
+        return "\n\n".join(self.text[s:e] for s, e in self.body)
+
+    @property
+    def words(self) -> int:
+        """Return the number of words in the body."""
+        return sum(len(self.text[s:e].split()) for s, e in self.body)
+
+
+def decode(data: bytes, name: str) -> str:
+    """Decode an input's bytes to text with "\\n" newlines, or raise InputError naming it."""
+    if not data:
+        raise InputError(f"{name}: is empty")
+    text = _decode_bytes(data, name).removeprefix("\ufeff")
+    text = _normalise_newlines(text)
+    if _looks_binary(text):
+        raise InputError(f"{name}: looks like a binary file, not text")
+    if not _strip(text):
+        raise InputError(f"{name}: holds no text")
+    return text
+
+
+def parse_article(text: str, source: str, name: str | None = None) -> Article:
+    """Find the title, front matter and story paragraphs of a decoded text."""
+    label = _label(source)
+    text = _normalise_newlines(text.removeprefix("\ufeff"))
+    if not _strip(text):
+        raise InputError(f"{label}: holds no text")
+    if name is None and source != "-":
+        name = source
+    lines = list(_lines(text))
+    dropped: dict[int, str] = {}
+
+    start, yaml_title = _front_matter(lines)
+    for i in range(start):
+        if _strip(lines[i][1]):
+            dropped[i] = _strip(lines[i][1])
+
+    # Indices (into `lines`) of the first non-blank lines, where page furniture may sit.
+    front = [i for i in range(start, len(lines)) if _strip(lines[i][1])][:_FRONT_LINES]
+    title, title_line = yaml_title, None
+    if title is None:
+        title, title_line = _title_from_lines(lines, front)
+    from_text = title is not None
+    if title is None:
+        title = _title_from_name(name)
+    if title_line is not None:
+        dropped[title_line] = _strip(lines[title_line][1])
+        after = title_line + 1
+        if after < len(lines) and _SETEXT_RULE.fullmatch(lines[after][1]):
+            dropped[after] = _strip(lines[after][1])
+
+    front_set = set(front)
+    body: list[Span] = []
+    for i in range(start, len(lines)):
+        offset, line = lines[i]
+        stripped = _strip(line)
+        if not stripped or i in dropped:
+            continue
+        if _is_caption(stripped) or (
+            i in front_set
+            and (_is_furniture(stripped) or (from_text and _same_headline(stripped, title)))
+        ):
+            dropped[i] = stripped
+            continue
+        lead = _LEAD.match(line).end()
+        trail = _TRAIL.search(line).start()
+        body.append((offset + lead, offset + trail))
+
+    if not body and title_line is not None:
+        # A lone headline is all the story there is; summarising nothing helps no one.
+        offset, line = lines[title_line]
+        body.append((offset + _LEAD.match(line).end(), offset + _TRAIL.search(line).start()))
+        del dropped[title_line]
+    if not body:
+        raise InputError(f"{label}: holds no story text, only a title, dates or captions")
+    return Article(
+        source=source,
+        title=title,
+        text=text,
+        body=tuple(body),
+        dropped=tuple(dropped[i] for i in sorted(dropped)),
+    )
+
+
+def read_bytes(path: str) -> bytes:
+    """Return the bytes of the file at path; errors name the path as given."""
+    p = Path(path)
+    try:
+        return p.read_bytes()
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory") from None
+    except (FileNotFoundError, NotADirectoryError):
+        raise InputError(f"{path}: no such file") from None
+    except PermissionError:
+        # Windows answers a directory read with EACCES.
+        if p.is_dir():
+            raise InputError(f"{path}: is a directory") from None
+        raise InputError(f"{path}: cannot be read (permission denied)") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+
+
+def read_path(path: str) -> Article:
+    """Read, decode and parse the file at path; errors name the path as given."""
+    return parse_article(decode(read_bytes(path), path), source=path)
+
+
+def read_stream(stream: BinaryIO, source: str = "-") -> Article:
+    """Read, decode and parse a binary stream, such as sys.stdin.buffer."""
+    label = _label(source)
+    try:
+        data = stream.read()
+    except OSError as exc:
+        raise InputError(f"{label}: cannot be read ({exc.strerror or exc})") from None
+    # A text stream passed by mistake has nothing left to decode.
+    text = data if isinstance(data, str) else decode(data, label)
+    return parse_article(text, source=source)
+
+
+def _label(source: str) -> str:
+    """Return how messages name an input: its path, or "stdin"."""
+    return "stdin" if source == "-" else source
+
+
+def _strip(s: str) -> str:
+    """Strip whitespace, including the zero-width kind, from both ends."""
+    while True:
+        t = s.strip().strip(_INVISIBLE)
+        if t == s:
+            return t
+        s = t
+
+
+def _normalise_newlines(text: str) -> str:
+    """Turn \\r\\n and lone \\r into \\n."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _lines(text: str) -> Iterator[tuple[int, str]]:
+    """Yield (offset, line) for each "\\n"-separated line of text."""
+    offset = 0
+    for line in text.split("\n"):
+        yield offset, line
+        offset += len(line) + 1
+
+
+def _decode_bytes(data: bytes, name: str) -> str:
+    """Pick an encoding for data and decode it; binary data raises InputError."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            if codec == "utf-8-sig":
+                return _utf8_with_fallback(data[len(bom) :])
+            return data.decode(codec, errors="replace")
+    if data.startswith(_MAGIC):
+        raise InputError(f"{name}: looks like a binary file, not text")
+    if b"\x00" in data:
+        codec = _utf16_without_bom(data)
+        if codec is None:
+            raise InputError(f"{name}: looks like a binary file, not text")
+        return data.decode(codec, errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if _mostly_utf8(data):
+        return _utf8_with_fallback(data)
+    return _decode_legacy(data, name)
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """Return the utf-16 codec for BOM-less data whose every other byte is NUL, else None."""
+    sample = data[:4096]
+    if len(sample) < 4 or len(data) % 2:
+        return None
+    half = len(sample) // 2
+    even = sample[0::2].count(0) / half
+    odd = sample[1::2].count(0) / half
+    if odd > 0.6 and even < 0.05:
+        return "utf-16-le"
+    if even > 0.6 and odd < 0.05:
+        return "utf-16-be"
+    return None
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """Tell whether data is UTF-8 with a few stray legacy bytes pasted in."""
+    text = data.decode("utf-8", errors="surrogateescape")
+    bad = len(_ESCAPED.findall(text))
+    good = len(_NON_ASCII.findall(text)) - bad
+    return good >= bad
+
+
+def _utf8_with_fallback(data: bytes) -> str:
+    """Decode UTF-8, reading each invalid byte as cp1252 (or latin-1 where cp1252 has none)."""
+
+    def legacy(match: re.Match[str]) -> str:
+        """Decode one escaped byte."""
+        raw = bytes([ord(match.group()) - 0xDC00])
+        try:
+            return raw.decode("cp1252")
+        except UnicodeDecodeError:
+            return raw.decode("latin-1")
+
+    return _ESCAPED.sub(legacy, data.decode("utf-8", errors="surrogateescape"))
+
+
+def _decode_legacy(data: bytes, name: str) -> str:
+    """Decode non-UTF-8 bytes with charset_normalizer's guess, leaning to cp1252 on a tie."""
+    import charset_normalizer
+
+    # Guesses of utf-16/32 without a BOM (or NULs) are noise on short inputs.
+    best = next(
+        (m for m in charset_normalizer.from_bytes(data) if not m.encoding.startswith("utf_")),
+        None,
+    )
+    # charset_normalizer often says cp1250 for French or German text, turning "à" into "ŕ";
+    # Western text is far more common, so cp1252 wins unless it reads clearly worse.
+    western = charset_normalizer.from_bytes(data, cp_isolation=["cp1252", "latin_1"]).best()
+    if western is not None and (best is None or western.chaos <= best.chaos + 0.01):
+        best = western
+    if best is None:
+        raise InputError(f"{name}: looks like a binary file, not text")
+    return str(best)
+
+
+def _looks_binary(text: str) -> bool:
+    """Tell whether decoded text is mostly control characters, as decoded binary data is."""
+    sample = text[:65536]
+    bad = sum(
+        1
+        for c in sample
+        if (c < " " and c not in "\t\n\f\v") or "\x7f" <= c <= "\x9f" or c == "\ufffd"
+    )
+    return bad * 20 > len(sample)
+
+
+def _front_matter(lines: list[tuple[int, str]]) -> tuple[int, str | None]:
+    """Return (index of the first line after a YAML front matter block, its title), or (0, None)."""
+    if not lines or lines[0][1].rstrip() != "---":
+        return 0, None
+    keys = 0
+    for i in range(1, len(lines)):
+        line = lines[i][1]
+        if line.rstrip() in ("---", "..."):
+            if not keys:
+                return 0, None
+            return i + 1, _yaml_title([line for _, line in lines[1:i]])
+        if _YAML_KEY.match(line):
+            keys += 1
+        elif _strip(line) and not line[0].isspace() and not line.startswith(("-", "#")):
+            # Not YAML: a horizontal rule that opens a plain text.
+            return 0, None
+    return 0, None
+
+
+def _yaml_title(block: list[str]) -> str | None:
+    """Return the top-level `title:` value of a YAML block, unquoted, or None."""
+    for i, line in enumerate(block):
+        match = _YAML_TITLE.fullmatch(line.rstrip())
+        if not match:
+            continue
+        value = match.group(1).strip()
+        if not value or _BLOCK_SCALAR.fullmatch(value):
+            more = []
+            for nxt in block[i + 1 :]:
+                if nxt.strip() and not nxt[0].isspace():
+                    break
+                more.append(nxt.strip())
+            value = " ".join(more)
+        elif value[0] == '"' and value.rfind('"') > 0:
+            value = value[1 : value.rfind('"')].replace('\\"', '"').replace("\\\\", "\\")
+        elif value[0] == "'" and value.rfind("'") > 0:
+            value = value[1 : value.rfind("'")].replace("''", "'")
+        else:
+            value = re.sub(r"\s+#.*$", "", value)
+        value = " ".join(value.split())
+        return value or None
+    return None
+
+
+def _title_from_lines(
+    lines: list[tuple[int, str]], front: list[int]
+) -> tuple[str | None, int | None]:
+    """Return (title, line index) from the first front line that is not furniture."""
+    for i in front:
+        stripped = _strip(lines[i][1])
+        if _is_furniture(stripped) or _is_caption(stripped):
+            continue
+        heading = _ATX_HEADING.fullmatch(stripped)
+        if heading and heading.group(1).strip():
+            return " ".join(heading.group(1).split()), i
+        if _is_headline(stripped):
+            return " ".join(stripped.split()), i
+        return None, None
+    return None, None
+
+
+def _title_from_name(name: str | None) -> str:
+    """Turn a file name into a title: "paris-coalition_meeting.txt" -> "Paris coalition meeting"."""
+    if not name or name == "-":
+        return "Untitled"
+    stem = Path(name).stem.strip(".")
+    words = " ".join(re.sub(r"[-_]+", " ", stem).split())
+    return words[:1].upper() + words[1:] if words else "Untitled"
+
+
+def _is_headline(line: str) -> bool:
+    """Tell whether a line is shaped like a headline rather than a sentence of the story."""
+    if len(line) > 150 or len(line.split()) > 25 or not any(c.isalpha() for c in line):
+        return False
+    if line.endswith("...") or line.endswith("\u2026"):
+        return True
+    return not line.endswith((".", ",", ";", ":"))
+
+
+def _same_headline(line: str, title: str) -> bool:
+    """Tell whether a line repeats the title, ignoring case, spacing and punctuation."""
+    heading = _ATX_HEADING.fullmatch(line)
+    a = _squash(heading.group(1) if heading else line)
+    return bool(a) and a == _squash(title)
+
+
+def _squash(s: str) -> str:
+    """Reduce text to its case-folded letters and digits, for loose comparison."""
+    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", s).casefold())
+
+
+def _is_furniture(line: str) -> bool:
+    """Tell whether a line holds only a date, a reading time, or both."""
+    parts = [p for p in _FURNITURE_SEP.split(line) if p]
+    return bool(parts) and all(_is_date(p) or _READING_TIME.fullmatch(p) for p in parts)
+
+
+def _is_date(line: str) -> bool:
+    """Tell whether a line is only a date and/or time, such as "Tuesday 2 June 2015 10:45 BST"."""
+    if _RELATIVE.fullmatch(line):
+        return True
+    prefix = _DATE_PREFIX.match(line)
+    rest = line[prefix.end() :] if prefix else line
+    tokens = [t.rstrip(".,") for t in re.split(r"[\s,()]+", rest) if t.strip(".,")]
+    if not tokens or len(tokens) > 12:
+        return False
+    month = number = full = clock = False
+    for token in tokens:
+        low = token.lower()
+        if low in _MONTHS:
+            month = True
+        elif _NUMERIC_DATE.fullmatch(token):
+            full = True
+        elif _NUMBER.fullmatch(token):
+            number = True
+        elif _TIME.fullmatch(token):
+            clock = True
+        elif not (
+            low in _WEEKDAYS
+            or low in _ZONES
+            or low in _FILLERS
+            or _AMPM.fullmatch(token)
+            or _OFFSET_ZONE.fullmatch(token)
+        ):
+            return False
+    return full or clock or (month and number)
+
+
+def _is_caption(line: str) -> bool:
+    """Tell whether a line is a photo caption or credit rather than story."""
+    if len(line) > _CAPTION_MAX:
+        return False
+    if _CAPTION_START.match(line) or _GETTY_END.search(line):
+        return True
+    bracket = _CREDIT_BRACKET.search(line)
+    if bracket:
+        credit = bracket.group(1).strip()
+        if credit[:1].isupper() and len(credit.split()) <= 6 and not _NOT_CREDIT.fullmatch(credit):
+            return True
+    paren = _CREDIT_PAREN.search(line)
+    return bool(paren and _CREDIT_WORD.search(paren.group(1)))

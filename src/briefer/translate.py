@@ -1,0 +1,131 @@
+"""The translate stage: sentences through a MarianMT model, with its target-language token."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from .errors import ModelError
+from .models import Seq2Seq
+from .sentences import split_sentences
+
+LANG_TOKEN = re.compile(r"^>>[A-Za-z_]{2,12}<<$")
+# ISO 639-3 first, as the opus-mt-tc models use it; older multi-target models use two letters.
+TARGET_CODES: dict[str, tuple[str, ...]] = {"fr": ("fra", "fr"), "ar": ("ara", "arb", "ar")}
+
+
+def language_tokens(tokenizer: Any) -> frozenset[str]:
+    """Return the >>xxx<< target-language tokens in a tokenizer's vocabulary."""
+    return _language_tokens(tokenizer)
+
+
+@lru_cache(maxsize=8)
+def _language_tokens(tokenizer: Any) -> frozenset[str]:
+    """Scan a vocabulary once per tokenizer; Marian vocabularies hold ~60k entries."""
+    return frozenset(token for token in tokenizer.get_vocab() if LANG_TOKEN.match(token))
+
+
+def language_token(model: Seq2Seq, lang: str) -> str | None:
+    """Return the token that selects lang on a multi-target model, or None when it has none."""
+    tokens = language_tokens(model.tokenizer)
+    if not tokens:
+        return None
+    for code in TARGET_CODES.get(lang, (lang,)):
+        if f">>{code}<<" in tokens:
+            return f">>{code}<<"
+    listed = sorted(tokens)
+    sample = ", ".join(listed[:8]) + ("…" if len(listed) > 8 else "")
+    raise ModelError(
+        f"translator {model.name!r} needs a target-language token but has none for {lang!r} "
+        f"(it has {sample}); choose a model that translates into {lang!r}"
+    )
+
+
+def translate_texts(model: Seq2Seq, texts: Sequence[str], lang: str) -> list[str]:
+    """Translate several texts at once, sentence by sentence, keeping their paragraphs."""
+    prefix = language_token(model, lang)
+    # Each text becomes paragraphs, each paragraph sentences; all sentences go in one batch.
+    layout: list[list[int]] = []
+    sentences: list[str] = []
+    for text in texts:
+        paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()] if text else []
+        counts = []
+        for paragraph in paragraphs:
+            spans = split_sentences(paragraph)
+            sentences.extend(" ".join(paragraph[s:e].split()) for s, e in spans)
+            counts.append(len(spans))
+        layout.append(counts)
+    inputs = [f"{prefix} {s}" if prefix else s for s in sentences]
+    outputs = model.generate(inputs) if inputs else []
+    results: list[str] = []
+    at = 0
+    for counts in layout:
+        paragraphs = []
+        for count in counts:
+            paragraphs.append(" ".join(o for o in outputs[at : at + count] if o))
+            at += count
+        results.append("\n\n".join(paragraphs))
+    return results
+
+
+def translate_text(model: Seq2Seq, text: str, lang: str) -> str:
+    """Translate one text, sentence by sentence, keeping its paragraphs."""
+    return translate_texts(model, [text], lang)[0]
+
+
+_FENCE = re.compile(r"^\s*(```|~~~)")
+# Lines whose text is not prose: HTML, rules, tables, link definitions, front-matter fences.
+_RAW = re.compile(r"^\s*(<[^>]+>\s*$|([-*_]\s*){3,}$|\||\[[^\]]+\]:\s|---\s*$)")
+_PREFIX = re.compile(r"^(\s*(?:>\s?)*\s*(?:#{1,6}\s+|[-*+]\s+(?:\[[ xX]\]\s+)?|\d+[.)]\s+)?)(.*)$")
+_EMPHASIS = re.compile(r"^(\*{1,2}|_{1,2})(.+?)\1$")
+
+
+def translate_markdown(model: Seq2Seq, markdown: str, lang: str) -> str:
+    """Translate the prose of a Markdown document, keeping its structure and code untouched."""
+    items: list[str | tuple[str, str, str]] = []  # raw lines, or (prefix, text, emphasis)
+    paragraph: list[str] = []
+
+    def flush() -> None:
+        """Queue the paragraph read so far as one text to translate."""
+        if paragraph:
+            items.append(_translatable("", " ".join(line.strip() for line in paragraph)))
+            paragraph.clear()
+
+    in_fence = False
+    for line in markdown.split("\n"):
+        if _FENCE.match(line):
+            flush()
+            in_fence = not in_fence
+            items.append(line)
+        elif in_fence or not line.strip() or _RAW.match(line):
+            flush()
+            items.append(line)
+        else:
+            prefix, text = _PREFIX.match(line).groups()  # type: ignore[union-attr]
+            if prefix.strip():
+                flush()
+                items.append(_translatable(prefix, text))
+            else:
+                paragraph.append(line)
+    flush()
+    queued = [item for item in items if isinstance(item, tuple)]
+    translated = iter(translate_texts(model, [text for _, text, _ in queued], lang))
+    out = []
+    for item in items:
+        if isinstance(item, str):
+            out.append(item)
+        else:
+            prefix, _, suffix = item
+            out.append(f"{prefix}{suffix}{next(translated)}{suffix}" if suffix
+                       else f"{prefix}{next(translated)}")
+    return "\n".join(out)
+
+
+def _translatable(prefix: str, text: str) -> tuple[str, str, str]:
+    """Split a line into its Markdown prefix, its prose, and an emphasis wrapper to restore."""
+    match = _EMPHASIS.match(text.strip())
+    if match:
+        return prefix, match.group(2), match.group(1)
+    return prefix, text.strip(), ""

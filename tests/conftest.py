@@ -1,0 +1,63 @@
+"""Shared fixtures: an isolated, offline Hugging Face home and tiny random models."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+import factory
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "examples" / "paris-coalition-meeting.txt"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Cut the suite off from the hub and from the user's caches and config before anything loads."""
+    home = Path(tempfile.mkdtemp(prefix="briefer-tests-"))
+    os.environ.update(
+        HF_HUB_OFFLINE="1",
+        HF_HOME=str(home / "hf"),
+        XDG_CACHE_HOME=str(home / "cache"),
+        XDG_CONFIG_HOME=str(home / "config"),
+        TRANSFORMERS_VERBOSITY="error",
+        TOKENIZERS_PARALLELISM="false",
+        # Tiny models gain nothing from threads, and spinning threads crawl on a busy machine.
+        OMP_NUM_THREADS="1",
+    )
+    os.environ.pop("BRIEFER_CONFIG", None)
+    os.environ.pop("BRIEFER_CACHE_DIR", None)
+
+
+@pytest.fixture(scope="session")
+def bart(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return the folder of a tiny random BART summarizer (256-token input limit)."""
+    return factory.build_bart(tmp_path_factory.mktemp("bart"), corpus=factory.CORPUS)
+
+
+@pytest.fixture(scope="session")
+def marian_ar(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a tiny en→ar Marian whose vocabulary holds >>ara<< and >>afb<<, as tc-big does."""
+    return factory.build_marian(
+        tmp_path_factory.mktemp("marian-ar"), corpus=factory.CORPUS, lang_tokens=[">>ara<<", ">>afb<<"]
+    )
+
+
+@pytest.fixture(scope="session")
+def marian_fr(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a tiny en→fr Marian with no language tokens, as opus-mt-en-fr."""
+    return factory.build_marian(tmp_path_factory.mktemp("marian-fr"), corpus=factory.CORPUS)
+
+
+@pytest.fixture(scope="session")
+def t5(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a tiny T5 whose config asks for the "summarize: " prefix."""
+    return factory.build_t5(tmp_path_factory.mktemp("t5"), corpus=factory.CORPUS)
+
+
+@pytest.fixture(scope="session")
+def sample() -> Path:
+    """Return the path of the real example article."""
+    return SAMPLE

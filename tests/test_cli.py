@@ -1,0 +1,291 @@
+"""The command line through its real entry point: streams, formats, errors, exit codes."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from briefer import cli
+from briefer.cli import Env, main
+
+TITLE = "Iraq allies vow support for plan to defeat IS"
+
+
+class Run:
+    """The result of one in-process CLI run."""
+
+    def __init__(self, code: int, out: str, err: str):
+        self.code, self.out, self.err = code, out, err
+
+
+def run(*args: str, stdin: bytes | None = None) -> Run:
+    """Run the CLI in-process with its own streams, as a shell would."""
+    out, err = io.StringIO(), io.StringIO()
+    env = Env(
+        stdin=io.BytesIO(stdin or b""), stdout=out, stderr=err,
+        stdin_isatty=stdin is None, stderr_isatty=False,
+    )
+    code = main(list(args), env)
+    return Run(code, out.getvalue(), err.getvalue())
+
+
+def test_version_and_help() -> None:
+    assert run("--version").out.strip() == "briefer 0.1.0"
+    result = run("--help")
+    assert result.code == 0 and "summarize" in result.out and "translate" in result.out
+    result = run("summarize", "--help")
+    for flag in ("--lang", "--model", "--translator", "--format", "--output", "--max-length",
+                 "--min-length", "--beams", "--device", "--quiet", "--verbose", "--debug", "--prompt"):
+        assert flag in result.out
+
+
+def test_help_and_version_import_no_torch() -> None:
+    code = (
+        "import sys\nfrom briefer.cli import main\n"
+        "main(['--help']); main(['--version']); main(['summarize', '--help'])\n"
+        "heavy = [m for m in ('torch', 'transformers') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "HEAVY []" in done.stdout
+
+
+def test_summarize_file_to_markdown(bart: Path, sample: Path) -> None:
+    result = run("summarize", str(sample), "-m", str(bart))
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert lines[0] == f"# {TITLE}"
+    assert lines[1] == "" and lines[2]
+    assert lines[-1].startswith(f"*Source: {sample} · 743 words")
+    assert result.err == ""
+
+
+def test_stdin_piped_and_dash(bart: Path, sample: Path) -> None:
+    data = sample.read_bytes()
+    piped = run("summarize", "-m", str(bart), "-f", "json", stdin=data)
+    dashed = run("summarize", "-", "-m", str(bart), "-f", "json", stdin=data)
+    assert piped.code == dashed.code == 0
+    assert json.loads(piped.out)["briefs"][0]["source"] == "-"
+    assert json.loads(piped.out) == json.loads(dashed.out)
+
+
+def test_no_input_on_a_terminal_is_a_usage_error() -> None:
+    result = run("summarize")
+    assert result.code == 2
+    assert result.err.strip() == "briefer: error: no input: name an article file, or pipe text in (use - for stdin)"
+
+
+def test_several_inputs_one_document_in_order(bart: Path, sample: Path, tmp_path: Path) -> None:
+    other = tmp_path / "markets.txt"
+    other.write_text("Markets slide in Tokyo\n\nShares fell sharply in Tokyo on Monday.\n")
+    result = run("summarize", str(other), str(sample), "-m", str(bart))
+    assert result.code == 0, result.err
+    headings = [line for line in result.out.splitlines() if line.startswith("## ")]
+    assert headings == ["## Contents", "## Markets slide in Tokyo", f"## {TITLE}"]
+    data = json.loads(run("summarize", str(other), str(sample), "-m", str(bart), "-f", "json").out)
+    assert [b["title"] for b in data["briefs"]] == ["Markets slide in Tokyo", TITLE]
+
+
+def test_json_and_text_formats(bart: Path, sample: Path) -> None:
+    data = json.loads(run("summarize", str(sample), "-m", str(bart), "-f", "json").out)
+    brief = data["briefs"][0]
+    assert set(brief) >= {"source", "title", "summary", "language", "models", "chunks"}
+    assert brief["language"] == "en" and brief["models"] == {"summarizer": str(bart)}
+    text = sample.read_text(encoding="utf-8")
+    spans = [(c["start"], c["end"]) for c in brief["chunks"]]
+    assert spans == sorted(spans) and all(s < e for s, e in spans)
+    # Every paragraph of the story lies inside one chunk's span.
+    assert "Iraq's allies in the fight" in text[spans[0][0] : spans[0][1]]
+    assert "nothing else will work" in text[spans[-1][0] : spans[-1][1]]
+    bare = run("summarize", str(sample), "-m", str(bart), "-f", "text")
+    assert bare.out == brief["summary"] + "\n"
+
+
+def test_translated_brief_json_keeps_the_original(bart: Path, marian_fr: Path, sample: Path) -> None:
+    result = run("summarize", str(sample), "-m", str(bart), "-l", "fr", "-t", str(marian_fr), "-f", "json")
+    assert result.code == 0, result.err
+    brief = json.loads(result.out)["briefs"][0]
+    assert brief["language"] == "fr"
+    assert brief["models"] == {"summarizer": str(bart), "translator": str(marian_fr)}
+    assert brief["original"]["title"] == TITLE
+
+
+def test_arabic_markdown_is_right_to_left(bart: Path, marian_ar: Path, sample: Path) -> None:
+    result = run("summarize", str(sample), "-m", str(bart), "--lang", "ar", "-t", str(marian_ar))
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert lines[0] == '<div dir="rtl" lang="ar">'
+    assert "</div>" in lines and lines[-1].endswith("Language: ar*")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--lang", "de"], "unsupported language 'de'; choose one of: en, fr, ar"),
+        (["--format", "yaml"], "unknown format 'yaml'; choose one of: markdown, json, text"),
+        (["--beams", "0"], "--beams must be at least 1, not 0"),
+        (["--device", "tpu"], "unknown device 'tpu'"),
+        (["--max-length", "5", "--min-length", "9"], "--min-length (9) is larger than --max-length (5)"),
+    ],
+)
+def test_usage_errors_exit_2(args: list[str], message: str, sample: Path) -> None:
+    result = run("summarize", str(sample), *args)
+    assert result.code == 2
+    assert message in result.err
+    assert "Traceback" not in result.err
+
+
+def _bad_inputs(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    """Make one file for each kind of bad input, with the message each should get."""
+    binary = tmp_path / "photo.txt"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    blank = tmp_path / "blank.txt"
+    blank.write_text("  \n\t\n   \n")
+    return {
+        "binary": (binary, f"{binary}: looks like a binary file, not text"),
+        "empty": (empty, f"{empty}: is empty"),
+        "blank": (blank, f"{blank}: holds no text"),
+        "missing": (tmp_path / "nope.txt", f"{tmp_path / 'nope.txt'}: no such file"),
+    }
+
+
+@pytest.mark.parametrize("kind", ["binary", "empty", "blank", "missing"])
+def test_bad_input_one_line_exit_1(kind: str, tmp_path: Path) -> None:
+    path, message = _bad_inputs(tmp_path)[kind]
+    result = run("summarize", str(path))
+    assert result.code == 1
+    assert result.err == f"briefer: error: {message}\n"
+    assert result.out == ""
+
+
+def test_empty_stdin(tmp_path: Path) -> None:
+    result = run("summarize", "-", stdin=b"")
+    assert (result.code, result.err) == (1, "briefer: error: stdin: is empty\n")
+
+
+def test_missing_model_exit_4_in_one_line(sample: Path) -> None:
+    result = run("summarize", str(sample), "-m", "nobody/no-such-model")
+    assert result.code == 4
+    assert result.err.count("\n") == 1 and "nobody/no-such-model" in result.err
+
+
+def test_debug_shows_the_traceback(sample: Path) -> None:
+    result = run("summarize", str(sample), "-m", "nobody/no-such-model", "--debug")
+    assert result.code == 4 and "Traceback" in result.err
+
+
+def test_output_file_is_written_atomically(bart: Path, sample: Path, tmp_path: Path) -> None:
+    target = tmp_path / "brief.md"
+    target.write_text("yesterday's brief\n")
+    failed = run("summarize", str(sample), "-m", "nobody/no-such-model", "-o", str(target))
+    assert failed.code == 4
+    assert target.read_text() == "yesterday's brief\n"
+    done = run("summarize", str(sample), "-m", str(bart), "-o", str(target))
+    assert done.code == 0 and done.out == ""
+    assert target.read_text().startswith(f"# {TITLE}\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["brief.md"]
+    assert oct(target.stat().st_mode & 0o777) == oct(0o666 & ~_umask())
+
+
+def test_output_failure_mid_write_keeps_the_old_file(bart, sample, tmp_path, monkeypatch) -> None:
+    target = tmp_path / "brief.md"
+    target.write_text("yesterday's brief\n")
+
+    def broken_fsync(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", broken_fsync)
+    result = run("summarize", str(sample), "-m", str(bart), "-o", str(target))
+    assert result.code == 1 and "No space left on device" in result.err
+    assert target.read_text() == "yesterday's brief\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["brief.md"]
+
+
+def test_output_into_missing_folder(sample: Path, tmp_path: Path, bart: Path) -> None:
+    result = run("summarize", str(sample), "-m", str(bart), "-o", str(tmp_path / "no" / "b.md"))
+    assert result.code == 1 and "does not exist" in result.err
+
+
+def test_ctrl_c_exits_130(sample: Path, monkeypatch) -> None:
+    def interrupted(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "read_inputs", interrupted)
+    result = run("summarize", str(sample))
+    assert (result.code, result.err) == (130, "briefer: interrupted\n")
+
+
+def test_broken_pipe_is_quiet(bart: Path, sample: Path) -> None:
+    class ClosedPipe(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    err = io.StringIO()
+    env = Env(stdin=io.BytesIO(), stdout=ClosedPipe(), stderr=err, stdin_isatty=True)
+    assert main(["summarize", str(sample), "-m", str(bart)], env) == 141
+    assert err.getvalue() == ""
+
+
+def test_translate_keeps_markdown_structure(marian_fr: Path, tmp_path: Path) -> None:
+    doc = tmp_path / "notes.md"
+    doc.write_text(
+        "# Morning notes\n\nThe talks went well. More will follow.\n\n"
+        "- First point here.\n- Second point here.\n\n```\ncode stays\n```\n",
+        encoding="utf-8",
+    )
+    result = run("translate", str(doc), "--lang", "fr", "-t", str(marian_fr))
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert lines[0].startswith("# ") and lines[1] == ""
+    assert lines[4].startswith("- ") and lines[5].startswith("- ")
+    assert lines[6:10] == ["", "```", "code stays", "```"]
+    assert "The talks went well" not in result.out
+
+
+def test_translate_needs_a_target_language(tmp_path: Path) -> None:
+    doc = tmp_path / "a.txt"
+    doc.write_text("Hello.")
+    assert run("translate", str(doc)).code == 2
+    assert run("translate", str(doc), "--lang", "en").code == 2
+
+
+def _umask() -> int:
+    """Return the process umask without changing it."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_real_entry_point_pipes(bart: Path, sample: Path) -> None:
+    script = Path(sys.executable).parent / "briefer"
+    with sample.open("rb") as stdin:
+        done = subprocess.run(
+            [str(script), "summarize", "-m", str(bart), "--format", "text"],
+            stdin=stdin, capture_output=True, check=False,
+        )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() and done.stderr == b""
+    missing = subprocess.run([str(script), "summarize", "/nonexistent.txt"], capture_output=True)
+    assert missing.returncode == 1
+    assert missing.stderr == b"briefer: error: /nonexistent.txt: no such file\n"
+
+
+def test_real_entry_point_closed_stdout(bart: Path, sample: Path) -> None:
+    script = Path(sys.executable).parent / "briefer"
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # like `| head` that has already gone away
+    done = subprocess.run(
+        [str(script), "summarize", str(sample), "-m", str(bart)],
+        stdout=write_end, stderr=subprocess.PIPE, check=False,
+    )
+    os.close(write_end)
+    assert done.returncode == 141
+    assert done.stderr == b""

@@ -1,0 +1,393 @@
+import sys
+from pathlib import Path
+
+import pytest
+import tomllib
+
+from briefer.config import (
+    KEYS,
+    Setting,
+    check_translator,
+    config_path,
+    load,
+    parse_langs,
+    parse_translator_flags,
+    resolve,
+    show,
+    translator_for,
+)
+from briefer.errors import UsageError
+
+
+@pytest.fixture
+def xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point XDG_CONFIG_HOME at an empty folder and clear BRIEFER_CONFIG."""
+    home = tmp_path / "xdg"
+    home.mkdir()
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
+    monkeypatch.delenv("BRIEFER_CONFIG", raising=False)
+    return home
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def config(tmp_path: Path, text: str) -> Path:
+    return write(tmp_path / "config.toml", text)
+
+
+# --- which file -----------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="XDG_CONFIG_HOME is honoured on Linux")
+def test_default_path_is_found_under_xdg_config_home(xdg: Path) -> None:
+    path = write(xdg / "briefer" / "config.toml", 'lang = "fr"\n')
+    assert config_path() == path
+
+
+def test_missing_default_path_means_no_config(xdg: Path) -> None:
+    assert config_path() is None
+    assert load(None) == {}
+
+
+def test_explicit_path_wins_over_env_and_default(
+    xdg: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(xdg / "briefer" / "config.toml", "")
+    env = write(tmp_path / "env.toml", "")
+    explicit = write(tmp_path / "explicit.toml", "")
+    monkeypatch.setenv("BRIEFER_CONFIG", str(env))
+    assert config_path(str(explicit)) == explicit
+
+
+def test_env_var_wins_over_default(
+    xdg: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(xdg / "briefer" / "config.toml", "")
+    env = write(tmp_path / "env.toml", "")
+    monkeypatch.setenv("BRIEFER_CONFIG", str(env))
+    assert config_path() == env
+
+
+def test_empty_env_var_is_ignored(xdg: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BRIEFER_CONFIG", "")
+    assert config_path() is None
+
+
+def test_missing_explicit_path_is_an_error(xdg: Path, tmp_path: Path) -> None:
+    with pytest.raises(
+        UsageError, match=r"nope\.toml: config file not found \(named by --config\)"
+    ):
+        config_path(str(tmp_path / "nope.toml"))
+
+
+def test_missing_env_path_is_an_error(
+    xdg: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BRIEFER_CONFIG", str(tmp_path / "gone.toml"))
+    with pytest.raises(UsageError, match="gone.toml: config file not found .*BRIEFER_CONFIG"):
+        config_path()
+
+
+# --- reading and checking -------------------------------------------------------------------
+
+
+def test_load_normalises_dashes_and_keeps_values(tmp_path: Path) -> None:
+    path = config(
+        tmp_path,
+        'lang = "fr,ar"\nmax-length = 80\nfail-fast = true\ncache = false\nformat = "json"\n'
+        'title = "Morning brief"\nbackend = "ctranslate2"\nengine = "extractive"\n',
+    )
+    assert load(path) == {
+        "lang": ["fr", "ar"],
+        "max_length": 80,
+        "fail_fast": True,
+        "cache": False,
+        "format": "json",
+        "title": "Morning brief",
+        "backend": "ctranslate2",
+        "engine": "extractive",
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['lang = "fr"\n', 'lang = ["fr"]\n', 'lang = "FR, fr"\n'],
+)
+def test_lang_forms_all_become_a_list(tmp_path: Path, text: str) -> None:
+    assert load(config(tmp_path, text)) == {"lang": ["fr"]}
+
+
+def test_invalid_toml_is_an_error_naming_the_file(tmp_path: Path) -> None:
+    path = config(tmp_path, "lang = \n")
+    with pytest.raises(UsageError) as info:
+        load(path)
+    assert str(info.value).startswith(f"{path}: not valid TOML: Invalid value")
+
+
+def test_a_bom_does_not_spoil_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_bytes(b"\xef\xbb\xbfbeams = 2\n")
+    assert load(path) == {"beams": 2}
+
+
+def test_unknown_key_suggests_the_closest(tmp_path: Path) -> None:
+    path = config(tmp_path, 'langs = "fr"\n')
+    with pytest.raises(UsageError) as info:
+        load(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: unknown key 'langs' (did you mean 'lang'?); known keys: ")
+    assert "batch_size" in message and "\n" not in message
+
+
+def test_unknown_dashed_key_suggests_the_closest(tmp_path: Path) -> None:
+    with pytest.raises(
+        UsageError, match=r"unknown key 'max-lenght' \(did you mean 'max_length'\?\)"
+    ):
+        load(config(tmp_path, "max-lenght = 3\n"))
+
+
+def test_unknown_key_with_nothing_close(tmp_path: Path) -> None:
+    with pytest.raises(UsageError) as info:
+        load(config(tmp_path, "zzzzzz = 3\n"))
+    assert "did you mean" not in str(info.value)
+    assert "unknown key 'zzzzzz'; known keys: backend, batch_size, beams" in str(info.value)
+
+
+def test_output_is_not_a_config_key(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="'output' cannot be set in a config file"):
+        load(config(tmp_path, 'output = "brief.md"\n'))
+
+
+def test_same_key_spelled_twice_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="'max-length' and 'max_length' are the same setting"):
+        load(config(tmp_path, "max-length = 3\nmax_length = 4\n"))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('beams = "4"\n', "'beams' must be a positive integer, not \"4\""),
+        ("beams = 0\n", "'beams' must be a positive integer, not 0"),
+        ("batch-size = -2\n", "'batch-size' must be a positive integer, not -2"),
+        ("beams = true\n", "'beams' must be a positive integer, not true"),
+        ("beams = 4.0\n", "'beams' must be a positive integer, not 4.0"),
+        ('cache = "yes"\n', "'cache' must be true or false, not \"yes\""),
+        ("quiet = 1\n", "'quiet' must be true or false, not 1"),
+        ("model = 3\n", "'model' must be a string, not 3"),
+        ('model = ""\n', "'model' is empty"),
+        ("title = [1]\n", r"'title' must be a string, not \[1\]"),
+        ('format = "html"\n', "'format' must be one of: markdown, json, text"),
+        ('device = "tpu"\n', "'device' must be one of: auto, cpu, cuda, mps"),
+        ('backend = "onnx"\n', "'backend' must be one of: auto, torch, ctranslate2"),
+        ('engine = "magic"\n', "'engine' must be one of: abstractive, extractive"),
+        ("lang = 3\n", "'lang' must be a language code"),
+        ("lang = [1, 2]\n", "'lang' must be a language code"),
+        ('lang = "de"\n', "'lang': unsupported language 'de'"),
+        ('lang = ""\n', "'lang': no language given"),
+        ("translator = 3\n", "'translator' must be a model id, or a table"),
+        ('[translator]\nde = "x"\n', r"\[translator\]: unsupported language 'de'"),
+        ('[translator]\nen = "x"\n', "English is never translated"),
+        ("[translator]\nfr = 1\n", r"\[translator\] fr must be a model id \(a string\), not 1"),
+        ('[translator]\nfr = "a"\nFR = "b"\n', "names fr twice"),
+    ],
+)
+def test_wrong_values_are_errors_naming_the_file(tmp_path: Path, text: str, expected: str) -> None:
+    path = config(tmp_path, text)
+    with pytest.raises(UsageError, match=expected) as info:
+        load(path)
+    assert str(info.value).startswith(f"{path}: ")
+
+
+def test_empty_title_is_allowed(tmp_path: Path) -> None:
+    assert load(config(tmp_path, 'title = ""\n')) == {"title": ""}
+
+
+def test_folder_is_not_a_config_file(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="is a folder"):
+        load(tmp_path)
+
+
+def test_every_key_is_accepted(tmp_path: Path) -> None:
+    samples = {str: '"auto"', int: "2", bool: "true", (str, list): '"fr"', (str, dict): '"m"'}
+    text = "".join(f"{key} = {samples[kind]}\n" for key, kind in KEYS.items())
+    text = text.replace('format = "auto"', 'format = "json"')
+    text = text.replace('engine = "auto"', 'engine = "extractive"')
+    assert set(load(config(tmp_path, text))) == set(KEYS)
+
+
+# --- translator -----------------------------------------------------------------------------
+
+
+def test_translator_table(tmp_path: Path) -> None:
+    path = config(tmp_path, '[translator]\nfr = "my/fr-model"\nar = "my/ar-model"\n')
+    value = load(path)["translator"]
+    assert value == {"fr": "my/fr-model", "ar": "my/ar-model"}
+    assert translator_for(value, "fr") == "my/fr-model"
+    assert translator_for(value, "ar") == "my/ar-model"
+    assert translator_for({"fr": "my/fr-model"}, "ar") is None
+
+
+def test_translator_string(tmp_path: Path) -> None:
+    value = load(config(tmp_path, 'translator = "my/fr-model"\n'))["translator"]
+    assert value == "my/fr-model"
+    assert translator_for(value, "fr") == "my/fr-model"
+    assert translator_for(value, "en") is None
+    assert translator_for(None, "fr") is None
+
+
+def test_check_translator_rejects_one_model_for_several_languages() -> None:
+    check_translator("m", ["fr"])
+    check_translator("m", ["en", "fr"])
+    check_translator({"fr": "a", "ar": "b"}, ["fr", "ar"])
+    with pytest.raises(UsageError, match="with several languages"):
+        check_translator("m", ["fr", "ar"])
+
+
+@pytest.mark.parametrize(
+    ("values", "langs", "expected"),
+    [
+        ([], ["fr"], None),
+        (["Helsinki-NLP/opus-mt-en-fr"], ["fr"], "Helsinki-NLP/opus-mt-en-fr"),
+        (["my/model"], ["en", "ar"], "my/model"),
+        (["fr=a/b", "ar=c/d"], ["fr", "ar"], {"fr": "a/b", "ar": "c/d"}),
+        (["FR=a/b"], ["fr", "ar"], {"fr": "a/b"}),
+        (["ar=c/d"], ["fr", "ar"], {"ar": "c/d"}),
+        (["fr=x=y"], ["fr"], {"fr": "x=y"}),
+        (["/models/run=2"], ["fr"], "/models/run=2"),
+        (["./beam=4,len=80"], ["fr"], "./beam=4,len=80"),
+    ],
+)
+def test_parse_translator_flags(values: list[str], langs: list[str], expected: object) -> None:
+    assert parse_translator_flags(values, langs) == expected
+
+
+@pytest.mark.parametrize(
+    ("values", "langs", "expected"),
+    [
+        (["m"], ["fr", "ar"], "with several languages, give -t LANG=MODEL for each"),
+        (["m"], ["en"], "needs a language to translate to"),
+        (["a", "b"], ["fr"], "-t given several times"),
+        (["m", "fr=x"], ["fr", "ar"], "not both"),
+        (["de=x"], ["fr"], "unsupported language 'de'"),
+        (["en=x"], ["en", "fr"], "English is never translated"),
+        (["ar=x"], ["fr"], "ar is not a requested language"),
+        (["fr=a", "fr=b"], ["fr"], "given twice"),
+        (["fr="], ["fr"], "needs a model id"),
+    ],
+)
+def test_parse_translator_flags_errors(values: list[str], langs: list[str], expected: str) -> None:
+    with pytest.raises(UsageError, match=expected):
+        parse_translator_flags(values, langs)
+
+
+def test_language_like_prefix_of_an_existing_path_is_a_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "de=model").mkdir()
+    assert parse_translator_flags(["de=model"], ["fr"]) == "de=model"
+
+
+# --- languages ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("fr", ["fr"]),
+        ("fr,ar", ["fr", "ar"]),
+        (" ar , FR ,", ["ar", "fr"]),
+        ("fr,ar,fr", ["fr", "ar"]),
+        (["fr", "ar"], ["fr", "ar"]),
+        (["ar", "fr,ar", "en"], ["ar", "fr", "en"]),
+    ],
+)
+def test_parse_langs(value: str | list[str], expected: list[str]) -> None:
+    assert parse_langs(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("de", "unsupported language 'de'"),
+        ("fr,xx", "unsupported language 'xx'"),
+        (" , ", "no language"),
+    ],
+)
+def test_parse_langs_errors(value: str, expected: str) -> None:
+    with pytest.raises(UsageError, match=expected):
+        parse_langs(value)
+
+
+# --- precedence and display -----------------------------------------------------------------
+
+
+def test_flag_beats_file_beats_default(tmp_path: Path) -> None:
+    path = config(tmp_path, 'model = "file/model"\nbeams = 2\ndevice = "cpu"\n')
+    defaults = {"model": "default/model", "beams": None, "device": "auto", "quiet": False}
+    settings = resolve(defaults, load(path), path, {"model": "flag/model"})
+    assert settings == {
+        "model": Setting("flag/model", "flag"),
+        "beams": Setting(2, str(path)),
+        "device": Setting("cpu", str(path)),
+        "quiet": Setting(False, "default"),
+    }
+
+
+def test_flag_equal_to_the_default_still_beats_the_file(tmp_path: Path) -> None:
+    settings = resolve(
+        {"device": "auto"}, {"device": "cpu"}, tmp_path / "c.toml", {"device": "auto"}
+    )
+    assert settings["device"] == Setting("auto", "flag")
+
+
+def test_translator_is_kept_as_given() -> None:
+    table = {"fr": "a", "ar": "b"}
+    settings = resolve({"translator": None}, {"translator": table}, Path("c.toml"), {})
+    assert settings["translator"].value == table
+    settings = resolve(
+        {"translator": None}, {"translator": table}, Path("c.toml"), {"translator": "m"}
+    )
+    assert settings["translator"] == Setting("m", "flag")
+
+
+def test_show_exact() -> None:
+    settings = {
+        "title": Setting('Le "brief"', "default"),
+        "lang": Setting("fr", "/home/x/.config/briefer/config.toml"),
+        "translator": Setting({"fr": "a/b", "ar": "c/d"}, "/home/x/.config/briefer/config.toml"),
+        "beams": Setting(4, "flag"),
+        "cache": Setting(True, "default"),
+        "max_length": Setting(None, "default"),
+    }
+    assert show(settings) == (
+        "beams = 4                                  # from the command line\n"
+        "cache = true                               # default\n"
+        'lang = "fr"                                # from /home/x/.config/briefer/config.toml\n'
+        "# max_length = (not set)                   # default\n"
+        'title = "Le \\"brief\\""                     # default\n'
+        'translator = { fr = "a/b", ar = "c/d" }    # from /home/x/.config/briefer/config.toml\n'
+    )
+
+
+def test_show_is_valid_toml_that_loads_back(tmp_path: Path) -> None:
+    values = {
+        "lang": ["fr", "ar"],
+        "translator": {"fr": "a/b", "ar": "c\\d"},
+        "title": 'tab\there "quoted" \x7f\x01 é',
+        "max_length": 80,
+        "fail_fast": False,
+        "beams": None,
+    }
+    text = show({key: Setting(value, "default") for key, value in values.items()})
+    del values["beams"]
+    assert tomllib.loads(text) == values
+    assert load(config(tmp_path, text)) == values
+
+
+def test_show_nothing() -> None:
+    assert show({}) == ""

@@ -1,0 +1,195 @@
+"""The library end to end on tiny random models, against hand-written transformers references."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+from briefer import Briefer, ModelError, Options, UsageError
+from briefer import models as models_module
+from briefer import prompts
+from briefer.sentences import split_sentences
+from briefer.sources import read_path
+
+BODY = (
+    "The ministers met in Paris on Tuesday to agree a plan against the militants. "
+    "They said the talks had gone well and that more meetings would follow."
+)
+ARTICLE = f"Ministers agree new plan in Paris\n\n{BODY}\n"
+
+
+def reference(folder: Path, text: str, **settings: object) -> str:
+    """Return what the obvious tokenizer → generate → decode code gives for one text."""
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    model = AutoModelForSeq2SeqLM.from_pretrained(folder)
+    with torch.no_grad():
+        output = model.generate(**tokenizer(text, return_tensors="pt"), **settings)
+    return tokenizer.decode(output[0], skip_special_tokens=True).strip()
+
+
+class Spy:
+    """Record the texts that reach a model's generate()."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch):
+        self.calls: list[list[str]] = []
+        original = models_module.TorchSeq2Seq.generate
+
+        def generate(model, texts, overrides=None):  # noqa: ANN001, ANN202
+            self.calls.append(list(texts))
+            return original(model, texts, overrides)
+
+        monkeypatch.setattr(models_module.TorchSeq2Seq, "generate", generate)
+
+
+def test_random_models_depend_on_their_input(bart: Path, marian_ar: Path) -> None:
+    # Without this, a differential test below could pass with a model that ignores its input.
+    assert reference(bart, BODY) != reference(bart, "Markets fell sharply in Tokyo on Monday.")
+    assert reference(marian_ar, ">>ara<< Good morning.") != reference(marian_ar, ">>ara<< The war.")
+
+
+def test_summary_equals_plain_generate(bart: Path) -> None:
+    brief = Briefer(Options(model=str(bart))).brief(ARTICLE, source="x.txt")
+    assert brief.title == "Ministers agree new plan in Paris"
+    assert len(brief.chunks) == 1
+    assert brief.chunks[0].text == BODY
+    assert brief.summary == reference(bart, BODY)
+    assert brief.summary
+
+
+def test_overrides_reach_generate(bart: Path) -> None:
+    options = Options(model=str(bart), max_length=8, min_length=2, beams=1)
+    brief = Briefer(options).brief(ARTICLE)
+    assert brief.summary == reference(bart, BODY, max_length=8, min_length=2, num_beams=1)
+    assert brief.summary != Briefer(Options(model=str(bart))).brief(ARTICLE).summary
+
+
+def test_t5_gets_the_prefix_its_config_asks_for(t5: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spy = Spy(monkeypatch)
+    brief = Briefer(Options(model=str(t5))).brief(ARTICLE)
+    assert spy.calls == [[f"summarize: {BODY}"]]
+    assert brief.summary == reference(t5, f"summarize: {BODY}")
+
+
+def test_prompt_flag_overrides_the_model_config(bart: Path, tmp_path: Path, monkeypatch) -> None:
+    template = tmp_path / "headline.txt"
+    template.write_text("Headline: {text}\n", encoding="utf-8")
+    spy = Spy(monkeypatch)
+    Briefer(Options(model=str(bart), prompt=str(template))).brief(ARTICLE)
+    assert spy.calls == [[f"Headline: {BODY}"]]
+
+
+def test_prompt_choice_and_validation(t5: Path, bart: Path, tmp_path: Path) -> None:
+    from transformers import AutoConfig
+
+    assert prompts.for_model(AutoConfig.from_pretrained(t5)) == "summarize: {text}"
+    assert prompts.for_model(AutoConfig.from_pretrained(bart)) == "{text}"
+    assert prompts.load("t5-summarize") == "summarize: {text}"
+    bad = tmp_path / "bad.txt"
+    bad.write_text("no slot here", encoding="utf-8")
+    with pytest.raises(UsageError, match="no \\{text\\} slot"):
+        prompts.load(str(bad))
+    with pytest.raises(UsageError, match="plain, t5-summarize"):
+        prompts.load("nonexistent")
+
+
+def test_arabic_translation_sends_the_ara_token(marian_ar: Path, monkeypatch) -> None:
+    spy = Spy(monkeypatch)
+    sentences = ["The ministers met in Paris.", "They agreed a plan."]
+    out = Briefer(Options(lang="ar", translator=str(marian_ar))).translate(
+        " ".join(sentences), markdown=False
+    )
+    assert spy.calls == [[f">>ara<< {s}" for s in sentences]]
+    assert out == " ".join(reference(marian_ar, f">>ara<< {s}") for s in sentences)
+    tokenizer = AutoTokenizer.from_pretrained(marian_ar)
+    ids = tokenizer(f">>ara<< {sentences[0]}").input_ids
+    assert ids[0] == tokenizer.convert_tokens_to_ids(">>ara<<")
+    assert tokenizer.convert_tokens_to_ids(">>ara<<") != tokenizer.unk_token_id
+
+
+def test_french_translation_sends_no_language_token(marian_fr: Path, monkeypatch) -> None:
+    spy = Spy(monkeypatch)
+    sentence = "The ministers met in Paris."
+    out = Briefer(Options(lang="fr", translator=str(marian_fr))).translate(sentence, markdown=False)
+    assert spy.calls == [[sentence]]
+    assert out == reference(marian_fr, sentence)
+
+
+def test_translator_without_the_target_token_is_refused(marian_ar: Path) -> None:
+    briefer = Briefer(Options(lang="fr", translator=str(marian_ar)))
+    with pytest.raises(ModelError, match=r"has none for 'fr' \(it has >>afb<<, >>ara<<\)"):
+        briefer.translate("Hello there.", markdown=False)
+
+
+def test_long_article_every_sentence_in_one_chunk(bart: Path, sample: Path, monkeypatch) -> None:
+    article = read_path(str(sample))
+    spy = Spy(monkeypatch)
+    brief = Briefer(Options(model=str(bart))).brief(article)
+    expected = [span for s, e in article.body for span in split_sentences(article.text, s, e)]
+    packed = [span for chunk in brief.chunks for span in chunk.sentences]
+    assert packed == expected
+    assert len(brief.chunks) > 1
+    assert all(chunk.tokens <= 256 for chunk in brief.chunks)
+    for chunk in brief.chunks:
+        assert chunk.start == chunk.sentences[0][0] and chunk.end == chunk.sentences[-1][1]
+    # Map-reduce: the chunks first, then the joined summaries in one final pass.
+    assert len(spy.calls[0]) == len(brief.chunks)
+    assert len(spy.calls) >= 2 and len(spy.calls[-1]) == 1
+    assert brief.summary
+
+
+def test_ten_thousand_words_still_give_one_brief(bart: Path, sample: Path, monkeypatch) -> None:
+    article = read_path(str(sample))
+    paragraphs = [article.text[s:e] for s, e in article.body]
+    text = "Long read\n\n" + "\n\n".join(
+        f"{p} (Part {i}.)" for i in range(14) for p in paragraphs
+    )
+    spy = Spy(monkeypatch)
+    brief = Briefer(Options(model=str(bart))).brief(text)
+    assert brief.words >= 10_000
+    assert len(spy.calls) >= 3  # chunks, at least one reduce round, the final pass
+    assert len(spy.calls[-1]) == 1
+    assert brief.summary
+
+
+def test_briefs_batch_across_articles_in_input_order(bart: Path, monkeypatch) -> None:
+    other = "Markets slide in Tokyo\n\nShares fell sharply in Tokyo on Monday as the yen rose.\n"
+    spy = Spy(monkeypatch)
+    briefs = Briefer(Options(model=str(bart))).brief_many([ARTICLE, other])
+    assert len(spy.calls) == 1 and len(spy.calls[0]) == 2
+    assert [b.title for b in briefs] == ["Ministers agree new plan in Paris", "Markets slide in Tokyo"]
+    assert briefs[0].summary == reference(bart, BODY)
+
+
+def test_models_load_once_per_process(bart: Path, monkeypatch) -> None:
+    calls = []
+    original = models_module._load_torch
+
+    def counting(*args):  # noqa: ANN002, ANN202
+        calls.append(args)
+        return original(*args)
+
+    monkeypatch.setattr(models_module, "_load_torch", counting)
+    monkeypatch.setattr(models_module, "_LOADED", {})
+    first = Briefer(Options(model=str(bart)))
+    first.brief(ARTICLE)
+    Briefer(Options(model=str(bart))).brief(ARTICLE)
+    assert len(calls) == 1
+
+
+def test_missing_model_fails_fast_offline() -> None:
+    started = time.monotonic()
+    with pytest.raises(ModelError) as caught:
+        Briefer(Options(model="nobody/no-such-model")).brief(ARTICLE)
+    assert time.monotonic() - started < 20
+    message = str(caught.value)
+    assert "nobody/no-such-model" in message and "HF_HUB_OFFLINE" in message
+    assert "briefer models pull" in message and "\n" not in message
+
+
+def test_missing_local_folder_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="does not exist"):
+        Briefer(Options(model=str(tmp_path / "nowhere"))).brief(ARTICLE)

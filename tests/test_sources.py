@@ -1,0 +1,524 @@
+import codecs
+import gzip
+import io
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from briefer.errors import InputError
+from briefer.sources import Article, decode, parse_article, read_path, read_stream
+
+SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "paris-coalition-meeting.txt"
+SAMPLE_TITLE = "Iraq allies vow support for plan to defeat IS"
+
+SMART = "“Coalition ministers pledged their firm support,” said the café owner — it’s late."
+FRENCH = "Le café était fermé à Noël, où l'on a mangé des crêpes. Ça va très bien, garçon."
+
+
+def write(tmp_path: Path, name: str, data: bytes) -> str:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return str(path)
+
+
+def paragraphs(article: Article) -> list[str]:
+    return [article.text[s:e] for s, e in article.body]
+
+
+# --- decoding -------------------------------------------------------------------------------
+
+TEXT = f"Paris talks\n\n{SMART}\n{FRENCH}\n"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(TEXT.encode("utf-8"), id="utf-8"),
+        pytest.param(codecs.BOM_UTF8 + TEXT.encode("utf-8"), id="utf-8-sig"),
+        pytest.param(TEXT.encode("utf-16"), id="utf-16-native-bom"),
+        pytest.param(codecs.BOM_UTF16_LE + TEXT.encode("utf-16-le"), id="utf-16-le-bom"),
+        pytest.param(codecs.BOM_UTF16_BE + TEXT.encode("utf-16-be"), id="utf-16-be-bom"),
+        pytest.param(codecs.BOM_UTF32_LE + TEXT.encode("utf-32-le"), id="utf-32-le-bom"),
+        pytest.param(codecs.BOM_UTF32_BE + TEXT.encode("utf-32-be"), id="utf-32-be-bom"),
+        pytest.param(TEXT.encode("cp1252"), id="cp1252"),
+    ],
+)
+def test_read_path_decodes_every_encoding(tmp_path: Path, data: bytes) -> None:
+    path = write(tmp_path, "talks.txt", data)
+    article = read_path(path)
+    assert article.text == TEXT
+    assert article.source == path
+    assert article.title == "Paris talks"
+    assert paragraphs(article) == [SMART, FRENCH]
+    assert article.dropped == ("Paris talks",)
+
+
+def test_latin1_text_decodes_right(tmp_path: Path) -> None:
+    text = "Paris\n\n" + FRENCH + "\nDie Straße über den Fluß war für Bürger gesperrt.\n"
+    assert read_path(write(tmp_path, "a.txt", text.encode("latin-1"))).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "codec"),
+    [
+        ("café", "latin-1"),  # charset_normalizer alone calls these 4 bytes UTF-16
+        ("“Hi” café", "cp1252"),
+        ("Привет, как дела? Это тестовый текст на русском языке.", "cp1251"),
+    ],
+)
+def test_decode_short_legacy_text(text: str, codec: str) -> None:
+    assert decode(text.encode(codec), "x") == text
+
+
+def test_decode_utf8_with_stray_cp1252_bytes() -> None:
+    data = "Le café “était” fermé.".encode() + " Il a dit “oui”.".encode("cp1252")
+    assert decode(data, "x") == "Le café “était” fermé. Il a dit “oui”."
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_decode_utf16_without_bom(codec: str) -> None:
+    assert decode("Hello world, this is text.\n".encode(codec), "x") == (
+        "Hello world, this is text.\n"
+    )
+
+
+def test_decode_normalises_newlines_and_removes_bom() -> None:
+    data = codecs.BOM_UTF8 + b"Title\r\n\r\nOne.\rTwo.\r\n"
+    assert decode(data, "x") == "Title\n\nOne.\nTwo.\n"
+
+
+BINARY = {
+    "png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00",
+    "png-header-only": b"\x89PNG\r\n\x1a\n",
+    "gzip": gzip.compress(b"hello world " * 20),
+    "nul": b"Hello\x00world, this has a NUL byte in it.\n",
+    "pdf": b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n",
+    "controls": bytes(range(1, 32)) * 20,
+    "noise": bytes((i * 7919 + 13) % 256 for i in range(4000)),
+}
+
+
+@pytest.mark.parametrize("data", list(BINARY.values()), ids=list(BINARY))
+def test_binary_input_is_refused(tmp_path: Path, data: bytes) -> None:
+    path = write(tmp_path, "picture.txt", data)
+    with pytest.raises(InputError) as info:
+        read_path(path)
+    assert str(info.value) == f"{path}: looks like a binary file, not text"
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (b"", "is empty"),
+        (b"   \n\t\r\n  \n", "holds no text"),
+        (codecs.BOM_UTF8, "holds no text"),
+        ("\u200b \n\u00a0\n".encode(), "holds no text"),
+        (codecs.BOM_UTF16_LE + " \n".encode("utf-16-le"), "holds no text"),
+    ],
+)
+def test_empty_input_is_refused(tmp_path: Path, data: bytes, problem: str) -> None:
+    path = write(tmp_path, "empty.txt", data)
+    with pytest.raises(InputError) as info:
+        read_path(path)
+    assert str(info.value) == f"{path}: {problem}"
+
+
+# --- file system errors ---------------------------------------------------------------------
+
+
+def test_directory_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as info:
+        read_path(str(tmp_path))
+    assert str(info.value) == f"{tmp_path}: is a directory"
+
+
+def test_missing_file_is_refused(tmp_path: Path) -> None:
+    path = str(tmp_path / "nope.txt")
+    with pytest.raises(InputError) as info:
+        read_path(path)
+    assert str(info.value) == f"{path}: no such file"
+
+
+def test_path_through_a_file_is_missing(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.txt", b"x") + "/b.txt"
+    with pytest.raises(InputError) as info:
+        read_path(path)
+    assert str(info.value) == f"{path}: no such file"
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root can read anything"
+)
+def test_unreadable_file_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "secret.txt", b"Title\n\nBody.\n")
+    os.chmod(path, 0)
+    try:
+        with pytest.raises(InputError) as info:
+            read_path(path)
+    finally:
+        os.chmod(path, 0o644)
+    assert str(info.value) == f"{path}: cannot be read (permission denied)"
+
+
+def test_permission_error_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Runs even as root, where chmod 000 cannot make a file unreadable.
+    path = write(tmp_path, "secret.txt", b"Title\n\nBody.\n")
+
+    def refuse(self: Path) -> bytes:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    with pytest.raises(InputError) as info:
+        read_path(path)
+    assert str(info.value) == f"{path}: cannot be read (permission denied)"
+
+
+# --- the sample article ---------------------------------------------------------------------
+
+
+def sample_lines() -> list[str]:
+    return [line.strip() for line in SAMPLE.read_text("utf-8").splitlines() if line.strip()]
+
+
+def test_sample_article() -> None:
+    article = read_path(str(SAMPLE))
+    lines = sample_lines()
+    assert article.title == SAMPLE_TITLE
+    assert article.dropped == (
+        SAMPLE_TITLE,
+        SAMPLE_TITLE,
+        "4 min read",
+        "02 June, 2015",
+        "The Paris meeting comes after a series of shock battlefield gains by the extremists "
+        "[Getty]",
+    )
+    # Everything else, deck and subheading included, is story, in order.
+    expected = [line for i, line in enumerate(lines) if i not in {0, 1, 3, 4, 5}]
+    assert paragraphs(article) == expected
+    assert expected[0] == (
+        "Allies of Iraq from over 20 countries meeting in Paris have pledged support for a "
+        "strategy to defeat Islamic State and halt its advance."
+    )
+    assert "Shia-Sunni tensions" in expected
+    assert article.body_text() == "\n\n".join(expected)
+    assert article.words == sum(len(p.split()) for p in expected) == 743
+    for dropped in ("4 min read", "02 June, 2015", "[Getty]", SAMPLE_TITLE):
+        assert dropped not in article.body_text()
+
+
+def test_sample_spans_point_into_text() -> None:
+    article = read_path(str(SAMPLE))
+    assert article.text == SAMPLE.read_text("utf-8")
+    ends = [0]
+    for s, e in article.body:
+        assert ends[-1] <= s < e
+        piece = article.text[s:e]
+        assert piece == piece.strip()
+        assert "\n" not in piece
+        ends.append(e)
+    # Trailing non-breaking spaces of the scraped copy stay outside the spans.
+    assert article.text[article.body[1][1]] == "\u00a0"
+
+
+def test_sample_from_stdin_matches_the_file() -> None:
+    from_file = read_path(str(SAMPLE))
+    from_stdin = read_stream(io.BytesIO(SAMPLE.read_bytes()))
+    assert from_stdin.source == "-"
+    assert from_stdin.title == from_file.title
+    assert from_stdin.body == from_file.body
+    assert from_stdin.dropped == from_file.dropped
+
+
+# --- titles ---------------------------------------------------------------------------------
+
+
+def test_title_falls_back_to_file_name(tmp_path: Path) -> None:
+    first = "Iraq's allies pledged their support for an emergency plan on Tuesday."
+    path = write(tmp_path, "paris-coalition-meeting.txt", f"{first}\n\nMore story.\n".encode())
+    article = read_path(path)
+    assert article.title == "Paris coalition meeting"
+    assert paragraphs(article) == [first, "More story."]
+    assert article.dropped == ()
+
+
+def test_title_from_name_with_underscores(tmp_path: Path) -> None:
+    path = write(tmp_path, "iraq_allies--meet.md", b"A sentence that starts the story.\n")
+    assert read_path(path).title == "Iraq allies meet"
+
+
+def test_too_long_first_line_is_not_a_title(tmp_path: Path) -> None:
+    first = " ".join(["word"] * 26)
+    article = read_path(write(tmp_path, "long-line.txt", f"{first}\nNext.\n".encode()))
+    assert article.title == "Long line"
+    assert paragraphs(article) == [first, "Next."]
+
+
+def test_question_headline_is_a_title() -> None:
+    article = parse_article("Can Iraq hold Ramadi?\nThe city fell in May.\n", "a.txt")
+    assert article.title == "Can Iraq hold Ramadi?"
+    assert paragraphs(article) == ["The city fell in May."]
+
+
+def test_title_skips_a_leading_date_line() -> None:
+    article = parse_article("2 June 2015\nIraq talks open\nThe talks opened.\n", "a.txt")
+    assert article.title == "Iraq talks open"
+    assert article.dropped == ("2 June 2015", "Iraq talks open")
+    assert paragraphs(article) == ["The talks opened."]
+
+
+def test_stdin_without_headline_is_untitled() -> None:
+    article = read_stream(io.BytesIO(b"The talks opened on Tuesday in Paris.\n"))
+    assert article.title == "Untitled"
+    assert article.source == "-"
+    assert article.body_text() == "The talks opened on Tuesday in Paris."
+
+
+def test_stream_with_a_named_source() -> None:
+    article = read_stream(io.BytesIO(b"The talks opened.\n"), source="talks-in-paris.txt")
+    assert article.source == "talks-in-paris.txt"
+    assert article.title == "Talks in paris"
+
+
+def test_empty_stdin_names_stdin() -> None:
+    with pytest.raises(InputError) as info:
+        read_stream(io.BytesIO(b""))
+    assert str(info.value) == "stdin: is empty"
+
+
+def test_parse_article_refuses_whitespace() -> None:
+    with pytest.raises(InputError) as info:
+        parse_article(" \n\n\t", "notes.txt")
+    assert str(info.value) == "notes.txt: holds no text"
+    with pytest.raises(InputError) as info:
+        parse_article("", "-")
+    assert str(info.value) == "stdin: holds no text"
+
+
+def test_lone_headline_stays_in_body() -> None:
+    article = parse_article("Iraq talks open\n", "a.txt")
+    assert article.title == "Iraq talks open"
+    assert paragraphs(article) == ["Iraq talks open"]
+    assert article.dropped == ()
+
+
+def test_only_furniture_is_refused() -> None:
+    with pytest.raises(InputError) as info:
+        parse_article("4 min read\n02 June, 2015\nPhoto: AFP\n", "a.txt")
+    assert str(info.value) == "a.txt: holds no story text, only a title, dates or captions"
+
+
+# --- front matter and captions --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "4 min read",
+        "Reading time: 3 minutes",
+        "5-minute read",
+        "02 June, 2015",
+        "June 2, 2015",
+        "2015-06-02",
+        "Tuesday 2 June 2015 10:45 BST",
+        "Updated: 2 June 2015",
+        "Last updated on June 2, 2015 at 10:45 a.m. EDT",
+        "4 min read · 02 June, 2015",
+        "2 June 2015 | 10:45 GMT+1",
+        "iraq allies   VOW support for plan to defeat IS",
+    ],
+)
+def test_front_matter_lines_are_dropped(line: str) -> None:
+    text = f"{SAMPLE_TITLE}\n{line}\nThe story starts here.\n"
+    article = parse_article(text, "a.txt")
+    assert article.dropped == (SAMPLE_TITLE, line)
+    assert paragraphs(article) == ["The story starts here."]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The Paris meeting comes after a series of battlefield gains [Getty]",
+        "Iraqi soldiers gather near Ramadi [AFP]",
+        "Fighters in Palmyra [Reuters/John Doe]",
+        "Iraqi soldiers gather near Ramadi (Photo: AFP)",
+        "Iraqi soldiers gather near Ramadi. (AP Photo/Hadi Mizban)",
+        "Photo: Iraqi soldiers gather near Ramadi",
+        "Image: AFP",
+        "Picture: Reuters",
+        "Credit: Getty",
+        "Caption: Iraqi soldiers",
+        "Iraqi soldiers gather near Ramadi. AFP via Getty Images",
+    ],
+)
+def test_captions_are_dropped_anywhere(line: str) -> None:
+    story = [f"Paragraph {n} of the story." for n in range(12)]
+    text = "\n".join([SAMPLE_TITLE, *story[:10], line, *story[10:]]) + "\n"
+    article = parse_article(text, "a.txt")
+    assert article.dropped == (SAMPLE_TITLE, line)
+    assert paragraphs(article) == story
+
+
+def test_furniture_after_the_front_matter_is_story() -> None:
+    story = [f"Paragraph {n} of the story." for n in range(10)]
+    late = ["4 min read", "02 June, 2015", SAMPLE_TITLE]
+    text = "\n".join([SAMPLE_TITLE, *story, *late]) + "\n"
+    article = parse_article(text, "a.txt")
+    assert paragraphs(article) == story + late
+    assert article.dropped == (SAMPLE_TITLE,)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "He said the plan [to retake Ramadi] would work.",
+        "The minister said it was “the best plan” [sic]",
+        "This is what he wrote [...]",
+        "See the table [1]",
+        "Picture, if you will, a city under siege.",
+        "Shia-Sunni tensions",
+        "June 2015 was the hottest month.",
+    ],
+)
+def test_ordinary_lines_are_kept(line: str) -> None:
+    text = f"{SAMPLE_TITLE}\n{line}\nMore.\n"
+    assert paragraphs(parse_article(text, "a.txt")) == [line, "More."]
+
+
+def test_paragraphs_are_lines() -> None:
+    text = "Title here\r\n\r\n  First line.  \nSecond line.\n\n\n\tThird.\u00a0\n\u200b\n"
+    article = parse_article(text, "a.txt")
+    assert article.text == text.replace("\r\n", "\n")
+    assert paragraphs(article) == ["First line.", "Second line.", "Third."]
+    assert article.body == ((14, 25), (28, 40), (44, 50))
+    assert article.body_text() == "First line.\n\nSecond line.\n\nThird."
+    assert article.words == 5
+
+
+# --- markdown -------------------------------------------------------------------------------
+
+
+def test_markdown_heading_is_the_title(tmp_path: Path) -> None:
+    data = b"# Iraq allies meet in Paris\n\nThe talks opened.\n\n## Tensions\n\nMore.\n"
+    article = read_path(write(tmp_path, "talks.md", data))
+    assert article.title == "Iraq allies meet in Paris"
+    assert article.dropped == ("# Iraq allies meet in Paris",)
+    assert paragraphs(article) == ["The talks opened.", "## Tensions", "More."]
+
+
+def test_markdown_heading_with_closing_hashes() -> None:
+    article = parse_article("## Iraq talks. ##\nBody.\n", "a.md")
+    assert article.title == "Iraq talks."
+
+
+def test_setext_heading_underline_is_dropped() -> None:
+    article = parse_article("Iraq talks\n==========\nBody.\n", "a.md")
+    assert article.title == "Iraq talks"
+    assert article.dropped == ("Iraq talks", "==========")
+    assert paragraphs(article) == ["Body."]
+
+
+def test_yaml_front_matter_title(tmp_path: Path) -> None:
+    text = (
+        "---\n"
+        'title: "Iraq allies vow support: \\"plan\\" to defeat IS"\n'
+        "date: 2015-06-02\n"
+        "tags:\n"
+        "  - iraq\n"
+        "---\n"
+        "\n"
+        '# Iraq allies vow support: "plan" to defeat IS\n'
+        "\n"
+        "The talks opened.\n"
+    )
+    article = read_path(write(tmp_path, "talks.md", text.encode()))
+    assert article.title == 'Iraq allies vow support: "plan" to defeat IS'
+    assert article.dropped == (
+        "---",
+        'title: "Iraq allies vow support: \\"plan\\" to defeat IS"',
+        "date: 2015-06-02",
+        "tags:",
+        "- iraq",
+        "---",
+        '# Iraq allies vow support: "plan" to defeat IS',
+    )
+    assert paragraphs(article) == ["The talks opened."]
+    assert article.text == text
+
+
+@pytest.mark.parametrize(
+    ("line", "title"),
+    [
+        ("title: Plain title here # a comment", "Plain title here"),
+        ("title: 'It''s a title'", "It's a title"),
+        ("Title: Capital key", "Capital key"),
+    ],
+)
+def test_yaml_title_forms(line: str, title: str) -> None:
+    article = parse_article(f"---\n{line}\n---\nThe story.\n", "a.md")
+    assert article.title == title
+    assert paragraphs(article) == ["The story."]
+
+
+def test_yaml_block_scalar_title() -> None:
+    text = "---\ntitle: >\n  Iraq allies\n  meet in Paris\nauthor: AFP\n---\nThe story.\n"
+    assert parse_article(text, "a.md").title == "Iraq allies meet in Paris"
+
+
+def test_yaml_without_title_uses_the_heading() -> None:
+    article = parse_article("---\nauthor: AFP\n---\n# Iraq talks\nBody.\n", "a.md")
+    assert article.title == "Iraq talks"
+    assert article.dropped == ("---", "author: AFP", "---", "# Iraq talks")
+    assert paragraphs(article) == ["Body."]
+
+
+def test_leading_rule_is_not_front_matter() -> None:
+    text = "---\nIraq talks open in Paris today\n---\nThe story.\n"
+    article = parse_article(text, "notes.txt")
+    assert article.title == "Notes"
+    assert paragraphs(article) == ["---", "Iraq talks open in Paris today", "---", "The story."]
+
+
+def test_unclosed_front_matter_is_story() -> None:
+    article = parse_article("---\ntitle: x\nThe story.\n", "notes.txt")
+    assert paragraphs(article) == ["---", "title: x", "The story."]
+
+
+# --- invariants -----------------------------------------------------------------------------
+
+LINE_PARTS = st.sampled_from(
+    [
+        "Iraq talks",
+        "The story goes on.",
+        "4 min read",
+        "02 June, 2015",
+        "Photo: AFP",
+        "gains [Getty]",
+        "# Heading",
+        "---",
+        "title: x",
+        "   ",
+        "\u00a0",
+        "\r",
+        "",
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(LINE_PARTS, max_size=14))
+def test_every_line_is_body_or_dropped(parts: list[str]) -> None:
+    text = "\n".join(parts)
+    try:
+        article = parse_article(text, "a.txt")
+    except InputError:
+        return
+    lines = [line.strip() for line in article.text.split("\n") if line.strip()]
+    body = paragraphs(article)
+    # Body and dropped lines, merged back in text order, are every non-blank line.
+    assert sorted(body + list(article.dropped)) == sorted(lines)
+    assert all(p == p.strip() and p for p in body)
+    starts = [s for s, _ in article.body]
+    assert starts == sorted(starts)
