@@ -1,0 +1,72 @@
+"""Rendered output shape: golden Markdown files and the JSON fields scripts rely on."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from briefer.brief import Brief
+from briefer.chunking import Chunk
+from briefer.render import Failure, context, render, slug
+
+GOLDEN = Path(__file__).parent / "golden"
+DAY = dt.date(2026, 11, 24)
+
+
+def brief(title: str, summary: str, lang: str = "en", source: str = "wire/a.txt") -> Brief:
+    """Return a hand-made brief, as the pipeline would produce it."""
+    models = {"summarizer": "sshleifer/distilbart-cnn-12-6"}
+    if lang != "en":
+        models["translator"] = f"Helsinki-NLP/opus-mt-en-{lang}"
+    chunk = Chunk(start=10, end=95, sentences=((10, 50), (51, 95)), text="x", tokens=30)
+    return Brief(source=source, title=title, summary=summary, language=lang, chunks=(chunk,),
+                 models=models, words=812, original_title="Original", original_summary="Orig.")
+
+
+CASES = {
+    "single.md": ([brief("Ministers agree plan", "The ministers agreed a plan. Talks go on.")], []),
+    "arabic.md": ([brief("الوزراء يتفقون", "اتفق الوزراء على خطة.", "ar")], []),
+    "several.md": (
+        [brief("Ministers agree plan", "They agreed.", source="wire/a.txt"),
+         brief("Markets fall", "Shares fell.", source="https://example.com/m"),
+         brief("Markets fall", "Again.", source="wire/c.txt")],
+        [Failure("wire/bad.bin", "looks like a binary file, not text")],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_markdown_matches_golden(name: str) -> None:
+    briefs, failed = CASES[name]
+    rendered = render(briefs, "markdown", failed=failed, date=DAY)
+    path = GOLDEN / name
+    if os.environ.get("BRIEFER_REGOLD"):
+        path.write_text(rendered, encoding="utf-8")
+    assert rendered == path.read_text(encoding="utf-8")
+
+
+def test_json_fields_and_spans() -> None:
+    data = json.loads(render([brief("T", "S.", "fr")], "json", failed=[Failure("x", "why")]))
+    record = data["briefs"][0]
+    assert record["chunks"] == [{"index": 0, "start": 10, "end": 95, "sentences": 2, "tokens": 30}]
+    assert record["original"] == {"title": "Original", "summary": "Orig."}
+    assert data["failed"] == [{"source": "x", "error": "why"}]
+
+
+def test_jsonl_is_one_object_per_line() -> None:
+    lines = render([brief("A", "a."), brief("B", "b.")], "jsonl").splitlines()
+    assert [json.loads(line)["title"] for line in lines] == ["A", "B"]
+
+
+def test_text_is_the_bare_brief() -> None:
+    assert render([brief("A", "One."), brief("B", "Two.")], "text") == "One.\n\nTwo.\n"
+
+
+def test_anchors_are_unique_and_unicode() -> None:
+    ctx = context([brief("Markets fall!", "x"), brief("Markets fall!", "y"), brief("الوزراء", "z")])
+    assert [a["anchor"] for a in ctx["articles"]] == ["markets-fall", "markets-fall-1", "الوزراء"]
+    assert slug("U.S. strikes: what's next?") == "us-strikes-whats-next"
