@@ -31,6 +31,14 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.pop("BRIEFER_CACHE_DIR", None)
 
 
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Give each test a result cache of its own, so no test sees another's results."""
+    folder = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("BRIEFER_CACHE_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture(scope="session")
 def bart(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Return the folder of a tiny random BART summarizer (256-token input limit)."""
@@ -41,7 +49,9 @@ def bart(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def marian_ar(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Return a tiny en→ar Marian whose vocabulary holds >>ara<< and >>afb<<, as tc-big does."""
     return factory.build_marian(
-        tmp_path_factory.mktemp("marian-ar"), corpus=factory.CORPUS, lang_tokens=[">>ara<<", ">>afb<<"]
+        tmp_path_factory.mktemp("marian-ar"),
+        corpus=factory.CORPUS,
+        lang_tokens=[">>ara<<", ">>afb<<"],
     )
 
 

@@ -282,7 +282,9 @@ def build_bart(
         forced_eos_token_id=2,
     )
     model = _seeded_model(BartForConditionalGeneration, config)
-    ids = _token_ids(config, ["bos_token_id", "pad_token_id", "eos_token_id", "decoder_start_token_id"])
+    ids = _token_ids(
+        config, ["bos_token_id", "pad_token_id", "eos_token_id", "decoder_start_token_id"]
+    )
     # forced_bos_token_id is a generation-only setting in transformers 5 (the config would drop it).
     ids |= {"forced_bos_token_id": 0, "forced_eos_token_id": 2}
     _save_model(model, path, ids | _BART_GENERATION | (generation or {}))
@@ -335,7 +337,9 @@ def build_marian(
     path.mkdir(parents=True, exist_ok=True)
     for name in ("source.spm", "target.spm"):
         (path / name).write_bytes(spm_model)
-    (path / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False, indent=2), encoding="utf-8")
+    (path / "vocab.json").write_text(
+        json.dumps(vocab, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
     tokenizer = MarianTokenizer(
         source_spm=str(path / "source.spm"),
         target_spm=str(path / "target.spm"),
@@ -367,7 +371,14 @@ def build_marian(
     )
     model = _seeded_model(MarianMTModel, config)
     ids = _token_ids(
-        config, ["bos_token_id", "pad_token_id", "eos_token_id", "decoder_start_token_id", "forced_eos_token_id"]
+        config,
+        [
+            "bos_token_id",
+            "pad_token_id",
+            "eos_token_id",
+            "decoder_start_token_id",
+            "forced_eos_token_id",
+        ],
     )
     # Real opus-mt generation configs forbid generating <pad>.
     ids["bad_words_ids"] = [[pad_id]]
@@ -398,7 +409,9 @@ def build_t5(
 
     spm_model = _train_spm(lines, piece_budget, pad_id=0, eos_id=1, unk_id=2, bos_id=-1)
     processor = _spm_processor(spm_model)
-    scores = [(processor.IdToPiece(i), processor.GetScore(i)) for i in range(processor.GetPieceSize())]
+    scores = [
+        (processor.IdToPiece(i), processor.GetScore(i)) for i in range(processor.GetPieceSize())
+    ]
     # As in t5-small, sentinels follow the pieces in reverse order (<extra_id_0> has the highest id).
     scores += [(f"<extra_id_{i}>", 0.0) for i in reversed(range(_T5_EXTRA_IDS))]
 

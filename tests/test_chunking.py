@@ -388,6 +388,11 @@ def test_real_tokenizer_splits_a_300_word_sentence(bart_tokenizer):
 
 
 def test_measuring_long_texts_does_not_warn(bpe_folder, caplog):
+    from transformers.utils import logging as hf_logging
+
+    # The suite runs transformers at error level; this test needs its warnings audible.
+    level = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_warning()
     # A fresh tokenizer: transformers warns about over-long sequences only once per instance.
     tokenizer = load_bart(bpe_folder)
     counter = hf_counter(tokenizer, "summarize: {text}")
@@ -400,6 +405,7 @@ def test_measuring_long_texts_does_not_warn(bpe_folder, caplog):
     # Control: the same tokenizer called plainly does warn, so the capture above was live.
     with caplog.at_level(logging.WARNING):
         tokenizer(long)
+    hf_logging.set_verbosity(level)
     assert [r for r in caplog.records if "longer than" in r.getMessage()]
 
 

@@ -28,8 +28,11 @@ def run(*args: str, stdin: bytes | None = None) -> Run:
     """Run the CLI in-process with its own streams, as a shell would."""
     out, err = io.StringIO(), io.StringIO()
     env = Env(
-        stdin=io.BytesIO(stdin or b""), stdout=out, stderr=err,
-        stdin_isatty=stdin is None, stderr_isatty=False,
+        stdin=io.BytesIO(stdin or b""),
+        stdout=out,
+        stderr=err,
+        stdin_isatty=stdin is None,
+        stderr_isatty=False,
     )
     code = main(list(args), env)
     return Run(code, out.getvalue(), err.getvalue())
@@ -40,8 +43,21 @@ def test_version_and_help() -> None:
     result = run("--help")
     assert result.code == 0 and "summarize" in result.out and "translate" in result.out
     result = run("summarize", "--help")
-    for flag in ("--lang", "--model", "--translator", "--format", "--output", "--max-length",
-                 "--min-length", "--beams", "--device", "--quiet", "--verbose", "--debug", "--prompt"):
+    for flag in (
+        "--lang",
+        "--model",
+        "--translator",
+        "--format",
+        "--output",
+        "--max-length",
+        "--min-length",
+        "--beams",
+        "--device",
+        "--quiet",
+        "--verbose",
+        "--debug",
+        "--prompt",
+    ):
         assert flag in result.out
 
 
@@ -78,7 +94,10 @@ def test_stdin_piped_and_dash(bart: Path, sample: Path) -> None:
 def test_no_input_on_a_terminal_is_a_usage_error() -> None:
     result = run("summarize")
     assert result.code == 2
-    assert result.err.strip() == "briefer: error: no input: name an article file, or pipe text in (use - for stdin)"
+    assert (
+        result.err.strip()
+        == "briefer: error: no input: name an article file, or pipe text in (use - for stdin)"
+    )
 
 
 def test_several_inputs_one_document_in_order(bart: Path, sample: Path, tmp_path: Path) -> None:
@@ -107,8 +126,12 @@ def test_json_and_text_formats(bart: Path, sample: Path) -> None:
     assert bare.out == brief["summary"] + "\n"
 
 
-def test_translated_brief_json_keeps_the_original(bart: Path, marian_fr: Path, sample: Path) -> None:
-    result = run("summarize", str(sample), "-m", str(bart), "-l", "fr", "-t", str(marian_fr), "-f", "json")
+def test_translated_brief_json_keeps_the_original(
+    bart: Path, marian_fr: Path, sample: Path
+) -> None:
+    result = run(
+        "summarize", str(sample), "-m", str(bart), "-l", "fr", "-t", str(marian_fr), "-f", "json"
+    )
     assert result.code == 0, result.err
     brief = json.loads(result.out)["briefs"][0]
     assert brief["language"] == "fr"
@@ -128,10 +151,13 @@ def test_arabic_markdown_is_right_to_left(bart: Path, marian_ar: Path, sample: P
     ("args", "message"),
     [
         (["--lang", "de"], "unsupported language 'de'; choose one of: en, fr, ar"),
-        (["--format", "yaml"], "unknown format 'yaml'; choose one of: markdown, json, text"),
+        (["--format", "yaml"], "unknown format 'yaml'; choose one of: markdown, json, jsonl, text"),
         (["--beams", "0"], "--beams must be at least 1, not 0"),
         (["--device", "tpu"], "unknown device 'tpu'"),
-        (["--max-length", "5", "--min-length", "9"], "--min-length (9) is larger than --max-length (5)"),
+        (
+            ["--max-length", "5", "--min-length", "9"],
+            "--min-length (9) is larger than --max-length (5)",
+        ),
     ],
 )
 def test_usage_errors_exit_2(args: list[str], message: str, sample: Path) -> None:
@@ -218,7 +244,7 @@ def test_ctrl_c_exits_130(sample: Path, monkeypatch) -> None:
     def interrupted(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "read_inputs", interrupted)
+    monkeypatch.setattr(cli, "_briefer", interrupted)
     result = run("summarize", str(sample))
     assert (result.code, result.err) == (130, "briefer: interrupted\n")
 
@@ -269,7 +295,9 @@ def test_real_entry_point_pipes(bart: Path, sample: Path) -> None:
     with sample.open("rb") as stdin:
         done = subprocess.run(
             [str(script), "summarize", "-m", str(bart), "--format", "text"],
-            stdin=stdin, capture_output=True, check=False,
+            stdin=stdin,
+            capture_output=True,
+            check=False,
         )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() and done.stderr == b""
@@ -284,7 +312,9 @@ def test_real_entry_point_closed_stdout(bart: Path, sample: Path) -> None:
     os.close(read_end)  # like `| head` that has already gone away
     done = subprocess.run(
         [str(script), "summarize", str(sample), "-m", str(bart)],
-        stdout=write_end, stderr=subprocess.PIPE, check=False,
+        stdout=write_end,
+        stderr=subprocess.PIPE,
+        check=False,
     )
     os.close(write_end)
     assert done.returncode == 141

@@ -1,8 +1,8 @@
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
-import tomllib
 
 from briefer.config import (
     KEYS,
@@ -180,7 +180,7 @@ def test_same_key_spelled_twice_is_an_error(tmp_path: Path) -> None:
         ("model = 3\n", "'model' must be a string, not 3"),
         ('model = ""\n', "'model' is empty"),
         ("title = [1]\n", r"'title' must be a string, not \[1\]"),
-        ('format = "html"\n', "'format' must be one of: markdown, json, text"),
+        ('format = "html"\n', "'format' must be one of: markdown, json, jsonl, text"),
         ('device = "tpu"\n', "'device' must be one of: auto, cpu, cuda, mps"),
         ('backend = "onnx"\n', "'backend' must be one of: auto, torch, ctranslate2"),
         ('engine = "magic"\n', "'engine' must be one of: abstractive, extractive"),

@@ -9,9 +9,8 @@ import pytest
 import torch
 from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
-from briefer import Briefer, ModelError, Options, UsageError
+from briefer import Briefer, ModelError, Options, UsageError, prompts
 from briefer import models as models_module
-from briefer import prompts
 from briefer.sentences import split_sentences
 from briefer.sources import read_path
 
@@ -144,9 +143,7 @@ def test_long_article_every_sentence_in_one_chunk(bart: Path, sample: Path, monk
 def test_ten_thousand_words_still_give_one_brief(bart: Path, sample: Path, monkeypatch) -> None:
     article = read_path(str(sample))
     paragraphs = [article.text[s:e] for s, e in article.body]
-    text = "Long read\n\n" + "\n\n".join(
-        f"{p} (Part {i}.)" for i in range(14) for p in paragraphs
-    )
+    text = "Long read\n\n" + "\n\n".join(f"{p} (Part {i}.)" for i in range(14) for p in paragraphs)
     spy = Spy(monkeypatch)
     brief = Briefer(Options(model=str(bart))).brief(text)
     assert brief.words >= 10_000
@@ -160,7 +157,10 @@ def test_briefs_batch_across_articles_in_input_order(bart: Path, monkeypatch) ->
     spy = Spy(monkeypatch)
     briefs = Briefer(Options(model=str(bart))).brief_many([ARTICLE, other])
     assert len(spy.calls) == 1 and len(spy.calls[0]) == 2
-    assert [b.title for b in briefs] == ["Ministers agree new plan in Paris", "Markets slide in Tokyo"]
+    assert [b.title for b in briefs] == [
+        "Ministers agree new plan in Paris",
+        "Markets slide in Tokyo",
+    ]
     assert briefs[0].summary == reference(bart, BODY)
 
 

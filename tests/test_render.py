@@ -23,17 +23,28 @@ def brief(title: str, summary: str, lang: str = "en", source: str = "wire/a.txt"
     if lang != "en":
         models["translator"] = f"Helsinki-NLP/opus-mt-en-{lang}"
     chunk = Chunk(start=10, end=95, sentences=((10, 50), (51, 95)), text="x", tokens=30)
-    return Brief(source=source, title=title, summary=summary, language=lang, chunks=(chunk,),
-                 models=models, words=812, original_title="Original", original_summary="Orig.")
+    return Brief(
+        source=source,
+        title=title,
+        summary=summary,
+        language=lang,
+        chunks=(chunk,),
+        models=models,
+        words=812,
+        original_title="Original",
+        original_summary="Orig.",
+    )
 
 
 CASES = {
     "single.md": ([brief("Ministers agree plan", "The ministers agreed a plan. Talks go on.")], []),
     "arabic.md": ([brief("الوزراء يتفقون", "اتفق الوزراء على خطة.", "ar")], []),
     "several.md": (
-        [brief("Ministers agree plan", "They agreed.", source="wire/a.txt"),
-         brief("Markets fall", "Shares fell.", source="https://example.com/m"),
-         brief("Markets fall", "Again.", source="wire/c.txt")],
+        [
+            brief("Ministers agree plan", "They agreed.", source="wire/a.txt"),
+            brief("Markets fall", "Shares fell.", source="https://example.com/m"),
+            brief("Markets fall", "Again.", source="wire/c.txt"),
+        ],
         [Failure("wire/bad.bin", "looks like a binary file, not text")],
     ),
 }

@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 __all__ = [
-    "Brief", "Briefer", "BrieferError", "InputError", "ModelError", "Options", "UsageError",
+    "Brief",
+    "Briefer",
+    "BrieferError",
+    "InputError",
+    "ModelError",
+    "Options",
+    "UsageError",
     "__version__",
 ]
 

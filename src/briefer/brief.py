@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any
 
-from .chunking import Chunk
+from .chunking import Chunk, normalize
 from .options import Options
+from .sentences import Span, split_sentences
 from .sources import Article, parse_article
 
 log = logging.getLogger("briefer")
+
+EXTRACTIVE = "extractive (TextRank)"
+
+
+@dataclass(frozen=True)
+class Digest:
+    """An article's summary in English, before any translation."""
+
+    article: Article
+    summary: str
+    chunks: tuple[Chunk, ...]
+    summarizer: str
 
 
 @dataclass(frozen=True)
@@ -26,7 +40,14 @@ class Brief:
     words: int = 0
     original_title: str = ""
     original_summary: str = ""
-    dropped: tuple[str, ...] = field(default=())
+    dropped: tuple[str, ...] = ()
+    author: str | None = None
+    date: str | None = None
+
+
+def sentences_of(article: Article) -> list[Span]:
+    """Return the sentence spans of an article's story, in order."""
+    return [span for s, e in article.body for span in split_sentences(article.text, s, e)]
 
 
 class Briefer:
@@ -34,30 +55,32 @@ class Briefer:
 
     def __init__(self, options: Options | None = None):
         self.options = options or Options()
-        self._summarizer = None
-        self._translator = None
+        self._summarizer: Any = None
+        self._translators: dict[str, Any] = {}
 
     @property
-    def summarizer(self):  # noqa: ANN201 - models are typed by protocol, loaded lazily
+    def summarizer(self) -> Any:
         """Return the summarization model, loading it on first use."""
         if self._summarizer is None:
             from . import models
 
             o = self.options
-            self._summarizer = models.load(o.model, o.device, o.batch_size)
+            self._summarizer = models.load(o.model, o.device, o.batch_size, o.backend)
         return self._summarizer
 
-    @property
-    def translator(self):  # noqa: ANN201
-        """Return the translation model for the target language, loading it on first use."""
-        name = self.options.translator_model
+    def translator(self, lang: str | None = None) -> Any:
+        """Return the translation model for a language (the run's by default), or None for en."""
+        lang = lang or self.options.lang
+        name = self.options.translator_model(lang)
         if name is None:
             return None
-        if self._translator is None:
+        if lang not in self._translators:
             from . import models
 
-            self._translator = models.load(name, self.options.device, max(self.options.batch_size, 8))
-        return self._translator
+            o = self.options
+            # Sentences are short, so translation batches can be wider than summary batches.
+            self._translators[lang] = models.load(name, o.device, max(o.batch_size, 8), o.backend)
+        return self._translators[lang]
 
     def template(self) -> str:
         """Return the prompt template for the summarizer: --prompt, else the model's own."""
@@ -67,58 +90,98 @@ class Briefer:
             return prompts.load(self.options.prompt)
         return prompts.for_model(self.summarizer.config)
 
+    def digest_many(self, articles: Sequence[Article]) -> list[Digest]:
+        """Summarize articles in English, batching model calls across them."""
+        if self.options.engine == "extractive":
+            return [self._extract(article) for article in articles]
+        from .summarize import plan_chunks, summarize_many
+
+        model = self.summarizer
+        template = self.template()
+        plans = []
+        for article in articles:
+            plans.append(plan_chunks(model, article.text, sentences_of(article), template))
+            log.info("%s: %d words, %d chunks", article.source, article.words, len(plans[-1]))
+        summaries = summarize_many(model, plans, template, self.options.generation_overrides())
+        return [
+            Digest(article, summary, tuple(chunks), model.name)
+            for article, summary, chunks in zip(articles, summaries, plans, strict=True)
+        ]
+
+    def _extract(self, article: Article) -> Digest:
+        """Summarize one article by picking its central sentences; no model needed."""
+        from .extractive import summarize_extractive
+
+        spans = sentences_of(article)
+        words = self.options.max_length or 120
+        summary = summarize_extractive(article.text, spans, max_words=words, title=article.title)
+        text = normalize(" ".join(article.text[s:e] for s, e in spans))
+        whole = (
+            Chunk(start=spans[0][0], end=spans[-1][1], sentences=tuple(spans), text=text, tokens=0)
+            if spans
+            else None
+        )
+        return Digest(article, summary, (whole,) if whole else (), EXTRACTIVE)
+
+    def localize(self, digests: Sequence[Digest], lang: str | None = None) -> list[Brief]:
+        """Turn English digests into briefs in a language, translating titles and summaries."""
+        lang = lang or self.options.lang
+        titles = [d.article.title for d in digests]
+        summaries = [d.summary for d in digests]
+        model = self.translator(lang)
+        if model is not None and digests:
+            from .translate import translate_texts
+
+            both = translate_texts(model, [*titles, *summaries], lang)
+            titles, summaries = both[: len(digests)], both[len(digests) :]
+        return [
+            self.make_brief(d, lang, title, summary, model.name if model else None)
+            for d, title, summary in zip(digests, titles, summaries, strict=True)
+        ]
+
+    @staticmethod
+    def make_brief(
+        digest: Digest, lang: str, title: str, summary: str, translator: str | None
+    ) -> Brief:
+        """Return the brief of a digest in a language, given its (translated) title and summary."""
+        models = {"summarizer": digest.summarizer}
+        if translator:
+            models["translator"] = translator
+        a = digest.article
+        return Brief(
+            source=a.source,
+            title=title,
+            summary=summary,
+            language=lang,
+            chunks=digest.chunks,
+            models=models,
+            words=a.words,
+            original_title=a.title,
+            original_summary=digest.summary,
+            dropped=a.dropped,
+            author=a.author,
+            date=a.date,
+        )
+
+    def brief_many(
+        self, articles: Sequence[Article | str], lang: str | None = None, source: str = "<text>"
+    ) -> list[Brief]:
+        """Return the briefs of several articles (Articles or raw texts) in one language."""
+        parsed = [a if isinstance(a, Article) else parse_article(a, source) for a in articles]
+        return self.localize(self.digest_many(parsed), lang)
+
     def brief(self, article: Article | str, source: str = "<text>") -> Brief:
         """Return the brief of one article (an Article, or raw text)."""
         return self.brief_many([article], source=source)[0]
 
-    def brief_many(self, articles: Sequence[Article | str], source: str = "<text>") -> list[Brief]:
-        """Return the briefs of several articles, batching model calls across them."""
-        from .sentences import split_sentences
-        from .summarize import plan_chunks, summarize_many
-
-        parsed = [a if isinstance(a, Article) else parse_article(a, source) for a in articles]
-        model = self.summarizer
-        template = self.template()
-        plans = []
-        for article in parsed:
-            sentences = [span for s, e in article.body for span in split_sentences(article.text, s, e)]
-            plans.append(plan_chunks(model, article.text, sentences, template))
-            log.info("%s: %d words, %d chunks", article.source, article.words, len(plans[-1]))
-        summaries = summarize_many(model, plans, template, self.options.generation_overrides())
-        titles = [a.title for a in parsed]
-        translated_titles, translated = titles, summaries
-        models = {"summarizer": model.name}
-        if self.translator is not None:
-            from .translate import translate_texts
-
-            lang = self.options.lang
-            both = translate_texts(self.translator, [*titles, *summaries], lang)
-            translated_titles, translated = both[: len(titles)], both[len(titles) :]
-            models["translator"] = self.translator.name
-        return [
-            Brief(
-                source=article.source,
-                title=title,
-                summary=summary,
-                language=self.options.lang,
-                chunks=tuple(chunks),
-                models=dict(models),
-                words=article.words,
-                original_title=article.title,
-                original_summary=original,
-                dropped=article.dropped,
-            )
-            for article, title, summary, chunks, original in zip(
-                parsed, translated_titles, translated, plans, summaries, strict=True
-            )
-        ]
-
-    def translate(self, text: str, markdown: bool = True) -> str:
-        """Translate a text or Markdown document into the target language."""
+    def translate(self, text: str, markdown: bool = True, lang: str | None = None) -> str:
+        """Translate a text or Markdown document into a language (the run's by default)."""
         from .translate import translate_markdown, translate_text
 
-        if self.translator is None:
+        lang = lang or self.options.lang
+        model = self.translator(lang)
+        if model is None:
             return text
         if markdown:
-            return translate_markdown(self.translator, text, self.options.lang)
-        return translate_text(self.translator, text, self.options.lang)
+            return translate_markdown(model, text, lang)
+        return translate_text(model, text, lang)

@@ -8,6 +8,7 @@ import os
 import sys
 import tempfile
 import traceback
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, TextIO
@@ -15,8 +16,8 @@ from typing import Annotated, Any, TextIO
 import typer
 
 from . import __version__
-from .errors import BrieferError, OutputError, UsageError
-from .options import DEVICES, FORMATS, LANGUAGES, Options, check_language
+from .errors import BrieferError, InputError, OutputError, UsageError
+from .options import BACKENDS, DEVICES, FORMATS, LANGUAGES, Options, check_language
 
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
@@ -44,24 +45,72 @@ app = typer.Typer(
 
 Inputs = Annotated[
     list[str] | None,
-    typer.Argument(help="Article files, or - for stdin (read when nothing is given and text is piped).",
-                   show_default=False),
+    typer.Argument(
+        help="Article files, folders (searched for .txt, .md, .html), globs, URLs, or - for "
+        "stdin (read when nothing is given and text is piped).",
+        show_default=False,
+    ),
 ]
-Lang = Annotated[str, typer.Option("--lang", "-l", help=f"Language of the brief: {', '.join(LANGUAGES)}.")]
+Lang = Annotated[
+    str,
+    typer.Option(
+        "--lang",
+        "-l",
+        help=f"Language(s) of the brief, comma-separated: "
+        f"{', '.join(LANGUAGES)}; several make one brief per language.",
+    ),
+]
 Translator = Annotated[
-    str | None,
-    typer.Option("--translator", "-t", help="Translation model: hub id or local folder "
-                 "[default: Helsinki-NLP/opus-mt-en-fr for fr, Helsinki-NLP/opus-mt-tc-big-en-ar for ar]."),
+    list[str] | None,
+    typer.Option(
+        "--translator",
+        "-t",
+        help="Translation model, hub id or local folder; with "
+        "several languages, LANG=MODEL, repeated [default: Helsinki-NLP/opus-mt-en-fr "
+        "for fr, Helsinki-NLP/opus-mt-tc-big-en-ar for ar].",
+        show_default=False,
+    ),
 ]
-Format = Annotated[str, typer.Option("--format", "-f", help=f"Output format: {', '.join(FORMATS)}.")]
+Format = Annotated[
+    str, typer.Option("--format", "-f", help=f"Output format: {', '.join(FORMATS)}.")
+]
 Output = Annotated[
     Path | None,
-    typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.", dir_okay=False),
+    typer.Option(
+        "--output",
+        "-o",
+        dir_okay=False,
+        help="Write here (atomically) instead of "
+        "stdout; with several languages, NAME.LANG.EXT for each.",
+    ),
 ]
 Device = Annotated[str, typer.Option("--device", help=f"Where models run: {', '.join(DEVICES)}.")]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but the result and errors.")]
+Backend = Annotated[
+    str,
+    typer.Option(
+        "--backend",
+        help=f"Inference engine: {', '.join(BACKENDS)} (auto: CTranslate2 "
+        "where the model converts, else torch).",
+    ),
+]
+ConfigFile = Annotated[
+    str | None,
+    typer.Option(
+        "--config",
+        help="Config file [default: $BRIEFER_CONFIG, else $XDG_CONFIG_HOME/briefer/config.toml].",
+        show_default=False,
+    ),
+]
+Quiet = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Print nothing but the result and errors.")
+]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Say what is happening on stderr.")]
 Debug = Annotated[bool, typer.Option("--debug", help="Show a traceback when something fails.")]
+
+EXIT_PARTIAL = 3
+
+# Command parameters whose config-file key has another name.
+_CONFIG_KEYS = {"fmt": "format"}
 
 
 def _version(value: bool) -> None:
@@ -91,36 +140,235 @@ def summarize(
     translator: Translator = None,
     fmt: Format = "markdown",
     output: Output = None,
+    from_list: Annotated[
+        str | None,
+        typer.Option(
+            "--from-list",
+            help="A file of paths and URLs, one a line (# comments).",
+            show_default=False,
+        ),
+    ] = None,
+    template: Annotated[
+        str | None,
+        typer.Option(
+            "--template", help="Jinja2 template for the Markdown brief.", show_default=False
+        ),
+    ] = None,
+    title: Annotated[
+        str, typer.Option("--title", help="Heading of a brief of several articles.")
+    ] = ("Morning brief"),
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="abstractive (a summarization model) or extractive (picks "
+            "sentences, no model download; lower quality).",
+        ),
+    ] = "abstractive",
     max_length: Annotated[
         int | None, typer.Option(help="Longest summary, in tokens [default: the model's].")
     ] = None,
     min_length: Annotated[
         int | None, typer.Option(help="Shortest summary, in tokens [default: the model's].")
     ] = None,
-    beams: Annotated[int | None, typer.Option(help="Beam-search width [default: the model's].")] = None,
+    beams: Annotated[
+        int | None, typer.Option(help="Beam-search width [default: the model's].")
+    ] = None,
     prompt: Annotated[
         str | None,
         typer.Option(help="Model-input template: a name from prompts/ or a file with {text}."),
     ] = None,
+    batch_size: Annotated[int, typer.Option(help="Articles (and chunks) per model call.")] = 4,
     device: Device = "auto",
+    backend: Backend = "auto",
+    cache: Annotated[
+        bool, typer.Option("--cache/--no-cache", help="Reuse results of earlier runs.")
+    ] = True,
+    fail_fast: Annotated[
+        bool, typer.Option("--fail-fast", help="Stop at the first source that fails.")
+    ] = False,
+    config_file: ConfigFile = None,
     quiet: Quiet = False,
     verbose: Verbose = False,
     debug: Debug = False,
-) -> None:
+) -> int:
     """Summarize articles into a brief, optionally translated."""
-    from .brief import Briefer
-    from .render import render
+    from . import batch
+    from .cache import ResultCache
+    from .sources import expand
 
     env: Env = ctx.obj
-    _logging(env, quiet, verbose)
+    settings = {key: s.value for key, s in settings_of(ctx).items()}
+    _logging(env, bool(settings["quiet"]), verbose)
+    langs, options = options_from(settings)
+    fmt = settings["format"]
     check_format(fmt, FORMATS)
-    options = Options(
-        lang=_lang(lang), model=model, translator=translator, max_length=max_length,
-        min_length=min_length, beams=beams, device=device, prompt=prompt,
+    sources = expand(_names(inputs, env, from_list), from_list)
+    stream = fmt == "jsonl" and output is None
+    with _progress(env, bool(settings["quiet"])) as progress:
+        outcome = batch.run(
+            sources,
+            _briefer(options),
+            langs,
+            stdin=env.stdin,
+            cache=ResultCache(enabled=bool(settings["cache"])),
+            # A lone source that fails is the run's error, not a brief with nothing in it.
+            fail_fast=bool(settings["fail_fast"]) or len(sources) == 1,
+            progress=progress,
+            on_brief=(lambda _lang, b: emit(json_line(b), None, env)) if stream else None,
+        )
+    if not outcome.articles:
+        reasons = "; ".join(f"{f.source}: {f.reason}" for f in outcome.failed)
+        raise InputError(f"no article to brief ({reasons})" if reasons else "no article to brief")
+    render_options = {"template": settings["template"], "title": settings["title"]}
+    if stream:
+        emit("".join(failure_line(f) for f in outcome.failed), None, env)
+    else:
+        write_briefs(outcome, langs, fmt, output, env, render_options)
+    if not bool(settings["quiet"]):
+        _summary_line(env, outcome)
+    return EXIT_PARTIAL if outcome.failed else 0
+
+
+def json_line(brief: object) -> str:
+    """Render one brief as a JSON line (imported late: render pulls in Jinja2)."""
+    from .render import json_line as line
+
+    return line(brief)
+
+
+def failure_line(failure: object) -> str:
+    """Render one failure as a JSON line."""
+    from .render import failure_line as line
+
+    return line(failure)
+
+
+def _briefer(options: Options) -> Any:
+    """Build the library object the run goes through."""
+    from .brief import Briefer
+
+    return Briefer(options)
+
+
+def options_from(settings: dict[str, Any]) -> tuple[list[str], Options]:
+    """Return the run's languages and the Options its settings describe."""
+    return list(settings["lang"]), Options(
+        lang=settings["lang"][0],
+        model=settings["model"],
+        translator=settings["translator"],
+        max_length=settings["max_length"],
+        min_length=settings["min_length"],
+        beams=settings["beams"],
+        device=settings["device"],
+        prompt=settings["prompt"],
+        batch_size=settings["batch_size"],
+        engine=settings["engine"],
+        backend=settings["backend"],
     )
-    articles = read_inputs(inputs, env)
-    briefs = Briefer(options).brief_many(articles)
-    emit(render(briefs, fmt), output, env)
+
+
+def settings_of(ctx: typer.Context) -> dict[str, Any]:
+    """Return each setting of a summarize run with its origin: flag, config file, or default."""
+    from . import config
+
+    params = dict(ctx.params)
+    path = config.config_path(params.get("config_file"))
+    file_values = config.load(path)
+    defaults: dict[str, object] = {}
+    flags: dict[str, object] = {}
+    for name, value in params.items():
+        key = _CONFIG_KEYS.get(name, name)
+        if key not in config.KEYS:
+            continue
+        # typer vendors click: compare the source by name rather than import its private enum.
+        source = ctx.get_parameter_source(name)
+        given = source is not None and source.name not in {"DEFAULT", "DEFAULT_MAP"}
+        (flags if given else defaults)[key] = value
+    settings = config.resolve(defaults, file_values, path, flags)
+    # Flags arrive as typed ("fr,ar", ["fr=…"]); settings hold what they mean.
+    lang = settings["lang"]
+    try:
+        langs = config.parse_langs(lang.value)
+    except UsageError as exc:
+        raise typer.BadParameter(str(exc), param_hint="'--lang' / '-l'") from None
+    settings["lang"] = config.Setting(langs, lang.origin)
+    translator = settings["translator"]
+    if isinstance(translator.value, list):
+        value = config.parse_translator_flags(translator.value, langs)
+        settings["translator"] = config.Setting(value, translator.origin)
+    config.check_translator(settings["translator"].value, langs)
+    return settings
+
+
+def write_briefs(
+    outcome: Any, langs: list[str], fmt: str, output: Path | None, env: Env, extra: dict[str, Any]
+) -> None:
+    """Render the run's briefs and write them: one document per language, or one to stdout."""
+    from .render import render
+
+    if output is None and fmt in {"json", "jsonl"}:
+        # One JSON document (or stream) holds every language: each brief names its own.
+        everything = [b for lang in langs for b in outcome.briefs[lang]]
+        emit(render(everything, fmt, failed=outcome.failed, **extra), None, env)
+        return
+    documents = [
+        (lang, render(outcome.briefs[lang], fmt, failed=outcome.failed, **extra)) for lang in langs
+    ]
+    if output is None:
+        emit("\n".join(doc for _, doc in documents), None, env)
+        return
+    for lang, doc in documents:
+        target = (
+            output if len(langs) == 1 else output.with_name(f"{output.stem}.{lang}{output.suffix}")
+        )
+        write_atomic(target, doc)
+
+
+def _summary_line(env: Env, outcome: Any) -> None:
+    """Tell stderr, in one line, what the run left out or reused, when there is anything to say."""
+    notes = []
+    if outcome.failed:
+        notes.append(f"{len(outcome.failed)} source(s) not included")
+    if outcome.duplicates:
+        notes.append(f"{len(outcome.duplicates)} duplicate(s) briefed once")
+    if notes:
+        logging.getLogger("briefer").warning("%s", "; ".join(notes))
+
+
+@contextlib.contextmanager
+def _progress(env: Env, quiet: bool) -> Iterator[Callable[[int, int, str], None] | None]:
+    """Yield a progress callback drawing a bar on a terminal's stderr, or None elsewhere."""
+    if quiet or not env.stderr_isatty:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    bar = Progress(
+        TextColumn("[bold]briefing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        TextColumn("{task.description}"),
+        console=Console(file=env.stderr),
+        transient=True,
+    )
+    task = bar.add_task("", total=None)
+
+    def update(done: int, total: int, last: str) -> None:
+        """Move the bar to so many articles done."""
+        bar.update(task, completed=done, total=total, description=Path(last).name if last else "")
+
+    with bar:
+        yield update
 
 
 @app.command()
@@ -128,10 +376,19 @@ def translate(
     ctx: typer.Context,
     inputs: Inputs = None,
     lang: Annotated[str, typer.Option("--lang", "-l", help="Target language: fr or ar.")] = ...,
-    translator: Translator = None,
+    translator: Annotated[
+        str | None,
+        typer.Option(
+            "--translator",
+            "-t",
+            help="Translation model: hub id or local folder.",
+            show_default=False,
+        ),
+    ] = None,
     fmt: Format = "markdown",
     output: Output = None,
     device: Device = "auto",
+    backend: Backend = "auto",
     quiet: Quiet = False,
     verbose: Verbose = False,
     debug: Debug = False,
@@ -139,28 +396,112 @@ def translate(
     """Translate a text or Markdown file as is, keeping its Markdown structure."""
     import json
 
-    from .brief import Briefer
     from .render import rtl
     from .sources import decode
 
     env: Env = ctx.obj
     _logging(env, quiet, verbose)
-    check_format(fmt, FORMATS)
+    check_format(fmt, ("markdown", "json", "text"))
     if _lang(lang) == "en":
         raise UsageError("translate needs a target language other than en: --lang fr or --lang ar")
-    options = Options(lang=lang, translator=translator, device=device)
+    options = Options(lang=lang, translator=translator, device=device, backend=backend)
     texts = [(source, decode(data, _label(source))) for source, data in read_raw(inputs, env)]
-    briefer = Briefer(options)
-    results = [(source, briefer.translate(text, markdown=fmt == "markdown")) for source, text in texts]
+    briefer = _briefer(options)
+    results = [
+        (source, briefer.translate(text, markdown=fmt == "markdown")) for source, text in texts
+    ]
     if fmt == "json":
-        records = [{"source": s, "language": lang, "translator": briefer.translator.name, "text": t}
-                   for s, t in results]
+        records = [
+            {"source": s, "language": lang, "translator": briefer.translator().name, "text": t}
+            for s, t in results
+        ]
         out = json.dumps(records if len(records) > 1 else records[0], ensure_ascii=False, indent=2)
     elif fmt == "markdown":
         out = "\n\n".join(rtl(t, lang) for _, t in results)
     else:
         out = "\n\n".join(t for _, t in results)
     emit(out.rstrip("\n") + "\n", output, env)
+
+
+cache_app = typer.Typer(help="The result cache: what re-runs reuse.", no_args_is_help=True)
+config_app = typer.Typer(help="The config file: newsroom defaults.", no_args_is_help=True)
+models_app = typer.Typer(
+    help="The default models: what is cached, and fetching them.", no_args_is_help=True
+)
+app.add_typer(cache_app, name="cache")
+app.add_typer(config_app, name="config")
+app.add_typer(models_app, name="models")
+
+
+@cache_app.command("info")
+def cache_info(ctx: typer.Context) -> None:
+    """Show where the result cache is, and how much it holds."""
+    from .cache import ResultCache
+    from .hub import human_size
+
+    info = ResultCache().info()
+    ctx.obj.stdout.write(
+        f"path: {info['path']}\nentries: {info['entries']}\nsize: {human_size(info['bytes'])}\n"
+        f"oldest: {info['oldest'] or '-'}\nnewest: {info['newest'] or '-'}\n"
+    )
+
+
+@cache_app.command("clear")
+def cache_clear(ctx: typer.Context) -> None:
+    """Empty the result cache."""
+    from .cache import ResultCache
+
+    removed = ResultCache().clear()
+    ctx.obj.stdout.write(f"removed {removed} cached result(s)\n")
+
+
+@config_app.command(
+    "show", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
+)
+def config_show(ctx: typer.Context, config_file: ConfigFile = None) -> None:
+    """Print the settings a summarize run would use and where each comes from.
+
+    Give the run's flags after it to see their effect: briefer config show --lang fr,ar
+    """
+    command = typer.main.get_command(app).commands["summarize"]  # type: ignore[attr-defined]
+    args = list(ctx.args) + (["--config", config_file] if config_file else [])
+    with command.make_context("summarize", args, obj=ctx.obj) as sub:
+        settings = settings_of(sub)
+    from .config import show
+
+    ctx.obj.stdout.write(show(settings).rstrip("\n") + "\n")
+
+
+@models_app.command("list")
+def models_list(ctx: typer.Context) -> None:
+    """List the default model of each task and language, whether it is cached, and its size."""
+    from .hub import default_models, describe, human_size
+
+    rows = [describe(task, name) for task, name in default_models()]
+    width = max(len(r.name) for r in rows)
+    out = ctx.obj.stdout
+    for r in rows:
+        state = f"cached  {human_size(r.size):>8}" if r.cached else "missing"
+        out.write(f"{r.task:<13} {r.name:<{width}}  {state}\n")
+
+
+@models_app.command("pull")
+def models_pull(
+    ctx: typer.Context,
+    lang: Annotated[str, typer.Option("--lang", "-l", help="Translators to fetch, e.g. fr,ar.")] = (
+        "fr,ar"
+    ),
+    quiet: Quiet = False,
+) -> None:
+    """Fetch the default models into the Hugging Face cache, so later runs work offline."""
+    from .config import parse_langs
+    from .hub import default_models, pull
+
+    langs = [code for code in parse_langs(lang) if code != "en"]
+    for task, name in default_models(langs):
+        ctx.obj.stderr.write(f"briefer: fetching {name} ({task})\n") if not quiet else None
+        path = pull(name, progress=not quiet and ctx.obj.stderr_isatty)
+        ctx.obj.stdout.write(f"{name}  {path}\n")
 
 
 def _lang(value: str) -> str:
@@ -180,25 +521,23 @@ def check_format(fmt: str, allowed: tuple[str, ...]) -> None:
         )
 
 
-def read_raw(inputs: list[str] | None, env: Env) -> list[tuple[str, bytes]]:
-    """Return the bytes of each input, in order; stdin when '-' or nothing is given and piped."""
-    from .sources import read_bytes
-
+def _names(inputs: list[str] | None, env: Env, from_list: str | None) -> list[str]:
+    """Return the input names, or stdin when none are given and text is piped in."""
     names = list(inputs or [])
-    if not names:
+    if not names and from_list is None:
         if env.stdin_isatty:
             raise UsageError("no input: name an article file, or pipe text in (use - for stdin)")
         names = ["-"]
     if names.count("-") > 1:
         raise UsageError("stdin (-) can be read only once")
-    return [(name, env.stdin.read() if name == "-" else read_bytes(name)) for name in names]
+    return names
 
 
-def read_inputs(inputs: list[str] | None, env: Env) -> list:
-    """Return the articles the inputs name, in order."""
-    from .sources import decode, parse_article
+def read_raw(inputs: list[str] | None, env: Env) -> list[tuple[str, bytes]]:
+    """Return the bytes of each input, in order; stdin when '-' or nothing is given and piped."""
+    from .sources import read_bytes
 
-    return [parse_article(decode(data, _label(name)), name) for name, data in read_raw(inputs, env)]
+    return [(n, env.stdin.read() if n == "-" else read_bytes(n)) for n in _names(inputs, env, None)]
 
 
 def _label(name: str) -> str:

@@ -16,23 +16,15 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import sys
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import UsageError
-from .options import DEVICES, FORMATS, LANGUAGES, check_language
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10 needs the tomli backport, which tomllib came from
-    import tomli as tomllib
+from .options import BACKENDS, DEVICES, ENGINES, FORMATS, LANGUAGES, check_language
 
 ENV_VAR = "BRIEFER_CONFIG"
 FILE_NAME = "config.toml"
-
-BACKENDS: tuple[str, ...] = ("auto", "torch", "ctranslate2")
-ENGINES: tuple[str, ...] = ("abstractive", "extractive")
 
 # The schema: every key the file may hold and the TOML type(s) its value may have.
 # int keys must be positive, and lang/translator get their own checks in _check_value.

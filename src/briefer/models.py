@@ -105,13 +105,13 @@ def resolve_device(device: str = "auto") -> str:
     return device
 
 
-_LOADED: dict[tuple[str, str, int], TorchSeq2Seq] = {}
+_LOADED: dict[tuple[str, str, int, str], Seq2Seq] = {}
 
 
-def load(name: str, device: str = "auto", batch_size: int = 4) -> TorchSeq2Seq:
+def load(name: str, device: str = "auto", batch_size: int = 4, backend: str = "auto") -> Seq2Seq:
     """Return the model named, loading it once per process and reusing it after."""
     device = resolve_device(device)
-    key = (name, device, batch_size)
+    key = (name, device, batch_size, backend)
     if key not in _LOADED:
         _LOADED[key] = _load_torch(name, device, batch_size)
     return _LOADED[key]
@@ -160,11 +160,14 @@ def from_pretrained(loader: Callable[..., Any], name: str, **kwargs: Any) -> Any
     except (OSError, ValueError):
         pass
     if _offline():
-        raise ModelError(f"model {name!r} is not in the local cache and HF_HUB_OFFLINE is set: "
-                         f"{PULL_HINT}")
+        raise ModelError(
+            f"model {name!r} is not in the local cache and HF_HUB_OFFLINE is set: {PULL_HINT}"
+        )
     if not hub_reachable():
-        raise ModelError(f"model {name!r} is not in the local cache and the Hugging Face Hub "
-                         f"cannot be reached: {PULL_HINT}")
+        raise ModelError(
+            f"model {name!r} is not in the local cache and the Hugging Face Hub "
+            f"cannot be reached: {PULL_HINT}"
+        )
     return _call(loader, name, name, **kwargs)
 
 

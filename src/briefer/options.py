@@ -15,8 +15,10 @@ DEFAULT_TRANSLATORS: dict[str, str] = {
 }
 LANGUAGES: tuple[str, ...] = ("en", *DEFAULT_TRANSLATORS)
 RTL_LANGUAGES = frozenset({"ar"})
-FORMATS: tuple[str, ...] = ("markdown", "json", "text")
+FORMATS: tuple[str, ...] = ("markdown", "json", "jsonl", "text")
 DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda", "mps")
+BACKENDS: tuple[str, ...] = ("auto", "torch", "ctranslate2")
+ENGINES: tuple[str, ...] = ("abstractive", "extractive")
 
 
 @dataclass(frozen=True)
@@ -25,19 +27,25 @@ class Options:
 
     lang: str = "en"
     model: str = DEFAULT_SUMMARIZER
-    translator: str | None = None
+    # One model for the run's language, or a map of language to model for several.
+    translator: str | dict[str, str] | None = None
     max_length: int | None = None
     min_length: int | None = None
     beams: int | None = None
     device: str = "auto"
     prompt: str | None = None
     batch_size: int = 4
+    engine: str = "abstractive"
+    backend: str = "auto"
 
     def __post_init__(self) -> None:
         """Reject values no run could use, with a message that names the fix."""
         check_language(self.lang)
-        if self.device not in DEVICES:
-            raise UsageError(f"unknown device {self.device!r}; choose one of: {', '.join(DEVICES)}")
+        for name, allowed in (("device", DEVICES), ("engine", ENGINES), ("backend", BACKENDS)):
+            if getattr(self, name) not in allowed:
+                raise UsageError(
+                    f"unknown {name} {getattr(self, name)!r}; choose one of: {', '.join(allowed)}"
+                )
         for name in ("max_length", "min_length", "beams", "batch_size"):
             value = getattr(self, name)
             if value is not None and value < 1:
@@ -47,12 +55,14 @@ class Options:
                 f"--min-length ({self.min_length}) is larger than --max-length ({self.max_length})"
             )
 
-    @property
-    def translator_model(self) -> str | None:
-        """Return the translation model for the target language, or None for English."""
-        if self.lang == "en":
+    def translator_model(self, lang: str | None = None) -> str | None:
+        """Return the translation model for a language (the run's by default); None for en."""
+        lang = check_language(lang or self.lang)
+        if lang == "en":
             return None
-        return self.translator or DEFAULT_TRANSLATORS[self.lang]
+        if isinstance(self.translator, dict):
+            return self.translator.get(lang) or DEFAULT_TRANSLATORS[lang]
+        return self.translator or DEFAULT_TRANSLATORS[lang]
 
     def generation_overrides(self) -> dict[str, int]:
         """Return the summary settings the user set, to lay over the model's generation config."""

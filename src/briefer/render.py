@@ -94,8 +94,11 @@ def markdown(
 
     source = _template_text(template)
     env = jinja2.Environment(
-        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined, autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
     )
     try:
         text = env.from_string(source).render(**context(briefs, failed, title, date))
@@ -135,9 +138,7 @@ def reading_minutes(words: int) -> int:
 
 def slug(text: str) -> str:
     """Return a GitHub-style heading anchor: lower case, punctuation dropped, spaces to dashes."""
-    kept = "".join(
-        ch for ch in text.lower() if ch in " -_" or unicodedata.category(ch)[0] in "LNM"
-    )
+    kept = "".join(ch for ch in text.lower() if ch in " -_" or unicodedata.category(ch)[0] in "LNM")
     return kept.strip().replace(" ", "-")
 
 
@@ -158,8 +159,13 @@ def brief_record(brief: Brief) -> dict[str, Any]:
         "models": dict(brief.models),
         "words": brief.words,
         "chunks": [
-            {"index": i, "start": c.start, "end": c.end, "sentences": len(c.sentences),
-             "tokens": c.tokens}
+            {
+                "index": i,
+                "start": c.start,
+                "end": c.end,
+                "sentences": len(c.sentences),
+                "tokens": c.tokens,
+            }
             for i, c in enumerate(brief.chunks)
         ],
     }
@@ -184,7 +190,9 @@ def json_line(brief: Brief) -> str:
 
 def failure_line(failure: Failure) -> str:
     """Return one failed source as a line of JSON, for streaming."""
-    return json.dumps({"source": failure.source, "error": failure.reason}, ensure_ascii=False) + "\n"
+    return (
+        json.dumps({"source": failure.source, "error": failure.reason}, ensure_ascii=False) + "\n"
+    )
 
 
 def rtl(markdown_text: str, lang: str) -> str:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import codecs
+import glob
 import re
 import unicodedata
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-from briefer.errors import InputError
+from .errors import InputError
+
+if TYPE_CHECKING:
+    from . import web
 
 Span = tuple[int, int]
 
@@ -127,6 +131,8 @@ class Article:
     text: str = field(repr=False)  # decoded, BOM removed, newlines normalised to "\n"
     body: tuple[Span, ...]  # spans in `text` of the story's paragraphs, in order
     dropped: tuple[str, ...]  # lines kept out of the body (title, dates, captions), in order
+    author: str | None = None  # known for web pages only
+    date: str | None = None
 
     def body_text(self) -> str:
         """Return the body paragraphs joined with blank lines."""
@@ -507,3 +513,107 @@ def _is_caption(line: str) -> bool:
             return True
     paren = _CREDIT_PAREN.search(line)
     return bool(paren and _CREDIT_WORD.search(paren.group(1)))
+
+
+ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
+HTML_SUFFIXES = (".html", ".htm")
+_GLOB_CHARS = re.compile(r"[*?[]")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input to read: a path, a URL or stdin; or why the name given yields nothing."""
+
+    name: str
+    error: str | None = None
+
+
+def expand(inputs: Sequence[str], from_list: str | None = None) -> list[Source]:
+    """Turn what the user named into the sources to read, in order: folders, globs, lists."""
+    names = list(inputs)
+    if from_list is not None:
+        names.extend(read_list(from_list))
+    sources: list[Source] = []
+    for name in names:
+        sources.extend(_expand_one(name))
+    return sources
+
+
+def read_list(path: str) -> list[str]:
+    """Return the paths and URLs in a list file: one a line, # comments, relative to the file."""
+    from .errors import UsageError
+    from .web import is_url
+
+    try:
+        text = decode(read_bytes(path), path)
+    except InputError as exc:
+        raise UsageError(f"--from-list {exc}") from None
+    folder = Path(path).parent
+    entries = []
+    for line in text.splitlines():
+        entry = line.split(" #", 1)[0].strip() if not line.lstrip().startswith("#") else ""
+        if not entry:
+            continue
+        if not is_url(entry) and entry != "-" and not Path(entry).expanduser().is_absolute():
+            # A list kept beside the wire folder must work from cron's working directory too.
+            entry = str(folder / entry)
+        entries.append(entry)
+    return entries
+
+
+def _expand_one(name: str) -> list[Source]:
+    """Expand one name: a folder to its article files, a glob to its matches, else itself."""
+    from .web import is_url
+
+    if name == "-" or is_url(name):
+        return [Source(name)]
+    path = Path(name).expanduser()
+    if path.is_dir():
+        files = sorted(
+            p
+            for p in path.rglob("*")
+            if p.is_file()
+            and p.suffix.lower() in ARTICLE_SUFFIXES
+            and not any(part.startswith(".") for part in p.relative_to(path).parts)
+        )
+        if not files:
+            kinds = ", ".join(ARTICLE_SUFFIXES)
+            return [Source(name, f"{name}: folder holds no article files ({kinds})")]
+        return [Source(str(p)) for p in files]
+    if not path.exists() and _GLOB_CHARS.search(name):
+        matches = sorted(glob.glob(str(path), recursive=True))
+        files = [m for m in matches if Path(m).is_file()]
+        if not files:
+            return [Source(name, f"{name}: no files match")]
+        return [Source(m) for m in files]
+    return [Source(name)]
+
+
+def read_source(name: str, stdin: BinaryIO | None = None) -> Article:
+    """Read one source into an article: a file, saved HTML page, URL, or '-' for stdin."""
+    from . import web
+
+    if web.is_url(name):
+        return from_page(web.read_url(name), name)
+    if name == "-":
+        data = stdin.read() if stdin is not None else b""
+        if _looks_html(data):
+            return from_page(web.extract_html(data, None), name)
+        return parse_article(decode(data, "stdin"), name)
+    if Path(name).suffix.lower() in HTML_SUFFIXES:
+        read_bytes(name)  # the same one-line errors as any file: missing, folder, unreadable
+        return from_page(web.read_html_file(name), name)
+    return read_path(name)
+
+
+def from_page(page: web.Page, source: str) -> Article:
+    """Make an article from an extracted web page, its metadata kept."""
+    text = page.text if not page.title else f"{page.title}\n\n{page.text}"
+    article = parse_article(text, source, page.url)
+    return replace(article, title=page.title or article.title, author=page.author, date=page.date)
+
+
+def _looks_html(data: bytes) -> bool:
+    """Return whether piped bytes are an HTML page rather than plain text."""
+    head = data[:2048].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html")) or b"<html" in head[:512]

@@ -58,8 +58,10 @@ def summarize_many(
             chunks = chunk_sentences(joined, split_sentences(joined), counter, limit)
             if len(chunks) >= len(parts):
                 # Summaries as long as the input limit allows cannot shrink further; keep them all.
-                log.warning("summary kept at %d parts: raise the input limit or lower --max-length",
-                            len(parts))
+                log.warning(
+                    "summary kept at %d parts: raise the input limit or lower --max-length",
+                    len(parts),
+                )
                 results[i] = joined
                 continue
             next_round[i] = chunks

@@ -118,8 +118,11 @@ def translate_markdown(model: Seq2Seq, markdown: str, lang: str) -> str:
             out.append(item)
         else:
             prefix, _, suffix = item
-            out.append(f"{prefix}{suffix}{next(translated)}{suffix}" if suffix
-                       else f"{prefix}{next(translated)}")
+            out.append(
+                f"{prefix}{suffix}{next(translated)}{suffix}"
+                if suffix
+                else f"{prefix}{next(translated)}"
+            )
     return "\n".join(out)
 
 

@@ -1,0 +1,228 @@
+"""A whole brief over many sources: read each, drop duplicates, reuse cached results, and keep
+going past a bad source (or stop at the first, with fail_fast)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from .brief import Brief, Briefer, Digest
+from .cache import ResultCache, make_key
+from .chunking import Chunk
+from .errors import InputError
+from .render import Failure
+from .sources import Article, Source, read_source
+
+log = logging.getLogger("briefer")
+
+# Bump when what a cached digest or translation means changes.
+CACHE_FORMAT = 1
+
+
+@dataclass
+class Outcome:
+    """What a run produced: briefs per language in source order, and what it left out."""
+
+    briefs: dict[str, list[Brief]] = field(default_factory=dict)
+    failed: list[Failure] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (source, the one it repeats)
+    articles: int = 0
+    cached: int = 0
+
+
+Progress = Callable[[int, int, str], None]  # (articles done, articles in all, the last one's name)
+OnBrief = Callable[[str, Brief], None]
+
+
+def run(
+    sources: Sequence[Source],
+    briefer: Briefer,
+    langs: Sequence[str],
+    *,
+    stdin: BinaryIO | None = None,
+    cache: ResultCache | None = None,
+    fail_fast: bool = False,
+    progress: Progress | None = None,
+    on_brief: OnBrief | None = None,
+) -> Outcome:
+    """Brief every source in every language; failures are collected unless fail_fast."""
+    outcome = Outcome(briefs={lang: [] for lang in langs})
+    articles = _read_all(sources, stdin, fail_fast, outcome)
+    outcome.articles = len(articles)
+    work = _Work(briefer, cache or ResultCache(enabled=False))
+    if progress:
+        progress(0, len(articles), "")
+    done = 0
+    # Groups keep batching across articles while a killed run loses only the group in flight.
+    size = max(1, briefer.options.batch_size)
+    for at in range(0, len(articles), size):
+        group = articles[at : at + size]
+        digests = work.digests(group)
+        for lang in langs:
+            for brief in work.localize(digests, lang):
+                outcome.briefs[lang].append(brief)
+                if on_brief:
+                    on_brief(lang, brief)
+        done += len(group)
+        if progress:
+            progress(done, len(articles), group[-1].source)
+    outcome.cached = work.hits
+    return outcome
+
+
+def _read_all(
+    sources: Sequence[Source], stdin: BinaryIO | None, fail_fast: bool, outcome: Outcome
+) -> list[Article]:
+    """Read every source, noting failures and dropping articles seen before (by content)."""
+    articles: list[Article] = []
+    seen: dict[str, str] = {}
+    for source in sources:
+        try:
+            if source.error:
+                raise InputError(source.error)
+            article = read_source(source.name, stdin)
+        except InputError as exc:
+            if fail_fast:
+                raise
+            label = "stdin" if source.name == "-" else source.name
+            reason = str(exc).removeprefix(f"{label}: ")
+            outcome.failed.append(Failure(source.name, reason))
+            log.warning("skipped %s: %s", label, reason)
+            continue
+        fingerprint = content_fingerprint(article)
+        if fingerprint in seen:
+            outcome.duplicates.append((source.name, seen[fingerprint]))
+            log.info("%s repeats %s: briefed once", source.name, seen[fingerprint])
+            continue
+        seen[fingerprint] = source.name
+        articles.append(article)
+    return articles
+
+
+def content_fingerprint(article: Article) -> str:
+    """Return a hash of an article's story, blind to case, spacing and its front matter."""
+    story = " ".join(article.body_text().split()).casefold()
+    return hashlib.sha256(story.encode("utf-8")).hexdigest()
+
+
+class _Work:
+    """The model work of a run, each result looked up in the cache first and stored after."""
+
+    def __init__(self, briefer: Briefer, cache: ResultCache):
+        self.briefer = briefer
+        self.cache = cache
+        self.hits = 0
+        self._revisions: dict[str, str | None] = {}
+
+    def revision(self, name: str) -> str | None:
+        """Return a model's revision (once per run); None means results cannot be cached."""
+        if name not in self._revisions:
+            from .hub import revision
+
+            self._revisions[name] = revision(name)
+        return self._revisions[name]
+
+    def digest_key(self, article: Article) -> str | None:
+        """Return the cache key of an article's digest, or None when it cannot be cached."""
+        o = self.briefer.options
+        parts: dict[str, Any] = {
+            "kind": "digest",
+            "format": CACHE_FORMAT,
+            "text": article.text,
+            "engine": o.engine,
+        }
+        if o.engine == "extractive":
+            return make_key(**parts, max_words=o.max_length)
+        rev = self.revision(o.model)
+        if rev is None:
+            return None
+        prompt = o.prompt
+        if prompt and Path(prompt).is_file():
+            prompt = Path(prompt).read_text(encoding="utf-8")
+        return make_key(
+            **parts,
+            model=o.model,
+            revision=rev,
+            prompt=prompt,
+            settings=o.generation_overrides(),
+            backend=o.backend,
+            device=o.device,
+        )
+
+    def digests(self, articles: Sequence[Article]) -> list[Digest]:
+        """Return the articles' digests, computing only those the cache lacks."""
+        keys = [self.digest_key(a) for a in articles]
+        found = [self._cached_digest(a, k) for a, k in zip(articles, keys, strict=True)]
+        missing = [a for a, d in zip(articles, found, strict=True) if d is None]
+        fresh = iter(self.briefer.digest_many(missing) if missing else [])
+        result = []
+        for key, digest in zip(keys, found, strict=True):
+            if digest is None:
+                digest = next(fresh)
+                if key:
+                    self.cache.put(key, _digest_value(digest))
+            result.append(digest)
+        return result
+
+    def _cached_digest(self, article: Article, key: str | None) -> Digest | None:
+        """Return the digest stored under key, or None on a miss."""
+        value = self.cache.get(key) if key else None
+        if value is None:
+            return None
+        self.hits += 1
+        chunks = tuple(
+            Chunk(start=c[0], end=c[1], sentences=tuple(map(tuple, c[2])), text=c[3], tokens=c[4])
+            for c in value["chunks"]
+        )
+        return Digest(article, value["summary"], chunks, value["summarizer"])
+
+    def localize(self, digests: Sequence[Digest], lang: str) -> list[Brief]:
+        """Return the digests' briefs in a language, translating only what the cache lacks."""
+        name = self.briefer.options.translator_model(lang)
+        if name is None or not digests:
+            return self.briefer.localize(digests, lang)
+        rev = self.revision(name)
+        keys = [
+            make_key(
+                kind="translation",
+                format=CACHE_FORMAT,
+                title=d.article.title,
+                summary=d.summary,
+                model=name,
+                revision=rev,
+                lang=lang,
+                backend=self.briefer.options.backend,
+            )
+            if rev
+            else None
+            for d in digests
+        ]
+        found = [self.cache.get(k) if k else None for k in keys]
+        missing = [d for d, f in zip(digests, found, strict=True) if f is None]
+        fresh = iter(self.briefer.localize(missing, lang) if missing else [])
+        briefs = []
+        for digest, key, value in zip(digests, keys, found, strict=True):
+            if value is None:
+                brief = next(fresh)
+                if key:
+                    self.cache.put(key, {"title": brief.title, "summary": brief.summary})
+            else:
+                brief = Briefer.make_brief(digest, lang, value["title"], value["summary"], name)
+            briefs.append(brief)
+        return briefs
+
+
+def _digest_value(digest: Digest) -> dict[str, Any]:
+    """Return what the cache keeps of a digest."""
+    return {
+        "summary": digest.summary,
+        "summarizer": digest.summarizer,
+        "chunks": [
+            [c.start, c.end, [list(s) for s in c.sentences], c.text, c.tokens]
+            for c in digest.chunks
+        ],
+    }

@@ -1,0 +1,410 @@
+"""The web stage: fetch a news page over HTTP(S), or read a saved one, and keep only the article.
+
+Pages are fetched with the standard library (no extra HTTP client), decoded the way a browser
+would (BOM, then the Content-Type charset, then <meta charset>, then a guess), and handed to
+trafilatura, which strips menus, ads, cookie banners, comments and footers, so that only the
+story reaches the summarizer.
+"""
+
+from __future__ import annotations
+
+import codecs
+import http.client
+import re
+import socket
+import ssl
+import string
+import time
+import urllib.error
+import urllib.request
+import zlib
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit, urlunsplit
+
+from briefer.errors import InputError
+from briefer.sources import decode, read_bytes
+
+if TYPE_CHECKING:
+    from email.message import Message
+
+USER_AGENT = "briefer/0.1 (+https://github.com/briefer; news brief tool)"
+
+# Browsers' order of preference; anything else is refused before its body is read.
+_ACCEPT = "text/html,application/xhtml+xml;q=0.9,text/plain;q=0.5"
+_HTML_TYPES = frozenset({"application/xhtml+xml"})
+
+_CHUNK = 64 * 1024
+
+# <meta charset="x"> and <meta http-equiv="Content-Type" content="text/html; charset=x">.
+_META_CHARSET = re.compile(rb"<meta\b[^>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9_:.\-]+)", re.I)
+# Browsers look for <meta charset> in the first 1024 bytes; real pages put scripts before it.
+_META_WINDOW = 4096
+
+# WHATWG maps these labels to windows-1252, so a page declaring latin-1 may still use "€" or "’".
+_AS_CP1252 = frozenset({"ascii", "latin-1", "iso8859-1", "cp1252"})
+
+
+@dataclass(frozen=True)
+class Page:
+    """One web page reduced to its article: metadata and the story's paragraphs."""
+
+    url: str  # final URL after redirects, or the file path for saved pages
+    title: str | None
+    author: str | None
+    date: str | None  # ISO date (YYYY-MM-DD) as trafilatura gives it
+    text: str  # the article text, paragraphs separated by "\n\n", boilerplate removed
+
+
+class _TooManyRedirects(Exception):
+    """Raised inside urllib when a redirect chain is longer than allowed."""
+
+
+class _BadRedirect(Exception):
+    """Raised inside urllib when a redirect leads away from http(s)."""
+
+    def __init__(self, target: str):
+        super().__init__(target)
+        self.target = target
+
+
+class _RedirectLimit(urllib.request.HTTPRedirectHandler):
+    """Follow at most a fixed number of redirects, and only to http(s) URLs."""
+
+    def __init__(self, max_redirects: int):
+        self.max_redirections = max_redirects
+        # urllib's own loop check counts visits per URL; ours counts hops: keep urllib's out of it.
+        self.max_repeats = max_redirects + 1
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: Any,
+        code: int,
+        msg: str,
+        headers: Message,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        """Build the next request of the chain, or refuse it past the limit or off http(s)."""
+        if urlsplit(newurl).scheme.lower() not in ("http", "https"):
+            # urllib would follow a redirect to ftp://, which is no page of ours.
+            fp.close()
+            raise _BadRedirect(newurl)
+        hops = getattr(req, "briefer_hops", 0) + 1
+        if hops > self.max_redirections:
+            fp.close()
+            raise _TooManyRedirects
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None:
+            new.briefer_hops = hops  # type: ignore[attr-defined]
+            # urllib reads a redirect's whole body before following it; a huge one would be
+            # downloaded with no limit, and nobody needs it.
+            fp.close()
+        return new
+
+
+def is_url(value: str) -> bool:
+    """Tell whether value is an http:// or https:// URL (other schemes are not fetched)."""
+    low = value[:8].lower()
+    return (low.startswith("http://") and len(value) > 7) or (
+        low.startswith("https://") and len(value) > 8
+    )
+
+
+def fetch(
+    url: str,
+    *,
+    timeout: float = 20.0,
+    max_bytes: int = 5_000_000,
+    max_redirects: int = 5,
+) -> tuple[str, bytes, str | None]:
+    """Download an HTML page; return (final URL, body, charset from Content-Type or None)."""
+    request_url = _request_url(url)
+    request = urllib.request.Request(
+        request_url,
+        headers={
+            "User-Agent": USER_AGENT,
+            "Accept": _ACCEPT,
+            # HTML shrinks several times over with gzip; _read_body inflates it under the limit.
+            "Accept-Encoding": "gzip",
+        },
+    )
+    opener = urllib.request.build_opener(_RedirectLimit(max_redirects))
+    # urllib's timeout bounds each socket wait; a server trickling a byte at a time could
+    # still hold us for ever, so the whole download gets the same deadline.
+    deadline = time.monotonic() + timeout
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            final = response.geturl()
+            _check_type(url, response.headers)
+            charset = response.headers.get_content_charset()
+            body = _read_body(url, response, max_bytes, deadline, timeout)
+    except InputError:
+        raise
+    except _TooManyRedirects:
+        raise InputError(f"{url}: too many redirects (more than {max_redirects})") from None
+    except _BadRedirect as exc:
+        raise InputError(f"{url}: redirected to a non-HTTP URL ({_one_line(exc.target)})") from None
+    except urllib.error.HTTPError as exc:
+        exc.close()
+        raise InputError(f"{url}: {_status_message(exc, request_url)}") from None
+    except urllib.error.URLError as exc:
+        raise InputError(f"{url}: {_connection_message(exc.reason, timeout)}") from None
+    except (OSError, http.client.HTTPException) as exc:
+        # Errors while waiting for the status line or the body are not wrapped in URLError.
+        raise InputError(f"{url}: {_connection_message(exc, timeout)}") from None
+    return final, body, charset
+
+
+def extract_html(html: bytes | str, url: str | None = None) -> Page:
+    """Extract the article of an HTML page with trafilatura; raise InputError if there is none."""
+    label = url or "HTML page"
+    text = _decode_html(html, None, label) if isinstance(html, bytes) else html
+    return _extract(text, page_url=url or "", label=label, base_url=url)
+
+
+def read_url(url: str, **fetch_options: Any) -> Page:
+    """Fetch the page at url and extract its article; errors name the URL as given."""
+    final, body, charset = fetch(url, **fetch_options)
+    text = _decode_html(body, charset, url)
+    return _extract(text, page_url=final, label=url, base_url=final)
+
+
+def read_html_file(path: str) -> Page:
+    """Read a saved .html/.htm page from disk and extract its article; errors name the path."""
+    text = _decode_html(read_bytes(path), None, path)
+    return _extract(text, page_url=path, label=path, base_url=None)
+
+
+def _request_url(url: str) -> str:
+    """Check that url is http(s) with a host, and make it ASCII as http.client needs."""
+    if not is_url(url):
+        raise InputError(f"{url}: not an http:// or https:// URL")
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname
+        port = parts.port  # raises ValueError on a non-numeric port
+    except ValueError:
+        raise InputError(f"{url}: not a valid URL") from None
+    if not host:
+        raise InputError(f"{url}: not a valid URL (no host)")
+    netloc = parts.netloc
+    if not netloc.isascii():
+        # Links copied from a browser's address bar hold Unicode hosts and paths (IRIs).
+        try:
+            ascii_host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise InputError(f"{url}: not a valid host name") from None
+        netloc = ascii_host if port is None else f"{ascii_host}:{port}"
+    # Percent-encode non-ASCII and spaces only: what is already encoded stays as it is.
+    path, query = (quote(p, safe=string.punctuation) for p in (parts.path, parts.query))
+    return urlunsplit((parts.scheme.lower(), netloc, path or "/", query, ""))
+
+
+def _check_type(url: str, headers: Message) -> None:
+    """Refuse a response whose Content-Type is neither HTML nor text, before reading its body."""
+    if headers.get("Content-Type") is None:
+        return  # many servers send none for pages; decoding will tell binary data anyway
+    ctype = headers.get_content_type()
+    if not (ctype.startswith("text/") or ctype in _HTML_TYPES):
+        raise InputError(f"{url}: not an article (content type {ctype})")
+
+
+def _read_body(
+    url: str, response: http.client.HTTPResponse, max_bytes: int, deadline: float, timeout: float
+) -> bytes:
+    """Read the body, gunzipping it, and stop as soon as it passes max_bytes or the deadline."""
+    too_large = InputError(f"{url}: larger than {_size(max_bytes)}")
+    length = response.headers.get("Content-Length", "")
+    if length.strip().isdigit() and int(length) > max_bytes:
+        raise too_large
+    encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding in ("gzip", "x-gzip"):
+        inflate = zlib.decompressobj(wbits=zlib.MAX_WBITS | 32)  # gzip or zlib header
+    elif encoding in ("identity", ""):
+        inflate = None
+    else:
+        raise InputError(f"{url}: unsupported content encoding {_one_line(encoding)}")
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while True:
+            if time.monotonic() > deadline:
+                raise TimeoutError
+            raw = response.read1(_CHUNK)  # read() would wait for a whole chunk, past the deadline
+            if not raw:
+                break
+            if inflate is not None:
+                # Bounded output, so that a small gzip bomb cannot fill memory.
+                raw = inflate.decompress(raw, max_bytes - size + 1)
+            size += len(raw)
+            if size > max_bytes:
+                raise too_large
+            chunks.append(raw)
+        if inflate is not None:
+            tail = inflate.flush()
+            size += len(tail)
+            if size > max_bytes:
+                raise too_large
+            chunks.append(tail)
+    except zlib.error:
+        raise InputError(f"{url}: corrupt gzip body") from None
+    except http.client.IncompleteRead:
+        raise InputError(f"{url}: connection closed before the whole page arrived") from None
+    return b"".join(chunks)
+
+
+def _status_message(exc: urllib.error.HTTPError, request_url: str) -> str:
+    """Say what an HTTP error status means, e.g. "HTTP 404 Not Found"."""
+    try:
+        phrase = HTTPStatus(exc.code).phrase
+    except ValueError:
+        phrase = ""
+    reason = _one_line(str(exc.reason or "")) or phrase
+    if 300 <= exc.code < 400 and "infinite loop" in reason:
+        # urllib's own loop check, should ours ever be outrun.
+        return "too many redirects"
+    message = f"HTTP {exc.code} {reason}".rstrip()
+    if exc.url and exc.url != request_url:
+        message += f" (at {exc.url})"
+    return message
+
+
+def _connection_message(reason: object, timeout: float) -> str:
+    """Say in a few words why a connection failed or broke off."""
+    if isinstance(reason, TimeoutError):  # socket.timeout is an alias since Python 3.10
+        return f"timed out after {timeout:g} s"
+    if isinstance(reason, socket.gaierror):
+        return "cannot resolve the host name"
+    if isinstance(reason, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(reason, http.client.RemoteDisconnected):
+        return "the server closed the connection without answering"
+    if isinstance(reason, ssl.SSLCertVerificationError):
+        return f"TLS certificate not trusted ({_one_line(reason.verify_message or str(reason))})"
+    if isinstance(reason, ssl.SSLError):
+        return f"TLS error ({_one_line(reason.reason or str(reason))})"
+    if isinstance(reason, OSError) and reason.strerror:
+        return f"cannot connect ({_one_line(reason.strerror)})"
+    return f"cannot connect ({_one_line(str(reason)) or type(reason).__name__})"
+
+
+def _decode_html(data: bytes, charset: str | None, label: str) -> str:
+    """Decode a page as a browser does: BOM, then the header's charset, then <meta>, then guess."""
+    if not data.strip():
+        raise InputError(f"{label}: is empty")
+    # A BOM beats any declaration; sources.decode knows them all.
+    if data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return decode(data, label)
+    meta = _META_CHARSET.search(data[:_META_WINDOW])
+    declared = [charset, meta.group(1).decode("ascii") if meta else None]
+    for name in declared:
+        codec = _codec(name)
+        if codec is None:
+            continue
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            # Servers often say utf-8 for old cp1252 pages; the next clue may be right.
+            continue
+        return decode(text.encode("utf-8"), label)  # same empty/binary checks as files
+    return decode(data, label)
+
+
+def _codec(label: str | None) -> str | None:
+    """Return the Python codec for a charset label as browsers read it, or None if unknown."""
+    if not label:
+        return None
+    try:
+        name = codecs.lookup(label.strip().strip("\"'")).name
+    except LookupError:
+        return None
+    if name in _AS_CP1252:
+        return "cp1252"
+    if name.startswith(("utf-16", "utf-32")):
+        # A page whose <meta> says utf-16 was parsed as ASCII to read it, so it isn't utf-16.
+        return None
+    return name
+
+
+def _extract(text: str, *, page_url: str, label: str, base_url: str | None) -> Page:
+    """Run trafilatura on decoded HTML and build a Page, or raise InputError naming label."""
+    import trafilatura
+    from trafilatura.settings import set_date_params
+
+    try:
+        doc = trafilatura.bare_extraction(
+            text,
+            url=base_url,
+            with_metadata=True,
+            favor_precision=True,
+            include_comments=False,
+            include_tables=False,
+            # Extensive search takes the "© 2026" in a footer for 1 January 2026; no date is
+            # better than a made-up one.
+            date_extraction_params=set_date_params(extensive=False),
+        )
+    except (ValueError, TypeError) as exc:
+        # lxml refuses some malformed documents outright.
+        raise InputError(f"{label}: cannot be parsed as HTML ({_one_line(str(exc))})") from None
+    if doc is None:
+        raise InputError(f"{label}: no article text found")
+    title = _clean(doc.title)
+    paragraphs = _paragraphs(doc.body) if doc.body is not None else []
+    if not paragraphs:
+        paragraphs = [p for p in (_clean(line) for line in (doc.text or "").split("\n")) if p]
+    # trafilatura keeps the <h1> as the first line of the text; it is the title, not story.
+    if paragraphs and title and _squash(paragraphs[0]) == _squash(title):
+        paragraphs = paragraphs[1:]
+    if not paragraphs:
+        raise InputError(f"{label}: no article text found")
+    return Page(
+        url=page_url,
+        title=title,
+        author=_clean(doc.author),
+        date=_clean(doc.date),
+        text="\n\n".join(paragraphs),
+    )
+
+
+def _paragraphs(body: Any) -> list[str]:
+    """Return the text of each block of trafilatura's output tree: headings, paragraphs, items."""
+    # <lb/> is a line break inside a paragraph; its text would otherwise glue two words.
+    for lb in body.iter("lb"):
+        lb.tail = " " + (lb.tail or "")
+    blocks = []
+    for element in body:
+        if not isinstance(element.tag, str):
+            continue  # comments and processing instructions
+        if element.tag == "list":
+            blocks.extend(item for item in element if item.tag == "item")
+        else:
+            blocks.append(element)
+    return [p for p in (_clean("".join(b.itertext())) for b in blocks) if p]
+
+
+def _clean(value: str | None) -> str | None:
+    """Collapse runs of whitespace (non-breaking spaces included) to one space; None if empty."""
+    if value is None:
+        return None
+    return " ".join(value.split()) or None
+
+
+def _squash(value: str) -> str:
+    """Reduce text to its case-folded letters and digits, for loose comparison."""
+    return re.sub(r"[\W_]+", "", value.casefold())
+
+
+def _one_line(value: str) -> str:
+    """Collapse a message from elsewhere onto one line."""
+    return " ".join(value.split())
+
+
+def _size(n: int) -> str:
+    """Format a byte count for messages: 5 MB, 100 kB, 512 bytes."""
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:g} MB"
+    if n >= 1000:
+        return f"{n / 1000:g} kB"
+    return f"{n} bytes"

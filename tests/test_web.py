@@ -1,0 +1,639 @@
+"""briefer.web against a real HTTP server on 127.0.0.1: extraction, redirects, limits, charsets."""
+
+from __future__ import annotations
+
+import gzip
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from briefer.errors import InputError
+from briefer.web import USER_AGENT, Page, extract_html, fetch, is_url, read_html_file, read_url
+
+PARAS = [
+    "Ministers from eleven European countries met in Paris on Tuesday to agree a common plan for "
+    "rebuilding the continent's ageing power grid, officials said after the talks ended late in "
+    "the evening.",
+    "The plan, which still needs the approval of national parliaments, sets out how cross-border "
+    "lines will be paid for and who will operate them once they are finished in the early 2030s.",
+    "France's energy minister, who chaired the meeting, told reporters that the agreement was the "
+    "most important step the group had taken since it was formed three years ago.",
+    "Under the deal, each country will contribute to a shared fund in proportion to the "
+    "electricity it imports and exports, a formula that smaller states had long pushed for.",
+    "Germany and the Netherlands, the two largest contributors, had resisted the formula for "
+    "months, arguing that it would leave their consumers paying for lines that mainly served "
+    "their neighbours.",
+    "Engineers have warned for years that the grid cannot carry the growing volume of wind and "
+    "solar power produced far from the cities and factories that need it most.",
+    "The European Commission welcomed the agreement in a short statement and said it would "
+    "propose legislation to speed up permits for the new lines before the end of the year.",
+    "Environmental groups gave the plan a cautious welcome but said the timetable was too slow "
+    "and urged ministers to bring the first projects forward by at least two years.",
+]
+TITLE = "Europe agrees plan to rebuild power grid"
+BOILERPLATE = [
+    "Home | World | Sport",
+    "We use cookies",
+    "Accept all",
+    "ADVERTISEMENT",
+    "Buy now",
+    "Comment by reader123",
+    "Comment by gridwatcher",
+    "© 2026 News Corp All rights reserved",
+    "All rights reserved",
+    "Related articles",
+    "Grid operators brace for winter",
+    "Oil prices fall again",
+    "Privacy",
+    "News Corp",
+    "By Jane Doe",
+]
+
+# The page in windows-1252: curly quotes, accents and the euro sign are all single bytes there.
+LEGACY_PARA = (
+    "The café owners’ association said the new tariff would cost each member about €1,200 a "
+    "year, a sum that many of the smaller businesses in the old town could not afford to pay."
+)
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(64)
+
+
+def news_page(
+    paras: list[str] = PARAS,
+    charset: str = "utf-8",
+    time_tag: str = '<time datetime="2026-03-17T09:30:00Z">17 March 2026</time>',
+) -> str:
+    """Return a boilerplate-heavy news page around the given story paragraphs."""
+    body = "\n".join(f"      <p>{p}</p>" for p in paras)
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+  <script>window.dataLayer = window.dataLayer || []; function gtag() {{}}</script>
+  <meta charset="{charset}">
+  <title>Europe agrees grid plan | News Corp</title>
+  <meta name="author" content="Jane Doe">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <link rel="stylesheet" href="/static/site.css">
+</head>
+<body>
+  <div id="cookie-banner" class="cookie-consent">
+    We use cookies to improve your experience. <button>Accept all</button>
+  </div>
+  <header class="site-header">
+    <a class="logo" href="/">News Corp</a>
+    <nav class="main-nav">
+      <ul><li><a href="/">Home</a> | </li><li><a href="/world">World</a> | </li>
+      <li><a href="/sport">Sport</a></li></ul>
+    </nav>
+    <nav class="menu">Home | World | Sport</nav>
+  </header>
+  <main>
+    <article class="story">
+      <h1 class="headline">{TITLE}</h1>
+      <p class="byline">By <span class="author">Jane Doe</span>, {time_tag}</p>
+{body}
+      <div class="ad advertisement" id="ad-slot-2">
+        <span>ADVERTISEMENT</span> Buy now and save 50% on our premium subscription!
+      </div>
+    </article>
+    <aside class="related">
+      <h2>Related articles</h2>
+      <ul>
+        <li><a href="/a/1">Grid operators brace for winter</a></li>
+        <li><a href="/a/2">Oil prices fall again</a></li>
+        <li><a href="/a/3">Why your energy bill is going up this spring</a></li>
+      </ul>
+    </aside>
+    <section id="comments" class="comments">
+      <h2>Comments</h2>
+      <div class="comment"><p>Comment by reader123: This is a long-overdue decision and I hope
+        the parliaments approve it quickly.</p></div>
+      <div class="comment"><p>Comment by gridwatcher: Nobody will pay for these lines, mark my
+        words.</p></div>
+    </section>
+  </main>
+  <footer class="site-footer">
+    <p>© 2026 News Corp All rights reserved</p>
+    <p><a href="/privacy">Privacy</a> | <a href="/terms">Terms</a></p>
+  </footer>
+</body>
+</html>
+"""
+
+
+ARTICLE = news_page().encode("utf-8")
+LEGACY = news_page([*PARAS[:4], LEGACY_PARA, *PARAS[4:]], charset="windows-1252").encode("cp1252")
+
+
+@dataclass
+class State:
+    """What the test server saw and did, and the switch that ends its slow handlers."""
+
+    stop: threading.Event = field(default_factory=threading.Event)
+    headers: dict[str, dict[str, str]] = field(default_factory=dict)
+    stream_sent: int = 0
+    stream_done: threading.Event = field(default_factory=threading.Event)
+
+
+def make_handler(state: State) -> type[BaseHTTPRequestHandler]:
+    """Return a request handler class serving the test routes."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass  # keep pytest's output clean
+
+        def send(self, status: int, ctype: str | None, body: bytes, **headers: str) -> None:
+            self.send_response(status)
+            if ctype:
+                self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            for name, value in headers.items():
+                self.send_header(name.replace("_", "-"), value)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def redirect(self, status: int, location: str) -> None:
+            self.send(status, "text/html", b"<p>moved</p>", Location=location)
+
+        def do_GET(self) -> None:
+            state.headers[self.path] = dict(self.headers.items())
+            route = self.ROUTES.get(self.path)
+            if route is None:
+                self.send(404, "text/html", b"<h1>Not here</h1>")
+            else:
+                route(self)
+
+        def article(self) -> None:
+            self.send(200, "text/html; charset=utf-8", ARTICLE)
+
+        def slow(self) -> None:
+            state.stop.wait(3)
+            self.article()
+
+        def slow_body(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(ARTICLE[:500])
+            self.wfile.flush()
+            state.stop.wait(3)
+
+        def trickle(self) -> None:
+            # Each byte comes well inside the socket timeout; only a total deadline stops it.
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            for byte in ARTICLE[:40]:
+                if state.stop.wait(0.1):
+                    return
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+
+        def huge(self) -> None:
+            self.send(200, "text/html", b"<p>" + b"x" * 1_000_000 + b"</p>")
+
+        def stream(self) -> None:
+            # No Content-Length, and far more than anyone should read: 50 MB at most.
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            chunk = b"<p>" + b"y" * 65_529 + b"</p>"
+            try:
+                for _ in range(800):
+                    self.wfile.write(chunk)
+                    state.stream_sent += len(chunk)
+            except OSError:
+                pass  # the client hung up, as it should
+            finally:
+                state.stream_done.set()
+
+        def gzipped(self) -> None:
+            if "gzip" not in self.headers.get("Accept-Encoding", ""):
+                self.article()
+                return
+            self.send(
+                200, "text/html; charset=utf-8", gzip.compress(ARTICLE), Content_Encoding="gzip"
+            )
+
+        def gzip_bomb(self) -> None:
+            self.send(200, "text/html", gzip.compress(b" " * 3_000_000), Content_Encoding="gzip")
+
+        def brotli(self) -> None:
+            self.send(200, "text/html", b"\x0b\x02\x80hello\x03", Content_Encoding="br")
+
+        def nav_only(self) -> None:
+            page = (
+                "<html><head><title>News Corp</title></head><body><nav>Home | World | Sport</nav>"
+                "<footer>© 2026 News Corp All rights reserved</footer></body></html>"
+            )
+            self.send(200, "text/html", page.encode())
+
+        ROUTES: dict[str, Callable[[Handler], None]] = {
+            "/article": article,
+            "/caf%C3%A9/%E2%82%AC": article,
+            "/r1": lambda h: h.redirect(301, "/r2"),
+            "/r2": lambda h: h.redirect(302, "/article"),
+            "/loop": lambda h: h.redirect(302, "/loop"),
+            "/to-ftp": lambda h: h.redirect(302, "ftp://127.0.0.1/story.html"),
+            "/gone": lambda h: h.send(410, "text/html", b"<h1>Gone</h1>"),
+            "/error": lambda h: h.send(500, "text/html", b"<h1>Oops</h1>"),
+            "/slow": slow,
+            "/slow-body": slow_body,
+            "/trickle": trickle,
+            "/huge": huge,
+            "/stream": stream,
+            "/image.png": lambda h: h.send(200, "image/png", PNG),
+            "/report.pdf": lambda h: h.send(200, "application/pdf", b"%PDF-1.7\n" + bytes(100)),
+            "/cp1252": lambda h: h.send(200, "text/html", LEGACY),
+            "/misdeclared": lambda h: h.send(200, "text/html; charset=utf-8", LEGACY),
+            "/no-type": lambda h: h.send(200, None, ARTICLE),
+            "/png-as-html": lambda h: h.send(200, "text/html", PNG),
+            "/empty": lambda h: h.send(200, "text/html", b""),
+            "/nav-only": nav_only,
+            "/gzip": gzipped,
+            "/gzip-bomb": gzip_bomb,
+            "/brotli": brotli,
+        }
+
+    return Handler
+
+
+@dataclass
+class Server:
+    """The running test server: its base URL and what it saw."""
+
+    base: str
+    state: State
+
+    def url(self, path: str) -> str:
+        """Return the absolute URL of a route."""
+        return self.base + path
+
+
+@pytest.fixture
+def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
+    """Serve the test routes on 127.0.0.1 in a thread; shut it down afterwards."""
+    # A proxy from the environment would route loopback requests away from our server.
+    for name in (
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    state = State()
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(state))
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield Server(f"http://127.0.0.1:{httpd.server_address[1]}", state)
+    finally:
+        state.stop.set()  # release the slow handlers
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(5)
+
+
+def assert_article(page: Page) -> None:
+    """Assert that page holds exactly the story of news_page(), in order, and nothing else."""
+    assert page.text.split("\n\n") == PARAS
+    for text in BOILERPLATE:
+        assert text not in page.text
+    assert page.title == TITLE
+    assert page.author == "Jane Doe"
+    assert page.date == "2026-03-17"
+
+
+def assert_error(excinfo: pytest.ExceptionInfo[InputError], url: str, reason: str) -> None:
+    """Assert a one-line InputError message that names the URL and says why."""
+    message = str(excinfo.value)
+    assert "\n" not in message
+    assert message.startswith(f"{url}: ")
+    assert reason in message
+
+
+# --- extraction -------------------------------------------------------------------------------
+
+
+def test_read_url_keeps_the_story_and_drops_boilerplate(server: Server) -> None:
+    page = read_url(server.url("/article"))
+    assert page.url == server.url("/article")
+    assert_article(page)
+
+
+def test_request_sends_user_agent_and_accept(server: Server) -> None:
+    fetch(server.url("/article"))
+    headers = server.state.headers["/article"]
+    assert headers["User-Agent"] == USER_AGENT
+    assert "text/html" in headers["Accept"]
+
+
+def test_fetch_returns_body_and_charset(server: Server) -> None:
+    final, body, charset = fetch(server.url("/article"))
+    assert (final, body, charset) == (server.url("/article"), ARTICLE, "utf-8")
+
+
+def test_unicode_url_is_percent_encoded(server: Server) -> None:
+    final, body, _ = fetch(server.url("/café/€"))
+    assert final == server.url("/caf%C3%A9/%E2%82%AC")
+    assert body == ARTICLE
+
+
+def test_importing_web_does_not_import_trafilatura() -> None:
+    code = "import sys, briefer.web; print('trafilatura' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_redirect_chain_gives_final_url(server: Server) -> None:
+    page = read_url(server.url("/r1"))
+    assert page.url == server.url("/article")
+    assert_article(page)
+
+
+def test_redirect_limit_counts_hops(server: Server) -> None:
+    assert fetch(server.url("/r1"), max_redirects=2)[0] == server.url("/article")
+    url = server.url("/r1")
+    with pytest.raises(InputError) as excinfo:
+        fetch(url, max_redirects=1)
+    assert_error(excinfo, url, "too many redirects (more than 1)")
+
+
+def test_endless_redirect_loop(server: Server) -> None:
+    url = server.url("/loop")
+    with pytest.raises(InputError) as excinfo:
+        read_url(url)
+    assert_error(excinfo, url, "too many redirects (more than 5)")
+
+
+def test_redirect_away_from_http_is_refused(server: Server) -> None:
+    url = server.url("/to-ftp")
+    with pytest.raises(InputError) as excinfo:
+        fetch(url)
+    assert_error(excinfo, url, "redirected to a non-HTTP URL (ftp://127.0.0.1/story.html)")
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("/missing", "HTTP 404 Not Found"),
+        ("/gone", "HTTP 410 Gone"),
+        ("/error", "HTTP 500 Internal Server Error"),
+    ],
+)
+def test_http_status_errors(server: Server, path: str, reason: str) -> None:
+    url = server.url(path)
+    with pytest.raises(InputError) as excinfo:
+        read_url(url)
+    assert str(excinfo.value) == f"{url}: {reason}"
+
+
+def test_slow_server_times_out(server: Server) -> None:
+    url = server.url("/slow")
+    start = time.monotonic()
+    with pytest.raises(InputError) as excinfo:
+        fetch(url, timeout=1)
+    assert time.monotonic() - start < 2.5
+    assert str(excinfo.value) == f"{url}: timed out after 1 s"
+
+
+def test_body_that_stalls_times_out(server: Server) -> None:
+    url = server.url("/slow-body")
+    with pytest.raises(InputError) as excinfo:
+        fetch(url, timeout=1)
+    assert str(excinfo.value) == f"{url}: timed out after 1 s"
+
+
+def test_trickling_body_hits_the_overall_deadline(server: Server) -> None:
+    url = server.url("/trickle")
+    start = time.monotonic()
+    with pytest.raises(InputError) as excinfo:
+        fetch(url, timeout=1)
+    assert time.monotonic() - start < 2.5
+    assert str(excinfo.value) == f"{url}: timed out after 1 s"
+
+
+def test_body_over_max_bytes_by_content_length(server: Server) -> None:
+    url = server.url("/huge")
+    with pytest.raises(InputError) as excinfo:
+        read_url(url, max_bytes=100_000)
+    assert str(excinfo.value) == f"{url}: larger than 100 kB"
+
+
+def test_endless_body_is_not_downloaded_whole(server: Server) -> None:
+    url = server.url("/stream")
+    with pytest.raises(InputError) as excinfo:
+        fetch(url, max_bytes=100_000)
+    assert str(excinfo.value) == f"{url}: larger than 100 kB"
+    assert server.state.stream_done.wait(5)
+    # Socket buffers take a few MB once we hang up; the server meant to send 50 MB.
+    assert server.state.stream_sent < 20_000_000
+
+
+def test_default_limit_is_named_in_megabytes(server: Server) -> None:
+    url = server.url("/stream")
+    with pytest.raises(InputError) as excinfo:
+        fetch(url)
+    assert str(excinfo.value) == f"{url}: larger than 5 MB"
+
+
+@pytest.mark.parametrize(
+    ("path", "ctype"), [("/image.png", "image/png"), ("/report.pdf", "application/pdf")]
+)
+def test_non_html_content_type(server: Server, path: str, ctype: str) -> None:
+    url = server.url(path)
+    with pytest.raises(InputError) as excinfo:
+        read_url(url)
+    assert str(excinfo.value) == f"{url}: not an article (content type {ctype})"
+
+
+def test_binary_sent_as_html(server: Server) -> None:
+    url = server.url("/png-as-html")
+    with pytest.raises(InputError) as excinfo:
+        read_url(url)
+    assert_error(excinfo, url, "looks like a binary file")
+
+
+def test_missing_content_type_is_sniffed(server: Server) -> None:
+    assert_article(read_url(server.url("/no-type")))
+
+
+def test_meta_charset_windows_1252(server: Server) -> None:
+    final, body, charset = fetch(server.url("/cp1252"))
+    assert charset is None
+    page = read_url(server.url("/cp1252"))
+    assert LEGACY_PARA in page.text.split("\n\n")
+    assert "\ufffd" not in page.text
+
+
+def test_header_charset_that_lies_falls_back_to_meta(server: Server) -> None:
+    page = read_url(server.url("/misdeclared"))
+    assert LEGACY_PARA in page.text.split("\n\n")
+
+
+def test_gzip_body_is_decompressed(server: Server) -> None:
+    page = read_url(server.url("/gzip"))
+    assert "gzip" in server.state.headers["/gzip"]["Accept-Encoding"]
+    assert_article(page)
+
+
+def test_gzip_bomb_is_stopped_at_max_bytes(server: Server) -> None:
+    url = server.url("/gzip-bomb")
+    with pytest.raises(InputError) as excinfo:
+        fetch(url, max_bytes=100_000)
+    assert str(excinfo.value) == f"{url}: larger than 100 kB"
+
+
+def test_unknown_content_encoding(server: Server) -> None:
+    url = server.url("/brotli")
+    with pytest.raises(InputError) as excinfo:
+        fetch(url)
+    assert str(excinfo.value) == f"{url}: unsupported content encoding br"
+
+
+def test_empty_page(server: Server) -> None:
+    url = server.url("/empty")
+    with pytest.raises(InputError) as excinfo:
+        read_url(url)
+    assert str(excinfo.value) == f"{url}: is empty"
+
+
+def test_page_with_no_article(server: Server) -> None:
+    url = server.url("/nav-only")
+    with pytest.raises(InputError) as excinfo:
+        read_url(url)
+    assert str(excinfo.value) == f"{url}: no article text found"
+
+
+def test_connection_refused() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/story"
+    with pytest.raises(InputError) as excinfo:
+        fetch(url, timeout=2)
+    assert str(excinfo.value) == f"{url}: connection refused"
+
+
+def test_unknown_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_dns(*args: object, **kwargs: object) -> None:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)
+    url = "https://news.invalid/2026/03/17/grid"
+    with pytest.raises(InputError) as excinfo:
+        fetch(url)
+    assert str(excinfo.value) == f"{url}: cannot resolve the host name"
+
+
+@pytest.mark.parametrize(
+    "url", ["ftp://example.com/a", "example.com/story", "http://", "https:///path"]
+)
+def test_fetch_refuses_what_is_not_a_web_url(url: str) -> None:
+    with pytest.raises(InputError) as excinfo:
+        fetch(url)
+    assert_error(excinfo, url, "URL")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("http://example.com", True),
+        ("https://example.com/a?b=1", True),
+        ("HTTPS://EXAMPLE.COM/", True),
+        ("ftp://example.com/a", False),
+        ("file:///tmp/story.html", False),
+        ("www.example.com/story", False),
+        ("story.html", False),
+        ("-", False),
+        ("https://", False),
+        ("", False),
+    ],
+)
+def test_is_url(value: str, expected: bool) -> None:
+    assert is_url(value) is expected
+
+
+# --- extract_html and saved pages ---------------------------------------------------------------
+
+
+def test_extract_html_from_bytes_and_str() -> None:
+    for html in (ARTICLE, ARTICLE.decode("utf-8")):
+        page = extract_html(html, url="https://news.example/grid")
+        assert page.url == "https://news.example/grid"
+        assert_article(page)
+
+
+def test_extract_html_keeps_blocks_as_paragraphs() -> None:
+    extra = [
+        "<h2>What happens next</h2>",
+        "He said the plan was only a start:<br>the first lines will be built in the north,"
+        "<br>and the rest will follow when the money is there.",
+        "<ul><li>Eleven countries signed the agreement on Tuesday.</li>"
+        "<li>Two more are expected to join it before the summer.</li></ul>",
+    ]
+    page = extract_html(news_page([*PARAS[:3], *extra, *PARAS[3:]]))
+    assert page.url == ""
+    assert page.text.split("\n\n") == [
+        *PARAS[:3],
+        "What happens next",
+        "He said the plan was only a start: the first lines will be built in the north, and the "
+        "rest will follow when the money is there.",
+        "Eleven countries signed the agreement on Tuesday.",
+        "Two more are expected to join it before the summer.",
+        *PARAS[3:],
+    ]
+
+
+def test_copyright_year_is_not_taken_for_the_date() -> None:
+    page = extract_html(news_page(time_tag=""))
+    assert page.date is None
+    assert page.text.split("\n\n") == PARAS
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<html><head><title>Live</title></head><body><div id='app'></div></body></html>",
+        "<html><body><noscript>You need to enable JavaScript to run this app.</noscript>"
+        "<div id='root'></div><script>render({story: 1})</script></body></html>",
+        f"<html><body><h1>{TITLE}</h1></body></html>",
+    ],
+)
+def test_extract_html_with_no_article_names_the_url(html: str) -> None:
+    with pytest.raises(InputError) as excinfo:
+        extract_html(html, url="https://x.example/a")
+    assert str(excinfo.value) == "https://x.example/a: no article text found"
+
+
+def test_read_html_file(tmp_path: Path) -> None:
+    path = tmp_path / "saved story.html"
+    path.write_bytes(ARTICLE)
+    page = read_html_file(str(path))
+    assert page.url == str(path)
+    assert_article(page)
+
+
+def test_read_html_file_in_windows_1252(tmp_path: Path) -> None:
+    path = tmp_path / "legacy.htm"
+    path.write_bytes(LEGACY)
+    page = read_html_file(str(path))
+    assert LEGACY_PARA in page.text.split("\n\n")
+    assert page.title == TITLE
+
+
+def test_read_html_file_missing(tmp_path: Path) -> None:
+    path = str(tmp_path / "nope.html")
+    with pytest.raises(InputError) as excinfo:
+        read_html_file(path)
+    assert str(excinfo.value) == f"{path}: no such file"
