@@ -422,3 +422,28 @@ def test_stdin_html_is_extracted(bart: Path, monkeypatch) -> None:
     assert result.code == 0, result.err
     assert "We use cookies" not in " ".join(spy.texts(str(bart)))
     assert os.environ["HF_HUB_OFFLINE"] == "1"
+
+
+def test_morning_brief_script(bart, marian_fr, marian_ar, wire, tmp_path) -> None:
+    script = Path(__file__).resolve().parent.parent / "examples" / "morning-brief.sh"
+    out = tmp_path / "out"
+    out.mkdir()
+    env = dict(
+        os.environ,
+        BRIEFER=str(Path(sys.executable).parent / "briefer"),
+        BRIEFER_ARGS=f"-m {bart} -t fr={marian_fr} -t ar={marian_ar}",
+    )
+    links = tmp_path / "links.txt"
+    links.write_text("# none reachable today\nmissing-story.txt\n")
+    done = subprocess.run(
+        ["bash", str(script), str(wire), str(links), str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 3, done.stderr
+    assert "some sources were left out" in done.stderr
+    names = sorted(p.name for p in out.iterdir())
+    assert len(names) == 2 and names[0].endswith(".ar.md") and names[1].endswith(".fr.md")
+    french = (out / names[1]).read_text()
+    assert french.startswith("# Morning brief 20") and "## Not included" in french

@@ -49,6 +49,7 @@ Inputs = Annotated[
         help="Article files, folders (searched for .txt, .md, .html), globs, URLs, or - for "
         "stdin (read when nothing is given and text is piped).",
         show_default=False,
+        metavar="INPUT",
     ),
 ]
 Lang = Annotated[
@@ -56,6 +57,7 @@ Lang = Annotated[
     typer.Option(
         "--lang",
         "-l",
+        metavar="LANGS",
         help=f"Language(s) of the brief, comma-separated: "
         f"{', '.join(LANGUAGES)}; several make one brief per language.",
     ),
@@ -65,6 +67,7 @@ Translator = Annotated[
     typer.Option(
         "--translator",
         "-t",
+        metavar="[LANG=]MODEL",
         help="Translation model, hub id or local folder; with "
         "several languages, LANG=MODEL, repeated [default: Helsinki-NLP/opus-mt-en-fr "
         "for fr, Helsinki-NLP/opus-mt-tc-big-en-ar for ar].",
@@ -72,23 +75,28 @@ Translator = Annotated[
     ),
 ]
 Format = Annotated[
-    str, typer.Option("--format", "-f", help=f"Output format: {', '.join(FORMATS)}.")
+    str,
+    typer.Option("--format", "-f", metavar="FORMAT", help=f"Output format: {', '.join(FORMATS)}."),
 ]
 Output = Annotated[
     Path | None,
     typer.Option(
         "--output",
         "-o",
+        metavar="FILE",
         dir_okay=False,
         help="Write here (atomically) instead of "
         "stdout; with several languages, NAME.LANG.EXT for each.",
     ),
 ]
-Device = Annotated[str, typer.Option("--device", help=f"Where models run: {', '.join(DEVICES)}.")]
+Device = Annotated[
+    str, typer.Option("--device", metavar="DEVICE", help=f"Where models run: {', '.join(DEVICES)}.")
+]
 Backend = Annotated[
     str,
     typer.Option(
         "--backend",
+        metavar="BACKEND",
         help=f"Inference engine: {', '.join(BACKENDS)} (auto: CTranslate2 "
         "where the model converts, else torch).",
     ),
@@ -97,6 +105,7 @@ ConfigFile = Annotated[
     str | None,
     typer.Option(
         "--config",
+        metavar="FILE",
         help="Config file [default: $BRIEFER_CONFIG, else $XDG_CONFIG_HOME/briefer/config.toml].",
         show_default=False,
     ),
@@ -135,7 +144,10 @@ def summarize(
     inputs: Inputs = None,
     lang: Lang = "en",
     model: Annotated[
-        str, typer.Option("--model", "-m", help="Summarization model: hub id or local folder.")
+        str,
+        typer.Option(
+            "--model", "-m", metavar="MODEL", help="Summarization model: hub id or local folder."
+        ),
     ] = Options.model,
     translator: Translator = None,
     fmt: Format = "markdown",
@@ -144,6 +156,7 @@ def summarize(
         str | None,
         typer.Option(
             "--from-list",
+            metavar="FILE",
             help="A file of paths and URLs, one a line (# comments).",
             show_default=False,
         ),
@@ -151,34 +164,45 @@ def summarize(
     template: Annotated[
         str | None,
         typer.Option(
-            "--template", help="Jinja2 template for the Markdown brief.", show_default=False
+            "--template",
+            metavar="FILE",
+            help="Jinja2 template for the Markdown brief.",
+            show_default=False,
         ),
     ] = None,
     title: Annotated[
-        str, typer.Option("--title", help="Heading of a brief of several articles.")
+        str, typer.Option("--title", metavar="TEXT", help="Heading of a brief of several articles.")
     ] = ("Morning brief"),
     engine: Annotated[
         str,
         typer.Option(
             "--engine",
+            metavar="ENGINE",
             help="abstractive (a summarization model) or extractive (picks "
             "sentences, no model download; lower quality).",
         ),
     ] = "abstractive",
     max_length: Annotated[
-        int | None, typer.Option(help="Longest summary, in tokens [default: the model's].")
+        int | None,
+        typer.Option(metavar="TOKENS", help="Longest summary, in tokens [default: the model's]."),
     ] = None,
     min_length: Annotated[
-        int | None, typer.Option(help="Shortest summary, in tokens [default: the model's].")
+        int | None,
+        typer.Option(metavar="TOKENS", help="Shortest summary, in tokens [default: the model's]."),
     ] = None,
     beams: Annotated[
-        int | None, typer.Option(help="Beam-search width [default: the model's].")
+        int | None, typer.Option(metavar="N", help="Beam-search width [default: the model's].")
     ] = None,
     prompt: Annotated[
         str | None,
-        typer.Option(help="Model-input template: a name from prompts/ or a file with {text}."),
+        typer.Option(
+            metavar="NAME|FILE",
+            help="Model-input template: a name from prompts/ or a file with {text}.",
+        ),
     ] = None,
-    batch_size: Annotated[int, typer.Option(help="Articles (and chunks) per model call.")] = 4,
+    batch_size: Annotated[
+        int, typer.Option(metavar="N", help="Articles (and chunks) per model call.")
+    ] = 4,
     device: Device = "auto",
     backend: Backend = "auto",
     cache: Annotated[
@@ -374,19 +398,41 @@ def _progress(env: Env, quiet: bool) -> Iterator[Callable[[int, int, str], None]
 @app.command()
 def translate(
     ctx: typer.Context,
-    inputs: Inputs = None,
-    lang: Annotated[str, typer.Option("--lang", "-l", help="Target language: fr or ar.")] = ...,
+    inputs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Text or Markdown files, or - for stdin (read when nothing is given "
+            "and text is piped).",
+            show_default=False,
+            metavar="INPUT",
+        ),
+    ] = None,
+    lang: Annotated[
+        str, typer.Option("--lang", "-l", metavar="LANG", help="Target language: fr or ar.")
+    ] = ...,
     translator: Annotated[
         str | None,
         typer.Option(
             "--translator",
             "-t",
+            metavar="MODEL",
             help="Translation model: hub id or local folder.",
             show_default=False,
         ),
     ] = None,
-    fmt: Format = "markdown",
-    output: Output = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", metavar="FORMAT", help="markdown, json or text.")
+    ] = "markdown",
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            dir_okay=False,
+            help="Write here (atomically) instead of stdout.",
+        ),
+    ] = None,
     device: Device = "auto",
     backend: Backend = "auto",
     quiet: Quiet = False,
@@ -488,9 +534,9 @@ def models_list(ctx: typer.Context) -> None:
 @models_app.command("pull")
 def models_pull(
     ctx: typer.Context,
-    lang: Annotated[str, typer.Option("--lang", "-l", help="Translators to fetch, e.g. fr,ar.")] = (
-        "fr,ar"
-    ),
+    lang: Annotated[
+        str, typer.Option("--lang", "-l", metavar="LANGS", help="Translators to fetch, e.g. fr,ar.")
+    ] = ("fr,ar"),
     quiet: Quiet = False,
 ) -> None:
     """Fetch the default models into the Hugging Face cache, so later runs work offline."""
