@@ -426,7 +426,9 @@ def build_t5(
     tokenizer.save_pretrained(path)
 
     config = T5Config(
-        vocab_size=vocab_size,
+        # SentencePiece may learn fewer pieces than asked; a random model must not emit ids
+        # its tokenizer cannot decode (trained T5s never do, random ones would).
+        vocab_size=len(tokenizer),
         d_model=d_model,
         d_kv=d_model // heads,
         d_ff=ffn,

@@ -25,7 +25,13 @@ class Run:
 
 
 def run(*args: str, stdin: bytes | None = None) -> Run:
-    """Run the CLI in-process with its own streams, as a shell would."""
+    """Run the CLI in-process with its own streams, as a shell would.
+
+    Model runs use the torch backend unless a test names one: tests compare with, and spy on,
+    plain transformers; tests/test_ctranslate.py covers the other backend.
+    """
+    if args and args[0] in {"summarize", "translate"} and "--backend" not in args:
+        args = (*args, "--backend", "torch")
     out, err = io.StringIO(), io.StringIO()
     env = Env(
         stdin=io.BytesIO(stdin or b""),

@@ -259,6 +259,8 @@ def test_killed_run_keeps_what_it_finished(bart, sample, wire, monkeypatch, tmp_
         "1",
         "-o",
         str(tmp_path / "brief.md"),
+        "--backend",
+        "torch",
     ]
     killed = subprocess.run([sys.executable, "-c", script, *args], capture_output=True)
     assert killed.returncode == -9

@@ -51,7 +51,7 @@ def test_random_models_depend_on_their_input(bart: Path, marian_ar: Path) -> Non
 
 
 def test_summary_equals_plain_generate(bart: Path) -> None:
-    brief = Briefer(Options(model=str(bart))).brief(ARTICLE, source="x.txt")
+    brief = Briefer(Options(backend="torch", model=str(bart))).brief(ARTICLE, source="x.txt")
     assert brief.title == "Ministers agree new plan in Paris"
     assert len(brief.chunks) == 1
     assert brief.chunks[0].text == BODY
@@ -60,15 +60,17 @@ def test_summary_equals_plain_generate(bart: Path) -> None:
 
 
 def test_overrides_reach_generate(bart: Path) -> None:
-    options = Options(model=str(bart), max_length=8, min_length=2, beams=1)
+    options = Options(backend="torch", model=str(bart), max_length=8, min_length=2, beams=1)
     brief = Briefer(options).brief(ARTICLE)
     assert brief.summary == reference(bart, BODY, max_length=8, min_length=2, num_beams=1)
-    assert brief.summary != Briefer(Options(model=str(bart))).brief(ARTICLE).summary
+    assert (
+        brief.summary != Briefer(Options(backend="torch", model=str(bart))).brief(ARTICLE).summary
+    )
 
 
 def test_t5_gets_the_prefix_its_config_asks_for(t5: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     spy = Spy(monkeypatch)
-    brief = Briefer(Options(model=str(t5))).brief(ARTICLE)
+    brief = Briefer(Options(backend="torch", model=str(t5))).brief(ARTICLE)
     assert spy.calls == [[f"summarize: {BODY}"]]
     assert brief.summary == reference(t5, f"summarize: {BODY}")
 
@@ -77,7 +79,7 @@ def test_prompt_flag_overrides_the_model_config(bart: Path, tmp_path: Path, monk
     template = tmp_path / "headline.txt"
     template.write_text("Headline: {text}\n", encoding="utf-8")
     spy = Spy(monkeypatch)
-    Briefer(Options(model=str(bart), prompt=str(template))).brief(ARTICLE)
+    Briefer(Options(backend="torch", model=str(bart), prompt=str(template))).brief(ARTICLE)
     assert spy.calls == [[f"Headline: {BODY}"]]
 
 
@@ -98,7 +100,7 @@ def test_prompt_choice_and_validation(t5: Path, bart: Path, tmp_path: Path) -> N
 def test_arabic_translation_sends_the_ara_token(marian_ar: Path, monkeypatch) -> None:
     spy = Spy(monkeypatch)
     sentences = ["The ministers met in Paris.", "They agreed a plan."]
-    out = Briefer(Options(lang="ar", translator=str(marian_ar))).translate(
+    out = Briefer(Options(backend="torch", lang="ar", translator=str(marian_ar))).translate(
         " ".join(sentences), markdown=False
     )
     assert spy.calls == [[f">>ara<< {s}" for s in sentences]]
@@ -112,13 +114,15 @@ def test_arabic_translation_sends_the_ara_token(marian_ar: Path, monkeypatch) ->
 def test_french_translation_sends_no_language_token(marian_fr: Path, monkeypatch) -> None:
     spy = Spy(monkeypatch)
     sentence = "The ministers met in Paris."
-    out = Briefer(Options(lang="fr", translator=str(marian_fr))).translate(sentence, markdown=False)
+    out = Briefer(Options(backend="torch", lang="fr", translator=str(marian_fr))).translate(
+        sentence, markdown=False
+    )
     assert spy.calls == [[sentence]]
     assert out == reference(marian_fr, sentence)
 
 
 def test_translator_without_the_target_token_is_refused(marian_ar: Path) -> None:
-    briefer = Briefer(Options(lang="fr", translator=str(marian_ar)))
+    briefer = Briefer(Options(backend="torch", lang="fr", translator=str(marian_ar)))
     with pytest.raises(ModelError, match=r"has none for 'fr' \(it has >>afb<<, >>ara<<\)"):
         briefer.translate("Hello there.", markdown=False)
 
@@ -126,7 +130,7 @@ def test_translator_without_the_target_token_is_refused(marian_ar: Path) -> None
 def test_long_article_every_sentence_in_one_chunk(bart: Path, sample: Path, monkeypatch) -> None:
     article = read_path(str(sample))
     spy = Spy(monkeypatch)
-    brief = Briefer(Options(model=str(bart))).brief(article)
+    brief = Briefer(Options(backend="torch", model=str(bart))).brief(article)
     expected = [span for s, e in article.body for span in split_sentences(article.text, s, e)]
     packed = [span for chunk in brief.chunks for span in chunk.sentences]
     assert packed == expected
@@ -145,7 +149,7 @@ def test_ten_thousand_words_still_give_one_brief(bart: Path, sample: Path, monke
     paragraphs = [article.text[s:e] for s, e in article.body]
     text = "Long read\n\n" + "\n\n".join(f"{p} (Part {i}.)" for i in range(14) for p in paragraphs)
     spy = Spy(monkeypatch)
-    brief = Briefer(Options(model=str(bart))).brief(text)
+    brief = Briefer(Options(backend="torch", model=str(bart))).brief(text)
     assert brief.words >= 10_000
     assert len(spy.calls) >= 3  # chunks, at least one reduce round, the final pass
     assert len(spy.calls[-1]) == 1
@@ -155,7 +159,7 @@ def test_ten_thousand_words_still_give_one_brief(bart: Path, sample: Path, monke
 def test_briefs_batch_across_articles_in_input_order(bart: Path, monkeypatch) -> None:
     other = "Markets slide in Tokyo\n\nShares fell sharply in Tokyo on Monday as the yen rose.\n"
     spy = Spy(monkeypatch)
-    briefs = Briefer(Options(model=str(bart))).brief_many([ARTICLE, other])
+    briefs = Briefer(Options(backend="torch", model=str(bart))).brief_many([ARTICLE, other])
     assert len(spy.calls) == 1 and len(spy.calls[0]) == 2
     assert [b.title for b in briefs] == [
         "Ministers agree new plan in Paris",
@@ -174,16 +178,16 @@ def test_models_load_once_per_process(bart: Path, monkeypatch) -> None:
 
     monkeypatch.setattr(models_module, "_load_torch", counting)
     monkeypatch.setattr(models_module, "_LOADED", {})
-    first = Briefer(Options(model=str(bart)))
+    first = Briefer(Options(backend="torch", model=str(bart)))
     first.brief(ARTICLE)
-    Briefer(Options(model=str(bart))).brief(ARTICLE)
+    Briefer(Options(backend="torch", model=str(bart))).brief(ARTICLE)
     assert len(calls) == 1
 
 
 def test_missing_model_fails_fast_offline() -> None:
     started = time.monotonic()
     with pytest.raises(ModelError) as caught:
-        Briefer(Options(model="nobody/no-such-model")).brief(ARTICLE)
+        Briefer(Options(backend="torch", model="nobody/no-such-model")).brief(ARTICLE)
     assert time.monotonic() - started < 20
     message = str(caught.value)
     assert "nobody/no-such-model" in message and "HF_HUB_OFFLINE" in message
@@ -192,4 +196,4 @@ def test_missing_model_fails_fast_offline() -> None:
 
 def test_missing_local_folder_is_named(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="does not exist"):
-        Briefer(Options(model=str(tmp_path / "nowhere"))).brief(ARTICLE)
+        Briefer(Options(backend="torch", model=str(tmp_path / "nowhere"))).brief(ARTICLE)

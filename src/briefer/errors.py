@@ -31,3 +31,7 @@ class OutputError(BrieferError):
     """The result cannot be written where it was asked for."""
 
     exit_code = 1
+
+
+class ConversionError(ModelError):
+    """A model the CTranslate2 backend cannot take; briefer falls back to torch."""

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlparse
 
-from .errors import ModelError
+from .errors import ConversionError, ModelError
 
 log = logging.getLogger("briefer")
 
@@ -110,11 +110,25 @@ _LOADED: dict[tuple[str, str, int, str], Seq2Seq] = {}
 
 def load(name: str, device: str = "auto", batch_size: int = 4, backend: str = "auto") -> Seq2Seq:
     """Return the model named, loading it once per process and reusing it after."""
-    device = resolve_device(device)
     key = (name, device, batch_size, backend)
     if key not in _LOADED:
-        _LOADED[key] = _load_torch(name, device, batch_size)
+        _LOADED[key] = _load(name, device, batch_size, backend)
     return _LOADED[key]
+
+
+def _load(name: str, device: str, batch_size: int, backend: str) -> Seq2Seq:
+    """Load a model on the backend asked for; auto prefers CTranslate2 where it applies."""
+    if backend in {"auto", "ctranslate2"} and device != "mps":
+        from . import ctranslate
+
+        if ctranslate.available():
+            try:
+                return ctranslate.load(name, device, batch_size)
+            except ConversionError as exc:
+                log.warning("%s; running it with torch instead", exc)
+        elif backend == "ctranslate2":
+            log.warning("the ctranslate2 package is not installed; running %s with torch", name)
+    return _load_torch(name, resolve_device(device), batch_size)
 
 
 def _load_torch(name: str, device: str, batch_size: int) -> TorchSeq2Seq:

@@ -1,0 +1,320 @@
+"""The CTranslate2 backend: Hugging Face seq2seq models converted once (int8 on CPU), then run
+with the same generation settings the torch backend uses."""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .errors import ConversionError, ModelError
+
+log = logging.getLogger("briefer")
+
+# The encoder-decoder families ctranslate2's converter knows (its _MODEL_LOADERS keys).
+SUPPORTED_CONFIGS = frozenset(
+    {
+        "BartConfig",
+        "MBartConfig",
+        "MarianConfig",
+        "PegasusConfig",
+        "T5Config",
+        "MT5Config",
+        "UMT5Config",
+        "M2M100Config",
+    }
+)
+# Bump when a conversion made by an older briefer must not be reused.
+CONVERSION_VERSION = 1
+_STALE_SECONDS = 6 * 3600
+
+
+def available() -> bool:
+    """Return whether the ctranslate2 package can be imported."""
+    try:
+        import ctranslate2  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def supports(config: Any) -> bool:
+    """Return whether a model config belongs to a family the converter handles."""
+    return type(config).__name__ in SUPPORTED_CONFIGS
+
+
+def resolve_device(device: str) -> str:
+    """Return cpu or cuda for ctranslate2, without importing torch."""
+    import ctranslate2
+
+    has_cuda = ctranslate2.get_cuda_device_count() > 0
+    if device == "auto":
+        return "cuda" if has_cuda else "cpu"
+    if device == "cuda" and not has_cuda:
+        raise ModelError("--device cuda was asked for, but CTranslate2 sees no CUDA GPU")
+    if device not in {"cpu", "cuda"}:
+        raise ModelError(f"the ctranslate2 backend runs on cpu or cuda, not {device}")
+    return device
+
+
+def compute_type_for(device: str) -> str:
+    """Return the precision to convert to and run in: int8 on CPU, float16 on a GPU."""
+    return "float16" if device == "cuda" else "int8"
+
+
+def cache_root() -> Path:
+    """Return the folder holding converted models, beside the result cache."""
+    from .cache import default_path
+
+    return default_path().parent / "ctranslate2"
+
+
+def converted_path(name: str, revision: str, compute_type: str) -> Path:
+    """Return where the conversion of a model revision to a compute type is cached."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "--", name.strip("/"))[-80:]
+    return cache_root() / f"{slug}-{revision[:16]}-{compute_type}-v{CONVERSION_VERSION}"
+
+
+def convert(source: Path, target: Path, compute_type: str) -> Path:
+    """Convert the model folder at source into target, atomically: all of it or nothing."""
+    if (target / "model.bin").is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _sweep(target.parent)
+    work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
+    try:
+        started = time.monotonic()
+        log.info("converting %s to CTranslate2 (%s), once", source, compute_type)
+        quantization = None if compute_type == "float32" else compute_type
+        _converter(str(source)).convert(str(work / "model"), quantization=quantization, force=True)
+        try:
+            # A rename is atomic: a reader sees no folder or a whole one, never half of one.
+            os.rename(work / "model", target)
+        except OSError:
+            if not (target / "model.bin").is_file():
+                raise
+            # Another run finished the same conversion first; theirs is as good as ours.
+        log.info("converted in %.0f s", time.monotonic() - started)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return target
+
+
+def _sweep(folder: Path) -> None:
+    """Remove what killed conversions left behind, once it is clearly not in progress."""
+    now = time.time()
+    for leftover in folder.glob(".*.partial"):
+        try:
+            if now - leftover.stat().st_mtime > _STALE_SECONDS:
+                shutil.rmtree(leftover, ignore_errors=True)
+        except OSError:
+            continue
+
+
+def _converter(source: str) -> Any:
+    """Return a ctranslate2 converter that reads configs saved by transformers 5."""
+    from ctranslate2.converters import TransformersConverter
+
+    class Converter(TransformersConverter):
+        """Fill in config fields transformers 5 stopped writing but the converter still reads."""
+
+        def load_model(self, model_class: Any, name: str, **kwargs: Any) -> Any:
+            """Load the model, then restore the fields the converter expects."""
+            model = super().load_model(model_class, name, **kwargs)
+            config = model.config
+            if config.model_type in {"bart", "mbart", "pegasus", "plbart"}:
+                encoder = model.get_encoder()
+                if not hasattr(config, "normalize_before"):
+                    # Pre-norm stacks (PEGASUS, mBART) end the encoder with a LayerNorm.
+                    config.normalize_before = getattr(encoder, "layer_norm", None) is not None
+                if not hasattr(config, "normalize_embedding"):
+                    config.normalize_embedding = hasattr(encoder, "layernorm_embedding")
+            elif config.model_type == "t5" and hasattr(config, "scale_decoder_outputs"):
+                # transformers 5 always sets tie_word_embeddings for T5; the converter reads it
+                # to decide the output scaling, which scale_decoder_outputs now governs.
+                config.tie_word_embeddings = bool(config.scale_decoder_outputs)
+            elif config.model_type == "mt5":
+                config.tie_word_embeddings = False
+            return model
+
+    return Converter(source, low_cpu_mem_usage=True)
+
+
+def threads(device: str) -> tuple[int, int]:
+    """Return (inter_threads, intra_threads) for the cores this process may use."""
+    if device == "cuda":
+        return 1, 4
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS has no affinity call
+        cores = os.cpu_count() or 1
+    # On small machines one thread per translation, translations side by side, wins: threads
+    # inside one matrix product wait on each other more than they gain (measured on 2 vCPUs).
+    inter = max(1, min(cores, 4))
+    return inter, max(1, cores // inter)
+
+
+class CT2Seq2Seq:
+    """A converted model run by ctranslate2, with its Hugging Face tokenizer and settings."""
+
+    def __init__(
+        self,
+        name: str,
+        tokenizer: Any,
+        config: Any,
+        generation_config: Any,
+        translator: Any,
+        batch_size: int = 4,
+    ):
+        self.name = name
+        self.tokenizer = tokenizer
+        self.config = config
+        self.generation_config = generation_config
+        self.translator = translator
+        self.batch_size = batch_size
+        self.vocabulary: frozenset[str] | None = None
+
+    def settings(self, overrides: dict[str, Any] | None = None) -> Any:
+        """Return the generation config in force once overrides are laid over the model's."""
+        from .models import merged_generation_config
+
+        return merged_generation_config(self.generation_config, overrides or {})
+
+    def generate(self, texts: Sequence[str], overrides: dict[str, Any] | None = None) -> list[str]:
+        """Return one generated text per input text, batches spread over the translator's workers."""
+        if not texts:
+            return []
+        options, prefix = translate_options(
+            self.settings(overrides), self.tokenizer, self.vocabulary
+        )
+        sources = [
+            self.tokenizer.convert_ids_to_tokens(ids)
+            for ids in self.tokenizer(list(texts), add_special_tokens=True).input_ids
+        ]
+        workers = max(1, self.translator.num_translators)
+        # Enough batches to keep every worker busy, none wider than the configured batch size.
+        per_batch = min(self.batch_size, math.ceil(len(sources) / workers))
+        results = self.translator.translate_batch(
+            sources,
+            target_prefix=[prefix] * len(sources) if prefix else None,
+            max_batch_size=max(1, per_batch),
+            batch_type="examples",
+            **options,
+        )
+        outputs = []
+        for result in results:
+            ids = self.tokenizer.convert_tokens_to_ids(result.hypotheses[0])
+            outputs.append(self.tokenizer.decode(ids, skip_special_tokens=True).strip())
+        return outputs
+
+
+def translate_options(
+    config: Any, tokenizer: Any, vocabulary: frozenset[str] | None = None
+) -> tuple[dict[str, Any], list[str] | None]:
+    """Map a transformers generation config to translate_batch options and a target prefix."""
+    # transformers counts the decoder start token in max_length and min_length; ctranslate2
+    # counts generated tokens only (a target prefix included).
+    if config.max_new_tokens:
+        max_tokens = int(config.max_new_tokens)
+    else:
+        max_tokens = int(config.max_length or 20) - 1
+    if config.forced_eos_token_id is not None:
+        # transformers spends the last position on the forced EOS; ctranslate2 just stops there.
+        max_tokens -= 1
+    if config.min_new_tokens:
+        min_tokens = int(config.min_new_tokens)
+    else:
+        min_tokens = max(int(config.min_length or 0) - 1, 0)
+    prefix = None
+    if config.forced_bos_token_id is not None:
+        # BART forces <s> after the decoder start; ctranslate2 takes it as a target prefix.
+        prefix = tokenizer.convert_ids_to_tokens([config.forced_bos_token_id])
+    options: dict[str, Any] = {
+        "beam_size": int(config.num_beams or 1),
+        "length_penalty": float(
+            config.length_penalty if config.length_penalty is not None else 1.0
+        ),
+        "no_repeat_ngram_size": int(config.no_repeat_ngram_size or 0),
+        "repetition_penalty": float(config.repetition_penalty or 1.0),
+        "max_decoding_length": max(max_tokens, 1),
+        "min_decoding_length": min(min_tokens, max(max_tokens, 1)),
+        "return_scores": False,
+    }
+    if config.eos_token_id is not None:
+        eos = (
+            config.eos_token_id if isinstance(config.eos_token_id, list) else [config.eos_token_id]
+        )
+        options["end_token"] = tokenizer.convert_ids_to_tokens(eos)
+    if config.bad_words_ids:
+        banned = [tokenizer.convert_ids_to_tokens(ids) for ids in config.bad_words_ids]
+        # The converter drops tokens a model can never emit (Marian's <pad>); nothing to ban.
+        banned = [seq for seq in banned if vocabulary is None or set(seq) <= vocabulary]
+        if banned:
+            options["suppress_sequences"] = banned
+    return options, prefix
+
+
+def load(
+    name: str, device: str = "auto", batch_size: int = 4, compute_type: str | None = None
+) -> CT2Seq2Seq:
+    """Load a model for ctranslate2, converting it on first use; raise ModelError if it cannot."""
+    import ctranslate2
+    from transformers import AutoConfig, AutoTokenizer, GenerationConfig
+
+    from . import hub
+    from .models import from_pretrained
+
+    device = resolve_device(device)
+    compute_type = compute_type or compute_type_for(device)
+    tokenizer = from_pretrained(AutoTokenizer.from_pretrained, name)
+    config = from_pretrained(AutoConfig.from_pretrained, name)
+    if not supports(config):
+        raise ConversionError(f"CTranslate2 cannot convert {name!r} ({type(config).__name__})")
+    try:
+        generation = from_pretrained(GenerationConfig.from_pretrained, name)
+    except ModelError:
+        generation = GenerationConfig.from_model_config(config)
+    revision = hub.revision(name)
+    folder = hub.local_snapshot(name)
+    if revision is None or folder is None:
+        # The weights are not local yet: fetch them the way a torch load would.
+        folder = hub.pull(name, progress=False)
+        revision = hub.revision(name) or "unknown"
+    target = converted_path(name, revision, compute_type)
+    try:
+        convert(folder, target, compute_type)
+    except (OSError, ValueError, KeyError, RuntimeError, NotImplementedError) as exc:
+        raise ConversionError(f"CTranslate2 could not convert {name!r}: {exc}") from exc
+    inter, intra = threads(device)
+    translator = ctranslate2.Translator(
+        str(target),
+        device=device,
+        compute_type=compute_type,
+        inter_threads=inter,
+        intra_threads=intra,
+    )
+    model = CT2Seq2Seq(name, tokenizer, config, generation, translator, batch_size)
+    model.vocabulary = read_vocabulary(target)
+    return model
+
+
+def read_vocabulary(folder: Path) -> frozenset[str] | None:
+    """Return the tokens of a converted model's vocabulary, or None if it cannot be read."""
+    import json
+
+    for name in ("shared_vocabulary.json", "target_vocabulary.json"):
+        path = folder / name
+        if path.is_file():
+            return frozenset(json.loads(path.read_text(encoding="utf-8")))
+    for name in ("shared_vocabulary.txt", "target_vocabulary.txt"):
+        path = folder / name
+        if path.is_file():
+            return frozenset(path.read_text(encoding="utf-8").split("\n"))
+    return None

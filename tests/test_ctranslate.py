@@ -1,0 +1,148 @@
+"""The CTranslate2 backend: same tokens as transformers, conversion cached atomically, fallback."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+import torch
+from transformers import AutoModelForSeq2SeqLM, AutoTokenizer, GenerationConfig
+
+from briefer import Briefer, Options, ctranslate
+from briefer import models as models_module
+from briefer.errors import ConversionError, ModelError
+
+TEXTS = [
+    "The ministers met in Paris on Tuesday to agree a plan against the militants.",
+    "Shares fell sharply in Tokyo on Monday as the yen rose against the dollar.",
+    "Heavy rain caused flooding in several northern villages.",
+    "Good morning.",
+    "Le gouvernement a annoncé mardi une hausse du salaire minimum.",
+]
+GREEDY = {"num_beams": 1, "max_length": 16, "min_length": 4}
+
+
+def reference(folder: Path, texts: list[str], **settings: object) -> list[str]:
+    """Return what transformers' generate() gives, one text at a time."""
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    model = AutoModelForSeq2SeqLM.from_pretrained(folder)
+    out = []
+    for text in texts:
+        with torch.no_grad():
+            ids = model.generate(**tokenizer(text, return_tensors="pt"), **settings)
+        out.append(tokenizer.decode(ids[0], skip_special_tokens=True).strip())
+    return out
+
+
+@pytest.mark.parametrize(
+    ("fixture", "prefix"), [("bart", ""), ("marian_ar", ">>ara<< "), ("t5", "summarize: ")]
+)
+def test_greedy_float32_gives_the_same_tokens(fixture: str, prefix: str, request) -> None:
+    folder = request.getfixturevalue(fixture)
+    model = ctranslate.load(str(folder), "cpu", compute_type="float32")
+    texts = [prefix + t for t in TEXTS]
+    got = model.generate(texts, GREEDY)
+    assert got == reference(folder, texts, **GREEDY)
+    assert len(set(got)) > 1  # the model listens to its input, so equality means something
+
+
+def test_settings_map_to_translate_batch(bart: Path, marian_ar: Path) -> None:
+    tokenizer = AutoTokenizer.from_pretrained(bart)
+    config = GenerationConfig(
+        num_beams=4,
+        max_length=62,
+        min_length=56,
+        no_repeat_ngram_size=3,
+        length_penalty=2.0,
+        forced_bos_token_id=0,
+        forced_eos_token_id=2,
+        eos_token_id=2,
+    )
+    options, prefix = ctranslate.translate_options(config, tokenizer)
+    assert options == {
+        "beam_size": 4,
+        "length_penalty": 2.0,
+        "no_repeat_ngram_size": 3,
+        "repetition_penalty": 1.0,
+        "max_decoding_length": 60,
+        "min_decoding_length": 55,
+        "return_scores": False,
+        "end_token": ["</s>"],
+    }
+    assert prefix == ["<s>"]
+    marian = AutoTokenizer.from_pretrained(marian_ar)
+    config = GenerationConfig(
+        max_new_tokens=40, bad_words_ids=[[marian.pad_token_id]], eos_token_id=0
+    )
+    options, prefix = ctranslate.translate_options(config, marian)
+    assert options["max_decoding_length"] == 40 and prefix is None
+    assert options["suppress_sequences"] == [["<pad>"]]
+    # Converted Marian vocabularies have no <pad>: there is nothing to suppress.
+    options, _ = ctranslate.translate_options(config, marian, frozenset({"</s>", "<unk>"}))
+    assert "suppress_sequences" not in options
+
+
+def test_briefs_match_between_backends_on_greedy(bart: Path, marian_fr: Path) -> None:
+    article = "Ministers agree new plan\n\n" + " ".join(TEXTS)
+    options = {
+        "model": str(bart),
+        "lang": "fr",
+        "translator": str(marian_fr),
+        "beams": 1,
+        "max_length": 16,
+        "min_length": 4,
+    }
+    torch_brief = Briefer(Options(backend="torch", **options)).brief(article)
+    ct2 = Briefer(Options(backend="ctranslate2", **options))
+    # int8 is the default on CPU; float32 is what makes tokens comparable.
+    ct2._summarizer = ctranslate.load(str(bart), "cpu", 4, compute_type="float32")
+    ct2._translators["fr"] = ctranslate.load(str(marian_fr), "cpu", 8, compute_type="float32")
+    ct2_brief = ct2.brief(article)
+    assert (ct2_brief.title, ct2_brief.summary) == (torch_brief.title, torch_brief.summary)
+
+
+def test_conversion_is_cached_and_int8_by_default(bart: Path) -> None:
+    first = ctranslate.load(str(bart), "cpu")
+    converted = sorted(ctranslate.cache_root().iterdir())
+    assert [p.name.endswith("-int8-v1") for p in converted] == [True]
+    assert (converted[0] / "model.bin").is_file()
+    mtime = (converted[0] / "model.bin").stat().st_mtime_ns
+    second = ctranslate.load(str(bart), "cpu")
+    assert (converted[0] / "model.bin").stat().st_mtime_ns == mtime  # reused, not redone
+    assert first.generate(TEXTS[:1]) == second.generate(TEXTS[:1])
+
+
+def test_killed_conversion_leaves_no_entry(bart: Path, monkeypatch, tmp_path: Path) -> None:
+    target = tmp_path / "ct2" / "model-int8"
+
+    class Dies:
+        def convert(self, out: str, **kwargs: object) -> None:
+            Path(out).mkdir(parents=True)
+            (Path(out) / "model.bin").write_bytes(b"half")
+            raise KeyboardInterrupt  # as a Ctrl-C or kill in the middle would
+
+    monkeypatch.setattr(ctranslate, "_converter", lambda source: Dies())
+    with pytest.raises(KeyboardInterrupt):
+        ctranslate.convert(bart, target, "int8")
+    assert list((tmp_path / "ct2").iterdir()) == []
+    monkeypatch.undo()
+    ctranslate.convert(bart, target, "int8")
+    assert (target / "model.bin").stat().st_size > 1000
+
+
+def test_unconvertible_model_falls_back_to_torch(bart: Path, monkeypatch, caplog) -> None:
+    monkeypatch.setattr(ctranslate, "supports", lambda config: False)
+    monkeypatch.setattr(models_module, "_LOADED", {})
+    with caplog.at_level(logging.WARNING, logger="briefer"):
+        model = models_module.load(str(bart), "cpu", backend="ctranslate2")
+    assert isinstance(model, models_module.TorchSeq2Seq)
+    assert "cannot convert" in caplog.text and "running it with torch instead" in caplog.text
+
+
+def test_auto_picks_ctranslate2_and_missing_models_still_fail(bart: Path, monkeypatch) -> None:
+    monkeypatch.setattr(models_module, "_LOADED", {})
+    assert isinstance(models_module.load(str(bart), "cpu"), ctranslate.CT2Seq2Seq)
+    with pytest.raises(ModelError) as caught:
+        models_module.load("nobody/missing", "cpu", backend="ctranslate2")
+    assert not isinstance(caught.value, ConversionError)
