@@ -116,19 +116,28 @@ def test_conversion_is_cached_and_int8_by_default(bart: Path) -> None:
 def test_killed_conversion_leaves_no_entry(bart: Path, monkeypatch, tmp_path: Path) -> None:
     target = tmp_path / "ct2" / "model-int8"
 
-    class Dies:
-        def convert(self, out: str, **kwargs: object) -> None:
-            Path(out).mkdir(parents=True)
-            (Path(out) / "model.bin").write_bytes(b"half")
-            raise KeyboardInterrupt  # as a Ctrl-C or kill in the middle would
+    def dies(source: Path, out: Path, compute_type: str) -> None:
+        out.mkdir(parents=True)
+        (out / "model.bin").write_bytes(b"half")
+        raise KeyboardInterrupt  # as a Ctrl-C or kill in the middle would
 
-    monkeypatch.setattr(ctranslate, "_converter", lambda source: Dies())
+    monkeypatch.setattr(ctranslate, "_convert_elsewhere", dies)
     with pytest.raises(KeyboardInterrupt):
         ctranslate.convert(bart, target, "int8")
     assert list((tmp_path / "ct2").iterdir()) == []
     monkeypatch.undo()
     ctranslate.convert(bart, target, "int8")
     assert (target / "model.bin").stat().st_size > 1000
+
+
+def test_failed_conversion_is_one_line(tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "config.json").write_text("{}")
+    with pytest.raises(RuntimeError) as caught:
+        ctranslate.convert(broken, tmp_path / "ct2" / "out", "int8")
+    assert "\n" not in str(caught.value) and str(caught.value)
+    assert list((tmp_path / "ct2").iterdir()) == []
 
 
 def test_unconvertible_model_falls_back_to_torch(bart: Path, monkeypatch, caplog) -> None:

@@ -91,9 +91,8 @@ def convert(source: Path, target: Path, compute_type: str) -> Path:
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
     try:
         started = time.monotonic()
-        log.info("converting %s to CTranslate2 (%s), once", source, compute_type)
-        quantization = None if compute_type == "float32" else compute_type
-        _converter(str(source)).convert(str(work / "model"), quantization=quantization, force=True)
+        log.warning("converting %s for CTranslate2 (%s); this happens once", source, compute_type)
+        _convert_elsewhere(source, work / "model", compute_type)
         try:
             # A rename is atomic: a reader sees no folder or a whole one, never half of one.
             os.rename(work / "model", target)
@@ -105,6 +104,28 @@ def convert(source: Path, target: Path, compute_type: str) -> Path:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return target
+
+
+def _convert_elsewhere(source: Path, out: Path, compute_type: str) -> None:
+    """Convert in a child process, so the full-precision copy never swells this one's memory."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "briefer.ctranslate", str(source), str(out), compute_type],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
+        raise RuntimeError(lines[-1] if lines else f"converter exited with {done.returncode}")
+
+
+def convert_here(source: str, out: str, compute_type: str) -> None:
+    """Run the converter in this process (the child side of _convert_elsewhere)."""
+    quantization = None if compute_type == "float32" else compute_type
+    _converter(source).convert(out, quantization=quantization, force=True)
 
 
 def _sweep(folder: Path) -> None:
@@ -318,3 +339,9 @@ def read_vocabulary(folder: Path) -> frozenset[str] | None:
         if path.is_file():
             return frozenset(path.read_text(encoding="utf-8").split("\n"))
     return None
+
+
+if __name__ == "__main__":
+    import sys
+
+    convert_here(*sys.argv[1:4])
