@@ -52,7 +52,8 @@ def summarize(tokenizer: Any, model: Any, text: str) -> str:
     """Summarize one article: truncate to the model's input size, generate, decode."""
     import torch
 
-    encoded = tokenizer(text, truncation=True, max_length=1024, return_tensors="pt")
+    # truncation=True cuts at the tokenizer's model_max_length: 1,024 tokens for distilbart.
+    encoded = tokenizer(text, truncation=True, return_tensors="pt")
     with torch.no_grad():
         output = model.generate(**encoded)
     return tokenizer.decode(output[0], skip_special_tokens=True).strip()

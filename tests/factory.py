@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Sequence
+import string
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,8 @@ CORPUS: list[str] = [
     "The committee will publish its final report on the causes of the accident next spring.",
     "Climate scientists said last month was the warmest March on record worldwide.",
     "What happens next? Nobody knows, said the spokesperson, adding that talks would continue.",
+    'Breaking: the river burst its banks at 3:40 a.m., and "the water rose very fast", one resident said.',
+    "In a statement, the company said: 'We are working to restore service as quickly as possible.'",
     "Le gouvernement a annoncé mardi une hausse du salaire minimum à partir du mois prochain.",
     "De fortes pluies ont provoqué des inondations dans plusieurs villages du nord du pays.",
     "La banque centrale a maintenu ses taux d'intérêt inchangés en raison du ralentissement de l'inflation.",
@@ -115,6 +118,8 @@ _MARIAN_GENERATION: dict[str, Any] = {"num_beams": 2, "max_length": 30}
 _T5_GENERATION: dict[str, Any] = {}
 _T5_EXTRA_IDS = 10
 _SEED = 0
+# Every printable ASCII character gets a piece, so prompts such as "summarize: " never hit <unk>.
+_ASCII_LINE = " ".join(string.ascii_letters + string.digits + string.punctuation)
 
 
 def _check_corpus(corpus: Sequence[str]) -> list[str]:
@@ -125,13 +130,18 @@ def _check_corpus(corpus: Sequence[str]) -> list[str]:
     return lines
 
 
+def _fillers(count: int) -> list[str]:
+    """Placeholder tokens that pad a small trained vocabulary up to the model's embedding size."""
+    return [f"<unused{i}>" for i in range(count)]
+
+
 def _train_spm(corpus: list[str], vocab_size: int, **options: Any) -> bytes:
     """Train a unigram SentencePiece model in memory and return the serialized model."""
     import sentencepiece
 
     model = io.BytesIO()
     sentencepiece.SentencePieceTrainer.train(
-        sentence_iterator=iter(corpus),
+        sentence_iterator=iter([*corpus, _ASCII_LINE]),
         model_writer=model,
         model_type="unigram",
         vocab_size=vocab_size,
@@ -189,19 +199,33 @@ def _proto_field(data: bytes, number: int) -> bytes | None:
 
 
 def _spm_charsmap(model: bytes) -> bytes | None:
-    """Extract normalizer_spec.precompiled_charsmap from a SentencePiece model without needing protobuf."""
+    """Extract normalizer_spec.precompiled_charsmap from a SentencePiece model (protobuf is not installed)."""
     # ModelProto.normalizer_spec is field 3; NormalizerSpec.precompiled_charsmap is field 2.
     normalizer_spec = _proto_field(model, 3)
     return _proto_field(normalizer_spec, 2) if normalizer_spec else None
 
 
-def _seeded_model(model_class: Any, config: Any) -> Any:
-    """Instantiate model_class(config) with a fixed seed, leaving the global RNG untouched."""
+def _center_ffn_outputs(model: Any, suffix: str) -> None:
+    """Make each feed-forward output projection (modules named *suffix) map a constant input to zero."""
+    import torch
+
+    # GELU/SiLU/ReLU outputs have a positive mean, so an uncentered projection adds the same vector at
+    # every position; with random weights that vector dominates the logits and pins decoding to one token.
+    with torch.no_grad():
+        for name, module in model.named_modules():
+            if name.endswith(suffix) and isinstance(module, torch.nn.Linear):
+                module.weight.sub_(module.weight.mean(dim=1, keepdim=True))
+
+
+def _seeded_model(model_class: Any, config: Any, adjust: Callable[[Any], None]) -> Any:
+    """Instantiate model_class(config) and run adjust(model) under a fixed seed, leaving the global RNG untouched."""
     import torch
 
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(_SEED)
         model = model_class(config)
+        with torch.no_grad():
+            adjust(model)
     return model.eval()
 
 
@@ -233,7 +257,7 @@ def build_bart(
     generation: dict[str, Any] | None = None,
 ) -> Path:
     """Build a random BART summarizer (distilbart-cnn conventions) with a trained byte-level BPE tokenizer."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import BartConfig, BartForConditionalGeneration, BartTokenizer
 
     path = Path(path)
@@ -247,7 +271,7 @@ def build_bart(
     bpe = Tokenizer(models.BPE())
     bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     bpe.decoder = decoders.ByteLevel()
-    # One slot is kept for <mask>, which BART puts after all learned tokens.
+    # One slot is kept for <mask>, which BART puts after all other tokens.
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size - 1,
         special_tokens=specials,
@@ -256,10 +280,18 @@ def build_bart(
     )
     bpe.train_from_iterator(lines, trainer=trainer)
     vocab = bpe.get_vocab()
-    vocab["<mask>"] = len(vocab)
     merges = [tuple(merge) for merge in json.loads(bpe.to_str())["model"]["merges"]]
+    # Fillers make every id the model can emit decode to something; no merge ever produces them.
+    for token in _fillers(vocab_size - 1 - len(vocab)):
+        vocab[token] = len(vocab)
+    vocab["<mask>"] = len(vocab)
 
-    tokenizer = BartTokenizer(vocab=vocab, merges=merges, model_max_length=max_position_embeddings)
+    tokenizer = BartTokenizer(
+        vocab=vocab,
+        merges=merges,
+        mask_token=AddedToken("<mask>", lstrip=True, rstrip=False),
+        model_max_length=max_position_embeddings,
+    )
     tokenizer.save_pretrained(path)
 
     config = BartConfig(
@@ -281,11 +313,13 @@ def build_bart(
         decoder_start_token_id=2,
         forced_eos_token_id=2,
     )
-    model = _seeded_model(BartForConditionalGeneration, config)
+    model = _seeded_model(
+        BartForConditionalGeneration, config, lambda m: _center_ffn_outputs(m, "fc2")
+    )
     ids = _token_ids(
         config, ["bos_token_id", "pad_token_id", "eos_token_id", "decoder_start_token_id"]
     )
-    # forced_bos_token_id is a generation-only setting in transformers 5 (the config would drop it).
+    # forced_bos_token_id is a generation-only setting in transformers 5 (the model config drops it).
     ids |= {"forced_bos_token_id": 0, "forced_eos_token_id": 2}
     _save_model(model, path, ids | _BART_GENERATION | (generation or {}))
     return path
@@ -316,8 +350,10 @@ def build_marian(
             raise ValueError(f"language token {token!r} must look like '>>xxx<<'")
     # vocab.json holds </s>, <unk>, the pieces, the language tokens and a final <pad>.
     piece_budget = vocab_size - len(lang_tokens) - 3
-    if piece_budget < 16:
-        raise ValueError("vocab_size is too small for the requested language tokens")
+    if piece_budget < 100:
+        raise ValueError(
+            "vocab_size is too small for a SentencePiece vocabulary plus the language tokens"
+        )
 
     # Real opus-mt spm models use <unk>=0, <s>=1, </s>=2; vocab.json ids differ from spm ids anyway.
     spm_model = _train_spm(lines, piece_budget + 3, unk_id=0, bos_id=1, eos_id=2, pad_id=-1)
@@ -328,8 +364,7 @@ def build_marian(
         if not (processor.IsControl(i) or processor.IsUnknown(i))
     ][:piece_budget]
     tokens = ["</s>", "<unk>", *pieces, *lang_tokens]
-    # Fillers stand in for pieces a real corpus would have produced, so <pad> lands on vocab_size - 1.
-    tokens += [f"<unused{i}>" for i in range(vocab_size - 1 - len(tokens))]
+    tokens += _fillers(vocab_size - 1 - len(tokens))
     tokens.append("<pad>")
     vocab = {token: i for i, token in enumerate(tokens)}
     pad_id = vocab["<pad>"]
@@ -369,7 +404,14 @@ def build_marian(
         forced_eos_token_id=0,
         share_encoder_decoder_embeddings=True,
     )
-    model = _seeded_model(MarianMTModel, config)
+
+    def adjust(model: Any) -> None:
+        _center_ffn_outputs(model, "fc2")
+        # scale_embedding multiplies tokens by sqrt(d_model); undo that here so the fixed sinusoidal
+        # positions (values in [-1, 1]) are not drowned out.
+        model.get_input_embeddings().weight.mul_(d_model**-0.5)
+
+    model = _seeded_model(MarianMTModel, config, adjust)
     ids = _token_ids(
         config,
         [
@@ -404,19 +446,19 @@ def build_t5(
     path = Path(path)
     lines = _check_corpus(corpus)
     piece_budget = vocab_size - _T5_EXTRA_IDS
-    if piece_budget < 16:
-        raise ValueError(f"vocab_size must be at least {_T5_EXTRA_IDS + 16}")
+    if piece_budget < 100:
+        raise ValueError(f"vocab_size must be at least {_T5_EXTRA_IDS + 100}")
 
     spm_model = _train_spm(lines, piece_budget, pad_id=0, eos_id=1, unk_id=2, bos_id=-1)
     processor = _spm_processor(spm_model)
     scores = [
         (processor.IdToPiece(i), processor.GetScore(i)) for i in range(processor.GetPieceSize())
     ]
-    # As in t5-small, sentinels follow the pieces in reverse order (<extra_id_0> has the highest id).
+    # Fillers score far below any real piece, so encoding never picks them; decoding shows them verbatim.
+    scores += [(token, -1000.0) for token in _fillers(piece_budget - len(scores))]
+    # As in t5-small, sentinels come last in reverse order (<extra_id_0> has the highest id).
     scores += [(f"<extra_id_{i}>", 0.0) for i in reversed(range(_T5_EXTRA_IDS))]
 
-    path.mkdir(parents=True, exist_ok=True)
-    (path / "spiece.model").write_bytes(spm_model)
     tokenizer = T5Tokenizer(
         vocab=scores,
         _spm_precompiled_charsmap=_spm_charsmap(spm_model),
@@ -426,9 +468,7 @@ def build_t5(
     tokenizer.save_pretrained(path)
 
     config = T5Config(
-        # SentencePiece may learn fewer pieces than asked; a random model must not emit ids
-        # its tokenizer cannot decode (trained T5s never do, random ones would).
-        vocab_size=len(tokenizer),
+        vocab_size=vocab_size,
         d_model=d_model,
         d_kv=d_model // heads,
         d_ff=ffn,
@@ -458,7 +498,18 @@ def build_t5(
             },
         },
     )
-    model = _seeded_model(T5ForConditionalGeneration, config)
+
+    def adjust(model: Any) -> None:
+        _center_ffn_outputs(model, ".wo")
+        # With tied input/output embeddings and a pre-norm residual stream, full-size embeddings make the
+        # previous token the top logit (endless repetition); shrinking them leaves the layers in charge.
+        model.get_input_embeddings().weight.mul_(d_model**-0.5)
+        # The relative position bias is the only thing telling decoding steps apart; make it matter.
+        for name, module in model.named_modules():
+            if name.endswith("relative_attention_bias"):
+                module.weight.normal_(0.0, 4.0 * init_std)
+
+    model = _seeded_model(T5ForConditionalGeneration, config, adjust)
     ids = _token_ids(config, ["pad_token_id", "eos_token_id", "decoder_start_token_id"])
     _save_model(model, path, ids | _T5_GENERATION | (generation or {}))
     return path

@@ -68,6 +68,7 @@ def test_settings_map_to_translate_batch(bart: Path, marian_ar: Path) -> None:
         "max_decoding_length": 60,
         "min_decoding_length": 55,
         "return_scores": False,
+        "max_input_length": 0,
         "end_token": ["</s>"],
     }
     assert prefix == ["<s>"]

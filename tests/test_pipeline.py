@@ -197,3 +197,57 @@ def test_missing_model_fails_fast_offline() -> None:
 def test_missing_local_folder_is_named(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="does not exist"):
         Briefer(Options(backend="torch", model=str(tmp_path / "nowhere"))).brief(ARTICLE)
+
+
+def test_two_chunks_share_the_length_and_need_no_second_pass(bart: Path, sample: Path, monkeypatch):
+    article = read_path(str(sample))
+    # About one and a half chunks of the tiny model's 256-token window.
+    text = "Coalition talks\n\n" + "\n\n".join(article.text[s:e] for s, e in article.body[:6])
+    calls: list[tuple[list[str], dict]] = []
+    original = models_module.TorchSeq2Seq.generate
+
+    def generate(model, texts, overrides=None):  # noqa: ANN001, ANN202
+        calls.append((list(texts), dict(overrides or {})))
+        return original(model, texts, overrides)
+
+    monkeypatch.setattr(models_module.TorchSeq2Seq, "generate", generate)
+    brief = Briefer(Options(backend="torch", model=str(bart), max_length=60)).brief(text)
+    assert len(brief.chunks) == 2
+    sizes = sorted(c.tokens for c in brief.chunks)
+    assert sizes[0] > sizes[1] * 0.6  # balanced, not a full chunk and a scrap
+    assert len(calls) == 1  # one batched pass, no re-summarizing
+    texts, overrides = calls[0]
+    assert texts == [c.text for c in brief.chunks]
+    assert overrides["max_new_tokens"] == 29 and overrides["min_length"] == 0
+    parts = [
+        reference(
+            bart, t, max_new_tokens=29, min_new_tokens=overrides["min_new_tokens"], min_length=0
+        )
+        for t in texts
+    ]
+    assert brief.summary == " ".join(p for p in parts if p)
+
+
+def test_short_shares_fall_back_to_full_rounds(bart: Path) -> None:
+    from briefer.summarize import share_overrides
+
+    model = models_module.load(str(bart), "cpu", backend="torch")
+    assert share_overrides(model, {}, 2) is None  # 19 new tokens halved is under MIN_SHARE
+    assert share_overrides(model, {"max_length": 100, "min_length": 41}, 3) == {
+        "max_length": None,
+        "min_length": 0,
+        "max_new_tokens": 33,
+        "min_new_tokens": 13,
+    }
+
+
+def test_overlong_sentence_is_translated_in_pieces(marian_fr: Path, monkeypatch) -> None:
+    spy = Spy(monkeypatch)
+    words = " ".join(f"word{i % 40}" for i in range(400))  # one sentence, far over 256 tokens
+    Briefer(Options(backend="torch", lang="fr", translator=str(marian_fr))).translate(
+        words, markdown=False
+    )
+    pieces = spy.calls[0]
+    assert len(pieces) > 1 and " ".join(pieces) == words
+    tokenizer = AutoTokenizer.from_pretrained(marian_fr)
+    assert all(len(tokenizer(p).input_ids) <= 256 for p in pieces)

@@ -91,7 +91,7 @@ def convert(source: Path, target: Path, compute_type: str) -> Path:
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
     try:
         started = time.monotonic()
-        log.warning("converting %s for CTranslate2 (%s); this happens once", source, compute_type)
+        log.info("converting %s for CTranslate2 (%s); this happens once", source, compute_type)
         _convert_elsewhere(source, work / "model", compute_type)
         try:
             # A rename is atomic: a reader sees no folder or a whole one, never half of one.
@@ -267,6 +267,8 @@ def translate_options(
         "max_decoding_length": max(max_tokens, 1),
         "min_decoding_length": min(min_tokens, max(max_tokens, 1)),
         "return_scores": False,
+        # briefer sizes every input to the model; ctranslate2 must never cut one silently.
+        "max_input_length": 0,
     }
     if config.eos_token_id is not None:
         eos = (

@@ -12,11 +12,32 @@ from .sentences import Span, split_sentences
 
 log = logging.getLogger("briefer")
 
+# Below this many tokens a chunk's share of the brief says too little to stand on its own;
+# articles that would get shares that short are summarized in full rounds instead.
+MIN_SHARE = 24
+
 
 def plan_chunks(model: Seq2Seq, text: str, sentences: Sequence[Span], template: str) -> list[Chunk]:
-    """Pack an article's sentences into chunks that fit the model's real input limit."""
+    """Pack an article's sentences into as few chunks as fit the model, evenly sized."""
     limit = model_input_limit(model.config, model.tokenizer)
-    return chunk_sentences(text, sentences, hf_counter(model.tokenizer, template), limit)
+    counter = hf_counter(model.tokenizer, template)
+    chunks = chunk_sentences(text, sentences, counter, limit)
+    if len(chunks) < 2:
+        return chunks
+    # The smallest limit that still packs into as many chunks evens them out, so no chunk is
+    # a scrap and each deserves its equal share of the summary.
+    low, high = 1, limit
+    while low < high:
+        middle = (low + high) // 2
+        try:
+            fits = len(chunk_sentences(text, sentences, counter, middle)) <= len(chunks)
+        except ValueError:  # not even the prompt fits in so few tokens
+            fits = False
+        if fits:
+            high = middle
+        else:
+            low = middle + 1
+    return chunk_sentences(text, sentences, counter, high)
 
 
 def target_length(model: Seq2Seq, overrides: dict[str, Any]) -> int:
@@ -24,6 +45,28 @@ def target_length(model: Seq2Seq, overrides: dict[str, Any]) -> int:
     config = model.settings(overrides)
     # transformers falls back to 20 tokens when a model sets neither length.
     return int(config.max_new_tokens or config.max_length or 20)
+
+
+def share_overrides(model: Seq2Seq, overrides: dict[str, Any], parts: int) -> dict[str, Any] | None:
+    """Return settings that give each of so many chunks an equal share of the summary length.
+
+    The joined shares then fit the requested length and need no second pass; None when the
+    shares would be shorter than MIN_SHARE tokens.
+    """
+    config = model.settings(overrides)
+    most = int(config.max_new_tokens or (config.max_length or 20) - 1)
+    least = int(config.min_new_tokens or max((config.min_length or 0) - 1, 0))
+    share = most // parts
+    if parts < 2 or share < MIN_SHARE:
+        return None
+    # max_length and min_length would still bind beside the new-token limits: neutralise them.
+    return {
+        **overrides,
+        "max_length": None,
+        "min_length": 0,
+        "max_new_tokens": share,
+        "min_new_tokens": min(least // parts, share),
+    }
 
 
 def summarize_many(
@@ -40,9 +83,13 @@ def summarize_many(
     pending: dict[int, list[Chunk]] = {i: list(chunks) for i, chunks in enumerate(articles)}
     results: dict[int, str] = {i: "" for i, chunks in pending.items() if not chunks}
     pending = {i: chunks for i, chunks in pending.items() if chunks}
+    # Articles whose chunks get equal shares of the length are done after one pass: the
+    # generated shares add up to no more than the requested length.
+    shared = {i for i, chunks in pending.items() if share_overrides(model, overrides, len(chunks))}
+    first_round = True
     while pending:
         jobs = [(i, chunk) for i, chunks in pending.items() for chunk in chunks]
-        outputs = model.generate([template.format(text=chunk.text) for _, chunk in jobs], overrides)
+        outputs = _generate(model, jobs, pending, template, overrides, first_round)
         summaries: dict[int, list[str]] = {}
         for (i, _), output in zip(jobs, outputs, strict=True):
             summaries.setdefault(i, []).append(output)
@@ -52,7 +99,7 @@ def summarize_many(
                 results[i] = parts[0]
                 continue
             joined = " ".join(part for part in parts if part)
-            if _length(model, joined) <= target:
+            if (first_round and i in shared) or _length(model, joined) <= target:
                 results[i] = joined
                 continue
             chunks = chunk_sentences(joined, split_sentences(joined), counter, limit)
@@ -66,7 +113,36 @@ def summarize_many(
                 continue
             next_round[i] = chunks
         pending = next_round
+        first_round = False
     return [results[i] for i in range(len(articles))]
+
+
+def _generate(
+    model: Seq2Seq,
+    jobs: list[tuple[int, Chunk]],
+    pending: dict[int, list[Chunk]],
+    template: str,
+    overrides: dict[str, Any],
+    first_round: bool,
+) -> list[str]:
+    """Run one round's chunks through the model, one generate() call per length setting."""
+    settings: list[dict[str, Any]] = []
+    for i, _ in jobs:
+        shared = share_overrides(model, overrides, len(pending[i])) if first_round else None
+        settings.append(shared or overrides)
+    outputs: list[str] = [""] * len(jobs)
+    # Articles of the same chunk count share settings, so batches still span articles.
+    for setting in {_freeze(s): s for s in settings}.values():
+        picked = [k for k, s in enumerate(settings) if s == setting]
+        texts = [template.format(text=jobs[k][1].text) for k in picked]
+        for k, output in zip(picked, model.generate(texts, setting), strict=True):
+            outputs[k] = output
+    return outputs
+
+
+def _freeze(settings: dict[str, Any]) -> tuple:
+    """Return a hashable form of a settings dictionary."""
+    return tuple(sorted(settings.items()))
 
 
 def _length(model: Seq2Seq, text: str) -> int:

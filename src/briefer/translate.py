@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -49,13 +49,14 @@ def translate_texts(model: Seq2Seq, texts: Sequence[str], lang: str) -> list[str
     # Each text becomes paragraphs, each paragraph sentences; all sentences go in one batch.
     layout: list[list[int]] = []
     sentences: list[str] = []
+    fit = _fitter(model, prefix)
     for text in texts:
         paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()] if text else []
         counts = []
         for paragraph in paragraphs:
-            spans = split_sentences(paragraph)
-            sentences.extend(" ".join(paragraph[s:e].split()) for s, e in spans)
-            counts.append(len(spans))
+            pieces = [piece for s, e in split_sentences(paragraph) for piece in fit(paragraph[s:e])]
+            sentences.extend(pieces)
+            counts.append(len(pieces))
         layout.append(counts)
     inputs = [f"{prefix} {s}" if prefix else s for s in sentences]
     outputs = model.generate(inputs) if inputs else []
@@ -68,6 +69,25 @@ def translate_texts(model: Seq2Seq, texts: Sequence[str], lang: str) -> list[str
             at += count
         results.append("\n\n".join(paragraphs))
     return results
+
+
+def _fitter(model: Seq2Seq, prefix: str | None) -> Callable[[str], list[str]]:
+    """Return a function that cuts a sentence into pieces the translator takes whole."""
+    from .chunking import chunk_sentences, hf_counter, model_input_limit
+
+    counter = hf_counter(model.tokenizer, f"{prefix} {{text}}" if prefix else "{text}")
+    limit = model_input_limit(model.config, model.tokenizer)
+
+    def fit(sentence: str) -> list[str]:
+        """Return the sentence, or its token-boundary pieces when it is over the input limit."""
+        sentence = " ".join(sentence.split())
+        if len(sentence) < limit:  # fewer characters than the limit: certainly few enough tokens
+            return [sentence]
+        return [
+            chunk.text for chunk in chunk_sentences(sentence, [(0, len(sentence))], counter, limit)
+        ]
+
+    return fit
 
 
 def translate_text(model: Seq2Seq, text: str, lang: str) -> str:

@@ -1,0 +1,1045 @@
+"""Benchmark briefer against the plain transformers baseline on a morning brief, in one command.
+
+    python benchmarks/run.py            # or: make bench  (writes benchmarks/RESULTS.md)
+    python benchmarks/run.py --quick    # tiny models, 2 short articles: checks the harness
+
+Speed depends on a model's shape, not on its weight values, so the models are random-weight
+ones with the real architectures of briefer's defaults (distilbart-cnn-12-6, opus-mt-en-fr,
+opus-mt-tc-big-en-ar), built once by tests/factory.py and cached in benchmarks/.models/.
+Their generation configs set min_length = max_length, so every run generates exactly the
+same number of tokens whatever the weights say. Every measured run is its own process,
+timed from outside: wall time includes start-up and model loading, and peak RSS is the
+child's own (wait4). Baseline and briefer runs alternate, so background noise hits both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import gzip
+import importlib.metadata
+import importlib.util
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import sysconfig
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+EXAMPLE = REPO / "examples" / "paris-coalition-meeting.txt"
+# Bump when the model shapes, tokenizers or generation settings change: it keys the cache.
+MODELS_VERSION = "v1"
+RUN_TIMEOUT_S = 1800
+
+# --- Models ------------------------------------------------------------------------------
+
+# distilbart-cnn's beam settings, with the length pinned: 61 new tokens after the start token.
+BART_GENERATION: dict[str, Any] = {
+    "num_beams": 4,
+    "min_length": 62,
+    "max_length": 62,
+    "no_repeat_ngram_size": 3,
+    "length_penalty": 2.0,
+    "early_stopping": True,
+}
+# opus-mt uses 4 beams; 40 tokens out per sentence after the start token.
+MARIAN_GENERATION: dict[str, Any] = {"num_beams": 4, "min_length": 41, "max_length": 41}
+# opus-mt-tc-big-en-ar selects its target with a token; a few of its real ones.
+AR_LANG_TOKENS = (">>ara<<", ">>afb<<", ">>apc<<", ">>arq<<", ">>ars<<", ">>ary<<", ">>arz<<")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One model to build: which factory builder, its real name, and its shape."""
+
+    builder: str  # "bart" or "marian"
+    imitates: str
+    shape: dict[str, Any]
+
+
+FULL_MODELS: dict[str, ModelSpec] = {
+    "summarizer": ModelSpec(
+        "bart",
+        "sshleifer/distilbart-cnn-12-6",
+        {
+            "vocab_size": 50264,
+            "d_model": 1024,
+            "encoder_layers": 12,
+            "decoder_layers": 6,
+            "ffn_dim": 4096,
+            "heads": 16,
+            "max_position_embeddings": 1024,
+            "init_std": 0.02,
+            "generation": BART_GENERATION,
+        },
+    ),
+    "fr": ModelSpec(
+        "marian",
+        "Helsinki-NLP/opus-mt-en-fr",
+        {
+            "vocab_size": 59514,
+            "d_model": 512,
+            "layers": 6,
+            "ffn_dim": 2048,
+            "heads": 8,
+            "max_position_embeddings": 512,
+            "init_std": 0.02,
+            "generation": MARIAN_GENERATION,
+        },
+    ),
+    "ar": ModelSpec(
+        "marian",
+        "Helsinki-NLP/opus-mt-tc-big-en-ar",
+        {
+            "vocab_size": 61246,
+            "d_model": 1024,
+            "layers": 6,
+            "ffn_dim": 4096,
+            "heads": 16,
+            "max_position_embeddings": 1024,
+            "init_std": 0.02,
+            "lang_tokens": AR_LANG_TOKENS,
+            "generation": MARIAN_GENERATION,
+        },
+    ),
+}
+# The factory's tiny defaults: enough to run every code path in seconds.
+QUICK_MODELS: dict[str, ModelSpec] = {
+    "summarizer": ModelSpec(
+        "bart", "tiny BART", {"generation": BART_GENERATION | {"min_length": 20, "max_length": 20}}
+    ),
+    "fr": ModelSpec(
+        "marian",
+        "tiny Marian",
+        {"generation": MARIAN_GENERATION | {"min_length": 12, "max_length": 12}},
+    ),
+    "ar": ModelSpec(
+        "marian",
+        "tiny Marian",
+        {
+            "lang_tokens": AR_LANG_TOKENS,
+            "generation": MARIAN_GENERATION | {"min_length": 12, "max_length": 12},
+        },
+    ),
+}
+
+# Lines of local documentation that read like English prose: a capitalised word, at least
+# five more words, a final full stop.
+_PROSE = re.compile(r"^[A-Z][a-z]+(?: \S+){5,}[a-z]\.$")
+_PROSE_LINES = 60_000
+
+
+def prose_corpus(limit: int = _PROSE_LINES) -> list[str]:
+    """Collect English prose lines from documentation on this machine, deterministically."""
+    # A byte-level BPE only reaches distilbart's 50,264 tokens on a few MB of text, and
+    # prose (not code) gives news articles a realistic number of tokens per word.
+    roots = [Path(sysconfig.get_paths()["stdlib"]), Path("/usr/share/doc"), Path("/usr/share/man")]
+    found: dict[str, None] = {}
+    for root in roots:
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = sorted(d for d in dirnames if d not in {"site-packages", "__pycache__"})
+            for name in sorted(filenames):
+                for line in _text_lines(Path(dirpath, name)):
+                    line = line.strip().lstrip("#*/-\"' ").strip()
+                    if _PROSE.match(line):
+                        found.setdefault(line)
+                        if len(found) >= limit:
+                            return list(found)
+    return list(found)
+
+
+def _text_lines(path: Path) -> Iterator[str]:
+    """Yield the lines of a small text file (gzip allowed); nothing for binaries."""
+    if path.suffix not in {".py", ".txt", ".rst", ".md", ".gz", ""} or path.is_symlink():
+        return
+    try:
+        if path.stat().st_size > 4_000_000:
+            return
+        raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    except (OSError, EOFError, gzip.BadGzipFile):
+        return
+    if b"\0" in raw[:4096]:
+        return
+    yield from raw.decode("utf-8", "ignore").splitlines()
+
+
+def build_models(dest: Path, quick: bool) -> None:
+    """Build the benchmark's models into dest (atomically), with a manifest describing them."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # one bar per saved shard is noise in the benchmark's log
+    sys.path.insert(0, str(REPO / "tests"))
+    from factory import CORPUS, build_bart, build_marian  # type: ignore[import-not-found]
+
+    builders: dict[str, Callable[..., Path]] = {"bart": build_bart, "marian": build_marian}
+    tmp = dest.with_name(dest.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    started = time.perf_counter()
+    corpus = list(CORPUS)
+    if not quick:
+        # The sample article is in the corpus once, so its words get GPT-2-like token counts.
+        corpus = prose_corpus() + story_paragraphs(EXAMPLE.read_text(encoding="utf-8")) + corpus
+    manifest: dict[str, Any] = {"version": MODELS_VERSION, "quick": quick, "models": {}}
+    for role, spec in (QUICK_MODELS if quick else FULL_MODELS).items():
+        at = time.perf_counter()
+        builders[spec.builder](tmp / role, corpus=corpus, **spec.shape)
+        manifest["models"][role] = describe_model(tmp / role) | {
+            "imitates": spec.imitates,
+            "build_s": round(time.perf_counter() - at, 1),
+        }
+    manifest["corpus_lines"] = len(corpus)
+    manifest["build_s"] = round(time.perf_counter() - started, 1)
+    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    shutil.rmtree(dest, ignore_errors=True)
+    tmp.rename(dest)
+
+
+def describe_model(path: Path) -> dict[str, Any]:
+    """Return a saved model's shape and settings, and check its tokenizer covers every id."""
+    from safetensors import safe_open
+    from transformers import AutoConfig, AutoTokenizer, GenerationConfig
+
+    config = AutoConfig.from_pretrained(path)
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    generation = GenerationConfig.from_pretrained(path)
+    params = 0
+    with safe_open(str(path / "model.safetensors"), "pt") as weights:
+        for name in weights.keys():  # noqa: SIM118 - safe_open is not a mapping
+            shape = weights.get_slice(name).get_shape()
+            params += math.prod(shape)
+    # A random model may emit any id: one the tokenizer does not know decodes to nothing.
+    if len(tokenizer) < config.vocab_size:
+        raise RuntimeError(
+            f"{path.name}: tokenizer knows {len(tokenizer)} ids but the model emits "
+            f"{config.vocab_size}; the tokenizer corpus is too small"
+        )
+    return {
+        "type": config.model_type,
+        "params_m": round(params / 1e6, 1),
+        "vocab_size": config.vocab_size,
+        "tokenizer_size": len(tokenizer),
+        "d_model": config.d_model,
+        "encoder_layers": config.encoder_layers,
+        "decoder_layers": config.decoder_layers,
+        "ffn_dim": config.encoder_ffn_dim,
+        "heads": config.encoder_attention_heads,
+        "generation": {
+            k: getattr(generation, k)
+            for k in (
+                "num_beams",
+                "min_length",
+                "max_length",
+                "no_repeat_ngram_size",
+                "length_penalty",
+                "early_stopping",
+            )
+            # Marian's saved config leaves early_stopping at its default; show only what is set.
+            if getattr(generation, k, None) not in (None, False)
+        },
+    }
+
+
+def ensure_models(models_dir: Path, quick: bool) -> tuple[Path, dict[str, Any]]:
+    """Return the cached models' folder and manifest, building them first if needed."""
+    dest = models_dir / f"{'quick' if quick else 'full'}-{MODELS_VERSION}"
+    if not (dest / "manifest.json").exists():
+        print(f"building models into {dest} (once; later runs reuse them)", flush=True)
+        started = time.perf_counter()
+        # A child process, so torch and the weights never weigh on the measuring process.
+        cmd = [sys.executable, __file__, "--build-into", str(dest)] + (["--quick"] if quick else [])
+        subprocess.run(cmd, check=True)
+        print(f"built in {time.perf_counter() - started:.0f} s", flush=True)
+    return dest, json.loads((dest / "manifest.json").read_text(encoding="utf-8"))
+
+
+# --- Workload ----------------------------------------------------------------------------
+
+FULL_LENGTHS = (743, 420, 1180, 610, 1480, 900)
+QUICK_LENGTHS = (120, 200)
+HEADLINES = (
+    None,  # the sample's own headline
+    "Coalition ministers back Baghdad's emergency plan after the fall of Ramadi",
+    "Fabius presses Baghdad on an inclusive government as IS advances",
+    "Sectarian tensions cloud the coalition's strategy against Islamic State",
+    "Paris talks weigh air strikes, training and Sunni tribal fighters",
+    "After Ramadi and Palmyra, allies question the strategy against IS",
+)
+# Translation-only input: the first sentences of each article, like a long summary.
+SUMMARY_SENTENCES = 8
+_CLUTTER = re.compile(r"min read$|^\d{1,2} \w+, \d{4}$|\[[^\]]*\]$")
+
+
+def story_paragraphs(text: str) -> list[str]:
+    """Return the sample's story paragraphs: no headline, no clutter, no subheadings."""
+    lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+    headline = lines[0]
+    return [
+        line
+        for line in lines[1:]
+        if line != headline and not _CLUTTER.search(line) and len(line.split()) >= 6
+    ]
+
+
+def make_articles(folder: Path, quick: bool) -> list[Path]:
+    """Write the brief's articles, rotating and trimming the sample's paragraphs to each length."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    headline = text.strip().splitlines()[0].strip()
+    paragraphs = story_paragraphs(text)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i, words in enumerate(QUICK_LENGTHS if quick else FULL_LENGTHS):
+        body: list[str] = []
+        count = 0
+        at = i * 7  # each article starts elsewhere in the story, wrapping round when longer
+        while count < words:
+            paragraph = paragraphs[at % len(paragraphs)].split()[: words - count]
+            if count + len(paragraph) == words and not paragraph[-1].endswith((".", '"')):
+                paragraph[-1] += "."
+            body.append(" ".join(paragraph))
+            count += len(paragraph)
+            at += 1
+        title = HEADLINES[i % len(HEADLINES)] or headline
+        path = folder / f"{i + 1:02d}-article.txt"
+        path.write_text(title + "\n\n" + "\n\n".join(body) + "\n", encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def write_summaries(articles: list[Path], path: Path, quick: bool) -> int:
+    """Write each article's first sentences as one paragraph; return the sentence count."""
+    import pysbd
+
+    segmenter = pysbd.Segmenter(language="en", clean=False)
+    keep = 2 if quick else SUMMARY_SENTENCES
+    paragraphs = []
+    total = 0
+    for article in articles:
+        story = article.read_text(encoding="utf-8").split("\n", 1)[1]
+        sentences = [" ".join(s.split()) for s in segmenter.segment(story) if s.strip()][:keep]
+        total += len(sentences)
+        paragraphs.append(" ".join(sentences))
+    path.write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    return total
+
+
+def token_counts(tokenizer_dir: Path, articles: list[Path]) -> list[int] | None:
+    """Return each article's story length in summarizer tokens (specials included), if known."""
+    try:
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_file(str(tokenizer_dir / "tokenizer.json"))
+    except (ImportError, OSError, ValueError):
+        return None
+    stories = [a.read_text(encoding="utf-8").split("\n", 1)[1].strip() for a in articles]
+    return [len(tokenizer.encode(s).ids) for s in stories]
+
+
+# --- Measuring ---------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    """One measured process: a stage run by one side."""
+
+    stage: str
+    side: str
+    wall_s: float | None = None
+    rss_mb: float | None = None
+    cpu_s: float | None = None
+    rc: int | None = None
+    load: float | None = None  # 1-minute load average just before: noise from other work
+    check: str = ""
+    ok: bool = False
+    pending: str = ""
+    at: str = ""
+    cmd: list[str] = field(default_factory=list)
+
+
+def measure(cmd: list[str], env: dict[str, str], log: Path) -> tuple[float, float, float, int]:
+    """Run cmd as a child; return its wall seconds, peak RSS (MB), CPU seconds and exit code."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
+        timer = threading.Timer(RUN_TIMEOUT_S, proc.kill)
+        timer.start()
+        try:
+            # wait4 gives this child's own rusage; RUSAGE_CHILDREN would mix all children.
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        wall = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    # Linux reports ru_maxrss in KiB.
+    return wall, usage.ru_maxrss * 1024 / 1e6, usage.ru_utime + usage.ru_stime, proc.returncode
+
+
+def startup_time(cmd: list[str], env: dict[str, str], runs: int = 5) -> float:
+    """Return the median wall time of a short command, after one untimed warm-up run."""
+    times = []
+    for i in range(runs + 1):
+        started = time.perf_counter()
+        subprocess.run(
+            cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True
+        )
+        if i:
+            times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+@dataclass
+class Context:
+    """Everything the stages need: models, inputs, and where outputs and logs go."""
+
+    models: Path
+    articles: list[Path]
+    articles_dir: Path
+    summaries: Path
+    work: Path
+    briefer: list[str]
+    env: dict[str, str]
+
+    def model(self, role: str) -> str:
+        """Return a model's folder."""
+        return str(self.models / role)
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A piece of the workload, and the command each side runs for it."""
+
+    name: str
+    label: str
+    baseline: Callable[[Context, Path], list[str]]
+    briefer: Callable[[Context, Path, str], list[str]]
+
+
+def _backend(backend: str) -> list[str]:
+    """Return the --backend flag; none for auto, so that run uses briefer's default."""
+    return [] if backend == "auto" else ["--backend", backend]
+
+
+def _baseline(mode: str, lang: str | None = None) -> Callable[[Context, Path], list[str]]:
+    """Return a builder of the baseline command for one mode."""
+
+    def command(ctx: Context, out: Path) -> list[str]:
+        cmd = [sys.executable, str(HERE / "baseline.py"), mode]
+        cmd += [str(ctx.summaries)] if mode == "translate" else [str(a) for a in ctx.articles]
+        if mode != "translate":
+            cmd += ["-m", ctx.model("summarizer")]
+        if lang:
+            cmd += ["-t", ctx.model(lang), "--lang", lang]
+        return [*cmd, "-o", str(out)]
+
+    return command
+
+
+def _briefer_summarize(lang: str | None) -> Callable[[Context, Path, str], list[str]]:
+    """Return a builder of `briefer summarize` over the articles' folder, nothing cached."""
+
+    def command(ctx: Context, out: Path, backend: str) -> list[str]:
+        cmd = [*ctx.briefer, "summarize", str(ctx.articles_dir), "-m", ctx.model("summarizer")]
+        if lang:
+            cmd += ["--lang", lang, "-t", ctx.model(lang)]
+        # JSON, to check the output; rendering costs nothing next to generation.
+        return [*cmd, "--no-cache", "-f", "json", "-o", str(out), *_backend(backend)]
+
+    return command
+
+
+def _briefer_translate(lang: str) -> Callable[[Context, Path, str], list[str]]:
+    """Return a builder of `briefer translate` over the summaries file."""
+
+    def command(ctx: Context, out: Path, backend: str) -> list[str]:
+        cmd = [*ctx.briefer, "translate", str(ctx.summaries), "--lang", lang, "-t", ctx.model(lang)]
+        return [*cmd, "-f", "text", "-o", str(out), *_backend(backend)]
+
+    return command
+
+
+STAGES: dict[str, Stage] = {
+    s.name: s
+    for s in (
+        Stage("summarize", "Summarize (en)", _baseline("summarize"), _briefer_summarize(None)),
+        Stage(
+            "translate-fr",
+            "Translate to fr",
+            _baseline("translate", "fr"),
+            _briefer_translate("fr"),
+        ),
+        Stage(
+            "translate-ar",
+            "Translate to ar",
+            _baseline("translate", "ar"),
+            _briefer_translate("ar"),
+        ),
+        Stage("brief-fr", "Whole brief en→fr", _baseline("brief", "fr"), _briefer_summarize("fr")),
+        Stage("brief-ar", "Whole brief en→ar", _baseline("brief", "ar"), _briefer_summarize("ar")),
+    )
+}
+
+
+def run_one(stage: Stage, side: str, ctx: Context, pending: str) -> Result:
+    """Run one stage on one side (baseline, or briefer with a backend) and check its output."""
+    name = "baseline" if side == "baseline" else side_name(side)
+    result = Result(stage.name, name, at=dt.datetime.now().isoformat(timespec="seconds"))
+    if side in {"auto", "ctranslate2"} and pending:
+        result.pending = pending
+        return result
+    suffix = "txt" if stage.name.startswith("translate") and side != "baseline" else "json"
+    out = ctx.work / "out" / f"{stage.name}-{side}.{suffix}"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    log = ctx.work / "logs" / f"{stage.name}-{side}.log"
+    result.cmd = stage.baseline(ctx, out) if side == "baseline" else stage.briefer(ctx, out, side)
+    result.load = os.getloadavg()[0]
+    result.wall_s, result.rss_mb, result.cpu_s, result.rc = measure(result.cmd, ctx.env, log)
+    result.ok, result.check = check_output(stage.name, side, out, ctx)
+    result.ok = result.ok and result.rc == 0
+    if side != "baseline" and _FALLBACK.search(log.read_text(encoding="utf-8", errors="replace")):
+        # auto quietly runs torch when a conversion fails: such a row measures the wrong thing.
+        result.check += ", **fell back to torch** (see its log)"
+    return result
+
+
+def check_output(stage: str, side: str, out: Path, ctx: Context) -> tuple[bool, str]:
+    """Check a run wrote every article's result; return (ok, what it did) for the report."""
+    n_articles = len(ctx.articles)
+    if not out.exists():
+        return False, "no output"
+    text = out.read_text(encoding="utf-8")
+    if stage.startswith("translate"):
+        if side == "baseline":
+            records = json.loads(text)
+            done = sum(bool(r.get("translation")) for r in records)
+            return done == n_articles, f"{sum(r['sentences'] for r in records)} sentences"
+        paragraphs = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
+        # briefer does not report its sentences: count them as its own splitter does.
+        count = _count_sentences(ctx.summaries.read_text(encoding="utf-8"))
+        return len(paragraphs) == n_articles, f"{count} sentences"
+    if side == "baseline":
+        records = json.loads(text)
+        key = "translation" if stage.startswith("brief") else "summary"
+        done = sum(bool(r.get(key)) for r in records)
+        what = "1 chunk each (truncated)"
+        if stage.startswith("brief"):
+            what += f", {sum(r['sentences'] for r in records)} sentences translated"
+        return done == n_articles, what
+    document = json.loads(text)
+    briefs, failed = document.get("briefs", []), document.get("failed", [])
+    done = sum(bool(b.get("summary")) for b in briefs)
+    what = f"{sum(len(b.get('chunks', [])) for b in briefs)} chunks"
+    if stage.startswith("brief"):
+        what += f", {sum(_sentences(b) for b in briefs)} sentences translated"
+    if failed:
+        what += f", {len(failed)} failed"
+    return done == n_articles and not failed, what
+
+
+def _sentences(brief: dict[str, Any]) -> int:
+    """Count the sentences briefer translated for a brief: its English title and summary."""
+    original = brief.get("original") or {}
+    return sum(_count_sentences(original.get(k, "")) for k in ("title", "summary"))
+
+
+def _count_sentences(text: str) -> int:
+    """Count a text's sentences paragraph by paragraph, as briefer's translator splits it."""
+    from briefer.sentences import split_sentences
+
+    return sum(len(split_sentences(p)) for p in re.split(r"\n\s*\n", text) if p.strip())
+
+
+# What briefer logs when it runs a model with torch although CTranslate2 was wanted.
+_FALLBACK = re.compile(r"with torch instead|is not installed; running .* with torch")
+
+
+def ctranslate2_pending() -> str:
+    """Return why briefer's CTranslate2 backend cannot run here, or '' when it can."""
+    if importlib.util.find_spec("ctranslate2") is None:
+        return "ctranslate2 is not installed"
+    if importlib.util.find_spec("briefer.ctranslate") is None:
+        # Before the backend lands, --backend ctranslate2 is accepted but runs torch.
+        return "pending: briefer's CTranslate2 backend (briefer.ctranslate) is not merged yet"
+    return ""
+
+
+def briefer_command() -> list[str]:
+    """Return how to start the briefer CLI installed next to this Python."""
+    script = Path(sys.executable).parent / "briefer"
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("briefer")
+    return [found] if found else [sys.executable, "-m", "briefer"]
+
+
+def child_env(cache: Path) -> dict[str, str]:
+    """Return the environment of every measured process: offline, with caches of its own."""
+    env = dict(os.environ)
+    env |= {
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "HF_HOME": str(cache / "hf"),
+        # Results are never reused (--no-cache); model conversions, if a backend keeps
+        # them, persist here between runs like a download would.
+        "BRIEFER_CACHE_DIR": str(cache / "briefer"),
+        "XDG_CACHE_HOME": str(cache / "xdg"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("BRIEFER_CONFIG", None)
+    env["XDG_CONFIG_HOME"] = str(cache / "config")  # no user config file changes the run
+    return env
+
+
+def warm_page_cache(models: Path) -> None:
+    """Read every model file once so that no side pays for a cold disk and the other not."""
+    for path in sorted(models.rglob("*")):
+        if path.is_file():
+            with path.open("rb") as f:
+                while f.read(1 << 24):
+                    pass
+
+
+def prepare_ctranslate2(ctx: Context, stages: list[str], log_dir: Path) -> dict[str, float]:
+    """Use each model once with --backend ctranslate2 (untimed in the table): first-use cost."""
+    tiny = ctx.work / "first-use"
+    tiny.mkdir(parents=True, exist_ok=True)
+    article = tiny / "tiny.txt"
+    article.write_text(
+        "A short note\n\nThe meeting ended on Tuesday. Talks go on.\n", encoding="utf-8"
+    )
+    langs = sorted({s.split("-")[1] for s in stages if "-" in s})
+    flags = ["--backend", "ctranslate2", "-q"]
+    cmds = {
+        "summarizer": [
+            *ctx.briefer,
+            "summarize",
+            str(article),
+            "-m",
+            ctx.model("summarizer"),
+            "--no-cache",
+        ]
+    }
+    for lang in langs:
+        cmds[lang] = [
+            *ctx.briefer,
+            "translate",
+            str(article),
+            "--lang",
+            lang,
+            "-t",
+            ctx.model(lang),
+        ]
+    times = {}
+    for role, cmd in cmds.items():
+        cmd = [*cmd, *flags, "-o", str(tiny / f"{role}.out")]
+        wall, _, _, rc = measure(cmd, ctx.env, log_dir / f"first-use-{role}.log")
+        times[role] = round(wall, 1) if rc == 0 else float("nan")
+    return times
+
+
+# --- Reporting ---------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    """Describe the machine and the software versions the numbers belong to."""
+    cpu = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem_gb = None
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem_gb = round(int(line.split()[1]) / 1024**2, 1)
+    versions = {}
+    for name in ("briefer", "torch", "transformers", "tokenizers", "ctranslate2"):
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    commit = subprocess.run(
+        ["git", "-C", str(REPO), "describe", "--always", "--dirty"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    return {
+        "cpu": cpu,
+        "cpus": len(os.sched_getaffinity(0)),
+        "memory_gb": mem_gb,
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "versions": versions,
+        "commit": commit or "unknown",
+    }
+
+
+def _fmt(value: float | None, digits: int = 1) -> str:
+    """Format a number for the table, or a dash when it is missing."""
+    return "–" if value is None else f"{value:,.{digits}f}"
+
+
+def side_name(backend: str) -> str:
+    """Return the table's name for briefer run with a backend."""
+    return {"auto": "briefer (default: auto)"}.get(backend, f"briefer ({backend})")
+
+
+def table(results: dict[str, Result], n_articles: int) -> list[str]:
+    """Return the results table in Markdown, with throughput and ratios against the baseline."""
+    rows = [
+        "| Stage | Run | Wall (s) | Articles/min | Peak RSS (MB) | CPU (s) | Load before | Speed-up | RSS vs baseline | What it did |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for stage in STAGES.values():
+        base = results.get(f"{stage.name}|baseline")
+        for key, r in results.items():
+            if not key.startswith(stage.name + "|"):
+                continue
+            if r.pending:
+                rows.append(
+                    f"| {stage.label} | {r.side} | – | – | – | – | – | – | – | {r.pending} |"
+                )
+                continue
+            rate = n_articles / (r.wall_s / 60) if r.wall_s else None
+            speed = rss = "–"
+            if r.side != "baseline" and base and base.wall_s and r.wall_s:
+                speed = f"{base.wall_s / r.wall_s:.2f}×"
+                rss = f"{r.rss_mb / base.rss_mb:.2f}×" if base.rss_mb and r.rss_mb else "–"
+            what = r.check if r.ok else f"**failed** (exit {r.rc}): {r.check}"
+            rows.append(
+                f"| {stage.label} | {r.side} | {_fmt(r.wall_s)} | {_fmt(rate)} | {_fmt(r.rss_mb, 0)} "
+                f"| {_fmt(r.cpu_s)} | {_fmt(r.load, 2)} | {speed} | {rss} | {what} |"
+            )
+    return rows
+
+
+def targets(results: dict[str, Result], startup: dict[str, float]) -> tuple[list[str], str]:
+    """Return the targets table, judged on briefer's default backend, and which one that was."""
+    # Without a measured auto run (CTranslate2 pending), judge on the torch backend.
+    measured = [r for r in results.values() if r.side == side_name("auto") and not r.pending]
+    default = "auto" if measured else "torch"
+    side = side_name(default)
+
+    def speedup(stage: str) -> float | None:
+        base, run = results.get(f"{stage}|baseline"), results.get(f"{stage}|{side}")
+        if base and run and base.ok and run.ok and base.wall_s and run.wall_s:
+            return base.wall_s / run.wall_s
+        return None
+
+    def row(name: str, goal: str, value: float | None, text: str, met: bool | None) -> str:
+        verdict = "–" if value is None else ("yes" if met else "**no**")
+        return f"| {name} | {goal} | {text if value is not None else 'not measured'} | {verdict} |"
+
+    rows = ["| Target | Goal | Measured | Met |", "| --- | --- | ---: | --- |"]
+    for stage, name, goal in (
+        ("summarize", "Summarizing throughput", 4.0),
+        ("translate-fr", "Translating throughput (fr)", 6.0),
+        ("translate-ar", "Translating throughput (ar)", 6.0),
+        ("brief-fr", "Whole en→fr brief", 4.0),
+    ):
+        value = speedup(stage)
+        rows.append(
+            row(name, f"≥ {goal:g}× baseline", value, f"{value or 0:.2f}×", (value or 0) >= goal)
+        )
+    brief = results.get(f"brief-fr|{side}")
+    rss = brief.rss_mb if brief and brief.ok else None
+    rows.append(
+        row(
+            "Peak RSS, default en→fr brief",
+            "≤ 1,500 MB",
+            rss,
+            f"{rss or 0:,.0f} MB",
+            (rss or 0) <= 1500,
+        )
+    )
+    for flag in ("--help", "--version"):
+        value = startup.get(flag)
+        rows.append(
+            row(f"`briefer {flag}`", "< 0.3 s", value, f"{value or 0:.2f} s", (value or 1) < 0.3)
+        )
+    return rows, default
+
+
+def write_report(
+    path: Path,
+    results: dict[str, Result],
+    startup: dict[str, float],
+    info: dict[str, Any],
+) -> None:
+    """Write RESULTS.md: machine, models, workload, the table, the targets, how to reproduce."""
+    m, manifest = info["machine"], info["manifest"]
+    target_rows, default = targets(results, startup)
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Measured {info['date']} by `python benchmarks/run.py{' --quick' if manifest['quick'] else ''}` "
+        f"(briefer {m['versions']['briefer']}, commit {m['commit']}), {info['elapsed_min']:.1f} minutes in all.",
+        "",
+        "## Machine",
+        "",
+        f"- CPU: {m['cpu']}, {m['cpus']} CPUs available; memory: {m['memory_gb']} GB; {m['os']}",
+        f"- Python {m['python']}; "
+        + ", ".join(f"{k} {v}" for k, v in m["versions"].items() if k != "briefer"),
+        f"- Load average (1 min) at start / end: {info['load_start']:.2f} / {info['load_end']:.2f}. "
+        "Other work on the machine slows every run; the *Load before* column shows it per run.",
+        "",
+        "## Models",
+        "",
+        "Random weights with the real architectures (speed depends on shape, not on weight values), "
+        "built by `tests/factory.py` and cached in `benchmarks/.models/`. The generation configs "
+        "pin the length (min = max), so baseline and briefer generate exactly the same number of tokens.",
+        "",
+        "| Role | Imitates | Type | Layers (enc/dec) | d_model | FFN | Heads | Vocab | Params | Generation config |",
+        "| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for role, d in manifest["models"].items():
+        gen = ", ".join(f"{k}={v}" for k, v in d["generation"].items())
+        lines.append(
+            f"| {role} | {d['imitates']} | {d['type']} | {d['encoder_layers']}/{d['decoder_layers']} "
+            f"| {d['d_model']} | {d['ffn_dim']} | {d['heads']} | {d['vocab_size']:,} "
+            f"| {d['params_m']:,}M | {gen} |"
+        )
+    words, tokens, limit = info["words"], info["tokens"], info["input_limit"]
+    corpus = (
+        "the factory's few news sentences"
+        if manifest["quick"]
+        else f"{manifest['corpus_lines']:,} lines of English prose from this machine's documentation "
+        "plus the sample article, which gives news text a GPT-2-like number of tokens per word"
+    )
+    lines += [
+        "",
+        f"Tokenizers are trained on this machine: a byte-level BPE of the full {manifest['models']['summarizer']['vocab_size']:,} "
+        f"tokens for BART and SentencePiece models for Marian, on {corpus}. Marian vocabularies "
+        "are filled up to the real size, so every id a random model emits decodes to text. "
+        f"Building all models took {manifest['build_s']:.0f} s, once.",
+        "",
+        "## Workload",
+        "",
+        f"A morning brief of {len(words)} articles built from `examples/paris-coalition-meeting.txt` "
+        "(its paragraphs rotated, repeated and trimmed): "
+        + ", ".join(
+            f"{w:,} words" + (f" ({t:,} tokens)" if t else "")
+            for w, t in zip(words, tokens or [None] * len(words), strict=True)
+        )
+        + ".",
+        "",
+        f"- **Summarize (en)**: every article summarized. The baseline truncates each article to {limit:,} "
+        "tokens; briefer chunks longer ones and summarizes the chunk summaries again, so it does "
+        "*more* generation on long articles (see *What it did*).",
+        f"- **Translate to fr / ar**: the first {info['summary_sentences_each']} sentences of each article "
+        f"({info['summary_sentences']} sentences), one paragraph per article, translated by both sides: "
+        "a realistic summary, since random-weight summaries are gibberish without real sentences. "
+        "briefer: `briefer translate summaries.txt --lang fr -t MODEL -f text`.",
+        "- **Whole brief en→fr / en→ar**: summarize every article, then translate its headline and "
+        "summary. briefer: `briefer summarize ARTICLES/ -m MODEL --lang fr -t MODEL --no-cache -f json`. "
+        "The random summaries are split into sentences by pysbd on both sides; the counts can differ "
+        "because briefer's summaries of long articles differ from the truncated baseline's.",
+        "- **Baseline** (`benchmarks/baseline.py`): the straightforward transformers code: per article, "
+        f"`tokenizer(text, truncation=True)` ({limit:,} tokens), `model.generate(**inputs)` with the saved "
+        "generation config, `decode`; then each sentence through the translator in a loop "
+        "(`>>ara<<` in front for Arabic), under `torch.no_grad()` with torch's default threads.",
+        "- Each run is a fresh process timed from outside: wall time includes Python start-up and model "
+        "loading. Peak RSS is that process's maximum resident set (`wait4`). Articles/min = "
+        f"{len(words)} / wall minutes. Speed-up = baseline wall / briefer wall (same work units). "
+        "Model files are read once before timing, so no run pays for a cold disk. Results are never "
+        "reused (`--no-cache`).",
+        "",
+        "## Results",
+        "",
+        *table(results, len(words)),
+        "",
+    ]
+    first_use = info.get("first_use") or {}
+    if first_use:
+        lines += [
+            "First use of each model with the CTranslate2 backend (conversion, kept in the cache "
+            "folder like a download, and not counted above): "
+            + ", ".join(f"{k} {v} s" for k, v in first_use.items())
+            + ".",
+            "",
+        ]
+    lines += [
+        "Start-up (median of 5, after a warm-up): "
+        + ", ".join(f"`briefer {k}` {v:.2f} s" for k, v in startup.items())
+        + ("." if startup else "not measured."),
+        "",
+        "## Targets",
+        "",
+        f"Judged on briefer's default settings ({'`--backend auto`' if default == 'auto' else 'the torch backend, since the CTranslate2 backend has not been measured'}), "
+        f"{m['cpus']}-CPU machine, equal generation settings, whole process.",
+        "",
+        *target_rows,
+        "",
+    ]
+    when = sorted({r.at[:16] for r in results.values() if r.at})
+    if len(when) > 1:
+        lines += [f"Rows were measured in {len(when)} invocations: {', '.join(when)}.", ""]
+    lines += [
+        "## Reproduce",
+        "",
+        "    make bench                      # or: .venv/bin/python benchmarks/run.py",
+        "    python benchmarks/run.py --quick                 # tiny models: checks the harness in a minute or two",
+        "    python benchmarks/run.py --only briefer --backend auto   # re-run one side; the rest is kept",
+        "    python benchmarks/run.py --stages summarize,brief-fr",
+        "",
+        "The first run builds the models (a few minutes, about 3 GB in `benchmarks/.models/`). "
+        "Logs and outputs of the last run are in `benchmarks/.cache/`.",
+        "",
+    ]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+# --- Main --------------------------------------------------------------------------------
+
+
+def load_previous(path: Path, key: dict[str, Any]) -> dict[str, Result]:
+    """Return earlier measurements made with the same models on the same machine."""
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        if saved["key"] == key:
+            return {k: Result(**v) for k, v in saved["results"].items()}
+    return {}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build or reuse the models, run every stage on both sides, print and write the results."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny models and 2 short articles")
+    parser.add_argument("--models-dir", type=Path, default=HERE / ".models")
+    parser.add_argument("--only", choices=["baseline", "briefer"], help="run one side only")
+    parser.add_argument(
+        "--backend",
+        default="torch,auto",
+        help="briefer backends to run, comma-separated: torch, auto, ctranslate2 [torch,auto]",
+    )
+    parser.add_argument(
+        "--stages", default=",".join(STAGES), help=f"comma-separated: {', '.join(STAGES)}"
+    )
+    parser.add_argument(
+        "--results", type=Path, help="report file [benchmarks/RESULTS.md; --quick: .cache/]"
+    )
+    parser.add_argument("--build-into", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.build_into:
+        build_models(args.build_into, args.quick)
+        return 0
+    stages = [s.strip() for s in args.stages.split(",") if s.strip()]
+    backends = [b.strip() for b in args.backend.split(",") if b.strip()]
+    for name, chosen, allowed in (
+        ("stage", stages, STAGES),
+        ("backend", backends, ("torch", "auto", "ctranslate2")),
+    ):
+        if bad := [c for c in chosen if c not in allowed]:
+            parser.error(f"unknown {name} {', '.join(bad)}; choose from {', '.join(allowed)}")
+
+    started = time.perf_counter()
+    load_start = os.getloadavg()[0]
+    mode = "quick" if args.quick else "full"
+    cache = HERE / ".cache"
+    work = cache / f"work-{mode}"
+    shutil.rmtree(work, ignore_errors=True)
+    models, manifest = ensure_models(args.models_dir, args.quick)
+    articles = make_articles(work / "articles", args.quick)
+    summaries = work / "summaries.txt"
+    summary_sentences = write_summaries(articles, summaries, args.quick)
+    ctx = Context(
+        models, articles, work / "articles", summaries, work, briefer_command(), child_env(cache)
+    )
+    info: dict[str, Any] = {
+        "date": dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+        "machine": machine(),
+        "manifest": manifest,
+        "words": [len(a.read_text(encoding="utf-8").split("\n", 1)[1].split()) for a in articles],
+        "tokens": token_counts(models / "summarizer", articles),
+        "summary_sentences": summary_sentences,
+        "summary_sentences_each": 2 if args.quick else SUMMARY_SENTENCES,
+        "input_limit": json.loads((models / "summarizer" / "config.json").read_text())[
+            "max_position_embeddings"
+        ],
+        "load_start": load_start,
+    }
+    store = cache / f"measurements-{mode}.json"
+    key = {"models": str(models), "cpu": info["machine"]["cpu"], "cpus": info["machine"]["cpus"]}
+    # A partial run (--only, --stages, --backend) updates its rows and keeps the others.
+    results = load_previous(store, key)
+    startup = _load_startup(store, key)
+
+    pending = ctranslate2_pending()
+    sides = [] if args.only == "briefer" else ["baseline"]
+    sides += [] if args.only == "baseline" else backends
+    print(
+        f"workload: {len(articles)} articles {info['words']} words, tokens {info['tokens']}",
+        flush=True,
+    )
+    warm_page_cache(models)
+    if args.only != "baseline" and not pending and {"auto", "ctranslate2"} & set(backends):
+        info["first_use"] = prepare_ctranslate2(ctx, stages, work / "logs")
+        print(f"CTranslate2 first use: {info['first_use']}", flush=True)
+
+    for stage_name in stages:
+        for side in sides:
+            result = run_one(STAGES[stage_name], side, ctx, pending)
+            results[f"{stage_name}|{result.side}"] = result
+            if not result.pending:
+                print(
+                    f"[{stage_name:12s}] {result.side:24s} {result.wall_s:7.1f} s  "
+                    f"{len(articles) / (result.wall_s or 1) * 60:5.1f} art/min  "
+                    f"{result.rss_mb:6.0f} MB  {'ok' if result.ok else 'FAILED'}  {result.check}",
+                    flush=True,
+                )
+
+    if args.only != "baseline":
+        for flag in ("--help", "--version"):
+            startup[flag] = round(startup_time([*ctx.briefer, flag], ctx.env), 3)
+        print("start-up: " + ", ".join(f"{k} {v:.2f} s" for k, v in startup.items()), flush=True)
+
+    # Keep the table in the order of STAGES and sides whatever order the runs came in.
+    order = ["baseline", *(side_name(b) for b in ("torch", "auto", "ctranslate2"))]
+    results = dict(
+        sorted(
+            results.items(),
+            key=lambda kv: (list(STAGES).index(kv[1].stage), order.index(kv[1].side)),
+        )
+    )
+    store.parent.mkdir(parents=True, exist_ok=True)
+    store.write_text(
+        json.dumps(
+            {"key": key, "results": {k: asdict(r) for k, r in results.items()}, "startup": startup},
+            indent=1,
+        ),
+        encoding="utf-8",
+    )
+    info["load_end"] = os.getloadavg()[0]
+    info["elapsed_min"] = (time.perf_counter() - started) / 60
+    report = args.results or (cache / "RESULTS-quick.md" if args.quick else HERE / "RESULTS.md")
+    write_report(report, results, startup, info)
+    print("\n".join(table(results, len(articles))))
+    print(f"\nwrote {report}")
+    return 0 if all(r.ok or r.pending for r in results.values()) else 1
+
+
+def _load_startup(path: Path, key: dict[str, Any]) -> dict[str, float]:
+    """Return the start-up times of an earlier run with the same key, if any."""
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        if saved["key"] == key:
+            return dict(saved.get("startup", {}))
+    return {}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
