@@ -611,7 +611,7 @@ def warm_page_cache(models: Path) -> None:
                     pass
 
 
-def prepare_ctranslate2(ctx: Context, stages: list[str], log_dir: Path) -> dict[str, float]:
+def prepare_ctranslate2(ctx: Context, stages: list[str], log_dir: Path) -> dict[str, float | None]:
     """Use each model once with --backend ctranslate2 (untimed in the table): first-use cost."""
     tiny = ctx.work / "first-use"
     tiny.mkdir(parents=True, exist_ok=True)
@@ -645,7 +645,7 @@ def prepare_ctranslate2(ctx: Context, stages: list[str], log_dir: Path) -> dict[
     for role, cmd in cmds.items():
         cmd = [*cmd, *flags, "-o", str(tiny / f"{role}.out")]
         wall, _, _, rc = measure(cmd, ctx.env, log_dir / f"first-use-{role}.log")
-        times[role] = round(wall, 1) if rc == 0 else float("nan")
+        times[role] = round(wall, 1) if rc == 0 else None
     return times
 
 
@@ -868,7 +868,7 @@ def write_report(
         lines += [
             "First use of each model with the CTranslate2 backend (conversion, kept in the cache "
             "folder like a download, and not counted above): "
-            + ", ".join(f"{k} {v} s" for k, v in first_use.items())
+            + ", ".join(f"{k} {v} s" if v else f"{k} failed" for k, v in first_use.items())
             + ".",
             "",
         ]
@@ -906,13 +906,14 @@ def write_report(
 # --- Main --------------------------------------------------------------------------------
 
 
-def load_previous(path: Path, key: dict[str, Any]) -> dict[str, Result]:
-    """Return earlier measurements made with the same models on the same machine."""
+def load_store(path: Path, key: dict[str, Any]) -> dict[str, Any]:
+    """Return earlier measurements made with the same models on the same machine, if any."""
     with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
         saved = json.loads(path.read_text(encoding="utf-8"))
         if saved["key"] == key:
-            return {k: Result(**v) for k, v in saved["results"].items()}
-    return {}
+            saved["results"] = {k: Result(**v) for k, v in saved["results"].items()}
+            return saved
+    return {"key": key, "results": {}, "startup": {}, "first_use": {}}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -975,8 +976,10 @@ def main(argv: list[str] | None = None) -> int:
     store = cache / f"measurements-{mode}.json"
     key = {"models": str(models), "cpu": info["machine"]["cpu"], "cpus": info["machine"]["cpus"]}
     # A partial run (--only, --stages, --backend) updates its rows and keeps the others.
-    results = load_previous(store, key)
-    startup = _load_startup(store, key)
+    saved = load_store(store, key)
+    results: dict[str, Result] = saved["results"]
+    startup: dict[str, float] = saved["startup"]
+    info["first_use"] = saved.get("first_use", {})
 
     pending = ctranslate2_pending()
     sides = [] if args.only == "briefer" else ["baseline"]
@@ -987,7 +990,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     warm_page_cache(models)
     if args.only != "baseline" and not pending and {"auto", "ctranslate2"} & set(backends):
-        info["first_use"] = prepare_ctranslate2(ctx, stages, work / "logs")
+        info["first_use"] |= prepare_ctranslate2(ctx, stages, work / "logs")
         print(f"CTranslate2 first use: {info['first_use']}", flush=True)
 
     for stage_name in stages:
@@ -1018,7 +1021,12 @@ def main(argv: list[str] | None = None) -> int:
     store.parent.mkdir(parents=True, exist_ok=True)
     store.write_text(
         json.dumps(
-            {"key": key, "results": {k: asdict(r) for k, r in results.items()}, "startup": startup},
+            {
+                "key": key,
+                "results": {k: asdict(r) for k, r in results.items()},
+                "startup": startup,
+                "first_use": info["first_use"],
+            },
             indent=1,
         ),
         encoding="utf-8",
@@ -1030,15 +1038,6 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(table(results, len(articles))))
     print(f"\nwrote {report}")
     return 0 if all(r.ok or r.pending for r in results.values()) else 1
-
-
-def _load_startup(path: Path, key: dict[str, Any]) -> dict[str, float]:
-    """Return the start-up times of an earlier run with the same key, if any."""
-    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
-        saved = json.loads(path.read_text(encoding="utf-8"))
-        if saved["key"] == key:
-            return dict(saved.get("startup", {}))
-    return {}
 
 
 if __name__ == "__main__":
