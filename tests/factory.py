@@ -130,9 +130,10 @@ def _check_corpus(corpus: Sequence[str]) -> list[str]:
     return lines
 
 
-def _fillers(count: int) -> list[str]:
-    """Placeholder tokens that pad a small trained vocabulary up to the model's embedding size."""
-    return [f"<unused{i}>" for i in range(count)]
+def _fillers(count: int, word_start: str) -> list[str]:
+    """Placeholder words that pad a small trained vocabulary up to the model's embedding size."""
+    # Word-like (with the tokenizer's word-start marker) so that decoded random output reads as words.
+    return [f"{word_start}filler{i}" for i in range(count)]
 
 
 def _train_spm(corpus: list[str], vocab_size: int, **options: Any) -> bytes:
@@ -282,7 +283,7 @@ def build_bart(
     vocab = bpe.get_vocab()
     merges = [tuple(merge) for merge in json.loads(bpe.to_str())["model"]["merges"]]
     # Fillers make every id the model can emit decode to something; no merge ever produces them.
-    for token in _fillers(vocab_size - 1 - len(vocab)):
+    for token in _fillers(vocab_size - 1 - len(vocab), "Ġ"):
         vocab[token] = len(vocab)
     vocab["<mask>"] = len(vocab)
 
@@ -364,7 +365,7 @@ def build_marian(
         if not (processor.IsControl(i) or processor.IsUnknown(i))
     ][:piece_budget]
     tokens = ["</s>", "<unk>", *pieces, *lang_tokens]
-    tokens += _fillers(vocab_size - 1 - len(tokens))
+    tokens += _fillers(vocab_size - 1 - len(tokens), "▁")
     tokens.append("<pad>")
     vocab = {token: i for i, token in enumerate(tokens)}
     pad_id = vocab["<pad>"]
@@ -407,9 +408,16 @@ def build_marian(
 
     def adjust(model: Any) -> None:
         _center_ffn_outputs(model, "fc2")
-        # scale_embedding multiplies tokens by sqrt(d_model); undo that here so the fixed sinusoidal
-        # positions (values in [-1, 1]) are not drowned out.
-        model.get_input_embeddings().weight.mul_(d_model**-0.5)
+        # scale_embedding multiplies tokens by sqrt(d_model); draw them at 1/sqrt(d_model) so that they
+        # end up the size of the fixed sinusoidal positions (values in [-1, 1]) whatever init_std is.
+        embeddings = model.get_input_embeddings().weight
+        embeddings.normal_(0.0, d_model**-0.5)
+        embeddings[pad_id].zero_()
+        # Random decoder self-attention locks onto one earlier position and, being far larger than the
+        # token embedding, erases which token was just emitted; damping it keeps consecutive steps apart.
+        for name, module in model.named_modules():
+            if name.startswith("model.decoder.") and name.endswith("self_attn.out_proj"):
+                module.weight.mul_(1.0 / d_model)
 
     model = _seeded_model(MarianMTModel, config, adjust)
     ids = _token_ids(
@@ -455,7 +463,7 @@ def build_t5(
         (processor.IdToPiece(i), processor.GetScore(i)) for i in range(processor.GetPieceSize())
     ]
     # Fillers score far below any real piece, so encoding never picks them; decoding shows them verbatim.
-    scores += [(token, -1000.0) for token in _fillers(piece_budget - len(scores))]
+    scores += [(token, -1000.0) for token in _fillers(piece_budget - len(scores), "▁")]
     # As in t5-small, sentinels come last in reverse order (<extra_id_0> has the highest id).
     scores += [(f"<extra_id_{i}>", 0.0) for i in reversed(range(_T5_EXTRA_IDS))]
 
