@@ -156,3 +156,11 @@ def test_auto_picks_ctranslate2_and_missing_models_still_fail(bart: Path, monkey
     with pytest.raises(ModelError) as caught:
         models_module.load("nobody/missing", "cpu", backend="ctranslate2")
     assert not isinstance(caught.value, ConversionError)
+
+
+def test_groups_queued_together_equal_separate_calls(bart: Path) -> None:
+    model = ctranslate.load(str(bart), "cpu", compute_type="float32")
+    short = {**GREEDY, "max_length": 8}
+    together = model.generate_groups([(TEXTS[:2], GREEDY), (TEXTS[2:], short), ([], GREEDY)])
+    assert together == [model.generate(TEXTS[:2], GREEDY), model.generate(TEXTS[2:], short), []]
+    assert together[0] != model.generate(TEXTS[:2], short)  # the settings did differ

@@ -210,30 +210,45 @@ class CT2Seq2Seq:
 
     def generate(self, texts: Sequence[str], overrides: dict[str, Any] | None = None) -> list[str]:
         """Return one generated text per input text, batches spread over the translator's workers."""
-        if not texts:
-            return []
-        options, prefix = translate_options(
-            self.settings(overrides), self.tokenizer, self.vocabulary
-        )
-        sources = [
-            self.tokenizer.convert_ids_to_tokens(ids)
-            for ids in self.tokenizer(list(texts), add_special_tokens=True).input_ids
-        ]
+        return self.generate_groups([(texts, overrides)])[0]
+
+    def generate_groups(
+        self, groups: Sequence[tuple[Sequence[str], dict[str, Any] | None]]
+    ) -> list[list[str]]:
+        """Run groups of texts, each with its own settings, all queued at once."""
         workers = max(1, self.translator.num_translators)
-        # Enough batches to keep every worker busy, none wider than the configured batch size.
-        per_batch = min(self.batch_size, math.ceil(len(sources) / workers))
-        results = self.translator.translate_batch(
-            sources,
-            target_prefix=[prefix] * len(sources) if prefix else None,
-            max_batch_size=max(1, per_batch),
-            batch_type="examples",
-            **options,
-        )
-        outputs = []
-        for result in results:
-            ids = self.tokenizer.convert_tokens_to_ids(result.hypotheses[0])
-            outputs.append(self.tokenizer.decode(ids, skip_special_tokens=True).strip())
-        return outputs
+        total = sum(len(texts) for texts, _ in groups)
+        # About one batch per worker over all groups: wide batches use each core best, and
+        # queuing every group before waiting keeps all workers busy until the last batch.
+        per_batch = max(1, min(self.batch_size, math.ceil(total / workers)))
+        pending = []
+        for texts, overrides in groups:
+            if not texts:
+                pending.append([])
+                continue
+            options, prefix = translate_options(
+                self.settings(overrides), self.tokenizer, self.vocabulary
+            )
+            sources = [
+                self.tokenizer.convert_ids_to_tokens(ids)
+                for ids in self.tokenizer(list(texts), add_special_tokens=True).input_ids
+            ]
+            pending.append(
+                self.translator.translate_batch(
+                    sources,
+                    target_prefix=[prefix] * len(sources) if prefix else None,
+                    max_batch_size=per_batch,
+                    batch_type="examples",
+                    asynchronous=True,
+                    **options,
+                )
+            )
+        return [[self._decode(result.result()) for result in results] for results in pending]
+
+    def _decode(self, result: Any) -> str:
+        """Return the text of a translation result's best hypothesis."""
+        ids = self.tokenizer.convert_tokens_to_ids(result.hypotheses[0])
+        return self.tokenizer.decode(ids, skip_special_tokens=True).strip()
 
 
 def translate_options(

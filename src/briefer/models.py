@@ -32,6 +32,12 @@ class Seq2Seq(Protocol):
         """Return one generated text per input text."""
         ...
 
+    def generate_groups(
+        self, groups: Sequence[tuple[Sequence[str], dict[str, Any] | None]]
+    ) -> list[list[str]]:
+        """Return the outputs of several groups of texts, each group with its own settings."""
+        ...
+
     def settings(self, overrides: dict[str, Any] | None = None) -> Any:
         """Return the generation config in force once overrides are laid over the model's."""
         ...
@@ -51,6 +57,12 @@ class TorchSeq2Seq:
     def settings(self, overrides: dict[str, Any] | None = None) -> Any:
         """Return the generation config in force once overrides are laid over the model's."""
         return merged_generation_config(self.model.generation_config, overrides or {})
+
+    def generate_groups(
+        self, groups: Sequence[tuple[Sequence[str], dict[str, Any] | None]]
+    ) -> list[list[str]]:
+        """Return the outputs of several groups of texts, each group with its own settings."""
+        return [self.generate(texts, overrides) for texts, overrides in groups]
 
     def generate(self, texts: Sequence[str], overrides: dict[str, Any] | None = None) -> list[str]:
         """Return one generated text per input text, batching inputs of similar length."""

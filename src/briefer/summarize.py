@@ -130,12 +130,16 @@ def _generate(
     for i, _ in jobs:
         shared = share_overrides(model, overrides, len(pending[i])) if first_round else None
         settings.append(shared or overrides)
-    outputs: list[str] = [""] * len(jobs)
     # Articles of the same chunk count share settings, so batches still span articles.
-    for setting in {_freeze(s): s for s in settings}.values():
-        picked = [k for k, s in enumerate(settings) if s == setting]
-        texts = [template.format(text=jobs[k][1].text) for k in picked]
-        for k, output in zip(picked, model.generate(texts, setting), strict=True):
+    distinct = list({_freeze(s): s for s in settings}.values())
+    picks = [[k for k, s in enumerate(settings) if s == setting] for setting in distinct]
+    groups = [
+        ([template.format(text=jobs[k][1].text) for k in picked], setting)
+        for picked, setting in zip(picks, distinct, strict=True)
+    ]
+    outputs: list[str] = [""] * len(jobs)
+    for picked, results in zip(picks, model.generate_groups(groups), strict=True):
+        for k, output in zip(picked, results, strict=True):
             outputs[k] = output
     return outputs
 
