@@ -34,6 +34,9 @@ SUPPORTED_CONFIGS = frozenset(
 # Bump when a conversion made by an older briefer must not be reused.
 CONVERSION_VERSION = 1
 _STALE_SECONDS = 6 * 3600
+# Tokens per batch: on 2 vCPUs with distilbart shapes, 2,048 beat 1,024 and 4,096 (wider
+# batches of long chunks ran slower, narrower ones left the matrix units underused).
+BATCH_TOKENS = 2048
 
 
 def available() -> bool:
@@ -201,6 +204,7 @@ class CT2Seq2Seq:
         self.translator = translator
         self.batch_size = batch_size
         self.vocabulary: frozenset[str] | None = None
+        self.batch_tokens = BATCH_TOKENS
 
     def settings(self, overrides: dict[str, Any] | None = None) -> Any:
         """Return the generation config in force once overrides are laid over the model's."""
@@ -217,28 +221,34 @@ class CT2Seq2Seq:
     ) -> list[list[str]]:
         """Run groups of texts, each with its own settings, all queued at once."""
         workers = max(1, self.translator.num_translators)
-        total = sum(len(texts) for texts, _ in groups)
-        # About one batch per worker over all groups: wide batches use each core best, and
-        # queuing every group before waiting keeps all workers busy until the last batch.
-        per_batch = max(1, min(self.batch_size, math.ceil(total / workers)))
+        encoded = [
+            [
+                self.tokenizer.convert_ids_to_tokens(ids)
+                for ids in self.tokenizer(list(texts), add_special_tokens=True).input_ids
+            ]
+            if texts
+            else []
+            for texts, _ in groups
+        ]
+        total = sum(len(tokens) for sources in encoded for tokens in sources)
+        # Batches are capped in tokens, not texts: two 900-token chunks fill a core as well as
+        # sixty short sentences do. Splitting the work over the workers, and queuing every
+        # group before waiting, keeps all of them busy until the last batch.
+        per_batch = max(1, min(self.batch_tokens, math.ceil(total / workers)))
         pending = []
-        for texts, overrides in groups:
-            if not texts:
+        for sources, (_, overrides) in zip(encoded, groups, strict=True):
+            if not sources:
                 pending.append([])
                 continue
             options, prefix = translate_options(
                 self.settings(overrides), self.tokenizer, self.vocabulary
             )
-            sources = [
-                self.tokenizer.convert_ids_to_tokens(ids)
-                for ids in self.tokenizer(list(texts), add_special_tokens=True).input_ids
-            ]
             pending.append(
                 self.translator.translate_batch(
                     sources,
                     target_prefix=[prefix] * len(sources) if prefix else None,
-                    max_batch_size=per_batch,
-                    batch_type="examples",
+                    max_batch_size=max(per_batch, max(len(tokens) for tokens in sources)),
+                    batch_type="tokens",
                     asynchronous=True,
                     **options,
                 )
@@ -303,6 +313,7 @@ def load(
     name: str, device: str = "auto", batch_size: int = 4, compute_type: str | None = None
 ) -> CT2Seq2Seq:
     """Load a model for ctranslate2, converting it on first use; raise ModelError if it cannot."""
+    _prefer_avx512()
     import ctranslate2
     from transformers import AutoConfig, AutoTokenizer, GenerationConfig
 
@@ -341,6 +352,19 @@ def load(
     model = CT2Seq2Seq(name, tokenizer, config, generation, translator, batch_size)
     model.vocabulary = read_vocabulary(target)
     return model
+
+
+def _prefer_avx512() -> None:
+    """Let ctranslate2 use AVX-512 on CPUs with VNNI or AMX, unless the user chose an ISA."""
+    # ctranslate2 picks AVX2 by default, fearing the clock drop of older AVX-512 chips; on
+    # chips with VNNI/AMX its AVX-512 kernels measured 5-10% faster for distilbart shapes.
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as handle:
+            flags = next((line for line in handle if line.startswith("flags")), "").split()
+    except OSError:
+        return
+    if "avx512f" in flags and ({"avx512_vnni", "amx_int8"} & set(flags)):
+        os.environ.setdefault("CT2_FORCE_CPU_ISA", "AVX512")
 
 
 def read_vocabulary(folder: Path) -> frozenset[str] | None:
