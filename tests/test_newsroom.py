@@ -247,6 +247,8 @@ def test_killed_run_keeps_what_it_finished(bart, sample, wire, monkeypatch, tmp_
         "        os.kill(os.getpid(), signal.SIGKILL)\n"
         "    return original(self, articles)\n"
         "brief.Briefer.digest_many = digest_many\n"
+        "from briefer import batch\n"
+        "batch.ROUND = 1  # one article a round, so the kill falls between two of them\n"
         "sys.exit(cli.main(sys.argv[1:]))\n"
     )
     args = [
@@ -255,8 +257,6 @@ def test_killed_run_keeps_what_it_finished(bart, sample, wire, monkeypatch, tmp_
         *others,
         "-m",
         str(bart),
-        "--batch-size",
-        "1",
         "-o",
         str(tmp_path / "brief.md"),
         "--backend",

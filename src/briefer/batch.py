@@ -21,6 +21,9 @@ log = logging.getLogger("briefer")
 
 # Bump when what a cached digest or translation means changes.
 CACHE_FORMAT = 1
+# Articles summarized together: enough to keep every core busy with batches that span
+# articles, few enough that a killed run loses little, as results are cached after each round.
+ROUND = 8
 
 
 @dataclass
@@ -57,10 +60,8 @@ def run(
     if progress:
         progress(0, len(articles), "")
     done = 0
-    # Groups keep batching across articles while a killed run loses only the group in flight.
-    size = max(1, briefer.options.batch_size)
-    for at in range(0, len(articles), size):
-        group = articles[at : at + size]
+    for at in range(0, len(articles), ROUND):
+        group = articles[at : at + ROUND]
         digests = work.digests(group)
         for lang in langs:
             for brief in work.localize(digests, lang):

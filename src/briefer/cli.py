@@ -201,7 +201,11 @@ def summarize(
         ),
     ] = None,
     batch_size: Annotated[
-        int, typer.Option(metavar="N", help="Articles (and chunks) per model call.")
+        int,
+        typer.Option(
+            metavar="N",
+            help="Texts per model call on the torch backend (CTranslate2 batches by tokens).",
+        ),
     ] = 4,
     device: Device = "auto",
     backend: Backend = "auto",

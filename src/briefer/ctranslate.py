@@ -313,15 +313,58 @@ def load(
     name: str, device: str = "auto", batch_size: int = 4, compute_type: str | None = None
 ) -> CT2Seq2Seq:
     """Load a model for ctranslate2, converting it on first use; raise ModelError if it cannot."""
+    from concurrent.futures import ThreadPoolExecutor
+
     _prefer_avx512()
     import ctranslate2
-    from transformers import AutoConfig, AutoTokenizer, GenerationConfig
 
     from . import hub
-    from .models import from_pretrained
 
     device = resolve_device(device)
     compute_type = compute_type or compute_type_for(device)
+    inter, intra = threads(device)
+
+    def open_translator(path: Path) -> Any:
+        """Load converted weights (native code, which lets other Python threads run)."""
+        return ctranslate2.Translator(
+            str(path),
+            device=device,
+            compute_type=compute_type,
+            inter_threads=inter,
+            intra_threads=intra,
+        )
+
+    revision, folder = hub.revision(name), hub.local_snapshot(name)
+    target = converted_path(name, revision, compute_type) if revision and folder else None
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # A model converted before starts loading now, while transformers is imported.
+        early = None
+        if target is not None and (target / "model.bin").is_file():
+            early = pool.submit(open_translator, target)
+        tokenizer, config, generation = _hf_parts(name)
+        if early is not None:
+            translator = early.result()
+        else:
+            if target is None or folder is None:
+                # The weights are not local yet: fetch them the way a torch load would.
+                folder = hub.pull(name, progress=False)
+                target = converted_path(name, hub.revision(name) or "unknown", compute_type)
+            try:
+                convert(folder, target, compute_type)
+            except (OSError, ValueError, KeyError, RuntimeError, NotImplementedError) as exc:
+                raise ConversionError(f"CTranslate2 could not convert {name!r}: {exc}") from exc
+            translator = open_translator(target)
+    model = CT2Seq2Seq(name, tokenizer, config, generation, translator, batch_size)
+    model.vocabulary = read_vocabulary(target)
+    return model
+
+
+def _hf_parts(name: str) -> tuple[Any, Any, Any]:
+    """Return a model's tokenizer, config and generation config; refuse unsupported families."""
+    from transformers import AutoConfig, AutoTokenizer, GenerationConfig
+
+    from .models import from_pretrained
+
     tokenizer = from_pretrained(AutoTokenizer.from_pretrained, name)
     config = from_pretrained(AutoConfig.from_pretrained, name)
     if not supports(config):
@@ -330,28 +373,7 @@ def load(
         generation = from_pretrained(GenerationConfig.from_pretrained, name)
     except ModelError:
         generation = GenerationConfig.from_model_config(config)
-    revision = hub.revision(name)
-    folder = hub.local_snapshot(name)
-    if revision is None or folder is None:
-        # The weights are not local yet: fetch them the way a torch load would.
-        folder = hub.pull(name, progress=False)
-        revision = hub.revision(name) or "unknown"
-    target = converted_path(name, revision, compute_type)
-    try:
-        convert(folder, target, compute_type)
-    except (OSError, ValueError, KeyError, RuntimeError, NotImplementedError) as exc:
-        raise ConversionError(f"CTranslate2 could not convert {name!r}: {exc}") from exc
-    inter, intra = threads(device)
-    translator = ctranslate2.Translator(
-        str(target),
-        device=device,
-        compute_type=compute_type,
-        inter_threads=inter,
-        intra_threads=intra,
-    )
-    model = CT2Seq2Seq(name, tokenizer, config, generation, translator, batch_size)
-    model.vocabulary = read_vocabulary(target)
-    return model
+    return tokenizer, config, generation
 
 
 def _prefer_avx512() -> None:
