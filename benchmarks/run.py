@@ -18,6 +18,7 @@ import argparse
 import contextlib
 import datetime as dt
 import gzip
+import hashlib
 import importlib.metadata
 import importlib.util
 import json
@@ -35,14 +36,16 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 EXAMPLE = REPO / "examples" / "paris-coalition-meeting.txt"
 # Bump when the model shapes, tokenizers or generation settings change: it keys the cache.
 MODELS_VERSION = "v1"
-RUN_TIMEOUT_S = 1800
+# A run during which other processes used more CPU cores than this, on average, is flagged.
+NOISY_CORES = 0.25
+RUN_TIMEOUT_S = 900  # a hung run must not eat the whole benchmark
 
 # --- Models ------------------------------------------------------------------------------
 
@@ -201,6 +204,7 @@ def build_models(dest: Path, quick: bool) -> None:
             "build_s": round(time.perf_counter() - at, 1),
         }
     manifest["corpus_lines"] = len(corpus)
+    manifest["factory_sha256"] = factory_hash()
     manifest["build_s"] = round(time.perf_counter() - started, 1)
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     shutil.rmtree(dest, ignore_errors=True)
@@ -252,6 +256,11 @@ def describe_model(path: Path) -> dict[str, Any]:
     }
 
 
+def factory_hash() -> str:
+    """Return the SHA-256 of tests/factory.py, which the models were built with."""
+    return hashlib.sha256((REPO / "tests" / "factory.py").read_bytes()).hexdigest()
+
+
 def ensure_models(models_dir: Path, quick: bool) -> tuple[Path, dict[str, Any]]:
     """Return the cached models' folder and manifest, building them first if needed."""
     dest = models_dir / f"{'quick' if quick else 'full'}-{MODELS_VERSION}"
@@ -262,7 +271,13 @@ def ensure_models(models_dir: Path, quick: bool) -> tuple[Path, dict[str, Any]]:
         cmd = [sys.executable, __file__, "--build-into", str(dest)] + (["--quick"] if quick else [])
         subprocess.run(cmd, check=True)
         print(f"built in {time.perf_counter() - started:.0f} s", flush=True)
-    return dest, json.loads((dest / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads((dest / "manifest.json").read_text(encoding="utf-8"))
+    # Shapes, not weights, set the speed, so a changed factory does not force a rebuild (which
+    # would also orphan the stored measurements); it is reported, and deleting dest rebuilds.
+    manifest["factory_changed"] = manifest.get("factory_sha256") != factory_hash()
+    if manifest["factory_changed"]:
+        print(f"note: tests/factory.py changed since {dest} was built; delete it to rebuild")
+    return dest, manifest
 
 
 # --- Workload ----------------------------------------------------------------------------
@@ -318,21 +333,18 @@ def make_articles(folder: Path, quick: bool) -> list[Path]:
     return paths
 
 
-def write_summaries(articles: list[Path], path: Path, quick: bool) -> int:
-    """Write each article's first sentences as one paragraph; return the sentence count."""
+def write_summaries(articles: list[Path], path: Path, quick: bool) -> None:
+    """Write each article's first sentences as one paragraph per article."""
     import pysbd
 
     segmenter = pysbd.Segmenter(language="en", clean=False)
     keep = 2 if quick else SUMMARY_SENTENCES
     paragraphs = []
-    total = 0
     for article in articles:
         story = article.read_text(encoding="utf-8").split("\n", 1)[1]
         sentences = [" ".join(s.split()) for s in segmenter.segment(story) if s.strip()][:keep]
-        total += len(sentences)
         paragraphs.append(" ".join(sentences))
     path.write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
-    return total
 
 
 def token_counts(tokenizer_dir: Path, articles: list[Path]) -> list[int] | None:
@@ -360,7 +372,8 @@ class Result:
     rss_mb: float | None = None
     cpu_s: float | None = None
     rc: int | None = None
-    load: float | None = None  # 1-minute load average just before: noise from other work
+    load: float | None = None  # 1-minute load average just before
+    others: float | None = None  # CPU cores other processes used during the run: noise
     check: str = ""
     ok: bool = False
     pending: str = ""
@@ -368,10 +381,32 @@ class Result:
     cmd: list[str] = field(default_factory=list)
 
 
-def measure(cmd: list[str], env: dict[str, str], log: Path) -> tuple[float, float, float, int]:
-    """Run cmd as a child; return its wall seconds, peak RSS (MB), CPU seconds and exit code."""
+class Measured(NamedTuple):
+    """What measuring one child process found."""
+
+    wall_s: float
+    rss_mb: float
+    cpu_s: float
+    others: float | None  # CPU cores other processes used meanwhile, on average
+    rc: int
+
+
+def _machine_cpu_s() -> float | None:
+    """Return the CPU seconds the whole machine has spent busy (steal included), from /proc/stat."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    # user nice system idle iowait irq softirq steal: all but idle and iowait are busy.
+    busy = sum(fields[:8]) - fields[3] - fields[4]
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
+def measure(cmd: list[str], env: dict[str, str], log: Path) -> Measured:
+    """Run cmd as a child and measure it: wall time, its own peak RSS and CPU, others' CPU."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
+        machine_before = _machine_cpu_s()
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
         timer = threading.Timer(RUN_TIMEOUT_S, proc.kill)
@@ -382,9 +417,15 @@ def measure(cmd: list[str], env: dict[str, str], log: Path) -> tuple[float, floa
         finally:
             timer.cancel()
         wall = time.perf_counter() - started
+        machine_after = _machine_cpu_s()
     proc.returncode = os.waitstatus_to_exitcode(status)
+    cpu = usage.ru_utime + usage.ru_stime
+    others = None
+    if machine_before is not None and machine_after is not None:
+        # Whatever else ran slowed this run: the noise on a shared machine, per run.
+        others = max(0.0, (machine_after - machine_before - cpu) / wall)
     # Linux reports ru_maxrss in KiB.
-    return wall, usage.ru_maxrss * 1024 / 1e6, usage.ru_utime + usage.ru_stime, proc.returncode
+    return Measured(wall, usage.ru_maxrss * 1024 / 1e6, cpu, others, proc.returncode)
 
 
 def startup_time(cmd: list[str], env: dict[str, str], runs: int = 5) -> float:
@@ -492,10 +533,10 @@ STAGES: dict[str, Stage] = {
 }
 
 
-def run_one(stage: Stage, side: str, ctx: Context, pending: str) -> Result:
+def run_one(stage: Stage, side: str, ctx: Context, pending: str, at: str) -> Result:
     """Run one stage on one side (baseline, or briefer with a backend) and check its output."""
     name = "baseline" if side == "baseline" else side_name(side)
-    result = Result(stage.name, name, at=dt.datetime.now().isoformat(timespec="seconds"))
+    result = Result(stage.name, name, at=at)
     if side in {"auto", "ctranslate2"} and pending:
         result.pending = pending
         return result
@@ -505,7 +546,9 @@ def run_one(stage: Stage, side: str, ctx: Context, pending: str) -> Result:
     log = ctx.work / "logs" / f"{stage.name}-{side}.log"
     result.cmd = stage.baseline(ctx, out) if side == "baseline" else stage.briefer(ctx, out, side)
     result.load = os.getloadavg()[0]
-    result.wall_s, result.rss_mb, result.cpu_s, result.rc = measure(result.cmd, ctx.env, log)
+    measured = measure(result.cmd, ctx.env, log)
+    result.wall_s, result.rss_mb, result.cpu_s = measured.wall_s, measured.rss_mb, measured.cpu_s
+    result.others, result.rc = measured.others, measured.rc
     result.ok, result.check = check_output(stage.name, side, out, ctx)
     result.ok = result.ok and result.rc == 0
     if side != "baseline" and _FALLBACK.search(log.read_text(encoding="utf-8", errors="replace")):
@@ -620,7 +663,7 @@ def prepare_ctranslate2(ctx: Context, stages: list[str], log_dir: Path) -> dict[
         "A short note\n\nThe meeting ended on Tuesday. Talks go on.\n", encoding="utf-8"
     )
     langs = sorted({s.split("-")[1] for s in stages if "-" in s})
-    flags = ["--backend", "ctranslate2", "-q"]
+    flags = ["--backend", "ctranslate2", "-v"]  # -v: the log says whether it converted
     cmds = {
         "summarizer": [
             *ctx.briefer,
@@ -641,11 +684,15 @@ def prepare_ctranslate2(ctx: Context, stages: list[str], log_dir: Path) -> dict[
             "-t",
             ctx.model(lang),
         ]
-    times = {}
+    times: dict[str, float | None] = {}
     for role, cmd in cmds.items():
-        cmd = [*cmd, *flags, "-o", str(tiny / f"{role}.out")]
-        wall, _, _, rc = measure(cmd, ctx.env, log_dir / f"first-use-{role}.log")
-        times[role] = round(wall, 1) if rc == 0 else None
+        log = log_dir / f"first-use-{role}.log"
+        wall, _, _, _, rc = measure([*cmd, *flags, "-o", str(tiny / f"{role}.out")], ctx.env, log)
+        if rc:
+            times[role] = None
+        elif "converting" in log.read_text(encoding="utf-8", errors="replace"):
+            # Only a run that converted tells the one-time cost; a cached one is just a short run.
+            times[role] = round(wall, 1)
     return times
 
 
@@ -701,7 +748,7 @@ def side_name(backend: str) -> str:
 def table(results: dict[str, Result], n_articles: int) -> list[str]:
     """Return the results table in Markdown, with throughput and ratios against the baseline."""
     rows = [
-        "| Stage | Run | Wall (s) | Articles/min | Peak RSS (MB) | CPU (s) | Load before | Speed-up | RSS vs baseline | What it did |",
+        "| Stage | Run | Wall (s) | Articles/min | Peak RSS (MB) | CPU (s) | Others' CPU | Speed-up | RSS vs baseline | What it did |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for stage in STAGES.values():
@@ -720,9 +767,11 @@ def table(results: dict[str, Result], n_articles: int) -> list[str]:
                 speed = f"{base.wall_s / r.wall_s:.2f}×"
                 rss = f"{r.rss_mb / base.rss_mb:.2f}×" if base.rss_mb and r.rss_mb else "–"
             what = r.check if r.ok else f"**failed** (exit {r.rc}): {r.check}"
+            if r.others is not None and r.others > NOISY_CORES:
+                what += "; *noisy*"
             rows.append(
                 f"| {stage.label} | {r.side} | {_fmt(r.wall_s)} | {_fmt(rate)} | {_fmt(r.rss_mb, 0)} "
-                f"| {_fmt(r.cpu_s)} | {_fmt(r.load, 2)} | {speed} | {rss} | {what} |"
+                f"| {_fmt(r.cpu_s)} | {_fmt(r.others, 2)} | {speed} | {rss} | {what} |"
             )
     return rows
 
@@ -786,16 +835,17 @@ def write_report(
     lines = [
         "# Benchmark results",
         "",
-        f"Measured {info['date']} by `python benchmarks/run.py{' --quick' if manifest['quick'] else ''}` "
-        f"(briefer {m['versions']['briefer']}, commit {m['commit']}), {info['elapsed_min']:.1f} minutes in all.",
+        f"Written {info['date']} by `python benchmarks/run.py{' --quick' if manifest['quick'] else ''}` "
+        f"(briefer {m['versions']['briefer']}, commit {m['commit']}).",
         "",
         "## Machine",
         "",
         f"- CPU: {m['cpu']}, {m['cpus']} CPUs available; memory: {m['memory_gb']} GB; {m['os']}",
         f"- Python {m['python']}; "
         + ", ".join(f"{k} {v}" for k, v in m["versions"].items() if k != "briefer"),
-        f"- Load average (1 min) at start / end: {info['load_start']:.2f} / {info['load_end']:.2f}. "
-        "Other work on the machine slows every run; the *Load before* column shows it per run.",
+        "- Other work on the machine slows a run: the *Others' CPU* column gives, per run, the CPU "
+        f"cores (of {m['cpus']}) that other processes used on average meanwhile (from `/proc/stat`, "
+        "steal included). torch's threads wait on each other, so even a little of it slows torch a lot.",
         "",
         "## Models",
         "",
@@ -825,7 +875,13 @@ def write_report(
         f"Tokenizers are trained on this machine: a byte-level BPE of the full {manifest['models']['summarizer']['vocab_size']:,} "
         f"tokens for BART and SentencePiece models for Marian, on {corpus}. Marian vocabularies "
         "are filled up to the real size, so every id a random model emits decodes to text. "
-        f"Building all models took {manifest['build_s']:.0f} s, once.",
+        f"Building all models took {manifest['build_s']:.0f} s, once."
+        + (
+            " `tests/factory.py` has changed since they were built; shapes set the speed, but "
+            "deleting `benchmarks/.models/` rebuilds them with it."
+            if manifest.get("factory_changed")
+            else ""
+        ),
         "",
         "## Workload",
         "",
@@ -862,12 +918,15 @@ def write_report(
         "",
         *table(results, len(words)),
         "",
+        f"*noisy*: other processes used more than {NOISY_CORES} CPU cores on average during that "
+        "run, so its time is inflated; re-run it with `--stages` (and `--only`) on a quiet machine.",
+        "",
     ]
     first_use = info.get("first_use") or {}
     if first_use:
         lines += [
-            "First use of each model with the CTranslate2 backend (conversion, kept in the cache "
-            "folder like a download, and not counted above): "
+            "The first use of a model with the CTranslate2 backend converts it once (the result is "
+            "kept in briefer's cache folder, like a download; not counted above), whole process: "
             + ", ".join(f"{k} {v} s" if v else f"{k} failed" for k, v in first_use.items())
             + ".",
             "",
@@ -885,9 +944,13 @@ def write_report(
         *target_rows,
         "",
     ]
-    when = sorted({r.at[:16] for r in results.values() if r.at})
-    if len(when) > 1:
-        lines += [f"Rows were measured in {len(when)} invocations: {', '.join(when)}.", ""]
+    when = sorted({r.at for r in results.values() if r.at})
+    took, commits = info["elapsed"], info["commits"]
+    lines += [
+        f"Rows were measured in {len(when)} invocation{'s' if len(when) > 1 else ''} of run.py, "
+        "started " + ", ".join(_invocation(w, commits.get(w), took.get(w)) for w in when) + ".",
+        "",
+    ]
     lines += [
         "## Reproduce",
         "",
@@ -895,8 +958,9 @@ def write_report(
         "    python benchmarks/run.py --quick                 # tiny models: checks the harness in a minute or two",
         "    python benchmarks/run.py --only briefer --backend auto   # re-run one side; the rest is kept",
         "    python benchmarks/run.py --stages summarize,brief-fr",
+        "    python benchmarks/run.py --report-only           # rewrite this file from stored numbers",
         "",
-        "The first run builds the models (a few minutes, about 3 GB in `benchmarks/.models/`). "
+        "The first run builds the models (under a minute here; about 2.4 GB in `benchmarks/.models/`). "
         "Logs and outputs of the last run are in `benchmarks/.cache/`.",
         "",
     ]
@@ -904,6 +968,13 @@ def write_report(
 
 
 # --- Main --------------------------------------------------------------------------------
+
+
+def _invocation(started: str, commit: str | None, minutes: float | None) -> str:
+    """Describe one invocation of run.py for the report: when, at which commit, how long."""
+    details = [f"commit {commit}" if commit else "", f"{minutes} min in all" if minutes else ""]
+    details = [d for d in details if d]
+    return f"{started} ({', '.join(details)})" if details else started
 
 
 def load_store(path: Path, key: dict[str, Any]) -> dict[str, Any]:
@@ -914,6 +985,38 @@ def load_store(path: Path, key: dict[str, Any]) -> dict[str, Any]:
             saved["results"] = {k: Result(**v) for k, v in saved["results"].items()}
             return saved
     return {"key": key, "results": {}, "startup": {}, "first_use": {}}
+
+
+def run_all(
+    ctx: Context,
+    stages: list[str],
+    sides: list[str],
+    invocation: str,
+    results: dict[str, Result],
+    startup: dict[str, float],
+    first_use: dict[str, float | None],
+) -> None:
+    """Run the stages, alternating sides within each, and briefer's start-up; update the dicts."""
+    pending = ctranslate2_pending()
+    warm_page_cache(ctx.models)
+    if not pending and {"auto", "ctranslate2"} & set(sides):
+        first_use |= prepare_ctranslate2(ctx, stages, ctx.work / "logs")
+        print(f"CTranslate2 first use: {first_use}", flush=True)
+    for stage_name in stages:
+        for side in sides:
+            result = run_one(STAGES[stage_name], side, ctx, pending, invocation)
+            results[f"{stage_name}|{result.side}"] = result
+            if not result.pending:
+                print(
+                    f"[{stage_name:12s}] {result.side:24s} {result.wall_s:7.1f} s  "
+                    f"{len(ctx.articles) / (result.wall_s or 1) * 60:5.1f} art/min  "
+                    f"{result.rss_mb:6.0f} MB  {'ok' if result.ok else 'FAILED'}  {result.check}",
+                    flush=True,
+                )
+    if set(sides) - {"baseline"}:
+        for flag in ("--help", "--version"):
+            startup[flag] = round(startup_time([*ctx.briefer, flag], ctx.env), 3)
+        print("start-up: " + ", ".join(f"{k} {v:.2f} s" for k, v in startup.items()), flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -933,6 +1036,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--results", type=Path, help="report file [benchmarks/RESULTS.md; --quick: .cache/]"
     )
+    parser.add_argument(
+        "--report-only", action="store_true", help="rewrite the report from stored measurements"
+    )
     parser.add_argument("--build-into", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.build_into:
@@ -948,15 +1054,17 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"unknown {name} {', '.join(bad)}; choose from {', '.join(allowed)}")
 
     started = time.perf_counter()
-    load_start = os.getloadavg()[0]
+    # Tags this invocation's rows, which a partial run merges with earlier ones.
+    invocation = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     mode = "quick" if args.quick else "full"
     cache = HERE / ".cache"
     work = cache / f"work-{mode}"
-    shutil.rmtree(work, ignore_errors=True)
+    if not args.report_only:
+        shutil.rmtree(work, ignore_errors=True)  # the last run's logs and outputs only
     models, manifest = ensure_models(args.models_dir, args.quick)
     articles = make_articles(work / "articles", args.quick)
     summaries = work / "summaries.txt"
-    summary_sentences = write_summaries(articles, summaries, args.quick)
+    write_summaries(articles, summaries, args.quick)
     ctx = Context(
         models, articles, work / "articles", summaries, work, briefer_command(), child_env(cache)
     )
@@ -966,12 +1074,12 @@ def main(argv: list[str] | None = None) -> int:
         "manifest": manifest,
         "words": [len(a.read_text(encoding="utf-8").split("\n", 1)[1].split()) for a in articles],
         "tokens": token_counts(models / "summarizer", articles),
-        "summary_sentences": summary_sentences,
+        # Counted as both sides split the file, which can join a few of the sentences written.
+        "summary_sentences": _count_sentences(summaries.read_text(encoding="utf-8")),
         "summary_sentences_each": 2 if args.quick else SUMMARY_SENTENCES,
         "input_limit": json.loads((models / "summarizer" / "config.json").read_text())[
             "max_position_embeddings"
         ],
-        "load_start": load_start,
     }
     store = cache / f"measurements-{mode}.json"
     key = {"models": str(models), "cpu": info["machine"]["cpu"], "cpus": info["machine"]["cpus"]}
@@ -980,35 +1088,20 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Result] = saved["results"]
     startup: dict[str, float] = saved["startup"]
     info["first_use"] = saved.get("first_use", {})
+    info["elapsed"] = elapsed = saved.get("elapsed", {})
+    # briefer's code can change between the invocations whose rows a report merges.
+    info["commits"] = commits = saved.get("commits", {})
 
-    pending = ctranslate2_pending()
-    sides = [] if args.only == "briefer" else ["baseline"]
-    sides += [] if args.only == "baseline" else backends
     print(
         f"workload: {len(articles)} articles {info['words']} words, tokens {info['tokens']}",
         flush=True,
     )
-    warm_page_cache(models)
-    if args.only != "baseline" and not pending and {"auto", "ctranslate2"} & set(backends):
-        info["first_use"] |= prepare_ctranslate2(ctx, stages, work / "logs")
-        print(f"CTranslate2 first use: {info['first_use']}", flush=True)
-
-    for stage_name in stages:
-        for side in sides:
-            result = run_one(STAGES[stage_name], side, ctx, pending)
-            results[f"{stage_name}|{result.side}"] = result
-            if not result.pending:
-                print(
-                    f"[{stage_name:12s}] {result.side:24s} {result.wall_s:7.1f} s  "
-                    f"{len(articles) / (result.wall_s or 1) * 60:5.1f} art/min  "
-                    f"{result.rss_mb:6.0f} MB  {'ok' if result.ok else 'FAILED'}  {result.check}",
-                    flush=True,
-                )
-
-    if args.only != "baseline":
-        for flag in ("--help", "--version"):
-            startup[flag] = round(startup_time([*ctx.briefer, flag], ctx.env), 3)
-        print("start-up: " + ", ".join(f"{k} {v:.2f} s" for k, v in startup.items()), flush=True)
+    if not args.report_only:
+        sides = [] if args.only == "briefer" else ["baseline"]
+        sides += [] if args.only == "baseline" else backends
+        run_all(ctx, stages, sides, invocation, results, startup, info["first_use"])
+        elapsed[invocation] = round((time.perf_counter() - started) / 60, 1)
+        commits[invocation] = info["machine"]["commit"]
 
     # Keep the table in the order of STAGES and sides whatever order the runs came in.
     order = ["baseline", *(side_name(b) for b in ("torch", "auto", "ctranslate2"))]
@@ -1026,13 +1119,13 @@ def main(argv: list[str] | None = None) -> int:
                 "results": {k: asdict(r) for k, r in results.items()},
                 "startup": startup,
                 "first_use": info["first_use"],
+                "elapsed": elapsed,
+                "commits": commits,
             },
             indent=1,
         ),
         encoding="utf-8",
     )
-    info["load_end"] = os.getloadavg()[0]
-    info["elapsed_min"] = (time.perf_counter() - started) / 60
     report = args.results or (cache / "RESULTS-quick.md" if args.quick else HERE / "RESULTS.md")
     write_report(report, results, startup, info)
     print("\n".join(table(results, len(articles))))

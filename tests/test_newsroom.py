@@ -308,6 +308,19 @@ def test_progress_is_silent_off_a_terminal(bart: Path, sample: Path) -> None:
     assert result.code == 0 and result.err == ""
 
 
+def test_progress_shows_on_a_terminal_unless_quiet(bart: Path, wire: Path) -> None:
+    import io
+
+    from briefer.cli import Env, main
+
+    for quiet, shown in ((False, True), (True, False)):
+        out, err = io.StringIO(), io.StringIO()
+        env = Env(stdin=io.BytesIO(), stdout=out, stderr=err, stdin_isatty=True, stderr_isatty=True)
+        args = ["summarize", str(wire), "-m", str(bart), "--backend", "torch", "--no-cache"]
+        assert main(args + (["-q"] if quiet else []), env) == 0
+        assert ("briefing" in err.getvalue() and "3/3" in err.getvalue()) is shown
+
+
 def test_two_languages_summarize_each_article_once(
     bart, marian_fr, marian_ar, sample, tmp_path, monkeypatch
 ) -> None:

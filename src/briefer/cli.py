@@ -386,7 +386,7 @@ def _progress(env: Env, quiet: bool) -> Iterator[Callable[[int, int, str], None]
         TextColumn("ETA"),
         TimeRemainingColumn(),
         TextColumn("{task.description}"),
-        console=Console(file=env.stderr),
+        console=Console(file=env.stderr, force_terminal=True),
         transient=True,
     )
     task = bar.add_task("", total=None)
