@@ -42,8 +42,8 @@ def test_wheel_ships_prompts_and_template(tmp_path: Path) -> None:
     )
     code = (
         "import briefer, briefer.prompts as p, briefer.render as r\n"
-        "assert briefer.__file__.startswith(%r), briefer.__file__\n"
-        "print(sorted(p.available()), len(r._template_text(None)) > 100)\n" % str(target)
+        f"assert briefer.__file__.startswith({str(target)!r}), briefer.__file__\n"
+        "print(sorted(p.available()), len(r._template_text(None)) > 100)\n"
     )
     env = {**os.environ, "PYTHONPATH": str(target)}
     done = subprocess.run(
