@@ -86,11 +86,12 @@ def _read_all(
             if source.error:
                 raise InputError(source.error)
             article = read_source(source.name, stdin)
-        except InputError as exc:
+        except Exception as exc:  # noqa: BLE001 - one bad source must not sink the brief
             if fail_fast:
                 raise
             label = "stdin" if source.name == "-" else source.name
-            reason = str(exc).removeprefix(f"{label}: ")
+            reason = str(exc) if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}"
+            reason = reason.removeprefix(f"{label}: ")
             outcome.failed.append(Failure(source.name, reason))
             log.warning("skipped %s: %s", label, reason)
             continue
@@ -164,8 +165,11 @@ class _Work:
         for key, digest in zip(keys, found, strict=True):
             if digest is None:
                 digest = next(fresh)
-                if key:
+                if key and digest.summary:
                     self.cache.put(key, _digest_value(digest))
+                elif not digest.summary:
+                    # An empty summary is a model failure; never keep it for later runs.
+                    log.warning("%s: the model produced an empty summary", digest.article.source)
             result.append(digest)
         return result
 
@@ -209,7 +213,7 @@ class _Work:
         for digest, key, value in zip(digests, keys, found, strict=True):
             if value is None:
                 brief = next(fresh)
-                if key:
+                if key and brief.title and brief.summary:
                     self.cache.put(key, {"title": brief.title, "summary": brief.summary})
             else:
                 brief = Briefer.make_brief(digest, lang, value["title"], value["summary"], name)

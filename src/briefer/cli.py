@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import os
+import stat
 import sys
 import tempfile
 import traceback
@@ -27,11 +29,12 @@ EXIT_BROKEN_PIPE = 141
 class Env:
     """The streams a run talks to; tests swap them for their own (httpie's habit)."""
 
-    stdin: Any = field(default_factory=lambda: sys.stdin.buffer)
-    stdout: TextIO = field(default_factory=lambda: sys.stdout)
-    stderr: TextIO = field(default_factory=lambda: sys.stderr)
-    stdin_isatty: bool = field(default_factory=lambda: sys.stdin is not None and sys.stdin.isatty())
-    stderr_isatty: bool = field(default_factory=lambda: sys.stderr.isatty())
+    # A closed standard stream (`<&-`) is None in Python: read nothing, write nowhere.
+    stdin: Any = field(default_factory=lambda: sys.stdin.buffer if sys.stdin else io.BytesIO())
+    stdout: TextIO = field(default_factory=lambda: sys.stdout or io.StringIO())
+    stderr: TextIO = field(default_factory=lambda: sys.stderr or io.StringIO())
+    stdin_isatty: bool = field(default_factory=lambda: bool(sys.stdin and sys.stdin.isatty()))
+    stderr_isatty: bool = field(default_factory=lambda: bool(sys.stderr and sys.stderr.isatty()))
 
 
 app = typer.Typer(
@@ -232,6 +235,9 @@ def summarize(
     fmt = settings["format"]
     check_format(fmt, FORMATS)
     sources = expand(_names(inputs, env, from_list), from_list)
+    for lang in langs if output is not None else ():
+        # Fail before minutes of model work, not after.
+        check_output(output_path(output, lang, langs))
     stream = fmt == "jsonl" and output is None
     with _progress(env, bool(settings["quiet"])) as progress:
         outcome = batch.run(
@@ -346,11 +352,14 @@ def write_briefs(
     if output is None:
         emit("\n".join(doc for _, doc in documents), None, env)
         return
-    for lang, doc in documents:
-        target = (
-            output if len(langs) == 1 else output.with_name(f"{output.stem}.{lang}{output.suffix}")
-        )
-        write_atomic(target, doc)
+    write_all_atomic([(output_path(output, lang, langs), doc) for lang, doc in documents])
+
+
+def output_path(output: Path, lang: str, langs: list[str]) -> Path:
+    """Return where one language's brief goes: the path given, or NAME.LANG.EXT for several."""
+    if len(langs) == 1:
+        return output
+    return output.with_name(f"{output.stem}.{lang}{output.suffix}")
 
 
 def _summary_line(env: Env, outcome: Any) -> None:
@@ -452,7 +461,8 @@ def translate(
     env: Env = ctx.obj
     _logging(env, quiet, verbose)
     check_format(fmt, ("markdown", "json", "text"))
-    if _lang(lang) == "en":
+    lang = _lang(lang)
+    if lang == "en":
         raise UsageError("translate needs a target language other than en: --lang fr or --lang ar")
     options = Options(lang=lang, translator=translator, device=device, backend=backend)
     texts = [(source, decode(data, _label(source))) for source, data in read_raw(inputs, env)]
@@ -611,29 +621,53 @@ def emit(text: str, output: Path | None, env: Env) -> None:
 
 def write_atomic(path: Path, text: str) -> None:
     """Write text to path through a temporary file and a rename."""
+    write_all_atomic([(path, text)])
+
+
+def check_output(path: Path) -> Path:
+    """Return the output path if a brief can be written there; checked before any model work."""
     path = path.expanduser()
-    folder = path.parent
-    if not folder.is_dir():
-        raise OutputError(f"{path}: folder {folder} does not exist")
+    if not path.parent.is_dir():
+        raise OutputError(f"{path}: folder {path.parent} does not exist")
     if path.is_dir():
         raise OutputError(f"{path}: is a folder")
+    return path
+
+
+def write_all_atomic(files: list[tuple[Path, str]]) -> None:
+    """Write every file or none: all go to temporary files first, then all are renamed."""
+    staged: list[tuple[str, Path]] = []
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        for path, text in files:
+            path = check_output(path)
+            try:
+                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            except OSError as exc:
+                raise OutputError(f"{path}: cannot write there ({exc.strerror})") from None
+            staged.append((tmp, path))
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(tmp, _mode_for(path))
+        for tmp, path in staged:
+            os.replace(tmp, path)
     except OSError as exc:
-        raise OutputError(f"{path}: cannot write there ({exc.strerror})") from None
+        raise OutputError(f"cannot write the brief: {exc.strerror or exc}") from None
+    finally:
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
+
+
+def _mode_for(path: Path) -> int:
+    """Return the permissions a written brief gets: the old file's, else the usual ones."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # mkstemp makes the file private; a brief should get the usual permissions.
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        # mkstemp makes files private; a new brief should get the usual permissions.
         umask = os.umask(0)
         os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        return 0o666 & ~umask
 
 
 def _logging(env: Env, quiet: bool, verbose: bool) -> None:

@@ -203,7 +203,7 @@ def _call(loader: Callable[..., Any], where: str, name: str, **kwargs: Any) -> A
         return loader(where, **kwargs)
     except ModelError:
         raise
-    except (OSError, ValueError, KeyError, ImportError) as exc:
+    except Exception as exc:  # noqa: BLE001 - a broken model folder fails in many ways
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if "Unrecognized configuration class" in str(exc):
             detail = "it is not a sequence-to-sequence (encoder-decoder) model"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from .errors import InputError
+from .errors import InputError, UsageError
 
 if TYPE_CHECKING:
     from . import web
@@ -536,12 +536,13 @@ def expand(inputs: Sequence[str], from_list: str | None = None) -> list[Source]:
     sources: list[Source] = []
     for name in names:
         sources.extend(_expand_one(name))
+    if [s.name for s in sources].count("-") > 1:
+        raise UsageError("stdin (-) can be read only once")
     return sources
 
 
 def read_list(path: str) -> list[str]:
     """Return the paths and URLs in a list file: one a line, # comments, relative to the file."""
-    from .errors import UsageError
     from .web import is_url
 
     try:
@@ -586,7 +587,7 @@ def _expand_one(name: str) -> list[Source]:
         if not files:
             return [Source(name, f"{name}: no files match")]
         return [Source(m) for m in files]
-    return [Source(name)]
+    return [Source(str(path) if name.startswith("~") else name)]
 
 
 def read_source(name: str, stdin: BinaryIO | None = None) -> Article:

@@ -81,7 +81,7 @@ def _fitter(model: Seq2Seq, prefix: str | None) -> Callable[[str], list[str]]:
     def fit(sentence: str) -> list[str]:
         """Return the sentence, or its token-boundary pieces when it is over the input limit."""
         sentence = " ".join(sentence.split())
-        if len(sentence) < limit:  # fewer characters than the limit: certainly few enough tokens
+        if counter.count(sentence) <= limit:
             return [sentence]
         return [
             chunk.text for chunk in chunk_sentences(sentence, [(0, len(sentence))], counter, limit)
@@ -95,6 +95,8 @@ def translate_text(model: Seq2Seq, text: str, lang: str) -> str:
     return translate_texts(model, [text], lang)[0]
 
 
+# Four spaces or a tab start an indented code block, but cannot interrupt a paragraph.
+_INDENTED_CODE = re.compile(r"^( {4}|\t)")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 # Lines whose text is not prose: HTML, rules, tables, link definitions, front-matter fences.
 _RAW = re.compile(r"^\s*(<[^>]+>\s*$|([-*_]\s*){3,}$|\||\[[^\]]+\]:\s|---\s*$)")
@@ -119,7 +121,12 @@ def translate_markdown(model: Seq2Seq, markdown: str, lang: str) -> str:
             flush()
             in_fence = not in_fence
             items.append(line)
-        elif in_fence or not line.strip() or _RAW.match(line):
+        elif (
+            in_fence
+            or not line.strip()
+            or _RAW.match(line)
+            or (not paragraph and _INDENTED_CODE.match(line))
+        ):
             flush()
             items.append(line)
         else:

@@ -305,7 +305,7 @@ def _decode_html(data: bytes, charset: str | None, label: str) -> str:
             continue
         try:
             text = data.decode(codec)
-        except UnicodeDecodeError:
+        except (UnicodeError, LookupError):
             # Servers often say utf-8 for old cp1252 pages; the next clue may be right.
             continue
         return decode(text.encode("utf-8"), label)  # same empty/binary checks as files
@@ -318,7 +318,7 @@ def _codec(label: str | None) -> str | None:
         return None
     try:
         name = codecs.lookup(label.strip().strip("\"'")).name
-    except LookupError:
+    except (LookupError, ValueError):
         return None
     if name in _AS_CP1252:
         return "cp1252"
