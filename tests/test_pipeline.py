@@ -72,7 +72,17 @@ def test_t5_gets_the_prefix_its_config_asks_for(t5: Path, monkeypatch: pytest.Mo
     spy = Spy(monkeypatch)
     brief = Briefer(Options(backend="torch", model=str(t5))).brief(ARTICLE)
     assert spy.calls == [[f"summarize: {BODY}"]]
-    assert brief.summary == reference(t5, f"summarize: {BODY}")
+    # The length and beams come from the config's task_specific_params, as for t5-small.
+    task = {
+        "max_length": 200,
+        "min_length": 30,
+        "num_beams": 4,
+        "no_repeat_ngram_size": 3,
+        "length_penalty": 2.0,
+        "early_stopping": True,
+    }
+    assert brief.summary == reference(t5, f"summarize: {BODY}", **task)
+    assert brief.summary != reference(t5, f"summarize: {BODY}")
 
 
 def test_prompt_flag_overrides_the_model_config(bart: Path, tmp_path: Path, monkeypatch) -> None:

@@ -94,7 +94,7 @@ class Briefer:
         """Summarize articles in English, batching model calls across them."""
         if self.options.engine == "extractive":
             return [self._extract(article) for article in articles]
-        from .summarize import plan_chunks, summarize_many
+        from .summarize import plan_chunks, summarize_many, task_settings
 
         model = self.summarizer
         template = self.template()
@@ -102,7 +102,9 @@ class Briefer:
         for article in articles:
             plans.append(plan_chunks(model, article.text, sentences_of(article), template))
             log.info("%s: %d words, %d chunks", article.source, article.words, len(plans[-1]))
-        summaries = summarize_many(model, plans, template, self.options.generation_overrides())
+        # T5-family configs keep their summary lengths and beams beside the prompt prefix.
+        settings = task_settings(model.config, self.options.generation_overrides())
+        summaries = summarize_many(model, plans, template, settings)
         return [
             Digest(article, summary, tuple(chunks), model.name)
             for article, summary, chunks in zip(articles, summaries, plans, strict=True)

@@ -40,6 +40,23 @@ def plan_chunks(model: Seq2Seq, text: str, sentences: Sequence[Span], template: 
     return chunk_sentences(text, sentences, counter, high)
 
 
+# Generation settings a config's task_specific_params["summarization"] may carry.
+_TASK_KEYS = (
+    "max_length",
+    "min_length",
+    "num_beams",
+    "no_repeat_ngram_size",
+    "length_penalty",
+    "early_stopping",
+)
+
+
+def task_settings(config: Any, overrides: dict[str, Any]) -> dict[str, Any]:
+    """Return the model's own summarization settings (T5's task_specific_params) under the user's."""
+    params = (getattr(config, "task_specific_params", None) or {}).get("summarization") or {}
+    return {**{k: params[k] for k in _TASK_KEYS if k in params}, **overrides}
+
+
 def target_length(model: Seq2Seq, overrides: dict[str, Any]) -> int:
     """Return the longest summary, in tokens, that the generation settings allow."""
     config = model.settings(overrides)
