@@ -119,6 +119,11 @@ class _Work:
         self.cache = cache
         self.hits = 0
         self._revisions: dict[str, str | None] = {}
+        prompt = briefer.options.prompt
+        # A prompt file's text, not its name, shapes the summaries; read it once per run.
+        if prompt and Path(prompt).is_file():
+            prompt = Path(prompt).read_text(encoding="utf-8")
+        self.prompt = prompt
 
     def revision(self, name: str) -> str | None:
         """Return a model's revision (once per run); None means results cannot be cached."""
@@ -142,14 +147,11 @@ class _Work:
         rev = self.revision(o.model)
         if rev is None:
             return None
-        prompt = o.prompt
-        if prompt and Path(prompt).is_file():
-            prompt = Path(prompt).read_text(encoding="utf-8")
         return make_key(
             **parts,
             model=o.model,
             revision=rev,
-            prompt=prompt,
+            prompt=self.prompt,
             settings=o.generation_overrides(),
             backend=o.backend,
             device=o.device,

@@ -260,7 +260,7 @@ def summarize(
     else:
         write_briefs(outcome, langs, fmt, output, env, render_options)
     if not bool(settings["quiet"]):
-        _summary_line(env, outcome)
+        _summary_line(outcome)
     return EXIT_PARTIAL if outcome.failed else 0
 
 
@@ -362,8 +362,8 @@ def output_path(output: Path, lang: str, langs: list[str]) -> Path:
     return output.with_name(f"{output.stem}.{lang}{output.suffix}")
 
 
-def _summary_line(env: Env, outcome: Any) -> None:
-    """Tell stderr, in one line, what the run left out or reused, when there is anything to say."""
+def _summary_line(outcome: Any) -> None:
+    """Tell stderr, in one line, which sources were left out or repeated, if any."""
     notes = []
     if outcome.failed:
         notes.append(f"{len(outcome.failed)} source(s) not included")

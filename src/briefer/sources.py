@@ -602,7 +602,7 @@ def read_source(name: str, stdin: BinaryIO | None = None) -> Article:
             return from_page(web.extract_html(data, None), name)
         return parse_article(decode(data, "stdin"), name)
     if Path(name).suffix.lower() in HTML_SUFFIXES:
-        read_bytes(name)  # the same one-line errors as any file: missing, folder, unreadable
+        # read_html_file reads through read_bytes: the same one-line errors as any file.
         return from_page(web.read_html_file(name), name)
     return read_path(name)
 

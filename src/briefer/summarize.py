@@ -102,11 +102,12 @@ def summarize_many(
     pending = {i: chunks for i, chunks in pending.items() if chunks}
     # Articles whose chunks get equal shares of the length are done after one pass: the
     # generated shares add up to no more than the requested length.
-    shared = {i for i, chunks in pending.items() if share_overrides(model, overrides, len(chunks))}
+    shares = {i: share_overrides(model, overrides, len(chunks)) for i, chunks in pending.items()}
     first_round = True
     while pending:
         jobs = [(i, chunk) for i, chunks in pending.items() for chunk in chunks]
-        outputs = _generate(model, jobs, pending, template, overrides, first_round)
+        settings = [(shares[i] if first_round else None) or overrides for i, _ in jobs]
+        outputs = _generate(model, jobs, settings, template)
         summaries: dict[int, list[str]] = {}
         for (i, _), output in zip(jobs, outputs, strict=True):
             summaries.setdefault(i, []).append(output)
@@ -116,7 +117,7 @@ def summarize_many(
                 results[i] = parts[0]
                 continue
             joined = " ".join(part for part in parts if part)
-            if (first_round and i in shared) or _length(model, joined) <= target:
+            if (first_round and shares[i]) or _length(model, joined) <= target:
                 results[i] = joined
                 continue
             chunks = chunk_sentences(joined, split_sentences(joined), counter, limit)
@@ -137,16 +138,10 @@ def summarize_many(
 def _generate(
     model: Seq2Seq,
     jobs: list[tuple[int, Chunk]],
-    pending: dict[int, list[Chunk]],
+    settings: list[dict[str, Any]],
     template: str,
-    overrides: dict[str, Any],
-    first_round: bool,
 ) -> list[str]:
     """Run one round's chunks through the model, one generate() call per length setting."""
-    settings: list[dict[str, Any]] = []
-    for i, _ in jobs:
-        shared = share_overrides(model, overrides, len(pending[i])) if first_round else None
-        settings.append(shared or overrides)
     # Articles of the same chunk count share settings, so batches still span articles.
     distinct = list({_freeze(s): s for s in settings}.values())
     picks = [[k for k, s in enumerate(settings) if s == setting] for setting in distinct]

@@ -16,14 +16,10 @@ LANG_TOKEN = re.compile(r"^>>[A-Za-z_]{2,12}<<$")
 TARGET_CODES: dict[str, tuple[str, ...]] = {"fr": ("fra", "fr"), "ar": ("ara", "arb", "ar")}
 
 
-def language_tokens(tokenizer: Any) -> frozenset[str]:
-    """Return the >>xxx<< target-language tokens in a tokenizer's vocabulary."""
-    return _language_tokens(tokenizer)
-
-
 @lru_cache(maxsize=8)
-def _language_tokens(tokenizer: Any) -> frozenset[str]:
-    """Scan a vocabulary once per tokenizer; Marian vocabularies hold ~60k entries."""
+def language_tokens(tokenizer: Any) -> frozenset[str]:
+    """Return the >>xxx<< target-language tokens in a tokenizer's vocabulary (once per tokenizer)."""
+    # Marian vocabularies hold ~60k entries; a run asks for each translator's tokens per batch.
     return frozenset(token for token in tokenizer.get_vocab() if LANG_TOKEN.match(token))
 
 
