@@ -131,6 +131,103 @@ def test_killed_conversion_leaves_no_entry(bart: Path, monkeypatch, tmp_path: Pa
     assert (target / "model.bin").stat().st_size > 1000
 
 
+# A parent that converts with a stub child: the real child entry point (child_main, which binds
+# its life to the parent's) with the conversion itself replaced by a long sleep, as a real
+# conversion of a large model spends minutes in the converter.
+SLOW_PARENT = """
+import sys
+from pathlib import Path
+from briefer import ctranslate
+
+STUB = (
+    "import sys, time; from briefer import ctranslate as c; "
+    "c.convert_here = lambda *a: time.sleep(120); c.child_main(sys.argv[1:])"
+)
+ctranslate._child_command = lambda s, o, t: [
+    sys.executable, "-c", STUB, str(ctranslate.os.getpid()), str(s), str(o), t
+]
+ctranslate.convert(Path(sys.argv[1]), Path(sys.argv[2]), "int8")
+"""
+
+
+def _gone(pid: int) -> bool:
+    """Return whether a process no longer runs (a zombie waiting to be reaped counts as gone)."""
+    return not ctranslate._alive(pid, "")
+
+
+def test_converter_child_dies_with_a_killed_parent(tmp_path: Path, monkeypatch) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    folder = tmp_path / "ct2"
+    target = folder / "model-int8"
+    parent = subprocess.Popen([sys.executable, "-c", SLOW_PARENT, str(tmp_path), str(target)])
+    try:
+        deadline = time.monotonic() + 60
+        owners: list[str] = []
+        while len(owners) < 2:  # the parent, then the child it started
+            assert parent.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+            owners = [p.read_text().split() for p in folder.glob(".*.partial/owners")]
+            owners = owners[0] if owners else []
+            owners = owners[::2]  # pids (each line is "pid start-time")
+        child = int(owners[1])
+        assert int(owners[0]) == parent.pid and not _gone(child)
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait()
+        while not _gone(child):
+            assert time.monotonic() < deadline, "the converter child outlived its parent"
+            time.sleep(0.05)
+    finally:
+        parent.kill()
+        parent.wait()
+    [partial] = folder.glob(".*.partial")  # what the kill left behind
+    # The next start removes it at once (no 6-hour wait), then converts.
+    monkeypatch.setattr(ctranslate, "_convert_elsewhere", fake_conversion)
+    ctranslate.convert(tmp_path, target, "int8")
+    assert not partial.exists()
+    assert sorted(p.name for p in folder.iterdir()) == ["model-int8"]
+
+
+def fake_conversion(source: Path, out: Path, compute_type: str) -> None:
+    """Stand in for the converter: write a converted folder's main file."""
+    out.mkdir()
+    (out / "model.bin").write_bytes(b"converted")
+
+
+def test_sweep_keeps_what_a_live_process_owns(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    ours = tmp_path / ".m.live.partial"
+    ours.mkdir()
+    ctranslate._own(ours, os.getpid())
+    done = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    dead = tmp_path / ".m.dead.partial"
+    dead.mkdir()
+    ctranslate._own(dead, int(done.stdout))
+    reused = tmp_path / ".m.reused.partial"  # our pid, but a start time that is not ours
+    reused.mkdir()
+    (reused / "owners").write_text(f"{os.getpid()} 1\n")
+    legacy = tmp_path / ".m.legacy.partial"  # no owners: an older briefer's, or just made
+    legacy.mkdir()
+    ctranslate._sweep(tmp_path)
+    left = sorted(p.name for p in tmp_path.iterdir())
+    if os.path.exists("/proc/self/stat"):
+        assert left == [".m.legacy.partial", ".m.live.partial"]
+    else:
+        assert ".m.live.partial" in left and ".m.dead.partial" not in left
+
+
 def test_failed_conversion_is_one_line(tmp_path: Path) -> None:
     broken = tmp_path / "broken"
     broken.mkdir()

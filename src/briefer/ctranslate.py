@@ -93,6 +93,9 @@ def convert(source: Path, target: Path, compute_type: str) -> Path:
     _sweep(target.parent)
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
     try:
+        # The folder names the processes writing it, so a later run can tell a conversion in
+        # progress from one whose process was killed (and remove the latter at once).
+        _own(work, os.getpid())
         started = time.monotonic()
         log.info("converting %s for CTranslate2 (%s); this happens once", source, compute_type)
         _convert_elsewhere(source, work / "model", compute_type)
@@ -109,20 +112,76 @@ def convert(source: Path, target: Path, compute_type: str) -> Path:
     return target
 
 
-def _convert_elsewhere(source: Path, out: Path, compute_type: str) -> None:
-    """Convert in a child process, so the full-precision copy never swells this one's memory."""
-    import subprocess
+def _child_command(source: Path, out: Path, compute_type: str) -> list[str]:
+    """Return the command line of the converter child; it is told its parent's pid."""
     import sys
 
-    done = subprocess.run(
-        [sys.executable, "-m", "briefer.ctranslate", str(source), str(out), compute_type],
-        capture_output=True,
+    return [
+        sys.executable,
+        "-m",
+        "briefer.ctranslate",
+        str(os.getpid()),
+        str(source),
+        str(out),
+        compute_type,
+    ]
+
+
+def _convert_elsewhere(source: Path, out: Path, compute_type: str) -> None:
+    """Convert in a child process, so the full-precision copy never swells this one's memory.
+
+    The child dies with this process: it asks the kernel for SIGKILL when its parent goes
+    (PR_SET_PDEATHSIG, see _die_with_parent), and any exception here, Ctrl-C included, kills
+    it before it is raised on.
+    """
+    import subprocess
+
+    child = subprocess.Popen(
+        _child_command(source, out, compute_type),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         text=True,
-        check=False,
+        errors="replace",
     )
-    if done.returncode != 0:
-        lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
-        raise RuntimeError(lines[-1] if lines else f"converter exited with {done.returncode}")
+    try:
+        _own(out.parent, child.pid)
+        _, stderr = child.communicate()
+    except BaseException:
+        child.kill()
+        child.wait()
+        raise
+    if child.returncode != 0:
+        lines = [line for line in stderr.strip().splitlines() if line.strip()]
+        raise RuntimeError(lines[-1] if lines else f"converter exited with {child.returncode}")
+
+
+def _die_with_parent(parent: int) -> None:
+    """Make this process (the converter child) end when the parent that started it ends."""
+    import signal
+    import sys
+    import threading
+
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            pr_set_pdeathsig = 1  # from <linux/prctl.h>
+            libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:
+        # The parent was gone before the request above took effect: nobody waits for us.
+        os._exit(1)
+
+    def watch() -> None:
+        """Where the kernel cannot do it (macOS), notice the parent gone within a second."""
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def convert_here(source: str, out: str, compute_type: str) -> None:
@@ -131,15 +190,75 @@ def convert_here(source: str, out: str, compute_type: str) -> None:
     _converter(source).convert(out, quantization=quantization, force=True)
 
 
+def child_main(argv: list[str]) -> None:
+    """The converter child: bind its life to the parent's, then convert."""
+    parent, source, out, compute_type = argv[:4]
+    _die_with_parent(int(parent))
+    convert_here(source, out, compute_type)
+
+
+_OWNERS = "owners"
+
+
+def _own(work: Path, pid: int) -> None:
+    """Record in a conversion folder that a live process (pid, start time) writes it."""
+    state = _proc_state(pid)
+    with open(work / _OWNERS, "a", encoding="ascii") as handle:
+        handle.write(f"{pid} {state[1] if state else ''}\n")
+
+
+def _proc_state(pid: int) -> tuple[str, str] | None:
+    """Return a process's state letter and start time (Linux /proc), or None where unknown."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+            # Field 2 (the command name) may hold spaces and parentheses: split after its end.
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    # fields[0] is field 3 of proc(5), the state; fields[19] is field 22, the start time.
+    return fields[0], fields[19]
+
+
+def _alive(pid: int, started: str) -> bool:
+    """Return whether a process is running and is the one recorded (not a reused pid)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # another user's process: it exists
+    except OSError:
+        return False
+    state = _proc_state(pid)
+    if state is None:
+        return True  # no /proc to ask: kill() said it exists
+    if state[0] in {"Z", "X"}:
+        return False  # killed, not yet reaped by its parent
+    return not started or state[1] == started
+
+
 def _sweep(folder: Path) -> None:
-    """Remove what killed conversions left behind, once it is clearly not in progress."""
+    """Remove what killed conversions left behind: folders whose processes are all gone."""
     now = time.time()
     for leftover in folder.glob(".*.partial"):
         try:
-            if now - leftover.stat().st_mtime > _STALE_SECONDS:
-                shutil.rmtree(leftover, ignore_errors=True)
+            owners = (leftover / _OWNERS).read_text(encoding="ascii").split("\n")
+        except FileNotFoundError:
+            owners = None
         except OSError:
             continue
+        try:
+            if owners is None:
+                # Made by an older briefer, or just created and not yet owned: age decides.
+                stale = now - leftover.stat().st_mtime > _STALE_SECONDS
+            else:
+                records = [line.split(" ") + [""] for line in owners if line.strip()]
+                stale = not any(_alive(int(r[0]), r[1]) for r in records)
+        except (OSError, ValueError):
+            continue
+        if stale:
+            log.info("removing %s, left by a conversion that was stopped", leftover.name)
+            shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _converter(source: str) -> Any:
@@ -407,4 +526,4 @@ def read_vocabulary(folder: Path) -> frozenset[str] | None:
 if __name__ == "__main__":
     import sys
 
-    convert_here(*sys.argv[1:4])
+    child_main(sys.argv[1:])
