@@ -154,7 +154,10 @@ def test_unknown_key_with_nothing_close(tmp_path: Path) -> None:
     with pytest.raises(UsageError) as info:
         load(config(tmp_path, "zzzzzz = 3\n"))
     assert "did you mean" not in str(info.value)
-    assert "unknown key 'zzzzzz'; known keys: backend, batch_size, beams" in str(info.value)
+    assert (
+        "unknown key 'zzzzzz'; known keys: allow_private_urls, backend, batch_size, beams"
+        in str(info.value)
+    )
 
 
 def test_output_is_not_a_config_key(tmp_path: Path) -> None:

@@ -127,7 +127,15 @@ def test_url_and_list_inputs_keep_boilerplate_out(
     listing.write_text(f"# morning list\nwire/a.txt\n\n{server}/news/bridge  # the bridge story\n")
     spy = Spy(monkeypatch)
     result = run(
-        "summarize", "--from-list", str(listing), "-m", str(bart), "-f", "json", "--no-cache"
+        "summarize",
+        "--from-list",
+        str(listing),
+        "-m",
+        str(bart),
+        "-f",
+        "json",
+        "--no-cache",
+        "--allow-private-urls",  # the test server is on 127.0.0.1
     )
     assert result.code == 0, result.err
     data = json.loads(result.out)
@@ -154,6 +162,7 @@ def test_broken_sources_are_listed_and_the_rest_briefed(bart, wire, server, tmp_
         "-m",
         str(bart),
         "--no-cache",
+        "--allow-private-urls",  # the test server is on 127.0.0.1
     )
     assert result.code == 3
     out = result.out

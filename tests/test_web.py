@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import socket
 import subprocess
 import sys
@@ -15,8 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from briefer import web
 from briefer.errors import InputError
 from briefer.web import USER_AGENT, Page, extract_html, fetch, is_url, read_html_file, read_url
+from test_cli import run
 
 PARAS = [
     "Ministers from eleven European countries met in Paris on Tuesday to agree a common plan for "
@@ -141,6 +144,7 @@ class State:
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
     stream_sent: int = 0
     stream_done: threading.Event = field(default_factory=threading.Event)
+    port: int = 0  # the server's own port, for redirects back to it
 
 
 def make_handler(state: State) -> type[BaseHTTPRequestHandler]:
@@ -197,6 +201,16 @@ def make_handler(state: State) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(bytes([byte]))
                 self.wfile.flush()
 
+        def drip_headers(self) -> None:
+            # Status line and headers one byte every 2 s: each read is inside urllib's socket
+            # timeout, so only a deadline over the whole fetch stops it (issue 7).
+            head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Padding: " + b"p" * 40
+            for byte in head:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                if state.stop.wait(2):
+                    return
+
         def huge(self) -> None:
             self.send(200, "text/html", b"<p>" + b"x" * 1_000_000 + b"</p>")
 
@@ -248,6 +262,12 @@ def make_handler(state: State) -> type[BaseHTTPRequestHandler]:
             "/slow": slow,
             "/slow-body": slow_body,
             "/trickle": trickle,
+            "/drip-headers": drip_headers,
+            "/to-loopback": lambda h: h.redirect(302, f"http://127.0.0.1:{state.port}/article"),
+            "/to-metadata": lambda h: h.redirect(
+                302, "http://169.254.169.254/latest/meta-data/iam/security-credentials/"
+            ),
+            "/to-intranet": lambda h: h.redirect(301, "http://intranet.corp.example/wiki"),
             "/huge": huge,
             "/stream": stream,
             "/image.png": lambda h: h.send(200, "image/png", PNG),
@@ -293,6 +313,7 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
         monkeypatch.delenv(name, raising=False)
     state = State()
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(state))
+    state.port = httpd.server_address[1]
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
     try:
@@ -326,25 +347,25 @@ def assert_error(excinfo: pytest.ExceptionInfo[InputError], url: str, reason: st
 
 
 def test_read_url_keeps_the_story_and_drops_boilerplate(server: Server) -> None:
-    page = read_url(server.url("/article"))
+    page = read_url(server.url("/article"), allow_private=True)
     assert page.url == server.url("/article")
     assert_article(page)
 
 
 def test_request_sends_user_agent_and_accept(server: Server) -> None:
-    fetch(server.url("/article"))
+    fetch(server.url("/article"), allow_private=True)
     headers = server.state.headers["/article"]
     assert headers["User-Agent"] == USER_AGENT
     assert "text/html" in headers["Accept"]
 
 
 def test_fetch_returns_body_and_charset(server: Server) -> None:
-    final, body, charset = fetch(server.url("/article"))
+    final, body, charset = fetch(server.url("/article"), allow_private=True)
     assert (final, body, charset) == (server.url("/article"), ARTICLE, "utf-8")
 
 
 def test_unicode_url_is_percent_encoded(server: Server) -> None:
-    final, body, _ = fetch(server.url("/café/€"))
+    final, body, _ = fetch(server.url("/café/€"), allow_private=True)
     assert final == server.url("/caf%C3%A9/%E2%82%AC")
     assert body == ARTICLE
 
@@ -356,30 +377,32 @@ def test_importing_web_does_not_import_trafilatura() -> None:
 
 
 def test_redirect_chain_gives_final_url(server: Server) -> None:
-    page = read_url(server.url("/r1"))
+    page = read_url(server.url("/r1"), allow_private=True)
     assert page.url == server.url("/article")
     assert_article(page)
 
 
 def test_redirect_limit_counts_hops(server: Server) -> None:
-    assert fetch(server.url("/r1"), max_redirects=2)[0] == server.url("/article")
+    assert fetch(server.url("/r1"), max_redirects=2, allow_private=True)[0] == server.url(
+        "/article"
+    )
     url = server.url("/r1")
     with pytest.raises(InputError) as excinfo:
-        fetch(url, max_redirects=1)
+        fetch(url, max_redirects=1, allow_private=True)
     assert_error(excinfo, url, "too many redirects (more than 1)")
 
 
 def test_endless_redirect_loop(server: Server) -> None:
     url = server.url("/loop")
     with pytest.raises(InputError) as excinfo:
-        read_url(url)
+        read_url(url, allow_private=True)
     assert_error(excinfo, url, "too many redirects (more than 5)")
 
 
 def test_redirect_away_from_http_is_refused(server: Server) -> None:
     url = server.url("/to-ftp")
     with pytest.raises(InputError) as excinfo:
-        fetch(url)
+        fetch(url, allow_private=True)
     assert_error(excinfo, url, "redirected to a non-HTTP URL (ftp://127.0.0.1/story.html)")
 
 
@@ -394,7 +417,7 @@ def test_redirect_away_from_http_is_refused(server: Server) -> None:
 def test_http_status_errors(server: Server, path: str, reason: str) -> None:
     url = server.url(path)
     with pytest.raises(InputError) as excinfo:
-        read_url(url)
+        read_url(url, allow_private=True)
     assert str(excinfo.value) == f"{url}: {reason}"
 
 
@@ -402,7 +425,7 @@ def test_slow_server_times_out(server: Server) -> None:
     url = server.url("/slow")
     start = time.monotonic()
     with pytest.raises(InputError) as excinfo:
-        fetch(url, timeout=1)
+        fetch(url, timeout=1, allow_private=True)
     assert time.monotonic() - start < 2.5
     assert str(excinfo.value) == f"{url}: timed out after 1 s"
 
@@ -410,7 +433,7 @@ def test_slow_server_times_out(server: Server) -> None:
 def test_body_that_stalls_times_out(server: Server) -> None:
     url = server.url("/slow-body")
     with pytest.raises(InputError) as excinfo:
-        fetch(url, timeout=1)
+        fetch(url, timeout=1, allow_private=True)
     assert str(excinfo.value) == f"{url}: timed out after 1 s"
 
 
@@ -418,7 +441,34 @@ def test_trickling_body_hits_the_overall_deadline(server: Server) -> None:
     url = server.url("/trickle")
     start = time.monotonic()
     with pytest.raises(InputError) as excinfo:
+        fetch(url, timeout=1, allow_private=True)
+    assert time.monotonic() - start < 2.5
+    assert str(excinfo.value) == f"{url}: timed out after 1 s"
+
+
+def test_headers_dripped_a_byte_at_a_time_hit_the_overall_deadline(server: Server) -> None:
+    url = server.url("/drip-headers")
+    start = time.monotonic()
+    with pytest.raises(InputError) as excinfo:
+        fetch(url, timeout=3, allow_private=True)
+    # The dripped head would take 2 s a byte for a minute and a half.
+    assert time.monotonic() - start < 4.5
+    assert str(excinfo.value) == f"{url}: timed out after 3 s"
+
+
+def test_name_lookup_counts_against_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    release = threading.Event()
+
+    def stuck_resolver(*args: object, **kwargs: object) -> None:
+        release.wait(10)  # a resolver that answers after the run should have ended
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(socket, "getaddrinfo", stuck_resolver)
+    url = "https://news.example/2026/03/17/grid"
+    start = time.monotonic()
+    with pytest.raises(InputError) as excinfo:
         fetch(url, timeout=1)
+    release.set()
     assert time.monotonic() - start < 2.5
     assert str(excinfo.value) == f"{url}: timed out after 1 s"
 
@@ -426,14 +476,14 @@ def test_trickling_body_hits_the_overall_deadline(server: Server) -> None:
 def test_body_over_max_bytes_by_content_length(server: Server) -> None:
     url = server.url("/huge")
     with pytest.raises(InputError) as excinfo:
-        read_url(url, max_bytes=100_000)
+        read_url(url, max_bytes=100_000, allow_private=True)
     assert str(excinfo.value) == f"{url}: larger than 100 kB"
 
 
 def test_endless_body_is_not_downloaded_whole(server: Server) -> None:
     url = server.url("/stream")
     with pytest.raises(InputError) as excinfo:
-        fetch(url, max_bytes=100_000)
+        fetch(url, max_bytes=100_000, allow_private=True)
     assert str(excinfo.value) == f"{url}: larger than 100 kB"
     assert server.state.stream_done.wait(5)
     # Socket buffers take a few MB once we hang up; the server meant to send 50 MB.
@@ -443,7 +493,7 @@ def test_endless_body_is_not_downloaded_whole(server: Server) -> None:
 def test_default_limit_is_named_in_megabytes(server: Server) -> None:
     url = server.url("/stream")
     with pytest.raises(InputError) as excinfo:
-        fetch(url)
+        fetch(url, allow_private=True)
     assert str(excinfo.value) == f"{url}: larger than 5 MB"
 
 
@@ -453,36 +503,36 @@ def test_default_limit_is_named_in_megabytes(server: Server) -> None:
 def test_non_html_content_type(server: Server, path: str, ctype: str) -> None:
     url = server.url(path)
     with pytest.raises(InputError) as excinfo:
-        read_url(url)
+        read_url(url, allow_private=True)
     assert str(excinfo.value) == f"{url}: not an article (content type {ctype})"
 
 
 def test_binary_sent_as_html(server: Server) -> None:
     url = server.url("/png-as-html")
     with pytest.raises(InputError) as excinfo:
-        read_url(url)
+        read_url(url, allow_private=True)
     assert_error(excinfo, url, "looks like a binary file")
 
 
 def test_missing_content_type_is_sniffed(server: Server) -> None:
-    assert_article(read_url(server.url("/no-type")))
+    assert_article(read_url(server.url("/no-type"), allow_private=True))
 
 
 def test_meta_charset_windows_1252(server: Server) -> None:
-    final, body, charset = fetch(server.url("/cp1252"))
+    final, body, charset = fetch(server.url("/cp1252"), allow_private=True)
     assert charset is None
-    page = read_url(server.url("/cp1252"))
+    page = read_url(server.url("/cp1252"), allow_private=True)
     assert LEGACY_PARA in page.text.split("\n\n")
     assert "\ufffd" not in page.text
 
 
 def test_header_charset_that_lies_falls_back_to_meta(server: Server) -> None:
-    page = read_url(server.url("/misdeclared"))
+    page = read_url(server.url("/misdeclared"), allow_private=True)
     assert LEGACY_PARA in page.text.split("\n\n")
 
 
 def test_gzip_body_is_decompressed(server: Server) -> None:
-    page = read_url(server.url("/gzip"))
+    page = read_url(server.url("/gzip"), allow_private=True)
     assert "gzip" in server.state.headers["/gzip"]["Accept-Encoding"]
     assert_article(page)
 
@@ -490,28 +540,28 @@ def test_gzip_body_is_decompressed(server: Server) -> None:
 def test_gzip_bomb_is_stopped_at_max_bytes(server: Server) -> None:
     url = server.url("/gzip-bomb")
     with pytest.raises(InputError) as excinfo:
-        fetch(url, max_bytes=100_000)
+        fetch(url, max_bytes=100_000, allow_private=True)
     assert str(excinfo.value) == f"{url}: larger than 100 kB"
 
 
 def test_unknown_content_encoding(server: Server) -> None:
     url = server.url("/brotli")
     with pytest.raises(InputError) as excinfo:
-        fetch(url)
+        fetch(url, allow_private=True)
     assert str(excinfo.value) == f"{url}: unsupported content encoding br"
 
 
 def test_empty_page(server: Server) -> None:
     url = server.url("/empty")
     with pytest.raises(InputError) as excinfo:
-        read_url(url)
+        read_url(url, allow_private=True)
     assert str(excinfo.value) == f"{url}: is empty"
 
 
 def test_page_with_no_article(server: Server) -> None:
     url = server.url("/nav-only")
     with pytest.raises(InputError) as excinfo:
-        read_url(url)
+        read_url(url, allow_private=True)
     assert str(excinfo.value) == f"{url}: no article text found"
 
 
@@ -521,7 +571,7 @@ def test_connection_refused() -> None:
         port = sock.getsockname()[1]
     url = f"http://127.0.0.1:{port}/story"
     with pytest.raises(InputError) as excinfo:
-        fetch(url, timeout=2)
+        fetch(url, timeout=2, allow_private=True)
     assert str(excinfo.value) == f"{url}: connection refused"
 
 
@@ -532,7 +582,7 @@ def test_unknown_host(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket, "getaddrinfo", no_dns)
     url = "https://news.invalid/2026/03/17/grid"
     with pytest.raises(InputError) as excinfo:
-        fetch(url)
+        fetch(url, allow_private=True)
     assert str(excinfo.value) == f"{url}: cannot resolve the host name"
 
 
@@ -541,7 +591,7 @@ def test_unknown_host(monkeypatch: pytest.MonkeyPatch) -> None:
 )
 def test_fetch_refuses_what_is_not_a_web_url(url: str) -> None:
     with pytest.raises(InputError) as excinfo:
-        fetch(url)
+        fetch(url, allow_private=True)
     assert_error(excinfo, url, "URL")
 
 
@@ -637,3 +687,199 @@ def test_read_html_file_missing(tmp_path: Path) -> None:
     with pytest.raises(InputError) as excinfo:
         read_html_file(path)
     assert str(excinfo.value) == f"{path}: no such file"
+
+
+# --- addresses a fetch must not reach (issue 7) -------------------------------------------------
+
+
+def public_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stand the test server in for a public web server: 127.0.0.1 counts as public.
+
+    Where its redirects lead (link-local, private) is still judged by the real rule.
+    """
+    real = web.private_kind
+
+    def kind(address: str) -> str | None:
+        """Say "public" for 127.0.0.1, else what the real rule says."""
+        return None if address == "127.0.0.1" else real(address)
+
+    monkeypatch.setattr(web, "private_kind", kind)
+
+
+@pytest.mark.parametrize(
+    ("url", "host", "kind"),
+    [
+        ("http://127.0.0.1:9/article", "127.0.0.1", "loopback"),
+        ("http://[::1]:9/article", "::1", "loopback"),
+        ("http://169.254.169.254/latest/meta-data/", "169.254.169.254", "link-local"),
+        ("http://10.20.30.40/intranet", "10.20.30.40", "private"),
+        ("http://192.168.1.1/admin", "192.168.1.1", "private"),
+        ("http://100.100.100.200/latest/meta-data", "100.100.100.200", "private"),
+        ("http://0.0.0.0:8080/", "0.0.0.0", "unspecified"),
+    ],
+)
+def test_non_public_addresses_are_refused(url: str, host: str, kind: str) -> None:
+    with pytest.raises(InputError) as excinfo:
+        fetch(url, timeout=2)
+    message = str(excinfo.value)
+    assert message.startswith(f"{url}: refused: {host} is a {kind} address")
+    assert "--allow-private-urls" in message
+
+
+def test_loopback_server_is_refused_without_opt_in(server: Server) -> None:
+    url = server.url("/article")
+    with pytest.raises(InputError) as excinfo:
+        read_url(url)
+    assert_error(excinfo, url, "refused: 127.0.0.1 is a loopback address")
+    assert "/article" not in server.state.headers  # not a byte was sent to it
+
+
+def test_host_names_are_checked_after_resolution(
+    monkeypatch: pytest.MonkeyPatch, server: Server
+) -> None:
+    real = socket.getaddrinfo
+
+    def resolver(host: str, port: object, *args: object, **kwargs: object) -> object:
+        """Resolve the intranet's name as a split-horizon DNS would, to a private address."""
+        if host == "intranet.corp.example":
+            return real("10.1.2.3", port, *args, **kwargs)
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    url = "http://intranet.corp.example/wiki"
+    with pytest.raises(InputError) as excinfo:
+        fetch(url, timeout=2)
+    assert str(excinfo.value).startswith(
+        f"{url}: refused: intranet.corp.example is a private address (10.1.2.3)"
+    )
+
+
+def test_ipv4_mapped_ipv6_loopback_is_loopback() -> None:
+    assert web.private_kind("::ffff:127.0.0.1") == "loopback"
+    assert web.private_kind("fe80::1%eth0") == "link-local"
+    assert web.private_kind("93.184.215.14") is None
+    assert web.private_kind("2606:2800:21f:cb07:6820:80da:af6b:8b2c") is None
+
+
+@pytest.mark.parametrize(
+    ("path", "target"),
+    [
+        ("/to-metadata", "169.254.169.254 is a link-local address"),
+        ("/to-intranet", "intranet.corp.example is a private address"),
+    ],
+)
+def test_every_redirect_is_checked(
+    monkeypatch: pytest.MonkeyPatch, server: Server, path: str, target: str
+) -> None:
+    real = socket.getaddrinfo
+
+    def resolver(host: str, port: object, *args: object, **kwargs: object) -> object:
+        """The intranet name resolves to a private address; the rest as usual."""
+        return real("10.9.8.7" if host == "intranet.corp.example" else host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    public_server(monkeypatch)
+    url = server.url(path)
+    with pytest.raises(InputError) as excinfo:
+        fetch(url, timeout=3)
+    assert_error(excinfo, url, f"refused: {target}")
+    assert path in server.state.headers  # the first hop was fetched; the redirect was not
+
+
+def test_redirect_to_loopback_is_refused(monkeypatch: pytest.MonkeyPatch, server: Server) -> None:
+    # The "public" server is reached as 127.0.0.1 through a name only this test resolves;
+    # its redirect names 127.0.0.1 itself, which the real rule refuses.
+    real = socket.getaddrinfo
+    checked: list[str] = []
+
+    def resolver(host: str, port: object, *args: object, **kwargs: object) -> object:
+        """news.example is the test server; every other name as usual."""
+        checked.append(host)
+        return real("127.0.0.1" if host == "news.example" else host, port, *args, **kwargs)
+
+    real_kind = web.private_kind
+    calls = {"n": 0}
+
+    def kind(address: str) -> str | None:
+        """Let the first connection (to news.example) through; judge the rest for real."""
+        calls["n"] += 1
+        return None if calls["n"] == 1 else real_kind(address)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    monkeypatch.setattr(web, "private_kind", kind)
+    url = f"http://news.example:{server.state.port}/to-loopback"
+    with pytest.raises(InputError) as excinfo:
+        fetch(url, timeout=3)
+    assert_error(excinfo, url, "refused: 127.0.0.1 is a loopback address")
+    assert "/to-loopback" in server.state.headers
+    assert "/article" not in server.state.headers
+    assert checked == ["news.example", "127.0.0.1"]
+
+
+# --- the command line: one bad link never sinks the brief ---------------------------------------
+
+
+def wire_story(tmp_path: Path) -> Path:
+    """Write one plain-text wire story beside a links list, as a cron job's folder holds them."""
+    story = tmp_path / "grid.txt"
+    story.write_text(TITLE + "\n\n" + "\n\n".join(PARAS) + "\n", encoding="utf-8")
+    return story
+
+
+def test_a_refused_link_in_a_list_is_not_included(server: Server, tmp_path: Path) -> None:
+    story = wire_story(tmp_path)
+    listing = tmp_path / "links.txt"
+    listing.write_text(f"{story.name}\n{server.url('/article')}\n", encoding="utf-8")
+    result = run("summarize", "--from-list", str(listing), "--engine", "extractive", "-q")
+    assert result.code == 3, result.err
+    assert f"# {TITLE}" in result.out  # the file is briefed
+    not_included = result.out[result.out.index("Not included") :]
+    assert f"{server.url('/article')}: refused: 127.0.0.1 is a loopback address" in not_included
+    assert "/article" not in server.state.headers
+
+
+@pytest.mark.parametrize("how", ["flag", "config"])
+def test_private_urls_are_fetched_when_allowed(
+    server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("allow_private_urls = true\n" if how == "config" else "", encoding="utf-8")
+    flag = ["--allow-private-urls"] if how == "flag" else []
+    result = run(
+        "summarize",
+        str(wire_story(tmp_path)),
+        server.url("/article"),
+        "--engine",
+        "extractive",
+        "-f",
+        "json",
+        "--config",
+        str(config),
+        *flag,
+    )
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    assert [b["source"] for b in data["briefs"]] == [str(tmp_path / "grid.txt")]
+    # Both copies hold the same story: the page repeats the file, and is briefed once.
+    assert "duplicate" in result.err
+    assert "/article" in server.state.headers
+
+
+def test_a_link_that_drips_its_headers_does_not_hang_the_brief(
+    server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The default deadline is 20 s; the test shortens it, not the rule.
+    monkeypatch.setitem(web.fetch.__kwdefaults__, "timeout", 2.0)
+    start = time.monotonic()
+    result = run(
+        "summarize",
+        str(wire_story(tmp_path)),
+        server.url("/drip-headers"),
+        "--engine",
+        "extractive",
+        "--allow-private-urls",
+        "-q",
+    )
+    assert time.monotonic() - start < 10
+    assert result.code == 3, result.err
+    assert f"- {server.url('/drip-headers')}: timed out after 2 s" in result.out

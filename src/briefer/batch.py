@@ -54,7 +54,9 @@ def run(
 ) -> Outcome:
     """Brief every source in every language; failures are collected unless fail_fast."""
     outcome = Outcome(briefs={lang: [] for lang in langs})
-    articles = _read_all(sources, stdin, fail_fast, outcome)
+    articles = _read_all(
+        sources, stdin, fail_fast, outcome, allow_private_urls=briefer.options.allow_private_urls
+    )
     outcome.articles = len(articles)
     work = _Work(briefer, cache or ResultCache(enabled=False))
     if progress:
@@ -76,7 +78,12 @@ def run(
 
 
 def _read_all(
-    sources: Sequence[Source], stdin: BinaryIO | None, fail_fast: bool, outcome: Outcome
+    sources: Sequence[Source],
+    stdin: BinaryIO | None,
+    fail_fast: bool,
+    outcome: Outcome,
+    *,
+    allow_private_urls: bool = False,
 ) -> list[Article]:
     """Read every source, noting failures and dropping articles seen before (by content)."""
     articles: list[Article] = []
@@ -85,7 +92,7 @@ def _read_all(
         try:
             if source.error:
                 raise InputError(source.error)
-            article = read_source(source.name, stdin)
+            article = read_source(source.name, stdin, allow_private_urls=allow_private_urls)
         except Exception as exc:  # noqa: BLE001 - one bad source must not sink the brief
             if fail_fast:
                 raise

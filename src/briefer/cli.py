@@ -218,6 +218,13 @@ def summarize(
     fail_fast: Annotated[
         bool, typer.Option("--fail-fast", help="Stop at the first source that fails.")
     ] = False,
+    allow_private_urls: Annotated[
+        bool,
+        typer.Option(
+            "--allow-private-urls",
+            help="Fetch URLs on loopback, link-local and private network addresses too.",
+        ),
+    ] = False,
     config_file: ConfigFile = None,
     quiet: Quiet = False,
     verbose: Verbose = False,
@@ -299,6 +306,7 @@ def options_from(settings: dict[str, Any]) -> tuple[list[str], Options]:
         batch_size=settings["batch_size"],
         engine=settings["engine"],
         backend=settings["backend"],
+        allow_private_urls=bool(settings["allow_private_urls"]),
     )
 
 

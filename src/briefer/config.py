@@ -46,6 +46,7 @@ KEYS: dict[str, type | tuple] = {
     "batch_size": int,
     "fail_fast": bool,
     "title": str,
+    "allow_private_urls": bool,
 }
 
 # Checked here rather than only at run time, so a cron job's log names the file to fix.

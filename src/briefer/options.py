@@ -37,6 +37,8 @@ class Options:
     batch_size: int = 4
     engine: str = "abstractive"
     backend: str = "auto"
+    # Fetch URLs on loopback, link-local and private addresses (an intranet CMS, a test server).
+    allow_private_urls: bool = False
 
     def __post_init__(self) -> None:
         """Reject values no run could use, with a message that names the fix."""

@@ -590,12 +590,14 @@ def _expand_one(name: str) -> list[Source]:
     return [Source(str(path) if name.startswith("~") else name)]
 
 
-def read_source(name: str, stdin: BinaryIO | None = None) -> Article:
+def read_source(
+    name: str, stdin: BinaryIO | None = None, *, allow_private_urls: bool = False
+) -> Article:
     """Read one source into an article: a file, saved HTML page, URL, or '-' for stdin."""
     from . import web
 
     if web.is_url(name):
-        return from_page(web.read_url(name), name)
+        return from_page(web.read_url(name, allow_private=allow_private_urls), name)
     if name == "-":
         data = stdin.read() if stdin is not None else b""
         if _looks_html(data):

@@ -9,11 +9,14 @@ story reaches the summarizer.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import http.client
+import ipaddress
 import re
 import socket
 import ssl
 import string
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -55,6 +58,205 @@ class Page:
     author: str | None
     date: str | None  # ISO date (YYYY-MM-DD) as trafilatura gives it
     text: str  # the article text, paragraphs separated by "\n\n", boilerplate removed
+
+
+class _Blocked(Exception):
+    """Raised inside urllib when a host resolves to an address briefer will not fetch from."""
+
+    def __init__(self, host: str, address: str, kind: str):
+        super().__init__(host)
+        self.host, self.address, self.kind = host, address, kind
+
+
+# Ranges that are not in ipaddress's is_private but reach a machine's own network all the same:
+# carrier-grade NAT (where some clouds keep their metadata service) and the IPv4 broadcast.
+_ALSO_PRIVATE = (ipaddress.ip_network("100.64.0.0/10"), ipaddress.ip_network("255.255.255.255/32"))
+
+
+def private_kind(address: str) -> str | None:
+    """Say what kind of non-public address an IP is ("loopback", "private", ...), or None."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone id
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is loopback too
+    if ip.is_loopback:
+        return "loopback"
+    if ip.is_link_local:
+        return "link-local"
+    if ip.is_unspecified:
+        return "unspecified"
+    if ip.is_multicast:
+        return "multicast"
+    if ip.is_private or ip.is_reserved or any(ip in net for net in _ALSO_PRIVATE):
+        return "private"
+    return None
+
+
+class _Guard:
+    """One URL's fetch: its overall deadline and its address rule, shared by every redirect.
+
+    urllib's timeout bounds each socket wait, so a server that sends its status line or headers
+    a byte at a time, each inside the timeout, would hold the run for ever. A timer shuts the
+    connection's socket down when the deadline passes, whatever urllib is waiting for.
+    """
+
+    def __init__(self, timeout: float, allow_private: bool):
+        self.timeout = timeout
+        self.allow_private = allow_private
+        self.deadline = time.monotonic() + timeout
+        self.expired = threading.Event()
+        self._lock = threading.Lock()
+        self._watched: list[socket.socket] = []
+        self._timer = threading.Timer(timeout, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def remaining(self) -> float:
+        """Return the seconds left before the deadline; raise TimeoutError once it has passed."""
+        left = self.deadline - time.monotonic()
+        if left <= 0 or self.expired.is_set():
+            raise TimeoutError("deadline passed")
+        return left
+
+    def close(self) -> None:
+        """Stop the timer and let go of the sockets watched."""
+        self._timer.cancel()
+        with self._lock:
+            for sock in self._watched:
+                sock.close()
+            self._watched.clear()
+
+    def _expire(self) -> None:
+        """Shut down every connection of this fetch, so that whatever waits on it returns."""
+        with self._lock:
+            self.expired.set()
+            for sock in self._watched:
+                with contextlib.suppress(OSError):  # already closed
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    def check_host(self, host: str, port: int) -> None:
+        """Refuse a host that resolves to a non-public address, unless those are allowed."""
+        if self.allow_private:
+            return
+        for *_, sockaddr in _resolve(host, port, self.remaining()):
+            kind = private_kind(sockaddr[0])
+            if kind:
+                raise _Blocked(host, sockaddr[0], kind)
+
+    def connect(
+        self,
+        address: tuple[str, int],
+        timeout: float | None = None,
+        source_address: tuple[str, int] | None = None,
+        *,
+        check: bool = True,
+    ) -> socket.socket:
+        """Connect as socket.create_connection does, to an address the rule allows, in time."""
+        host, port = address
+        infos = _resolve(host, port, self.remaining())
+        blocked: _Blocked | None = None
+        error: OSError | None = None
+        for family, kind, proto, _, sockaddr in infos:
+            refused = None if self.allow_private or not check else private_kind(sockaddr[0])
+            if refused:
+                # The address checked is the one connected to: no second lookup to rebind.
+                blocked = _Blocked(host, sockaddr[0], refused)
+                continue
+            sock = socket.socket(family, kind, proto)
+            try:
+                sock.settimeout(min(timeout or self.timeout, self.remaining()))
+                if source_address:
+                    sock.bind(source_address)
+                sock.connect(sockaddr)
+            except OSError as exc:
+                sock.close()
+                error = exc
+                continue
+            sock.settimeout(timeout)
+            with self._lock:
+                # A duplicate of the descriptor: TLS detaches the original socket object.
+                self._watched.append(sock.dup())
+                if self.expired.is_set():
+                    sock.shutdown(socket.SHUT_RDWR)
+            return sock
+        if error is not None:
+            raise error
+        if blocked is not None:
+            raise blocked
+        raise OSError(f"no address for {host}")
+
+    def connection(
+        self, base: type[http.client.HTTPConnection], req: urllib.request.Request
+    ) -> Any:
+        """Return a factory for urllib's do_open: base, connecting through this guard."""
+        # Through a proxy the socket goes to the proxy, which the user chose; the page's own
+        # host is then checked by name before the request is sent.
+        proxied = req.has_proxy() or bool(getattr(req, "_tunnel_host", None))
+        if proxied:
+            parts = urlsplit(req.full_url)
+            default_port = 443 if parts.scheme == "https" else 80
+            with contextlib.suppress(socket.gaierror):  # only the proxy can resolve it
+                self.check_host(parts.hostname or "", parts.port or default_port)
+
+        def make(host: str, **kwargs: Any) -> http.client.HTTPConnection:
+            """Build the connection, with our connect in place of socket.create_connection."""
+            conn = base(host, **kwargs)
+            conn._create_connection = (  # type: ignore[attr-defined]
+                lambda address, timeout=None, source=None: self.connect(
+                    address, timeout, source, check=not proxied
+                )
+            )
+            return conn
+
+        return make
+
+
+class _GuardedHTTP(urllib.request.HTTPHandler):
+    """urllib's http:// handler, connecting through a _Guard."""
+
+    def __init__(self, guard: _Guard):
+        super().__init__()
+        self.guard = guard
+
+    def http_open(self, req: urllib.request.Request) -> Any:
+        """Open req over a guarded connection."""
+        return self.do_open(self.guard.connection(http.client.HTTPConnection, req), req)
+
+
+class _GuardedHTTPS(urllib.request.HTTPSHandler):
+    """urllib's https:// handler, connecting through a _Guard."""
+
+    def __init__(self, guard: _Guard):
+        super().__init__()
+        self.guard = guard
+
+    def https_open(self, req: urllib.request.Request) -> Any:
+        """Open req over a guarded TLS connection."""
+        return self.do_open(
+            self.guard.connection(http.client.HTTPSConnection, req), req, context=self._context
+        )
+
+
+def _resolve(host: str, port: int, timeout: float) -> list[tuple[Any, ...]]:
+    """Look host up within timeout seconds (getaddrinfo itself has no timeout)."""
+    result: dict[str, Any] = {}
+    done = threading.Event()
+
+    def lookup() -> None:
+        """Resolve in the background thread, keeping the answer or the error."""
+        try:
+            result["infos"] = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except OSError as exc:
+            result["error"] = exc
+        finally:
+            done.set()
+
+    # A daemon thread: a resolver stuck for minutes must not keep briefer from exiting.
+    threading.Thread(target=lookup, daemon=True).start()
+    if not done.wait(timeout):
+        raise TimeoutError("name lookup timed out")
+    if "error" in result:
+        raise result["error"]
+    return result["infos"]
 
 
 class _TooManyRedirects(Exception):
@@ -118,8 +320,14 @@ def fetch(
     timeout: float = 20.0,
     max_bytes: int = 5_000_000,
     max_redirects: int = 5,
+    allow_private: bool = False,
 ) -> tuple[str, bytes, str | None]:
-    """Download an HTML page; return (final URL, body, charset from Content-Type or None)."""
+    """Download an HTML page; return (final URL, body, charset from Content-Type or None).
+
+    timeout bounds the whole fetch: name lookup, connecting, headers, redirects and body.
+    Loopback, link-local and private addresses are refused, on the first request and on every
+    redirect, unless allow_private is true.
+    """
     request_url = _request_url(url)
     request = urllib.request.Request(
         request_url,
@@ -130,31 +338,53 @@ def fetch(
             "Accept-Encoding": "gzip",
         },
     )
-    opener = urllib.request.build_opener(_RedirectLimit(max_redirects))
-    # urllib's timeout bounds each socket wait; a server trickling a byte at a time could
-    # still hold us for ever, so the whole download gets the same deadline.
-    deadline = time.monotonic() + timeout
+    guard = _Guard(timeout, allow_private)
+    opener = urllib.request.build_opener(
+        _GuardedHTTP(guard), _GuardedHTTPS(guard), _RedirectLimit(max_redirects)
+    )
     try:
         with opener.open(request, timeout=timeout) as response:
             final = response.geturl()
             _check_type(url, response.headers)
             charset = response.headers.get_content_charset()
-            body = _read_body(url, response, max_bytes, deadline, timeout)
-    except InputError:
-        raise
-    except _TooManyRedirects:
-        raise InputError(f"{url}: too many redirects (more than {max_redirects})") from None
-    except _BadRedirect as exc:
-        raise InputError(f"{url}: redirected to a non-HTTP URL ({_one_line(exc.target)})") from None
-    except urllib.error.HTTPError as exc:
-        exc.close()
-        raise InputError(f"{url}: {_status_message(exc, request_url)}") from None
-    except urllib.error.URLError as exc:
-        raise InputError(f"{url}: {_connection_message(exc.reason, timeout)}") from None
-    except (OSError, http.client.HTTPException) as exc:
-        # Errors while waiting for the status line or the body are not wrapped in URLError.
-        raise InputError(f"{url}: {_connection_message(exc, timeout)}") from None
+            body = _read_body(url, response, max_bytes, guard)
+    except Exception as exc:  # noqa: BLE001 - every failure becomes one line naming the URL
+        late = time.monotonic() > guard.deadline and not isinstance(exc, InputError)
+        if guard.expired.is_set() or late:
+            # Whatever broke off (a read, a half-parsed header), the cause was the deadline.
+            raise InputError(f"{url}: timed out after {timeout:g} s") from None
+        raise _fetch_error(url, exc, request_url, timeout, max_redirects) from None
+    finally:
+        guard.close()
     return final, body, charset
+
+
+def _fetch_error(
+    url: str, exc: Exception, request_url: str, timeout: float, max_redirects: int
+) -> Exception:
+    """Turn what urllib raised during a fetch into an InputError naming the URL."""
+    if isinstance(exc, urllib.error.URLError) and isinstance(exc.reason, _Blocked):
+        exc = exc.reason
+    if isinstance(exc, InputError):
+        return exc
+    if isinstance(exc, _Blocked):
+        return InputError(
+            f"{url}: refused: {exc.host} is a {exc.kind} address ({exc.address}); "
+            "use --allow-private-urls to fetch from it"
+        )
+    if isinstance(exc, _TooManyRedirects):
+        return InputError(f"{url}: too many redirects (more than {max_redirects})")
+    if isinstance(exc, _BadRedirect):
+        return InputError(f"{url}: redirected to a non-HTTP URL ({_one_line(exc.target)})")
+    if isinstance(exc, urllib.error.HTTPError):
+        exc.close()
+        return InputError(f"{url}: {_status_message(exc, request_url)}")
+    if isinstance(exc, urllib.error.URLError):
+        return InputError(f"{url}: {_connection_message(exc.reason, timeout)}")
+    if isinstance(exc, (OSError, http.client.HTTPException)):
+        # Errors while waiting for the status line or the body are not wrapped in URLError.
+        return InputError(f"{url}: {_connection_message(exc, timeout)}")
+    raise exc
 
 
 def extract_html(html: bytes | str, url: str | None = None) -> Page:
@@ -212,7 +442,7 @@ def _check_type(url: str, headers: Message) -> None:
 
 
 def _read_body(
-    url: str, response: http.client.HTTPResponse, max_bytes: int, deadline: float, timeout: float
+    url: str, response: http.client.HTTPResponse, max_bytes: int, guard: _Guard
 ) -> bytes:
     """Read the body, gunzipping it, and stop as soon as it passes max_bytes or the deadline."""
     too_large = InputError(f"{url}: larger than {_size(max_bytes)}")
@@ -230,8 +460,7 @@ def _read_body(
     size = 0
     try:
         while True:
-            if time.monotonic() > deadline:
-                raise TimeoutError
+            guard.remaining()  # raises TimeoutError once the deadline has passed
             raw = response.read1(_CHUNK)  # read() would wait for a whole chunk, past the deadline
             if not raw:
                 break
@@ -248,6 +477,8 @@ def _read_body(
             if size > max_bytes:
                 raise too_large
             chunks.append(tail)
+        # The deadline's shutdown looks like the end of a body without Content-Length.
+        guard.remaining()
     except zlib.error:
         raise InputError(f"{url}: corrupt gzip body") from None
     except http.client.IncompleteRead:
