@@ -517,8 +517,202 @@ def test_every_line_is_body_or_dropped(parts: list[str]) -> None:
         return
     lines = [line.strip() for line in article.text.split("\n") if line.strip()]
     body = paragraphs(article)
-    # Body and dropped lines, merged back in text order, are every non-blank line.
-    assert sorted(body + list(article.dropped)) == sorted(lines)
+    # Body and dropped lines, merged back in text order, are every non-blank line; a body
+    # paragraph may hold several lines (a soft-wrapped paragraph).
+    body_lines = [line.strip() for p in body for line in p.split("\n")]
+    assert sorted(body_lines + list(article.dropped)) == sorted(lines)
     assert all(p == p.strip() and p for p in body)
     starts = [s for s, _ in article.body]
     assert starts == sorted(starts)
+
+
+# --- paragraphs before sentences (issue 9.2) --------------------------------------------------
+
+# Plain-text wire copy as AP and Reuters send it to subscribers' systems, written here:
+# - ap-wire-wrapped.txt imitates an AP plain-text story: headline, byline and credit lines,
+#   the dateline "WASHINGTON (AP) —", paragraphs hard-wrapped at 70 columns and separated
+#   by blank lines, a copyright line at the end;
+# - reuters-wire-wrapped.txt imitates a Reuters plain-text take: the dateline
+#   "WASHINGTON, Nov 30 (Reuters) -", paragraphs wrapped at 69 columns that open with a
+#   four-space indent and have no blank line between them, and the "(Reporting by ...)" tail.
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+WIRE = {
+    "ap": FIXTURES / "ap-wire-wrapped.txt",
+    "reuters": FIXTURES / "reuters-wire-wrapped.txt",
+}
+
+
+def unwrap(wrapped: str) -> str:
+    """Return the same copy with each paragraph on one line, by the feed's own conventions.
+
+    Written independently of briefer's reflow: a paragraph is a block between blank lines, or
+    a run of lines opened by an indented one (Reuters), and its lines are joined by spaces. A
+    block of short lines (byline and credit) was never wrapped and keeps its lines.
+    """
+    out: list[str] = []
+    current: list[str] = []
+
+    def close() -> None:
+        if current:
+            wrapped = any(len(line) > 50 for line in current)
+            out.extend([" ".join(current)] if wrapped else current)
+            current.clear()
+
+    for line in wrapped.split("\n"):
+        if not line.strip():
+            close()
+            out.append("")
+        elif line.startswith("    "):
+            close()
+            current.append(line.rstrip())
+        else:
+            current.append(line.strip())
+    close()
+    return "\n".join(out)
+
+
+def sentence_texts(article: Article) -> list[str]:
+    """Return the article's sentences, whitespace collapsed, as the chunker sees them."""
+    from briefer.brief import sentences_of
+
+    return [" ".join(article.text[s:e].split()) for s, e in sentences_of(article)]
+
+
+@pytest.mark.parametrize("feed", sorted(WIRE))
+def test_hard_wrapped_wire_copy_gives_the_paragraphs_and_sentences_of_unwrapped(
+    feed: str,
+) -> None:
+    wrapped = WIRE[feed].read_text("utf-8")
+    flat = unwrap(wrapped)
+    assert max(len(line) for line in wrapped.splitlines()) <= 70 < max(map(len, flat.split("\n")))
+    a = parse_article(wrapped, f"{feed}.txt")
+    b = parse_article(flat, f"{feed}.txt")
+    assert a.title == b.title == "Senate passes stopgap bill to keep government open into March"
+    assert [" ".join(p.split()) for p in paragraphs(a)] == paragraphs(b)
+    assert len(a.body) == len(b.body) >= 7
+    # Spans still index the original text: each paragraph is its wrapped lines, as sent.
+    assert any("\n" in p for p in paragraphs(a))
+    for s, e in a.body:
+        assert wrapped[s:e] == wrapped[s:e].strip()
+    assert sentence_texts(a) == sentence_texts(b)
+    # No sentence was cut at a line end: each one starts as a sentence does.
+    assert all(s[:1].isupper() or s[:1] in '"$(' for s in sentence_texts(a))
+    assert a.dropped == b.dropped
+
+
+def test_wrapped_markdown_and_stdin_read_alike() -> None:
+    wrapped = WIRE["ap"].read_text("utf-8")
+    as_markdown = "# " + wrapped
+    expected = sentence_texts(parse_article(unwrap(wrapped), "a.txt"))
+    assert sentence_texts(parse_article(as_markdown, "story.md")) == expected
+    assert sentence_texts(read_stream(io.BytesIO(wrapped.encode("utf-8")))) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A headline directly over the story, no blank line: two paragraphs, not one.
+        (
+            "Markets slide in Tokyo\nShares fell sharply on Monday.\n",
+            ["Shares fell sharply on Monday."],
+        ),
+        # A sentence that visibly goes on is one paragraph even in unwrapped text.
+        (
+            "Markets slide\n\nShares fell sharply in Tokyo on Monday as the\nyen rose.\n",
+            ["Shares fell sharply in Tokyo on Monday as the\nyen rose."],
+        ),
+        # List items, headings, quotes and bylines stand apart.
+        (
+            "Markets slide\n\nTraders said:\n- the yen rose\n- oil fell\n## Why\n> a quote\n"
+            "By Ann Lee\nThe rest.\n",
+            [
+                "Traders said:",
+                "- the yen rose",
+                "- oil fell",
+                "## Why",
+                "> a quote",
+                "By Ann Lee",
+                "The rest.",
+            ],
+        ),
+        # A list item's indented continuation belongs to the item.
+        (
+            "Markets slide\n\n- the yen rose against the dollar and\n  the euro on Monday\n- oil fell\n",
+            ["- the yen rose against the dollar and\n  the euro on Monday", "- oil fell"],
+        ),
+        # Code keeps its lines.
+        (
+            "Markets slide\n\n```\nx = 1\ny = 2\n```\nDone.\n",
+            ["```", "x = 1", "y = 2", "```", "Done."],
+        ),
+    ],
+)
+def test_paragraph_boundaries(text: str, expected: list[str]) -> None:
+    assert paragraphs(parse_article(text, "a.md")) == expected
+
+
+def test_a_caption_after_a_wrapped_paragraph_is_still_dropped() -> None:
+    wrapped = WIRE["ap"].read_text("utf-8")
+    lines = wrapped.split("\n")
+    at = lines.index("spare before funding runs out.") + 1
+    lines.insert(at, "(Photo: AP Photo/J. Scott Applewhite)")
+    article = parse_article("\n".join(lines), "a.txt")
+    assert "(Photo: AP Photo/J. Scott Applewhite)" in article.dropped
+    assert "Applewhite" not in article.body_text()
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Read more: Senate leaders strike deal on spending",
+        "READ MORE: Why the shutdown fight matters",
+        "See also: How a shutdown works",
+        "Related: House passes its own bill",
+        "Follow us on Twitter for the latest news",
+        "Follow Jane Holloway on X",
+        "Sign up for our Politics newsletter",
+        "Click here to subscribe",
+        "Download the NewsCorp app for breaking news alerts",
+    ],
+)
+def test_teaser_and_follow_lines_are_dropped(line: str) -> None:
+    story = [f"Paragraph {n} of the story." for n in range(12)]
+    text = "\n".join([SAMPLE_TITLE, *story[:5], line, *story[5:]]) + "\n"
+    article = parse_article(text, "a.txt")
+    assert article.dropped == (SAMPLE_TITLE, line)
+    assert paragraphs(article) == story
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Read the full statement on the White House website.",
+        "Followers of the senator said on Twitter that he would vote no.",
+        "He urged voters to sign up for the new health plan before December.",
+    ],
+)
+def test_sentences_like_teasers_are_kept(line: str) -> None:
+    text = f"{SAMPLE_TITLE}\n{line}\nMore.\n"
+    assert paragraphs(parse_article(text, "a.txt")) == [line, "More."]
+
+
+@pytest.mark.parametrize("feed", sorted(WIRE))
+def test_hard_wrapped_wire_copy_gives_the_chunks_and_brief_of_unwrapped(
+    feed: str, bart: Path
+) -> None:
+    from briefer import Briefer, Options
+
+    wrapped = WIRE[feed].read_text("utf-8")
+    briefer = Briefer(Options(model=str(bart), backend="torch", max_length=40))
+    # One article per call: each brief comes from the same batch shape as the other's.
+    a = briefer.brief(parse_article(wrapped, f"{feed}.txt"))
+    b = briefer.brief(parse_article(unwrap(wrapped), f"{feed}.txt"))
+    assert len(a.chunks) >= 2  # the tiny model's 256-token limit splits the story
+    assert [c.text for c in a.chunks] == [c.text for c in b.chunks]
+    assert [c.tokens for c in a.chunks] == [c.tokens for c in b.chunks]
+    assert a.summary == b.summary and a.title == b.title
+    extractive = Briefer(Options(engine="extractive"))
+    a = extractive.brief(parse_article(wrapped, f"{feed}.txt"))
+    b = extractive.brief(parse_article(unwrap(wrapped), f"{feed}.txt"))
+    assert a.summary == b.summary
+    assert a.summary.startswith(("WASHINGTON", "The", "Senate"))

@@ -47,7 +47,10 @@ class Brief:
 
 def sentences_of(article: Article) -> list[Span]:
     """Return the sentence spans of an article's story, in order."""
-    return [span for s, e in article.body for span in split_sentences(article.text, s, e)]
+    # A newline inside a body paragraph is a soft wrap, but pysbd ends a sentence at every
+    # newline; a space in its place keeps every offset, so the spans index article.text.
+    flat = article.text.replace("\n", " ")
+    return [span for s, e in article.body for span in split_sentences(flat, s, e)]
 
 
 class Briefer:

@@ -158,7 +158,12 @@ def decode(data: bytes, name: str) -> str:
 
 
 def parse_article(text: str, source: str, name: str | None = None) -> Article:
-    """Find the title, front matter and story paragraphs of a decoded text."""
+    """Find the title, front matter and story paragraphs of a decoded text.
+
+    Lines are first joined into paragraphs (see _paragraphs), so that hard-wrapped copy gives
+    the same paragraphs as the same copy unwrapped; the rules for titles, dates, captions and
+    teasers then judge whole paragraphs. Spans point into the text as given.
+    """
     label = _label(source)
     text = _normalise_newlines(text.removeprefix("\ufeff"))
     if not _strip(text):
@@ -166,57 +171,57 @@ def parse_article(text: str, source: str, name: str | None = None) -> Article:
     if name is None and source != "-":
         name = source
     lines = list(_lines(text))
-    dropped: dict[int, str] = {}
+    dropped: dict[int, list[str]] = {}  # first line index -> the stripped lines dropped there
 
     start, yaml_title = _front_matter(lines)
     for i in range(start):
         if _strip(lines[i][1]):
-            dropped[i] = _strip(lines[i][1])
+            dropped[i] = [_strip(lines[i][1])]
 
-    # Indices (into `lines`) of the first non-blank lines, where page furniture may sit.
-    front = [i for i in range(start, len(lines)) if _strip(lines[i][1])][:_FRONT_LINES]
-    title, title_line = yaml_title, None
+    paras = _paragraphs(lines, start)
+    # The first paragraphs, where page furniture may sit.
+    front = paras[:_FRONT_LINES]
+    title, title_para = yaml_title, None
     if title is None:
-        title, title_line = _title_from_lines(lines, front)
+        title, title_para = _title_from_paragraphs(front)
     from_text = title is not None
     if title is None:
         title = _title_from_name(name)
-    if title_line is not None:
-        dropped[title_line] = _strip(lines[title_line][1])
-        after = title_line + 1
-        if after < len(lines) and _SETEXT_RULE.fullmatch(lines[after][1]):
-            dropped[after] = _strip(lines[after][1])
+    skip: set[int] = set()
+    if title_para is not None:
+        skip.add(title_para.first)
+        after = paras.index(title_para) + 1
+        if after < len(paras) and _SETEXT_RULE.fullmatch(paras[after].text):
+            skip.add(paras[after].first)
 
-    front_set = set(front)
-    body: list[Span] = []
-    for i in range(start, len(lines)):
-        offset, line = lines[i]
-        stripped = _strip(line)
-        if not stripped or i in dropped:
-            continue
-        if _is_caption(stripped) or (
-            i in front_set
-            and (_is_furniture(stripped) or (from_text and _same_headline(stripped, title)))
+    front_set = {p.first for p in front}
+    body: list[tuple[int, Span]] = []
+    for para in paras:
+        if (
+            para.first in skip
+            or _is_caption(para.text)
+            or _is_teaser(para.text)
+            or (
+                para.first in front_set
+                and (_is_furniture(para.text) or (from_text and _same_headline(para.text, title)))
+            )
         ):
-            dropped[i] = stripped
+            dropped[para.first] = para.stripped_lines(lines)
             continue
-        lead = _LEAD.match(line).end()
-        trail = _TRAIL.search(line).start()
-        body.append((offset + lead, offset + trail))
+        body.append((para.first, para.span(lines)))
 
-    if not body and title_line is not None:
+    if not body and title_para is not None:
         # A lone headline is all the story there is; summarising nothing helps no one.
-        offset, line = lines[title_line]
-        body.append((offset + _LEAD.match(line).end(), offset + _TRAIL.search(line).start()))
-        del dropped[title_line]
+        body.append((title_para.first, title_para.span(lines)))
+        del dropped[title_para.first]
     if not body:
         raise InputError(f"{label}: holds no story text, only a title, dates or captions")
     return Article(
         source=source,
         title=title,
         text=text,
-        body=tuple(body),
-        dropped=tuple(dropped[i] for i in sorted(dropped)),
+        body=tuple(span for _, span in body),
+        dropped=tuple(line for i in sorted(dropped) for line in dropped[i]),
     )
 
 
@@ -416,19 +421,189 @@ def _yaml_title(block: list[str]) -> str | None:
     return None
 
 
-def _title_from_lines(
-    lines: list[tuple[int, str]], front: list[int]
-) -> tuple[str | None, int | None]:
-    """Return (title, line index) from the first front line that is not furniture."""
-    for i in front:
-        stripped = _strip(lines[i][1])
-        if _is_furniture(stripped) or _is_caption(stripped):
+@dataclass(frozen=True)
+class _Para:
+    """A paragraph: consecutive non-blank lines that belong together."""
+
+    first: int  # index of its first line
+    last: int  # index of its last line
+    text: str  # its lines, stripped, joined by single spaces: what the rules judge
+
+    def span(self, lines: list[tuple[int, str]]) -> Span:
+        """Return its span in the text, without leading and trailing whitespace."""
+        offset, line = lines[self.first]
+        start = offset + _LEAD.match(line).end()
+        offset, line = lines[self.last]
+        return start, offset + _TRAIL.search(line).start()
+
+    def stripped_lines(self, lines: list[tuple[int, str]]) -> list[str]:
+        """Return its lines, each stripped."""
+        return [_strip(lines[i][1]) for i in range(self.first, self.last + 1)]
+
+
+def _paragraphs(lines: list[tuple[int, str]], start: int) -> list[_Para]:
+    """Group the non-blank lines from start on into paragraphs.
+
+    A single newline inside a paragraph is a soft wrap: plain-text wire feeds wrap at about
+    70 columns, Markdown authors at 72 to 100. Blank lines end a paragraph; headings, rules,
+    list items, table rows, quotes, code, datelines, bylines and caption lines stand apart.
+    Between two ordinary lines the newline is a wrap when the sentence visibly goes on (no
+    closing punctuation, and the next line starts in lower case), or, in text that is wrapped
+    at a fixed width, when the next line's first word would not have fitted on the line.
+    """
+    kinds = _line_kinds(lines, start)
+    width = _wrap_width(lines, kinds, start)
+    paras: list[_Para] = []
+    first = None
+    for i in range(start, len(lines) + 1):
+        if first is not None and (i == len(lines) or not _joins(lines, kinds, i, width)):
+            texts = [_strip(lines[k][1]) for k in range(first, i)]
+            paras.append(_Para(first, i - 1, " ".join(texts)))
+            first = None
+        if i < len(lines) and first is None and kinds[i] != _BLANK:
+            first = i
+    return paras
+
+
+# Line kinds: what a line may do at a paragraph boundary.
+_BLANK, _TEXT, _ALONE, _OPENS = "blank", "text", "alone", "opens"
+
+_LIST_ITEM = re.compile(r"(?:[-*+\u2022\u2013]|\d{1,3}[.)])[ \t]+\S")
+_RULE_LINE = re.compile(r"(?:[=\-]{2,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})")
+_FENCE = re.compile(r"(?:`{3,}|~{3,})")
+# "WASHINGTON (AP) — ", "LONDON, Nov 30 (Reuters) - ", "PARIS (AFP) -- ": the city in capitals.
+_DATELINE = re.compile(
+    r"[A-Z][A-Z\u00c0-\u00de.'\-]+(?: [A-Z][A-Z\u00c0-\u00de.'\-]+)*"
+    r"(?:, [A-Za-z][\w.]*(?: [\w.]+){0,2})? ?(?:\([A-Za-z][\w .&/-]{0,30}\))? *"
+    r"[-\u2013\u2014]{1,2} "
+)
+# "By Jane Doe", "By JANE DOE and JOHN ROE, Associated Press": every word capitalised.
+_BYLINE = re.compile(
+    r"By (?:(?:and|of|de|van|von|la|le|al)\b|[A-Z\u00c0-\u00de][\w.'\-]*|[,&]|\s)+", re.UNICODE
+)
+_ENDS_SENTENCE = re.compile(r"[.!?:;\u2026][\"'\u201d\u2019)\]\u00bb]*$")
+# Hard wrapping is done at a fixed column, and in practice at 50 to 120 of them.
+_WRAP_COLUMNS = (50, 120)
+# Lines ending within 20% of the widest, in text wrapped at a fixed width, are most lines.
+_FULL_LINE = 0.8
+_FULL_SHARE = 0.4
+_WRAPPED_LINES_MIN = 3
+
+
+def _line_kinds(lines: list[tuple[int, str]], start: int) -> list[str]:
+    """Say for each line whether it is blank, ordinary text, stands alone or opens a paragraph."""
+    kinds = [_BLANK] * len(lines)
+    in_fence = False
+    seen = 0  # non-blank lines so far: furniture stands alone only near the top
+    for i in range(start, len(lines)):
+        line = lines[i][1]
+        stripped = _strip(line)
+        if not stripped:
             continue
-        heading = _ATX_HEADING.fullmatch(stripped)
+        seen += 1
+        fence = bool(_FENCE.match(stripped))
+        if in_fence or fence:
+            kinds[i] = _ALONE  # code keeps its lines as they are
+            in_fence = in_fence != fence
+            continue
+        previous = _strip(lines[i - 1][1]) if i > start else ""
+        after_sentence = not previous or bool(_ENDS_SENTENCE.search(previous))
+        if (
+            _ATX_HEADING.fullmatch(stripped)
+            or _RULE_LINE.fullmatch(stripped)
+            or stripped.startswith(("|", ">", "<"))
+            or (_BYLINE.fullmatch(stripped) and len(stripped) <= 80)
+            or (seen <= _FRONT_LINES and _is_furniture(stripped))
+            or (after_sentence and (_is_caption(stripped) or _is_teaser(stripped)))
+        ):
+            kinds[i] = _ALONE
+        elif _LIST_ITEM.match(stripped) or _DATELINE.match(stripped):
+            kinds[i] = _OPENS
+        elif _indent(line) > _indent(lines[i - 1][1]) + 1 and i > start and previous:
+            # An indented first line opens a paragraph, unless it continues a list item.
+            item = next((k for k in range(i - 1, start - 1, -1) if kinds[k] != _TEXT), None)
+            opens_item = item is not None and _LIST_ITEM.match(_strip(lines[item][1]))
+            kinds[i] = _TEXT if opens_item and kinds[item] == _OPENS else _OPENS
+        else:
+            kinds[i] = _TEXT
+    return kinds
+
+
+def _width(line: str) -> int:
+    """Return the columns a line takes, indent included, a tab counting four."""
+    return len(_TRAIL.sub("", line).replace("\t", "    "))
+
+
+def _indent(line: str) -> int:
+    """Return the width of a line's leading whitespace, a tab counting four."""
+    lead = line[: len(line) - len(line.lstrip())]
+    return len(lead.replace("\t", "    "))
+
+
+def _may_join(kinds: list[str], i: int) -> bool:
+    """Tell whether line i may continue line i - 1's paragraph at all."""
+    return kinds[i] == _TEXT and kinds[i - 1] in (_TEXT, _OPENS)
+
+
+def _wrap_width(lines: list[tuple[int, str]], kinds: list[str], start: int) -> int | None:
+    """Return the column the text is hard-wrapped at, or None when it is not."""
+    widths = [_width(lines[i - 1][1]) for i in range(start + 1, len(lines)) if _may_join(kinds, i)]
+    if len(widths) < _WRAPPED_LINES_MIN:
+        return None
+    width = max(widths)
+    full = sum(1 for w in widths if w >= _FULL_LINE * width)
+    if not _WRAP_COLUMNS[0] <= width <= _WRAP_COLUMNS[1] or full < _FULL_SHARE * len(widths):
+        return None
+    return width
+
+
+def _joins(lines: list[tuple[int, str]], kinds: list[str], i: int, width: int | None) -> bool:
+    """Tell whether the newline before line i is a soft wrap inside a paragraph."""
+    if i <= 0 or not _may_join(kinds, i):
+        return False
+    previous = _strip(lines[i - 1][1])
+    line = _strip(lines[i][1])
+    if _squash(previous) == _squash(line):
+        return False  # a headline repeated under itself, as scraped pages do
+    if not _ENDS_SENTENCE.search(previous) and line[:1].islower():
+        return True
+    # Greedy wrapping (fold, textwrap, wire systems) breaks a line only where the next word
+    # would not fit; a shorter line was ended on purpose.
+    return width is not None and _width(lines[i - 1][1]) + 1 + len(line.split()[0]) > width
+
+
+_TEASER = re.compile(
+    r"(?:(?:read|see)\s+(?:more|also|next)\b\s*[:\-\u2013\u2014|>\u00bb]"
+    r"|(?:also\s+read|more\s+on\s+this(?:\s+story)?|related(?:\s+(?:stories|articles|coverage"
+    r"|content|reading|news))?|recommended(?:\s+reading)?|most\s+read|watch|listen)"
+    r"\s*[:\-\u2013\u2014|\u00bb]"
+    r"|follow\s+(?:us|[^\s:]+(?:\s+[^\s:]+)?)\s+on\s+(?:twitter|x|facebook|instagram|linkedin"
+    r"|tiktok|threads|bluesky|mastodon|whatsapp|telegram|youtube|social\s+media)\b"
+    r"|(?:sign\s+up|subscribe|register)\s+(?:for|to)\s+(?:our|the)\b.{0,60}\bnewsletters?\b"
+    r"|click\s+here\b"
+    r"|(?:download|get)\s+(?:our|the)\s+(?:\S+\s+){0,3}app\b"
+    r"|share\s+(?:this|on)\s+(?:article|story|page|facebook|twitter|x|whatsapp|linkedin)\b)",
+    re.IGNORECASE,
+)
+# A teaser is one short line; a paragraph that happens to start "Watch: ..." and goes on is not.
+_TEASER_MAX = 200
+
+
+def _is_teaser(line: str) -> bool:
+    """Tell whether a line is a teaser, a follow-us or a newsletter line rather than story."""
+    return len(line) <= _TEASER_MAX and bool(_TEASER.match(line))
+
+
+def _title_from_paragraphs(front: list[_Para]) -> tuple[str | None, _Para | None]:
+    """Return (title, paragraph) from the first front paragraph that is not furniture."""
+    for para in front:
+        if _is_furniture(para.text) or _is_caption(para.text):
+            continue
+        heading = _ATX_HEADING.fullmatch(para.text)
         if heading and heading.group(1).strip():
-            return " ".join(heading.group(1).split()), i
-        if _is_headline(stripped):
-            return " ".join(stripped.split()), i
+            return " ".join(heading.group(1).split()), para
+        if _is_headline(para.text):
+            return " ".join(para.text.split()), para
         return None, None
     return None, None
 
