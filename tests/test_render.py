@@ -63,7 +63,16 @@ def test_markdown_matches_golden(name: str) -> None:
 def test_json_fields_and_spans() -> None:
     data = json.loads(render([brief("T", "S.", "fr")], "json", failed=[Failure("x", "why")]))
     record = data["briefs"][0]
-    assert record["chunks"] == [{"index": 0, "start": 10, "end": 95, "sentences": 2, "tokens": 30}]
+    assert record["chunks"] == [
+        {
+            "index": 0,
+            "start": 10,
+            "end": 95,
+            "sentences": 2,
+            "spans": [[10, 50], [51, 95]],
+            "tokens": 30,
+        }
+    ]
     assert record["original"] == {"title": "Original", "summary": "Orig."}
     assert data["failed"] == [{"source": "x", "error": "why"}]
 

@@ -883,3 +883,70 @@ def test_a_link_that_drips_its_headers_does_not_hang_the_brief(
     assert time.monotonic() - start < 10
     assert result.code == 3, result.err
     assert f"- {server.url('/drip-headers')}: timed out after 2 s" in result.out
+
+
+# --- coverage, checked from the JSON alone (issue 9.4) ------------------------------------------
+
+
+def check_coverage(record: dict) -> None:
+    """Check, with nothing but one JSON brief, that its chunks cover every sentence of its text.
+
+    The story is the "body" spans of "text"; each chunk lists the sentence spans it holds.
+    Every non-space character of the story must fall in exactly one chunk's sentence span,
+    the spans must lie inside the story and come in order, and each chunk's start and end
+    must be its first and last span's.
+    """
+    text = record["text"]
+    story = {k for s, e in record["body"] for k in range(s, e) if not text[k].isspace()}
+    covered: list[int] = []
+    previous_end = 0
+    for chunk in record["chunks"]:
+        spans = chunk["spans"]
+        assert chunk["sentences"] == len(spans) >= 1
+        assert (chunk["start"], chunk["end"]) == (spans[0][0], spans[-1][1])
+        for s, e in spans:
+            assert previous_end <= s < e <= len(text)
+            previous_end = e
+            covered.extend(k for k in range(s, e) if not text[k].isspace())
+    assert len(covered) == len(set(covered))  # no character in two chunks
+    assert set(covered) == story  # every sentence of the story, and nothing outside it
+
+
+def test_json_coverage_can_be_checked_for_every_source_kind(
+    server: Server, tmp_path: Path, bart: Path
+) -> None:
+    wire = Path(__file__).resolve().parent / "fixtures" / "ap-wire-wrapped.txt"
+    txt = tmp_path / "senate.txt"
+    txt.write_bytes(wire.read_bytes())
+    md = tmp_path / "grid.md"
+    md.write_text(f"# {TITLE}\n\n" + "\n\n".join(PARAS[:5]) + "\n", encoding="utf-8")
+    html = tmp_path / "legacy.html"
+    html.write_bytes(LEGACY)
+    names = [str(txt), str(md), str(html), server.url("/gzip")]
+    result = run(
+        "summarize", *names, "-m", str(bart), "-f", "json", "--allow-private-urls", "--no-cache"
+    )
+    assert result.code == 0, result.err
+    records = json.loads(result.out)["briefs"]
+    assert [r["source"] for r in records] == names
+    for record in records:
+        check_coverage(record)
+    # A plain-text source's offsets are offsets into the file itself.
+    assert records[0]["text"] == wire.read_text("utf-8")
+    assert len(records[0]["chunks"]) >= 2
+    # A web page's text is the article briefer extracted, which the JSON carries.
+    assert records[3]["text"].split("\n\n")[1:] == PARAS
+    assert records[3]["author"] == "Jane Doe" and records[3]["date"] == "2026-03-17"
+
+
+def test_coverage_check_fails_when_a_sentence_is_missing() -> None:
+    # The check itself must be able to fail: drop one sentence's span from a chunk.
+    record = {
+        "text": "Title\n\nOne here. Two here.\n",
+        "body": [[7, 26]],
+        "chunks": [{"start": 7, "end": 16, "sentences": 1, "spans": [[7, 16]]}],
+    }
+    with pytest.raises(AssertionError):
+        check_coverage(record)
+    record["chunks"][0].update(end=26, sentences=2, spans=[[7, 16], [17, 26]])
+    check_coverage(record)

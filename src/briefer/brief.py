@@ -43,6 +43,9 @@ class Brief:
     dropped: tuple[str, ...] = ()
     author: str | None = None
     date: str | None = None
+    # The exact text the chunks' offsets index, and the spans in it of the story's paragraphs.
+    text: str = ""
+    body: tuple[Span, ...] = ()
 
 
 def sentences_of(article: Article) -> list[Span]:
@@ -166,6 +169,8 @@ class Briefer:
             dropped=a.dropped,
             author=a.author,
             date=a.date,
+            text=a.text,
+            body=a.body,
         )
 
     def brief_many(

@@ -158,12 +158,19 @@ def brief_record(brief: Brief) -> dict[str, Any]:
         "language": brief.language,
         "models": dict(brief.models),
         "words": brief.words,
+        "author": brief.author,
+        "date": brief.date,
+        # The exact text every offset below indexes (for a web page, the article briefer
+        # extracted), so coverage can be checked from the JSON alone.
+        "text": brief.text,
+        "body": [[s, e] for s, e in brief.body],
         "chunks": [
             {
                 "index": i,
                 "start": c.start,
                 "end": c.end,
                 "sentences": len(c.sentences),
+                "spans": [[s, e] for s, e in c.sentences],
                 "tokens": c.tokens,
             }
             for i, c in enumerate(brief.chunks)
