@@ -132,6 +132,191 @@ def news_page(
 """
 
 
+# --- pages in the shapes real CMSs produce (issue 9.3), written here ---------------------------
+
+WATER_STORY = [
+    "The county's water authority said on Thursday that it would spend $48 million over the next "
+    "five years replacing lead pipes in the older neighbourhoods on the east side of the river.",
+    "About 6,200 homes still draw their water through lead service lines, according to the "
+    "authority's own survey, most of them built before 1940 and never connected to newer mains.",
+    "The work will start in the spring with the streets where tests last year found the highest "
+    "levels of lead, the authority's director, Maria Delgado, told reporters at a briefing.",
+    "Residents will not be charged for the replacement of the pipe between the main and the "
+    "meter, but homeowners will be asked to pay part of the cost of the line inside their "
+    "property.",
+    "A state grant covers about half of the cost, and the rest will come from a bond issue that "
+    "voters approved in November by a margin of nearly two to one.",
+    "Community groups that had campaigned for the replacement for a decade welcomed the plan "
+    "but said the timetable was still too slow for families with young children.",
+]
+WATER_TITLE = "County to replace lead water pipes in $48 million plan"
+
+# An article laid out in nested tables, as newspaper CMSs of the early 2000s (and some still
+# running today, e.g. small-town papers on old vBulletin-era templates) produce: navigation in
+# one cell, the story in another, paragraphs in <p> and <font> inside <td>.
+TABLE_LAYOUT = f"""<html><head><title>The Riverside Courier - Local News</title></head>
+<body bgcolor="#ffffff">
+<table width="760" border="0" cellpadding="0" cellspacing="0">
+<tr><td colspan="2"><img src="/img/masthead.gif" alt="The Riverside Courier"></td></tr>
+<tr>
+<td width="160" valign="top" class="nav">
+<a href="/">Home</a><br><a href="/news">News</a><br><a href="/sports">Sports</a><br>
+<a href="/obits">Obituaries</a><br><a href="/classifieds">Classifieds</a><br>
+</td>
+<td width="600" valign="top">
+<table width="100%"><tr><td>
+<font face="Arial" size="5"><b>{WATER_TITLE}</b></font><br>
+<font size="2">By Tom Becker, Staff Writer</font><br><br>
+{"".join(f'<font face="Arial" size="2"><p>{p}</p></font>' for p in WATER_STORY)}
+</td></tr></table>
+</td></tr>
+<tr><td colspan="2" align="center"><font size="1">Copyright 2026 The Riverside Courier.
+All rights reserved.</font></td></tr>
+</table></body></html>"""
+
+# A WordPress-style story as news blogs publish it: "Read more:" teasers and a photo credit
+# between paragraphs, a "Follow us on ..." line and a newsletter box at the end, share buttons.
+TEASERS = f"""<!DOCTYPE html><html lang="en-US"><head><meta charset="UTF-8">
+<title>{WATER_TITLE} &#8211; Eastside Daily</title>
+<meta property="og:type" content="article">
+<meta property="og:title" content="{WATER_TITLE}">
+<meta property="og:site_name" content="Eastside Daily">
+<meta name="author" content="Priya Natarajan">
+<meta property="article:published_time" content="2026-11-26T08:15:00+00:00">
+</head><body class="post-template-default single single-post">
+<header id="masthead" class="site-header"><p class="site-title"><a href="/">Eastside Daily</a></p>
+<nav id="site-navigation" class="main-navigation"><ul id="primary-menu" class="menu">
+<li><a href="/local">Local</a></li><li><a href="/politics">Politics</a></li>
+<li><a href="/sport">Sport</a></li></ul></nav></header>
+<main id="main" class="site-main"><article class="post type-post status-publish">
+<header class="entry-header"><h1 class="entry-title">{WATER_TITLE}</h1>
+<div class="entry-meta">By <span class="author vcard"><a href="/author/priya">Priya Natarajan</a></span>
+<time class="entry-date published" datetime="2026-11-26T08:15:00+00:00">November 26, 2026</time></div>
+</header>
+<div class="entry-content">
+<p>{WATER_STORY[0]}</p>
+<figure class="wp-block-image"><img src="/wp-content/uploads/pipes.jpg" alt="">
+<figcaption>Crews dig up a street on the east side. (Photo: Eastside Daily/Sam Ortiz)</figcaption></figure>
+<p>{WATER_STORY[1]}</p>
+<p><strong>Read more:</strong> <a href="/2026/10/lead-tests">Lead found in water at three east side schools</a></p>
+<p>{WATER_STORY[2]}</p>
+<p>{WATER_STORY[3]}</p>
+<p>(Photo: Eastside Daily/Sam Ortiz)</p>
+<p>READ MORE: <a href="/2026/11/bond">Voters back $90 million water bond</a></p>
+<p>{WATER_STORY[4]}</p>
+<p>{WATER_STORY[5]}</p>
+<p>Follow us on Twitter and Facebook for the latest local news.</p>
+<div class="newsletter-box"><p>Sign up for our Eastside Morning newsletter</p>
+<form><input type="email"><button>Subscribe</button></form></div>
+</div>
+<footer class="entry-footer"><div class="share-buttons"><a href="#">Share on Facebook</a>
+<a href="#">Share on X</a></div></footer>
+</article></main>
+<footer id="colophon" class="site-footer"><p>&copy; 2026 Eastside Daily. Proudly powered by WordPress</p></footer>
+</body></html>"""
+
+# A theme whose <title> is the site's name on every page (no SEO plugin), with the site name in
+# an <h1> too, as WordPress's older default themes and many Drupal/Joomla templates render
+# it; the headline is in og:title and in the entry's own <h1>.
+CMS_TITLE = f"""<!DOCTYPE html><html><head><meta charset="utf-8">
+<title>Riverside Gazette</title>
+<meta property="og:title" content="{WATER_TITLE}">
+<meta property="og:site_name" content="Riverside Gazette">
+<meta name="generator" content="WordPress 6.4.2">
+</head><body>
+<div id="page"><header><h1 class="site-title"><a href="/">Riverside Gazette</a></h1>
+<p class="site-description">Just another WordPress site</p></header>
+<div id="content"><article>
+<h1 class="post-title">{WATER_TITLE}</h1>
+{"".join(f"<p>{p}</p>" for p in WATER_STORY)}
+</article></div>
+<footer>Proudly powered by WordPress</footer></div></body></html>"""
+
+# The same page, no og:title: the entry's <h1> has to win over the <title> and the site <h1>.
+CMS_TITLE_NO_OG = CMS_TITLE.replace(f'<meta property="og:title" content="{WATER_TITLE}">\n', "")
+
+# A news site's home page: a grid of teasers (headline link and a one-line dek) in
+# <article> cards, as WordPress news themes, Arc and most newspaper front pages lay them out.
+HOME_ITEMS = [
+    ("County to replace lead water pipes", "The $48 million plan starts in spring."),
+    ("Council delays vote on bus lanes", "Members want more time to consult shop owners."),
+    ("High school team reaches state final", "The Eagles beat Northfield 3-1 on Friday night."),
+    ("Bridge repairs to close Main Street", "Detours will be in place for six weeks."),
+    ("Library extends weekend hours", "Branches will stay open until 8 p.m. on Saturdays."),
+    ("Storm knocks out power to 4,000 homes", "Crews expect to restore service by Sunday."),
+    ("New bakery opens on Harbor Road", "The owners moved here from Lisbon last year."),
+    ("Police seek witnesses to crash", "A cyclist was taken to hospital on Tuesday."),
+    ("School board approves budget", "Teachers will get a 3 percent raise next year."),
+    ("Farmers market moves indoors", "The winter market opens at the old armory."),
+]
+HOMEPAGE = (
+    """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Eastside Daily - Local news
+for the east side</title><meta property="og:type" content="website">
+<meta property="og:title" content="Eastside Daily"></head><body>
+<header><a href="/">Eastside Daily</a><nav><a href="/local">Local</a> <a href="/sport">Sport</a>
+</nav></header><main><h1 class="screen-reader-text">Eastside Daily</h1>
+<section class="top-stories">"""
+    + "".join(
+        f'<article class="card"><h2 class="card-title"><a href="/2026/11/story-{i}">{h}</a></h2>'
+        f'<p class="dek">{d}</p></article>'
+        for i, (h, d) in enumerate(HOME_ITEMS)
+    )
+    + """</section></main><footer>&copy; 2026 Eastside Daily</footer></body></html>"""
+)
+
+# What a CDN or web server sends while the site is down, served with status 200 by a
+# misconfigured proxy (nginx/Cloudflare-style maintenance and error pages).
+STATUS_PAGE = """<!DOCTYPE html><html><head><title>503 Service Temporarily Unavailable</title>
+</head><body><center><h1>503 Service Temporarily Unavailable</h1></center>
+<p>The server is temporarily unable to service your request due to maintenance downtime or
+capacity problems. Please try again later.</p><hr><center>nginx</center></body></html>"""
+
+# A "soft 404": a CMS theme's not-found page, sent with status 200, with a search box and a
+# list of recent posts, as WordPress themes render it.
+SOFT_404 = (
+    """<!DOCTYPE html><html><head><title>Page not found &#8211; Eastside Daily</title></head>
+<body><main><section class="error-404 not-found"><header class="page-header">
+<h1 class="page-title">Oops! That page can&rsquo;t be found.</h1></header>
+<div class="page-content"><p>It looks like nothing was found at this location. Maybe try one of
+the links below or a search?</p><form role="search"><input type="search"></form>
+<h2>Recent Posts</h2><ul>"""
+    + "".join(
+        f'<li><a href="/2026/11/story-{i}">{h}</a></li>' for i, (h, _) in enumerate(HOME_ITEMS[:5])
+    )
+    + """</ul></div></section></main></body></html>"""
+)
+
+# A thin page: a paywalled story's stub as metered paywalls serve it to a client without
+# cookies, the headline and a single teaser sentence.
+THIN_PAGE = f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>{WATER_TITLE} | Eastside
+Daily</title><meta property="og:title" content="{WATER_TITLE}"></head><body><article>
+<h1>{WATER_TITLE}</h1><p class="standfirst">The county's water authority will spend $48 million
+replacing lead pipes.</p><div class="paywall"><p>Subscribe to continue reading.</p>
+<a href="/subscribe">Subscribe</a></div></article></body></html>"""
+
+# The bare shape: a hand-rolled or very old theme with no og: tags and no classes, the site's
+# name in an <h1> home link, the CMS's default <title> left as it was installed.
+CMS_TITLE_BARE = f"""<html><head><title>Joomla!</title></head><body>
+<h1><a href="/">Riverside Gazette</a></h1>
+<div><h1>{WATER_TITLE}</h1>
+{"".join(f"<p>{p}</p>" for p in WATER_STORY)}
+</div></body></html>"""
+
+# A topic page: a one-line intro over a run of dated links to stories, as CMS tag and topic
+# pages ("Water crisis: all our coverage") render it inside an <article>, one <p> an entry.
+LINK_LIST = (
+    """<!DOCTYPE html><html><head><title>Water crisis: all our coverage</title></head>
+<body><article><h1>Water crisis: all our coverage</h1><p>Our reporting on the county's water,
+from the first tests to the bond vote.</p>"""
+    + "".join(
+        f'<p>Nov {i + 3}: <a href="/2026/11/{i}">{h}: what it means for east side families and '
+        "their water bills this winter</a></p>"
+        for i, (h, _) in enumerate(HOME_ITEMS[:8])
+    )
+    + "</article></body></html>"
+)
+
+
 ARTICLE = news_page().encode("utf-8")
 LEGACY = news_page([*PARAS[:4], LEGACY_PARA, *PARAS[4:]], charset="windows-1252").encode("cp1252")
 
@@ -278,6 +463,9 @@ def make_handler(state: State) -> type[BaseHTTPRequestHandler]:
             "/png-as-html": lambda h: h.send(200, "text/html", PNG),
             "/empty": lambda h: h.send(200, "text/html", b""),
             "/nav-only": nav_only,
+            "/": lambda h: h.send(200, "text/html; charset=utf-8", ARTICLE),
+            "/status-200": lambda h: h.send(200, "text/html", STATUS_PAGE.encode()),
+            "/water": lambda h: h.send(200, "text/html; charset=utf-8", TEASERS.encode()),
             "/gzip": gzipped,
             "/gzip-bomb": gzip_bomb,
             "/brotli": brotli,
@@ -949,4 +1137,125 @@ def test_coverage_check_fails_when_a_sentence_is_missing() -> None:
     with pytest.raises(AssertionError):
         check_coverage(record)
     record["chunks"][0].update(end=26, sentences=2, spans=[[7, 16], [17, 26]])
+    check_coverage(record)
+
+
+# --- web extraction that refuses what is not an article (issue 9.3) ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("html", "author", "date"),
+    [
+        pytest.param(TABLE_LAYOUT, "Tom Becker", None, id="table-layout"),
+        pytest.param(TEASERS, "Priya Natarajan", "2026-11-26", id="teasers-credits-follow"),
+        pytest.param(CMS_TITLE, None, None, id="cms-title-og"),
+        pytest.param(CMS_TITLE_NO_OG, None, None, id="cms-title-h1"),
+        pytest.param(CMS_TITLE_BARE, None, None, id="cms-default-title"),
+        pytest.param(
+            CMS_TITLE_BARE.replace("Joomla!", "Riverside Gazette"), None, None, id="site-title"
+        ),
+    ],
+)
+def test_article_shapes_give_the_story_and_the_headline(
+    html: str, author: str | None, date: str | None
+) -> None:
+    page = extract_html(html, url="https://eastside.example/news/lead-pipes")
+    # Every story paragraph, in order, and nothing else: no menu, teaser, credit, follow-us,
+    # newsletter or copyright line.
+    assert page.text.split("\n\n") == WATER_STORY
+    assert page.title == WATER_TITLE
+    assert (page.author, page.date) == (author, date)
+
+
+def test_trafilatura_alone_takes_the_cms_name_for_the_title() -> None:
+    # Why briefer chooses the title itself: the page's <title> wins in trafilatura's own order.
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(CMS_TITLE_BARE, with_metadata=True, favor_precision=True)
+    assert doc.title == "Joomla!"
+
+
+def test_table_layout_needs_tables() -> None:
+    # Why include_tables is on: with precision and tables off the story is lost altogether.
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(TABLE_LAYOUT, favor_precision=True, include_tables=False)
+    assert doc is None or WATER_STORY[0] not in (doc.text or "")
+
+
+@pytest.mark.parametrize(
+    ("html", "reason"),
+    [
+        pytest.param(
+            HOMEPAGE,
+            "not an article: an index or home page (10 linked headlines, ",
+            id="homepage",
+        ),
+        pytest.param(
+            STATUS_PAGE,
+            'not an article: a status or error page ("503 Service Temporarily Unavailable")',
+            id="status-page",
+        ),
+        pytest.param(
+            SOFT_404,
+            'not an article: a status or error page ("Page not found \u2013 Eastside Daily")',
+            id="soft-404",
+        ),
+        pytest.param(
+            THIN_PAGE,
+            "not an article: too little text (11 words; an article has at least 40)",
+            id="thin-page",
+        ),
+        pytest.param(LINK_LIST, "not an article: mostly links (", id="link-list"),
+    ],
+)
+def test_pages_that_are_not_articles_are_refused_with_a_reason(html: str, reason: str) -> None:
+    url = "https://eastside.example/2026/11/26/lead-pipes"
+    with pytest.raises(InputError) as excinfo:
+        extract_html(html, url=url)
+    assert_error(excinfo, url, reason)
+
+
+def test_a_page_at_the_site_root_is_a_home_page(server: Server) -> None:
+    url = server.url("/")
+    with pytest.raises(InputError) as excinfo:
+        read_url(url, allow_private=True)
+    assert str(excinfo.value) == f"{url}: not an article: a home page"
+
+
+def test_a_status_page_alone_exits_1_and_in_a_batch_is_not_included(
+    server: Server, tmp_path: Path
+) -> None:
+    url = server.url("/status-200")
+    alone = run("summarize", url, "--engine", "extractive", "--allow-private-urls")
+    assert alone.code == 1
+    assert alone.err.strip().endswith(
+        f'{url}: not an article: a status or error page ("503 Service Temporarily Unavailable")'
+    )
+    assert "Traceback" not in alone.err and len(alone.err.strip().splitlines()) == 1
+    batch = run(
+        "summarize",
+        str(wire_story(tmp_path)),
+        url,
+        "--engine",
+        "extractive",
+        "--allow-private-urls",
+        "-q",
+    )
+    assert batch.code == 3
+    assert f'- {url}: not an article: a status or error page ("503' in batch.out
+
+
+def test_author_and_date_reach_the_metadata_line_and_json(server: Server) -> None:
+    url = server.url("/water")
+    md = run("summarize", url, "--engine", "extractive", "--allow-private-urls", "-q")
+    assert md.code == 0, md.err
+    meta = next(line for line in md.out.splitlines() if "Source: " in line)
+    assert "By Priya Natarajan" in meta and "Published 2026-11-26" in meta
+    data = json.loads(
+        run("summarize", url, "--engine", "extractive", "--allow-private-urls", "-f", "json").out
+    )
+    record = data["briefs"][0]
+    assert (record["author"], record["date"]) == ("Priya Natarajan", "2026-11-26")
+    assert record["title"] == WATER_TITLE
     check_coverage(record)

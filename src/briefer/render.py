@@ -122,6 +122,10 @@ def _template_text(template: str | None) -> str:
 def meta_line(brief: Brief) -> str:
     """Return the one-line provenance note under an article's brief."""
     parts = [f"Source: {brief.source}"]
+    if brief.author:
+        parts.append(f"By {brief.author}")
+    if brief.date:
+        parts.append(f"Published {brief.date}")
     if brief.words:
         parts.append(f"{brief.words:,} words, {reading_minutes(brief.words)} min read")
     parts.append(f"Summarizer: {brief.models.get('summarizer', '?')}")

@@ -582,11 +582,31 @@ _TEASER = re.compile(
     r"|(?:sign\s+up|subscribe|register)\s+(?:for|to)\s+(?:our|the)\b.{0,60}\bnewsletters?\b"
     r"|click\s+here\b"
     r"|(?:download|get)\s+(?:our|the)\s+(?:\S+\s+){0,3}app\b"
-    r"|share\s+(?:this|on)\s+(?:article|story|page|facebook|twitter|x|whatsapp|linkedin)\b)",
+    r"|share\s+(?:this|on)\s+(?:article|story|page|facebook|twitter|x|whatsapp|linkedin)\b"
+    # A page's or a feed's footer: "© 2026 News Corp", "Copyright 2026 The Associated Press".
+    r"|(?:copyright\s*)?(?:\u00a9|\(c\)|copyright)\s*\d{4}\b"
+    r"|proudly\s+powered\s+by\b)",
     re.IGNORECASE,
 )
 # A teaser is one short line; a paragraph that happens to start "Watch: ..." and goes on is not.
 _TEASER_MAX = 200
+
+
+def is_headline(line: str) -> bool:
+    """Tell whether a line is shaped like a headline rather than a sentence of the story."""
+    return _is_headline(line)
+
+
+def byline_name(line: str) -> str | None:
+    """Return the name in a byline ("By Tom Becker, Staff Writer" -> "Tom Becker"), else None."""
+    if len(line) > 80 or not _BYLINE.fullmatch(line):
+        return None
+    return line[3:].split(",")[0].strip() or None
+
+
+def is_boilerplate(line: str) -> bool:
+    """Tell whether a line is a caption, credit, teaser or follow-us line rather than story."""
+    return _is_caption(line) or _is_teaser(line)
 
 
 def _is_teaser(line: str) -> bool:

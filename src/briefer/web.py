@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from briefer.errors import InputError
-from briefer.sources import decode, read_bytes
+from briefer.sources import byline_name, decode, is_boilerplate, is_headline, read_bytes
 
 if TYPE_CHECKING:
     from email.message import Message
@@ -559,8 +559,49 @@ def _codec(label: str | None) -> str | None:
     return name
 
 
+# What a page must have to be briefed as an article. A news brief or a short wire item has
+# 80 words and more; a paywall stub, a photo page or an embed has one or two sentences.
+MIN_WORDS = 40
+# Above this share of its text in links, a page is a list of links (a section front, a tag
+# page, a "recent posts" page), not a story.
+MAX_LINK_SHARE = 0.5
+# A page with this many headlines that link elsewhere, and little text for each, is an index.
+INDEX_HEADLINES = 5
+_WORDS_PER_HEADLINE = 50
+# Status pages are short; a story about a 404 error has more to say.
+_STATUS_MAX_WORDS = 150
+
+# Titles and first lines of error, maintenance and bot-check pages, as web servers, CDNs and
+# CMS themes word them.
+_STATUS = re.compile(
+    r"(?:error\s*)?[45]\d\d\b\s*[-:|\u2013]?\s*(?:error|not\s+found|forbidden|unauthori[sz]ed"
+    r"|bad\s+request|bad\s+gateway|gateway|service|internal|too\s+many|gone|page|request)"
+    r"|(?:oops\b|error\b|page\s+not\s+found|not\s+found\b|access\s+denied|forbidden\b"
+    r"|service\s+(?:temporarily\s+)?unavailable|(?:site|server)\s+(?:is\s+)?(?:down|offline)"
+    r"|(?:under|down\s+for)\s+(?:scheduled\s+)?maintenance|temporarily\s+unavailable"
+    r"|too\s+many\s+requests|it\s+works!|welcome\s+to\s+nginx|index\s+of\s+/"
+    r"|just\s+a\s+moment|attention\s+required|checking\s+your\s+browser"
+    r"|please\s+enable\s+(?:javascript|cookies)|account\s+suspended"
+    r"|(?:this\s+)?domain\s+(?:name\s+)?(?:is\s+)?for\s+sale|coming\s+soon)"
+    r"|.{0,60}\b(?:page|content)\s+(?:can.?t|cannot|could\s+not)\s+be\s+found",
+    re.IGNORECASE,
+)
+# What a CMS calls a page when nobody gave it a title.
+_SITE_WORDS = re.compile(
+    r"(?:home|home\s*page|index|untitled|welcome|news|blog|just\s+another\s+\w+\s+site"
+    r"|wordpress|drupal|joomla!?|ghost|blogger|squarespace|wix|typo3|contao|umbraco"
+    r"|site\s+title|my\s+(?:site|blog|wordpress\s+site))",
+    re.IGNORECASE,
+)
+_TITLE_SEPARATORS = re.compile(r"\s+(?:[|\u2013\u2014\u00b7\u2022:]|-|::|\u00bb)\s+")
+
+
 def _extract(text: str, *, page_url: str, label: str, base_url: str | None) -> Page:
-    """Run trafilatura on decoded HTML and build a Page, or raise InputError naming label."""
+    """Run trafilatura on decoded HTML and build a Page, or raise InputError naming label.
+
+    A page that is not an article (a status or error page, an index or home page, a page that
+    is mostly links or has too little text) raises InputError with a one-line reason.
+    """
     import trafilatura
     from trafilatura.settings import set_date_params
 
@@ -569,50 +610,217 @@ def _extract(text: str, *, page_url: str, label: str, base_url: str | None) -> P
             text,
             url=base_url,
             with_metadata=True,
+            # Measured on the page shapes in tests/test_web.py: precision keeps every story
+            # paragraph of the article pages (table layout included) and leaves out a soft
+            # 404's "Recent posts" list and a paywall's "Subscribe" box, which the default and
+            # favor_recall keep; it drops nothing of a story there that they keep.
             favor_precision=True,
             include_comments=False,
-            include_tables=False,
+            # Older CMSs lay whole articles out in tables: without them such a page is empty.
+            include_tables=True,
+            # Links stay in the tree as <ref> only to measure how much of the text they are.
+            include_links=True,
             # Extensive search takes the "© 2026" in a footer for 1 January 2026; no date is
             # better than a made-up one.
             date_extraction_params=set_date_params(extensive=False),
         )
+        facts = _PageFacts.read(text, base_url)
     except (ValueError, TypeError) as exc:
         # lxml refuses some malformed documents outright.
         raise InputError(f"{label}: cannot be parsed as HTML ({_one_line(str(exc))})") from None
     if doc is None:
         raise InputError(f"{label}: no article text found")
-    title = _clean(doc.title)
-    paragraphs = _paragraphs(doc.body) if doc.body is not None else []
-    if not paragraphs:
-        paragraphs = [p for p in (_clean(line) for line in (doc.text or "").split("\n")) if p]
+    title = _choose_title(doc, facts)
+    blocks = _blocks(doc.body) if doc.body is not None else []
+    if not blocks:
+        blocks = [_Block(p, 0) for p in (_clean(x) for x in (doc.text or "").split("\n")) if p]
+    # Menus and related-story links (blocks of nothing but links), captions and teasers go;
+    # the text reader's own rules would drop the last two anyway.
+    story = [b.text for b in blocks if not b.only_links and not is_boilerplate(b.text)]
     # trafilatura keeps the <h1> as the first line of the text; it is the title, not story.
-    if paragraphs and title and _squash(paragraphs[0]) == _squash(title):
-        paragraphs = paragraphs[1:]
-    if not paragraphs:
+    if story and title and _squash(story[0]) == _squash(title):
+        story = story[1:]
+    elif story and _title_is_the_sites(title, facts) and is_headline(story[0]):
+        # A table-layout page has no <h1> and no og:title, and its <title> names the site:
+        # the headline is the story's first line, set in bold type.
+        title, story = story[0], story[1:]
+    author = _clean(doc.author)
+    if story and byline_name(story[0]):
+        # A byline left at the top of the story ("By Tom Becker, Staff Writer") names the author.
+        author = author or byline_name(story[0])
+        story = story[1:]
+    reason = _not_an_article(blocks, story, title, facts, page_url)
+    if reason:
+        raise InputError(f"{label}: not an article: {reason}")
+    if not story:
         raise InputError(f"{label}: no article text found")
     return Page(
         url=page_url,
         title=title,
-        author=_clean(doc.author),
+        author=author,
         date=_clean(doc.date),
-        text="\n\n".join(paragraphs),
+        text="\n\n".join(story),
     )
 
 
-def _paragraphs(body: Any) -> list[str]:
-    """Return the text of each block of trafilatura's output tree: headings, paragraphs, items."""
+@dataclass(frozen=True)
+class _Block:
+    """One block of trafilatura's output: its text, and how much of it is link text."""
+
+    text: str
+    link_chars: int
+
+    @property
+    def only_links(self) -> bool:
+        """Tell whether the block is nothing but links: a menu entry, a related-story link."""
+        return self.link_chars >= 0.9 * len(self.text)
+
+
+@dataclass(frozen=True)
+class _PageFacts:
+    """What briefer reads from the page itself, beside trafilatura's metadata."""
+
+    head_title: str | None  # the <title>
+    og_title: str | None
+    h1s: tuple[str, ...]
+    site_names: frozenset[str]  # squashed: og:site_name, home-link texts, the host's name
+    linked_headlines: int  # <h1>-<h4> that link elsewhere, outside menus and footers
+
+    @classmethod
+    def read(cls, html: str, url: str | None) -> _PageFacts:
+        """Parse the page with lxml (as trafilatura does) and collect the facts."""
+        from trafilatura.utils import load_html
+
+        tree = load_html(html)
+        if tree is None:
+            return cls(None, None, (), frozenset(), 0)
+
+        def texts(xpath: str) -> list[str]:
+            """Return the cleaned, non-empty texts of what xpath finds."""
+            found = []
+            for node in tree.xpath(xpath):
+                value = _clean(node if isinstance(node, str) else node.text_content())
+                if value:
+                    found.append(value)
+            return found
+
+        head = texts("//head/title")
+        og = texts("//meta[@property='og:title' or @name='twitter:title']/@content")
+        names = texts("//meta[@property='og:site_name' or @name='application-name']/@content")
+        names += texts("//a[@href='/' or @rel='home']")
+        host = urlsplit(url or "").hostname or ""
+        labels = [x for x in host.split(".") if x not in ("www", "m", "amp", "news")][:1]
+        skip = "ancestor::nav or ancestor::header or ancestor::footer or ancestor::aside"
+        linked = tree.xpath(
+            f"count(//*[self::h1 or self::h2 or self::h3 or self::h4][.//a[@href]][not({skip})])"
+        )
+        return cls(
+            head_title=head[0] if head else None,
+            og_title=og[0] if og else None,
+            h1s=tuple(texts("//h1")),
+            site_names=frozenset(_squash(n) for n in [*names, *labels] if _squash(n)),
+            linked_headlines=int(linked),
+        )
+
+    def is_site_name(self, title: str) -> bool:
+        """Tell whether a title is the site's or the CMS's name rather than a headline."""
+        squashed = _squash(title)
+        return squashed in self.site_names or bool(_SITE_WORDS.fullmatch(title.strip()))
+
+
+def _choose_title(doc: Any, facts: _PageFacts) -> str | None:
+    """Return the headline: trafilatura's title, og:title or an <h1>, never the site's name."""
+    candidates = [_clean(doc.title), facts.og_title, *facts.h1s]
+    for candidate in candidates:
+        if candidate and not facts.is_site_name(candidate):
+            return _without_site_suffix(candidate, facts)
+    return _clean(doc.title)
+
+
+def _title_is_the_sites(title: str | None, facts: _PageFacts) -> bool:
+    """Tell whether a title came from a <title> that names the site: no headline elsewhere."""
+    if not title or facts.og_title or facts.h1s or not facts.head_title:
+        return False
+    return _squash(title) in _squash(facts.head_title)
+
+
+def _without_site_suffix(title: str, facts: _PageFacts) -> str:
+    """Drop a " | Site name" tail (or head) from a title, as <title> and og:title often carry."""
+    parts = _TITLE_SEPARATORS.split(title)
+    if len(parts) > 1:
+        kept = [p for p in parts if not facts.is_site_name(p)]
+        if kept and len(kept) < len(parts):
+            return " - ".join(kept)
+    return title
+
+
+def _not_an_article(
+    blocks: list[_Block], story: list[str], title: str | None, facts: _PageFacts, page_url: str
+) -> str | None:
+    """Say in a few words why a page is not an article, or return None when it is one."""
+    words = sum(len(p.split()) for p in story)
+    for line in (facts.head_title, *facts.h1s[:1], title, *story[:1]):
+        if line and words < _STATUS_MAX_WORDS and _STATUS.match(line):
+            return f'a status or error page ("{_short(line)}")'
+    path = urlsplit(page_url).path if is_url(page_url) else None
+    if path is not None and path.strip("/").lower() in ("", "index.html", "index.php", "home"):
+        return "a home page"
+    headlines = facts.linked_headlines
+    if headlines >= INDEX_HEADLINES and words < _WORDS_PER_HEADLINE * headlines:
+        return f"an index or home page ({headlines} linked headlines, {words} words of text)"
+    total = sum(len(b.text) for b in blocks)
+    links = sum(min(b.link_chars, len(b.text)) for b in blocks)
+    if total and links > MAX_LINK_SHARE * total:
+        return f"mostly links ({round(100 * links / total)}% of its text)"
+    if story and words < MIN_WORDS:
+        return f"too little text ({words} words; an article has at least {MIN_WORDS})"
+    return None
+
+
+def _short(value: str, limit: int = 60) -> str:
+    """Shorten a value for a one-line message."""
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "\u2026"
+
+
+def _blocks(body: Any) -> list[_Block]:
+    """Return the blocks of trafilatura's output tree: headings, paragraphs, list items, cells.
+
+    Tables are walked cell by cell, since a layout table holds the menu in one cell and the
+    story in another; a cell's loose text and each of its paragraphs are blocks of their own.
+    """
     # <lb/> is a line break inside a paragraph; its text would otherwise glue two words.
     for lb in body.iter("lb"):
         lb.tail = " " + (lb.tail or "")
-    blocks = []
-    for element in body:
+    out: list[_Block] = []
+
+    def add(element: Any, text: str | None = None) -> None:
+        """Add one block: the element's whole text, or the loose text given."""
+        value = _clean(text if text is not None else "".join(element.itertext()))
+        if not value:
+            return
+        links = 0
+        if text is None:
+            links = sum(len(_clean("".join(r.itertext())) or "") for r in element.iter("ref"))
+        out.append(_Block(value, links))
+
+    def walk(element: Any) -> None:
+        """Add the blocks of one element of the tree, descending into lists and tables."""
         if not isinstance(element.tag, str):
-            continue  # comments and processing instructions
-        if element.tag == "list":
-            blocks.extend(item for item in element if item.tag == "item")
+            return  # comments and processing instructions
+        if element.tag in ("list", "table", "row"):
+            for child in element:
+                walk(child)
+        elif element.tag == "cell":
+            add(element, element.text or "")
+            for child in element:
+                walk(child)
+                add(child, child.tail or "")
         else:
-            blocks.append(element)
-    return [p for p in (_clean("".join(b.itertext())) for b in blocks) if p]
+            add(element)
+
+    for element in body:
+        walk(element)
+    return out
 
 
 def _clean(value: str | None) -> str | None:
