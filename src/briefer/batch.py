@@ -20,7 +20,8 @@ from .sources import Article, Source, read_source
 log = logging.getLogger("briefer")
 
 # Bump when what a cached digest or translation means changes.
-CACHE_FORMAT = 1
+# 2: sentences are split within reflowed paragraphs, not lines, so chunks differ.
+CACHE_FORMAT = 2
 # Articles summarized together: enough to keep every core busy with batches that span
 # articles, few enough that a killed run loses little, as results are cached after each round.
 ROUND = 8

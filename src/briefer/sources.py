@@ -512,7 +512,7 @@ def _line_kinds(lines: list[tuple[int, str]], start: int) -> list[str]:
             _ATX_HEADING.fullmatch(stripped)
             or _RULE_LINE.fullmatch(stripped)
             or stripped.startswith(("|", ">", "<"))
-            or (_BYLINE.fullmatch(stripped) and len(stripped) <= 80)
+            or (len(stripped) <= 80 and _BYLINE.fullmatch(stripped))
             or (seen <= _FRONT_LINES and _is_furniture(stripped))
             or (after_sentence and (_is_caption(stripped) or _is_teaser(stripped)))
         ):
