@@ -1259,3 +1259,16 @@ def test_author_and_date_reach_the_metadata_line_and_json(server: Server) -> Non
     assert (record["author"], record["date"]) == ("Priya Natarajan", "2026-11-26")
     assert record["title"] == WATER_TITLE
     check_coverage(record)
+
+
+@pytest.mark.parametrize(
+    "headline",
+    ["Forbidden City reopens to visitors", "404 jobs lost as factory closes", "Error-prone tests"],
+)
+def test_short_stories_with_status_like_headlines_are_articles(headline: str) -> None:
+    # Three paragraphs: short enough (under 150 words) for the status check to look at them.
+    body = "".join(f"<p>{p}</p>" for p in WATER_STORY[:3])
+    html = f"<html><head><title>{headline}</title></head><body><article><h1>{headline}</h1>"
+    page = extract_html(html + body + "</article></body></html>")
+    assert page.title == headline
+    assert page.text.split("\n\n") == WATER_STORY[:3]

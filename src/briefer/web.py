@@ -576,14 +576,19 @@ _STATUS_MAX_WORDS = 150
 _STATUS = re.compile(
     r"(?:error\s*)?[45]\d\d\b\s*[-:|\u2013]?\s*(?:error|not\s+found|forbidden|unauthori[sz]ed"
     r"|bad\s+request|bad\s+gateway|gateway|service|internal|too\s+many|gone|page|request)"
-    r"|(?:oops\b|error\b|page\s+not\s+found|not\s+found\b|access\s+denied|forbidden\b"
+    r"|error\s*[45]\d\d\b|index\s+of\s+/"
+    r"|.{0,60}\b(?:page|content)\s+(?:can.?t|cannot|could\s+not)\s+be\s+found"
+    # These words start a headline too ("Forbidden City reopens"), so they must stand alone
+    # or end at punctuation, as on a status page ("Access denied", "Oops! ...").
+    r"|(?:oops|error|page\s+not\s+found|not\s+found|access\s+denied|forbidden"
     r"|service\s+(?:temporarily\s+)?unavailable|(?:site|server)\s+(?:is\s+)?(?:down|offline)"
-    r"|(?:under|down\s+for)\s+(?:scheduled\s+)?maintenance|temporarily\s+unavailable"
-    r"|too\s+many\s+requests|it\s+works!|welcome\s+to\s+nginx|index\s+of\s+/"
+    r"|(?:site\s+)?(?:is\s+)?(?:currently\s+)?(?:under|down\s+for)\s+(?:scheduled\s+)?"
+    r"maintenance|temporarily\s+unavailable"
+    r"|too\s+many\s+requests|it\s+works|welcome\s+to\s+nginx"
     r"|just\s+a\s+moment|attention\s+required|checking\s+your\s+browser"
     r"|please\s+enable\s+(?:javascript|cookies)|account\s+suspended"
-    r"|(?:this\s+)?domain\s+(?:name\s+)?(?:is\s+)?for\s+sale|coming\s+soon)"
-    r"|.{0,60}\b(?:page|content)\s+(?:can.?t|cannot|could\s+not)\s+be\s+found",
+    r"|(?:this\s+)?domain\s+(?:name\s+)?(?:is\s+)?for\s+sale)"
+    r"(?=\s*(?:$|[:|!.,(\u2013\u2014\u2026])|\s+-)",
     re.IGNORECASE,
 )
 # What a CMS calls a page when nobody gave it a title.
