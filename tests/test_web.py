@@ -465,6 +465,7 @@ def make_handler(state: State) -> type[BaseHTTPRequestHandler]:
             "/nav-only": nav_only,
             "/": lambda h: h.send(200, "text/html; charset=utf-8", ARTICLE),
             "/status-200": lambda h: h.send(200, "text/html", STATUS_PAGE.encode()),
+            "http://news.example/article": article,  # asked of the server as a proxy
             "/water": lambda h: h.send(200, "text/html; charset=utf-8", TEASERS.encode()),
             "/gzip": gzipped,
             "/gzip-bomb": gzip_bomb,
@@ -1272,3 +1273,28 @@ def test_short_stories_with_status_like_headlines_are_articles(headline: str) ->
     page = extract_html(html + body + "</article></body></html>")
     assert page.title == headline
     assert page.text.split("\n\n") == WATER_STORY[:3]
+
+
+def test_through_a_proxy_the_page_host_is_checked_not_the_proxy(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A newsroom behind a proxy on its own network: the proxy (here the test server on
+    # 127.0.0.1) is the user's choice; the page's host is what must be public.
+    real = socket.getaddrinfo
+
+    def resolver(host: str, port: object, *args: object, **kwargs: object) -> object:
+        """news.example is public; intranet.corp.example private; the rest as usual."""
+        fake = {"news.example": "93.184.215.14", "intranet.corp.example": "10.1.2.3"}
+        return real(fake.get(host, host), port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    monkeypatch.setenv("http_proxy", server.base)
+    # The proxy is asked for the whole URL; the test server answers it as a route.
+    final, body, _ = fetch("http://news.example/article", timeout=3)
+    assert (final, body) == ("http://news.example/article", ARTICLE)
+    assert "http://news.example/article" in server.state.headers
+    url = "http://intranet.corp.example/wiki"
+    with pytest.raises(InputError) as excinfo:
+        fetch(url, timeout=3)
+    assert_error(excinfo, url, "refused: intranet.corp.example is a private address (10.1.2.3)")
+    assert url not in server.state.headers
