@@ -302,6 +302,14 @@ CMS_TITLE_BARE = f"""<html><head><title>Joomla!</title></head><body>
 {"".join(f"<p>{p}</p>" for p in WATER_STORY)}
 </div></body></html>"""
 
+# A page whose only statement of the site's name is schema.org markup (NewsArticle with a
+# publisher, as news CMSs emit for search engines), with that name as <title> and in an <h1>.
+CMS_TITLE_JSONLD = f"""<html><head><title>Riverside Gazette</title>
+<script type="application/ld+json">{{"@context": "https://schema.org", "@type": "NewsArticle",
+"publisher": {{"@type": "Organization", "name": "Riverside Gazette"}}}}</script></head><body>
+<h1>Riverside Gazette</h1><div><h1>{WATER_TITLE}</h1>
+{"".join(f"<p>{p}</p>" for p in WATER_STORY)}</div></body></html>"""
+
 # A topic page: a one-line intro over a run of dated links to stories, as CMS tag and topic
 # pages ("Water crisis: all our coverage") render it inside an <article>, one <p> an entry.
 LINK_LIST = (
@@ -1152,6 +1160,7 @@ def test_coverage_check_fails_when_a_sentence_is_missing() -> None:
         pytest.param(CMS_TITLE, None, None, id="cms-title-og"),
         pytest.param(CMS_TITLE_NO_OG, None, None, id="cms-title-h1"),
         pytest.param(CMS_TITLE_BARE, None, None, id="cms-default-title"),
+        pytest.param(CMS_TITLE_JSONLD, None, None, id="site-name-in-json-ld"),
         pytest.param(
             CMS_TITLE_BARE.replace("Joomla!", "Riverside Gazette"), None, None, id="site-title"
         ),

@@ -21,7 +21,7 @@ import time
 import urllib.error
 import urllib.request
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -635,6 +635,9 @@ def _extract(text: str, *, page_url: str, label: str, base_url: str | None) -> P
         raise InputError(f"{label}: cannot be parsed as HTML ({_one_line(str(exc))})") from None
     if doc is None:
         raise InputError(f"{label}: no article text found")
+    if doc.sitename:
+        # trafilatura's site name (og:site_name, JSON-LD publisher) is one more the title is not.
+        facts = replace(facts, site_names=facts.site_names | {_squash(doc.sitename)})
     title = _choose_title(doc, facts)
     blocks = _blocks(doc.body) if doc.body is not None else []
     if not blocks:
