@@ -476,7 +476,9 @@ def translate(
     texts = [(source, decode(data, _label(source))) for source, data in read_raw(inputs, env)]
     briefer = _briefer(options)
     results = [
-        (source, briefer.translate(text, markdown=fmt == "markdown")) for source, text in texts
+        # JSON carries the document as translated Markdown; only -f text reads it as plain text.
+        (source, briefer.translate(text, markdown=fmt != "text"))
+        for source, text in texts
     ]
     if fmt == "json":
         records = [

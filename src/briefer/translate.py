@@ -91,67 +91,8 @@ def translate_text(model: Seq2Seq, text: str, lang: str) -> str:
     return translate_texts(model, [text], lang)[0]
 
 
-# Four spaces or a tab start an indented code block, but cannot interrupt a paragraph.
-_INDENTED_CODE = re.compile(r"^( {4}|\t)")
-_FENCE = re.compile(r"^\s*(```|~~~)")
-# Lines whose text is not prose: HTML, rules, tables, link definitions, front-matter fences.
-_RAW = re.compile(r"^\s*(<[^>]+>\s*$|([-*_]\s*){3,}$|\||\[[^\]]+\]:\s|---\s*$)")
-_PREFIX = re.compile(r"^(\s*(?:>\s?)*\s*(?:#{1,6}\s+|[-*+]\s+(?:\[[ xX]\]\s+)?|\d+[.)]\s+)?)(.*)$")
-_EMPHASIS = re.compile(r"^(\*{1,2}|_{1,2})(.+?)\1$")
-
-
 def translate_markdown(model: Seq2Seq, markdown: str, lang: str) -> str:
     """Translate the prose of a Markdown document, keeping its structure and code untouched."""
-    items: list[str | tuple[str, str, str]] = []  # raw lines, or (prefix, text, emphasis)
-    paragraph: list[str] = []
+    from .markdown import translate_markdown as translate_prose
 
-    def flush() -> None:
-        """Queue the paragraph read so far as one text to translate."""
-        if paragraph:
-            items.append(_translatable("", " ".join(line.strip() for line in paragraph)))
-            paragraph.clear()
-
-    in_fence = False
-    for line in markdown.split("\n"):
-        if _FENCE.match(line):
-            flush()
-            in_fence = not in_fence
-            items.append(line)
-        elif (
-            in_fence
-            or not line.strip()
-            or _RAW.match(line)
-            or (not paragraph and _INDENTED_CODE.match(line))
-        ):
-            flush()
-            items.append(line)
-        else:
-            prefix, text = _PREFIX.match(line).groups()  # type: ignore[union-attr]
-            if prefix.strip():
-                flush()
-                items.append(_translatable(prefix, text))
-            else:
-                paragraph.append(line)
-    flush()
-    queued = [item for item in items if isinstance(item, tuple)]
-    translated = iter(translate_texts(model, [text for _, text, _ in queued], lang))
-    out = []
-    for item in items:
-        if isinstance(item, str):
-            out.append(item)
-        else:
-            prefix, _, suffix = item
-            out.append(
-                f"{prefix}{suffix}{next(translated)}{suffix}"
-                if suffix
-                else f"{prefix}{next(translated)}"
-            )
-    return "\n".join(out)
-
-
-def _translatable(prefix: str, text: str) -> tuple[str, str, str]:
-    """Split a line into its Markdown prefix, its prose, and an emphasis wrapper to restore."""
-    match = _EMPHASIS.match(text.strip())
-    if match:
-        return prefix, match.group(2), match.group(1)
-    return prefix, text.strip(), ""
+    return translate_prose(markdown, lambda texts: translate_texts(model, texts, lang))
