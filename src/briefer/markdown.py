@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -61,6 +62,9 @@ def _parser() -> Any:
     from mdit_py_plugins.front_matter import front_matter_plugin
 
     md = MarkdownIt("commonmark").enable("table").use(front_matter_plugin)
+    # Inline content is parsed here, with its source tracked, not by the core pass (a third of
+    # the time on a long document).
+    md.core.ruler.disable("inline")
     # Unused emphasis markers stay separate text tokens, so each keeps the place it came from.
     md.inline.ruler2.disable("fragments_join")
     md.inline.tokenize = MethodType(_tokenize, md.inline)
@@ -323,6 +327,7 @@ class _Unit:
     first: str | None = None  # the model text sent whole, when there is one
     segments: list[tuple[int, int, str]] = field(default_factory=list)  # piece range, text
     result: tuple[str, str] | None = None  # (source text, content text) once translated
+    markup: Counter[tuple[str, ...]] | None = None  # the inline markup it must keep
 
     def source(self, start: int, end: int) -> str:
         """Return the document's text for a content range (with any line prefixes inside)."""
@@ -467,13 +472,12 @@ class _Unit:
         low, high = self.core()
         items: list[_Piece | str] = [*self.pieces[:low], *core, *self.pieces[high:]]
         # A hard break needs words on both sides, or it would end the block or add a blank line.
-        solid = [i for i, item in enumerate(items) if _solid(item)]
-        for i, item in enumerate(items):
-            if isinstance(item, _Piece) and item.hard:
-                before = [j for j in solid if j < i]
-                after = [j for j in solid if j > i]
-                if not before or not after or _hard(items[before[-1]]) or _hard(items[after[0]]):
-                    return None
+        solid = [item for item in items if _solid(item)]
+        for i, item in enumerate(solid):
+            if _hard(item) and (
+                i == 0 or i == len(solid) - 1 or _hard(solid[i - 1]) or _hard(solid[i + 1])
+            ):
+                return None
         source, content = [], []
         at_line_start = self.line_start
         for item in items:
@@ -502,8 +506,10 @@ class _Unit:
                 isinstance(item, _Piece) and item.blank()
             ):
                 at_line_start = isinstance(item, _Piece) and item.hard
-        original = self.content[self.pieces[0].start : self.pieces[-1].end]
-        if _signature("".join(content), self.env) != _signature(original, self.env):
+        if self.markup is None:
+            original = self.content[self.pieces[0].start : self.pieces[-1].end]
+            self.markup = _signature(original, self.env)
+        if _signature("".join(content), self.env) != self.markup:
             return None
         return "".join(source), "".join(content)
 
@@ -618,9 +624,7 @@ def _mapper(content: str, offsets: list[int], raw: str) -> Callable[[int, int], 
 
     def where(at: int) -> int:
         """Return the raw offset of a content offset."""
-        k = 0
-        while k + 1 < len(line_starts) and line_starts[k + 1] <= at:
-            k += 1
+        k = bisect_right(line_starts, at) - 1
         return offsets[k] + at - line_starts[k]
 
     def source(start: int, end: int) -> str:
