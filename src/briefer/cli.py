@@ -6,9 +6,7 @@ import contextlib
 import io
 import logging
 import os
-import stat
 import sys
-import tempfile
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -242,9 +240,12 @@ def summarize(
     fmt = settings["format"]
     check_format(fmt, FORMATS)
     sources = expand(_names(inputs, env, from_list), from_list)
-    for lang in langs if output is not None else ():
-        # Fail before minutes of model work, not after.
-        check_output(output_path(output, lang, langs))
+    # Fail before minutes of model work, not after: the template, and where the brief goes.
+    if fmt == "markdown":
+        check_template(settings["template"])
+    if output is not None:
+        read = [s.name for s in sources] + [n for n in (from_list, settings["template"]) if n]
+        check_outputs([output_path(output, lang, langs) for lang in langs], read)
     stream = fmt == "jsonl" and output is None
     with _progress(env, bool(settings["quiet"])) as progress:
         outcome = batch.run(
@@ -269,6 +270,22 @@ def summarize(
     if not bool(settings["quiet"]):
         _summary_line(outcome)
     return EXIT_PARTIAL if outcome.failed else 0
+
+
+def check_template(template: str | None) -> None:
+    """Compile the template and render it once on a stub brief (imported late: Jinja2)."""
+    from .render import check_template as check
+
+    check(template)
+
+
+def check_outputs(paths: list[Path], inputs: list[str]) -> None:
+    """Refuse output paths that are inputs or cannot be written, before any model work."""
+    from .output import refuse_inputs, resolve
+
+    refuse_inputs(paths, inputs)
+    for path in paths:
+        resolve(path)
 
 
 def json_line(brief: object) -> str:
@@ -360,7 +377,9 @@ def write_briefs(
     if output is None:
         emit("\n".join(doc for _, doc in documents), None, env)
         return
-    write_all_atomic([(output_path(output, lang, langs), doc) for lang, doc in documents])
+    from .output import write_all
+
+    write_all([(output_path(output, lang, langs), doc) for lang, doc in documents])
 
 
 def output_path(output: Path, lang: str, langs: list[str]) -> Path:
@@ -463,7 +482,7 @@ def translate(
     """Translate a text or Markdown file as is, keeping its Markdown structure."""
     import json
 
-    from .render import rtl
+    from .render import json_record, rtl
     from .sources import decode
 
     env: Env = ctx.obj
@@ -473,7 +492,10 @@ def translate(
     if lang == "en":
         raise UsageError("translate needs a target language other than en: --lang fr or --lang ar")
     options = Options(lang=lang, translator=translator, device=device, backend=backend)
-    texts = [(source, decode(data, _label(source))) for source, data in read_raw(inputs, env)]
+    raw = read_raw(inputs, env)
+    if output is not None:
+        check_outputs([output], [source for source, _ in raw])
+    texts = [(source, decode(data, _label(source))) for source, data in raw]
     briefer = _briefer(options)
     results = [
         # JSON carries the document as translated Markdown; only -f text reads it as plain text.
@@ -482,7 +504,9 @@ def translate(
     ]
     if fmt == "json":
         records = [
-            {"source": s, "language": lang, "translator": briefer.translator().name, "text": t}
+            json_record(
+                {"source": s, "language": lang, "translator": briefer.translator().name, "text": t}
+            )
             for s, t in results
         ]
         out = json.dumps(records if len(records) > 1 else records[0], ensure_ascii=False, indent=2)
@@ -616,68 +640,20 @@ def _label(name: str) -> str:
 
 
 def emit(text: str, output: Path | None, env: Env) -> None:
-    """Write the result to stdout, or atomically to a file so a failure never leaves half of one."""
-    if output is None:
-        try:
-            env.stdout.write(text)
-            env.stdout.flush()
-        except BrokenPipeError:
-            # The reader went away (`| head`): nothing more to say, and nowhere to say it.
-            _silence_stdout()
-            raise typer.Exit(EXIT_BROKEN_PIPE) from None
+    """Write the result to stdout in full, or to a file all-or-nothing."""
+    from .output import write_all, write_stdout
+
+    if output is not None:
+        write_all([(output, text)])
         return
-    write_atomic(output, text)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write text to path through a temporary file and a rename."""
-    write_all_atomic([(path, text)])
-
-
-def check_output(path: Path) -> Path:
-    """Return the output path if a brief can be written there; checked before any model work."""
-    path = path.expanduser()
-    if not path.parent.is_dir():
-        raise OutputError(f"{path}: folder {path.parent} does not exist")
-    if path.is_dir():
-        raise OutputError(f"{path}: is a folder")
-    return path
-
-
-def write_all_atomic(files: list[tuple[Path, str]]) -> None:
-    """Write every file or none: all go to temporary files first, then all are renamed."""
-    staged: list[tuple[str, Path]] = []
     try:
-        for path, text in files:
-            path = check_output(path)
-            try:
-                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            except OSError as exc:
-                raise OutputError(f"{path}: cannot write there ({exc.strerror})") from None
-            staged.append((tmp, path))
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(tmp, _mode_for(path))
-        for tmp, path in staged:
-            os.replace(tmp, path)
+        write_stdout(text, env.stdout)
+    except BrokenPipeError:
+        # The reader went away (`| head`): nothing more to say, and nowhere to say it.
+        _silence_stdout(env.stdout)
+        raise typer.Exit(EXIT_BROKEN_PIPE) from None
     except OSError as exc:
-        raise OutputError(f"cannot write the brief: {exc.strerror or exc}") from None
-    finally:
-        for tmp, _ in staged:
-            Path(tmp).unlink(missing_ok=True)
-
-
-def _mode_for(path: Path) -> int:
-    """Return the permissions a written brief gets: the old file's, else the usual ones."""
-    try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except OSError:
-        # mkstemp makes files private; a new brief should get the usual permissions.
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        raise OutputError(f"cannot write to stdout: {exc.strerror or exc}") from None
 
 
 def _logging(env: Env, quiet: bool, verbose: bool) -> None:
@@ -719,7 +695,7 @@ def main(argv: list[str] | None = None, env: Env | None = None) -> int:
         env.stderr.write("briefer: interrupted\n")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        _silence_stdout()
+        _silence_stdout(env.stdout)
         return EXIT_BROKEN_PIPE
     except BrieferError as exc:
         if debug:
@@ -738,12 +714,12 @@ def main(argv: list[str] | None = None, env: Env | None = None) -> int:
     return code
 
 
-def _silence_stdout() -> None:
+def _silence_stdout(stream: Any) -> None:
     """Point stdout at /dev/null so Python's exit flush does not raise BrokenPipe again."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
+        os.dup2(devnull, stream.fileno())
+    except (OSError, ValueError, AttributeError):
         pass
 
 

@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from . import escape
 from .brief import Brief
 from .errors import UsageError
 from .options import RTL_LANGUAGES
@@ -42,7 +43,7 @@ def render(
     if fmt == "jsonl":
         return "".join(json_line(b) for b in briefs) + "".join(failure_line(f) for f in failed)
     if fmt == "text":
-        return "\n\n".join(b.summary for b in briefs) + "\n"
+        return "\n\n".join(escape.one_line(b.summary) for b in briefs) + "\n"
     return markdown(briefs, failed=failed, template=template, title=title, date=date)
 
 
@@ -52,32 +53,63 @@ def context(
     title: str = "Morning brief",
     date: dt.date | None = None,
 ) -> dict[str, Any]:
-    """Return the documented template context for a brief."""
+    """Return the documented template context for a brief: every text escaped for Markdown.
+
+    Texts from articles, models, file names and servers arrive Markdown-escaped (on one line,
+    `<`, `>` and entity-like `&` as HTML entities, so they are text in Markdown and inside
+    the RTL <div> alike) and marked safe; each article and failure also carries `raw`, the
+    same texts unescaped, which autoescaping HTML-escapes unless a template says `|safe`.
+    """
+    from markupsafe import Markup
+
+    def md(text: str) -> Markup:
+        """Return a one-line text escaped for Markdown, marked safe for the template."""
+        return Markup(escape.markdown(escape.one_line(text)))
+
+    def md_name(text: str) -> Markup:
+        """Return a file name, URL or model id escaped for Markdown."""
+        return Markup(escape.markdown(escape.name(text)))
+
     anchors: dict[str, int] = {}
     articles = []
     for b in briefs:
+        original = b.original_title or b.title
         articles.append(
             {
-                "title": b.title,
-                "summary": b.summary,
-                "source": b.source,
-                "language": b.language,
+                "title": md(b.title),
+                "summary": md(b.summary),
+                "source": md_name(b.source),
+                "language": Markup(escape.html(escape.one_line(b.language))),
                 "rtl": b.language in RTL_LANGUAGES,
                 "words": b.words,
                 "reading_minutes": reading_minutes(b.words),
-                "models": dict(b.models),
-                "original_title": b.original_title or b.title,
-                "anchor": _unique(slug(b.title), anchors),
-                "meta": meta_line(b),
+                "models": {k: md_name(v) for k, v in b.models.items()},
+                "original_title": md(original),
+                "anchor": Markup(_unique(slug(escape.one_line(b.title)), anchors)),
+                "meta": Markup(meta_line(b, md_name, md)),
+                "raw": {
+                    "title": b.title,
+                    "summary": b.summary,
+                    "source": escape.valid_utf8(b.source),
+                    "original_title": original,
+                    "models": dict(b.models),
+                },
             }
         )
     languages = list(dict.fromkeys(b.language for b in briefs))
     return {
-        "title": title,
-        "date": (date or dt.date.today()).isoformat(),
-        "languages": languages,
+        "title": md(title),
+        "date": Markup((date or dt.date.today()).isoformat()),
+        "languages": [md(code) for code in languages],
         "articles": articles,
-        "failed": [{"source": f.source, "reason": f.reason} for f in failed],
+        "failed": [
+            {
+                "source": md_name(f.source),
+                "reason": md(f.reason),
+                "raw": {"source": escape.valid_utf8(f.source), "reason": f.reason},
+            }
+            for f in failed
+        ],
     }
 
 
@@ -90,22 +122,77 @@ def markdown(
     date: dt.date | None = None,
 ) -> str:
     """Render briefs to Markdown with the built-in template or the one at the path given."""
-    import jinja2
+    compiled = compile_template(template)
+    try:
+        text = compiled.render(**context(briefs, failed, title, date))
+    except Exception as exc:  # noqa: BLE001 - whatever a template raises is the template's fault
+        raise UsageError(f"template {template or 'built-in'}: {_reason(exc)}") from None
+    # Templates are easier to read with loose spacing; the output should not carry it.
+    return escape.valid_utf8(re.sub(r"\n{3,}", "\n\n", text).strip() + "\n")
 
-    source = _template_text(template)
-    env = jinja2.Environment(
+
+def compile_template(template: str | None) -> Any:
+    """Return the template compiled in a sandbox; raise UsageError naming what is wrong.
+
+    The sandbox keeps a template from reaching Python internals; autoescaping HTML-escapes
+    any value not already escaped by context(). A template is one file: include, import
+    and extends are refused, as they would read other files.
+    """
+    import jinja2
+    from jinja2 import nodes
+    from jinja2.sandbox import SandboxedEnvironment
+
+    name = template or "built-in"
+    env = SandboxedEnvironment(
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
-        autoescape=False,
+        autoescape=True,
     )
+    source = _template_text(template)
     try:
-        text = env.from_string(source).render(**context(briefs, failed, title, date))
+        parsed = env.parse(source)
+        for kind in (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends):
+            found = next(parsed.find_all(kind), None)
+            if found is not None:
+                word = {"FromImport": "import"}.get(kind.__name__, kind.__name__.lower())
+                raise UsageError(
+                    f"template {name}, line {found.lineno}: {{% {word} %}} is not supported; "
+                    "put the whole template in one file"
+                )
+        return env.from_string(parsed)
     except jinja2.TemplateError as exc:
-        raise UsageError(f"template {template or 'built-in'}: {exc}") from None
-    # Templates are easier to read with loose spacing; the output should not carry it.
-    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+        raise UsageError(f"template {name}: {_reason(exc)}") from None
+
+
+def check_template(template: str | None) -> None:
+    """Compile a template and render it on stub briefs, so a broken one fails before any
+    model work: one article, and several in two languages with a failure."""
+    from .chunking import Chunk
+
+    def stub(title: str, lang: str) -> Brief:
+        """Return a brief shaped as the pipeline makes them."""
+        chunk = Chunk(start=0, end=20, sentences=((0, 20),), text="Stub text.", tokens=4)
+        models = {"summarizer": "summarizer"} | ({"translator": "t"} if lang != "en" else {})
+        return Brief("stub.txt", title, "A stub summary.", lang, (chunk,), models, 100, title)
+
+    markdown([stub("Stub", "en")], template=template)
+    several = [stub("Stub one", "en"), stub("Stub two", "ar")]
+    markdown(several, failed=[Failure("bad.txt", "stub reason")], template=template)
+
+
+def _reason(exc: BaseException) -> str:
+    """Return an error as one line: its type when the message alone would not say it."""
+    if isinstance(exc, UsageError):
+        return str(exc)
+    import jinja2
+
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return escape.one_line(f"line {exc.lineno}: {exc.message}")
+    if isinstance(exc, jinja2.TemplateError):
+        return escape.one_line(str(exc))
+    return escape.one_line(f"{type(exc).__name__}: {exc}")
 
 
 def _template_text(template: str | None) -> str:
@@ -115,23 +202,28 @@ def _template_text(template: str | None) -> str:
     path = Path(template).expanduser()
     try:
         return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"cannot read template {template}: not UTF-8 text (byte {exc.start})"
+        ) from None
+    except OSError as exc:
         raise UsageError(f"cannot read template {template}: {exc.strerror or exc}") from None
 
 
-def meta_line(brief: Brief) -> str:
-    """Return the one-line provenance note under an article's brief."""
-    parts = [f"Source: {brief.source}"]
+def meta_line(brief: Brief, quote: Any = str, prose: Any = str) -> str:
+    """Return the one-line provenance note under an article's brief; quote escapes names
+    (source, models), prose the texts a page gave (author, date)."""
+    parts = [f"Source: {quote(brief.source)}"]
     if brief.author:
-        parts.append(f"By {brief.author}")
+        parts.append(f"By {prose(brief.author)}")
     if brief.date:
-        parts.append(f"Published {brief.date}")
+        parts.append(f"Published {prose(brief.date)}")
     if brief.words:
         parts.append(f"{brief.words:,} words, {reading_minutes(brief.words)} min read")
-    parts.append(f"Summarizer: {brief.models.get('summarizer', '?')}")
+    parts.append(f"Summarizer: {quote(brief.models.get('summarizer', '?'))}")
     if "translator" in brief.models:
-        parts.append(f"Translator: {brief.models['translator']}")
-    parts.append(f"Language: {brief.language}")
+        parts.append(f"Translator: {quote(brief.models['translator'])}")
+    parts.append(f"Language: {quote(brief.language)}")
     return " · ".join(parts)
 
 
@@ -188,26 +280,56 @@ def brief_record(brief: Brief) -> dict[str, Any]:
 def to_json(briefs: Sequence[Brief], failed: Sequence[Failure] = ()) -> str:
     """Return all briefs as one JSON document."""
     document = {
-        "briefs": [brief_record(b) for b in briefs],
-        "failed": [{"source": f.source, "error": f.reason} for f in failed],
+        "briefs": [json_record(brief_record(b)) for b in briefs],
+        "failed": [json_record({"source": f.source, "error": f.reason}) for f in failed],
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
 def json_line(brief: Brief) -> str:
     """Return one brief as a line of JSON, for streaming."""
-    return json.dumps(brief_record(brief), ensure_ascii=False) + "\n"
+    return json.dumps(json_record(brief_record(brief)), ensure_ascii=False) + "\n"
 
 
 def failure_line(failure: Failure) -> str:
     """Return one failed source as a line of JSON, for streaming."""
-    return (
-        json.dumps({"source": failure.source, "error": failure.reason}, ensure_ascii=False) + "\n"
-    )
+    record = json_record({"source": failure.source, "error": failure.reason})
+    return json.dumps(record, ensure_ascii=False) + "\n"
+
+
+def json_record(record: dict[str, Any]) -> dict[str, Any]:
+    """Return a record whose every text is valid UTF-8.
+
+    A file name with bytes that are not UTF-8 shows them as U+FFFD in `source`, and keeps
+    them, base64-encoded, in `source_bytes`, so a script can still open the file.
+    """
+    import base64
+
+    raw = escape.raw_bytes(record.get("source", ""))
+    clean = _valid_texts(record)
+    if raw is not None:
+        clean["source_bytes"] = base64.b64encode(raw).decode("ascii")
+    return clean
+
+
+def _valid_texts(value: Any) -> Any:
+    """Return value with every string in it made valid UTF-8."""
+    if isinstance(value, str):
+        return escape.valid_utf8(value)
+    if isinstance(value, dict):
+        return {_valid_texts(k): _valid_texts(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_valid_texts(v) for v in value]
+    return value
 
 
 def rtl(markdown_text: str, lang: str) -> str:
-    """Wrap Markdown in a right-to-left block when the language is written that way."""
+    """Wrap Markdown in a right-to-left block when the language is written that way.
+
+    Nothing inside may close the block: a `</div` in the text (a model's output) becomes
+    text.
+    """
     if lang not in RTL_LANGUAGES:
         return markdown_text
-    return f'<div dir="rtl" lang="{lang}">\n\n{markdown_text.strip()}\n\n</div>\n'
+    inside = re.sub(r"(?i)</div", "&lt;/div", markdown_text.strip())
+    return f'<div dir="rtl" lang="{escape.html(lang)}">\n\n{inside}\n\n</div>\n'

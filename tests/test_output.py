@@ -1,0 +1,392 @@
+"""Hardened outputs: -o never destroys an input, a link or a device; stdout is written in full
+or ends with 141; every outside text is escaped for the format it lands in; templates and
+output folders are checked before any model work."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import io
+import json
+import os
+import stat
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from markdown_it import MarkdownIt
+
+from briefer import cli
+from briefer.brief import Brief
+from briefer.chunking import Chunk
+from briefer.cli import Env, main
+from briefer.output import resolve, write_stdout
+from briefer.render import Failure, render
+
+BRIEFER = str(Path(sys.executable).parent / "briefer")
+# A wire story in the shape agencies send: headline line, dateline, body paragraphs.
+STORY = (
+    "Council backs new bridge\n\n"
+    "LONDON, Nov 24 (Reuters) - The city council voted on Tuesday to build a new bridge over "
+    "the river. The vote ended years of debate about traffic in the old town. Work will start "
+    "next spring and should take three years. The mayor said the bridge would cut journeys by "
+    "half. Opponents said the cost was too high for a city of this size.\n"
+)
+
+
+class Run:
+    """The result of one in-process CLI run."""
+
+    def __init__(self, code: int, out: str, err: str):
+        self.code, self.out, self.err = code, out, err
+
+
+def run(*args: str) -> Run:
+    """Run the CLI in-process with its own streams; the extractive engine needs no model."""
+    out, err = io.StringIO(), io.StringIO()
+    env = Env(stdin=io.BytesIO(), stdout=out, stderr=err, stdin_isatty=True, stderr_isatty=False)
+    code = main(list(args), env)
+    return Run(code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def no_models(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make any model work fail the test: what is checked must be checked before it."""
+
+    def forbidden(*args: object, **kwargs: object) -> None:
+        raise AssertionError("model work started before the check")
+
+    monkeypatch.setattr(cli, "_briefer", forbidden)
+
+
+@pytest.fixture
+def story(tmp_path: Path) -> Path:
+    """Return an article file."""
+    path = tmp_path / "story.txt"
+    path.write_text(STORY, encoding="utf-8")
+    return path
+
+
+# -- -o: inputs, symlinks, devices ----------------------------------------------------------
+
+
+def test_output_that_is_the_input_is_refused(story: Path, tmp_path: Path, no_models) -> None:
+    before = story.read_bytes()
+    link = tmp_path / "link.txt"
+    link.symlink_to(story)
+    hard = tmp_path / "hard.txt"
+    os.link(story, hard)
+    for output in (story, link, hard, tmp_path / "." / "story.txt"):
+        result = run("summarize", str(story), "--engine", "extractive", "-o", str(output))
+        assert result.code == 2, result.err
+        assert result.err.count("\n") == 1 and "is the input" in result.err
+    assert story.read_bytes() == before and link.is_symlink()
+
+
+def test_each_language_output_is_checked_against_the_inputs(tmp_path: Path, no_models) -> None:
+    # The French brief of yesterday, summarized again, must not be overwritten by today's.
+    french = tmp_path / "brief.fr.md"
+    french.write_text(STORY, encoding="utf-8")
+    result = run("summarize", str(french), "-l", "fr,ar", "-o", str(tmp_path / "brief.md"))
+    assert result.code == 2 and "brief.fr.md" in result.err
+    assert french.read_text(encoding="utf-8") == STORY
+
+
+def test_translate_refuses_its_input_as_output(story: Path, no_models) -> None:
+    result = run("translate", str(story), "-l", "fr", "-o", str(story))
+    assert result.code == 2 and "is the input" in result.err
+    assert story.read_text(encoding="utf-8") == STORY
+
+
+def test_output_through_a_symlink_writes_its_target(story: Path, tmp_path: Path) -> None:
+    target = tmp_path / "briefs" / "today.md"
+    target.parent.mkdir()
+    target.write_text("yesterday\n", encoding="utf-8")
+    link = tmp_path / "latest.md"
+    link.symlink_to(target)
+    result = run("summarize", str(story), "--engine", "extractive", "-o", str(link))
+    assert result.code == 0, result.err
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert target.read_text(encoding="utf-8").startswith("# Council backs new bridge\n")
+    # Written atomically beside the target: no temporary file left in either folder.
+    assert sorted(p.name for p in target.parent.iterdir()) == ["today.md"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["briefs", "latest.md", "story.txt"]
+
+
+def test_a_dangling_symlink_gets_its_target_created(story: Path, tmp_path: Path) -> None:
+    link = tmp_path / "latest.md"
+    link.symlink_to(tmp_path / "new.md")
+    assert run("summarize", str(story), "--engine", "extractive", "-o", str(link)).code == 0
+    assert link.is_symlink() and (tmp_path / "new.md").read_text(encoding="utf-8").startswith("#")
+
+
+def test_a_fifo_is_written_in_place(story: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "brief.pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    result = run("summarize", str(story), "--engine", "extractive", "-o", str(fifo))
+    reader.join(timeout=60)
+    assert result.code == 0, result.err
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)  # not renamed over
+    assert got and got[0].decode("utf-8").startswith("# Council backs new bridge\n")
+
+
+def test_devices_are_written_in_place(story: Path) -> None:
+    assert resolve(Path("/dev/null")).direct
+    assert run("summarize", str(story), "--engine", "extractive", "-o", "/dev/null").code == 0
+    assert stat.S_ISCHR(os.lstat("/dev/null").st_mode)
+
+
+def test_dev_stdout_goes_to_the_pipe(story: Path) -> None:
+    done = subprocess.run(
+        [BRIEFER, "summarize", str(story), "--engine", "extractive", "-o", "/dev/stdout"],
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(b"# Council backs new bridge\n")
+    assert os.path.islink("/dev/stdout") or not os.path.isfile("/dev/stdout")
+
+
+# -- pipes ------------------------------------------------------------------------------------
+
+
+def test_head_on_a_large_brief_exits_141(tmp_path: Path) -> None:
+    # 150 stories make a brief of about 120 kB, twice a pipe's 64 KiB buffer: `| head -1`
+    # goes away while briefer still has most of it to write.
+    folder = tmp_path / "wire"
+    folder.mkdir()
+    for i in range(150):
+        (folder / f"story-{i:03d}.txt").write_text(
+            STORY.replace("a new bridge", f"bridge number {i}"), encoding="utf-8"
+        )
+    child = subprocess.Popen(
+        [BRIEFER, "summarize", str(folder), "--engine", "extractive", "--no-cache"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert child.stdout is not None and child.stderr is not None
+    assert child.stdout.readline() == b"# Morning brief\n"
+    child.stdout.close()  # as `head -1` does
+    err = child.stderr.read()
+    assert child.wait(timeout=300) == 141
+    assert err == b""
+
+
+def test_write_stdout_reports_a_short_write() -> None:
+    read_end, write_end = os.pipe()
+    stream = os.fdopen(write_end, "w")
+
+    def read_a_little_then_leave() -> None:
+        os.read(read_end, 100)
+        os.close(read_end)
+
+    reader = threading.Thread(target=read_a_little_then_leave)
+    reader.start()
+    try:
+        with pytest.raises(BrokenPipeError):
+            write_stdout("x" * (1 << 20), stream)
+    finally:
+        reader.join()
+        with contextlib.suppress(BrokenPipeError):
+            stream.close()
+
+
+# -- escaping -------------------------------------------------------------------------------
+
+
+def brief(title: str, summary: str, lang: str = "en", source: str = "wire/a.txt") -> Brief:
+    """Return a brief shaped as the pipeline makes them."""
+    chunk = Chunk(start=0, end=len(summary), sentences=((0, len(summary)),), text="x", tokens=9)
+    models = {"summarizer": "sshleifer/distilbart-cnn-12-6"}
+    if lang != "en":
+        models["translator"] = f"Helsinki-NLP/opus-mt-en-{lang}"
+    return Brief(source, title, summary, lang, (chunk,), models, 120, title, summary)
+
+
+HOSTILE = [
+    "# INJECTED heading",
+    "[click me](javascript:alert(1))",
+    "</div><script>alert(1)</script>",
+    "line one\n# INJECTED after a newline\n\n---\n\n- item",
+    "![img](http://evil.example/x.png) <http://evil.example> *bold* `code` &amp; | a | b |",
+    "1. ordered\n> quote\n    indented code\n=====",
+]
+
+
+def blocks(markdown: str) -> list[tuple[str, str]]:
+    """Return the block-level tokens of a Markdown text (type, inline content)."""
+    tokens = MarkdownIt("commonmark").enable("table").enable("strikethrough").parse(markdown)
+    return [(t.type, t.content) for t in tokens if t.type.endswith("_open") or t.content]
+
+
+def inline_kinds(markdown: str) -> set[str]:
+    """Return every kind of inline token in a Markdown text."""
+    tokens = MarkdownIt("commonmark").enable("table").enable("strikethrough").parse(markdown)
+    return {c.type for t in tokens for c in (t.children or [])}
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_article_text_cannot_make_markdown(text: str) -> None:
+    one = render([brief(text, text)], "markdown")
+    assert [kind for kind, _ in blocks(one) if kind == "heading_open"] == ["heading_open"]
+    several = render(
+        [brief(text, text), brief("Calm", "Calm.")],
+        "markdown",
+        failed=[Failure(f"wire/{text}.txt", text)],
+    )
+    kinds = [kind for kind, _ in blocks(several)]
+    # Morning brief, Contents, two articles, Not included: nothing else.
+    assert kinds.count("heading_open") == 5
+    # The contents (two items) and Not included (one): no list of the article's own.
+    assert kinds.count("bullet_list_open") == 1 and kinds.count("ordered_list_open") == 1
+    assert kinds.count("list_item_open") == 3
+    assert "html_block" not in kinds and "blockquote_open" not in kinds
+    assert "code_block" not in kinds and "table_open" not in kinds
+    inline = inline_kinds(several)
+    allowed = {"text", "softbreak", "em_open", "em_close", "link_open", "link_close"}
+    assert inline <= allowed  # em: the metadata line; links: the contents' own
+    links = [
+        t.attrGet("href")
+        for block in MarkdownIt("commonmark").parse(several)
+        for t in block.children or []
+        if t.type == "link_open"
+    ]
+    assert all(str(href).startswith("#") for href in links) and len(links) == 2
+
+
+def test_escaped_text_reads_as_it_was() -> None:
+    text = "Shares *fell* 3.5% [est.] at AT&T <b>"
+    html = MarkdownIt("commonmark").render(render([brief(text, text)], "markdown"))
+    assert "Shares *fell* 3.5% [est.] at AT&amp;T &lt;b&gt;" in html
+    plain = "U.S. shares rose 3.5% (est.) on Tuesday, snake_case and all."
+    assert plain in render([brief("T", plain)], "markdown")  # prose is left alone
+
+
+def test_model_output_cannot_close_the_rtl_div() -> None:
+    hostile = "نص</div><script>alert(1)</script>"
+    out = render([brief(hostile, hostile, "ar")], "markdown")
+    html_blocks = [content for kind, content in blocks(out) if kind == "html_block"]
+    assert html_blocks == ['<div dir="rtl" lang="ar">\n', "</div>\n"]
+    assert "<script>" not in MarkdownIt("commonmark").render(out)
+
+
+def test_translated_markdown_cannot_close_the_rtl_div() -> None:
+    from briefer.render import rtl
+
+    out = rtl("# عنوان\n\nنص </div><script>x</script>", "ar")
+    html_blocks = [content for kind, content in blocks(out) if kind == "html_block"]
+    assert html_blocks == ['<div dir="rtl" lang="ar">\n', "</div>\n"]
+
+
+def test_a_newline_in_a_file_name_cannot_make_a_heading() -> None:
+    out = render(
+        [brief("A", "a."), brief("B", "b.")],
+        "markdown",
+        failed=[Failure("wire/evil\n# INJECTED\x1b[31m.txt", "404: <script>x</script>")],
+    )
+    not_included = out.split("## Not included\n\n", 1)[1]
+    assert (
+        not_included
+        == "- wire/evil\\\\n# INJECTED\\\\x1b\\[31m.txt: 404: &lt;script&gt;x&lt;/script&gt;\n"
+    )
+    assert [k for k, _ in blocks(out)].count("heading_open") == 5
+
+
+def test_text_format_has_no_control_characters() -> None:
+    out = render([brief("T", "Red \x1b[31malert\x1b[0m\nnext")], "text")
+    assert out == "Red [31malert [0m next\n"
+
+
+# -- names that are not UTF-8 ---------------------------------------------------------------
+
+
+@pytest.fixture
+def latin1_folder(tmp_path: Path) -> tuple[Path, bytes]:
+    """Return a folder holding a story whose name is Latin-1 (as copied from an old share)."""
+    folder = tmp_path / "wire"
+    folder.mkdir()
+    name = "caf\xe9.txt".encode("latin-1")
+    with open(os.path.join(os.fsencode(folder), name), "w", encoding="utf-8") as handle:
+        handle.write(STORY)
+    (folder / "other.txt").write_text(STORY.replace("bridge", "tunnel"), encoding="utf-8")
+    return folder, os.fsencode(folder) + b"/" + name
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "markdown"])
+def test_undecodable_names_give_valid_utf8(latin1_folder, fmt: str, tmp_path: Path) -> None:
+    folder, raw = latin1_folder
+    args = [BRIEFER, "summarize", str(folder), "--engine", "extractive", "-f", fmt]
+    done = subprocess.run(args, capture_output=True, check=False)
+    assert done.returncode == 0, done.stderr
+    text = done.stdout.decode("utf-8")  # strict: raises on invalid UTF-8
+    written = subprocess.run([*args, "-o", str(tmp_path / f"out.{fmt}")], capture_output=True)
+    assert written.returncode == 0, written.stderr
+    assert (tmp_path / f"out.{fmt}").read_bytes() == done.stdout
+    if fmt == "markdown":
+        assert "caf\ufffd.txt" in text
+        return
+    records = (
+        json.loads(text)["briefs"]
+        if fmt == "json"
+        else [json.loads(line) for line in text.splitlines()]
+    )
+    latin = next(r for r in records if "source_bytes" in r)
+    assert latin["source"].endswith("caf\ufffd.txt")
+    assert base64.b64decode(latin["source_bytes"]) == raw
+    assert all("source_bytes" not in r for r in records if r is not latin)
+
+
+# -- templates and output folders, before any model work ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        (b"{{ 1//0 }}", "ZeroDivisionError"),
+        (b'{% include "other.j2" %}', "{% include %} is not supported"),
+        (b'{% extends "base.j2" %}', "{% extends %} is not supported"),
+        (b"caf\xe9 {{ title }}", "not UTF-8"),
+        (b"{{ ''.__class__.__mro__ }}", "__class__"),
+        (b"{{ nope }}", "'nope' is undefined"),
+        (b"{% for %}", "line 1"),
+        (b"{% for a in articles %}{{ a.tilte }}{% endfor %}", "tilte"),
+    ],
+)
+def test_bad_templates_fail_before_model_work(
+    story: Path, tmp_path: Path, template: bytes, message: str, no_models
+) -> None:
+    path = tmp_path / "brief.md.j2"
+    path.write_bytes(template)
+    result = run("summarize", str(story), "--template", str(path))
+    assert result.code == 2, result.err
+    assert result.err.count("\n") == 1 and message in result.err, result.err
+    assert "Traceback" not in result.err
+
+
+def test_custom_template_gets_escaped_values_and_raw_ones(story: Path, tmp_path: Path) -> None:
+    path = tmp_path / "brief.md.j2"
+    path.write_text(
+        "{% for a in articles %}{{ a.title }}|{{ a.raw.title }}|{{ a.raw.title|safe }}"
+        "{% endfor %}\n",
+        encoding="utf-8",
+    )
+    hostile = tmp_path / "hostile.txt"
+    hostile.write_text(STORY.replace("Council backs new bridge", "<b>Bridge</b> #1"))
+    result = run("summarize", str(hostile), "--engine", "extractive", "--template", str(path))
+    assert result.code == 0, result.err
+    assert (
+        result.out
+        == "&lt;b&gt;Bridge&lt;/b&gt; \\#1|&lt;b&gt;Bridge&lt;/b&gt; #1|<b>Bridge</b> #1\n"
+    )
+
+
+def test_missing_output_folder_fails_before_model_work(story: Path, tmp_path: Path, no_models):
+    result = run("summarize", str(story), "-o", str(tmp_path / "no" / "brief.md"))
+    assert result.code == 1 and "does not exist" in result.err
+    result = run("summarize", str(story), "-o", str(story / "brief.md"))
+    assert result.code == 1 and result.err.count("\n") == 1
