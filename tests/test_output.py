@@ -390,3 +390,41 @@ def test_missing_output_folder_fails_before_model_work(story: Path, tmp_path: Pa
     assert result.code == 1 and "does not exist" in result.err
     result = run("summarize", str(story), "-o", str(story / "brief.md"))
     assert result.code == 1 and result.err.count("\n") == 1
+
+
+def test_names_in_errors_and_warnings_stay_on_one_line(story: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "evil\n\x1b[31mbriefer: error: fake.txt"
+    result = run("summarize", str(missing))
+    assert result.code == 1 and result.err.count("\n") == 1 and "\x1b" not in result.err
+    assert "evil\\n\\x1b[31mbriefer" in result.err
+    # A binary file with such a name, beside a good story: the warning is one line too.
+    folder = tmp_path / "wire"
+    folder.mkdir()
+    (folder / "good.txt").write_text(STORY, encoding="utf-8")
+    (folder / "bad\n\x1b[2J.txt").write_bytes(b"\x00\x01\x02" * 100)
+    result = run("summarize", str(folder), "--engine", "extractive")
+    assert result.code == 3, result.err
+    assert "\x1b" not in result.err and all(
+        line.startswith("briefer: ") for line in result.err.splitlines()
+    )
+
+
+def test_hostile_article_through_the_whole_pipeline(story: Path, tmp_path: Path) -> None:
+    # A page whose text carries Markdown and HTML of its own, as a scraped or pasted story can.
+    hostile = tmp_path / "hostile.txt"
+    hostile.write_text(
+        "[Breaking](javascript:alert(1)) </div><script>alert(1)</script>\n\n"
+        "The council voted [here](javascript:alert(2)) to build a bridge.\n"
+        "# INJECTED heading\n"
+        "The vote </div><script>alert(3)</script> ended years of debate.\n\n"
+        "- Work will start next spring and should take three years.\n",
+        encoding="utf-8",
+    )
+    result = run("summarize", str(hostile), str(story), "--engine", "extractive", "-l", "en")
+    assert result.code == 0, result.err
+    assert "javascript" in result.out  # the text is there, as text
+    kinds = [kind for kind, _ in blocks(result.out)]
+    assert kinds.count("heading_open") == 4  # the brief, contents, two articles
+    assert "html_block" not in kinds and "bullet_list_open" not in kinds
+    rendered = MarkdownIt("commonmark").render(result.out)
+    assert "<script>" not in rendered and 'href="javascript' not in rendered

@@ -662,7 +662,7 @@ def _logging(env: Env, quiet: bool, verbose: bool) -> None:
     logger = logging.getLogger("briefer")
     logger.handlers[:] = []
     handler = logging.StreamHandler(env.stderr)
-    handler.setFormatter(logging.Formatter("briefer: %(message)s"))
+    handler.setFormatter(_OneLine("briefer: %(message)s"))
     logger.addHandler(handler)
     logger.setLevel(level)
     logger.propagate = False
@@ -670,6 +670,24 @@ def _logging(env: Env, quiet: bool, verbose: bool) -> None:
         # transformers and the hub client print warnings and progress bars meant for developers.
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+
+class _OneLine(logging.Formatter):
+    """Log one line per message: names with newlines or terminal escapes cannot fake
+    lines on stderr or recolour the terminal."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        """Return the message with control characters shown as escapes."""
+        from .escape import name
+
+        return name(super().formatMessage(record))
+
+
+def _message(text: str) -> str:
+    """Return an error message as one line, control characters shown as escapes."""
+    from .escape import name
+
+    return name(text)
 
 
 def main(argv: list[str] | None = None, env: Env | None = None) -> int:
@@ -700,13 +718,14 @@ def main(argv: list[str] | None = None, env: Env | None = None) -> int:
     except BrieferError as exc:
         if debug:
             traceback.print_exc(file=env.stderr)
-        env.stderr.write(f"briefer: error: {exc}\n")
+        env.stderr.write(f"briefer: error: {_message(str(exc))}\n")
         return exc.exit_code
     except Exception as exc:  # noqa: BLE001 - the last line of defence against a traceback
         if debug:
             traceback.print_exc(file=env.stderr)
             return 1
-        env.stderr.write(f"briefer: error: {type(exc).__name__}: {exc} (--debug shows more)\n")
+        message = _message(f"{type(exc).__name__}: {exc}")
+        env.stderr.write(f"briefer: error: {message} (--debug shows more)\n")
         return 1
     code = code if isinstance(code, int) else 0
     if code == EXIT_INTERRUPTED:  # typer's word for KeyboardInterrupt
