@@ -428,3 +428,17 @@ def test_hostile_article_through_the_whole_pipeline(story: Path, tmp_path: Path)
     assert "html_block" not in kinds and "bullet_list_open" not in kinds
     rendered = MarkdownIt("commonmark").render(result.out)
     assert "<script>" not in rendered and 'href="javascript' not in rendered
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full here")
+def test_a_full_disk_is_one_line_and_exit_1(story: Path) -> None:
+    args = [BRIEFER, "summarize", str(story), "--engine", "extractive"]
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run(args, stdout=full, stderr=subprocess.PIPE, check=False)
+    assert (done.returncode, done.stderr) == (
+        1,
+        b"briefer: error: cannot write to stdout: No space left on device\n",
+    )
+    done = subprocess.run([*args, "-o", "/dev/full"], capture_output=True, check=False)
+    assert (done.returncode, done.stderr.count(b"\n")) == (1, 1)
+    assert stat.S_ISCHR(os.lstat("/dev/full").st_mode)
