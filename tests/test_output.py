@@ -442,3 +442,17 @@ def test_a_full_disk_is_one_line_and_exit_1(story: Path) -> None:
     done = subprocess.run([*args, "-o", "/dev/full"], capture_output=True, check=False)
     assert (done.returncode, done.stderr.count(b"\n")) == (1, 1)
     assert stat.S_ISCHR(os.lstat("/dev/full").st_mode)
+
+
+def test_a_pages_author_and_date_are_text() -> None:
+    # What a web page's metadata can say: an author or date field holding markup.
+    from dataclasses import replace
+
+    hostile = replace(
+        brief("Title", "Summary."), author="<script>x</script> [a](javascript:1)", date="*2026*"
+    )
+    out = render([hostile], "markdown")
+    meta = out.splitlines()[-1]
+    assert "By &lt;script&gt;x&lt;/script&gt; \\[a\\](javascript:1)" in meta
+    assert "Published \\*2026\\*" in meta
+    assert inline_kinds(out) <= {"text", "em_open", "em_close"}
