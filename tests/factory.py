@@ -523,4 +523,366 @@ def build_t5(
     return path
 
 
-__all__ = ["CORPUS", "build_bart", "build_marian", "build_t5"]
+__all__ = ["CORPUS", "build_bart", "build_marian", "build_t5"]  # noqa: RUF022
+
+
+# --- fixtures laid out like real hub repos of every family briefer meets --------------------
+
+
+def _damp_decoder(model: Any, d_model: int, pad_id: int | None) -> None:
+    """Marian-style adjustments for sinusoidal-position models (M2M100, NLLB, PEGASUS)."""
+    _center_ffn_outputs(model, "fc2")
+    embeddings = model.get_input_embeddings().weight
+    embeddings.normal_(0.0, d_model**-0.5)
+    if pad_id is not None:
+        embeddings[pad_id].zero_()
+    for name, module in model.named_modules():
+        if name.startswith("model.decoder.") and name.endswith("self_attn.out_proj"):
+            module.weight.mul_(1.0 / d_model)
+
+
+def _rewrite_json(path: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    """Load a JSON file, let change() edit it, write it back."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def build_bart_config_only(path: Path, *, corpus: list[str], **options: Any) -> Path:
+    """Build a tiny BART laid out like sshleifer/distilbart-cnn-12-6: no generation_config.json.
+
+    That repo predates generation_config.json and keeps its generation settings in config.json
+    (num_beams 4, max_length 142, min_length 56, no_repeat_ngram_size 3, length_penalty 2.0,
+    early_stopping true, forced_bos_token_id 0), with the same values again under
+    task_specific_params.summarization; its tokenizer is vocab.json + merges.txt only.
+    """
+    path = build_bart(Path(path), corpus=corpus, **options)
+    (path / "generation_config.json").unlink()
+    model = json.loads((path / "tokenizer.json").read_text(encoding="utf-8"))["model"]
+    (path / "vocab.json").write_text(json.dumps(model["vocab"], ensure_ascii=False), "utf-8")
+    merges = [" ".join(m) if isinstance(m, list) else m for m in model["merges"]]
+    (path / "merges.txt").write_text("#version: 0.2\n" + "\n".join(merges) + "\n", "utf-8")
+    (path / "tokenizer.json").unlink()
+    settings = {
+        "num_beams": 4,
+        "max_length": 142,
+        "min_length": 56,
+        "no_repeat_ngram_size": 3,
+        "length_penalty": 2.0,
+        "early_stopping": True,
+    }
+
+    def add(config: dict[str, Any]) -> None:
+        config.update(settings)
+        config.update(forced_bos_token_id=0, forced_eos_token_id=2, decoder_start_token_id=2)
+        config["task_specific_params"] = {"summarization": dict(settings)}
+
+    _rewrite_json(path / "config.json", add)
+    return path
+
+
+def build_m2m100(
+    path: Path,
+    *,
+    corpus: list[str],
+    vocab_size: int = 600,
+    d_model: int = 32,
+    layers: int = 2,
+    ffn_dim: int = 64,
+    heads: int = 2,
+    max_position_embeddings: int = 256,
+) -> Path:
+    """Build a random M2M100 translator laid out like facebook/m2m100_418M.
+
+    vocab.json + sentencepiece.bpe.model, the hundred __xx__ language tokens after the
+    vocabulary (then 8 made-up words), generation_config.json with decoder start </s>.
+    """
+    from transformers import M2M100Config, M2M100ForConditionalGeneration, M2M100Tokenizer
+    from transformers.models.m2m_100.tokenization_m2m_100 import FAIRSEQ_LANGUAGE_CODES
+
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    lines = _check_corpus(corpus)
+    spm_model = _train_spm(lines, vocab_size, unk_id=3, bos_id=0, eos_id=2, pad_id=1)
+    processor = _spm_processor(spm_model)
+    vocab = {processor.IdToPiece(i): i for i in range(processor.GetPieceSize())}
+    (path / "sentencepiece.bpe.model").write_bytes(spm_model)
+    (path / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+    tokenizer = M2M100Tokenizer(
+        vocab_file=str(path / "vocab.json"),
+        spm_file=str(path / "sentencepiece.bpe.model"),
+        src_lang="en",
+        model_max_length=max_position_embeddings,
+        # The real repo's tokenizer_config.json lists the language tokens as special tokens.
+        additional_special_tokens=[f"__{c}__" for c in FAIRSEQ_LANGUAGE_CODES["m2m100"]],
+    )
+    tokenizer.save_pretrained(path)
+    config = M2M100Config(
+        init_std=1.0,
+        # Eight "madeupword" slots follow the language tokens, as in the real embedding matrix.
+        vocab_size=len(tokenizer) + 8,
+        d_model=d_model,
+        encoder_layers=layers,
+        decoder_layers=layers,
+        encoder_ffn_dim=ffn_dim,
+        decoder_ffn_dim=ffn_dim,
+        encoder_attention_heads=heads,
+        decoder_attention_heads=heads,
+        max_position_embeddings=max_position_embeddings,
+        activation_function="relu",
+        scale_embedding=True,
+        bos_token_id=0,
+        pad_token_id=1,
+        eos_token_id=2,
+        decoder_start_token_id=2,
+    )
+    model = _seeded_model(
+        M2M100ForConditionalGeneration, config, lambda m: _damp_decoder(m, d_model, 1)
+    )
+    generation = {
+        "bos_token_id": 0,
+        "pad_token_id": 1,
+        "eos_token_id": 2,
+        "decoder_start_token_id": 2,
+        "early_stopping": True,
+        "num_beams": 2,
+        "max_length": 40,
+    }
+    _save_model(model, path, generation)
+    return path
+
+
+def _bpe_pieces(lines: list[str], size: int) -> tuple[dict[str, int], list[tuple[str, str]]]:
+    """Train a Metaspace BPE (as NLLB's sentencepiece BPE) and return its vocab and merges."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+
+    bpe = Tokenizer(models.BPE(unk_token="<unk>"))
+    bpe.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")
+    trainer = trainers.BpeTrainer(
+        vocab_size=size,
+        special_tokens=["<s>", "<pad>", "</s>", "<unk>"],
+        initial_alphabet=list(_ASCII_LINE.replace(" ", "")),
+        show_progress=False,
+    )
+    bpe.train_from_iterator([*lines, _ASCII_LINE], trainer=trainer)
+    merges = [tuple(m) for m in json.loads(bpe.to_str())["model"]["merges"]]
+    return bpe.get_vocab(), merges
+
+
+def build_nllb(
+    path: Path,
+    *,
+    corpus: list[str],
+    vocab_size: int = 600,
+    d_model: int = 32,
+    layers: int = 2,
+    ffn_dim: int = 64,
+    heads: int = 2,
+    max_position_embeddings: int = 256,
+) -> Path:
+    """Build a random NLLB-200 translator laid out like facebook/nllb-200-distilled-600M.
+
+    An M2M100 network (model_type m2m_100) with a BPE tokenizer.json, <s>=0 <pad>=1 </s>=2
+    <unk>=3, the 202 fra_Latn-style codes and <mask> after the pieces; generation_config.json
+    holds the special ids and max_length 200 and nothing about a target.
+    """
+    from transformers import M2M100Config, M2M100ForConditionalGeneration, NllbTokenizer
+
+    path = Path(path)
+    lines = _check_corpus(corpus)
+    vocab, merges = _bpe_pieces(lines, vocab_size)
+    tokenizer = NllbTokenizer(
+        vocab=vocab,
+        merges=merges,
+        src_lang="eng_Latn",
+        model_max_length=max_position_embeddings,
+    )
+    tokenizer.save_pretrained(path)
+    config = M2M100Config(
+        init_std=1.0,
+        vocab_size=len(tokenizer),
+        d_model=d_model,
+        encoder_layers=layers,
+        decoder_layers=layers,
+        encoder_ffn_dim=ffn_dim,
+        decoder_ffn_dim=ffn_dim,
+        encoder_attention_heads=heads,
+        decoder_attention_heads=heads,
+        max_position_embeddings=max_position_embeddings,
+        activation_function="relu",
+        scale_embedding=True,
+        bos_token_id=0,
+        pad_token_id=1,
+        eos_token_id=2,
+        decoder_start_token_id=2,
+    )
+    model = _seeded_model(
+        M2M100ForConditionalGeneration, config, lambda m: _damp_decoder(m, d_model, 1)
+    )
+    generation = {
+        "bos_token_id": 0,
+        "pad_token_id": 1,
+        "eos_token_id": 2,
+        "decoder_start_token_id": 2,
+        "max_length": 40,
+    }
+    _save_model(model, path, generation)
+    return path
+
+
+def build_mbart50(
+    path: Path,
+    *,
+    corpus: list[str],
+    vocab_size: int = 600,
+    d_model: int = 32,
+    layers: int = 2,
+    ffn_dim: int = 64,
+    heads: int = 2,
+    max_position_embeddings: int = 256,
+) -> Path:
+    """Build a random mBART-50 translator laid out like facebook/mbart-large-50-one-to-many-mmt.
+
+    sentencepiece.bpe.model beside the tokenizer files, fairseq ids (<s>=0 <pad>=1 </s>=2
+    <unk>=3), the 52 fr_XX-style codes and <mask> last; config.json with model_type mbart,
+    pre-norm layers; generation_config.json with decoder start </s> and forced EOS.
+    """
+    from transformers import MBart50Tokenizer, MBartConfig, MBartForConditionalGeneration
+
+    path = Path(path)
+    lines = _check_corpus(corpus)
+    spm_model = _train_spm(lines, vocab_size, unk_id=0, bos_id=1, eos_id=2, pad_id=-1)
+    processor = _spm_processor(spm_model)
+    scores = [
+        (processor.IdToPiece(i), processor.GetScore(i)) for i in range(processor.GetPieceSize())
+    ]
+    tokenizer = MBart50Tokenizer(
+        vocab=scores,
+        _spm_precompiled_charsmap=_spm_charsmap(spm_model),
+        src_lang="en_XX",
+        model_max_length=max_position_embeddings,
+    )
+    tokenizer.save_pretrained(path)
+    (path / "sentencepiece.bpe.model").write_bytes(spm_model)
+    config = MBartConfig(
+        init_std=1.0,
+        vocab_size=len(tokenizer),
+        d_model=d_model,
+        encoder_layers=layers,
+        decoder_layers=layers,
+        encoder_ffn_dim=ffn_dim,
+        decoder_ffn_dim=ffn_dim,
+        encoder_attention_heads=heads,
+        decoder_attention_heads=heads,
+        max_position_embeddings=max_position_embeddings,
+        activation_function="gelu",
+        scale_embedding=True,
+        bos_token_id=0,
+        pad_token_id=1,
+        eos_token_id=2,
+        decoder_start_token_id=2,
+        forced_eos_token_id=2,
+    )
+    model = _seeded_model(
+        MBartForConditionalGeneration, config, lambda m: _damp_decoder(m, d_model, 1)
+    )
+    generation = {
+        "bos_token_id": 0,
+        "pad_token_id": 1,
+        "eos_token_id": 2,
+        "decoder_start_token_id": 2,
+        "forced_eos_token_id": 2,
+        "early_stopping": True,
+        "num_beams": 2,
+        "max_length": 40,
+    }
+    _save_model(model, path, generation)
+    return path
+
+
+def build_pegasus(
+    path: Path,
+    *,
+    corpus: list[str],
+    vocab_size: int = 700,
+    d_model: int = 32,
+    layers: int = 2,
+    ffn_dim: int = 64,
+    heads: int = 2,
+    max_position_embeddings: int = 256,
+    newline_bias: float = 0.0,
+) -> Path:
+    """Build a random PEGASUS summarizer laid out like google/pegasus-cnn_dailymail.
+
+    spiece.model with <pad>=0 </s>=1 <unk>=2 and the ordinary piece "<n>" for a line break,
+    103 reserved ids (<mask_1>, <mask_2>, <unk_2>..<unk_102>) before the pieces; config.json
+    keeps the generation settings (num_beams, max_length 128, length_penalty 0.8) and no
+    generation_config.json. newline_bias raises the logit of "<n>" so that a random model
+    writes it, as trained PEGASUS models do between sentences.
+    """
+    from transformers import PegasusConfig, PegasusForConditionalGeneration, PegasusTokenizer
+
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    lines = _check_corpus(corpus)
+    spm_model = _train_spm(
+        lines, vocab_size, pad_id=0, eos_id=1, unk_id=2, bos_id=-1, user_defined_symbols=["<n>"]
+    )
+    processor = _spm_processor(spm_model)
+    offset = 103
+    vocab = [("<pad>", 0.0), ("</s>", 0.0), ("<mask_1>", 0.0), ("<mask_2>", 0.0)]
+    vocab += [(f"<unk_{i}>", -100.0) for i in range(2, offset)]
+    vocab += [
+        (processor.IdToPiece(i), processor.GetScore(i)) for i in range(2, processor.GetPieceSize())
+    ]
+    tokenizer = PegasusTokenizer(
+        vocab=vocab,
+        _spm_precompiled_charsmap=_spm_charsmap(spm_model),
+        offset=offset,
+        model_max_length=max_position_embeddings,
+    )
+    tokenizer.save_pretrained(path)
+    (path / "spiece.model").write_bytes(spm_model)
+    newline = tokenizer.convert_tokens_to_ids("<n>")
+    config = PegasusConfig(
+        init_std=1.0,
+        vocab_size=len(tokenizer),
+        d_model=d_model,
+        encoder_layers=layers,
+        decoder_layers=layers,
+        encoder_ffn_dim=ffn_dim,
+        decoder_ffn_dim=ffn_dim,
+        encoder_attention_heads=heads,
+        decoder_attention_heads=heads,
+        max_position_embeddings=max_position_embeddings,
+        activation_function="relu",
+        scale_embedding=True,
+        pad_token_id=0,
+        eos_token_id=1,
+        decoder_start_token_id=0,
+        forced_eos_token_id=1,
+    )
+
+    def adjust(model: Any) -> None:
+        _damp_decoder(model, d_model, 0)
+        model.final_logits_bias[0, newline] += newline_bias
+
+    model = _seeded_model(PegasusForConditionalGeneration, config, adjust)
+    model.save_pretrained(path)
+    (path / "generation_config.json").unlink(missing_ok=True)
+
+    def add(data: dict[str, Any]) -> None:
+        data.update(
+            num_beams=2,
+            max_length=128,
+            min_length=8,
+            length_penalty=0.8,
+            forced_eos_token_id=1,
+            decoder_start_token_id=0,
+        )
+
+    _rewrite_json(path / "config.json", add)
+    return path
+
+
+__all__ += ["build_bart_config_only", "build_m2m100", "build_mbart50", "build_nllb", "build_pegasus"]

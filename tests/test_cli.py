@@ -156,7 +156,7 @@ def test_arabic_markdown_is_right_to_left(bart: Path, marian_ar: Path, sample: P
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--lang", "de"], "unsupported language 'de'; choose one of: en, fr, ar"),
+        (["--lang", "xx"], "unsupported language 'xx': give an ISO 639-1 code"),
         (["--format", "yaml"], "unknown format 'yaml'; choose one of: markdown, json, jsonl, text"),
         (["--beams", "0"], "--beams must be at least 1, not 0"),
         (["--device", "tpu"], "unknown device 'tpu'"),

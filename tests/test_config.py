@@ -14,9 +14,9 @@ from briefer.config import (
     parse_translator_flags,
     resolve,
     show,
-    translator_for,
 )
 from briefer.errors import UsageError
+from briefer.options import DEFAULT_TRANSLATORS, Options
 
 
 @pytest.fixture
@@ -189,10 +189,10 @@ def test_same_key_spelled_twice_is_an_error(tmp_path: Path) -> None:
         ('engine = "magic"\n', "'engine' must be one of: abstractive, extractive"),
         ("lang = 3\n", "'lang' must be a language code"),
         ("lang = [1, 2]\n", "'lang' must be a language code"),
-        ('lang = "de"\n', "'lang': unsupported language 'de'"),
+        ('lang = "xx"\n', "'lang': unsupported language 'xx'"),
         ('lang = ""\n', "'lang': no language given"),
         ("translator = 3\n", "'translator' must be a model id, or a table"),
-        ('[translator]\nde = "x"\n', r"\[translator\]: unsupported language 'de'"),
+        ('[translator]\nxx = "x"\n', r"\[translator\]: unsupported language 'xx'"),
         ('[translator]\nen = "x"\n', "English is never translated"),
         ("[translator]\nfr = 1\n", r"\[translator\] fr must be a model id \(a string\), not 1"),
         ('[translator]\nfr = "a"\nFR = "b"\n', "names fr twice"),
@@ -229,17 +229,20 @@ def test_translator_table(tmp_path: Path) -> None:
     path = config(tmp_path, '[translator]\nfr = "my/fr-model"\nar = "my/ar-model"\n')
     value = load(path)["translator"]
     assert value == {"fr": "my/fr-model", "ar": "my/ar-model"}
-    assert translator_for(value, "fr") == "my/fr-model"
-    assert translator_for(value, "ar") == "my/ar-model"
-    assert translator_for({"fr": "my/fr-model"}, "ar") is None
+    options = Options(translator=value)
+    assert options.translator_model("fr") == "my/fr-model"
+    assert options.translator_model("ar") == "my/ar-model"
+    assert Options(translator={"fr": "my/fr-model"}).translator_model("ar") == (
+        DEFAULT_TRANSLATORS["ar"]
+    )
 
 
 def test_translator_string(tmp_path: Path) -> None:
     value = load(config(tmp_path, 'translator = "my/fr-model"\n'))["translator"]
     assert value == "my/fr-model"
-    assert translator_for(value, "fr") == "my/fr-model"
-    assert translator_for(value, "en") is None
-    assert translator_for(None, "fr") is None
+    assert Options(translator=value).translator_model("fr") == "my/fr-model"
+    assert Options(translator=value).translator_model("en") is None
+    assert Options().translator_model("fr") == DEFAULT_TRANSLATORS["fr"]
 
 
 def test_check_translator_rejects_one_model_for_several_languages() -> None:
@@ -275,7 +278,7 @@ def test_parse_translator_flags(values: list[str], langs: list[str], expected: o
         (["m"], ["en"], "needs a language to translate to"),
         (["a", "b"], ["fr"], "-t given several times"),
         (["m", "fr=x"], ["fr", "ar"], "not both"),
-        (["de=x"], ["fr"], "unsupported language 'de'"),
+        (["de=x"], ["fr"], "de is not a requested language"),
         (["en=x"], ["en", "fr"], "English is never translated"),
         (["ar=x"], ["fr"], "ar is not a requested language"),
         (["fr=a", "fr=b"], ["fr"], "given twice"),
@@ -316,7 +319,7 @@ def test_parse_langs(value: str | list[str], expected: list[str]) -> None:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("de", "unsupported language 'de'"),
+        ("xx", "unsupported language 'xx'"),
         ("fr,xx", "unsupported language 'xx'"),
         (" , ", "no language"),
     ],

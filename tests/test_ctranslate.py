@@ -7,11 +7,15 @@ from pathlib import Path
 
 import pytest
 import torch
-from transformers import AutoModelForSeq2SeqLM, AutoTokenizer, GenerationConfig
+from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
 from briefer import Briefer, Options, ctranslate
-from briefer import models as models_module
-from briefer.errors import ConversionError, ModelError
+from briefer.engines import ctranslate2 as ct2
+from briefer.engines import registry
+from briefer.engines.base import GenerationSettings
+from briefer.engines.hf import HFModel
+from briefer.engines.torch import TorchEngine
+from briefer.errors import ConversionError, EngineUnavailable, ModelError
 
 TEXTS = [
     "The ministers met in Paris on Tuesday to agree a plan against the militants.",
@@ -21,6 +25,11 @@ TEXTS = [
     "Le gouvernement a annoncé mardi une hausse du salaire minimum.",
 ]
 GREEDY = {"num_beams": 1, "max_length": 16, "min_length": 4}
+
+
+def generate(engine, texts: list[str], **settings: object) -> list[str]:
+    """Run texts through an engine with the model's settings and these laid over."""
+    return engine.generate([(texts, engine.settings.with_values("test", **settings))])[0]
 
 
 def reference(folder: Path, texts: list[str], **settings: object) -> list[str]:
@@ -40,16 +49,15 @@ def reference(folder: Path, texts: list[str], **settings: object) -> list[str]:
 )
 def test_greedy_float32_gives_the_same_tokens(fixture: str, prefix: str, request) -> None:
     folder = request.getfixturevalue(fixture)
-    model = ctranslate.load(str(folder), "cpu", compute_type="float32")
+    model = ct2.load(str(folder), "cpu", compute_type="float32")
     texts = [prefix + t for t in TEXTS]
-    got = model.generate(texts, GREEDY)
+    got = generate(model, texts, **GREEDY)
     assert got == reference(folder, texts, **GREEDY)
     assert len(set(got)) > 1  # the model listens to its input, so equality means something
 
 
 def test_settings_map_to_translate_batch(bart: Path, marian_ar: Path) -> None:
-    tokenizer = AutoTokenizer.from_pretrained(bart)
-    config = GenerationConfig(
+    settings = GenerationSettings(
         num_beams=4,
         max_length=62,
         min_length=56,
@@ -59,7 +67,7 @@ def test_settings_map_to_translate_batch(bart: Path, marian_ar: Path) -> None:
         forced_eos_token_id=2,
         eos_token_id=2,
     )
-    options, prefix = ctranslate.translate_options(config, tokenizer)
+    options, prefix = ct2.translate_options(settings, HFModel(str(bart)))
     assert options == {
         "beam_size": 4,
         "length_penalty": 2.0,
@@ -67,20 +75,20 @@ def test_settings_map_to_translate_batch(bart: Path, marian_ar: Path) -> None:
         "repetition_penalty": 1.0,
         "max_decoding_length": 60,
         "min_decoding_length": 55,
+        "patience": 1.0,
         "return_scores": False,
         "max_input_length": 0,
         "end_token": ["</s>"],
     }
     assert prefix == ["<s>"]
-    marian = AutoTokenizer.from_pretrained(marian_ar)
-    config = GenerationConfig(
-        max_new_tokens=40, bad_words_ids=[[marian.pad_token_id]], eos_token_id=0
-    )
-    options, prefix = ctranslate.translate_options(config, marian)
+    marian = HFModel(str(marian_ar))
+    pad = marian.tokenizer.pad_token_id
+    settings = GenerationSettings(max_new_tokens=40, bad_words_ids=((pad,),), eos_token_id=0)
+    options, prefix = ct2.translate_options(settings, marian)
     assert options["max_decoding_length"] == 40 and prefix is None
     assert options["suppress_sequences"] == [["<pad>"]]
     # Converted Marian vocabularies have no <pad>: there is nothing to suppress.
-    options, _ = ctranslate.translate_options(config, marian, frozenset({"</s>", "<unk>"}))
+    options, _ = ct2.translate_options(settings, marian, frozenset({"</s>", "<unk>"}))
     assert "suppress_sequences" not in options
 
 
@@ -95,23 +103,23 @@ def test_briefs_match_between_backends_on_greedy(bart: Path, marian_fr: Path) ->
         "min_length": 4,
     }
     torch_brief = Briefer(Options(backend="torch", **options)).brief(article)
-    ct2 = Briefer(Options(backend="ctranslate2", **options))
+    ct2_briefer = Briefer(Options(backend="ctranslate2", **options))
     # int8 is the default on CPU; float32 is what makes tokens comparable.
-    ct2._summarizer = ctranslate.load(str(bart), "cpu", 4, compute_type="float32")
-    ct2._translators["fr"] = ctranslate.load(str(marian_fr), "cpu", 8, compute_type="float32")
-    ct2_brief = ct2.brief(article)
+    ct2_briefer._summarizer = ct2.load(str(bart), "cpu", 4, compute_type="float32")
+    ct2_briefer._translators["fr"] = ct2.load(str(marian_fr), "cpu", 8, compute_type="float32")
+    ct2_brief = ct2_briefer.brief(article)
     assert (ct2_brief.title, ct2_brief.summary) == (torch_brief.title, torch_brief.summary)
 
 
 def test_conversion_is_cached_and_int8_by_default(bart: Path) -> None:
-    first = ctranslate.load(str(bart), "cpu")
+    first = ct2.load(str(bart), "cpu")
     converted = sorted(ctranslate.cache_root().iterdir())
     assert [p.name.endswith("-int8-v1") for p in converted] == [True]
     assert (converted[0] / "model.bin").is_file()
     mtime = (converted[0] / "model.bin").stat().st_mtime_ns
-    second = ctranslate.load(str(bart), "cpu")
+    second = ct2.load(str(bart), "cpu")
     assert (converted[0] / "model.bin").stat().st_mtime_ns == mtime  # reused, not redone
-    assert first.generate(TEXTS[:1]) == second.generate(TEXTS[:1])
+    assert generate(first, TEXTS[:1]) == generate(second, TEXTS[:1])
 
 
 def test_killed_conversion_leaves_no_entry(bart: Path, monkeypatch, tmp_path: Path) -> None:
@@ -238,26 +246,63 @@ def test_failed_conversion_is_one_line(tmp_path: Path) -> None:
     assert list((tmp_path / "ct2").iterdir()) == []
 
 
-def test_unconvertible_model_falls_back_to_torch(bart: Path, monkeypatch, caplog) -> None:
-    monkeypatch.setattr(ctranslate, "supports", lambda config: False)
-    monkeypatch.setattr(models_module, "_LOADED", {})
+def test_unconvertible_model_falls_back_to_torch_under_auto(bart: Path, monkeypatch, caplog):
+    monkeypatch.setattr(ct2, "supports", lambda model: False)
+    monkeypatch.setattr(registry, "_LOADED", {})
     with caplog.at_level(logging.WARNING, logger="briefer"):
-        model = models_module.load(str(bart), "cpu", backend="ctranslate2")
-    assert isinstance(model, models_module.TorchSeq2Seq)
-    assert "cannot convert" in caplog.text and "running it with torch instead" in caplog.text
+        model = registry.load(str(bart), "auto", "cpu")
+    assert isinstance(model, TorchEngine)
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 1 and "cannot convert" in lines[0] and "with torch instead" in lines[0]
+    # Asked for by name, the engine that cannot run the model is an error (exit 4), not a swap.
+    with pytest.raises(ModelError, match="cannot convert") as caught:
+        registry.load(str(bart), "ctranslate2", "cpu")
+    assert caught.value.exit_code == 4 and not isinstance(caught.value, EngineUnavailable)
+
+
+def test_model_that_converts_but_fails_to_load(bart: Path, monkeypatch, caplog) -> None:
+    import ctranslate2
+
+    def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise RuntimeError("Unsupported model spec\nmore detail")
+
+    monkeypatch.setattr(ctranslate2, "Translator", broken)
+    monkeypatch.setattr(registry, "_LOADED", {})
+    with caplog.at_level(logging.WARNING, logger="briefer"):
+        model = registry.load(str(bart), "auto", "cpu")
+    assert isinstance(model, TorchEngine)
+    assert "CTranslate2 could not load" in caplog.text and "with torch instead" in caplog.text
+    with pytest.raises(ModelError, match="could not load .*Unsupported model spec") as caught:
+        registry.load(str(bart), "ctranslate2", "cpu")
+    assert "\n" not in str(caught.value)
 
 
 def test_auto_picks_ctranslate2_and_missing_models_still_fail(bart: Path, monkeypatch) -> None:
-    monkeypatch.setattr(models_module, "_LOADED", {})
-    assert isinstance(models_module.load(str(bart), "cpu"), ctranslate.CT2Seq2Seq)
+    monkeypatch.setattr(registry, "_LOADED", {})
+    assert isinstance(registry.load(str(bart), "auto", "cpu"), ct2.CT2Engine)
     with pytest.raises(ModelError) as caught:
-        models_module.load("nobody/missing", "cpu", backend="ctranslate2")
-    assert not isinstance(caught.value, ConversionError)
+        registry.load("nobody/missing", "ctranslate2", "cpu")
+    assert not isinstance(caught.value.__cause__, ConversionError)
+    with pytest.raises(ModelError) as caught:
+        registry.load("nobody/missing", "auto", "cpu")
+    assert "nobody/missing" in str(caught.value)
+
+
+def test_t5_runs_bfloat16_on_a_gpu() -> None:
+    assert ct2.compute_type_for("cuda", "t5") == "bfloat16"
+    assert ct2.compute_type_for("cuda", "mt5") == "bfloat16"
+    assert ct2.compute_type_for("cuda", "bart") == "float16"
+    assert ct2.compute_type_for("cpu", "t5") == "int8"
 
 
 def test_groups_queued_together_equal_separate_calls(bart: Path) -> None:
-    model = ctranslate.load(str(bart), "cpu", compute_type="float32")
-    short = {**GREEDY, "max_length": 8}
-    together = model.generate_groups([(TEXTS[:2], GREEDY), (TEXTS[2:], short), ([], GREEDY)])
-    assert together == [model.generate(TEXTS[:2], GREEDY), model.generate(TEXTS[2:], short), []]
-    assert together[0] != model.generate(TEXTS[:2], short)  # the settings did differ
+    model = ct2.load(str(bart), "cpu", compute_type="float32")
+    greedy = model.settings.with_values("test", **GREEDY)
+    short = greedy.with_values("test", max_length=8)
+    together = model.generate([(TEXTS[:2], greedy), (TEXTS[2:], short), ([], greedy)])
+    assert together == [
+        model.generate([(TEXTS[:2], greedy)])[0],
+        model.generate([(TEXTS[2:], short)])[0],
+        [],
+    ]
+    assert together[0] != model.generate([(TEXTS[:2], short)])[0]  # the settings did differ

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from briefer import hub, models
+from briefer import hub
 from briefer.errors import ModelError, UsageError
 from briefer.options import DEFAULT_SUMMARIZER, DEFAULT_TRANSLATORS
 
@@ -235,8 +235,8 @@ def test_fake_cache_is_the_layout_transformers_loads(
     assert repo.repo_id == "org/tiny-bart"
     assert [r.commit_hash for r in repo.revisions] == [COMMIT]
 
-    tokenizer = models.from_pretrained(AutoTokenizer.from_pretrained, "org/tiny-bart")
-    model = models.from_pretrained(AutoModelForSeq2SeqLM.from_pretrained, "org/tiny-bart")
+    tokenizer = hub.from_pretrained(AutoTokenizer.from_pretrained, "org/tiny-bart")
+    model = hub.from_pretrained(AutoModelForSeq2SeqLM.from_pretrained, "org/tiny-bart")
     assert tokenizer("The council met.")["input_ids"]
     assert model.config.d_model == 32
 
@@ -258,7 +258,7 @@ def test_pull_offline_fails_fast_naming_the_model(
 def test_pull_with_unreachable_hub_fails(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
-    monkeypatch.setattr(models, "hub_reachable", lambda timeout=3.0: False)
+    monkeypatch.setattr(hub, "hub_reachable", lambda timeout=3.0: False)
     with pytest.raises(ModelError, match="org/name.*cannot be reached"):
         hub.pull("org/name")
 
@@ -306,7 +306,7 @@ def online(cache: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
 
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
-    monkeypatch.setattr(models, "hub_reachable", lambda timeout=3.0: True)
+    monkeypatch.setattr(hub, "hub_reachable", lambda timeout=3.0: True)
 
     def serve(files: Mapping[str, int | None], error: Exception | None = None) -> FakeHub:
         fake = FakeHub(files, cache, error)

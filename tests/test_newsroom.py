@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from briefer import models as models_module
+from briefer.engines import registry
+from briefer.engines import torch as torch_engine
 from test_cli import TITLE, run
 
 STORY = [
@@ -48,13 +49,14 @@ class Spy:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch):
         self.calls: list[tuple[str, list[str]]] = []
-        original = models_module.TorchSeq2Seq.generate
+        original = torch_engine.TorchEngine._generate
 
-        def generate(model, texts, overrides=None):  # noqa: ANN001, ANN202
-            self.calls.append((model.name, list(texts)))
-            return original(model, texts, overrides)
+        def generate(engine, texts, settings):  # noqa: ANN001, ANN202
+            # What the tokenizer gets: a target's source token included.
+            self.calls.append((engine.name, engine.model.inputs(texts, settings)))
+            return original(engine, texts, settings)
 
-        monkeypatch.setattr(models_module.TorchSeq2Seq, "generate", generate)
+        monkeypatch.setattr(torch_engine.TorchEngine, "_generate", generate)
 
     def texts(self, name: str) -> list[str]:
         """Return every text the model named was asked about."""
@@ -234,8 +236,8 @@ def test_second_run_comes_from_the_cache(bart, marian_fr, sample, wire, monkeypa
     first = run(*args)
     assert first.code == 0, first.err
     loads = []
-    monkeypatch.setattr(models_module, "_LOADED", {})
-    monkeypatch.setattr(models_module, "_load_torch", lambda *a: loads.append(a))
+    monkeypatch.setattr(registry, "_LOADED", {})
+    monkeypatch.setattr(torch_engine, "load", lambda *a: loads.append(a))
     second = run(*args)
     assert second.code == 0, second.err
     assert loads == []  # nothing loaded, nothing generated

@@ -68,10 +68,10 @@ class Briefer:
     def summarizer(self) -> Any:
         """Return the summarization model, loading it on first use."""
         if self._summarizer is None:
-            from . import models
+            from .engines import registry
 
             o = self.options
-            self._summarizer = models.load(o.model, o.device, o.batch_size, o.backend)
+            self._summarizer = registry.load(o.model, o.backend, o.device, o.batch_size)
         return self._summarizer
 
     def translator(self, lang: str | None = None) -> Any:
@@ -81,11 +81,11 @@ class Briefer:
         if name is None:
             return None
         if lang not in self._translators:
-            from . import models
+            from .engines import registry
 
             o = self.options
             # Sentences are short, so translation batches can be wider than summary batches.
-            self._translators[lang] = models.load(name, o.device, max(o.batch_size, 8), o.backend)
+            self._translators[lang] = registry.load(name, o.backend, o.device, max(o.batch_size, 8))
         return self._translators[lang]
 
     def template(self) -> str:
@@ -94,22 +94,22 @@ class Briefer:
 
         if self.options.prompt:
             return prompts.load(self.options.prompt)
-        return prompts.for_model(self.summarizer.config)
+        return prompts.for_model(self.summarizer.task_prefix)
 
     def digest_many(self, articles: Sequence[Article]) -> list[Digest]:
         """Summarize articles in English, batching model calls across them."""
         if self.options.engine == "extractive":
             return [self._extract(article) for article in articles]
-        from .summarize import plan_chunks, summarize_many, task_settings
+        from .summarize import plan_chunks, summarize_many, summary_settings
 
         model = self.summarizer
+        # Lengths the model cannot produce fail here, before any generation.
+        settings = summary_settings(model, self.options.generation_overrides())
         template = self.template()
         plans = []
         for article in articles:
             plans.append(plan_chunks(model, article.text, sentences_of(article), template))
             log.info("%s: %d words, %d chunks", article.source, article.words, len(plans[-1]))
-        # T5-family configs keep their summary lengths and beams beside the prompt prefix.
-        settings = task_settings(model.config, self.options.generation_overrides())
         summaries = summarize_many(model, plans, template, settings)
         return [
             Digest(article, summary, tuple(chunks), model.name)

@@ -17,7 +17,7 @@ import typer
 
 from . import __version__
 from .errors import BrieferError, InputError, OutputError, UsageError
-from .options import BACKENDS, DEVICES, FORMATS, LANGUAGES, Options, check_language
+from .options import DEFAULT_TRANSLATORS, DEVICES, FORMATS, Options, check_language
 
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
@@ -59,8 +59,9 @@ Lang = Annotated[
         "--lang",
         "-l",
         metavar="LANGS",
-        help=f"Language(s) of the brief, comma-separated: "
-        f"{', '.join(LANGUAGES)}; several make one brief per language.",
+        help="Language(s) of the brief, comma-separated ISO 639-1 codes: en, "
+        f"{', '.join(DEFAULT_TRANSLATORS)} (default translators) or any code the translator "
+        "has; several make one brief per language.",
     ),
 ]
 Translator = Annotated[
@@ -93,15 +94,31 @@ Output = Annotated[
 Device = Annotated[
     str, typer.Option("--device", metavar="DEVICE", help=f"Where models run: {', '.join(DEVICES)}.")
 ]
-Backend = Annotated[
-    str,
-    typer.Option(
-        "--backend",
-        metavar="BACKEND",
-        help=f"Inference engine: {', '.join(BACKENDS)} (auto: CTranslate2 "
-        "where the model converts, else torch).",
-    ),
-]
+
+
+def _check_backend(value: str) -> str:
+    """Validate --backend against the engine registry, listing every engine installed."""
+    from .engines import registry
+
+    if value not in registry.names():
+        raise typer.BadParameter(
+            f"unknown backend {value!r}; choose one of: {', '.join(registry.names())}"
+        )
+    return value
+
+
+# Its help names the engines installed; main() fills it in from the registry before parsing.
+_BACKEND = typer.Option("--backend", metavar="BACKEND", callback=_check_backend)
+Backend = Annotated[str, _BACKEND]
+
+
+def _describe_engines() -> None:
+    """Put the registry's engines (built-in and installed) into --backend's help."""
+    from .engines import registry
+
+    _BACKEND.help = f"Inference engine: {registry.describe()}."
+
+
 ConfigFile = Annotated[
     str | None,
     typer.Option(
@@ -448,7 +465,13 @@ def translate(
         ),
     ] = None,
     lang: Annotated[
-        str, typer.Option("--lang", "-l", metavar="LANG", help="Target language: fr or ar.")
+        str,
+        typer.Option(
+            "--lang",
+            "-l",
+            metavar="LANG",
+            help="Target language, an ISO 639-1 code the translator has (fr, ar, de, ...).",
+        ),
     ] = ...,
     translator: Annotated[
         str | None,
@@ -490,7 +513,7 @@ def translate(
     check_format(fmt, ("markdown", "json", "text"))
     lang = _lang(lang)
     if lang == "en":
-        raise UsageError("translate needs a target language other than en: --lang fr or --lang ar")
+        raise UsageError("translate needs a target language other than en: --lang fr, ar, de, ...")
     options = Options(lang=lang, translator=translator, device=device, backend=backend)
     raw = read_raw(inputs, env)
     if output is not None:
@@ -561,9 +584,17 @@ def config_show(ctx: typer.Context, config_file: ConfigFile = None) -> None:
     args = list(ctx.args) + (["--config", config_file] if config_file else [])
     with command.make_context("summarize", args, obj=ctx.obj) as sub:
         settings = settings_of(sub)
-    from .config import show
+    from .config import show, show_engines, show_generation
 
-    ctx.obj.stdout.write(show(settings).rstrip("\n") + "\n")
+    flags = {
+        "max_length": settings["max_length"].value,
+        "min_length": settings["min_length"].value,
+        "num_beams": settings["beams"].value,
+    }
+    out = show(settings).rstrip("\n") + "\n" + show_engines()
+    if settings["engine"].value != "extractive":
+        out += show_generation(str(settings["model"].value), flags)
+    ctx.obj.stdout.write(out)
 
 
 @models_app.command("list")
@@ -696,6 +727,7 @@ def main(argv: list[str] | None = None, env: Env | None = None) -> int:
     env = env or Env()
     debug = "--debug" in args
     try:
+        _describe_engines()
         # typer prints help, versions and usage errors to sys.stdout/stderr: point those at env.
         with contextlib.redirect_stdout(env.stdout), contextlib.redirect_stderr(env.stderr):
             # Without standalone mode, typer returns the code of an Exit raised in a command.

@@ -20,8 +20,10 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import UsageError
-from .options import BACKENDS, DEVICES, ENGINES, FORMATS, LANGUAGES, check_language
+from .engines import registry
+from .errors import BrieferError, UsageError
+from .languages import ISO3
+from .options import DEVICES, ENGINES, FORMATS, LANGUAGES, check_language
 
 ENV_VAR = "BRIEFER_CONFIG"
 FILE_NAME = "config.toml"
@@ -53,9 +55,16 @@ KEYS: dict[str, type | tuple] = {
 CHOICES: dict[str, tuple[str, ...]] = {
     "format": FORMATS,
     "device": DEVICES,
-    "backend": BACKENDS,
     "engine": ENGINES,
 }
+
+
+def choices(name: str) -> tuple[str, ...] | None:
+    """Return the values a key may take, None for any; backends come from the engine registry."""
+    if name == "backend":
+        return registry.names()
+    return CHOICES.get(name)
+
 
 # Flags that exist but make no sense as a standing default; say why instead of "unknown".
 NOT_IN_CONFIG: dict[str, str] = {
@@ -173,9 +182,10 @@ def _check_value(path: Path, key: str, name: str, value: object) -> object:
         raise UsageError(f"{path}: {key!r} must be a string, not {_toml(value)}")
     if not value.strip() and name not in _EMPTY_ALLOWED:
         raise UsageError(f"{path}: {key!r} is empty")
-    if name in CHOICES and value not in CHOICES[name]:
+    allowed = choices(name)
+    if allowed is not None and value not in allowed:
         raise UsageError(
-            f"{path}: {key!r} must be one of: {', '.join(CHOICES[name])}; not {_toml(value)}"
+            f"{path}: {key!r} must be one of: {', '.join(allowed)}; not {_toml(value)}"
         )
     return value
 
@@ -250,6 +260,37 @@ def show(settings: dict[str, Setting]) -> str:
     return "".join(f"{line.ljust(width)}    {note}\n" for line, note in rows)
 
 
+def show_engines() -> str:
+    """Return a comment line naming the engines --backend may choose, from the registry."""
+    return f"# backends: {', '.join(registry.names())}\n"
+
+
+def show_generation(model: str, flags: dict[str, object]) -> str:
+    """Return, as comments, the generation settings a summary would run with and their origins."""
+    from . import hub
+    from .engines.settings import describe, facts
+
+    folder = hub.local_snapshot(model)
+    if folder is None or not (folder / "config.json").is_file():
+        return f"# generation settings of {model}: not known until it is cached (briefer models pull)\n"
+    try:
+        resolved = facts(folder).summary_settings
+    except BrieferError as exc:
+        return f"# generation settings of {model}: {exc}\n"
+    resolved = resolved.with_values("flag", **{k: v for k, v in flags.items() if v is not None})
+    rows = [
+        (f"{name} = {_toml_or_unset(value)}", origin) for name, value, origin in describe(resolved)
+    ]
+    width = max(len(line) for line, _ in rows)
+    head = f"# generation settings of {model}, as every engine receives them:\n"
+    return head + "".join(f"#   {line.ljust(width)}    # {origin}\n" for line, origin in rows)
+
+
+def _toml_or_unset(value: object) -> str:
+    """Return a value as TOML, or "(not set)" for None."""
+    return "(not set)" if value is None else _toml(value)
+
+
 def _toml(value: object) -> str:
     """Return a value written as TOML: strings quoted, bools lower-case, dicts as inline tables."""
     if isinstance(value, bool):
@@ -313,13 +354,10 @@ def parse_translator_flags(values: list[str], langs: list[str]) -> str | dict[st
         code = left.strip().lower()
         # Model ids hold "/" but never "="; only a known language code before "=" makes a pair,
         # so a local folder with "=" in its name still works as a plain model.
-        if sep and code in LANGUAGES:
+        if sep and code in ISO3 and not os.path.exists(value):
             pairs.append((code, right.strip()))
         elif sep and _LANG_LIKE.fullmatch(left.strip()) and not os.path.exists(value):
-            raise UsageError(
-                f"-t {value}: unsupported language {code!r}; choose one of: "
-                f"{', '.join(lang for lang in LANGUAGES if lang != 'en')}"
-            )
+            raise UsageError(f"-t {value}: {code!r} is not an ISO 639-1 language code")
         else:
             plain.append(value)
 
@@ -358,13 +396,3 @@ def check_translator(value: str | dict[str, str] | None, langs: list[str]) -> No
             "with several languages, give one translator per language: -t LANG=MODEL for each, "
             "or a [translator] table in the config file"
         )
-
-
-def translator_for(value: str | dict | None, lang: str) -> str | None:
-    """Return the translator model set for lang, or None to use briefer's default for it."""
-    # English is the summarizer's own language: there is nothing to translate.
-    if value is None or lang == "en":
-        return None
-    if isinstance(value, str):
-        return value
-    return value.get(lang)

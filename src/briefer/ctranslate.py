@@ -1,42 +1,23 @@
-"""The CTranslate2 backend: Hugging Face seq2seq models converted once (int8 on CPU), then run
-with the same generation settings the torch backend uses."""
+"""Converting Hugging Face seq2seq models for CTranslate2, once, atomically, in a child process.
+
+The engine that runs the converted models is briefer.engines.ctranslate2."""
 
 from __future__ import annotations
 
 import logging
-import math
 import os
 import re
 import shutil
 import tempfile
 import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .errors import ConversionError, ModelError
-
 log = logging.getLogger("briefer")
 
-# The encoder-decoder families ctranslate2's converter knows (its _MODEL_LOADERS keys).
-SUPPORTED_CONFIGS = frozenset(
-    {
-        "BartConfig",
-        "MBartConfig",
-        "MarianConfig",
-        "PegasusConfig",
-        "T5Config",
-        "MT5Config",
-        "UMT5Config",
-        "M2M100Config",
-    }
-)
 # Bump when a conversion made by an older briefer must not be reused.
 CONVERSION_VERSION = 1
 _STALE_SECONDS = 6 * 3600
-# Tokens per batch: on 2 vCPUs with distilbart shapes, 2,048 beat 1,024 and 4,096 (wider
-# batches of long chunks ran slower, narrower ones left the matrix units underused).
-BATCH_TOKENS = 2048
 
 
 def available() -> bool:
@@ -46,30 +27,6 @@ def available() -> bool:
     except ImportError:
         return False
     return True
-
-
-def supports(config: Any) -> bool:
-    """Return whether a model config belongs to a family the converter handles."""
-    return type(config).__name__ in SUPPORTED_CONFIGS
-
-
-def resolve_device(device: str) -> str:
-    """Return cpu or cuda for ctranslate2, without importing torch."""
-    import ctranslate2
-
-    has_cuda = ctranslate2.get_cuda_device_count() > 0
-    if device == "auto":
-        return "cuda" if has_cuda else "cpu"
-    if device == "cuda" and not has_cuda:
-        raise ModelError("--device cuda was asked for, but CTranslate2 sees no CUDA GPU")
-    if device not in {"cpu", "cuda"}:
-        raise ModelError(f"the ctranslate2 backend runs on cpu or cuda, not {device}")
-    return device
-
-
-def compute_type_for(device: str) -> str:
-    """Return the precision to convert to and run in: int8 on CPU, float16 on a GPU."""
-    return "float16" if device == "cuda" else "int8"
 
 
 def cache_root() -> Path:
@@ -288,239 +245,6 @@ def _converter(source: str) -> Any:
             return model
 
     return Converter(source, low_cpu_mem_usage=True)
-
-
-def threads(device: str) -> tuple[int, int]:
-    """Return (inter_threads, intra_threads) for the cores this process may use."""
-    if device == "cuda":
-        return 1, 4
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS has no affinity call
-        cores = os.cpu_count() or 1
-    # On small machines one thread per translation, translations side by side, wins: threads
-    # inside one matrix product wait on each other more than they gain (measured on 2 vCPUs).
-    inter = max(1, min(cores, 4))
-    return inter, max(1, cores // inter)
-
-
-class CT2Seq2Seq:
-    """A converted model run by ctranslate2, with its Hugging Face tokenizer and settings."""
-
-    def __init__(
-        self,
-        name: str,
-        tokenizer: Any,
-        config: Any,
-        generation_config: Any,
-        translator: Any,
-        batch_size: int = 4,
-    ):
-        self.name = name
-        self.tokenizer = tokenizer
-        self.config = config
-        self.generation_config = generation_config
-        self.translator = translator
-        self.batch_size = batch_size
-        self.vocabulary: frozenset[str] | None = None
-        self.batch_tokens = BATCH_TOKENS
-
-    def settings(self, overrides: dict[str, Any] | None = None) -> Any:
-        """Return the generation config in force once overrides are laid over the model's."""
-        from .models import merged_generation_config
-
-        return merged_generation_config(self.generation_config, overrides or {})
-
-    def generate(self, texts: Sequence[str], overrides: dict[str, Any] | None = None) -> list[str]:
-        """Return one generated text per input text, batches spread over the translator's workers."""
-        return self.generate_groups([(texts, overrides)])[0]
-
-    def generate_groups(
-        self, groups: Sequence[tuple[Sequence[str], dict[str, Any] | None]]
-    ) -> list[list[str]]:
-        """Run groups of texts, each with its own settings, all queued at once."""
-        workers = max(1, self.translator.num_translators)
-        encoded = [
-            [
-                self.tokenizer.convert_ids_to_tokens(ids)
-                for ids in self.tokenizer(list(texts), add_special_tokens=True).input_ids
-            ]
-            if texts
-            else []
-            for texts, _ in groups
-        ]
-        total = sum(len(tokens) for sources in encoded for tokens in sources)
-        # Batches are capped in tokens, not texts: two 900-token chunks fill a core as well as
-        # sixty short sentences do. Splitting the work over the workers, and queuing every
-        # group before waiting, keeps all of them busy until the last batch.
-        per_batch = max(1, min(self.batch_tokens, math.ceil(total / workers)))
-        pending = []
-        for sources, (_, overrides) in zip(encoded, groups, strict=True):
-            if not sources:
-                pending.append([])
-                continue
-            options, prefix = translate_options(
-                self.settings(overrides), self.tokenizer, self.vocabulary
-            )
-            pending.append(
-                self.translator.translate_batch(
-                    sources,
-                    target_prefix=[prefix] * len(sources) if prefix else None,
-                    max_batch_size=max(per_batch, max(len(tokens) for tokens in sources)),
-                    batch_type="tokens",
-                    asynchronous=True,
-                    **options,
-                )
-            )
-        return [[self._decode(result.result()) for result in results] for results in pending]
-
-    def _decode(self, result: Any) -> str:
-        """Return the text of a translation result's best hypothesis."""
-        ids = self.tokenizer.convert_tokens_to_ids(result.hypotheses[0])
-        return self.tokenizer.decode(ids, skip_special_tokens=True).strip()
-
-
-def translate_options(
-    config: Any, tokenizer: Any, vocabulary: frozenset[str] | None = None
-) -> tuple[dict[str, Any], list[str] | None]:
-    """Map a transformers generation config to translate_batch options and a target prefix."""
-    # transformers counts the decoder start token in max_length and min_length; ctranslate2
-    # counts generated tokens only (a target prefix included).
-    if config.max_new_tokens:
-        max_tokens = int(config.max_new_tokens)
-    else:
-        max_tokens = int(config.max_length or 20) - 1
-    if config.forced_eos_token_id is not None:
-        # transformers spends the last position on the forced EOS; ctranslate2 just stops there.
-        max_tokens -= 1
-    if config.min_new_tokens:
-        min_tokens = int(config.min_new_tokens)
-    else:
-        min_tokens = max(int(config.min_length or 0) - 1, 0)
-    prefix = None
-    if config.forced_bos_token_id is not None:
-        # BART forces <s> after the decoder start; ctranslate2 takes it as a target prefix.
-        prefix = tokenizer.convert_ids_to_tokens([config.forced_bos_token_id])
-    options: dict[str, Any] = {
-        "beam_size": int(config.num_beams or 1),
-        "length_penalty": float(
-            config.length_penalty if config.length_penalty is not None else 1.0
-        ),
-        "no_repeat_ngram_size": int(config.no_repeat_ngram_size or 0),
-        "repetition_penalty": float(config.repetition_penalty or 1.0),
-        "max_decoding_length": max(max_tokens, 1),
-        "min_decoding_length": min(min_tokens, max(max_tokens, 1)),
-        "return_scores": False,
-        # briefer sizes every input to the model; ctranslate2 must never cut one silently.
-        "max_input_length": 0,
-    }
-    if config.eos_token_id is not None:
-        eos = (
-            config.eos_token_id if isinstance(config.eos_token_id, list) else [config.eos_token_id]
-        )
-        options["end_token"] = tokenizer.convert_ids_to_tokens(eos)
-    if config.bad_words_ids:
-        banned = [tokenizer.convert_ids_to_tokens(ids) for ids in config.bad_words_ids]
-        # The converter drops tokens a model can never emit (Marian's <pad>); nothing to ban.
-        banned = [seq for seq in banned if vocabulary is None or set(seq) <= vocabulary]
-        if banned:
-            options["suppress_sequences"] = banned
-    return options, prefix
-
-
-def load(
-    name: str, device: str = "auto", batch_size: int = 4, compute_type: str | None = None
-) -> CT2Seq2Seq:
-    """Load a model for ctranslate2, converting it on first use; raise ModelError if it cannot."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    _prefer_avx512()
-    import ctranslate2
-
-    from . import hub
-
-    device = resolve_device(device)
-    compute_type = compute_type or compute_type_for(device)
-    inter, intra = threads(device)
-
-    def open_translator(path: Path) -> Any:
-        """Load converted weights (native code, which lets other Python threads run)."""
-        return ctranslate2.Translator(
-            str(path),
-            device=device,
-            compute_type=compute_type,
-            inter_threads=inter,
-            intra_threads=intra,
-        )
-
-    revision, folder = hub.revision(name), hub.local_snapshot(name)
-    target = converted_path(name, revision, compute_type) if revision and folder else None
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        # A model converted before starts loading now, while transformers is imported.
-        early = None
-        if target is not None and (target / "model.bin").is_file():
-            early = pool.submit(open_translator, target)
-        tokenizer, config, generation = _hf_parts(name)
-        if early is not None:
-            translator = early.result()
-        else:
-            if target is None or folder is None:
-                # The weights are not local yet: fetch them the way a torch load would.
-                folder = hub.pull(name, progress=False)
-                target = converted_path(name, hub.revision(name) or "unknown", compute_type)
-            try:
-                convert(folder, target, compute_type)
-            except (OSError, ValueError, KeyError, RuntimeError, NotImplementedError) as exc:
-                raise ConversionError(f"CTranslate2 could not convert {name!r}: {exc}") from exc
-            translator = open_translator(target)
-    model = CT2Seq2Seq(name, tokenizer, config, generation, translator, batch_size)
-    model.vocabulary = read_vocabulary(target)
-    return model
-
-
-def _hf_parts(name: str) -> tuple[Any, Any, Any]:
-    """Return a model's tokenizer, config and generation config; refuse unsupported families."""
-    from transformers import AutoConfig, AutoTokenizer, GenerationConfig
-
-    from .models import from_pretrained
-
-    tokenizer = from_pretrained(AutoTokenizer.from_pretrained, name)
-    config = from_pretrained(AutoConfig.from_pretrained, name)
-    if not supports(config):
-        raise ConversionError(f"CTranslate2 cannot convert {name!r} ({type(config).__name__})")
-    try:
-        generation = from_pretrained(GenerationConfig.from_pretrained, name)
-    except ModelError:
-        generation = GenerationConfig.from_model_config(config)
-    return tokenizer, config, generation
-
-
-def _prefer_avx512() -> None:
-    """Let ctranslate2 use AVX-512 on CPUs with VNNI or AMX, unless the user chose an ISA."""
-    # ctranslate2 picks AVX2 by default, fearing the clock drop of older AVX-512 chips; on
-    # chips with VNNI/AMX its AVX-512 kernels measured 5-10% faster for distilbart shapes.
-    try:
-        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as handle:
-            flags = next((line for line in handle if line.startswith("flags")), "").split()
-    except OSError:
-        return
-    if "avx512f" in flags and ({"avx512_vnni", "amx_int8"} & set(flags)):
-        os.environ.setdefault("CT2_FORCE_CPU_ISA", "AVX512")
-
-
-def read_vocabulary(folder: Path) -> frozenset[str] | None:
-    """Return the tokens of a converted model's vocabulary, or None if it cannot be read."""
-    import json
-
-    for name in ("shared_vocabulary.json", "target_vocabulary.json"):
-        path = folder / name
-        if path.is_file():
-            return frozenset(json.loads(path.read_text(encoding="utf-8")))
-    for name in ("shared_vocabulary.txt", "target_vocabulary.txt"):
-        path = folder / name
-        if path.is_file():
-            return frozenset(path.read_text(encoding="utf-8").split("\n"))
-    return None
 
 
 if __name__ == "__main__":

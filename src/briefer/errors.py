@@ -33,5 +33,9 @@ class OutputError(BrieferError):
     exit_code = 1
 
 
-class ConversionError(ModelError):
+class EngineUnavailable(ModelError):
+    """An engine cannot run this model here; under --backend auto the next engine is tried."""
+
+
+class ConversionError(EngineUnavailable):
     """A model the CTranslate2 backend cannot take; briefer falls back to torch."""

@@ -10,14 +10,21 @@ import fnmatch
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Sequence
+import socket
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
 
-from . import models
 from .errors import ModelError
-from .options import DEFAULT_SUMMARIZER, DEFAULT_TRANSLATORS, check_language
+from .options import default_models as default_models
+
+PULL_HINT = (
+    "fetch it on a connected machine (`briefer models pull`, or huggingface-cli download) "
+    "or pass a local folder"
+)
 
 # Files whose metadata (not content: weights are gigabytes) identifies a local folder's weights.
 _WEIGHT_PATTERNS = (
@@ -84,6 +91,11 @@ def _local_path(name: str) -> Path | None:
     if path.exists() or name.startswith((".", "/", "~")):
         return path
     return None
+
+
+def is_local(name: str) -> bool:
+    """Return whether a model name is a path on this machine rather than a hub id."""
+    return _local_path(name) is not None
 
 
 def _repo_folder(name: str) -> Path:
@@ -221,16 +233,6 @@ def revision(name: str) -> str | None:
     return _revision_of(name, folder)
 
 
-def default_models(langs: Sequence[str] = ("fr", "ar")) -> list[tuple[str, str]]:
-    """Return (task, model) for the default summarizer and each language's default translator."""
-    pairs = [("summarize", DEFAULT_SUMMARIZER)]
-    for lang in dict.fromkeys(langs):
-        check_language(lang)
-        if lang != "en":
-            pairs.append((f"translate:{lang}", DEFAULT_TRANSLATORS[lang]))
-    return pairs
-
-
 def describe(task: str, name: str) -> ModelInfo:
     """Return what the local disk holds of a model, without network and without loading it."""
     folder = local_snapshot(name)
@@ -327,12 +329,12 @@ def pull(name: str, *, progress: bool = True) -> Path:
         if local.is_dir():
             return local
         raise ModelError(f"model folder {name!r} does not exist or is not a folder")
-    if models._offline():
+    if offline():
         raise ModelError(
             f"cannot pull model {name!r}: HF_HUB_OFFLINE is set; "
             "unset it on a machine that can reach the Hugging Face Hub"
         )
-    if not models.hub_reachable():
+    if not hub_reachable():
         endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
         raise ModelError(
             f"cannot pull model {name!r}: the Hugging Face Hub ({endpoint}) "
@@ -376,3 +378,58 @@ def human_size(n: int | None) -> str:
         if float(text) < 1000 or unit == _SIZE_UNITS[-1]:
             return f"{text} {unit}"
     raise AssertionError("unreachable")
+
+
+def from_pretrained(loader: Callable[..., Any], name: str, **kwargs: Any) -> Any:
+    """Call a from_pretrained loader, cache first, turning every failure into one ModelError."""
+    path = Path(name).expanduser()
+    if path.exists() or name.startswith((".", "/", "~")):
+        if not path.is_dir():
+            raise ModelError(f"model folder {name!r} does not exist or is not a folder")
+        return _call(loader, str(path), name, **kwargs)
+    try:
+        # The cache answers without the network, so a cached model never waits on the hub.
+        return loader(name, local_files_only=True, **kwargs)
+    except (OSError, ValueError):
+        pass
+    if offline():
+        raise ModelError(
+            f"model {name!r} is not in the local cache and HF_HUB_OFFLINE is set: {PULL_HINT}"
+        )
+    if not hub_reachable():
+        raise ModelError(
+            f"model {name!r} is not in the local cache and the Hugging Face Hub "
+            f"cannot be reached: {PULL_HINT}"
+        )
+    return _call(loader, name, name, **kwargs)
+
+
+def _call(loader: Callable[..., Any], where: str, name: str, **kwargs: Any) -> Any:
+    """Run a loader, turning its exceptions into a ModelError naming the model."""
+    try:
+        return loader(where, **kwargs)
+    except ModelError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a broken model folder fails in many ways
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if "Unrecognized configuration class" in str(exc):
+            detail = "it is not a sequence-to-sequence (encoder-decoder) model"
+        raise ModelError(f"cannot load model {name!r}: {detail}") from exc
+
+
+def offline() -> bool:
+    """Return whether the user told Hugging Face libraries not to touch the network."""
+    value = os.environ.get("HF_HUB_OFFLINE", os.environ.get("TRANSFORMERS_OFFLINE", ""))
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def hub_reachable(timeout: float = 3.0) -> bool:
+    """Return whether the Hugging Face endpoint answers a TCP connection within the timeout."""
+    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
+    parsed = urlparse(endpoint)
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parsed.hostname or "huggingface.co", port), timeout=timeout):
+            return True
+    except OSError:
+        return False

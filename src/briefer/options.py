@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from .errors import UsageError
+from .languages import ENGLISH, ISO3
+from .languages import RTL_LANGUAGES as RTL_LANGUAGES
 
 DEFAULT_SUMMARIZER = "sshleifer/distilbart-cnn-12-6"
 
-# en means "no translation"; the others map to their default MarianMT model.
+# en means "no translation"; these languages have a default translator. Any other ISO 639-1
+# code works with a translator that has it (-t LANG=MODEL).
 DEFAULT_TRANSLATORS: dict[str, str] = {
     "fr": "Helsinki-NLP/opus-mt-en-fr",
     "ar": "Helsinki-NLP/opus-mt-tc-big-en-ar",
 }
-LANGUAGES: tuple[str, ...] = ("en", *DEFAULT_TRANSLATORS)
-RTL_LANGUAGES = frozenset({"ar"})
+LANGUAGES: tuple[str, ...] = (ENGLISH, *DEFAULT_TRANSLATORS)
 FORMATS: tuple[str, ...] = ("markdown", "json", "jsonl", "text")
 DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda", "mps")
-BACKENDS: tuple[str, ...] = ("auto", "torch", "ctranslate2")
 ENGINES: tuple[str, ...] = ("abstractive", "extractive")
 
 
@@ -43,7 +45,8 @@ class Options:
     def __post_init__(self) -> None:
         """Reject values no run could use, with a message that names the fix."""
         check_language(self.lang)
-        for name, allowed in (("device", DEVICES), ("engine", ENGINES), ("backend", BACKENDS)):
+        # The backend is checked against the engine registry when a model loads.
+        for name, allowed in (("device", DEVICES), ("engine", ENGINES)):
             if getattr(self, name) not in allowed:
                 raise UsageError(
                     f"unknown {name} {getattr(self, name)!r}; choose one of: {', '.join(allowed)}"
@@ -62,9 +65,15 @@ class Options:
         lang = check_language(lang or self.lang)
         if lang == "en":
             return None
-        if isinstance(self.translator, dict):
-            return self.translator.get(lang) or DEFAULT_TRANSLATORS[lang]
-        return self.translator or DEFAULT_TRANSLATORS[lang]
+        chosen = self.translator.get(lang) if isinstance(self.translator, dict) else self.translator
+        if chosen:
+            return chosen
+        if lang not in DEFAULT_TRANSLATORS:
+            raise UsageError(
+                f"no default translator for {lang!r}: name one that has it with -t {lang}=MODEL "
+                f"(defaults exist for {', '.join(DEFAULT_TRANSLATORS)})"
+            )
+        return DEFAULT_TRANSLATORS[lang]
 
     def generation_overrides(self) -> dict[str, int]:
         """Return the summary settings the user set, to lay over the model's generation config."""
@@ -75,13 +84,22 @@ class Options:
         }
         return {k: v for k, v in overrides.items() if v is not None}
 
-    def with_lang(self, lang: str) -> Options:
-        """Return a copy of these options for another target language."""
-        return replace(self, lang=lang)
-
 
 def check_language(lang: str) -> str:
-    """Return lang if briefer supports it, else raise a usage error listing those it does."""
-    if lang not in LANGUAGES:
-        raise UsageError(f"unsupported language {lang!r}; choose one of: {', '.join(LANGUAGES)}")
+    """Return lang if it is an ISO 639-1 code, else raise a usage error."""
+    if lang not in ISO3:
+        raise UsageError(
+            f"unsupported language {lang!r}: give an ISO 639-1 code (en, fr, ar, de, ...); "
+            f"{', '.join(DEFAULT_TRANSLATORS)} have default translators"
+        )
     return lang
+
+
+def default_models(langs: Sequence[str] = ("fr", "ar")) -> list[tuple[str, str]]:
+    """Return (task, model) for the default summarizer and each language's default translator."""
+    pairs = [("summarize", DEFAULT_SUMMARIZER)]
+    for lang in dict.fromkeys(langs):
+        check_language(lang)
+        if lang != ENGLISH:
+            pairs.append((f"translate:{lang}", Options(lang=lang).translator_model(lang) or ""))
+    return pairs

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from .errors import UsageError
 
@@ -49,10 +48,8 @@ def validate(template: str, name: str) -> str:
     return template
 
 
-def for_model(config: Any) -> str:
-    """Return the template a model's config asks for (T5's "summarize: " prefix), else plain."""
-    params = getattr(config, "task_specific_params", None) or {}
-    prefix = (params.get("summarization") or {}).get("prefix") or getattr(config, "prefix", None)
+def for_model(prefix: str) -> str:
+    """Return the template for a model's task prefix (T5's "summarize: "), else plain."""
     if not prefix:
         return PLAIN
     template = prefix + PLAIN

@@ -6,8 +6,9 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from .chunking import Chunk, chunk_sentences, hf_counter, model_input_limit
-from .models import Seq2Seq
+from .chunking import Chunk, chunk_sentences
+from .engines.base import Engine, GenerationSettings
+from .errors import UsageError
 from .sentences import Span, split_sentences
 
 log = logging.getLogger("briefer")
@@ -15,12 +16,14 @@ log = logging.getLogger("briefer")
 # Below this many tokens a chunk's share of the brief says too little to stand on its own;
 # articles that would get shares that short are summarized in full rounds instead.
 MIN_SHARE = 24
+# Relative-position models (T5) have no decoder limit of their own; no summary is this long.
+NO_FIXED_LIMIT = 100_000
 
 
-def plan_chunks(model: Seq2Seq, text: str, sentences: Sequence[Span], template: str) -> list[Chunk]:
+def plan_chunks(model: Engine, text: str, sentences: Sequence[Span], template: str) -> list[Chunk]:
     """Pack an article's sentences into as few chunks as fit the model, evenly sized."""
-    limit = model_input_limit(model.config, model.tokenizer)
-    counter = hf_counter(model.tokenizer, template)
+    limit = model.input_limit()
+    counter = model.counter(template)
     chunks = chunk_sentences(text, sentences, counter, limit)
     if len(chunks) < 2:
         return chunks
@@ -40,74 +43,64 @@ def plan_chunks(model: Seq2Seq, text: str, sentences: Sequence[Span], template: 
     return chunk_sentences(text, sentences, counter, high)
 
 
-# Generation settings a config's task_specific_params["summarization"] may carry.
-_TASK_KEYS = (
-    "max_length",
-    "min_length",
-    "num_beams",
-    "no_repeat_ngram_size",
-    "length_penalty",
-    "early_stopping",
-)
+def summary_settings(model: Engine, flags: dict[str, Any]) -> GenerationSettings:
+    """Return the settings a summary runs with: the model's, its task's, then the user's flags.
+
+    Lengths beyond what the model's decoder can produce are a usage error, raised before any
+    generation (a length of 10**20 would otherwise overflow deep inside an engine).
+    """
+    limit = model.output_limit() or NO_FIXED_LIMIT
+    for name in ("max_length", "min_length"):
+        value = flags.get(name)
+        if value is not None and value > limit:
+            raise UsageError(
+                f"--{name.replace('_', '-')} {value} is more than {model.name} can generate: "
+                f"its limit is {limit} tokens"
+            )
+    return model.summary_settings.with_values("flag", **flags)
 
 
-def task_settings(config: Any, overrides: dict[str, Any]) -> dict[str, Any]:
-    """Return the model's own summarization settings (T5's task_specific_params) under the user's."""
-    params = (getattr(config, "task_specific_params", None) or {}).get("summarization") or {}
-    return {**{k: params[k] for k in _TASK_KEYS if k in params}, **overrides}
-
-
-def target_length(model: Seq2Seq, overrides: dict[str, Any]) -> int:
-    """Return the longest summary, in tokens, that the generation settings allow."""
-    config = model.settings(overrides)
-    # transformers falls back to 20 tokens when a model sets neither length.
-    return int(config.max_new_tokens or config.max_length or 20)
-
-
-def share_overrides(model: Seq2Seq, overrides: dict[str, Any], parts: int) -> dict[str, Any] | None:
+def share_settings(settings: GenerationSettings, parts: int) -> GenerationSettings | None:
     """Return settings that give each of so many chunks an equal share of the summary length.
 
     The joined shares then fit the requested length and need no second pass; None when the
     shares would be shorter than MIN_SHARE tokens.
     """
-    config = model.settings(overrides)
-    most = int(config.max_new_tokens or (config.max_length or 20) - 1)
-    least = int(config.min_new_tokens or max((config.min_length or 0) - 1, 0))
-    share = most // parts
+    share = settings.most_new_tokens() // parts
     if parts < 2 or share < MIN_SHARE:
         return None
     # max_length and min_length would still bind beside the new-token limits: neutralise them.
-    return {
-        **overrides,
-        "max_length": None,
-        "min_length": 0,
-        "max_new_tokens": share,
-        "min_new_tokens": min(least // parts, share),
-    }
+    return settings.with_values(
+        "length share",
+        max_length=None,
+        min_length=0,
+        max_new_tokens=share,
+        min_new_tokens=min(settings.least_new_tokens() // parts, share),
+    )
 
 
 def summarize_many(
-    model: Seq2Seq,
+    model: Engine,
     articles: Sequence[Sequence[Chunk]],
     template: str,
-    overrides: dict[str, Any] | None = None,
+    settings: GenerationSettings | None = None,
 ) -> list[str]:
     """Summarize several chunked articles, batching every round's generate() across them."""
-    overrides = overrides or {}
-    counter = hf_counter(model.tokenizer, template)
-    limit = model_input_limit(model.config, model.tokenizer)
-    target = target_length(model, overrides)
+    settings = settings or model.summary_settings
+    counter = model.counter(template)
+    limit = model.input_limit()
+    target = settings.longest()
     pending: dict[int, list[Chunk]] = {i: list(chunks) for i, chunks in enumerate(articles)}
     results: dict[int, str] = {i: "" for i, chunks in pending.items() if not chunks}
     pending = {i: chunks for i, chunks in pending.items() if chunks}
     # Articles whose chunks get equal shares of the length are done after one pass: the
     # generated shares add up to no more than the requested length.
-    shares = {i: share_overrides(model, overrides, len(chunks)) for i, chunks in pending.items()}
+    shares = {i: share_settings(settings, len(chunks)) for i, chunks in pending.items()}
     first_round = True
     while pending:
         jobs = [(i, chunk) for i, chunks in pending.items() for chunk in chunks]
-        settings = [(shares[i] if first_round else None) or overrides for i, _ in jobs]
-        outputs = _generate(model, jobs, settings, template)
+        each = [(shares[i] if first_round else None) or settings for i, _ in jobs]
+        outputs = _generate(model, jobs, each, template)
         summaries: dict[int, list[str]] = {}
         for (i, _), output in zip(jobs, outputs, strict=True):
             summaries.setdefault(i, []).append(output)
@@ -117,7 +110,7 @@ def summarize_many(
                 results[i] = parts[0]
                 continue
             joined = " ".join(part for part in parts if part)
-            if (first_round and shares[i]) or _length(model, joined) <= target:
+            if (first_round and shares[i]) or model.count(joined) <= target:
                 results[i] = joined
                 continue
             chunks = chunk_sentences(joined, split_sentences(joined), counter, limit)
@@ -136,31 +129,22 @@ def summarize_many(
 
 
 def _generate(
-    model: Seq2Seq,
+    model: Engine,
     jobs: list[tuple[int, Chunk]],
-    settings: list[dict[str, Any]],
+    settings: list[GenerationSettings],
     template: str,
 ) -> list[str]:
-    """Run one round's chunks through the model, one generate() call per length setting."""
+    """Run one round's chunks through the model, one group per distinct settings."""
     # Articles of the same chunk count share settings, so batches still span articles.
-    distinct = list({_freeze(s): s for s in settings}.values())
+    distinct = list({s.key(): s for s in settings}.values())
     picks = [[k for k, s in enumerate(settings) if s == setting] for setting in distinct]
     groups = [
         ([template.format(text=jobs[k][1].text) for k in picked], setting)
         for picked, setting in zip(picks, distinct, strict=True)
     ]
     outputs: list[str] = [""] * len(jobs)
-    for picked, results in zip(picks, model.generate_groups(groups), strict=True):
+    for picked, results in zip(picks, model.generate(groups), strict=True):
         for k, output in zip(picked, results, strict=True):
-            outputs[k] = output
+            # A line break in a summary (PEGASUS's <n>) is a space once parts are joined.
+            outputs[k] = " ".join(output.split())
     return outputs
-
-
-def _freeze(settings: dict[str, Any]) -> tuple:
-    """Return a hashable form of a settings dictionary."""
-    return tuple(sorted(settings.items()))
-
-
-def _length(model: Seq2Seq, text: str) -> int:
-    """Return the number of tokens in a text, special tokens left out."""
-    return len(model.tokenizer(text, add_special_tokens=False).input_ids)

@@ -1,0 +1,285 @@
+"""The CTranslate2 engine: the model converted once (int8 on CPU), run with the same settings as torch.
+
+Conversion and its cache live in briefer.ctranslate; this module runs what it made.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+from .. import ctranslate, hub
+from ..errors import ConversionError, EngineUnavailable
+from .base import GenerationSettings, Groups
+from .hf import HFModel
+
+log = logging.getLogger("briefer")
+
+NAME = "ctranslate2"
+# Tokens per batch: on 2 vCPUs with distilbart shapes, 2,048 beat 1,024 and 4,096 (wider
+# batches of long chunks ran slower, narrower ones left the matrix units underused).
+BATCH_TOKENS = 2048
+# T5 overflows in float16 (broken output); bfloat16 keeps float32's range.
+T5_FAMILY = frozenset({"t5", "mt5", "umt5"})
+
+
+def available() -> bool:
+    """Return whether the ctranslate2 package can be imported."""
+    return ctranslate.available()
+
+
+def resolve_device(device: str) -> str:
+    """Return cpu or cuda for ctranslate2, without importing torch."""
+    import ctranslate2
+
+    has_cuda = ctranslate2.get_cuda_device_count() > 0
+    if device == "auto":
+        return "cuda" if has_cuda else "cpu"
+    if device == "cuda" and not has_cuda:
+        raise EngineUnavailable("--device cuda was asked for, but CTranslate2 sees no CUDA GPU")
+    if device not in {"cpu", "cuda"}:
+        raise EngineUnavailable(f"the ctranslate2 backend runs on cpu or cuda, not {device}")
+    return device
+
+
+def compute_type_for(device: str, model_type: str = "") -> str:
+    """Return the precision to convert to and run in: int8 on CPU; on a GPU float16, bfloat16 for T5."""
+    if device != "cuda":
+        return "int8"
+    return "bfloat16" if model_type in T5_FAMILY else "float16"
+
+
+def threads(device: str) -> tuple[int, int]:
+    """Return (inter_threads, intra_threads) for the cores this process may use."""
+    if device == "cuda":
+        return 1, 4
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS has no affinity call
+        cores = os.cpu_count() or 1
+    # On small machines one thread per translation, translations side by side, wins: threads
+    # inside one matrix product wait on each other more than they gain (measured on 2 vCPUs).
+    inter = max(1, min(cores, 4))
+    return inter, max(1, cores // inter)
+
+
+def translate_options(
+    settings: GenerationSettings, model: HFModel, vocabulary: frozenset[str] | None = None
+) -> tuple[dict[str, Any], list[str] | None]:
+    """Map GenerationSettings to translate_batch options and a target prefix."""
+    tokenizer = model.tokenizer
+    # transformers counts the decoder start token in max_length and min_length; ctranslate2
+    # counts generated tokens only (a target prefix included).
+    max_tokens = settings.most_new_tokens()
+    if settings.forced_eos_token_id is not None:
+        # transformers spends the last position on the forced EOS; ctranslate2 just stops there.
+        max_tokens -= 1
+    min_tokens = settings.least_new_tokens()
+    prefix = None
+    forced = model.forced_bos(settings)
+    if forced is not None:
+        # BART forces <s>, M2M100/NLLB/mBART-50 the target language, after the decoder start;
+        # ctranslate2 takes it as a target prefix.
+        prefix = tokenizer.convert_ids_to_tokens([forced])
+    options: dict[str, Any] = {
+        "beam_size": int(settings.num_beams or 1),
+        "length_penalty": float(settings.length_penalty),
+        "no_repeat_ngram_size": int(settings.no_repeat_ngram_size or 0),
+        "repetition_penalty": float(settings.repetition_penalty or 1.0),
+        "max_decoding_length": max(max_tokens, 1),
+        "min_decoding_length": min(min_tokens, max(max_tokens, 1)),
+        # ctranslate2 stops a beam search once beam_size hypotheses are finished: that is
+        # early_stopping=True; patience 1 keeps it so (transformers' False differs only in
+        # rare ties of the length-penalised scores; the conformance suite measures it).
+        "patience": 1.0,
+        "return_scores": False,
+        # briefer sizes every input to the model; ctranslate2 must never cut one silently.
+        "max_input_length": 0,
+    }
+    eos = settings.eos_token_id
+    if eos is not None:
+        options["end_token"] = tokenizer.convert_ids_to_tokens(
+            list(eos) if isinstance(eos, tuple) else [eos]
+        )
+    if settings.bad_words_ids:
+        banned = [tokenizer.convert_ids_to_tokens(list(ids)) for ids in settings.bad_words_ids]
+        # The converter drops tokens a model can never emit (Marian's <pad>); nothing to ban.
+        banned = [seq for seq in banned if vocabulary is None or set(seq) <= vocabulary]
+        if banned:
+            options["suppress_sequences"] = banned
+    return options, prefix
+
+
+class CT2Engine:
+    """A converted model run by ctranslate2, tokenized by its Hugging Face tokenizer."""
+
+    backend = NAME
+
+    def __init__(self, model: HFModel, translator: Any, vocabulary: frozenset[str] | None = None):
+        self.model = model
+        self.name = model.name
+        self.revision = model.revision
+        self.settings = model.settings
+        self.summary_settings = model.summary_settings
+        self.task_prefix = model.task_prefix
+        self.translator = translator
+        self.vocabulary = vocabulary
+        self.batch_tokens = BATCH_TOKENS
+
+    def input_limit(self) -> int:
+        """Return the most input tokens the model takes."""
+        return self.model.input_limit()
+
+    def output_limit(self) -> int | None:
+        """Return the decoder's positions, None for no fixed limit."""
+        return self.model.output_limit()
+
+    def counter(self, template: str = "{text}") -> Any:
+        """Return a token counter for a prompt template."""
+        return self.model.counter(template)
+
+    def count(self, text: str) -> int:
+        """Return the number of tokens of a text, special tokens left out."""
+        return self.model.count(text)
+
+    def targets(self) -> Any:
+        """Return the languages the model translates into."""
+        return self.model.targets()
+
+    def generate(self, groups: Groups) -> list[list[str]]:
+        """Run groups of texts, each with its own settings, all queued at once."""
+        tokenizer = self.model.tokenizer
+        workers = max(1, self.translator.num_translators)
+        encoded = [
+            [
+                tokenizer.convert_ids_to_tokens(ids)
+                for ids in tokenizer(self.model.inputs(texts, settings)).input_ids
+            ]
+            if texts
+            else []
+            for texts, settings in groups
+        ]
+        total = sum(len(tokens) for sources in encoded for tokens in sources)
+        # Batches are capped in tokens, not texts: two 900-token chunks fill a core as well as
+        # sixty short sentences do. Splitting the work over the workers, and queuing every
+        # group before waiting, keeps all of them busy until the last batch.
+        per_batch = max(1, min(self.batch_tokens, math.ceil(total / workers)))
+        pending = []
+        for sources, (_, settings) in zip(encoded, groups, strict=True):
+            if not sources:
+                pending.append([])
+                continue
+            options, prefix = translate_options(settings, self.model, self.vocabulary)
+            pending.append(
+                self.translator.translate_batch(
+                    sources,
+                    target_prefix=[prefix] * len(sources) if prefix else None,
+                    max_batch_size=max(per_batch, max(len(tokens) for tokens in sources)),
+                    batch_type="tokens",
+                    asynchronous=True,
+                    **options,
+                )
+            )
+        return [[self._decode(result.result()) for result in results] for results in pending]
+
+    def _decode(self, result: Any) -> str:
+        """Return the text of a translation result's best hypothesis."""
+        tokenizer = self.model.tokenizer
+        ids = tokenizer.convert_tokens_to_ids(result.hypotheses[0])
+        return self.model.clean(tokenizer.decode(ids, skip_special_tokens=True))
+
+
+def supports(model: HFModel) -> bool:
+    """Return whether ctranslate2's converter handles the model's family (its own registry)."""
+    from ctranslate2.converters.transformers import _MODEL_LOADERS
+    from transformers.models.auto.configuration_auto import CONFIG_MAPPING_NAMES
+
+    config_class = CONFIG_MAPPING_NAMES.get(model.facts.model_type)
+    encoder_decoder = model.facts.config.get("is_encoder_decoder", True)
+    return bool(config_class in _MODEL_LOADERS and encoder_decoder)
+
+
+def load(name: str, device: str = "auto", batch_size: int = 4, compute_type: str | None = None):
+    """Load a model for ctranslate2, converting it on first use.
+
+    EngineUnavailable (ConversionError among them) means this engine cannot run the model here
+    and another may; ModelError means the model itself is missing or broken.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    if not available():
+        raise EngineUnavailable("the ctranslate2 package is not installed")
+    _prefer_avx512()
+    import ctranslate2
+
+    device = resolve_device(device)
+    model = HFModel(name)
+    compute_type = compute_type or compute_type_for(device, model.facts.model_type)
+    inter, intra = threads(device)
+
+    def open_translator(path: Path) -> Any:
+        """Load converted weights (native code, which lets other Python threads run)."""
+        try:
+            return ctranslate2.Translator(
+                str(path),
+                device=device,
+                compute_type=compute_type,
+                inter_threads=inter,
+                intra_threads=intra,
+            )
+        except (RuntimeError, ValueError, OSError) as exc:
+            detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise EngineUnavailable(f"CTranslate2 could not load {name!r}: {detail}") from exc
+
+    revision = model.revision
+    if revision is None and not hub.is_local(name):
+        # The snapshot is not complete yet: fetch it the way a torch load would.
+        model = HFModel(name, hub.pull(name, progress=False))
+        revision = hub.revision(name)
+    target = ctranslate.converted_path(name, revision or "unknown", compute_type)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # A model converted before starts loading now, while transformers is imported.
+        early = pool.submit(open_translator, target) if (target / "model.bin").is_file() else None
+        if not supports(model):
+            raise ConversionError(f"CTranslate2 cannot convert {name!r} ({model.facts.model_type})")
+        model.tokenizer  # noqa: B018 - load it now, so a broken tokenizer fails here
+        if early is not None:
+            translator = early.result()
+        else:
+            try:
+                ctranslate.convert(model.folder, target, compute_type)
+            except (OSError, ValueError, KeyError, RuntimeError, NotImplementedError) as exc:
+                raise ConversionError(f"CTranslate2 could not convert {name!r}: {exc}") from exc
+            translator = open_translator(target)
+    return CT2Engine(model, translator, read_vocabulary(target))
+
+
+def _prefer_avx512() -> None:
+    """Let ctranslate2 use AVX-512 on CPUs with VNNI or AMX, unless the user chose an ISA."""
+    # ctranslate2 picks AVX2 by default, fearing the clock drop of older AVX-512 chips; on
+    # chips with VNNI/AMX its AVX-512 kernels measured 5-10% faster for distilbart shapes.
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as handle:
+            flags = next((line for line in handle if line.startswith("flags")), "").split()
+    except OSError:
+        return
+    if "avx512f" in flags and ({"avx512_vnni", "amx_int8"} & set(flags)):
+        os.environ.setdefault("CT2_FORCE_CPU_ISA", "AVX512")
+
+
+def read_vocabulary(folder: Path) -> frozenset[str] | None:
+    """Return the tokens of a converted model's vocabulary, or None if it cannot be read."""
+    import json
+
+    for name in ("shared_vocabulary.json", "target_vocabulary.json"):
+        path = folder / name
+        if path.is_file():
+            return frozenset(json.loads(path.read_text(encoding="utf-8")))
+    for name in ("shared_vocabulary.txt", "target_vocabulary.txt"):
+        path = folder / name
+        if path.is_file():
+            return frozenset(path.read_text(encoding="utf-8").split("\n"))
+    return None

@@ -1,0 +1,141 @@
+"""Engines by name: the built-in ones, those other packages add, `auto`, and a per-process cache.
+
+Another package adds an engine with an entry point in the ``briefer.engines`` group whose value
+is an :class:`EngineSpec` (or a function returning one)::
+
+    [project.entry-points."briefer.engines"]
+    onnx = "briefer_onnx:SPEC"
+
+It then appears in ``--backend``'s choices and help, in the config file's choices and in
+``config show``, with no change to briefer.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from typing import Any
+
+from ..errors import EngineUnavailable, ModelError, UsageError
+from .base import Engine
+
+log = logging.getLogger("briefer")
+
+GROUP = "briefer.engines"
+AUTO = "auto"
+
+
+@dataclass(frozen=True)
+class EngineSpec:
+    """How to load one engine: load(model, device, batch_size) returns an Engine."""
+
+    name: str
+    load: Callable[..., Engine]
+    help: str
+    # Whether `auto` tries it, and in which order (lower first).
+    auto_rank: int | None = None
+
+
+def _lazy(module: str) -> Callable[..., Engine]:
+    """Return a loader that imports its engine module only when a model is loaded."""
+
+    def load(name: str, device: str = "auto", batch_size: int = 4, **options: Any) -> Engine:
+        """Import the engine module and load the model with it."""
+        return importlib.import_module(module).load(name, device, batch_size, **options)
+
+    return load
+
+
+BUILTIN: tuple[EngineSpec, ...] = (
+    EngineSpec("torch", _lazy("briefer.engines.torch"), "transformers on torch", auto_rank=1),
+    EngineSpec(
+        "ctranslate2",
+        _lazy("briefer.engines.ctranslate2"),
+        "CTranslate2: converted once, int8 on CPU, float16 (T5: bfloat16) on a GPU",
+        auto_rank=0,
+    ),
+)
+
+
+def specs() -> dict[str, EngineSpec]:
+    """Return every engine by name: the built-in ones first, then those of installed packages."""
+    found = {spec.name: spec for spec in BUILTIN}
+    for point in entry_points(group=GROUP):
+        if point.name in found:
+            continue
+        try:
+            spec = point.load()
+            spec = spec() if callable(spec) and not isinstance(spec, EngineSpec) else spec
+        except Exception as exc:  # noqa: BLE001 - a broken plug-in must not stop briefer
+            log.warning("engine %r from %s cannot be loaded: %s", point.name, point.value, exc)
+            continue
+        if isinstance(spec, EngineSpec):
+            found[point.name] = spec
+    return found
+
+
+def names() -> tuple[str, ...]:
+    """Return the --backend choices: auto, then every engine's name."""
+    return (AUTO, *specs())
+
+
+def describe() -> str:
+    """Return one line naming the choices, for help texts."""
+    engines = specs()
+    order = ", ".join(s.name for s in _auto_order(engines))
+    return f"{AUTO} (tries {order}), " + ", ".join(
+        f"{name} ({spec.help})" for name, spec in engines.items()
+    )
+
+
+def _auto_order(engines: dict[str, EngineSpec]) -> list[EngineSpec]:
+    """Return the engines `auto` tries, in order."""
+    ranked = [s for s in engines.values() if s.auto_rank is not None]
+    return sorted(ranked, key=lambda s: s.auto_rank or 0)
+
+
+def check(backend: str) -> str:
+    """Return backend if an engine of that name exists, else raise a usage error naming them."""
+    if backend not in names():
+        raise UsageError(f"unknown backend {backend!r}; choose one of: {', '.join(names())}")
+    return backend
+
+
+_LOADED: dict[tuple[str, str, int, str], Engine] = {}
+
+
+def load(name: str, backend: str = AUTO, device: str = "auto", batch_size: int = 4) -> Engine:
+    """Return the model loaded on the engine asked for, once per process."""
+    key = (name, backend, batch_size, device)
+    if key not in _LOADED:
+        _LOADED[key] = _load(name, backend, device, batch_size)
+    return _LOADED[key]
+
+
+def _load(name: str, backend: str, device: str, batch_size: int) -> Engine:
+    """Load on one engine; under auto try each in order, saying in one line why one was passed."""
+    engines = specs()
+    if backend != AUTO:
+        check(backend)
+        try:
+            return engines[backend].load(name, device, batch_size)
+        except EngineUnavailable as exc:
+            # The user chose this engine: falling back would hide that it cannot run here.
+            raise ModelError(f"{exc} (--backend auto would fall back to another engine)") from exc
+    order = _auto_order(engines)
+    for at, spec in enumerate(order):
+        try:
+            return spec.load(name, device, batch_size)
+        except EngineUnavailable as exc:
+            if at == len(order) - 1:
+                raise
+            log.warning("%s; running it with %s instead", exc, order[at + 1].name)
+    raise ModelError("no engine is available")
+
+
+def clear() -> None:
+    """Forget loaded models (tests, long-running hosts that switch models)."""
+    _LOADED.clear()

@@ -1,0 +1,139 @@
+"""The torch engine: transformers' generate() on the model's own weights, in length-sorted batches."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from .. import hub
+from ..errors import ModelError
+from .base import GenerationSettings, Groups
+from .hf import HFModel
+
+log = logging.getLogger("briefer")
+
+NAME = "torch"
+# T5 overflows in float16; bfloat16 keeps float32's range.
+T5_FAMILY = frozenset({"t5", "mt5", "umt5"})
+
+
+def resolve_device(device: str = "auto") -> str:
+    """Return the torch device to run on: the one asked for, or the best one present."""
+    import torch
+
+    if device == "auto":
+        if torch.cuda.is_available():
+            return "cuda"
+        mps = getattr(torch.backends, "mps", None)
+        return "mps" if mps is not None and mps.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ModelError("--device cuda was asked for, but torch sees no CUDA GPU")
+    if device == "mps" and not torch.backends.mps.is_available():
+        raise ModelError("--device mps was asked for, but this machine has no MPS device")
+    return device
+
+
+def generation_kwargs(model: HFModel, settings: GenerationSettings) -> dict[str, Any]:
+    """Return GenerationSettings as transformers GenerationConfig keywords."""
+    values = settings.values()
+    values.pop("target")
+    values["forced_bos_token_id"] = model.forced_bos(settings)
+    if isinstance(values["eos_token_id"], tuple):
+        values["eos_token_id"] = list(values["eos_token_id"])
+    if values["bad_words_ids"] is not None:
+        values["bad_words_ids"] = [list(ids) for ids in values["bad_words_ids"]]
+    return values
+
+
+class TorchEngine:
+    """A transformers model and its tokenizer behind briefer's Engine interface."""
+
+    backend = NAME
+
+    def __init__(self, model: HFModel, network: Any, device: str, batch_size: int = 4):
+        from transformers import GenerationConfig
+
+        self.model = model
+        self.name = model.name
+        self.revision = model.revision
+        self.settings = model.settings
+        self.summary_settings = model.summary_settings
+        self.task_prefix = model.task_prefix
+        self.network = network
+        self.device = device
+        self.batch_size = batch_size
+        # generate() fills whatever a call leaves unset from the model's own generation config:
+        # make that the resolved settings too, so nothing but GenerationSettings decides.
+        network.generation_config = GenerationConfig(**generation_kwargs(model, model.settings))
+
+    def input_limit(self) -> int:
+        """Return the most input tokens the model takes."""
+        return self.model.input_limit()
+
+    def output_limit(self) -> int | None:
+        """Return the decoder's positions, None for no fixed limit."""
+        return self.model.output_limit()
+
+    def counter(self, template: str = "{text}") -> Any:
+        """Return a token counter for a prompt template."""
+        return self.model.counter(template)
+
+    def count(self, text: str) -> int:
+        """Return the number of tokens of a text, special tokens left out."""
+        return self.model.count(text)
+
+    def targets(self) -> Any:
+        """Return the languages the model translates into."""
+        return self.model.targets()
+
+    def generate(self, groups: Groups) -> list[list[str]]:
+        """Return the outputs of each group of texts, generated with the group's settings."""
+        return [self._generate(list(texts), settings) for texts, settings in groups]
+
+    def _generate(self, texts: list[str], settings: GenerationSettings) -> list[str]:
+        """Return one generated text per input text, batching inputs of similar length."""
+        import torch
+        from transformers import GenerationConfig
+
+        config = GenerationConfig(**generation_kwargs(self.model, settings))
+        inputs = self.model.inputs(texts, settings)
+        tokenizer = self.model.tokenizer
+        results: list[str] = [""] * len(texts)
+        # Sorting by length keeps padding, and so wasted compute, small inside a batch.
+        order = sorted(range(len(inputs)), key=lambda i: len(inputs[i]), reverse=True)
+        with torch.inference_mode():
+            for at in range(0, len(order), self.batch_size):
+                batch = order[at : at + self.batch_size]
+                encoded = tokenizer(
+                    [inputs[i] for i in batch], return_tensors="pt", padding=True
+                ).to(self.network.device)
+                output = self.network.generate(**encoded, generation_config=config)
+                decoded = tokenizer.batch_decode(output, skip_special_tokens=True)
+                for i, text in zip(batch, decoded, strict=True):
+                    results[i] = self.model.clean(text)
+        return results
+
+
+def load(name: str, device: str = "auto", batch_size: int = 4) -> TorchEngine:
+    """Load a model's tokenizer and weights for torch; raise ModelError if it cannot."""
+    import torch
+    from transformers import AutoModelForSeq2SeqLM
+
+    model = HFModel(name)
+    device = resolve_device(device)
+    log.info("loading %s on %s with torch", name, device)
+    if not log.isEnabledFor(logging.INFO):
+        from transformers.utils import logging as hf_logging
+
+        # A progress bar per load is noise in a cron mail or a pipe.
+        hf_logging.disable_progress_bar()
+    model.tokenizer  # noqa: B018 - load it now, so a broken tokenizer fails here
+    dtype = torch.float32
+    if device == "cuda":
+        dtype = torch.bfloat16 if model.facts.model_type in T5_FAMILY else torch.float16
+    network = hub.from_pretrained(
+        AutoModelForSeq2SeqLM.from_pretrained, str(model.folder), dtype=dtype
+    )
+    network.to(device)
+    network.eval()
+    return TorchEngine(model, network, device, batch_size)
