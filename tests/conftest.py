@@ -71,3 +71,37 @@ def t5(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def sample() -> Path:
     """Return the path of the real example article."""
     return SAMPLE
+
+
+@pytest.fixture(scope="session")
+def bart_config_only(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a tiny BART laid out like sshleifer/distilbart-cnn-12-6 (settings in config.json)."""
+    return factory.build_bart_config_only(
+        tmp_path_factory.mktemp("bart-config-only"), corpus=factory.CORPUS
+    )
+
+
+@pytest.fixture(scope="session")
+def m2m100(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a tiny M2M100 laid out like facebook/m2m100_418M (__fr__ targets)."""
+    return factory.build_m2m100(tmp_path_factory.mktemp("m2m100"), corpus=factory.CORPUS)
+
+
+@pytest.fixture(scope="session")
+def nllb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a tiny NLLB-200 laid out like facebook/nllb-200-distilled-600M (fra_Latn targets)."""
+    return factory.build_nllb(tmp_path_factory.mktemp("nllb"), corpus=factory.CORPUS)
+
+
+@pytest.fixture(scope="session")
+def mbart50(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a tiny mBART-50 laid out like facebook/mbart-large-50-one-to-many-mmt (fr_XX)."""
+    return factory.build_mbart50(tmp_path_factory.mktemp("mbart50"), corpus=factory.CORPUS)
+
+
+@pytest.fixture(scope="session")
+def pegasus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a tiny PEGASUS laid out like google/pegasus-cnn_dailymail, writing <n> often."""
+    return factory.build_pegasus(
+        tmp_path_factory.mktemp("pegasus"), corpus=factory.CORPUS, newline_bias=3.0
+    )

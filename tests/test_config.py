@@ -397,3 +397,31 @@ def test_show_is_valid_toml_that_loads_back(tmp_path: Path) -> None:
 
 def test_show_nothing() -> None:
     assert show({}) == ""
+
+
+# --- the options schema ---------------------------------------------------------------------
+
+
+def test_options_schema_is_the_one_source_of_keys_flags_show_and_cache_key() -> None:
+    from io import StringIO
+
+    from briefer.cli import Env, main
+    from briefer.config import CHOICES, KEYS
+    from briefer.options import SCHEMA, Options
+
+    assert list(KEYS) == [spec.name for spec in SCHEMA]
+    assert all(CHOICES[s.name] == s.choices for s in SCHEMA if isinstance(s.choices, tuple))
+    env = Env(stdout=StringIO(), stderr=StringIO())
+    assert main(["summarize", "--help"], env) == 0
+    help_text = env.stdout.getvalue()
+    env = Env(stdout=StringIO(), stderr=StringIO())
+    assert main(["config", "show", "--engine", "extractive"], env) == 0
+    shown = env.stdout.getvalue()
+    for spec in SCHEMA:
+        assert spec.spellings()[0].split("/")[0] in help_text, spec.name
+        assert spec.help.split()[0] in help_text, spec.name
+        assert f"{spec.name} = " in shown, spec.name
+    # Every option the schema marks as shaping a summary is in the cache key, and only those.
+    cached = {spec.name for spec in SCHEMA if spec.cached}
+    assert set(Options().cache_parts()) == cached
+    assert {"model", "max_length", "beams", "backend"} <= cached and "quiet" not in cached

@@ -155,15 +155,8 @@ class _Work:
         rev = self.revision(o.model)
         if rev is None:
             return None
-        return make_key(
-            **parts,
-            model=o.model,
-            revision=rev,
-            prompt=self.prompt,
-            settings=o.generation_overrides(),
-            backend=o.backend,
-            device=o.device,
-        )
+        # Every setting the options schema marks as shaping a summary, then what names stand for.
+        return make_key(**{**parts, **o.cache_parts(), "revision": rev, "prompt": self.prompt})
 
     def digests(self, articles: Sequence[Article]) -> list[Digest]:
         """Return the articles' digests, computing only those the cache lacks."""

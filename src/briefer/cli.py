@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 import io
 import logging
 import os
@@ -17,7 +18,7 @@ import typer
 
 from . import __version__
 from .errors import BrieferError, InputError, OutputError, UsageError
-from .options import DEFAULT_TRANSLATORS, DEVICES, FORMATS, Options, check_language
+from .options import FORMATS, SCHEMA, SPECS, Options, OptionSpec, check_language
 
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
@@ -53,33 +54,6 @@ Inputs = Annotated[
         metavar="INPUT",
     ),
 ]
-Lang = Annotated[
-    str,
-    typer.Option(
-        "--lang",
-        "-l",
-        metavar="LANGS",
-        help="Language(s) of the brief, comma-separated ISO 639-1 codes: en, "
-        f"{', '.join(DEFAULT_TRANSLATORS)} (default translators) or any code the translator "
-        "has; several make one brief per language.",
-    ),
-]
-Translator = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--translator",
-        "-t",
-        metavar="[LANG=]MODEL",
-        help="Translation model, hub id or local folder; with "
-        "several languages, LANG=MODEL, repeated [default: Helsinki-NLP/opus-mt-en-fr "
-        "for fr, Helsinki-NLP/opus-mt-tc-big-en-ar for ar].",
-        show_default=False,
-    ),
-]
-Format = Annotated[
-    str,
-    typer.Option("--format", "-f", metavar="FORMAT", help=f"Output format: {', '.join(FORMATS)}."),
-]
 Output = Annotated[
     Path | None,
     typer.Option(
@@ -91,9 +65,7 @@ Output = Annotated[
         "stdout; with several languages, NAME.LANG.EXT for each.",
     ),
 ]
-Device = Annotated[
-    str, typer.Option("--device", metavar="DEVICE", help=f"Where models run: {', '.join(DEVICES)}.")
-]
+Device = Annotated[str, typer.Option("--device", metavar="DEVICE", help=SPECS["device"].help)]
 
 
 def _check_backend(value: str) -> str:
@@ -107,16 +79,18 @@ def _check_backend(value: str) -> str:
     return value
 
 
-# Its help names the engines installed; main() fills it in from the registry before parsing.
+# Their help names the engines installed; main() fills it in from the registry before parsing.
 _BACKEND = typer.Option("--backend", metavar="BACKEND", callback=_check_backend)
+_ENGINE_OPTIONS = [_BACKEND]
 Backend = Annotated[str, _BACKEND]
 
 
 def _describe_engines() -> None:
-    """Put the registry's engines (built-in and installed) into --backend's help."""
+    """Put the registry's engines (built-in and installed) into every --backend's help."""
     from .engines import registry
 
-    _BACKEND.help = f"Inference engine: {registry.describe()}."
+    for option in _ENGINE_OPTIONS:
+        option.help = f"Inference engine: {registry.describe()}."
 
 
 ConfigFile = Annotated[
@@ -128,16 +102,11 @@ ConfigFile = Annotated[
         show_default=False,
     ),
 ]
-Quiet = Annotated[
-    bool, typer.Option("--quiet", "-q", help="Print nothing but the result and errors.")
-]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help=SPECS["quiet"].help)]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Say what is happening on stderr.")]
 Debug = Annotated[bool, typer.Option("--debug", help="Show a traceback when something fails.")]
 
 EXIT_PARTIAL = 3
-
-# Command parameters whose config-file key has another name.
-_CONFIG_KEYS = {"fmt": "format"}
 
 
 def _version(value: bool) -> None:
@@ -156,19 +125,59 @@ def root(
     """Turn news articles into short briefs: summarize, translate (fr, ar), write Markdown."""
 
 
+def with_schema(before: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Give a command one parameter per option in options.SCHEMA, placed before `before`.
+
+    The parameters' names, types, defaults, flags and help all come from the schema; the
+    command reads their values through settings_of(ctx), which lays them over the config file.
+    """
+
+    def wrap(func: Callable[..., Any]) -> Callable[..., Any]:
+        """Rewrite the command's signature (what typer reads) to hold the schema's options."""
+        own = list(inspect.signature(func, eval_str=True).parameters.values())
+        own = [p for p in own if p.kind is not inspect.Parameter.VAR_KEYWORD]
+        at = next(k for k, p in enumerate(own) if p.name == before)
+        added = [
+            inspect.Parameter(
+                spec.name,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=spec.default,
+                annotation=Annotated[spec.kind, _typer_option(spec)],
+            )
+            for spec in SCHEMA
+        ]
+        params = [
+            p.replace(kind=inspect.Parameter.KEYWORD_ONLY) if k >= at else p
+            for k, p in enumerate(own)
+        ]
+        params = params[:at] + added + params[at:]
+        func.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+        func.__annotations__ = {p.name: p.annotation for p in params}
+        return func
+
+    return wrap
+
+
+def _typer_option(spec: OptionSpec) -> Any:
+    """Return the typer option of one schema entry."""
+    engines = spec.choices == "engines"
+    option = typer.Option(
+        *spec.spellings(),
+        metavar=None if spec.kind is bool else spec.metavar,
+        help=spec.help,
+        callback=_check_backend if engines else None,
+        show_default=spec.default is not None and spec.kind is not bool,
+    )
+    if engines:
+        _ENGINE_OPTIONS.append(option)
+    return option
+
+
 @app.command()
+@with_schema(before="config_file")
 def summarize(
     ctx: typer.Context,
     inputs: Inputs = None,
-    lang: Lang = "en",
-    model: Annotated[
-        str,
-        typer.Option(
-            "--model", "-m", metavar="MODEL", help="Summarization model: hub id or local folder."
-        ),
-    ] = Options.model,
-    translator: Translator = None,
-    fmt: Format = "markdown",
     output: Output = None,
     from_list: Annotated[
         str | None,
@@ -179,71 +188,10 @@ def summarize(
             show_default=False,
         ),
     ] = None,
-    template: Annotated[
-        str | None,
-        typer.Option(
-            "--template",
-            metavar="FILE",
-            help="Jinja2 template for the Markdown brief.",
-            show_default=False,
-        ),
-    ] = None,
-    title: Annotated[
-        str, typer.Option("--title", metavar="TEXT", help="Heading of a brief of several articles.")
-    ] = ("Morning brief"),
-    engine: Annotated[
-        str,
-        typer.Option(
-            "--engine",
-            metavar="ENGINE",
-            help="abstractive (a summarization model) or extractive (picks "
-            "sentences, no model download; lower quality).",
-        ),
-    ] = "abstractive",
-    max_length: Annotated[
-        int | None,
-        typer.Option(metavar="TOKENS", help="Longest summary, in tokens [default: the model's]."),
-    ] = None,
-    min_length: Annotated[
-        int | None,
-        typer.Option(metavar="TOKENS", help="Shortest summary, in tokens [default: the model's]."),
-    ] = None,
-    beams: Annotated[
-        int | None, typer.Option(metavar="N", help="Beam-search width [default: the model's].")
-    ] = None,
-    prompt: Annotated[
-        str | None,
-        typer.Option(
-            metavar="NAME|FILE",
-            help="Model-input template: a name from prompts/ or a file with {text}.",
-        ),
-    ] = None,
-    batch_size: Annotated[
-        int,
-        typer.Option(
-            metavar="N",
-            help="Texts per model call on the torch backend (CTranslate2 batches by tokens).",
-        ),
-    ] = 4,
-    device: Device = "auto",
-    backend: Backend = "auto",
-    cache: Annotated[
-        bool, typer.Option("--cache/--no-cache", help="Reuse results of earlier runs.")
-    ] = True,
-    fail_fast: Annotated[
-        bool, typer.Option("--fail-fast", help="Stop at the first source that fails.")
-    ] = False,
-    allow_private_urls: Annotated[
-        bool,
-        typer.Option(
-            "--allow-private-urls",
-            help="Fetch URLs on loopback, link-local and private network addresses too.",
-        ),
-    ] = False,
     config_file: ConfigFile = None,
-    quiet: Quiet = False,
     verbose: Verbose = False,
     debug: Debug = False,
+    **schema_options: Any,
 ) -> int:
     """Summarize articles into a brief, optionally translated."""
     from . import batch
@@ -354,7 +302,7 @@ def settings_of(ctx: typer.Context) -> dict[str, Any]:
     defaults: dict[str, object] = {}
     flags: dict[str, object] = {}
     for name, value in params.items():
-        key = _CONFIG_KEYS.get(name, name)
+        key = name
         if key not in config.KEYS:
             continue
         # typer vendors click: compare the source by name rather than import its private enum.

@@ -23,45 +23,24 @@ from pathlib import Path
 from .engines import registry
 from .errors import BrieferError, UsageError
 from .languages import ISO3
-from .options import DEVICES, ENGINES, FORMATS, LANGUAGES, check_language
+from .options import LANGUAGES, SCHEMA, SPECS, check_language
 
 ENV_VAR = "BRIEFER_CONFIG"
 FILE_NAME = "config.toml"
 
-# The schema: every key the file may hold and the TOML type(s) its value may have.
-# int keys must be positive, and lang/translator get their own checks in _check_value.
-KEYS: dict[str, type | tuple] = {
-    "lang": (str, list),
-    "model": str,
-    "translator": (str, dict),
-    "format": str,
-    "template": str,
-    "max_length": int,
-    "min_length": int,
-    "beams": int,
-    "device": str,
-    "prompt": str,
-    "backend": str,
-    "engine": str,
-    "cache": bool,
-    "quiet": bool,
-    "batch_size": int,
-    "fail_fast": bool,
-    "title": str,
-    "allow_private_urls": bool,
-}
-
-# Checked here rather than only at run time, so a cron job's log names the file to fix.
+# Every key the file may hold, the TOML type(s) its value may have, and the values it may
+# take: derived from the one schema in options.py. int keys must be positive, and
+# lang/translator get their own checks in _check_value.
+KEYS: dict[str, type | tuple] = {spec.name: spec.toml for spec in SCHEMA}
 CHOICES: dict[str, tuple[str, ...]] = {
-    "format": FORMATS,
-    "device": DEVICES,
-    "engine": ENGINES,
+    spec.name: spec.choices for spec in SCHEMA if isinstance(spec.choices, tuple)
 }
 
 
 def choices(name: str) -> tuple[str, ...] | None:
     """Return the values a key may take, None for any; backends come from the engine registry."""
-    if name == "backend":
+    spec = SPECS.get(name)
+    if spec is not None and spec.choices == "engines":
         return registry.names()
     return CHOICES.get(name)
 

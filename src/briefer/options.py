@@ -24,23 +24,193 @@ ENGINES: tuple[str, ...] = ("abstractive", "extractive")
 
 
 @dataclass(frozen=True)
+class OptionSpec:
+    """One setting of a summarize run: the single source of its name, type, default and help.
+
+    The CLI's parameters, the config file's keys and checks, `config show` and the cache key
+    are all derived from SCHEMA, so adding a setting touches this table (and the code that
+    uses the value).
+    """
+
+    name: str  # the config key and the command parameter (dashes on the command line)
+    default: object
+    help: str
+    flags: tuple[str, ...] = ()  # command-line spellings; () means --name-with-dashes
+    metavar: str | None = None
+    # The Python type the command line parses to, and the TOML types a config file may hold.
+    kind: object = str
+    toml: type | tuple[type, ...] = str
+    # Allowed values; "engines" means the engine registry's names, read when checked.
+    choices: tuple[str, ...] | str | None = None
+    # Whether the value shapes a summary, and so belongs in its cache key.
+    cached: bool = False
+
+    def spellings(self) -> tuple[str, ...]:
+        """Return the flag spellings: the declared ones, else --name-with-dashes."""
+        return self.flags or (f"--{self.name.replace('_', '-')}",)
+
+
+SCHEMA: tuple[OptionSpec, ...] = (
+    OptionSpec(
+        "lang",
+        "en",
+        "Language(s) of the brief, comma-separated ISO 639-1 codes: en, "
+        f"{', '.join(DEFAULT_TRANSLATORS)} (default translators) or any code the translator "
+        "has; several make one brief per language.",
+        ("--lang", "-l"),
+        "LANGS",
+        toml=(str, list),
+    ),
+    OptionSpec(
+        "model",
+        DEFAULT_SUMMARIZER,
+        "Summarization model: hub id or local folder.",
+        ("--model", "-m"),
+        "MODEL",
+        cached=True,
+    ),
+    OptionSpec(
+        "translator",
+        None,
+        "Translation model, hub id or local folder; with several languages, LANG=MODEL, "
+        "repeated [default: "
+        + ", ".join(f"{model} for {lang}" for lang, model in DEFAULT_TRANSLATORS.items())
+        + "].",
+        ("--translator", "-t"),
+        "[LANG=]MODEL",
+        kind=list[str] | None,
+        toml=(str, dict),
+    ),
+    OptionSpec(
+        "format",
+        "markdown",
+        f"Output format: {', '.join(FORMATS)}.",
+        ("--format", "-f"),
+        "FORMAT",
+        choices=FORMATS,
+    ),  # fmt: skip
+    OptionSpec(
+        "template",
+        None,
+        "Jinja2 template for the Markdown brief.",
+        metavar="FILE",
+        kind=str | None,
+    ),  # fmt: skip
+    OptionSpec("title", "Morning brief", "Heading of a brief of several articles.", metavar="TEXT"),
+    OptionSpec(
+        "engine",
+        "abstractive",
+        "abstractive (a summarization model) or extractive (picks sentences, no model "
+        "download; lower quality).",
+        metavar="ENGINE",
+        choices=ENGINES,
+        cached=True,
+    ),
+    OptionSpec(
+        "max_length",
+        None,
+        "Longest summary, in tokens [default: the model's]; at most what the model can produce.",
+        metavar="TOKENS",
+        kind=int | None,
+        toml=int,
+        cached=True,
+    ),  # fmt: skip
+    OptionSpec(
+        "min_length",
+        None,
+        "Shortest summary, in tokens [default: the model's].",
+        metavar="TOKENS",
+        kind=int | None,
+        toml=int,
+        cached=True,
+    ),  # fmt: skip
+    OptionSpec(
+        "beams",
+        None,
+        "Beam-search width [default: the model's].",
+        metavar="N",
+        kind=int | None,
+        toml=int,
+        cached=True,
+    ),  # fmt: skip
+    OptionSpec(
+        "prompt",
+        None,
+        "Model-input template: a name from prompts/ or a file with {text}.",
+        metavar="NAME|FILE",
+        kind=str | None,
+        cached=True,
+    ),  # fmt: skip
+    OptionSpec(
+        "batch_size",
+        4,
+        "Texts per model call on the torch backend (CTranslate2 batches by tokens).",
+        metavar="N",
+        kind=int,
+        toml=int,
+    ),  # fmt: skip
+    OptionSpec(
+        "device",
+        "auto",
+        f"Where models run: {', '.join(DEVICES)}.",
+        metavar="DEVICE",
+        choices=DEVICES,
+        cached=True,
+    ),  # fmt: skip
+    OptionSpec(
+        "backend",
+        "auto",
+        "Inference engine (see briefer config show).",
+        metavar="BACKEND",
+        choices="engines",
+        cached=True,
+    ),  # fmt: skip
+    OptionSpec(
+        "cache",
+        True,
+        "Reuse results of earlier runs.",
+        ("--cache/--no-cache",),
+        kind=bool,
+        toml=bool,
+    ),  # fmt: skip
+    OptionSpec("fail_fast", False, "Stop at the first source that fails.", kind=bool, toml=bool),
+    OptionSpec(
+        "allow_private_urls",
+        False,
+        "Fetch URLs on loopback, link-local and private network addresses too.",
+        kind=bool,
+        toml=bool,
+    ),
+    OptionSpec(
+        "quiet",
+        False,
+        "Print nothing but the result and errors.",
+        ("--quiet", "-q"),
+        kind=bool,
+        toml=bool,
+    ),  # fmt: skip
+)
+SPECS: dict[str, OptionSpec] = {spec.name: spec for spec in SCHEMA}
+
+
+@dataclass(frozen=True)
 class Options:
     """Everything a run needs to know; the CLI builds one, library users may too."""
 
-    lang: str = "en"
-    model: str = DEFAULT_SUMMARIZER
+    lang: str = SPECS["lang"].default  # type: ignore[assignment]
+    model: str = SPECS["model"].default  # type: ignore[assignment]
     # One model for the run's language, or a map of language to model for several.
-    translator: str | dict[str, str] | None = None
-    max_length: int | None = None
-    min_length: int | None = None
-    beams: int | None = None
-    device: str = "auto"
-    prompt: str | None = None
-    batch_size: int = 4
-    engine: str = "abstractive"
-    backend: str = "auto"
+    translator: str | dict[str, str] | None = None  # the command line gives a list first
+    max_length: int | None = SPECS["max_length"].default  # type: ignore[assignment]
+    min_length: int | None = SPECS["min_length"].default  # type: ignore[assignment]
+    beams: int | None = SPECS["beams"].default  # type: ignore[assignment]
+    device: str = SPECS["device"].default  # type: ignore[assignment]
+    prompt: str | None = SPECS["prompt"].default  # type: ignore[assignment]
+    batch_size: int = SPECS["batch_size"].default  # type: ignore[assignment]
+    engine: str = SPECS["engine"].default  # type: ignore[assignment]
+    backend: str = SPECS["backend"].default  # type: ignore[assignment]
     # Fetch URLs on loopback, link-local and private addresses (an intranet CMS, a test server).
-    allow_private_urls: bool = False
+    allow_private_urls: bool = SPECS["allow_private_urls"].default  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         """Reject values no run could use, with a message that names the fix."""
@@ -74,6 +244,10 @@ class Options:
                 f"(defaults exist for {', '.join(DEFAULT_TRANSLATORS)})"
             )
         return DEFAULT_TRANSLATORS[lang]
+
+    def cache_parts(self) -> dict[str, object]:
+        """Return the settings that shape a summary, by name, for its cache key (from SCHEMA)."""
+        return {spec.name: getattr(self, spec.name) for spec in SCHEMA if spec.cached}
 
     def generation_overrides(self) -> dict[str, int]:
         """Return the summary settings the user set, to lay over the model's generation config."""

@@ -104,6 +104,8 @@ def facts(folder: Path, task: str = "summarization") -> ModelFacts:
     settings = generation_settings(folder)
     params = task_params(config, task)
     task_values = {k: _coerce(k, params[k]) for k in TASK_KEYS if params.get(k) is not None}
+    # distilbart repeats its config.json values there: only a change is worth an origin.
+    task_values = {k: v for k, v in task_values.items() if getattr(settings, k) != v}
     summary = settings.with_values(f"task_specific_params.{task}", **task_values)
     prefix = params.get("prefix") or config.get("prefix") or ""
     positions = [

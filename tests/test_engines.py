@@ -1,0 +1,368 @@
+"""Conformance: every registered engine against a hand-written transformers reference.
+
+Each family's tiny fixture is laid out like its real hub repo (tests/factory.py says which).
+References run one text at a time, and so do the engines here: padding changes a random
+model's floats differently on each CPU, so only the same batch shape is a fair comparison.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+from briefer import Briefer, Options
+from briefer.engines import registry
+from briefer.engines.base import GenerationSettings
+from briefer.engines.settings import generation_settings
+from briefer.errors import ModelError
+
+TEXTS = [
+    "The ministers met in Paris on Tuesday to agree a plan against the militants.",
+    "Shares fell sharply in Tokyo on Monday as the yen rose against the dollar.",
+    "Heavy rain caused flooding in several northern villages.",
+    "Good morning.",
+]
+GREEDY = {"num_beams": 1, "max_length": 16, "min_length": 4}
+
+# family fixture -> (text put before each input, token forced first, target language)
+FAMILIES: dict[str, tuple[str, str | None, str | None]] = {
+    "bart": ("", None, None),
+    "bart_config_only": ("", None, None),
+    "t5": ("summarize: ", None, None),
+    "pegasus": ("", None, None),
+    "marian_ar": (">>ara<< ", None, "ar"),
+    "m2m100": ("", "__fr__", "fr"),
+    "nllb": ("", "fra_Latn", "fr"),
+    "mbart50": ("", "fr_XX", "fr"),
+}
+ENGINES = [name for name in registry.specs()]
+_LOADED: dict[tuple[str, str], Any] = {}
+
+
+def engine_for(backend: str, folder: Path) -> Any:
+    """Load a fixture on an engine, float32 where the engine has a choice (once per session)."""
+    key = (backend, str(folder))
+    if key not in _LOADED:
+        if backend == "ctranslate2":
+            from briefer.engines import ctranslate2
+
+            _LOADED[key] = ctranslate2.load(str(folder), "cpu", compute_type="float32")
+        else:
+            _LOADED[key] = registry.specs()[backend].load(str(folder), "cpu", 4)
+    return _LOADED[key]
+
+
+@functools.cache
+def plain(folder: Path) -> tuple[Any, Any]:
+    """Return a fixture's tokenizer and model as transformers loads them (once per session)."""
+    return AutoTokenizer.from_pretrained(folder), AutoModelForSeq2SeqLM.from_pretrained(folder)
+
+
+def reference(folder: Path, family: str, text: str, **settings: Any) -> str:
+    """Return plain transformers' output for one text: tokenizer, generate(), decode."""
+    prefix, forced, _ = FAMILIES[family]
+    tokenizer, model = plain(folder)
+    if forced is not None:
+        settings["forced_bos_token_id"] = tokenizer.convert_tokens_to_ids(forced)
+    with torch.no_grad():
+        output = model.generate(**tokenizer(prefix + text, return_tensors="pt"), **settings)
+    return tokenizer.decode(output[0], skip_special_tokens=True).replace("<n>", "\n").strip()
+
+
+def run_each(engine: Any, family: str, texts: list[str], **values: Any) -> list[str]:
+    """Run texts through an engine one group of one text each, as the references run."""
+    prefix, _, lang = FAMILIES[family]
+    settings = engine.settings.with_values("test", **values)
+    if lang is not None:
+        settings = settings.with_values("test", target=engine.targets()[lang])
+    elif prefix:
+        texts = [prefix + t for t in texts]
+    return [out for group in engine.generate([([t], settings) for t in texts]) for out in group]
+
+
+# --- settings -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("family", list(FAMILIES))
+def test_settings_are_resolved_as_transformers_resolves_them(family: str, request) -> None:
+    folder = request.getfixturevalue(family)
+    ours = generation_settings(folder)
+    theirs = AutoModelForSeq2SeqLM.from_pretrained(folder).generation_config
+    defaults = GenerationSettings()
+    for name, value in ours.values().items():
+        if name == "target":
+            continue
+        expected = getattr(theirs, name)
+        if expected is None:
+            expected = getattr(defaults, name)
+        if isinstance(expected, list):
+            expected = (
+                tuple(tuple(x) for x in expected) if name == "bad_words_ids" else tuple(expected)
+            )
+        assert value == expected, name
+
+
+def test_config_json_only_repo_gives_identical_settings_to_every_engine(
+    bart_config_only: Path,
+) -> None:
+    settings = [engine_for(name, bart_config_only).settings for name in ENGINES]
+    assert all(s == settings[0] for s in settings)
+    first = settings[0]
+    assert (first.num_beams, first.max_length, first.min_length) == (4, 142, 56)
+    assert (first.no_repeat_ngram_size, first.length_penalty, first.early_stopping) == (
+        3,
+        2.0,
+        True,
+    )
+    assert first.forced_bos_token_id == 0
+    assert first.origins["num_beams"] == "config.json"
+    from briefer.engines.ctranslate2 import translate_options
+
+    ct2 = engine_for("ctranslate2", bart_config_only)
+    options, prefix = translate_options(ct2.summary_settings, ct2.model)
+    assert (options["beam_size"], options["no_repeat_ngram_size"]) == (4, 3)
+    # 142 and 56 count the decoder start; the forced EOS takes the last place.
+    assert (options["max_decoding_length"], options["min_decoding_length"]) == (140, 55)
+    assert options["length_penalty"] == 2.0 and prefix == ["<s>"]
+
+
+def test_config_show_lists_the_resolved_settings(bart_config_only: Path) -> None:
+    from briefer.cli import Env, main
+
+    env = Env(stdout=__import__("io").StringIO(), stderr=__import__("io").StringIO())
+    assert main(["config", "show", "--model", str(bart_config_only)], env) == 0
+    out = env.stdout.getvalue()
+    lines = {line.split("=")[0].strip("# ").strip(): line for line in out.splitlines()}
+    assert "= 4" in lines["num_beams"] and "# config.json" in lines["num_beams"]
+    assert "= 142" in lines["max_length"] and "= 56" in lines["min_length"]
+    env = Env(stdout=__import__("io").StringIO(), stderr=__import__("io").StringIO())
+    main(["config", "show", "--model", str(bart_config_only), "--max-length", "60"], env)
+    assert "max_length = 60" in env.stdout.getvalue()
+
+
+# --- greedy equality ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("family", list(FAMILIES))
+@pytest.mark.parametrize("backend", ENGINES)
+def test_greedy_float32_equals_plain_generate(backend: str, family: str, request) -> None:
+    folder = request.getfixturevalue(family)
+    engine = engine_for(backend, folder)
+    got = run_each(engine, family, TEXTS, **GREEDY)
+    assert got == [reference(folder, family, t, **GREEDY) for t in TEXTS]
+    assert len(set(got)) > 1  # the model listens to its input, so equality means something
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"max_length": 10, "min_length": 10},
+        {"max_new_tokens": 7, "min_new_tokens": 5},
+        {"no_repeat_ngram_size": 1, "max_length": 14},
+        {"repetition_penalty": 1.5, "max_length": 14},
+        {"forced_eos_token_id": None, "max_length": 9},
+        {"bad_words_ids": ((5,), (6,)), "max_length": 12},
+    ],
+    ids=["min=max", "new-tokens", "ngram", "repetition", "no-forced-eos", "bad-words"],
+)
+@pytest.mark.parametrize("backend", ENGINES)
+def test_every_setting_is_honoured(backend: str, values: dict[str, Any], bart: Path) -> None:
+    engine = engine_for(backend, bart)
+    values = {"num_beams": 1, "min_length": 0, **values}
+    got = run_each(engine, "bart", TEXTS, **values)
+    plain = {k: [list(i) for i in v] if k == "bad_words_ids" else v for k, v in values.items()}
+    assert got == [reference(bart, "bart", t, **plain) for t in TEXTS]
+
+
+@pytest.mark.parametrize("family", ["m2m100", "nllb", "mbart50"])
+@pytest.mark.parametrize("backend", ENGINES)
+def test_language_target_reaches_the_decoder(backend: str, family: str, request) -> None:
+    folder = request.getfixturevalue(family)
+    engine = engine_for(backend, folder)
+    targets = engine.targets()
+    assert {"fr", "ar", "de"} <= set(targets)
+    french = run_each(engine, family, TEXTS[:2], **GREEDY)
+    german = engine.generate(
+        [(TEXTS[:2], engine.settings.with_values("test", target=targets["de"], **GREEDY))]
+    )[0]
+    assert french != german  # the target changes the output: it reached the model
+
+
+def test_beam_search_agreement_is_measured(capsys, request) -> None:
+    rows = []
+    for family in FAMILIES:
+        folder = request.getfixturevalue(family)
+        for backend in ENGINES:
+            engine = engine_for(backend, folder)
+            beams = {"num_beams": 3, "max_length": 16}
+            got = run_each(engine, family, TEXTS, **beams)
+            agree = sum(
+                g == reference(folder, family, t, **beams) for g, t in zip(got, TEXTS, strict=True)
+            )
+            rows.append((family, backend, agree))
+            if backend == "torch":
+                assert agree == len(TEXTS), family  # torch runs transformers: always the same
+    with capsys.disabled():
+        print("\nbeam search (3 beams) agreement with transformers, texts equal of", len(TEXTS))
+        for family, backend, agree in rows:
+            print(f"  {family:<18} {backend:<12} {agree}/{len(TEXTS)}")
+
+
+# --- briefs ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", ENGINES)
+def test_pegasus_brief_holds_no_newline_piece(backend: str, pegasus: Path) -> None:
+    raw = reference(pegasus, "pegasus", TEXTS[0]).replace("\n", "<n>")
+    assert "<n>" in raw  # the model does write it: the fixture biases it
+    article = "Ministers meet\n\n" + " ".join(TEXTS)
+    brief = Briefer(Options(backend=backend, model=str(pegasus))).brief(article)
+    assert brief.summary and "<n>" not in brief.summary and "\n" not in brief.summary
+
+
+@pytest.mark.parametrize("family", ["m2m100", "nllb", "mbart50"])
+def test_translate_command_sends_the_target(family: str, request, tmp_path: Path) -> None:
+    from io import StringIO
+
+    from briefer.cli import Env, main
+
+    folder = request.getfixturevalue(family)
+    source = tmp_path / "in.txt"
+    source.write_text("Good morning.\n", encoding="utf-8")
+    outs = {}
+    for backend in ENGINES:
+        env = Env(stdout=StringIO(), stderr=StringIO())
+        code = main(
+            ["translate", str(source), "-l", "fr", "-t", str(folder), "--backend", backend,
+             "-f", "text"],
+            env,
+        )  # fmt: skip
+        assert code == 0, env.stderr.getvalue()
+        outs[backend] = env.stdout.getvalue().strip()
+    # The model's own settings, the French token forced first: what torch must give.
+    assert outs["torch"] == reference(folder, family, "Good morning.")
+    assert all(outs.values())
+
+
+def test_unsupported_target_is_one_line_naming_the_languages(m2m100: Path, tmp_path: Path):
+    from io import StringIO
+
+    from briefer.cli import Env, main
+
+    source = tmp_path / "in.txt"
+    source.write_text("Good morning.\n", encoding="utf-8")
+    env = Env(stdout=StringIO(), stderr=StringIO())
+    # M2M100 has no Esperanto.
+    code = main(
+        ["translate", str(source), "-l", "eo", "-t", str(m2m100), "--backend", "torch"], env
+    )
+    message = env.stderr.getvalue()
+    assert code == 4 and message.count("\n") == 1
+    assert "cannot translate into 'eo'" in message and "ar, " in message and "fr, " in message
+
+
+# --- loading --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", ENGINES)
+def test_broken_model_is_a_model_error(backend: str, tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "config.json").write_text('{"model_type": "bart"}', encoding="utf-8")
+    with pytest.raises(ModelError) as caught:
+        registry.load(str(broken), backend, "cpu")
+    assert caught.value.exit_code == 4 and "\n" not in str(caught.value)
+
+
+def test_lengths_beyond_the_model_are_usage_errors(bart: Path, tmp_path: Path) -> None:
+    from io import StringIO
+
+    from briefer.cli import Env, main
+
+    article = tmp_path / "a.txt"
+    article.write_text("Talks\n\n" + " ".join(TEXTS) + "\n", encoding="utf-8")
+    for value in ("5000", str(10**20)):
+        for flag in ("--max-length", "--min-length"):
+            env = Env(stdout=StringIO(), stderr=StringIO())
+            args = ["summarize", str(article), "-m", str(bart), "--backend", "torch", flag, value]
+            if flag == "--min-length":
+                args += ["--max-length", value]
+            assert main(args, env) == 2
+            message = env.stderr.getvalue()
+            assert message.count("\n") == 1 and "its limit is 256 tokens" in message
+
+
+# --- the registry ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fake_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Install a package that adds the fake engine through the briefer.engines entry point."""
+    package = tmp_path / "briefer_fake_plugin"
+    package.mkdir()
+    (package / "__init__.py").write_text("from briefer.engines.fake import SPEC\n")
+    info = tmp_path / "briefer_fake_plugin-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: briefer-fake-plugin\nVersion: 1.0\n"
+    )
+    (info / "entry_points.txt").write_text("[briefer.engines]\nfake = briefer_fake_plugin:SPEC\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(registry, "_LOADED", {})
+    return tmp_path
+
+
+def test_an_engine_added_by_entry_point_is_everywhere(fake_plugin: Path, tmp_path: Path) -> None:
+    from io import StringIO
+
+    from briefer.cli import Env, main
+
+    assert "fake" in registry.names()
+    env = Env(stdout=StringIO(), stderr=StringIO())
+    assert main(["summarize", "--help"], env) == 0
+    assert "fake (first words of each input" in " ".join(env.stdout.getvalue().split())
+    env = Env(stdout=StringIO(), stderr=StringIO())
+    assert main(["config", "show", "--backend", "fake", "--engine", "extractive"], env) == 0
+    out = env.stdout.getvalue()
+    assert 'backend = "fake"' in out and "# backends: auto, torch, ctranslate2, fake" in out
+    # The stages need nothing but the Engine interface: a whole brief runs on it.
+    article = tmp_path / "a.txt"
+    article.write_text("Talks\n\n" + " ".join(TEXTS) + "\n", encoding="utf-8")
+    env = Env(stdout=StringIO(), stderr=StringIO())
+    code = main(["summarize", str(article), "--backend", "fake", "-m", "any/model", "-f", "json",
+                 "-l", "fr", "-t", "any/translator", "--no-cache"], env)  # fmt: skip
+    assert code == 0, env.stderr.getvalue()
+    assert '"summary": ">>fr<< The ministers met in Paris' in env.stdout.getvalue()
+
+
+def test_unknown_backend_lists_the_registry(fake_plugin: Path) -> None:
+    from io import StringIO
+
+    from briefer.cli import Env, main
+
+    env = Env(stdout=StringIO(), stderr=StringIO())
+    assert main(["summarize", "x.txt", "--backend", "onnx"], env) == 2
+    assert "choose one of: auto, torch, ctranslate2, fake" in env.stderr.getvalue()
+
+
+def test_auto_falls_back_in_one_line(bart: Path, monkeypatch, caplog) -> None:
+    from briefer.engines import ctranslate2
+    from briefer.errors import EngineUnavailable
+
+    def unavailable(*args: Any, **kwargs: Any) -> Any:
+        raise EngineUnavailable("CTranslate2 could not load it: no kernel")
+
+    monkeypatch.setattr(ctranslate2, "load", unavailable)
+    monkeypatch.setattr(registry, "_LOADED", {})
+    with caplog.at_level(logging.WARNING, logger="briefer"):
+        engine = registry.load(str(bart), "auto", "cpu")
+    assert engine.backend == "torch"
+    assert [r.getMessage() for r in caplog.records] == [
+        "CTranslate2 could not load it: no kernel; running it with torch instead"
+    ]
