@@ -761,6 +761,8 @@ def build_mbart50(
         _spm_precompiled_charsmap=_spm_charsmap(spm_model),
         src_lang="en_XX",
         model_max_length=max_position_embeddings,
+        # The real repo's special_tokens_map.json names <s> as bos_token too.
+        bos_token="<s>",
     )
     tokenizer.save_pretrained(path)
     (path / "sentencepiece.bpe.model").write_bytes(spm_model)

@@ -67,9 +67,16 @@ def threads(device: str) -> tuple[int, int]:
 
 
 def translate_options(
-    settings: GenerationSettings, model: HFModel, vocabulary: frozenset[str] | None = None
+    settings: GenerationSettings,
+    model: HFModel,
+    vocabulary: frozenset[str] | None = None,
+    start_in_prefix: bool = False,
 ) -> tuple[dict[str, Any], list[str] | None]:
-    """Map GenerationSettings to translate_batch options and a target prefix."""
+    """Map GenerationSettings to translate_batch options and a target prefix.
+
+    start_in_prefix: the converted model names no decoder start token (the converter leaves
+    mBART's unset), so the start must lead the target prefix, as transformers starts with it.
+    """
     tokenizer = model.tokenizer
     # transformers counts the decoder start token in max_length and min_length; ctranslate2
     # counts generated tokens only (a target prefix included).
@@ -84,6 +91,9 @@ def translate_options(
         # BART forces <s>, M2M100/NLLB/mBART-50 the target language, after the decoder start;
         # ctranslate2 takes it as a target prefix.
         prefix = tokenizer.convert_ids_to_tokens([forced])
+    if start_in_prefix and settings.decoder_start_token_id is not None:
+        prefix = tokenizer.convert_ids_to_tokens([settings.decoder_start_token_id]) + (prefix or [])
+        # ctranslate2 takes the first prefix token as the start: the lengths stay as they are.
     options: dict[str, Any] = {
         "beam_size": int(settings.num_beams or 1),
         "length_penalty": float(settings.length_penalty),
@@ -118,7 +128,13 @@ class CT2Engine:
 
     backend = NAME
 
-    def __init__(self, model: HFModel, translator: Any, vocabulary: frozenset[str] | None = None):
+    def __init__(
+        self,
+        model: HFModel,
+        translator: Any,
+        vocabulary: frozenset[str] | None = None,
+        start_in_prefix: bool = False,
+    ):
         self.model = model
         self.name = model.name
         self.revision = model.revision
@@ -127,6 +143,7 @@ class CT2Engine:
         self.task_prefix = model.task_prefix
         self.translator = translator
         self.vocabulary = vocabulary
+        self.start_in_prefix = start_in_prefix
         self.batch_tokens = BATCH_TOKENS
 
     def input_limit(self) -> int:
@@ -172,7 +189,9 @@ class CT2Engine:
             if not sources:
                 pending.append([])
                 continue
-            options, prefix = translate_options(settings, self.model, self.vocabulary)
+            options, prefix = translate_options(
+                settings, self.model, self.vocabulary, self.start_in_prefix
+            )
             pending.append(
                 self.translator.translate_batch(
                     sources,
@@ -254,7 +273,18 @@ def load(name: str, device: str = "auto", batch_size: int = 4, compute_type: str
             except (OSError, ValueError, KeyError, RuntimeError, NotImplementedError) as exc:
                 raise ConversionError(f"CTranslate2 could not convert {name!r}: {exc}") from exc
             translator = open_translator(target)
-    return CT2Engine(model, translator, read_vocabulary(target))
+    return CT2Engine(model, translator, read_vocabulary(target), _start_in_prefix(target))
+
+
+def _start_in_prefix(folder: Path) -> bool:
+    """Return whether a converted model leaves its decoder start token to the target prefix."""
+    import json
+
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return config.get("decoder_start_token", "") is None
 
 
 def _prefer_avx512() -> None:

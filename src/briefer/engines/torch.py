@@ -62,9 +62,10 @@ class TorchEngine:
         self.network = network
         self.device = device
         self.batch_size = batch_size
-        # generate() fills whatever a call leaves unset from the model's own generation config:
-        # make that the resolved settings too, so nothing but GenerationSettings decides.
-        network.generation_config = GenerationConfig(**generation_kwargs(model, model.settings))
+        # generate() fills whatever a call leaves unset (None) from the model's own generation
+        # config. The settings passed are already the model's, resolved: None there means
+        # "none" (no forced EOS), so leave nothing of the model's to fill it with.
+        network.generation_config = GenerationConfig()
 
     def input_limit(self) -> int:
         """Return the most input tokens the model takes."""
