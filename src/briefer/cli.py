@@ -202,6 +202,9 @@ def summarize(
     settings = {key: s.value for key, s in settings_of(ctx).items()}
     _logging(env, bool(settings["quiet"]), verbose)
     langs, options = options_from(settings)
+    for lang in langs:
+        # A language with no translator named or by default fails now, not after the summaries.
+        options.translator_model(lang)
     fmt = settings["format"]
     check_format(fmt, FORMATS)
     sources = expand(_names(inputs, env, from_list), from_list)
