@@ -1,0 +1,696 @@
+"""Checks that need no model weights: facts kept, degenerate output caught, sources found.
+
+Three families, all pure functions over text:
+
+- **facts**: the numbers (either thousands convention, decimals, percentages, currencies,
+  Arabic-Indic and Eastern Arabic digits), dates and years, and names of a brief, against
+  its source; and those of a translation against the brief it translates.
+- **guard**: output that loops, is empty, is longer than its input, or copies it verbatim.
+- **support**: for each brief sentence, the source sentences that share most of its content
+  words (ROUGE-1 recall over stemmed content words), with their character spans.
+
+Findings are ``Finding(kind, text, where)``: ``kind`` is one of FACT_KINDS for what an editor
+must check, or ``fallback`` / ``untranslated`` for what the guard did instead of the model.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from .extractive import _STOPWORDS, _content_words
+from .sentences import Span, split_sentences
+
+# Kinds that are facts an editor must check; --strict-facts leaves an article out for these.
+FACT_KINDS = frozenset({"number", "date", "name", "support", "glossary"})
+# Kinds that say what the guard did: the brief shown is sound, but not the model's own.
+GUARD_KINDS = frozenset({"fallback", "untranslated"})
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing an editor should look at before printing a brief."""
+
+    kind: str  # number, date, name, support, glossary; or fallback, untranslated
+    text: str  # one line, in English, quoting what was found
+    where: str  # "brief" (against the source), "translation (fr)", "title", ...
+
+
+# --- text normalisation --------------------------------------------------------------------
+
+# Arabic-Indic (U+0660-0669) and Eastern Arabic / Persian (U+06F0-06F9) digits to ASCII.
+_DIGITS = {0x0660 + i: str(i) for i in range(10)} | {0x06F0 + i: str(i) for i in range(10)}
+# The Arabic decimal and thousands separators, and the Arabic percent sign.
+_SEPARATORS = {0x066B: ".", 0x066C: ",", 0x066A: "%"}
+# Spaces that French and others put between groups of three digits.
+_GROUP_SPACES = "\u00a0\u202f\u2009 "
+
+
+def fold(text: str) -> str:
+    """Return text case-folded, diacritics stripped, Arabic digits made ASCII.
+
+    Names match across "Fabius"/"FABIUS" and "François"/"Francois"; numbers across scripts.
+    """
+    text = text.translate(_DIGITS).translate(_SEPARATORS)
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+# --- numbers ------------------------------------------------------------------------------
+
+# A number: digits, optionally in groups joined by , . or a group space, optionally decimal.
+_NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,\u00a0\u202f\u2009 ]\d+)*(?!\d)")
+_SCALES = {
+    "thousand": 1e3,
+    "million": 1e6,
+    "millions": 1e6,
+    "m": 1e6,
+    "mn": 1e6,
+    "billion": 1e9,
+    "billions": 1e9,
+    "bn": 1e9,
+    "milliard": 1e9,
+    "milliards": 1e9,
+    "trillion": 1e12,
+    "mille": 1e3,
+    "ألف": 1e3,
+    "آلاف": 1e3,
+    "مليون": 1e6,
+    "ملايين": 1e6,
+    "مليار": 1e9,
+    "مليارات": 1e9,
+}
+_PERCENT = re.compile(r"^\s?(%|per ?cent\b|pour ?cent\b|في المئة|في المائة|بالمئة|بالمائة)")
+# Currency before or after the number, mapped to one code so "$" and "dollars" agree.
+_CURRENCY_WORDS = {
+    "$": "USD", "us$": "USD", "usd": "USD", "dollar": "USD", "dollars": "USD", "دولار": "USD",
+    "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR", "يورو": "EUR",
+    "£": "GBP", "gbp": "GBP", "pound": "GBP", "pounds": "GBP", "livre": "GBP", "livres": "GBP",
+    "جنيه": "GBP", "¥": "JPY", "jpy": "JPY", "yen": "JPY", "ين": "JPY",
+}  # fmt: skip
+_BEFORE = re.compile(r"(us\$|\$|€|£|¥|\b(?:usd|eur|gbp|jpy))\s?$")
+_AFTER = re.compile(
+    r"^\s?(?:(?:thousand|million|billion|bn|m|mn|millions?|milliards?|مليون|مليار)\s)?"
+    r"(?:de\s|d')?(\$|€|£|¥|usd|eur|gbp|jpy|dollars?|euros?|pounds?|livres?|دولار|يورو|جنيه)(?!\w)"
+)
+_SCALE_AFTER = re.compile(r"^\s?(?:de\s)?([^\W\d_]+)")
+# Numbers written as words in a source: a brief may write them in digits.
+_NUMBER_WORDS = {
+    word: value
+    for value, words in enumerate(
+        [
+            "zero zéro", "one un une", "two deux", "three trois", "four quatre", "five cinq",
+            "six", "seven sept", "eight huit", "nine neuf", "ten dix", "eleven onze",
+            "twelve douze", "thirteen treize", "fourteen quatorze", "fifteen quinze",
+            "sixteen seize", "seventeen dix-sept", "eighteen dix-huit", "nineteen dix-neuf",
+            "twenty vingt",
+        ]
+    )
+    for word in words.split()
+} | {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "hundred": 100, "dozen": 12}  # fmt: skip
+_YEARS = range(1800, 2100)
+
+
+@dataclass(frozen=True)
+class Number:
+    """A number as written, with every value it may stand for."""
+
+    text: str  # as written, with its currency or percent sign
+    values: frozenset[float]
+    start: int
+    end: int
+    currency: str | None = None
+    year: bool = False  # a bare four-digit number read as a year
+    percent: bool = False
+
+
+def _readings(digits: str) -> set[float]:
+    """Return the values a written number may have under either thousands convention."""
+    digits = digits.translate({ord(c): " " for c in _GROUP_SPACES})
+    groups = re.split(r"([., ])", digits)
+    numbers = groups[0::2]
+    seps = groups[1::2]
+    if not seps:
+        return {float(digits)}
+    readings: set[float] = set()
+    if all(len(g) == 3 for g in numbers[1:]):
+        # 4,100 / 4.100 / 4 100 are four thousand one hundred in one convention or another.
+        readings.add(float("".join(numbers)))
+    kinds = set(seps)
+    last = seps[-1]
+    if last in ".," and seps.count(last) == 1:
+        # The last separator, used once, may be the decimal point (3.5, 3,5, 1,234.5, 1.234,5).
+        whole = "".join(numbers[:-1]) if all(len(g) == 3 for g in numbers[1:-1]) else None
+        if whole is not None and (len(kinds) == 1 or len(seps) > 1):
+            readings.add(float(f"{whole}.{numbers[-1]}"))
+    if not readings:
+        # Separators that fit no convention (4,10,0): compare the digits alone.
+        readings.add(float("".join(numbers)))
+    return readings
+
+
+def numbers(text: str) -> list[Number]:
+    """Return every number in a text with its possible values, currency and percent sign."""
+    folded = fold(text)
+    found: list[Number] = []
+    for match in _NUMBER.finditer(folded):
+        raw = match.group().rstrip(_GROUP_SPACES)
+        start, end = match.start(), match.start() + len(raw)
+        values = _readings(raw)
+        after = folded[end : end + 30]
+        before = folded[max(0, start - 6) : start]
+        scale = _SCALE_AFTER.match(after)
+        if scale and scale.group(1) in _SCALES:
+            values |= {round(v * _SCALES[scale.group(1)], 6) for v in values}
+        currency = None
+        if (m := _BEFORE.search(before)) is not None or (m := _AFTER.match(after)) is not None:
+            currency = _CURRENCY_WORDS.get(m.group(1))
+        percent = bool(_PERCENT.match(after)) or before.endswith("%")
+        year = (
+            raw.isdigit() and len(raw) == 4 and int(raw) in _YEARS and not currency and not percent
+        )
+        surface = text[start:end]
+        found.append(Number(surface, frozenset(values), start, end, currency, year, percent))
+    return found
+
+
+def _number_words(text: str) -> set[float]:
+    """Return the values of numbers written as words in a text (one to twenty, tens, dozen)."""
+    return {float(_NUMBER_WORDS[w]) for w in re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)?", fold(text))
+            if w in _NUMBER_WORDS}  # fmt: skip
+
+
+# --- dates --------------------------------------------------------------------------------
+
+_MONTHS: dict[str, int] = {}
+for _month, _names in enumerate(
+    [
+        "january jan janvier janv يناير كانون الثاني",
+        "february feb fevrier fevr فبراير شباط",
+        "march mar mars مارس آذار",
+        "april apr avril أبريل ابريل نيسان",
+        "may mai مايو أيار",
+        "june jun juin يونيو يونيه حزيران",
+        "july jul juillet juil يوليو يوليه تموز",
+        "august aug aout أغسطس اغسطس آب",
+        "september sep sept septembre سبتمبر أيلول",
+        "october oct octobre أكتوبر اكتوبر تشرين الأول",
+        "november nov novembre نوفمبر تشرين الثاني",
+        "december dec decembre ديسمبر كانون الأول",
+    ],
+    start=1,
+):
+    for _name in _names.split():
+        # Two-word Levantine names (كانون الثاني) are told apart by the first word plus
+        # context only; the single words are enough to compare a month across languages.
+        _MONTHS.setdefault(_name, _month)
+_WEEKDAYS: dict[str, int] = {}
+for _day, _names in enumerate(
+    [
+        "monday lundi الاثنين الإثنين",
+        "tuesday mardi الثلاثاء",
+        "wednesday mercredi الأربعاء الاربعاء",
+        "thursday jeudi الخميس",
+        "friday vendredi الجمعة",
+        "saturday samedi السبت",
+        "sunday dimanche الأحد الاحد",
+    ]
+):
+    for _name in _names.split():
+        _WEEKDAYS[fold(_name)] = _day
+_MONTHS = {fold(k): v for k, v in _MONTHS.items()}
+# "May" is also a verb: as a month it needs a day or a year beside it.
+_AMBIGUOUS_MONTHS = {"may", "mar", "jun", "jul", "dec", "sep", "oct"}
+_WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*|\d+")
+
+
+@dataclass(frozen=True)
+class DateMention:
+    """A month (with its day, when written) or a weekday named in a text."""
+
+    text: str
+    month: int | None = None
+    day: int | None = None
+    weekday: int | None = None
+
+
+def dates(text: str) -> list[DateMention]:
+    """Return the months (with a day when one is beside them) and weekdays a text names."""
+    folded = fold(text)
+    tokens = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(folded)]
+    found: list[DateMention] = []
+    for i, (word, start, end) in enumerate(tokens):
+        if word in _WEEKDAYS:
+            found.append(DateMention(text[start:end], weekday=_WEEKDAYS[word]))
+            continue
+        if word not in _MONTHS:
+            continue
+        day = None
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(tokens) and tokens[j][0].isdigit() and 1 <= int(tokens[j][0]) <= 31:
+                day = int(tokens[j][0])
+                break
+        nearby_year = any(
+            tokens[j][0].isdigit() and int(tokens[j][0]) in _YEARS
+            for j in (i + 1, i + 2)
+            if j < len(tokens)
+        )
+        original = text[start:end]
+        if word in _AMBIGUOUS_MONTHS and day is None and not nearby_year:
+            continue
+        if word in _AMBIGUOUS_MONTHS and original[:1].islower() and original.isascii():
+            continue  # "may", "mar" in running English text are not months
+        found.append(DateMention(original, month=_MONTHS[word], day=day))
+    return found
+
+
+# --- names --------------------------------------------------------------------------------
+
+# A word, possibly hyphenated or with an apostrophe (al-Abadi, O'Neill), or a dotted acronym.
+_NAME_WORD = re.compile(r"(?:[A-Z]\.){2,}|[^\W\d_]+(?:[-'\u2019][^\W\d_]+)*")
+# Lower-case words that may sit inside a name: Haider al-Abadi, Charles de Gaulle.
+_CONNECTORS = {"al", "el", "de", "du", "des", "la", "le", "van", "von", "der", "bin", "ibn", "of"}
+# Words of a name that translations routinely translate: a name made only of these is not
+# expected verbatim in a translation ("United States" is "États-Unis" in French).
+_TRANSLATED_WORDS = frozenset({
+    "united", "states", "state", "kingdom", "nations", "nation", "republic", "union", "european",
+    "foreign", "minister", "ministry", "prime", "president", "secretary", "department", "general",
+    "house", "white", "council", "security", "defence", "defense", "army", "forces", "force",
+    "party", "national", "international", "north", "south", "east", "west", "middle", "central",
+    "university", "institute", "court", "parliament", "government", "committee", "organisation",
+    "organization", "agency", "bank", "commission", "league", "new", "saint", "st",
+})  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Name:
+    """A capitalised span (a person, a place, an organisation) or an acronym."""
+
+    text: str
+    words: tuple[str, ...]  # folded, possessive 's dropped, dots of acronyms removed
+    start: int
+    end: int
+    capitalised: int  # how many of its words start with a capital
+
+
+def _fold_word(word: str) -> str:
+    """Return a word as names are compared: folded, no possessive, no acronym dots."""
+    word = fold(word).replace("\u2019", "'")
+    if word.endswith("'s"):
+        word = word[:-2]
+    return word.replace(".", "")
+
+
+def names(text: str) -> list[Name]:
+    """Return the capitalised spans and acronyms of a text, in order.
+
+    A sentence's first word counts only when it is not a common word ("The", "He").
+    """
+    found: list[Name] = []
+    starts = {s for s, _ in split_sentences(text)} if text.strip() else set()
+    current: list[re.Match[str]] = []
+
+    def close() -> None:
+        """End the span being read: trim connectors at its ends and keep it."""
+        while current and not current[-1].group()[:1].isupper():
+            current.pop()
+        while current and not current[0].group()[:1].isupper():
+            current.pop(0)
+        if current:
+            words = tuple(_fold_word(m.group()) for m in current)
+            capitals = sum(1 for m in current if m.group()[:1].isupper())
+            if not (len(current) == 1 and current[0].start() in starts and words[0] in _STOPWORDS):
+                found.append(
+                    Name(
+                        text[current[0].start() : current[-1].end()],
+                        words,
+                        current[0].start(),
+                        current[-1].end(),
+                        capitals,
+                    )  # fmt: skip
+                )
+        current.clear()
+
+    previous_end = 0
+    for match in _NAME_WORD.finditer(text):
+        word = match.group()
+        gap = text[previous_end : match.start()]
+        joined = current and gap.strip() == "" and "\n" not in gap
+        if word[:1].isupper():
+            if not joined:
+                close()
+            current.append(match)
+        elif joined and word.split("-")[0] in _CONNECTORS:
+            current.append(match)
+        else:
+            close()
+        previous_end = match.end()
+    close()
+    return found
+
+
+def _words(text: str) -> set[str]:
+    """Return the folded words of a text, possessives dropped, hyphenated parts added too."""
+    out: set[str] = set()
+    for match in _NAME_WORD.finditer(text):
+        word = _fold_word(match.group())
+        out.add(word)
+        out.update(part for part in re.split(r"[-']", word) if part)
+    return out
+
+
+def _prefix_match(word: str, vocabulary: Iterable[str]) -> bool:
+    """Tell whether a word, or a word sharing its first three fifths, is in the vocabulary.
+
+    Three fifths (at least three letters) match Iraqi/irakien, Syrian/syrienne and
+    Islamic/islamique, but not Fabius/fabriqué: a dropped name does not look present.
+    """
+    least = max(3, -(-len(word) * 3 // 5))
+    stem = word[:least]
+    return any(
+        other == word or (len(word) > least and other.startswith(stem)) for other in vocabulary
+    )
+
+
+# --- fact checks ----------------------------------------------------------------------------
+
+
+def _number_label(number: Number) -> str:
+    """Return how a finding names a number: as written, without surrounding space."""
+    return number.text.strip()
+
+
+def check_brief(source: str, brief: str, where: str = "brief") -> list[Finding]:
+    """Return what the brief states that its source does not: numbers, dates, names."""
+    findings: list[Finding] = []
+    source_numbers = numbers(source)
+    values = set().union(*(n.values for n in source_numbers)) | _number_words(source)
+    by_value: dict[float, set[str | None]] = {}
+    for n in source_numbers:
+        for v in n.values:
+            by_value.setdefault(v, set()).add(n.currency)
+    for n in numbers(brief):
+        kind = "date" if n.year else "number"
+        if not n.values & values:
+            findings.append(Finding(kind, f"{_number_label(n)} is not in the source", where))
+            continue
+        currencies = set().union(*(by_value.get(v, set()) for v in n.values)) - {None}
+        if n.currency and currencies and n.currency not in currencies:
+            findings.append(
+                Finding(
+                    "number",
+                    f"{_number_label(n)}: the source gives this amount in "
+                    f"{', '.join(sorted(currencies))}, not {n.currency}",
+                    where,
+                )
+            )
+    source_dates = dates(source)
+    months = {(d.month, d.day) for d in source_dates if d.month}
+    bare_months = {d.month for d in source_dates if d.month}
+    weekdays = {d.weekday for d in source_dates if d.weekday is not None}
+    for d in dates(brief):
+        if d.weekday is not None and d.weekday not in weekdays:
+            findings.append(Finding("date", f"{d.text} is not in the source", where))
+        elif d.month and (d.month not in bare_months or (d.day and (d.month, d.day) not in months)):
+            label = f"{d.text} {d.day}" if d.day else d.text
+            findings.append(Finding("date", f"{label} is not in the source", where))
+    source_words = _words(source)
+    seen: set[tuple[str, ...]] = set()
+    for name in names(brief):
+        if all(w in _MONTHS or w in _WEEKDAYS for w in name.words):
+            continue  # a date: checked as one above
+        missing = [w for w in name.words if w not in source_words]
+        if missing and name.words not in seen:
+            seen.add(name.words)
+            findings.append(Finding("name", f"{name.text} is not in the source", where))
+    return findings
+
+
+def check_translation(brief: str, translation: str, lang: str, where: str = "") -> list[Finding]:
+    """Return what a translation drops or changes of its brief: numbers, dates, names.
+
+    Names are compared only where the target language writes them in Latin letters; for
+    Arabic, glossary terms are what keeps a name (see glossary.py).
+    """
+    where = where or f"translation ({lang})"
+    findings: list[Finding] = []
+    left = numbers(brief)
+    right = numbers(translation)
+    spelled = _number_words(translation)
+    unmatched_left: list[Number] = []
+    for n in left:
+        partner = next((m for m in right if m.values & n.values), None)
+        if partner is not None:
+            right.remove(partner)
+            if n.currency and partner.currency and n.currency != partner.currency:
+                findings.append(
+                    Finding(
+                        "number",
+                        f"{_number_label(n)} became {_number_label(partner)} (currency)",
+                        where,
+                    )
+                )
+        elif not (n.values & spelled):
+            unmatched_left.append(n)
+    # A number dropped and another added in its place read as one change.
+    for n in unmatched_left:
+        kind = "date" if n.year else "number"
+        partner = next((m for m in right if m.year == n.year), None)
+        if partner is not None:
+            right.remove(partner)
+            findings.append(
+                Finding(kind, f"{_number_label(n)} became {_number_label(partner)}", where)
+            )
+        else:
+            findings.append(Finding(kind, f"{_number_label(n)} is missing", where))
+    for m in right:
+        kind = "date" if m.year else "number"
+        findings.append(Finding(kind, f"{_number_label(m)} is not in the brief", where))
+    target_dates = dates(translation)
+    for d in dates(brief):
+        if d.weekday is not None:
+            if not any(t.weekday == d.weekday for t in target_dates):
+                findings.append(Finding("date", f"{d.text} is missing", where))
+        elif not any(t.month == d.month for t in target_dates):
+            findings.append(Finding("date", f"{d.text} is missing", where))
+    if _latin(translation):
+        vocabulary = _words(translation)
+        seen: set[str] = set()
+        for name in names(brief):
+            if name.capitalised < 2 or _is_acronym(name.text):
+                # One capitalised word may be a demonym the language lower-cases (French,
+                # français), and acronyms are translated (IS, EI; NATO, OTAN).
+                continue
+            wanted = [w for w in name.words if w not in _TRANSLATED_WORDS and w not in _CONNECTORS]
+            lost = [w for w in wanted if not _prefix_match(w, vocabulary)]
+            if lost and name.text not in seen:
+                seen.add(name.text)
+                findings.append(Finding("name", f"{name.text} is missing", where))
+    return findings
+
+
+def _is_acronym(text: str) -> bool:
+    """Tell whether a name is an acronym (IS, DGAP, U.S.)."""
+    letters = text.replace(".", "")
+    return len(letters) >= 2 and letters.isupper() and letters.isalpha()
+
+
+def _latin(text: str) -> bool:
+    """Tell whether most letters of a text are Latin (French) rather than Arabic."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return True
+    latin = sum(1 for ch in letters if "LATIN" in unicodedata.name(ch, ""))
+    return latin * 2 >= len(letters)
+
+
+# --- degenerate output guard ----------------------------------------------------------------
+
+# Loop thresholds, measured with benchmarks/measure_checks.py. On 234 texts of real news prose
+# (the example article's sentences and paragraphs, the test corpus's 94 wire sentences,
+# briefs of 3-5 of them, 12 abstractive brief sentences) both measures were 0.000 at most.
+# On the tiny random Marian's outputs (own settings, and greedy over 60 tokens) they reached
+# 0.69 and 0.74 (medians 0.02 and 0.21): 14 of its 24 outputs loop ("filler18 filler18 …").
+# The random BART writes gibberish that does not loop (tandem share at most 0.17).
+# A real brief repeating one trigram once in 60 words scores 0.017.
+LOOP_NGRAM = 3
+LOOP_REPEAT_RATIO = 0.1  # share of a text's word trigrams that repeat an earlier one
+LOOP_TANDEM_SHARE = 0.2  # share of a text's characters inside a unit repeated 3+ times in a row
+# Below this many characters a text is too short to call a loop (a headline, "Paris.").
+LOOP_MIN_CHARS = 24
+_TANDEM = re.compile(r"(.{2,}?)\1{2,}", re.DOTALL)
+
+
+def repeat_ratio(text: str, n: int = LOOP_NGRAM) -> float:
+    """Return the share of a text's word n-grams that repeat an earlier one (0 for few words)."""
+    words = fold(text).split()
+    grams = [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
+    if len(grams) < 2:
+        return 0.0
+    return 1.0 - len(set(grams)) / len(grams)
+
+
+def tandem_share(text: str) -> float:
+    """Return the share of a text's characters inside a unit repeated three or more times in a row.
+
+    Catches loops inside a word ("thethethe") and across words ("the plan the plan the plan").
+    """
+    squeezed = " ".join(text.split())
+    if not squeezed:
+        return 0.0
+    covered = sum(m.end() - m.start() for m in _TANDEM.finditer(squeezed))
+    return covered / len(squeezed)
+
+
+def compression_ratio(text: str) -> float:
+    """Return zlib's compressed size over the raw size (low for repetitive text)."""
+    raw = text.encode("utf-8")
+    return len(zlib.compress(raw, 9)) / max(len(raw), 1)
+
+
+def loops(text: str) -> bool:
+    """Tell whether a text repeats itself more than real prose ever does."""
+    if len(text.strip()) < LOOP_MIN_CHARS:
+        return False
+    return repeat_ratio(text) > LOOP_REPEAT_RATIO or tandem_share(text) > LOOP_TANDEM_SHARE
+
+
+# A translation may be longer than its input: French runs about 15-30% longer than English in
+# characters. Three times the input (plus a short sentence's slack) is never a translation.
+TRANSLATION_GROWTH = 3.0
+TRANSLATION_SLACK = 40
+
+
+def degenerate(output: str, given: str, task: str = "summary") -> str | None:
+    """Return why a model's output cannot be used for its input, or None when it can.
+
+    task is "summary" (output must be shorter than the input, and not the input itself) or
+    "translation" (output may grow, within TRANSLATION_GROWTH).
+    """
+    text = " ".join(output.split())
+    source = " ".join(given.split())
+    if not re.search(r"[^\W_]", text):
+        return "empty"
+    if loops(text):
+        return "loops"
+    if task == "summary":
+        if len(text) > len(source):
+            return "longer than the article"
+        if fold(text) == fold(source) and len(source.split()) > 3:
+            return "a verbatim copy of the article"
+    else:
+        if len(text) > TRANSLATION_GROWTH * len(source) + TRANSLATION_SLACK:
+            return "longer than the text it translates"
+        # A sentence of names alone may stay as it is; a real sentence was not translated.
+        if (
+            fold(text) == fold(source)
+            and _latin(source)
+            and len(_content_words(source) - _words_proper(source)) >= 2
+        ):
+            return "the untranslated input"
+    return None
+
+
+def _words_proper(text: str) -> set[str]:
+    """Return the content words of a text's capitalised names (which translations keep)."""
+    return set().union(*(_content_words(n.text) for n in names(text))) if text else set()
+
+
+# --- support: where each brief sentence comes from ------------------------------------------
+
+# A brief sentence whose best source sentences hold less than this share of its content words
+# is unsupported. Measured with benchmarks/measure_checks.py: 12 hand-written abstractive
+# brief sentences of the example article (paraphrased, shortened, fused) scored 0.67-1.0
+# (median 0.90); the 94 sentences of unrelated wire stories scored 0.0-0.25 (median 0.10).
+SUPPORT_THRESHOLD = 0.45
+# A second source sentence is cited when it adds at least this share of the brief sentence's
+# content words: abstractive models often fuse two sentences into one.
+SECOND_SOURCE_GAIN = 0.2
+
+
+@dataclass(frozen=True)
+class SourceSentence:
+    """A source sentence that supports a brief sentence, with where it is."""
+
+    start: int
+    end: int
+    paragraph: int  # 1-based index of the story paragraph it is in (0 when outside the body)
+    text: str
+
+
+@dataclass(frozen=True)
+class Support:
+    """A brief sentence, its span in the brief, and the source sentences that support it."""
+
+    start: int
+    end: int
+    text: str
+    score: float  # share of its content words found in the cited source sentences
+    sources: tuple[SourceSentence, ...] = field(default=())
+
+
+def support(
+    source: str,
+    sentences: Sequence[Span],
+    paragraphs: Sequence[Span],
+    brief: str,
+    lang: str = "en",
+) -> list[Support]:
+    """Return, for each sentence of the brief, the source sentences that support it best."""
+    words = [_content_words(source[s:e]) for s, e in sentences]
+    out: list[Support] = []
+    for start, end in split_sentences(brief, lang=lang) if brief.strip() else []:
+        wanted = _content_words(brief[start:end])
+        chosen: list[int] = []
+        covered: set[str] = set()
+        if wanted:
+            for _ in range(2):
+                best, gain = -1, 0.0
+                for i, ws in enumerate(words):
+                    if i in chosen:
+                        continue
+                    g = len((ws & wanted) - covered) / len(wanted)
+                    if g > gain:  # ties go to the earlier sentence
+                        best, gain = i, g
+                if best < 0 or (chosen and gain < SECOND_SOURCE_GAIN):
+                    break
+                chosen.append(best)
+                covered |= words[best] & wanted
+        score = len(covered) / len(wanted) if wanted else 1.0
+        cited = tuple(
+            SourceSentence(
+                sentences[i][0],
+                sentences[i][1],
+                _paragraph_of(sentences[i][0], paragraphs),
+                " ".join(source[sentences[i][0] : sentences[i][1]].split()),
+            )
+            for i in sorted(chosen)
+        )
+        out.append(Support(start, end, brief[start:end], round(score, 3), cited))
+    return out
+
+
+def _paragraph_of(offset: int, paragraphs: Sequence[Span]) -> int:
+    """Return the 1-based number of the paragraph holding an offset, or 0."""
+    for number, (s, e) in enumerate(paragraphs, start=1):
+        if s <= offset < e:
+            return number
+    return 0
+
+
+def unsupported(supports: Sequence[Support], where: str = "brief") -> list[Finding]:
+    """Return a finding for each brief sentence without support above SUPPORT_THRESHOLD."""
+    return [
+        Finding("support", f'no source sentence supports "{_clip(s.text)}"', where)
+        for s in supports
+        if s.score < SUPPORT_THRESHOLD
+    ]
+
+
+def _clip(text: str, most: int = 80) -> str:
+    """Return a text shortened to most characters, with an ellipsis when cut."""
+    text = " ".join(text.split())
+    return text if len(text) <= most else text[: most - 1].rstrip() + "…"

@@ -1,0 +1,296 @@
+"""The newsroom glossary: names kept verbatim and house translations, protected through translation.
+
+A glossary file is TOML or CSV (chosen by its extension)::
+
+    # glossary.toml
+    keep = ["Laurent Fabius", "Reuters", "DGAP"]      # the same in every language
+
+    [terms."Islamic State"]                           # a house translation per language
+    fr = "État islamique"
+    ar = "تنظيم الدولة الإسلامية"
+
+    # glossary.csv: a header of "term" and language codes; an empty cell keeps the term
+    term,fr,ar
+    Laurent Fabius,,
+    Islamic State,État islamique,تنظيم الدولة الإسلامية
+
+Before a sentence is translated, each term in it becomes a placeholder that translation
+models copy (a number they have no reason to change); after translation the placeholders
+become the term, or its house translation. When a model loses or repeats a placeholder,
+the sentence is translated again in pieces around its terms, and the terms put back between
+them, so a term is never silently dropped.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import tomllib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import UsageError
+
+# A glossary is read whole; a newsroom's runs to a few thousand terms.
+MAX_BYTES = 2_000_000
+MAX_TERMS = 20_000
+MAX_TERM_CHARS = 200
+
+
+@dataclass(frozen=True)
+class Term:
+    """A term of the source language and what it becomes in each target language."""
+
+    text: str
+    translations: tuple[tuple[str, str], ...] = ()  # (language, house translation)
+
+    def target(self, lang: str) -> str:
+        """Return the term as it must appear in a language: its house translation, else itself."""
+        return dict(self.translations).get(lang, self.text)
+
+
+@dataclass(frozen=True)
+class Glossary:
+    """Terms to protect through translation, longest first so "Islamic State group" wins."""
+
+    terms: tuple[Term, ...] = ()
+
+    def __post_init__(self) -> None:
+        """Order the terms longest first and build the pattern that finds them."""
+        ordered = tuple(sorted(self.terms, key=lambda t: (-len(t.text), t.text)))
+        object.__setattr__(self, "terms", ordered)
+        alternatives = "|".join(re.escape(t.text) for t in ordered)
+        pattern = (
+            re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE) if ordered else None
+        )
+        object.__setattr__(self, "_pattern", pattern)
+        object.__setattr__(self, "_by_key", {t.text.casefold(): t for t in ordered})
+
+    def __bool__(self) -> bool:
+        """Tell whether the glossary holds any term."""
+        return bool(self.terms)
+
+    def find(self, text: str) -> list[tuple[int, int, Term]]:
+        """Return the terms in a text with their spans, longest match first, in text order."""
+        pattern = self._pattern  # type: ignore[attr-defined]
+        if pattern is None:
+            return []
+        return [
+            (m.start(), m.end(), self._by_key[m.group().casefold()]) for m in pattern.finditer(text)
+        ]  # type: ignore[attr-defined]
+
+
+def load(path: str | Path) -> Glossary:
+    """Read a glossary file (.toml or .csv); a bad file is a UsageError naming it."""
+    path = Path(path).expanduser()
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise UsageError(f"glossary {path}: larger than {MAX_BYTES // 1_000_000} MB")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"glossary {path}: cannot read it ({exc.strerror or exc})") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UsageError(f"glossary {path}: not UTF-8 text") from None
+    if path.suffix.lower() == ".csv":
+        terms = _from_csv(text, path)
+    elif path.suffix.lower() == ".toml":
+        terms = _from_toml(text, path)
+    else:
+        raise UsageError(f"glossary {path}: name it .toml or .csv")
+    if len(terms) > MAX_TERMS:
+        raise UsageError(f"glossary {path}: more than {MAX_TERMS} terms")
+    seen: dict[str, str] = {}
+    for term in terms:
+        key = term.text.casefold()
+        if key in seen:
+            raise UsageError(f"glossary {path}: {term.text!r} is listed twice")
+        seen[key] = term.text
+    return Glossary(tuple(terms))
+
+
+def _checked(term: object, path: Path, where: str) -> str:
+    """Return a term as a stripped string, or raise naming where it is."""
+    if not isinstance(term, str) or not term.strip():
+        raise UsageError(f"glossary {path}: {where}: a term must be non-empty text")
+    term = " ".join(term.split())
+    if len(term) > MAX_TERM_CHARS:
+        raise UsageError(f"glossary {path}: {where}: a term is over {MAX_TERM_CHARS} characters")
+    return term
+
+
+def _from_toml(text: str, path: Path) -> list[Term]:
+    """Read the TOML form: keep = [...] and [terms."X"] tables of language = translation."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"glossary {path}: not valid TOML: {exc}") from None
+    unknown = sorted(set(data) - {"keep", "terms"})
+    if unknown:
+        raise UsageError(f"glossary {path}: unknown key {unknown[0]!r}; use keep and terms")
+    keep = data.get("keep", [])
+    if not isinstance(keep, list):
+        raise UsageError(f"glossary {path}: keep must be a list of terms")
+    terms = [Term(_checked(t, path, f"keep[{i}]")) for i, t in enumerate(keep)]
+    table = data.get("terms", {})
+    if not isinstance(table, dict):
+        raise UsageError(f'glossary {path}: terms must be tables, as [terms."Islamic State"]')
+    for name, translations in table.items():
+        where = f"terms.{name!r}"
+        if not isinstance(translations, dict):
+            raise UsageError(f"glossary {path}: {where} must be a table of language = translation")
+        pairs = tuple(
+            (str(lang), _checked(value, path, f"{where}.{lang}"))
+            for lang, value in sorted(translations.items())
+        )
+        terms.append(Term(_checked(name, path, where), pairs))
+    return terms
+
+
+def _from_csv(text: str, path: Path) -> list[Term]:
+    """Read the CSV form: a header row "term,fr,ar", one term a row, empty cells kept as is."""
+    rows = list(csv.reader(io.StringIO(text)))
+    rows = [row for row in rows if any(cell.strip() for cell in row)]
+    if not rows:
+        return []
+    header = [cell.strip().lower() for cell in rows[0]]
+    if not header or header[0] != "term":
+        raise UsageError(f'glossary {path}: the first row must be a header starting with "term"')
+    terms = []
+    for number, row in enumerate(rows[1:], start=2):
+        if len(row) > len(header):
+            raise UsageError(f"glossary {path}: line {number}: more cells than the header")
+        name = _checked(row[0], path, f"line {number}")
+        pairs = tuple(
+            sorted(
+                (lang, _checked(cell, path, f"line {number}"))
+                for lang, cell in zip(header[1:], row[1:], strict=False)
+                if cell.strip()
+            )
+        )
+        terms.append(Term(name, pairs))
+    return terms
+
+
+# Placeholders are numbers from here up: translators copy numbers, and these are never a
+# year, a price or a count a news sentence would hold.
+PLACEHOLDER_BASE = 7731
+_DIGIT_RUN = re.compile(
+    r"[0-9\u0660-\u0669\u06f0-\u06f9](?:[0-9\u0660-\u0669\u06f0-\u06f9\u00a0\u202f ,.]*[0-9\u0660-\u0669\u06f0-\u06f9])?"
+)
+
+
+@dataclass(frozen=True)
+class Masked:
+    """A sentence with its terms replaced by placeholders, and how to put them back."""
+
+    text: str  # what goes to the model
+    pieces: tuple[str, ...]  # the sentence cut around its terms: text, term, text, term, text
+    terms: tuple[Term, ...]
+    placeholders: tuple[str, ...]
+
+
+def mask(sentence: str, glossary: Glossary) -> Masked:
+    """Replace each glossary term of a sentence with a placeholder number."""
+    found = glossary.find(sentence)
+    if not found:
+        return Masked(sentence, (sentence,), (), ())
+    taken = set(re.findall(r"\d+", sentence))
+    placeholders: list[str] = []
+    number = PLACEHOLDER_BASE
+    for _ in found:
+        while str(number) in taken:
+            number += 1
+        placeholders.append(str(number))
+        number += 1
+    pieces: list[str] = []
+    out: list[str] = []
+    at = 0
+    for (start, end, _), placeholder in zip(found, placeholders, strict=True):
+        pieces.extend([sentence[at:start], sentence[start:end]])
+        out.extend([sentence[at:start], placeholder])
+        at = end
+    pieces.append(sentence[at:])
+    out.append(sentence[at:])
+    return Masked("".join(out), tuple(pieces), tuple(t for _, _, t in found), tuple(placeholders))
+
+
+def unmask(output: str, masked: Masked, lang: str) -> str | None:
+    """Return a translation with its placeholders replaced by the terms' targets.
+
+    None when a placeholder is missing or repeated: the model did not copy it.
+    """
+    if not masked.terms:
+        return output
+    runs = [(m.start(), m.end(), _ascii_digits(m.group())) for m in _DIGIT_RUN.finditer(output)]
+    wanted = dict(zip(masked.placeholders, masked.terms, strict=True))
+    hits = [(s, e, digits) for s, e, digits in runs if digits in wanted]
+    if sorted(d for _, _, d in hits) != sorted(wanted):
+        return None
+    result = output
+    for start, end, digits in sorted(hits, reverse=True):
+        result = result[:start] + wanted[digits].target(lang) + result[end:]
+    return result
+
+
+def _ascii_digits(text: str) -> str:
+    """Return the digits of a number as ASCII, separators dropped (Arabic digits too)."""
+    table = {0x0660 + i: str(i) for i in range(10)} | {0x06F0 + i: str(i) for i in range(10)}
+    return "".join(ch for ch in text.translate(table) if ch.isdigit())
+
+
+def protect(
+    sentences: Sequence[str],
+    glossary: Glossary,
+    lang: str,
+    translate: Callable[[list[str]], list[str | None]],
+) -> list[str | None]:
+    """Translate sentences with every glossary term kept verbatim or in its house translation.
+
+    translate is the model call (a list of texts to a list of translations, None for one that
+    failed). Sentences whose placeholders the model does not copy are translated again in
+    pieces around their terms. A sentence whose translation failed stays None.
+    """
+    masked = [mask(s, glossary) for s in sentences]
+    outputs = translate([m.text for m in masked]) if masked else []
+    results: list[str | None] = []
+    redo: list[int] = []
+    for i, (output, m) in enumerate(zip(outputs, masked, strict=True)):
+        restored = unmask(output, m, lang) if output is not None else None
+        if output is not None and restored is None:
+            redo.append(i)
+        results.append(restored)
+    if redo:
+        # The text between terms, each piece on its own; punctuation alone needs no model.
+        texts = [
+            piece.strip()
+            for i in redo
+            for piece in masked[i].pieces[0::2]
+            if re.search(r"[^\W\d_]", piece)
+        ]
+        translated = iter(translate(texts) if texts else [])
+        for i in redo:
+            parts: list[str | None] = []
+            for k, piece in enumerate(masked[i].pieces):
+                if k % 2:
+                    parts.append(masked[i].terms[k // 2].target(lang))
+                elif re.search(r"[^\W\d_]", piece):
+                    parts.append(next(translated))
+                elif piece.strip():
+                    parts.append(piece.strip())
+            results[i] = None if None in parts else " ".join(p for p in parts if p)
+    return results
+
+
+def missing(glossary: Glossary, brief: str, translation: str, lang: str) -> list[str]:
+    """Return the terms of a brief whose target form is not in its translation."""
+    folded = translation.casefold()
+    out = []
+    for _, _, term in glossary.find(brief):
+        target = term.target(lang)
+        if target.casefold() not in folded and target not in out:
+            out.append(target)
+    return out

@@ -1,0 +1,235 @@
+"""briefer.checks on the real example article and hand-made briefs: facts, guard, support."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from briefer import checks
+from briefer.checks import Finding
+from briefer.sentences import split_sentences
+from briefer.sources import Article, read_path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Sentences of examples/paris-coalition-meeting.txt, copied as an extractive brief would.
+LEDE = (
+    "Iraq's allies in the fight against the Islamic State group on Tuesday pledged their "
+    "support for an emergency plan adopted by Baghdad after the key city of Ramadi was taken "
+    "by militants."
+)
+STRIKES = "More than 4,100 airstrikes by the U.S.-led coalition have failed to stem gains by Islamic State."
+FABIUS = (
+    "France's foreign minister, Laurent Fabius, said airstrikes can only be effective if all "
+    'Iraqis believe "the government is inclusive."'
+)
+DATELINE = "The meeting was reported on 02 June, 2015."
+
+
+@pytest.fixture(scope="module")
+def article() -> Article:
+    """Return the example article as briefer reads it."""
+    return read_path(str(ROOT / "examples" / "paris-coalition-meeting.txt"))
+
+
+def test_number_readings_cover_both_conventions_and_arabic_digits() -> None:
+    def values(text: str) -> set[float]:
+        return set(checks.numbers(text)[0].values)
+
+    assert values("4,100") == {4100.0, 4.1}  # English thousands, or a French decimal
+    assert values("4.100") == {4100.0, 4.1}
+    assert values("4 100") == {4100.0}
+    assert values("4\u202f100") == {4100.0}  # French narrow no-break space
+    assert values("3,5") == {3.5}
+    assert values("1,234,567") == {1234567.0}
+    assert values("1,234.5") == {1234.5}
+    assert values("1.234,5") == {1234.5}
+    assert values("\u0664\u066c\u0661\u0660\u0660") == {4100.0, 4.1}  # ٤٬١٠٠
+    assert values("\u06f4\u06f1\u06f0\u06f0") == {4100.0}  # Eastern Arabic ۴۱۰۰
+    assert values("4.1 million") >= {4.1, 4_100_000.0}
+
+
+def test_currency_percent_and_year_are_read() -> None:
+    price, share, year = checks.numbers("It cost $40 million, 12% more than in 2015.")
+    assert price.currency == "USD" and 40e6 in price.values
+    assert share.percent and share.values == {12.0}
+    assert year.year and not price.year
+    assert checks.numbers("40 millions de dollars")[0].currency == "USD"
+    assert checks.numbers("٥٠ يورو")[0].currency == "EUR"
+
+
+def test_faithful_extractive_brief_has_no_finding(article: Article) -> None:
+    brief = " ".join([LEDE, STRIKES, FABIUS, DATELINE])
+    assert checks.check_brief(article.text, brief) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "finding"),
+    [
+        (("4,100", "4,700"), Finding("number", "4,700 is not in the source", "brief")),
+        (("2015", "2016"), Finding("date", "2016 is not in the source", "brief")),
+        (
+            ("Laurent Fabius", "Laurent Pierre"),
+            Finding("name", "Laurent Pierre is not in the source", "brief"),
+        ),
+        (("on Tuesday", "on Friday"), Finding("date", "Friday is not in the source", "brief")),
+        (("June", "July"), Finding("date", "July 2 is not in the source", "brief")),
+    ],
+)
+def test_a_changed_fact_is_exactly_one_finding(article: Article, change, finding) -> None:
+    brief = " ".join([LEDE, STRIKES, FABIUS, DATELINE]).replace(*change)
+    assert checks.check_brief(article.text, brief) == [finding]
+
+
+def test_names_match_whatever_the_case_and_accents() -> None:
+    source = "François Hollande met the NATO chief."
+    assert checks.check_brief(source, "FRANCOIS HOLLANDE met Nato officials.") == []
+    assert checks.check_brief(source, "Francois Holland met NATO.") == [
+        Finding("name", "Francois Holland is not in the source", "brief")
+    ]
+
+
+def test_a_number_written_in_words_in_the_source_supports_digits() -> None:
+    assert checks.check_brief("Two soldiers were hurt.", "2 soldiers were hurt.") == []
+    assert checks.check_brief("Two soldiers were hurt.", "3 soldiers were hurt.") == [
+        Finding("number", "3 is not in the source", "brief")
+    ]
+
+
+def test_a_changed_currency_is_a_finding() -> None:
+    found = checks.check_brief("The fund holds $40 million.", "The fund holds €40 million.")
+    assert [f.kind for f in found] == ["number"] and "USD" in found[0].text
+
+
+BRIEF = f"{STRIKES} {FABIUS} The talks began on Tuesday, 02 June 2015."
+
+
+def test_faithful_translations_have_no_finding() -> None:
+    french = (
+        "Plus de 4 100 frappes aériennes de la coalition dirigée par les États-Unis n'ont pas "
+        "arrêté l'État islamique. Le ministre français des Affaires étrangères, Laurent Fabius, "
+        "a déclaré que les frappes ne sont efficaces que si le gouvernement est inclusif. Les "
+        "pourparlers ont commencé mardi 2 juin 2015."
+    )
+    arabic = (
+        "أكثر من ٤٬١٠٠ غارة جوية للتحالف بقيادة الولايات المتحدة فشلت في وقف تقدم الدولة "
+        "الإسلامية. وقال وزير الخارجية الفرنسي لوران فابيوس إن الغارات لن تكون فعالة إلا إذا "
+        "كانت الحكومة شاملة. بدأت المحادثات يوم الثلاثاء ٢ يونيو ٢٠١٥."
+    )
+    assert checks.check_translation(BRIEF, french, "fr") == []
+    assert checks.check_translation(BRIEF, arabic, "ar") == []
+    western = arabic.replace("٤٬١٠٠", "4,100").replace("٢٠١٥", "2015").replace("٢ ", "2 ")
+    assert checks.check_translation(BRIEF, western, "ar") == []
+
+
+def test_a_translation_that_changes_or_drops_is_caught() -> None:
+    french = (
+        "Plus de 4 700 frappes aériennes de la coalition n'ont pas arrêté l'État islamique. "
+        "Le ministre Laurent a déclaré que les frappes ne sont efficaces que si le "
+        "gouvernement est inclusif. Les pourparlers ont commencé mardi 2 juin 2016."
+    )
+    where = "translation (fr)"
+    assert checks.check_translation(BRIEF, french, "fr") == [
+        Finding("number", "4,100 became 4 700", where),
+        Finding("date", "2015 became 2016", where),
+        Finding("name", "Laurent Fabius is missing", where),
+    ]
+
+
+def test_a_missing_date_in_arabic_is_caught() -> None:
+    arabic = "بدأت المحادثات يوم الأربعاء ٢ يونيو ٢٠١٥."
+    found = checks.check_translation("The talks began on Tuesday, 2 June 2015.", arabic, "ar")
+    assert found == [Finding("date", "Tuesday is missing", "translation (ar)")]
+
+
+# --- guard ----------------------------------------------------------------------------------
+
+
+def test_real_prose_never_loops(article: Article) -> None:
+    import factory
+
+    paragraphs = [article.text[s:e] for s, e in article.body]
+    assert not [t for t in [*paragraphs, *factory.CORPUS, article.text] if checks.loops(t)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ausecause ustthethethetheesposperatescover 6posthe filler16eachersthethetheespos",
+        "the plan was agreed and the plan was agreed and the plan was agreed and the plan",
+        "sala des sala des sala des sala des sala des sala des",
+    ],
+)
+def test_looping_output_is_caught(text: str) -> None:
+    assert checks.loops(text)
+    assert checks.degenerate(text, "x " * 400) == "loops"
+
+
+def test_degenerate_summaries_and_translations() -> None:
+    source = "The ministers met in Paris on Tuesday. They agreed a plan against the militants."
+    assert checks.degenerate("", source) == "empty"
+    assert checks.degenerate(" ... ", source) == "empty"
+    assert checks.degenerate(source + " And more words here.", source) == "longer than the article"
+    assert checks.degenerate(source.upper(), source) == "a verbatim copy of the article"
+    assert checks.degenerate("The ministers agreed a plan.", source) is None
+    sentence = "The ministers met in Paris on Tuesday."
+    assert checks.degenerate(sentence, sentence, "translation") == "the untranslated input"
+    assert checks.degenerate("Laurent Fabius.", "Laurent Fabius.", "translation") is None
+    assert (
+        checks.degenerate("Les ministres se sont réunis à Paris mardi.", sentence, "translation")
+        is None
+    )
+    assert checks.degenerate("mot " * 60, "Hello there.", "translation") in {
+        "loops",
+        "longer than the text it translates",
+    }
+
+
+# --- support --------------------------------------------------------------------------------
+
+
+def test_support_points_at_the_source_sentences_and_paragraphs(article: Article) -> None:
+    spans = [span for p in article.body for span in split_sentences(article.text, *p)]
+    brief = (
+        f"{STRIKES} Kerry joined the talks remotely after breaking his leg in a cycling accident."
+    )
+    found = checks.support(article.text, spans, article.body, brief)
+    assert [s.text for s in found] == split_sentences_text(brief)
+    first, second = found
+    assert first.score == 1.0
+    (cited,) = first.sources
+    assert article.text[cited.start : cited.end] == STRIKES
+    assert article.text[slice(*article.body[cited.paragraph - 1])].startswith("More than 4,100")
+    assert any("cycling accident" in s.text for s in second.sources)
+    assert second.score >= checks.SUPPORT_THRESHOLD
+    assert checks.unsupported(found) == []
+
+
+def split_sentences_text(text: str) -> list[str]:
+    """Return a text's sentences as strings."""
+    return [text[s:e] for s, e in split_sentences(text)]
+
+
+def test_an_unsupported_sentence_is_a_finding(article: Article) -> None:
+    spans = [span for p in article.body for span in split_sentences(article.text, *p)]
+    brief = f"{STRIKES} The zoo welcomed the birth of twin panda cubs in the spring."
+    found = checks.support(article.text, spans, article.body, brief)
+    assert found[1].score < checks.SUPPORT_THRESHOLD
+    assert checks.unsupported(found) == [
+        Finding(
+            "support",
+            'no source sentence supports "The zoo welcomed the birth of twin panda cubs in the spring."',
+            "brief",
+        )
+    ]
+
+
+def test_a_fused_sentence_cites_both_sources() -> None:
+    source = "Rain flooded the northern villages. Hundreds of residents left their homes on Sunday."
+    spans = split_sentences(source)
+    (only,) = checks.support(
+        source, spans, [(0, len(source))], "Rain flooded villages and hundreds of residents left."
+    )
+    assert len(only.sources) == 2 and only.score == 1.0
+    assert [s.paragraph for s in only.sources] == [1, 1]

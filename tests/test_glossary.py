@@ -1,0 +1,121 @@
+"""The glossary: reading TOML and CSV files, masking terms, restoring them, pieces fallback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from briefer import UsageError
+from briefer.glossary import Glossary, Term, load, mask, missing, protect, unmask
+
+# A newsroom's glossary in both forms: names kept verbatim, and house translations.
+TOML = """
+keep = ["Laurent Fabius", "DGAP"]
+
+[terms."Islamic State"]
+fr = "État islamique"
+ar = "تنظيم الدولة الإسلامية"
+"""
+CSV = "term,fr,ar\nLaurent Fabius,,\nDGAP,,\nIslamic State,État islamique,تنظيم الدولة الإسلامية\n"
+
+
+@pytest.fixture()
+def glossary(tmp_path: Path) -> Glossary:
+    """Return the glossary above, read from its TOML file."""
+    path = tmp_path / "glossary.toml"
+    path.write_text(TOML, encoding="utf-8")
+    return load(path)
+
+
+def test_toml_and_csv_give_the_same_glossary(tmp_path: Path, glossary: Glossary) -> None:
+    path = tmp_path / "glossary.csv"
+    path.write_text(CSV, encoding="utf-8")
+    assert load(path) == glossary
+    state = next(t for t in glossary.terms if t.text == "Islamic State")
+    assert state.target("fr") == "État islamique"
+    assert state.target("es") == "Islamic State"
+    assert Term("DGAP").target("ar") == "DGAP"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("g.toml", "keep = [1]", "keep\\[0\\]: a term must be non-empty text"),
+        ("g.toml", "keep = 'x'", "keep must be a list"),
+        ("g.toml", "words = []", "unknown key 'words'"),
+        ("g.toml", "keep = [", "not valid TOML"),
+        ("g.toml", 'keep = ["IS", "is"]', "'is' is listed twice"),
+        ("g.csv", "name,fr\nX,Y\n", 'header starting with "term"'),
+        ("g.csv", "term,fr\nX,Y,Z\n", "line 2: more cells than the header"),
+        ("g.txt", "x", "name it .toml or .csv"),
+    ],
+)
+def test_bad_glossaries_are_usage_errors(tmp_path: Path, name: str, text: str, message: str):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(UsageError, match=message):
+        load(path)
+
+
+def test_a_missing_glossary_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="cannot read it"):
+        load(tmp_path / "nowhere.toml")
+
+
+def test_terms_are_found_longest_first_and_whole_words(glossary: Glossary) -> None:
+    text = "The Islamic State group fought; DGAP and Laurent Fabius spoke; DGAPS did not."
+    found = [(text[s:e], t.text) for s, e, t in glossary.find(text)]
+    assert found == [
+        ("Islamic State", "Islamic State"),
+        ("DGAP", "DGAP"),
+        ("Laurent Fabius", "Laurent Fabius"),
+    ]
+
+
+def test_mask_and_unmask_round_trip(glossary: Glossary) -> None:
+    masked = mask("Laurent Fabius spoke about the Islamic State in 7731 words.", glossary)
+    # 7731 is taken by the sentence itself, so the placeholders skip it.
+    assert masked.text == "7732 spoke about the 7733 in 7731 words."
+    restored = unmask("7732 a parlé de l'7733 en 7731 mots.", masked, "fr")
+    assert restored == "Laurent Fabius a parlé de l'État islamique en 7731 mots."
+    # Arabic-Indic digits and a grouping space still count as the placeholder.
+    arabic = unmask("تحدث ٧٧٣٢ عن 7 733.", masked, "ar")
+    assert arabic == "تحدث Laurent Fabius عن تنظيم الدولة الإسلامية."
+    assert unmask("7732 a parlé.", masked, "fr") is None  # one placeholder lost
+    assert unmask("7732 7732 7733.", masked, "fr") is None  # one repeated
+
+
+def test_protect_copies_through_a_model_that_keeps_placeholders(glossary: Glossary) -> None:
+    calls: list[list[str]] = []
+
+    def copier(texts: list[str]) -> list[str]:
+        calls.append(texts)
+        return [t.upper() for t in texts]  # a "translation" that copies numbers
+
+    out = protect(
+        ["Laurent Fabius met the Islamic State envoy.", "No terms."], glossary, "fr", copier
+    )
+    assert out == ["Laurent Fabius MET THE État islamique ENVOY.", "NO TERMS."]
+    assert len(calls) == 1
+
+
+def test_protect_falls_back_to_pieces_when_placeholders_are_lost(glossary: Glossary) -> None:
+    calls: list[list[str]] = []
+
+    def scrambler(texts: list[str]) -> list[str]:
+        calls.append(texts)
+        return [f"<{len(t)}>" for t in texts]  # loses every placeholder
+
+    out = protect(["Laurent Fabius met the Islamic State envoy."], glossary, "ar", scrambler)
+    assert calls[1] == ["met the", "envoy."]
+    assert out == ["Laurent Fabius <7> تنظيم الدولة الإسلامية <6>"]
+
+
+def test_missing_terms_are_named(glossary: Glossary) -> None:
+    brief = "Laurent Fabius spoke of the Islamic State."
+    assert missing(glossary, brief, "Laurent Fabius a parlé de l'État islamique.", "fr") == []
+    assert missing(glossary, brief, "Fabius a parlé de l'Etat.", "fr") == [
+        "Laurent Fabius",
+        "État islamique",
+    ]
