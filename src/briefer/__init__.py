@@ -15,10 +15,12 @@ __all__ = [
     "Options",
     "UsageError",
     "__version__",
+    "batch_dataset",
 ]
 
 if TYPE_CHECKING:
     from .brief import Brief, Briefer
+    from .dataset import batch_dataset
     from .errors import BrieferError, InputError, ModelError, UsageError
     from .options import Options
 
@@ -33,6 +35,10 @@ def __getattr__(name: str) -> Any:
         from . import errors
 
         return getattr(errors, name)
+    if name == "batch_dataset":
+        from .dataset import batch_dataset
+
+        return batch_dataset
     if name == "Options":
         from .options import Options
 

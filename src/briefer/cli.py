@@ -491,6 +491,172 @@ def translate(
     emit(out.rstrip("\n") + "\n", output, env)
 
 
+@app.command()
+def batch(
+    ctx: typer.Context,
+    inputs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="JSON Lines, Parquet or CSV files (columns id, text, and optionally title, "
+            "url, lang), folders or globs of them, or a folder of article files.",
+            show_default=False,
+            metavar="INPUT",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="DIR",
+            file_okay=False,
+            help="Folder of record shards; a rerun into it writes only what is missing.",
+            show_default=False,
+        ),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", metavar="FORMAT", help="Shards: parquet or jsonl.")
+    ] = "parquet",
+    input_format: Annotated[
+        str,
+        typer.Option(
+            metavar="FORMAT", help="auto (from the suffixes), jsonl, parquet, csv or files."
+        ),
+    ] = "auto",
+    lang: Annotated[
+        str,
+        typer.Option(
+            "--lang", "-l", metavar="LANG", help="Brief language, unless a record's lang says."
+        ),
+    ] = "en",
+    model: Annotated[
+        str, typer.Option("--model", "-m", metavar="MODEL", help="Summarization model.")
+    ] = Options.model,
+    translator: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--translator",
+            "-t",
+            metavar="[LANG=]MODEL",
+            help="Translation model; LANG=MODEL for records in other languages, repeated.",
+            show_default=False,
+        ),
+    ] = None,
+    engine: Annotated[
+        str, typer.Option("--engine", metavar="ENGINE", help="abstractive or extractive.")
+    ] = "abstractive",
+    max_length: Annotated[
+        int | None, typer.Option(metavar="TOKENS", help="Longest summary, in tokens.")
+    ] = None,
+    min_length: Annotated[
+        int | None, typer.Option(metavar="TOKENS", help="Shortest summary, in tokens.")
+    ] = None,
+    beams: Annotated[int | None, typer.Option(metavar="N", help="Beam-search width.")] = None,
+    prompt: Annotated[
+        str | None, typer.Option(metavar="NAME|FILE", help="Model-input template.")
+    ] = None,
+    batch_size: Annotated[
+        int, typer.Option(metavar="N", help="Texts per model call on the torch backend.")
+    ] = 4,
+    device: Device = "auto",
+    backend: Backend = "auto",
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            metavar="ADDRESS",
+            envvar="RAY_ADDRESS",
+            help="Ray cluster to run on [default: a local Ray on this machine].",
+            show_default=False,
+        ),
+    ] = None,
+    actors: Annotated[
+        int | None,
+        typer.Option(
+            metavar="N", help="Actors (model copies) [default: one per --cpus-per-actor CPUs]."
+        ),
+    ] = None,
+    cpus_per_actor: Annotated[float, typer.Option(metavar="N", help="CPUs per actor.")] = 1.0,
+    gpus_per_actor: Annotated[float, typer.Option(metavar="N", help="GPUs per actor.")] = 0.0,
+    records_per_batch: Annotated[
+        int, typer.Option(metavar="N", help="Records per actor call, and per shard.")
+    ] = 16,
+    model_cache: Annotated[
+        str | None,
+        typer.Option(
+            metavar="DIR",
+            help="Folder every node can read, for CTranslate2 conversions made once "
+            "[default: each node's own cache].",
+            show_default=False,
+        ),
+    ] = None,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+    debug: Debug = False,
+) -> int:
+    """Brief a dataset of articles on Ray: records in, one record out per id, resumable."""
+    from . import dataset
+    from .config import parse_translator_flags
+
+    env: Env = ctx.obj
+    _logging(env, quiet, verbose)
+    if output is None:
+        raise UsageError("batch needs an output folder: -o DIR")
+    check_format(fmt, ("parquet", "jsonl"))
+    lang = _lang(lang)
+    options = Options(
+        lang=lang,
+        model=model,
+        translator=parse_translator_flags(translator, [lang]) if translator else None,
+        max_length=max_length,
+        min_length=min_length,
+        beams=beams,
+        device=device,
+        prompt=prompt,
+        batch_size=batch_size,
+        engine=engine,
+        backend=backend,
+    )
+    sizing = dataset.Sizing(actors, cpus_per_actor, gpus_per_actor, records_per_batch)
+    result = dataset.run_batch(
+        inputs or [],
+        output,
+        options,
+        fmt=fmt,
+        input_format=input_format,
+        sizing=sizing,
+        address=ray_address,
+        model_cache=model_cache,
+        progress=None if quiet else _batch_progress(env),
+        verbose=verbose,
+    )
+    if not quiet:
+        env.stderr.write(
+            f"briefer: {result.written:,} record(s) written ({result.failed:,} with an error), "
+            f"{result.skipped:,} already there, in {result.seconds:.1f} s\n"
+        )
+    return EXIT_PARTIAL if result.failed else 0
+
+
+def _batch_progress(env: Env) -> Callable[[int, int, int, float], None]:
+    """Return a progress callback for batch: records done of all, rate and ETA, on stderr."""
+    last = [0.0]
+
+    def report(done: int, total: int, failed: int, seconds: float) -> None:
+        """Write one progress line, at most every two seconds, and always the last."""
+        if done < total and seconds - last[0] < 2:
+            return
+        last[0] = seconds
+        rate = done / seconds if seconds > 0 else 0.0
+        eta = (total - done) / rate if rate > 0 else 0.0
+        env.stderr.write(
+            f"briefer: {done:,}/{total:,} records ({failed:,} failed), {rate:.1f} records/s, "
+            f"ETA {int(eta // 60)}:{int(eta % 60):02d}\n"
+        )
+        env.stderr.flush()
+
+    return report
+
+
 cache_app = typer.Typer(help="The result cache: what re-runs reuse.", no_args_is_help=True)
 config_app = typer.Typer(help="The config file: newsroom defaults.", no_args_is_help=True)
 models_app = typer.Typer(

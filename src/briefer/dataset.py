@@ -1,0 +1,560 @@
+"""Briefs for a whole archive on Ray Data: read records, brief them on a pool of actors that
+load the models once, and write shards of records that a rerun can pick up from.
+
+    read_* (JSON Lines, Parquet, CSV, or a folder of article files)
+      -> normalize (an id for every record)  -> drop ids already written
+      -> map_batches over an actor pool (records.brief_rows, with one Briefer per actor)
+      -> write shards (one per block, named by its ids, renamed into place)
+
+Ray is an optional extra (`pip install 'briefer[ray]'`); this module imports it only when run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import glob
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, fields, is_dataclass
+from pathlib import Path
+from typing import Any
+
+from . import records
+from .errors import BrieferError, InputError, ModelError, OutputError, UsageError
+from .options import Options
+from .sources import ARTICLE_SUFFIXES
+
+log = logging.getLogger("briefer")
+
+RAY_EXTRA = "pip install 'briefer[ray]'"
+TABLE_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".csv": "csv"}
+INPUT_FORMATS: tuple[str, ...] = ("auto", "jsonl", "parquet", "csv", "files")
+MANIFEST = "_briefer.json"
+LOCK = ".briefer.lock"
+# Records per actor call. Measured on 2 vCPUs with the extractive engine and tiny models
+# (benchmarks/ray_batch.py): 16 keeps each call long enough that Ray's per-call overhead
+# (about 5 ms) is small, and a shard small enough that a killed actor redoes little.
+RECORDS_PER_BATCH = 16
+# Reading, filtering and writing are light, but they must never wait for a CPU the actors
+# hold: with 2 actors on 2 CPUs and 0.25-CPU writers the job stalled for good, and with 0-CPU
+# steps Ray started a Python worker per waiting task (36 on 2 CPUs). So each light step asks
+# for an eighth of a CPU, and each actor leaves that much of each CPU it is given.
+LIGHT_CPUS = 0.125
+ACTOR_SHARE = 1 - LIGHT_CPUS
+# Read tasks for the largest inputs: 10⁷ records come in blocks of 1,000, each an actor call.
+MAX_BLOCKS = 10_000
+
+
+@dataclass(frozen=True)
+class Sizing:
+    """How a job is spread over the cluster."""
+
+    actors: int | None = None  # None: one per `cpus_per_actor` CPUs (or GPUs) of the cluster
+    cpus_per_actor: float = 1.0
+    gpus_per_actor: float = 0.0
+    records_per_batch: int = RECORDS_PER_BATCH
+
+    def __post_init__(self) -> None:
+        """Reject sizes no cluster could run."""
+        if self.actors is not None and self.actors < 1:
+            raise UsageError(f"--actors must be at least 1, not {self.actors}")
+        if self.cpus_per_actor <= 0 and self.gpus_per_actor <= 0:
+            raise UsageError("an actor needs some CPU or GPU: --cpus-per-actor must be above 0")
+        if self.cpus_per_actor < 0 or self.gpus_per_actor < 0:
+            raise UsageError("--cpus-per-actor and --gpus-per-actor cannot be negative")
+        if self.records_per_batch < 1:
+            raise UsageError(
+                f"--records-per-batch must be at least 1, not {self.records_per_batch}"
+            )
+
+
+@dataclass
+class Result:
+    """What a batch job did."""
+
+    records: int = 0  # records in the input
+    skipped: int = 0  # already in the output folder from an earlier run
+    written: int = 0  # written by this run
+    failed: int = 0  # written by this run with an error
+    repeats: int = 0  # records dropped because their id was written already
+    seconds: float = 0.0
+
+
+Progress = Callable[[int, int, int, float], None]  # (done, total, failed, seconds so far)
+
+
+def require_ray() -> Any:
+    """Return the ray module, or raise a usage error naming the extra that installs it."""
+    try:
+        import ray
+        import ray.data  # noqa: F401 - the [data] part of the extra
+    except ImportError:
+        raise UsageError(f"briefer batch needs Ray, an optional extra: {RAY_EXTRA}") from None
+    return ray
+
+
+# --- Inputs ----------------------------------------------------------------------------------
+
+
+def find_inputs(names: Sequence[str], kind: str = "auto") -> tuple[str, list[str]]:
+    """Return the input format and its files, from paths, folders and globs."""
+    if kind not in INPUT_FORMATS:
+        raise UsageError(
+            f"unknown input format {kind!r}; choose one of: {', '.join(INPUT_FORMATS)}"
+        )
+    if not names:
+        raise UsageError("no input: name a JSON Lines, Parquet or CSV file, or a folder")
+    files: list[tuple[Path, bool]] = []  # (file, named on its own rather than found in a folder)
+    for name in names:
+        path = Path(name).expanduser()
+        if path.is_dir():
+            files.extend(
+                (p, False)
+                for p in sorted(path.rglob("*"))
+                if p.is_file()
+                and not any(x.startswith((".", "_")) for x in p.relative_to(path).parts)
+            )
+        elif path.is_file():
+            files.append((path, True))
+        elif glob.has_magic(name):
+            matches = [Path(m) for m in sorted(glob.glob(str(path), recursive=True))]
+            if not any(m.is_file() for m in matches):
+                raise InputError(f"{name}: no files match")
+            files.extend((m, True) for m in matches if m.is_file())
+        else:
+            raise InputError(f"{name}: no such file or folder")
+    kinds: dict[str, list[str]] = {}
+    for f, named in files:
+        suffix = f.suffix.lower()
+        found = TABLE_SUFFIXES.get(suffix) or ("files" if suffix in ARTICLE_SUFFIXES else None)
+        if kind != "auto" and (found or named):
+            found = kind  # a format named on the command line reads files whatever their suffix
+        elif found is None and named:
+            raise UsageError(f"{f}: unknown input format; name it with --input-format")
+        if found:
+            kinds.setdefault(found, []).append(str(f))
+    if not kinds:
+        raise InputError(
+            f"no input among {', '.join(names)}: expected .jsonl, .parquet, .csv, or article "
+            f"files ({', '.join(ARTICLE_SUFFIXES)})"
+        )
+    if len(kinds) > 1:
+        raise UsageError(
+            f"the input mixes {' and '.join(sorted(kinds))} files; name one kind, or pick one "
+            "with --input-format"
+        )
+    ((found, paths),) = kinds.items()
+    return found, paths
+
+
+def read_dataset(
+    kind: str, paths: Sequence[str], folders: Sequence[str] = (), blocks: int | None = None
+) -> Any:
+    """Return a Ray dataset of the inputs, each row one record (normalized later), in blocks."""
+    ray = require_ray()
+    import pyarrow as pa
+
+    light: dict[str, Any] = {"num_cpus": LIGHT_CPUS, "override_num_blocks": blocks}
+    if kind == "jsonl":
+        # Read as lines, parsed by briefer: a bad line becomes a record with an error instead of
+        # failing the job, and ids keep their type (pyarrow and pandas would guess one per file).
+        lines = ray.data.read_text(list(paths), drop_empty_lines=True, **light)
+        return lines.map_batches(_parse_lines, batch_format="pyarrow", num_cpus=LIGHT_CPUS)
+    if kind == "parquet":
+        return ray.data.read_parquet(list(paths), **light)
+    if kind == "csv":
+        from pyarrow import csv
+
+        return ray.data.read_csv(
+            list(paths),
+            # Ids such as 007 stay text; stories hold newlines inside quoted fields.
+            convert_options=csv.ConvertOptions(
+                column_types={name: pa.string() for name in records.INPUT_COLUMNS}
+            ),
+            parse_options=csv.ParseOptions(newlines_in_values=True),
+            **light,
+        )
+    if kind == "files":
+        items = [{"id": _file_id(p, folders), "path": p} for p in paths]
+        return ray.data.from_items(items, override_num_blocks=blocks)
+    raise UsageError(f"unknown input format {kind!r}")
+
+
+def count_rows(kind: str, paths: Sequence[str]) -> int:
+    """Return how many records the inputs hold, read from the driver (for progress only)."""
+    if kind == "files":
+        return len(paths)
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        return sum(pq.ParquetFile(p).metadata.num_rows for p in paths)
+    if kind == "csv":
+        from pyarrow import csv
+
+        rows = 0
+        for p in paths:
+            options = csv.ParseOptions(newlines_in_values=True)
+            with csv.open_csv(p, parse_options=options) as reader:
+                rows += sum(batch.num_rows for batch in reader)
+        return rows
+    rows = 0
+    for p in paths:
+        with open(p, "rb") as handle:
+            rows += sum(1 for line in handle if line.strip())
+    return rows
+
+
+def _file_id(path: str, folders: Sequence[str]) -> str:
+    """Return a file's id: its path inside the folder named on the command line, else as given."""
+    for folder in folders:
+        with contextlib.suppress(ValueError):
+            return Path(path).relative_to(Path(folder).expanduser()).as_posix()
+    return path
+
+
+def _parse_lines(table: Any) -> Any:
+    """Turn a block of JSON Lines text into records."""
+    return _normal_table(records.parse_json_line(line) for line in table.column("text").to_pylist())
+
+
+def _normal_table(rows: Any) -> Any:
+    """Return rows as an Arrow table of the normal columns, all text."""
+    import pyarrow as pa
+
+    normal = records.normalize_rows(rows)
+    return pa.table(
+        {name: [r[name] for r in normal] for name in records.NORMAL_COLUMNS},
+        schema=pa.schema([(name, pa.string()) for name in records.NORMAL_COLUMNS]),
+    )
+
+
+def _normalize(table: Any) -> Any:
+    """Give a block every normal column and each record an id."""
+    return _normal_table(table.to_pylist())
+
+
+def _pending(table: Any, done: Any) -> Any:
+    """Keep the records whose id is not in done."""
+    import pyarrow.compute as pc
+
+    if done is None or len(done) == 0:
+        return table
+    return table.filter(pc.invert(pc.is_in(table.column("id"), value_set=done)))
+
+
+# --- Briefing ------------------------------------------------------------------------------------
+
+
+class BriefActor:
+    """One worker of the pool: a Briefer whose models load once, then brief batch after batch."""
+
+    def __init__(self, options: Options, model_cache: str | None = None):
+        """Load the models now, so a missing model fails the job at once, not record by record."""
+        if model_cache:
+            # The CTranslate2 conversions live beside the result cache: put them in the
+            # shared folder, converted once for every actor that reads it.
+            os.environ["BRIEFER_CACHE_DIR"] = model_cache
+        from .brief import Briefer
+
+        self.briefer = Briefer(options)
+        _load_models(self.briefer)
+
+    def __call__(self, table: Any) -> Any:
+        """Brief a block of normal records; return id, error and brief (JSON text) for each."""
+        import pyarrow as pa
+
+        rows = table.to_pylist()
+        todo = [r for r in rows if not r.get("error")]
+        done = iter(records.brief_rows(self.briefer, todo))
+        out = [
+            next(done)
+            if not r.get("error")
+            else {"id": r["id"], "error": r["error"], "brief": None}
+            for r in rows
+        ]
+        return pa.table(
+            {name: [o[name] for o in out] for name in ("id", "error", "brief")},
+            schema=pa.schema([(n, pa.string()) for n in ("id", "error", "brief")]),
+        )
+
+
+def _load_models(briefer: Any) -> None:
+    """Load the summarizer and the run's translator, converting them for CTranslate2 if due."""
+    if briefer.options.engine != "extractive":
+        _ = briefer.summarizer
+    briefer.translator()
+
+
+def batch_dataset(
+    ds: Any,
+    options: Options | None = None,
+    sizing: Sizing | None = None,
+    *,
+    model_cache: str | None = None,
+) -> Any:
+    """Return a dataset of briefs: one row per input row, with `id`, `error` and `brief`.
+
+    The input rows hold `text` (and optionally `id`, `title`, `url`, `lang`), or `path` for a
+    file to read. `brief` is the JSON text `briefer summarize -f json` gives for that article;
+    when it is null, `error` says why. No row is dropped.
+    """
+    ray = require_ray()
+    options = options or Options()
+    sizing = sizing or Sizing()
+    actors = sizing.actors or default_actors(ray, sizing)
+    batches = ds.map_batches(_normalize, batch_format="pyarrow", num_cpus=LIGHT_CPUS)
+    return batches.map_batches(
+        BriefActor,
+        fn_constructor_kwargs={"options": options, "model_cache": model_cache},
+        batch_size=sizing.records_per_batch,
+        batch_format="pyarrow",
+        compute=ray.data.ActorPoolStrategy(size=actors),
+        num_cpus=sizing.cpus_per_actor * ACTOR_SHARE,
+        num_gpus=sizing.gpus_per_actor,
+        # Ray Data restarts a killed actor and runs its batch again (max_restarts and
+        # max_task_retries are -1 for actor pools); the shard is named by its ids, so the
+        # second write replaces, never adds to, the first.
+    )
+
+
+def default_actors(ray: Any, sizing: Sizing) -> int:
+    """Return one actor per `cpus_per_actor` CPUs of the cluster (per GPU share when on GPUs)."""
+    resources = ray.cluster_resources()
+    if sizing.gpus_per_actor > 0:
+        return max(1, int(resources.get("GPU", 0) // sizing.gpus_per_actor))
+    return max(1, int(resources.get("CPU", 1) // sizing.cpus_per_actor))
+
+
+def _write(table: Any, folder: str, fmt: str) -> Any:
+    """Write a block of briefs as one shard; return its name and counts."""
+    import pyarrow as pa
+
+    rows = table.to_pylist()
+    name = records.write_shard(Path(folder), rows, fmt) if rows else ""
+    failed = sum(1 for r in rows if r.get("error"))
+    return pa.table({"shard": [name], "records": [len(rows)], "failed": [failed]})
+
+
+# --- A whole job -----------------------------------------------------------------------------
+
+
+def run_batch(
+    inputs: Sequence[str],
+    output: Path,
+    options: Options | None = None,
+    *,
+    fmt: str = "parquet",
+    input_format: str = "auto",
+    sizing: Sizing | None = None,
+    address: str | None = None,
+    model_cache: str | None = None,
+    progress: Progress | None = None,
+    verbose: bool = False,
+) -> Result:
+    """Brief every record of the inputs into shards in output, skipping those already there."""
+    options = options or Options()
+    sizing = sizing or Sizing()
+    if fmt not in records.FORMATS:
+        raise UsageError(f"unknown format {fmt!r}; choose one of: {', '.join(records.FORMATS)}")
+    if "," in options.lang:
+        raise UsageError("batch writes one brief per record: give one --lang (or a lang column)")
+    kind, paths = find_inputs(inputs, input_format)
+    folders = [n for n in inputs if Path(n).expanduser().is_dir()]
+    ray = require_ray()
+    started = time.monotonic()
+    with _claim(output, options, fmt):
+        before = records.drop_repeats(output)
+        done_ids = records.written_ids(output)
+        _connect(ray, address, verbose)
+        import pyarrow as pa
+
+        done = pa.array(sorted(done_ids), type=pa.string())
+        # Counted here, not by a Ray pass over the input: that would read everything twice.
+        rows = count_rows(kind, paths)
+        total = max(0, rows - len(done_ids))
+        # An actor call takes whole blocks (a 200-record file read as one block went to one
+        # actor while the other sat idle), and each call's output becomes one shard: so read in
+        # blocks of a batch each, but no more than MAX_BLOCKS, which bounds Ray's bookkeeping.
+        blocks = min(MAX_BLOCKS, max(1, -(-rows // sizing.records_per_batch)))
+        ds = read_dataset(kind, paths, folders, blocks)
+        normal = ds.map_batches(_normalize, batch_format="pyarrow", num_cpus=LIGHT_CPUS)
+        pending = normal.map_batches(
+            _pending, fn_kwargs={"done": done}, batch_format="pyarrow", num_cpus=LIGHT_CPUS
+        )
+        result = Result(skipped=len(done_ids), repeats=before)
+        if total:
+            if model_cache:
+                Path(model_cache).expanduser().mkdir(parents=True, exist_ok=True)
+            _prepare(ray, options, model_cache)
+            briefs = batch_dataset(pending, options, sizing, model_cache=model_cache)
+            written = briefs.map_batches(
+                _write,
+                fn_kwargs={"folder": str(output), "fmt": fmt},
+                batch_size=None,
+                batch_format="pyarrow",
+                num_cpus=LIGHT_CPUS,
+            )
+            for row in _run(written):
+                result.written += row["records"]
+                total = max(total, result.written)
+                result.failed += row["failed"]
+                if progress:
+                    progress(result.written, total, result.failed, time.monotonic() - started)
+        result.repeats += records.drop_repeats(output)
+        result.written -= min(result.written, result.repeats - before)
+        result.records = result.skipped + result.written
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _run(ds: Any) -> Iterator[dict[str, Any]]:
+    """Run a dataset and yield its rows, turning Ray's wrapped errors into briefer's own."""
+    try:
+        yield from ds.iter_rows()
+    except BrieferError:
+        raise
+    except Exception as exc:
+        raise _unwrap(exc) from exc
+
+
+def _unwrap(exc: BaseException) -> BaseException:
+    """Return the briefer error inside a Ray error (a model that will not load), or a plain one."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, BrieferError):
+            return type(current)(str(current).strip().splitlines()[-1])
+        cause = getattr(current, "cause", None)
+        current = cause if isinstance(cause, BaseException) else current.__cause__
+    text = str(exc).strip().splitlines()
+    for kind in (ModelError, InputError, OutputError, UsageError):
+        hit = [line for line in text if f"{kind.__name__}:" in line]
+        if hit:
+            return kind(hit[-1].split(f"{kind.__name__}:", 1)[1].strip())
+    return RuntimeError(f"the Ray job failed: {text[-1] if text else type(exc).__name__}")
+
+
+def _prepare(ray: Any, options: Options, model_cache: str | None) -> None:
+    """Convert models for CTranslate2 before the actors start: once per node, or once in all.
+
+    Without this every actor of a node would convert the same model at the same time. With a
+    shared --model-cache one conversion serves the whole cluster.
+    """
+    if options.engine == "extractive" and options.translator_model() is None:
+        return
+    if options.backend == "torch":
+        return
+    prepare = ray.remote(num_cpus=LIGHT_CPUS, max_retries=1)(_prepare_here)
+    if model_cache:
+        targets: list[Any] = [prepare]
+    else:
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+        nodes = [n["NodeID"] for n in ray.nodes() if n.get("Alive")]
+        targets = [
+            prepare.options(scheduling_strategy=NodeAffinitySchedulingStrategy(node, soft=False))
+            for node in nodes
+        ]
+    try:
+        ray.get([t.remote(options, model_cache) for t in targets])
+    except Exception as exc:
+        raise _unwrap(exc) from exc
+
+
+def _prepare_here(options: Options, model_cache: str | None) -> None:
+    """Load (and so convert) the run's models on this node, then let them go."""
+    if model_cache:
+        os.environ["BRIEFER_CACHE_DIR"] = model_cache
+    from .brief import Briefer
+
+    _load_models(Briefer(options))
+
+
+def _connect(ray: Any, address: str | None, verbose: bool) -> None:
+    """Join the cluster at address, or start a local Ray on this machine; quiet unless verbose."""
+    ctx = ray.data.DataContext.get_current()
+    ctx.enable_progress_bars = False  # briefer draws its own: records, rate, ETA
+    if not verbose:
+        # Ray's notes (token authentication, disabled progress bars, execution plans) are for
+        # its developers; errors still show.
+        for name in ("ray", "ray.data"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+    if ray.is_initialized():
+        return
+    try:
+        ray.init(
+            # "local" starts a private Ray even when another one runs on this machine.
+            address=address or "local",
+            include_dashboard=False,
+            logging_level=logging.INFO if verbose else logging.ERROR,
+            log_to_driver=verbose,
+        )
+    except (ConnectionError, ValueError, RuntimeError) as exc:
+        where = address or "this machine"
+        raise UsageError(f"cannot reach a Ray cluster at {where}: {exc}") from None
+
+
+@contextlib.contextmanager
+def _claim(output: Path, options: Options, fmt: str) -> Iterator[None]:
+    """Hold the output folder for one run: lock it, check it holds this job's shards, tidy it."""
+    output = output.expanduser()
+    if output.exists() and not output.is_dir():
+        raise OutputError(f"{output}: exists and is not a folder")
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        handle = open(output / LOCK, "a")  # noqa: SIM115 - held for the whole run
+    except OSError as exc:
+        raise OutputError(f"{output}: cannot write there ({exc.strerror or exc})") from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise OutputError(f"{output}: another briefer batch is writing there") from None
+        _check_manifest(output, options, fmt)
+        for leftover in output.glob(f".{records.SHARD_PREFIX}*.tmp"):
+            # Shards a killed run was writing; no one else writes here while we hold the lock.
+            leftover.unlink(missing_ok=True)
+        yield
+
+
+def job_settings(options: Options, fmt: str) -> dict[str, Any]:
+    """Return what shapes a job's records: every option but where and how fast it runs."""
+    if is_dataclass(options):
+        values = {f.name: getattr(options, f.name) for f in fields(options)}
+    else:
+        values = dict(vars(options))
+    for name in ("device", "batch_size"):
+        values.pop(name, None)
+    return {"format": fmt, "options": json.loads(json.dumps(values, default=str))}
+
+
+def _check_manifest(output: Path, options: Options, fmt: str) -> None:
+    """Refuse to mix records made with other settings into a folder; note ours on first use."""
+    path = output / MANIFEST
+    ours = job_settings(options, fmt)
+    if path.is_file():
+        try:
+            theirs = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise OutputError(f"{path}: unreadable ({exc})") from None
+        if theirs != ours:
+            changed = [
+                k for k in ours["options"] if ours["options"][k] != theirs.get("options", {}).get(k)
+            ]
+            if theirs.get("format") != fmt:
+                changed.insert(0, "format")
+            raise UsageError(
+                f"{output} holds records made with other settings ({', '.join(changed) or 'unknown'}); "
+                "rerun with the same settings, or write to a new folder"
+            )
+        return
+    if records.shards(output):
+        raise UsageError(f"{output} holds shards without {MANIFEST}; write to a new folder")
+    tmp = path.with_name(f".{MANIFEST}.tmp")
+    tmp.write_text(json.dumps(ours, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, path)

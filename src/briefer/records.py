@@ -1,0 +1,416 @@
+"""Articles as records: a table row in, its brief as a record out, and shards of such records
+on disk, written whole or not at all and named by the ids they hold.
+
+This is the part of `briefer batch` that needs no cluster: Ray's actors call `brief_rows`, and
+the tests can too. pyarrow (which the `ray` extra brings) is imported only where a shard is
+read or written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from .brief import Brief, Briefer, Digest
+from .errors import BrieferError, InputError, ModelError, OutputError
+from .options import check_language
+from .sources import Article, parse_article, read_source
+
+log = logging.getLogger("briefer")
+
+# The columns a record may bring; any others are ignored.
+INPUT_COLUMNS: tuple[str, ...] = ("id", "text", "title", "url", "lang")
+# A record's text is untrusted: a 10,000-word story is about 60,000 characters, so anything
+# past this is a dump or a mistake, and would tie an actor up for minutes.
+MAX_TEXT = 2_000_000
+SHARD_PREFIX = "part-"
+FORMATS: tuple[str, ...] = ("parquet", "jsonl")
+SUFFIXES = {"parquet": ".parquet", "jsonl": ".jsonl"}
+
+
+def content_id(text: str) -> str:
+    """Return the id of a record that has none: a hash of its text, stable across runs."""
+    return "sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def record_id(row: dict[str, Any]) -> str:
+    """Return a row's id as text: its own (numbers written as they read), else its path or hash."""
+    value = row.get("id")
+    if value is not None and str(value).strip():
+        if isinstance(value, float) and value.is_integer():
+            # CSV and pandas turn 7 into 7.0 when the column also holds a null.
+            value = int(value)
+        return str(value)
+    if row.get("path"):
+        return str(row["path"])
+    text = row.get("text")
+    return content_id(text if isinstance(text, str) else "")
+
+
+def article_of(row: dict[str, Any]) -> Article:
+    """Return the article a row describes: a file to read as `summarize` reads it, or its text."""
+    if row.get("path"):
+        # A folder of files: read each exactly as `briefer summarize FILE` would.
+        return read_source(str(row["path"]))
+    rid = record_id(row)
+    text = row.get("text")
+    if not isinstance(text, str):
+        raise InputError(f"{rid}: holds no text")
+    if len(text) > MAX_TEXT:
+        raise InputError(f"{rid}: text of {len(text):,} characters is over the {MAX_TEXT:,} limit")
+    # The id names the article when it has no headline, as a file name does for `summarize`.
+    article = parse_article(text, source=str(row.get("url") or rid), name=rid)
+    title = row.get("title")
+    if isinstance(title, str) and title.strip():
+        article = replace(article, title=" ".join(title.split()))
+    return article
+
+
+def reason(exc: BaseException) -> str:
+    """Return a record's error as one line: briefer's own message, else the exception's kind."""
+    text = str(exc) if isinstance(exc, BrieferError) else f"{type(exc).__name__}: {exc}"
+    return " ".join(text.split()) or type(exc).__name__
+
+
+def brief_rows(briefer: Briefer, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Brief each row and return, in order, `{"id", "error", "brief"}` for every one of them.
+
+    `brief` is the JSON text `briefer summarize -f json` gives for the article (one object of
+    its "briefs" list), or None when `error` says why there is none. A row that fails never
+    takes the others down, and no row is ever left out.
+    """
+    from .render import brief_record
+
+    out: list[dict[str, Any]] = [
+        {"id": record_id(row), "error": None, "brief": None} for row in rows
+    ]
+    parsed: list[tuple[int, Article, str]] = []
+    for i, row in enumerate(rows):
+        try:
+            lang = check_language(str(row.get("lang") or briefer.options.lang).strip().lower())
+            parsed.append((i, article_of(row), lang))
+        except Exception as exc:  # noqa: BLE001 - a bad record is reported, never fatal
+            out[i]["error"] = reason(exc)
+    digests = _isolated(
+        lambda items: briefer.digest_many([a for _, a, _ in items]), parsed, out, "summarize"
+    )
+    by_lang: dict[str, list[tuple[int, Digest]]] = {}
+    for (i, _, lang), digest in zip(parsed, digests, strict=True):
+        if digest is not None:
+            by_lang.setdefault(lang, []).append((i, digest))
+    for lang, items in by_lang.items():
+        briefs = _isolated(
+            lambda group, lang=lang: briefer.localize([d for _, d in group], lang),
+            items,
+            out,
+            "translate",
+        )
+        for (i, _), brief in zip(items, briefs, strict=True):
+            if brief is not None:
+                out[i]["brief"] = _brief_json(brief, brief_record)
+    return out
+
+
+def _brief_json(brief: Brief, brief_record: Any) -> str:
+    """Return a brief's record as the JSON text `-f json` holds for it."""
+    return json.dumps(brief_record(brief), ensure_ascii=False)
+
+
+def _isolated(work: Any, items: list[Any], out: list[dict[str, Any]], stage: str) -> list[Any]:
+    """Run work over all items at once; if it fails, run each alone so only the culprit fails.
+
+    Returns one result per item, None where that item failed (its error noted in out). Model
+    load failures are not a record's fault: they end the run.
+    """
+    if not items:
+        return []
+    try:
+        return list(work(items))
+    except ModelError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - find the record at fault, keep the rest
+        if len(items) == 1:
+            out[items[0][0]]["error"] = f"{stage}: {reason(exc)}"
+            return [None]
+        log.info("%s failed on a batch of %d; retrying one by one", stage, len(items))
+    results: list[Any] = []
+    for item in items:
+        results.extend(_isolated(work, [item], out, stage))
+    return results
+
+
+# --- Records on disk ---------------------------------------------------------------------------
+
+
+# Parquet column types of the fields `-f json` writes today, so every shard has the same schema
+# whatever its records hold (a shard of failures only still has typed, empty columns). A field
+# briefer adds later that is not listed here is stored as JSON text under its own name.
+def _known_types() -> dict[str, Any]:
+    """Return the Arrow type of each known brief field."""
+    import pyarrow as pa
+
+    count = pa.int64()
+    return {
+        "source": pa.string(),
+        "title": pa.string(),
+        "summary": pa.string(),
+        "language": pa.string(),
+        "models": pa.map_(pa.string(), pa.string()),
+        "words": count,
+        "chunks": pa.list_(
+            pa.struct(
+                [
+                    ("index", count),
+                    ("start", count),
+                    ("end", count),
+                    ("sentences", count),
+                    ("tokens", count),
+                ]
+            )
+        ),
+        "original": pa.struct([("title", pa.string()), ("summary", pa.string())]),
+    }
+
+
+def brief_fields() -> list[str]:
+    """Return the fields of a brief's record, in `-f json` order (a translated one has them all)."""
+    from .render import brief_record
+
+    sample = Brief(
+        source="", title="", summary="", language="fr", chunks=(), models={"summarizer": ""}
+    )
+    return list(brief_record(sample))
+
+
+def arrow_schema(fields: Sequence[str]) -> Any:
+    """Return the Parquet schema of a shard: id, error, then one column per brief field."""
+    import pyarrow as pa
+
+    known = _known_types()
+    columns = [("id", pa.string()), ("error", pa.string())]
+    columns += [(name, known.get(name, pa.string())) for name in fields]
+    return pa.schema(columns)
+
+
+def to_table(records: Sequence[dict[str, Any]], fields: Sequence[str] | None = None) -> Any:
+    """Return records (`{"id", "error", "brief"}`) as an Arrow table with one column per field."""
+    import pyarrow as pa
+
+    fields = list(fields or brief_fields())
+    schema = arrow_schema(fields)
+    known = _known_types()
+    briefs = [json.loads(r["brief"]) if r.get("brief") else {} for r in records]
+    columns: dict[str, list[Any]] = {
+        "id": [r["id"] for r in records],
+        "error": [r.get("error") for r in records],
+    }
+    for name in fields:
+        values = [b.get(name) for b in briefs]
+        if name == "models":
+            values = [list(v.items()) if v is not None else None for v in values]
+        elif name not in known:
+            values = [None if v is None else json.dumps(v, ensure_ascii=False) for v in values]
+        columns[name] = values
+    return pa.table(columns, schema=schema)
+
+
+def json_lines(records: Iterable[dict[str, Any]]) -> str:
+    """Return records as JSON Lines: id and error, then the brief's fields as `-f json` has them."""
+    lines = []
+    for r in records:
+        line = {"id": r["id"], "error": r.get("error")}
+        if r.get("brief"):
+            line.update(json.loads(r["brief"]))
+        lines.append(json.dumps(line, ensure_ascii=False) + "\n")
+    return "".join(lines)
+
+
+def shard_name(ids: Iterable[str], fmt: str) -> str:
+    """Return a shard's file name, derived from the ids it holds.
+
+    A retried write of the same records lands on the same name and replaces the file, so a
+    retry never adds a second copy.
+    """
+    digest = hashlib.sha256("\n".join(sorted(ids)).encode("utf-8", "surrogatepass"))
+    return f"{SHARD_PREFIX}{digest.hexdigest()[:24]}{SUFFIXES[fmt]}"
+
+
+def write_shard(folder: Path, records: Sequence[dict[str, Any]], fmt: str) -> str:
+    """Write records as one shard in folder, atomically; return the shard's file name."""
+    if fmt == "parquet":
+        return _commit(folder, [r["id"] for r in records], to_table(records), fmt)
+    return _commit(folder, [r["id"] for r in records], json_lines(records), fmt)
+
+
+def _commit(folder: Path, ids: Sequence[str], content: Any, fmt: str) -> str:
+    """Write an Arrow table or JSON Lines text as the shard of these ids, through a rename."""
+    name = shard_name(ids, fmt)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            if fmt == "parquet":
+                import pyarrow.parquet as pq
+
+                pq.write_table(content, handle)
+            else:
+                handle.write(content.encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        # mkstemp makes files private; shards get the usual permissions.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        # A reader, or the next run, sees the whole shard or none of it.
+        os.replace(tmp, folder / name)
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot write a shard ({exc.strerror or exc})") from None
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return name
+
+
+def shards(folder: Path) -> list[Path]:
+    """Return the finished shards in folder, of either format, by name."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.name.startswith(SHARD_PREFIX) and p.suffix in SUFFIXES.values() and p.is_file()
+    )
+
+
+def read_shard(path: Path, columns: Sequence[str] = ("id", "error")) -> list[dict[str, Any]]:
+    """Return some columns of every record in a shard."""
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return pq.read_table(path, columns=list(columns)).to_pylist()
+    rows = []
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                record = json.loads(line)
+                rows.append({c: record.get(c) for c in columns})
+    return rows
+
+
+def iter_records(folder: Path) -> Iterator[dict[str, Any]]:
+    """Yield every record written in folder as JSON Lines shards hold it: id, error, and the
+    brief's fields as `-f json` writes them (Parquet's columns turned back into that shape)."""
+    known = _known_types()
+    for path in shards(folder):
+        if path.suffix != ".parquet":
+            with path.open(encoding="utf-8") as handle:
+                yield from (json.loads(line) for line in handle if line.strip())
+            continue
+        import pyarrow.parquet as pq
+
+        for row in pq.read_table(path).to_pylist():
+            if row.get("summary") is None and row.get("error"):
+                yield {"id": row["id"], "error": row["error"]}
+                continue
+            record: dict[str, Any] = {}
+            for name, value in row.items():
+                if name == "models" and value is not None:
+                    value = dict(value)
+                elif name not in known and name not in ("id", "error") and value is not None:
+                    value = json.loads(value)
+                if name == "original" and value is None:
+                    continue  # an English brief has no original
+                record[name] = value
+            yield record
+
+
+def written_ids(folder: Path) -> dict[str, list[str]]:
+    """Return, for each id written in folder, the shards that hold it (more than one is a fault)."""
+    found: dict[str, list[str]] = {}
+    for path in shards(folder):
+        try:
+            rows = read_shard(path, ("id",))
+        except (OSError, ValueError) as exc:
+            raise OutputError(f"{path}: unreadable shard ({exc}); move it away and rerun") from None
+        for row in rows:
+            found.setdefault(row["id"], []).append(path.name)
+    return found
+
+
+def drop_repeats(folder: Path) -> int:
+    """Make every id appear once: rewrite shards that repeat an id held by an earlier shard.
+
+    Repeats come from an input that names an id twice, or a shard written twice under two
+    groupings. The first shard (by name) keeps the record. Returns how many records were dropped.
+    """
+    seen: set[str] = set()
+    dropped = 0
+    for path in shards(folder):
+        ids = [row["id"] for row in read_shard(path, ("id",))]
+        keep = []
+        for rid in ids:
+            keep.append(rid not in seen)
+            seen.add(rid)
+        if all(keep):
+            continue
+        dropped += keep.count(False)
+        kept_ids = [rid for rid, k in zip(ids, keep, strict=True) if k]
+        if path.suffix == ".parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pq.read_table(path).filter(pa.array(keep))
+            fmt, content = "parquet", table
+        else:
+            lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+            fmt = "jsonl"
+            content = "".join(f"{line}\n" for line, k in zip(lines, keep, strict=True) if k)
+        if kept_ids:
+            _commit(folder, kept_ids, content, fmt)
+        if not kept_ids or shard_name(kept_ids, fmt) != path.name:
+            path.unlink()
+    return dropped
+
+
+# --- Records coming in ---------------------------------------------------------------------------
+
+# What every input row becomes before it is briefed: the record's fields as text, the file to
+# read (a folder of articles), and an error found while reading (a line that is not JSON).
+NORMAL_COLUMNS: tuple[str, ...] = (*INPUT_COLUMNS, "path", "error")
+
+
+def normalize_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return rows with every normal column, as text (None where absent), and an id each."""
+    out = []
+    for row in rows:
+        clean: dict[str, Any] = {}
+        for name in NORMAL_COLUMNS:
+            value = row.get(name)
+            if isinstance(value, float) and value != value:  # NaN: pandas' word for "absent"
+                value = None
+            clean[name] = None if value is None else value if isinstance(value, str) else value
+        clean["id"] = record_id(clean)
+        for name in ("title", "url", "lang", "path", "error"):
+            if clean[name] is not None and not isinstance(clean[name], str):
+                clean[name] = str(clean[name])
+        if clean["text"] is not None and not isinstance(clean["text"], str):
+            clean["error"] = clean["error"] or f"{clean['id']}: text is not a string"
+            clean["text"] = None
+        out.append(clean)
+    return out
+
+
+def parse_json_line(line: str) -> dict[str, Any]:
+    """Return the fields of one JSON Lines record, or a record whose error says why it has none."""
+    try:
+        value = json.loads(line)
+    except ValueError as exc:
+        return {"id": content_id(line), "error": f"not a JSON line: {exc}"}
+    if not isinstance(value, dict):
+        return {"id": content_id(line), "error": "a JSON line that is not an object"}
+    return {name: value.get(name) for name in INPUT_COLUMNS}

@@ -1,0 +1,405 @@
+"""`briefer batch` on Ray Data: every id exactly once, the same briefs as `summarize`, bad records
+kept with an error, a killed actor and an interrupted run losing and repeating nothing.
+
+One local Ray (2 CPUs, no dashboard) serves the whole module. Most records use the extractive
+engine, which needs no model; a sample goes through the tiny random BART and Marian models.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import factory
+from briefer import records
+from briefer.brief import Briefer
+from briefer.cli import Env, main
+from briefer.options import Options
+
+HAS_RAY = find_spec("ray") is not None
+needs_ray = pytest.mark.skipif(
+    not HAS_RAY, reason="the ray extra is not installed (make test installs it: .[test])"
+)
+ROOT = Path(__file__).resolve().parent.parent
+# Ray Data's own DataContext warns about its own deprecated fields when it is copied to workers.
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:ray.data.context")
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    """Run the CLI in-process, as test_cli does; return (code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    env = Env(stdin=io.BytesIO(), stdout=out, stderr=err, stdin_isatty=True, stderr_isatty=False)
+    return main(list(args), env), out.getvalue(), err.getvalue()
+
+
+def story(i: int, sentences: int = 5) -> dict[str, str]:
+    """Return a wire story as an archive row holds it: an id, and text led by a headline line.
+
+    The id keeps leading zeros ("0007"), as archive ids often do, so a reader that guesses
+    numbers would lose them.
+    """
+    corpus = factory.CORPUS
+    body = " ".join(corpus[(i * 3 + k) % len(corpus)] for k in range(sentences))
+    headline = corpus[(i * 7) % len(corpus)].split(",")[0].rstrip(".")[:60]
+    return {"id": f"{i:04d}", "text": f"{headline}\n\n{body}\n"}
+
+
+def write_input(folder: Path, rows: list[dict[str, Any]], kind: str) -> Path:
+    """Write rows in one of batch's input formats and return what to name on the command line.
+
+    jsonl/csv/parquet imitate an archive export (one row per story: id, text, optional title,
+    url, lang); files imitates a wire folder of .txt stories, one per file, in subfolders.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    if kind == "jsonl":
+        path = folder / "stories.jsonl"
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+        return path
+    if kind == "csv":
+        path = folder / "stories.csv"
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=["id", "text"])
+            writer.writeheader()
+            writer.writerows({"id": r["id"], "text": r["text"]} for r in rows)
+        return path
+    if kind == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        half = len(rows) // 2
+        # Two part files in a folder, as Spark and Ray write them.
+        for n, part in enumerate((rows[:half], rows[half:])):
+            table = pa.table({"id": [r["id"] for r in part], "text": [r["text"] for r in part]})
+            pq.write_table(table, folder / f"part-{n}.parquet")
+        return folder
+    wire = folder / "wire"
+    for r in rows:
+        path = wire / f"day-{int(r['id']) % 3}" / f"{r['id']}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(r["text"], encoding="utf-8")
+    return wire
+
+
+def by_id(folder: Path) -> dict[str, dict[str, Any]]:
+    """Return the records written in folder by id, failing on an id written twice."""
+    found: dict[str, dict[str, Any]] = {}
+    for record in records.iter_records(folder):
+        assert record["id"] not in found, f"{record['id']} written twice"
+        found[record["id"]] = record
+    return found
+
+
+@pytest.fixture(scope="module")
+def ray_address() -> Any:
+    """Start the module's local Ray: 2 CPUs, no dashboard; yield its address for other drivers."""
+    if not HAS_RAY:
+        pytest.skip("the ray extra is not installed")
+    import logging
+
+    import ray
+
+    context = ray.init(
+        address="local",
+        num_cpus=2,
+        include_dashboard=False,
+        logging_level=logging.ERROR,
+        log_to_driver=False,
+    )
+    yield context.address_info["address"]
+    ray.shutdown()
+
+
+# --- Without Ray ---------------------------------------------------------------------------------
+
+
+def test_without_ray_one_line_naming_the_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A None entry in sys.modules makes `import ray` fail, as on an install without the extra.
+    monkeypatch.setitem(sys.modules, "ray", None)
+    source = write_input(tmp_path, [story(1)], "jsonl")
+    code, out, err = run("batch", str(source), "-o", str(tmp_path / "out"))
+    assert code == 2 and out == ""
+    assert err.strip().splitlines() == [
+        "briefer: error: briefer batch needs Ray, an optional extra: pip install 'briefer[ray]'"
+    ]
+
+
+def test_brief_rows_keeps_every_row_and_blames_only_the_bad(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    briefer = Briefer(Options(engine="extractive"))
+    rows = [story(i) for i in range(4)]
+    rows.insert(2, {"id": "blank", "text": "  \n "})
+    rows.append({"id": "xx", "text": story(9)["text"], "lang": "xx"})
+    real = briefer.digest_many
+    calls: list[int] = []
+
+    def flaky(articles: list[Any]) -> list[Any]:
+        # A summarizer that breaks on one story: the batch fails, each other story must not.
+        calls.append(len(articles))
+        if any(a.source == "0002" for a in articles):
+            raise RuntimeError("tensor size mismatch")
+        return real(articles)
+
+    monkeypatch.setattr(briefer, "digest_many", flaky)
+    out = records.brief_rows(briefer, rows)
+    assert [o["id"] for o in out] == ["0000", "0001", "blank", "0002", "0003", "xx"]
+    errors = {o["id"]: o["error"] for o in out if o["error"]}
+    assert errors == {
+        "blank": "blank: holds no text",
+        "0002": "summarize: RuntimeError: tensor size mismatch",
+        "xx": "unsupported language 'xx'; choose one of: en, fr, ar",
+    }
+    assert calls[0] == 4 and calls[1:] == [1, 1, 1, 1]  # the batch, then one by one
+    for o in out:
+        assert (o["brief"] is None) == bool(o["error"])
+    good = json.loads(out[0]["brief"])
+    assert good["source"] == "0000" and good["summary"]
+    for sentence in good["summary"].split(". "):
+        assert sentence.rstrip(".") in rows[0]["text"]
+
+
+def test_shards_named_by_their_ids_and_repeats_dropped(tmp_path: Path) -> None:
+    one = [{"id": "a", "error": None, "brief": None}, {"id": "b", "error": "x", "brief": None}]
+    first = records.write_shard(tmp_path, one, "jsonl")
+    assert records.write_shard(tmp_path, list(reversed(one)), "jsonl") == first  # a retry
+    assert [p.name for p in records.shards(tmp_path)] == [first]
+    # b and c written twice, under other groupings (an input naming them twice does that).
+    c = {"id": "c", "error": None, "brief": None}
+    records.write_shard(tmp_path, [{"id": "b", "error": "y", "brief": None}, c], "jsonl")
+    records.write_shard(tmp_path, [c, {"id": "d", "error": None, "brief": None}], "jsonl")
+    assert records.drop_repeats(tmp_path) == 2
+    assert sorted(records.written_ids(tmp_path)) == ["a", "b", "c", "d"]
+    assert all(len(v) == 1 for v in records.written_ids(tmp_path).values())
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+# --- On Ray ----------------------------------------------------------------------------------------
+
+
+@needs_ray
+@pytest.mark.parametrize("kind", ["jsonl", "parquet", "csv", "files"])
+def test_every_id_exactly_once_in_each_input_format(
+    ray_address: str, tmp_path: Path, kind: str
+) -> None:
+    rows = [story(i, sentences=3 + i % 4) for i in range(200)]
+    source = write_input(tmp_path / "in", rows, kind)
+    out = tmp_path / "out"
+    fmt = "jsonl" if kind == "csv" else "parquet"
+    code, _, err = run("batch", str(source), "-o", str(out), "-f", fmt, "--engine", "extractive")
+    assert code == 0, err
+    written = by_id(out)
+    want = {
+        r["id"] if kind != "files" else f"day-{int(r['id']) % 3}/{r['id']}.txt": r for r in rows
+    }
+    assert sorted(written) == sorted(want)
+    for rid, record in written.items():
+        assert record["error"] is None
+        text = want[rid]["text"]
+        # Extractive summaries are sentences of the story, copied word for word.
+        assert record["summary"] and all(
+            s.strip(". ") in text for s in record["summary"].split(". ")
+        )
+    assert "200 record(s) written (0 with an error), 0 already there" in err
+    assert "records/s" in err and "ETA" in err
+
+
+@needs_ray
+@pytest.mark.parametrize("engine", ["extractive", "abstractive"])
+def test_same_brief_as_summarize(
+    ray_address: str, tmp_path: Path, engine: str, bart: Path, marian_fr: Path
+) -> None:
+    rows = [story(i, sentences=2 + i) for i in range(6)]
+    folder = tmp_path / "files"
+    folder.mkdir()
+    for r in rows:
+        (folder / f"{r['id']}.txt").write_text(r["text"], encoding="utf-8")
+    flags = ["--engine", engine, "-l", "fr", "-t", str(marian_fr), "--backend", "torch"]
+    if engine == "abstractive":
+        # One text per model call: no padding, so float arithmetic cannot differ between the
+        # runs' groupings. Translation batches the same six briefs in both (one round, one call).
+        flags += ["-m", str(bart), "--batch-size", "1", "--max-length", "24", "--beams", "2"]
+    code, single, err = run("summarize", *sorted(map(str, folder.iterdir())), "-f", "json", *flags)
+    assert code == 0, err
+    expected = {Path(b["source"]).stem: b for b in json.loads(single)["briefs"]}
+    source = write_input(tmp_path / "in", rows, "jsonl")
+    out = tmp_path / "out"
+    code, _, err = run(
+        "batch", str(source), "-o", str(out), *flags, "--actors", "1", "--records-per-batch", "6"
+    )
+    assert code == 0, err
+    written = by_id(out)
+    assert sorted(written) == sorted(expected)
+    for rid, record in written.items():
+        assert record.pop("id") == rid and record.pop("error") is None
+        assert record.pop("source") == rid and expected[rid].pop("source").endswith(f"{rid}.txt")
+        assert record == expected[rid]
+        assert record["language"] == "fr" and record["models"]["translator"] == str(marian_fr)
+
+
+@needs_ray
+def test_bad_records_get_an_error_and_the_rest_succeed(ray_address: str, tmp_path: Path) -> None:
+    good = [story(i) for i in range(30)]
+    path = tmp_path / "mixed.jsonl"
+    lines = [json.dumps(r) for r in good]
+    lines[3:3] = [
+        json.dumps({"id": "empty", "text": ""}),
+        json.dumps({"id": "null", "text": None}),
+        json.dumps({"id": "caption-only", "text": "[Getty Images]\n"}),
+        json.dumps({"id": "klingon", "text": good[0]["text"], "lang": "tlh"}),
+        json.dumps({"id": 77, "text": good[1]["text"], "title": "Numeric id"}),
+        '{"id": "broken", "text": "unterminated',
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    code, _, err = run("batch", str(path), "-o", str(out), "-f", "jsonl", "--engine", "extractive")
+    assert code == 3, err
+    written = by_id(out)
+    assert len(written) == 36
+    errors = {k: v["error"] for k, v in written.items() if v["error"]}
+    assert errors.pop("empty") == "empty: holds no text"
+    assert errors.pop("null") == "null: holds no text"
+    assert errors.pop("caption-only").startswith("caption-only: holds no story text")
+    assert errors.pop("klingon").startswith("unsupported language 'tlh'")
+    (broken,) = errors
+    assert broken.startswith("sha256:") and errors[broken].startswith("not a JSON line")
+    assert written["77"]["title"] == "Numeric id" and written["77"]["summary"]
+    assert all(written[r["id"]]["summary"] for r in good)
+    assert "36 record(s) written (5 with an error)" in err
+
+
+def _actor_pids() -> list[int]:
+    """Return the processes of briefer's Ray actors, found by the title Ray gives them."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+        except OSError:
+            continue
+        if title.startswith("ray::") and "BriefActor" in title:
+            pids.append(int(entry.name))
+    return pids
+
+
+@needs_ray
+def test_a_killed_actor_loses_and_repeats_nothing(
+    ray_address: str, tmp_path: Path, bart: Path
+) -> None:
+    from briefer import dataset
+
+    rows = [story(i, sentences=3) for i in range(60)]
+    source = write_input(tmp_path / "in", rows, "jsonl")
+    out = tmp_path / "out"
+    options = Options(engine="abstractive", model=str(bart), backend="torch", max_length=12)
+    killed: list[tuple[int, int]] = []  # (pid, shards written when it was killed)
+
+    def kill_one() -> None:
+        """Kill an actor once the first shards are in, while the rest are still to come."""
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not killed:
+            pids = _actor_pids()
+            done = len(records.shards(out))
+            if pids and done >= 1:
+                os.kill(pids[0], signal.SIGKILL)
+                killed.append((pids[0], done))
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_one)
+    killer.start()
+    result = dataset.run_batch(
+        [str(source)],
+        out,
+        options,
+        sizing=dataset.Sizing(actors=2, records_per_batch=3),
+    )
+    killer.join()
+    assert killed, "no actor was killed"
+    pid, shards_then = killed[0]
+    assert shards_then < 20, "the kill came after the run had finished"
+    written = by_id(out)
+    assert sorted(written) == [r["id"] for r in rows]
+    assert all(r["error"] is None and r["summary"] for r in written.values())
+    assert result.written == 60 and result.failed == 0 and len(records.shards(out)) == 20
+
+
+@needs_ray
+def test_a_rerun_writes_only_what_an_interrupted_run_left(ray_address: str, tmp_path: Path) -> None:
+    rows = [story(i) for i in range(240)]
+    source = write_input(tmp_path / "in", rows, "jsonl")
+    out = tmp_path / "out"
+    command = [
+        sys.executable, "-m", "briefer", "batch", str(source), "-o", str(out),
+        "--engine", "extractive", "--actors", "1", "--records-per-batch", "4", "-q",
+        "--ray-address", ray_address,
+    ]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    job = subprocess.Popen(command, env=env, start_new_session=True)
+    deadline = time.monotonic() + 90
+    while len(records.shards(out)) < 3 and job.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert job.poll() is None, "the first run finished before it could be interrupted"
+    os.killpg(job.pid, signal.SIGKILL)
+    job.wait()
+    time.sleep(2)  # let Ray stop the dead driver's workers before looking
+    before = {p.name: p.read_bytes() for p in records.shards(out)}
+    had = set(records.written_ids(out))
+    assert 0 < len(had) < 240
+    code, _, err = run("batch", str(source), "-o", str(out), "--engine", "extractive")
+    assert code == 0, err
+    after = {p.name: p for p in records.shards(out)}
+    for name, data in before.items():
+        assert after[name].read_bytes() == data  # earlier shards untouched
+    new_ids = [
+        row["id"]
+        for name, path in after.items()
+        if name not in before
+        for row in records.read_shard(path, ("id",))
+    ]
+    assert sorted(new_ids) == sorted({r["id"] for r in rows} - had)
+    assert sorted(by_id(out)) == sorted(r["id"] for r in rows)
+    assert f"{240 - len(had)} record(s) written (0 with an error), {len(had)} already there" in err
+
+
+@needs_ray
+def test_other_settings_into_the_same_folder_are_refused(ray_address: str, tmp_path: Path) -> None:
+    source = write_input(tmp_path / "in", [story(i) for i in range(5)], "jsonl")
+    out = tmp_path / "out"
+    assert run("batch", str(source), "-o", str(out), "--engine", "extractive")[0] == 0
+    code, _, err = run(
+        "batch", str(source), "-o", str(out), "--engine", "extractive", "-f", "jsonl"
+    )
+    assert code == 2 and "holds records made with other settings (format)" in err
+    code, _, err = run("batch", str(source), "-o", str(out), "--engine", "extractive", "-q")
+    assert code == 0 and err == ""  # same settings: nothing left to do
+    assert len(by_id(out)) == 5
+
+
+def test_ray_stays_an_extra() -> None:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    core = " ".join(project["dependencies"]).lower()
+    assert not any(name in core for name in ("ray", "pyarrow", "pandas"))
+    (pin,) = project["optional-dependencies"]["ray"]
+    assert pin.startswith("ray[data]==")
+    assert "briefer[ray]" in project["optional-dependencies"]["test"]  # CI runs these tests
+    code = "import sys, briefer, briefer.cli; print(sorted({'ray', 'pyarrow'} & set(sys.modules)))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert done.stdout.strip() == "[]"
