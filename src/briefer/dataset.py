@@ -39,12 +39,13 @@ LOCK = ".briefer.lock"
 # (benchmarks/ray_batch.py): 16 keeps each call long enough that Ray's per-call overhead
 # (about 5 ms) is small, and a shard small enough that a killed actor redoes little.
 RECORDS_PER_BATCH = 16
-# Reading, filtering and writing are light, but they must never wait for a CPU the actors
-# hold: with 2 actors on 2 CPUs and 0.25-CPU writers the job stalled for good, and with 0-CPU
-# steps Ray started a Python worker per waiting task (36 on 2 CPUs). So each light step asks
-# for an eighth of a CPU, and each actor leaves that much of each CPU it is given.
-LIGHT_CPUS = 0.125
-ACTOR_SHARE = 1 - LIGHT_CPUS
+# Reading, filtering and writing are light next to summarizing, and must never wait for a CPU
+# the actors hold: with 2 one-CPU actors on 2 CPUs, 0.25-CPU writers stalled the job for good,
+# and 0.125-CPU steps beside 0.875-CPU actors stalled it after a few batches. So they ask for
+# no CPU, and a task pool of fixed size bounds them instead (left unbounded, Ray started a
+# Python worker per waiting task: 36 on 2 CPUs).
+LIGHT_CPUS = 0
+LIGHT_TASKS = 2
 # Read tasks for the largest inputs: 10⁷ records come in blocks of 1,000, each an actor call.
 MAX_BLOCKS = 10_000
 
@@ -158,12 +159,18 @@ def read_dataset(
     ray = require_ray()
     import pyarrow as pa
 
-    light: dict[str, Any] = {"num_cpus": LIGHT_CPUS, "override_num_blocks": blocks}
+    light: dict[str, Any] = {
+        "num_cpus": LIGHT_CPUS,
+        "concurrency": LIGHT_TASKS,
+        "override_num_blocks": blocks,
+    }
     if kind == "jsonl":
         # Read as lines, parsed by briefer: a bad line becomes a record with an error instead of
         # failing the job, and ids keep their type (pyarrow and pandas would guess one per file).
         lines = ray.data.read_text(list(paths), drop_empty_lines=True, **light)
-        return lines.map_batches(_parse_lines, batch_format="pyarrow", num_cpus=LIGHT_CPUS)
+        return lines.map_batches(
+            _parse_lines, batch_format="pyarrow", num_cpus=LIGHT_CPUS, compute=_light()
+        )
     if kind == "parquet":
         return ray.data.read_parquet(list(paths), **light)
     if kind == "csv":
@@ -206,6 +213,13 @@ def count_rows(kind: str, paths: Sequence[str]) -> int:
         with open(p, "rb") as handle:
             rows += sum(1 for line in handle if line.strip())
     return rows
+
+
+def _light() -> Any:
+    """Return the task pool light steps run in: a few tasks at a time, no CPU reserved."""
+    import ray.data
+
+    return ray.data.TaskPoolStrategy(size=LIGHT_TASKS)
 
 
 def _file_id(path: str, folders: Sequence[str]) -> str:
@@ -306,14 +320,16 @@ def batch_dataset(
     options = options or Options()
     sizing = sizing or Sizing()
     actors = sizing.actors or default_actors(ray, sizing)
-    batches = ds.map_batches(_normalize, batch_format="pyarrow", num_cpus=LIGHT_CPUS)
+    batches = ds.map_batches(
+        _normalize, batch_format="pyarrow", num_cpus=LIGHT_CPUS, compute=_light()
+    )
     return batches.map_batches(
         BriefActor,
         fn_constructor_kwargs={"options": options, "model_cache": model_cache},
         batch_size=sizing.records_per_batch,
         batch_format="pyarrow",
-        compute=ray.data.ActorPoolStrategy(size=actors),
-        num_cpus=sizing.cpus_per_actor * ACTOR_SHARE,
+        compute=ray.data.ActorPoolStrategy(min_size=1, max_size=actors, initial_size=actors),
+        num_cpus=sizing.cpus_per_actor,
         num_gpus=sizing.gpus_per_actor,
         # Ray Data restarts a killed actor and runs its batch again (max_restarts and
         # max_task_retries are -1 for actor pools); the shard is named by its ids, so the
@@ -381,9 +397,15 @@ def run_batch(
         # blocks of a batch each, but no more than MAX_BLOCKS, which bounds Ray's bookkeeping.
         blocks = min(MAX_BLOCKS, max(1, -(-rows // sizing.records_per_batch)))
         ds = read_dataset(kind, paths, folders, blocks)
-        normal = ds.map_batches(_normalize, batch_format="pyarrow", num_cpus=LIGHT_CPUS)
+        normal = ds.map_batches(
+            _normalize, batch_format="pyarrow", num_cpus=LIGHT_CPUS, compute=_light()
+        )
         pending = normal.map_batches(
-            _pending, fn_kwargs={"done": done}, batch_format="pyarrow", num_cpus=LIGHT_CPUS
+            _pending,
+            fn_kwargs={"done": done},
+            batch_format="pyarrow",
+            num_cpus=LIGHT_CPUS,
+            compute=_light(),
         )
         result = Result(skipped=len(done_ids), repeats=before)
         if total:

@@ -157,6 +157,7 @@ def _known_types() -> dict[str, Any]:
     import pyarrow as pa
 
     count = pa.int64()
+    spans = pa.list_(pa.list_(count))  # [[start, end], ...]
     return {
         "source": pa.string(),
         "title": pa.string(),
@@ -164,6 +165,10 @@ def _known_types() -> dict[str, Any]:
         "language": pa.string(),
         "models": pa.map_(pa.string(), pa.string()),
         "words": count,
+        "author": pa.string(),
+        "date": pa.string(),
+        "text": pa.string(),
+        "body": spans,
         "chunks": pa.list_(
             pa.struct(
                 [
@@ -171,6 +176,7 @@ def _known_types() -> dict[str, Any]:
                     ("start", count),
                     ("end", count),
                     ("sentences", count),
+                    ("spans", spans),
                     ("tokens", count),
                 ]
             )
