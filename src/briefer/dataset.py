@@ -35,9 +35,9 @@ TABLE_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", 
 INPUT_FORMATS: tuple[str, ...] = ("auto", "jsonl", "parquet", "csv", "files")
 MANIFEST = "_briefer.json"
 LOCK = ".briefer.lock"
-# Records per actor call. Measured on 2 vCPUs with the extractive engine and tiny models
-# (benchmarks/ray_batch.py): 16 keeps each call long enough that Ray's per-call overhead
-# (about 5 ms) is small, and a shard small enough that a killed actor redoes little.
+# Records per actor call: two of batch.run's rounds of 8, so a call spans articles as a
+# `summarize` run does, and a killed actor redoes at most 16 records. Not yet tuned by
+# measurement (benchmarks/ray_batch.py is the harness for it).
 RECORDS_PER_BATCH = 16
 # Reading, filtering and writing are light next to summarizing, and must never wait for a CPU
 # the actors hold: with 2 one-CPU actors on 2 CPUs, 0.25-CPU writers stalled the job for good,
