@@ -407,3 +407,18 @@ def test_ray_stays_an_extra() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.skipif(find_spec("pyarrow") is None, reason="pyarrow comes with the ray extra")
+@pytest.mark.parametrize("fmt", ["parquet", "jsonl"])
+def test_a_shard_gives_back_exactly_the_json_record(tmp_path: Path, fmt: str) -> None:
+    briefer = Briefer(Options(engine="extractive"))
+    rows = [story(i) for i in range(3)] + [{"id": "blank", "text": ""}]
+    out = records.brief_rows(briefer, rows)
+    records.write_shard(tmp_path, out, fmt)
+    back = {r["id"]: r for r in records.iter_records(tmp_path)}
+    for o in out:
+        record = back[o["id"]]
+        assert record.pop("id") == o["id"] and record.pop("error") == o["error"]
+        assert record == (json.loads(o["brief"]) if o["brief"] else {})
+    assert back["0001"]["chunks"][0]["spans"]  # nested fields survive Parquet

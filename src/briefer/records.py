@@ -120,7 +120,10 @@ def brief_rows(briefer: Briefer, rows: Sequence[dict[str, Any]]) -> list[dict[st
 
 def _brief_json(brief: Brief, brief_record: Any) -> str:
     """Return a brief's record as the JSON text `-f json` holds for it."""
-    return json.dumps(brief_record(brief), ensure_ascii=False)
+    from .render import json_record
+
+    # -f json makes every text valid UTF-8 (keeping a file name's raw bytes in source_bytes).
+    return json.dumps(json_record(brief_record(brief)), ensure_ascii=False)
 
 
 def _isolated(work: Any, items: list[Any], out: list[dict[str, Any]], stage: str) -> list[Any]:
@@ -210,9 +213,11 @@ def to_table(records: Sequence[dict[str, Any]], fields: Sequence[str] | None = N
     import pyarrow as pa
 
     fields = list(fields or brief_fields())
-    schema = arrow_schema(fields)
     known = _known_types()
     briefs = [json.loads(r["brief"]) if r.get("brief") else {} for r in records]
+    # A field only some briefs have (source_bytes, for a file name that is not UTF-8).
+    fields += [k for k in dict.fromkeys(k for b in briefs for k in b) if k not in fields]
+    schema = arrow_schema(fields)
     columns: dict[str, list[Any]] = {
         "id": [r["id"] for r in records],
         "error": [r.get("error") for r in records],
