@@ -158,12 +158,46 @@ class _Work:
         # Every setting the options schema marks as shaping a summary, then what names stand for.
         return make_key(**{**parts, **o.cache_parts(), "revision": rev, "prompt": self.prompt})
 
+    def languages(self, articles: Sequence[Article]) -> list[str]:
+        """Return the articles' own languages, detecting only those the cache lacks."""
+        o = self.briefer.options
+        if o.source_lang:
+            return [o.source_lang] * len(articles)
+        from .detect import detector
+
+        keys = [
+            make_key(kind="language", format=CACHE_FORMAT, text=a.text, detector=detector())
+            for a in articles
+        ]
+        found = [self.cache.get(k) for k in keys]
+        missing = [a for a, f in zip(articles, found, strict=True) if f is None]
+        fresh = iter(self.briefer.source_languages(missing) if missing else [])
+        languages = []
+        for key, value in zip(keys, found, strict=True):
+            if value is None:
+                lang = next(fresh)
+                self.cache.put(key, {"language": lang})
+            else:
+                lang = value["language"]
+            languages.append(lang)
+        return languages
+
     def digests(self, articles: Sequence[Article]) -> list[Digest]:
         """Return the articles' digests, computing only those the cache lacks."""
+        languages = self.languages(articles)
         keys = [self.digest_key(a) for a in articles]
-        found = [self._cached_digest(a, k) for a, k in zip(articles, keys, strict=True)]
-        missing = [a for a, d in zip(articles, found, strict=True) if d is None]
-        fresh = iter(self.briefer.digest_many(missing) if missing else [])
+        found = [
+            self._cached_digest(a, k, lang)
+            for a, k, lang in zip(articles, keys, languages, strict=True)
+        ]
+        missing = [
+            (a, lang) for a, d, lang in zip(articles, found, languages, strict=True) if d is None
+        ]
+        fresh = iter(
+            self.briefer.digest_many([a for a, _ in missing], [lang for _, lang in missing])
+            if missing
+            else []
+        )
         result = []
         for key, digest in zip(keys, found, strict=True):
             if digest is None:
@@ -176,7 +210,7 @@ class _Work:
             result.append(digest)
         return result
 
-    def _cached_digest(self, article: Article, key: str | None) -> Digest | None:
+    def _cached_digest(self, article: Article, key: str | None, language: str) -> Digest | None:
         """Return the digest stored under key, or None on a miss."""
         value = self.cache.get(key) if key else None
         if value is None:
@@ -186,7 +220,7 @@ class _Work:
             Chunk(start=c[0], end=c[1], sentences=tuple(map(tuple, c[2])), text=c[3], tokens=c[4])
             for c in value["chunks"]
         )
-        return Digest(article, value["summary"], chunks, value["summarizer"])
+        return Digest(article, value["summary"], chunks, value["summarizer"], language)
 
     def localize(self, digests: Sequence[Digest], lang: str) -> list[Brief]:
         """Return the digests' briefs in a language, translating only what the cache lacks."""

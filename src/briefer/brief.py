@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .chunking import Chunk, normalize
@@ -25,6 +25,7 @@ class Digest:
     summary: str
     chunks: tuple[Chunk, ...]
     summarizer: str
+    language: str = "en"  # the article's own language, detected or given with --source-lang
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Brief:
     # The exact text the chunks' offsets index, and the spans in it of the story's paragraphs.
     text: str = ""
     body: tuple[Span, ...] = ()
+    source_language: str = "en"  # the article's language; `language` is the brief's
 
 
 def sentences_of(article: Article) -> list[Span]:
@@ -54,6 +56,20 @@ def sentences_of(article: Article) -> list[Span]:
     # newline; a space in its place keeps every offset, so the spans index article.text.
     flat = article.text.replace("\n", " ")
     return [span for s, e in article.body for span in split_sentences(flat, s, e)]
+
+
+def detection_text(article: Article) -> str:
+    """Return what language detection reads of an article: its title and the story's start."""
+    from .detect import MAX_CHARS
+
+    parts = [article.title]
+    size = len(article.title)
+    for s, e in article.body:
+        if size >= MAX_CHARS:
+            break
+        parts.append(article.text[s : min(e, s + MAX_CHARS - size)])
+        size += len(parts[-1])
+    return "\n".join(parts)
 
 
 class Briefer:
@@ -96,10 +112,46 @@ class Briefer:
             return prompts.load(self.options.prompt)
         return prompts.for_model(self.summarizer.task_prefix)
 
-    def digest_many(self, articles: Sequence[Article]) -> list[Digest]:
-        """Summarize articles in English, batching model calls across them."""
+    def source_languages(self, articles: Sequence[Article]) -> list[str]:
+        """Return each article's language: --source-lang when given, else detected."""
+        if self.options.source_lang:
+            return [self.options.source_lang] * len(articles)
+        from .detect import detect, preload
+
+        if articles and self.options.engine == "abstractive":
+            # The detector's model takes ~0.8 s of CPU to decompress; a model run imports torch
+            # anyway (~3-4 s of CPU), so the two overlap on a second core.
+            preload()
+            import torch  # noqa: F401
+
+        languages = []
+        for article in articles:
+            found = detect(detection_text(article))
+            if not found.sure:
+                log.warning(
+                    "%s: too little text to tell its language; taken as English "
+                    "(--source-lang sets it)",
+                    article.source,
+                )
+            else:
+                log.info("%s: language %s (%.2f)", article.source, found.lang, found.confidence)
+            languages.append(found.lang)
+        return languages
+
+    def digest_many(
+        self, articles: Sequence[Article], languages: Sequence[str] | None = None
+    ) -> list[Digest]:
+        """Summarize articles in English, batching model calls across them.
+
+        languages are the articles' own languages, detected here when not given.
+        """
+        if languages is None:
+            languages = self.source_languages(articles)
         if self.options.engine == "extractive":
-            return [self._extract(article) for article in articles]
+            return [
+                replace(self._extract(article), language=lang)
+                for article, lang in zip(articles, languages, strict=True)
+            ]
         from .summarize import plan_chunks, summarize_many, summary_settings
 
         model = self.summarizer
@@ -112,8 +164,10 @@ class Briefer:
             log.info("%s: %d words, %d chunks", article.source, article.words, len(plans[-1]))
         summaries = summarize_many(model, plans, template, settings)
         return [
-            Digest(article, summary, tuple(chunks), model.name)
-            for article, summary, chunks in zip(articles, summaries, plans, strict=True)
+            Digest(article, summary, tuple(chunks), model.name, lang)
+            for article, summary, chunks, lang in zip(
+                articles, summaries, plans, languages, strict=True
+            )
         ]
 
     def _extract(self, article: Article) -> Digest:
@@ -171,6 +225,7 @@ class Briefer:
             date=a.date,
             text=a.text,
             body=a.body,
+            source_language=digest.language,
         )
 
     def brief_many(

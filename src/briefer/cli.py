@@ -292,6 +292,7 @@ def options_from(settings: dict[str, Any]) -> tuple[list[str], Options]:
         engine=settings["engine"],
         backend=settings["backend"],
         allow_private_urls=bool(settings["allow_private_urls"]),
+        source_lang=settings["source_lang"],
     )
 
 

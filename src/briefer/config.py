@@ -147,6 +147,13 @@ def _check_value(path: Path, key: str, name: str, value: object) -> object:
             raise UsageError(f"{path}: {key!r}: {exc}") from None
     if name == "translator":
         return _check_translator_value(path, key, value)
+    if name == "source_lang" and isinstance(value, str):
+        from .detect import check_code
+
+        try:
+            return check_code(value)
+        except UsageError as exc:
+            raise UsageError(f"{path}: {key!r}: {exc}") from None
     expected = KEYS[name]
     if expected is int:
         # bool is an int subclass in Python, but `beams = true` is a mistake, not 1.

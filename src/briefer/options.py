@@ -182,6 +182,14 @@ SCHEMA: tuple[OptionSpec, ...] = (
         toml=bool,
     ),
     OptionSpec(
+        "source_lang",
+        None,
+        "The articles' own language (fr, ar, ...), or auto [default: detected per article].",
+        metavar="LANG",
+        kind=str | None,
+        cached=False,
+    ),
+    OptionSpec(
         "quiet",
         False,
         "Print nothing but the result and errors.",
@@ -211,10 +219,17 @@ class Options:
     backend: str = SPECS["backend"].default  # type: ignore[assignment]
     # Fetch URLs on loopback, link-local and private addresses (an intranet CMS, a test server).
     allow_private_urls: bool = SPECS["allow_private_urls"].default  # type: ignore[assignment]
+    # The articles' own language (ISO 639 code); None detects each article's.
+    source_lang: str | None = SPECS["source_lang"].default  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         """Reject values no run could use, with a message that names the fix."""
         check_language(self.lang)
+        if self.source_lang is not None:
+            from .detect import check_code
+
+            code = check_code(self.source_lang)
+            object.__setattr__(self, "source_lang", None if code == "auto" else code)
         # The backend is checked against the engine registry when a model loads.
         for name, allowed in (("device", DEVICES), ("engine", ENGINES)):
             if getattr(self, name) not in allowed:

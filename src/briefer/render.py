@@ -80,6 +80,7 @@ def context(
                 "summary": md(b.summary),
                 "source": md_name(b.source),
                 "language": Markup(escape.html(escape.one_line(b.language))),
+                "source_language": Markup(escape.html(escape.one_line(b.source_language))),
                 "rtl": b.language in RTL_LANGUAGES,
                 "words": b.words,
                 "reading_minutes": reading_minutes(b.words),
@@ -224,6 +225,9 @@ def meta_line(brief: Brief, quote: Any = str, prose: Any = str) -> str:
     if "translator" in brief.models:
         parts.append(f"Translator: {quote(brief.models['translator'])}")
     parts.append(f"Language: {quote(brief.language)}")
+    # English is what briefer expects; a note is worth its space only for other articles.
+    if brief.source_language != "en":
+        parts.append(f"Source language: {quote(brief.source_language)}")
     return " · ".join(parts)
 
 
@@ -252,6 +256,7 @@ def brief_record(brief: Brief) -> dict[str, Any]:
         "title": brief.title,
         "summary": brief.summary,
         "language": brief.language,
+        "source_language": brief.source_language,
         "models": dict(brief.models),
         "words": brief.words,
         "author": brief.author,

@@ -1,0 +1,136 @@
+"""Language detection: each article's own language, reported in every format, overridable.
+
+The articles in tests/articles/ are written for these tests in the shape of plain-text wire
+copy (headline, blank line, dateline paragraph, paragraphs); the events are invented.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from briefer import detect
+from briefer.batch import run as run_batch
+from briefer.brief import Briefer, detection_text
+from briefer.cache import ResultCache
+from briefer.errors import UsageError
+from briefer.options import Options
+from briefer.render import meta_line
+from briefer.sources import Source, parse_article
+from test_cli import run
+
+ARTICLES = Path(__file__).parent / "articles"
+SAMPLE = Path(__file__).resolve().parent.parent / "examples" / "paris-coalition-meeting.txt"
+
+
+def article(name: str):
+    """Return one of the test articles, parsed as briefer reads a .txt file."""
+    return parse_article((ARTICLES / name).read_text(encoding="utf-8"), name)
+
+
+@pytest.mark.parametrize(
+    ("name", "lang"),
+    [("fr-budget.txt", "fr"), ("ar-budget.txt", "ar"), ("de-haushalt.txt", "de")],
+)
+def test_articles_are_detected(name: str, lang: str) -> None:
+    found = detect.detect(detection_text(article(name)))
+    assert (found.lang, found.sure) == (lang, True)
+    assert found.confidence > 0.9
+
+
+def test_english_article_is_english() -> None:
+    found = detect.detect(SAMPLE.read_text(encoding="utf-8"))
+    assert (found.lang, found.sure) == ("en", True)
+
+
+@pytest.mark.parametrize("text", ["", "   \n", "Nasa 2025", "12:30 — 14:45"])
+def test_too_little_text_is_taken_as_english_and_flagged(text: str) -> None:
+    found = detect.detect(text)
+    assert found.lang == "en"
+    assert not found.sure
+
+
+def test_detection_reads_a_bounded_sample() -> None:
+    french = (ARTICLES / "fr-budget.txt").read_text(encoding="utf-8")
+    # A huge input costs no more than its first MAX_CHARS: what follows is never read.
+    huge = french[: detect.MAX_CHARS] + " The minister said the plan would work." * 200_000
+    detect.detect("warm up")
+    started = time.perf_counter()
+    assert detect.detect(huge).lang == "fr"
+    assert time.perf_counter() - started < 2
+
+
+def test_detection_text_is_title_and_story_start() -> None:
+    a = article("fr-budget.txt")
+    text = detection_text(a)
+    assert text.startswith(a.title + "\nPARIS (AFP)")
+    assert len(text) <= detect.MAX_CHARS + len(a.body) + 1
+
+
+@pytest.mark.parametrize(("given", "kept"), [("FR", "fr"), (" ar ", "ar"), ("auto", None)])
+def test_source_lang_option(given: str, kept: str | None) -> None:
+    assert Options(source_lang=given).source_lang == kept
+
+
+@pytest.mark.parametrize("bad", ["french", "f", "fr-FR", "12"])
+def test_bad_source_lang_is_a_usage_error(bad: str) -> None:
+    with pytest.raises(UsageError, match="not a language code"):
+        Options(source_lang=bad)
+
+
+def test_extractive_brief_reports_the_source_language() -> None:
+    briefer = Briefer(Options(engine="extractive"))
+    briefs = briefer.brief_many(
+        [article("fr-budget.txt"), parse_article(SAMPLE.read_text(), "sample")]
+    )
+    assert [b.source_language for b in briefs] == ["fr", "en"]
+    assert meta_line(briefs[0]).endswith("Language: en · Source language: fr")
+    # English articles need no note: the line stays as it always was.
+    assert "Source language" not in meta_line(briefs[1])
+
+
+def test_source_lang_overrides_detection() -> None:
+    briefer = Briefer(Options(engine="extractive", source_lang="de"))
+    assert briefer.brief(article("fr-budget.txt")).source_language == "de"
+
+
+def test_detected_languages_are_cached(monkeypatch: pytest.MonkeyPatch) -> None:
+    sources = [Source(str(ARTICLES / "fr-budget.txt")), Source(str(SAMPLE))]
+    cache = ResultCache()
+    first = run_batch(sources, Briefer(Options(engine="extractive")), ["en"], cache=cache)
+    assert [b.source_language for b in first.briefs["en"]] == ["fr", "en"]
+
+    def fail(*_: object) -> None:
+        raise AssertionError("a cached language was detected again")
+
+    monkeypatch.setattr(Briefer, "source_languages", fail)
+    again = run_batch(sources, Briefer(Options(engine="extractive")), ["en"], cache=cache)
+    assert [b.source_language for b in again.briefs["en"]] == ["fr", "en"]
+
+
+def test_cli_json_and_markdown_carry_the_language() -> None:
+    result = run(
+        "summarize", str(ARTICLES / "de-haushalt.txt"), "--engine", "extractive", "-f", "json"
+    )
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["briefs"][0]["source_language"] == "de"
+    result = run(
+        "summarize",
+        str(ARTICLES / "de-haushalt.txt"),
+        "--engine",
+        "extractive",
+        "--source-lang",
+        "fr",
+    )
+    assert result.out.rstrip().endswith("Language: en · Source language: fr*")
+
+
+def test_cli_bad_source_lang_is_one_line_exit_2() -> None:
+    result = run("summarize", str(SAMPLE), "--engine", "extractive", "--source-lang", "xx-1")
+    assert result.code == 2
+    assert result.out == ""
+    assert "not a language code" in result.err
+    assert "Traceback" not in result.err
