@@ -101,6 +101,11 @@ def sent() -> list[str]:
             "| NAME | VALUE |\n|:-----|------:|\n| APPLE PIE | `3` |\n",
         ),
         ("a | b\n--|--\nc | d\n", "A | B\n--|--\nC | D\n"),
+        # An escaped pipe is a cell's text; in code it stays as written.
+        (
+            "| Pros \\| cons | `a\\|b` here |\n|---|---|\n",
+            "| PROS &#124; CONS | `a\\|b` HERE |\n|---|---|\n",
+        ),
         (
             "> | In | quote |\n> |---|---|\n> | x y | z |\n",
             "> | IN | QUOTE |\n> |---|---|\n> | X Y | Z |\n",
@@ -332,10 +337,14 @@ LEAF = st.one_of(
     PLAIN.map(lambda t: f"    {t}"),
     st.sampled_from(["<div>\n*html* text\n</div>", "<!-- note -->", "<pre>\nx\n</pre>"]),
     st.just('[ref]: http://ex.com/ref "Ref"'),
-    st.tuples(LINE, LINE).map(
-        lambda p: f"| {p[0].replace('|', '')} | b |\n|:--|--:|\n| {p[1].replace('|', '')} | c |"
-    ),
+    st.tuples(LINE, LINE).map(lambda p: _table(*p)),
 )
+
+
+def _table(first: str, second: str) -> str:
+    """Return a two-row GFM table whose cells hold these lines, their pipes escaped."""
+    first, second = first.replace("|", "\\|"), second.replace("|", "\\|")
+    return f"| {first} | b |\n|:--|--:|\n| {second} | c |"
 
 
 def _quote(block: str) -> str:

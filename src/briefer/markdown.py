@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -634,6 +634,21 @@ def _mapper(content: str, offsets: list[int], raw: str) -> Callable[[int, int], 
     return source
 
 
+def _cell_mapper(content: str, start: int, raw: str) -> Callable[[int, int], str]:
+    """Return a function from a table cell's content range to the raw text of the row."""
+    pipes = [k for k, ch in enumerate(content) if ch == "|"]  # each was `\\|` in the row
+
+    def where(at: int) -> int:
+        """Return the raw offset of a content offset."""
+        return start + at + bisect_left(pipes, at)
+
+    def source(begin: int, end: int) -> str:
+        """Return the raw text of content[begin:end]."""
+        return raw[where(begin) : where(end)] if end > begin else ""
+
+    return source
+
+
 @dataclass
 class _Placed:
     """A top-level unit and the raw range its content occupies."""
@@ -657,16 +672,26 @@ def _units(markdown: str) -> Iterator[_Placed]:
         content, first, parent = token.content, token.map[0], tokens[index - 1]
         offsets: list[int] | None
         if parent.type in ("th_open", "td_open"):
-            line = lines.text[first]
+            # The table rule drops the backslash of an escaped pipe: `\\|` in the row is `|` here.
+            line, form = lines.text[first], content.replace("|", "\\|")
             if first not in cursor:
                 cursor[first] = rows.get(first, lines.norm_starts[first]) - lines.norm_starts[first]
-            column = line.find(content, cursor[first]) if cursor[first] >= 0 else -1
-            if column < 0 or "|" in content:
-                cursor[first] = -1  # an escaped pipe, say: leave the rest of this row as it is
+            column = line.find(form, cursor[first]) if cursor[first] >= 0 else -1
+            if column < 0:
+                cursor[first] = -1  # not where it should be: leave the rest of this row as it is
                 continue
-            cursor[first] = column + len(content)
-            offsets = [lines.starts[first] + column]
-        elif parent.type == "heading_open" and parent.markup.startswith("#"):
+            cursor[first] = column + len(form)
+            start = lines.starts[first] + column
+            unit = _Unit(
+                content,
+                _pieces(content, 0, len(content), env),
+                raw=_cell_mapper(content, start, markdown),
+                env=env,
+            )
+            _share(unit)
+            yield _Placed(unit, start, start + len(form))
+            continue
+        if parent.type == "heading_open" and parent.markup.startswith("#"):
             line = lines.text[first]
             column = line.find(content, line.find(parent.markup) + len(parent.markup))
             offsets = [lines.starts[first] + column] if column >= 0 else None
