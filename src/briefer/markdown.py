@@ -206,6 +206,8 @@ def _pieces(content: str, start: int, end: int, env: Any) -> list[_Piece]:
     pieces: list[_Piece] = []
     at = 0
     for mark in marks:
+        if mark.end <= at:
+            continue  # inside an atom already taken whole
         mark.start = max(mark.start, at)
         if mark.start > at:
             pieces.extend(_prose(state.src, at, mark.start))
@@ -244,6 +246,9 @@ def _step_pieces(
     if first.type == "link_open" and step.rule == "link" and step.label:
         pair = pair_of[id(first)]
         label_start, label_end = step.label
+        if state.src[label_end : step.end] in ("]", "][]"):
+            # `[label]` and `[label][]`: the text is the reference's label, so it stays.
+            return [_Piece("atom", step.start, step.end)]
         return [
             _Piece("open", step.start, label_start, pair=pair),
             _Piece("close", label_end, step.end, pair=pair),
@@ -254,7 +259,7 @@ def _step_pieces(
         probe = StateInline(state.src, state.md, env, [])
         label_end = state.md.helpers.parseLinkLabel(probe, step.start + 1, False)
         atom = _Piece("atom", step.start, step.end)
-        if label_end > step.start + 2:
+        if label_end > step.start + 2 and state.src[label_end : step.end] not in ("]", "][]"):
             alt = _pieces(content, base + step.start + 2, base + label_end, env)
             atom.alt = _Unit(content, alt)
         return [atom]
@@ -328,6 +333,7 @@ class _Unit:
     segments: list[tuple[int, int, str]] = field(default_factory=list)  # piece range, text
     result: tuple[str, str] | None = None  # (source text, content text) once translated
     markup: Counter[tuple[str, ...]] | None = None  # the inline markup it must keep
+    wrap: tuple[int, int, str] | None = None  # width, first column, continuation prefix
 
     def source(self, start: int, end: int) -> str:
         """Return the document's text for a content range (with any line prefixes inside)."""
@@ -467,6 +473,32 @@ class _Unit:
         items.extend(self.pieces[at:high])
         return items
 
+    def line_starters(self) -> set[int]:
+        """Return the ids of the pieces that open a line in the original."""
+        starters: set[int] = set()
+        at_line_start = self.line_start
+        for piece in self.pieces:
+            if piece.kind == "space":  # a soft break, kept as written, starts a line too
+                at_line_start = True
+            if piece.blank():
+                continue
+            if at_line_start:
+                starters.add(id(piece))
+            at_line_start = piece.hard
+        return starters
+
+    def opens_safely(self, piece: _Piece) -> bool:
+        """Return whether a piece may start a line: emphasis, or a link that is not `[label]`.
+
+        (`[label]` followed by a colon would read as a link reference definition.)
+        """
+        if piece.kind != "open":
+            return False
+        if self.content[piece.start] in "*_":
+            return True
+        close = next(p for p in self.pieces if p.kind == "close" and p.pair == piece.pair)
+        return self.content[close.start : close.end] != "]"
+
     def render(self, core: list[_Piece | str]) -> tuple[str, str] | None:
         """Return (source text, content text) for the unit with this core, None if unsafe."""
         low, high = self.core()
@@ -478,14 +510,21 @@ class _Unit:
                 i == 0 or i == len(solid) - 1 or _hard(solid[i - 1]) or _hard(solid[i + 1])
             ):
                 return None
-        source, content = [], []
+        source: list[tuple[str, bool]] = []  # text, and whether it is translated prose
+        content: list[str] = []
+        # Markup that starts a line may start a block there (`<div>` is an HTML block, ``` a
+        # fence), so only markup that started a line in the original may start one now.
+        starters = self.line_starters()
         at_line_start = self.line_start
         for item in items:
+            moved = isinstance(item, _Piece) and _solid(item) and id(item) not in starters
+            if at_line_start and moved and not self.opens_safely(item):
+                return None
             if isinstance(item, str):
                 text = _escape(item, self.heading)
                 if at_line_start and text.strip():
                     text = _escape_line_start(text.lstrip())
-                source.append(text)
+                source.append((text, True))
                 content.append(text)
             elif item.kind == "atom" and item.alt is not None:
                 alt = item.alt.result or (
@@ -494,24 +533,55 @@ class _Unit:
                 )
                 alt_start, alt_end = item.alt.pieces[0].start, item.alt.pieces[-1].end
                 source.append(
-                    self.source(item.start, alt_start) + alt[0] + self.source(alt_end, item.end)
+                    (
+                        self.source(item.start, alt_start)
+                        + alt[0]
+                        + self.source(alt_end, item.end),
+                        False,
+                    )
                 )
                 content.append(
                     self.content[item.start : alt_start] + alt[1] + self.content[alt_end : item.end]
                 )
             else:
-                source.append(self.source(item.start, item.end))
+                source.append((self.source(item.start, item.end), False))
                 content.append(self.content[item.start : item.end])
-            if not (isinstance(item, str) and not item.strip()) and not (
-                isinstance(item, _Piece) and item.blank()
-            ):
+            if isinstance(item, _Piece) and item.kind == "space":
+                at_line_start = True
+            elif _solid(item):
                 at_line_start = isinstance(item, _Piece) and item.hard
         if self.markup is None:
             original = self.content[self.pieces[0].start : self.pieces[-1].end]
             self.markup = _signature(original, self.env)
         if _signature("".join(content), self.env) != self.markup:
             return None
-        return "".join(source), "".join(content)
+        if self.wrap:
+            return _wrap(source, *self.wrap), "".join(content)
+        return "".join(text for text, _ in source), "".join(content)
+
+
+def _wrap(parts: list[tuple[str, bool]], width: int, column: int, prefix: str) -> str:
+    """Join a paragraph's parts, breaking translated prose into lines of at most width.
+
+    Lines break only between two words of translated prose, never next to markup, and each
+    new line starts with the paragraph's continuation prefix and a word escaped so that it
+    cannot open a block.
+    """
+    out: list[str] = []
+    for text, prose in parts:
+        if not prose:
+            out.append(text)
+            column = len(text) - text.rindex("\n") - 1 if "\n" in text else column + len(text)
+            continue
+        words = text.split(" ")
+        for i, word in enumerate(words):
+            if i and word and words[i - 1] and column + 1 + len(word) > width:
+                out.append("\n" + prefix + _escape_line_start(word))
+                column = len(prefix) + len(word)
+            else:
+                out.append((" " if i else "") + word)
+                column += (1 if i else 0) + len(word)
+    return "".join(out)
 
 
 def _solid(item: _Piece | str) -> bool:
@@ -674,8 +744,8 @@ def _units(markdown: str) -> Iterator[_Placed]:
         if parent.type in ("th_open", "td_open"):
             # The table rule drops the backslash of an escaped pipe: `\\|` in the row is `|` here.
             line, form = lines.text[first], content.replace("|", "\\|")
-            if first not in cursor:
-                cursor[first] = rows.get(first, lines.norm_starts[first]) - lines.norm_starts[first]
+            row_start = rows.get(first, lines.norm_starts[first]) - lines.norm_starts[first]
+            cursor.setdefault(first, row_start)
             column = line.find(form, cursor[first]) if cursor[first] >= 0 else -1
             if column < 0:
                 cursor[first] = -1  # not where it should be: leave the rest of this row as it is
@@ -685,6 +755,7 @@ def _units(markdown: str) -> Iterator[_Placed]:
             unit = _Unit(
                 content,
                 _pieces(content, 0, len(content), env),
+                line_start=column == row_start,  # a row without a leading pipe
                 raw=_cell_mapper(content, start, markdown),
                 env=env,
             )
@@ -700,6 +771,11 @@ def _units(markdown: str) -> Iterator[_Placed]:
         if offsets is None:
             log.debug("line %d: content not found in the source; left as it is", first + 1)
             continue
+        wrap = None
+        if len(offsets) > 1:  # soft-wrapped: the translation is wrapped to the same width
+            second = lines.text[first + 1][: offsets[1] - lines.starts[first + 1]]
+            width = max(len(lines.text[first + k]) for k in range(len(offsets)))
+            wrap = (width, offsets[0] - lines.starts[first], second)
         unit = _Unit(
             content,
             _pieces(content, 0, len(content), env),
@@ -708,6 +784,7 @@ def _units(markdown: str) -> Iterator[_Placed]:
             heading=parent.type == "heading_open",
             raw=_mapper(content, offsets, markdown),
             env=env,
+            wrap=wrap,
         )
         _share(unit)
         end = _mapper(content, offsets, markdown)(0, len(content))
