@@ -9,7 +9,7 @@ TORCH_INDEX ?=
 ARTICLE ?= examples/paris-coalition-meeting.txt
 LANG_OUT ?= fr
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test test-threads lint bench clean
 
 setup: $(VENV)/.installed
 
@@ -26,6 +26,11 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m pytest
+
+# `make test` runs one thread; this reruns every test that compares model outputs with two, to
+# prove no comparison depends on how a matrix product is split between threads.
+test-threads: setup
+	BRIEFER_TEST_THREADS=2 $(BIN)/python -m pytest -q -m differential
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -12,6 +13,11 @@ import factory
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "paris-coalition-meeting.txt"
+
+
+# Threads for torch and CTranslate2 in tests. 1 by default; `make test-threads` runs the
+# differential tests again with 2, to prove no comparison depends on the thread count.
+THREADS = int(os.environ.get("BRIEFER_TEST_THREADS") or 1)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -25,10 +31,24 @@ def pytest_configure(config: pytest.Config) -> None:
         TRANSFORMERS_VERBOSITY="error",
         TOKENIZERS_PARALLELISM="false",
         # Tiny models gain nothing from threads, and spinning threads crawl on a busy machine.
-        OMP_NUM_THREADS="1",
+        OMP_NUM_THREADS=str(THREADS),
+        MKL_NUM_THREADS=str(THREADS),
     )
     os.environ.pop("BRIEFER_CONFIG", None)
     os.environ.pop("BRIEFER_CACHE_DIR", None)
+
+
+@pytest.fixture(autouse=True)
+def thread_count(monkeypatch: pytest.MonkeyPatch) -> int:
+    """Run torch and CTranslate2 with THREADS threads inside each matrix product."""
+    if "torch" in sys.modules:  # tests that never load torch need not pay for importing it
+        sys.modules["torch"].set_num_threads(THREADS)
+    if os.environ.get("BRIEFER_TEST_THREADS"):
+        from briefer.engines import ctranslate2
+
+        original = ctranslate2.threads
+        monkeypatch.setattr(ctranslate2, "threads", lambda device: (original(device)[0], THREADS))
+    return THREADS
 
 
 @pytest.fixture(autouse=True)

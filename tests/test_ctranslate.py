@@ -44,6 +44,7 @@ def reference(folder: Path, texts: list[str], **settings: object) -> list[str]:
     return out
 
 
+@pytest.mark.differential
 @pytest.mark.parametrize(
     ("fixture", "prefix"), [("bart", ""), ("marian_ar", ">>ara<< "), ("t5", "summarize: ")]
 )
@@ -92,6 +93,7 @@ def test_settings_map_to_translate_batch(bart: Path, marian_ar: Path) -> None:
     assert "suppress_sequences" not in options
 
 
+@pytest.mark.differential
 def test_briefs_match_between_backends_on_greedy(bart: Path, marian_fr: Path) -> None:
     article = "Ministers agree new plan\n\n" + " ".join(TEXTS)
     options = {
@@ -111,6 +113,7 @@ def test_briefs_match_between_backends_on_greedy(bart: Path, marian_fr: Path) ->
     assert (ct2_brief.title, ct2_brief.summary) == (torch_brief.title, torch_brief.summary)
 
 
+@pytest.mark.differential
 def test_conversion_is_cached_and_int8_by_default(bart: Path) -> None:
     first = ct2.load(str(bart), "cpu")
     converted = sorted(ctranslate.cache_root().iterdir())
@@ -295,6 +298,7 @@ def test_t5_runs_bfloat16_on_a_gpu() -> None:
     assert ct2.compute_type_for("cpu", "t5") == "int8"
 
 
+@pytest.mark.differential
 def test_groups_queued_together_equal_separate_calls(bart: Path) -> None:
     model = ct2.load(str(bart), "cpu", compute_type="float32")
     greedy = model.settings.with_values("test", **GREEDY)

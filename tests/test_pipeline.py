@@ -60,12 +60,20 @@ class Spy:
         monkeypatch.setattr(torch_engine.TorchEngine, "_generate", generate)
 
 
+@pytest.mark.differential
+def test_the_thread_count_asked_for_is_in_force(thread_count: int) -> None:
+    # make test runs one thread, make test-threads two: each comparison below holds under both.
+    assert torch.get_num_threads() == thread_count
+
+
+@pytest.mark.differential
 def test_random_models_depend_on_their_input(bart: Path, marian_ar: Path) -> None:
     # Without this, a differential test below could pass with a model that ignores its input.
     assert reference(bart, BODY) != reference(bart, "Markets fell sharply in Tokyo on Monday.")
     assert reference(marian_ar, ">>ara<< Good morning.") != reference(marian_ar, ">>ara<< The war.")
 
 
+@pytest.mark.differential
 def test_summary_equals_plain_generate(bart: Path) -> None:
     brief = Briefer(Options(backend="torch", model=str(bart))).brief(ARTICLE, source="x.txt")
     assert brief.title == "Ministers agree new plan in Paris"
@@ -75,6 +83,7 @@ def test_summary_equals_plain_generate(bart: Path) -> None:
     assert brief.summary
 
 
+@pytest.mark.differential
 def test_overrides_reach_generate(bart: Path) -> None:
     options = Options(backend="torch", model=str(bart), max_length=8, min_length=2, beams=1)
     brief = Briefer(options).brief(ARTICLE)
@@ -84,6 +93,7 @@ def test_overrides_reach_generate(bart: Path) -> None:
     )
 
 
+@pytest.mark.differential
 def test_t5_gets_the_prefix_its_config_asks_for(t5: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     spy = Spy(monkeypatch)
     brief = Briefer(Options(backend="torch", model=str(t5))).brief(ARTICLE)
@@ -126,6 +136,7 @@ def test_prompt_choice_and_validation(t5: Path, bart: Path, tmp_path: Path) -> N
         prompts.load("nonexistent")
 
 
+@pytest.mark.differential
 def test_arabic_translation_sends_the_ara_token(marian_ar: Path, monkeypatch) -> None:
     spy = Spy(monkeypatch)
     sentences = ["The ministers met in Paris.", "They agreed a plan."]
@@ -140,6 +151,7 @@ def test_arabic_translation_sends_the_ara_token(marian_ar: Path, monkeypatch) ->
     assert tokenizer.convert_tokens_to_ids(">>ara<<") != tokenizer.unk_token_id
 
 
+@pytest.mark.differential
 def test_french_translation_sends_no_language_token(marian_fr: Path, monkeypatch) -> None:
     spy = Spy(monkeypatch)
     sentence = "The ministers met in Paris."
@@ -185,6 +197,7 @@ def test_ten_thousand_words_still_give_one_brief(bart: Path, sample: Path, monke
     assert brief.summary
 
 
+@pytest.mark.differential
 def test_briefs_batch_across_articles_in_input_order(bart: Path, monkeypatch) -> None:
     other = "Markets slide in Tokyo\n\nShares fell sharply in Tokyo on Monday as the yen rose.\n"
     spy = Spy(monkeypatch)
@@ -228,6 +241,7 @@ def test_missing_local_folder_is_named(tmp_path: Path) -> None:
         Briefer(Options(backend="torch", model=str(tmp_path / "nowhere"))).brief(ARTICLE)
 
 
+@pytest.mark.differential
 def test_two_chunks_share_the_length_and_need_no_second_pass(bart: Path, sample: Path, monkeypatch):
     article = read_path(str(sample))
     # About one and a half chunks of the tiny model's 256-token window.
