@@ -110,13 +110,11 @@ def test_sample_respects_max_words(
 ) -> None:
     chosen = extract(article.text, spans, title=article.title, max_words=max_words)
     assert chosen
-    total = words(article.text, chosen)
-    if len(chosen) > 1:
-        assert total <= max_words
-    elif total > max_words:
-        # Over budget only when the best sentence alone is: then it is the only one.
-        top = extract(article.text, spans, title=article.title, max_words=None, max_sentences=1)
-        assert chosen == top
+    assert words(article.text, chosen) <= max_words
+    if not set(chosen) <= set(spans):
+        # Cut only when the best sentence alone is over budget: then it is its beginning.
+        (top,) = extract(article.text, spans, title=article.title, max_words=None, max_sentences=1)
+        assert chosen == [(top[0], chosen[0][1])] and chosen[0][1] < top[1]
 
 
 def test_sample_over_budget_takes_just_the_best_sentence(
@@ -124,7 +122,10 @@ def test_sample_over_budget_takes_just_the_best_sentence(
 ) -> None:
     chosen = extract(article.text, spans, title=article.title, max_words=5)
     assert len(chosen) == 1
-    assert article.text[slice(*chosen[0])] == LEDE
+    assert article.text[slice(*chosen[0])] == "Iraq's allies in the fight"
+    brief = summarize_extractive(article.text, spans, title=article.title, max_words=5)
+    assert brief == "Iraq's allies in the fight\u2026"
+    assert LEDE.startswith(brief.removesuffix("\u2026"))
 
 
 @pytest.mark.parametrize("max_sentences", [1, 2, 3, 5, 8])
@@ -173,8 +174,9 @@ def test_single_sentence() -> None:
     spans = [(2, len(text) - 1)]
     assert extract(text, spans) == spans
     assert summarize_extractive(text, spans) == text.strip()
-    # One sentence over budget is still the brief: cutting it would misquote the article.
-    assert extract(text, spans, max_words=3) == spans
+    # One sentence over budget is cut at the budget, and the cut is marked.
+    assert extract(text, spans, max_words=3) == [(2, 2 + len("The minister resigned"))]
+    assert summarize_extractive(text, spans, max_words=3) == "The minister resigned\u2026"
 
 
 def test_single_short_sentence_is_kept() -> None:
@@ -320,11 +322,14 @@ def test_extract_properties(
 ) -> None:
     text, spans = build(*sentences)
     chosen = extract(text, spans, max_sentences=max_sentences, max_words=max_words, title=title)
-    assert set(chosen) <= set(spans)
+    if not set(chosen) <= set(spans):
+        # The best sentence over budget, cut: the beginning of one sentence, and nothing else.
+        (cut,) = chosen
+        assert any(s == cut[0] and cut[1] < e for s, e in spans)
     assert chosen == sorted(set(chosen))  # ordered and unique
     assert len(chosen) <= max_sentences
     assert bool(chosen) == any(text[s:e].strip() for s, e in spans)
-    if max_words is not None and len(chosen) > 1:
+    if max_words is not None:
         assert words(text, chosen) <= max_words
     # Deterministic, and blind to the order and repetition of its input.
     assert (
@@ -335,3 +340,4 @@ def test_extract_properties(
     )
     summary = summarize_extractive(text, spans, max_words=max_words or 120, title=title)
     assert summary == " ".join(summary.split())
+    assert len(summary.removesuffix("\u2026").split()) <= (max_words or 120)

@@ -167,10 +167,10 @@ def test_permission_error_is_reported(tmp_path: Path, monkeypatch: pytest.Monkey
     # Runs even as root, where chmod 000 cannot make a file unreadable.
     path = write(tmp_path, "secret.txt", b"Title\n\nBody.\n")
 
-    def refuse(self: Path) -> bytes:
+    def refuse(self: Path, *args: object, **kwargs: object) -> object:
         raise PermissionError(13, "Permission denied", str(self))
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr(Path, "open", refuse)
     with pytest.raises(InputError) as info:
         read_path(path)
     assert str(info.value) == f"{path}: cannot be read (permission denied)"

@@ -14,6 +14,7 @@ from .brief import Brief, Briefer, Digest
 from .cache import ResultCache, make_key
 from .chunking import Chunk
 from .errors import InputError
+from .options import MAX_INPUT_BYTES
 from .render import Failure
 from .sources import Article, Source, read_source
 
@@ -56,7 +57,12 @@ def run(
     """Brief every source in every language; failures are collected unless fail_fast."""
     outcome = Outcome(briefs={lang: [] for lang in langs})
     articles = _read_all(
-        sources, stdin, fail_fast, outcome, allow_private_urls=briefer.options.allow_private_urls
+        sources,
+        stdin,
+        fail_fast,
+        outcome,
+        allow_private_urls=briefer.options.allow_private_urls,
+        max_bytes=briefer.options.max_input_bytes,
     )
     outcome.articles = len(articles)
     work = _Work(briefer, cache or ResultCache(enabled=False))
@@ -85,6 +91,7 @@ def _read_all(
     outcome: Outcome,
     *,
     allow_private_urls: bool = False,
+    max_bytes: int = MAX_INPUT_BYTES,
 ) -> list[Article]:
     """Read every source, noting failures and dropping articles seen before (by content)."""
     articles: list[Article] = []
@@ -93,7 +100,9 @@ def _read_all(
         try:
             if source.error:
                 raise InputError(source.error)
-            article = read_source(source.name, stdin, allow_private_urls=allow_private_urls)
+            article = read_source(
+                source.name, stdin, allow_private_urls=allow_private_urls, max_bytes=max_bytes
+            )
         except Exception as exc:  # noqa: BLE001 - one bad source must not sink the brief
             if fail_fast:
                 raise

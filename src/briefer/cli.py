@@ -66,6 +66,10 @@ Output = Annotated[
     ),
 ]
 Device = Annotated[str, typer.Option("--device", metavar="DEVICE", help=SPECS["device"].help)]
+MaxInputBytes = Annotated[
+    int,
+    typer.Option("--max-input-bytes", metavar="BYTES", help=SPECS["max_input_bytes"].help),
+]
 
 
 def _check_backend(value: str) -> str:
@@ -293,6 +297,7 @@ def options_from(settings: dict[str, Any]) -> tuple[list[str], Options]:
         backend=settings["backend"],
         allow_private_urls=bool(settings["allow_private_urls"]),
         source_lang=settings["source_lang"],
+        max_input_bytes=settings["max_input_bytes"],
     )
 
 
@@ -450,6 +455,7 @@ def translate(
     ] = None,
     device: Device = "auto",
     backend: Backend = "auto",
+    max_input_bytes: MaxInputBytes = SPECS["max_input_bytes"].default,  # type: ignore[assignment]
     quiet: Quiet = False,
     verbose: Verbose = False,
     debug: Debug = False,
@@ -466,8 +472,14 @@ def translate(
     lang = _lang(lang)
     if lang == "en":
         raise UsageError("translate needs a target language other than en: --lang fr, ar, de, ...")
-    options = Options(lang=lang, translator=translator, device=device, backend=backend)
-    raw = read_raw(inputs, env)
+    options = Options(
+        lang=lang,
+        translator=translator,
+        device=device,
+        backend=backend,
+        max_input_bytes=max_input_bytes,
+    )
+    raw = read_raw(inputs, env, options.max_input_bytes)
     if output is not None:
         check_outputs([output], [source for source, _ in raw])
     texts = [(source, decode(data, _label(source))) for source, data in raw]
@@ -776,11 +788,19 @@ def _names(inputs: list[str] | None, env: Env, from_list: str | None) -> list[st
     return names
 
 
-def read_raw(inputs: list[str] | None, env: Env) -> list[tuple[str, bytes]]:
-    """Return the bytes of each input, in order; stdin when '-' or nothing is given and piped."""
-    from .sources import read_bytes
+def read_raw(
+    inputs: list[str] | None, env: Env, max_bytes: int = SPECS["max_input_bytes"].default
+) -> list[tuple[str, bytes]]:
+    """Return the bytes of each input, in order; stdin when '-' or nothing is given and piped.
 
-    return [(n, env.stdin.read() if n == "-" else read_bytes(n)) for n in _names(inputs, env, None)]
+    Each input past max_bytes is refused (an InputError), stdin and devices included.
+    """
+    from .sources import read_bytes, read_limited
+
+    return [
+        (n, read_limited(env.stdin, max_bytes) if n == "-" else read_bytes(n, max_bytes))
+        for n in _names(inputs, env, None)
+    ]
 
 
 def _label(name: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import glob
+import os
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from .errors import InputError, UsageError
+from .options import MAX_INPUT_BYTES
 
 if TYPE_CHECKING:
     from . import web
@@ -225,11 +227,23 @@ def parse_article(text: str, source: str, name: str | None = None) -> Article:
     )
 
 
-def read_bytes(path: str) -> bytes:
-    """Return the bytes of the file at path; errors name the path as given."""
+def read_bytes(path: str, max_bytes: int = MAX_INPUT_BYTES) -> bytes:
+    """Return the bytes of the file at path, at most max_bytes; errors name the path as given.
+
+    A device or pipe (/dev/zero, a FIFO) is read no further than max_bytes + 1: never until
+    memory runs out.
+    """
     p = Path(path)
     try:
-        return p.read_bytes()
+        with p.open("rb") as file:
+            size = os.fstat(file.fileno()).st_size
+            if size > max_bytes:
+                # A regular file says its size: refuse it without reading it.
+                raise _too_large(path, max_bytes)
+            data = file.read(max_bytes + 1)
+            if len(data) > max_bytes:
+                raise _too_large(path, max_bytes)
+            return data
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory") from None
     except (FileNotFoundError, NotADirectoryError):
@@ -243,18 +257,38 @@ def read_bytes(path: str) -> bytes:
         raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
 
 
-def read_path(path: str) -> Article:
-    """Read, decode and parse the file at path; errors name the path as given."""
-    return parse_article(decode(read_bytes(path), path), source=path)
+def read_limited(stream: BinaryIO, max_bytes: int, source: str = "-") -> bytes:
+    """Return what a stream (stdin) holds, refusing it past max_bytes; errors name the source."""
+    data = _read_up_to(stream, max_bytes + 1, _label(source))
+    if len(data) > max_bytes:
+        raise _too_large(_label(source), max_bytes)
+    return data
 
 
-def read_stream(stream: BinaryIO, source: str = "-") -> Article:
-    """Read, decode and parse a binary stream, such as sys.stdin.buffer."""
-    label = _label(source)
+def _read_up_to(stream: BinaryIO, size: int, label: str) -> bytes:
+    """Return the first size bytes of a stream (all of it if shorter); errors name label."""
     try:
-        data = stream.read()
+        return stream.read(size)
     except OSError as exc:
         raise InputError(f"{label}: cannot be read ({exc.strerror or exc})") from None
+
+
+def _too_large(label: str, max_bytes: int) -> InputError:
+    """Return the error for an input over the size limit, naming the option that raises it."""
+    return InputError(
+        f"{label}: larger than {max_bytes:,} bytes (raise --max-input-bytes to read it)"
+    )
+
+
+def read_path(path: str, max_bytes: int = MAX_INPUT_BYTES) -> Article:
+    """Read, decode and parse the file at path; errors name the path as given."""
+    return parse_article(decode(read_bytes(path, max_bytes), path), source=path)
+
+
+def read_stream(stream: BinaryIO, source: str = "-", max_bytes: int = MAX_INPUT_BYTES) -> Article:
+    """Read, decode and parse a binary stream, such as sys.stdin.buffer."""
+    label = _label(source)
+    data = read_limited(stream, max_bytes, source)
     # A text stream passed by mistake has nothing left to decode.
     text = data if isinstance(data, str) else decode(data, label)
     return parse_article(text, source=source)
@@ -712,6 +746,9 @@ def _is_caption(line: str) -> bool:
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
 HTML_SUFFIXES = (".html", ".htm")
+# A saved page carries two to three times its text in markup, scripts and styles: a page may be
+# this many times --max-input-bytes (5 MB by default, as much as a fetched URL may be).
+HTML_FACTOR = 2.5
 _GLOB_CHARS = re.compile(r"[*?[]")
 
 
@@ -786,22 +823,35 @@ def _expand_one(name: str) -> list[Source]:
 
 
 def read_source(
-    name: str, stdin: BinaryIO | None = None, *, allow_private_urls: bool = False
+    name: str,
+    stdin: BinaryIO | None = None,
+    *,
+    allow_private_urls: bool = False,
+    max_bytes: int = MAX_INPUT_BYTES,
 ) -> Article:
-    """Read one source into an article: a file, saved HTML page, URL, or '-' for stdin."""
+    """Read one source into an article: a file, saved HTML page, URL, or '-' for stdin.
+
+    Files and stdin past max_bytes are refused; saved HTML pages may be HTML_FACTOR times that.
+    """
     from . import web
 
+    page_bytes = int(max_bytes * HTML_FACTOR)
     if web.is_url(name):
         return from_page(web.read_url(name, allow_private=allow_private_urls), name)
     if name == "-":
-        data = stdin.read() if stdin is not None else b""
+        # Read as much as a page may hold, then hold text to the text limit.
+        data = _read_up_to(stdin, page_bytes + 1, "stdin") if stdin is not None else b""
         if _looks_html(data):
+            if len(data) > page_bytes:
+                raise _too_large("stdin", page_bytes)
             return from_page(web.extract_html(data, None), name)
+        if len(data) > max_bytes:
+            raise _too_large("stdin", max_bytes)
         return parse_article(decode(data, "stdin"), name)
     if Path(name).suffix.lower() in HTML_SUFFIXES:
         # read_html_file reads through read_bytes: the same one-line errors as any file.
-        return from_page(web.read_html_file(name), name)
-    return read_path(name)
+        return from_page(web.read_html_file(name, page_bytes), name)
+    return read_path(name, max_bytes)
 
 
 def from_page(page: web.Page, source: str) -> Article:

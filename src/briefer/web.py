@@ -401,9 +401,9 @@ def read_url(url: str, **fetch_options: Any) -> Page:
     return _extract(text, page_url=final, label=url, base_url=final)
 
 
-def read_html_file(path: str) -> Page:
+def read_html_file(path: str, max_bytes: int = 5_000_000) -> Page:
     """Read a saved .html/.htm page from disk and extract its article; errors name the path."""
-    text = _decode_html(read_bytes(path), None, path)
+    text = _decode_html(read_bytes(path, max_bytes), None, path)
     return _extract(text, page_url=path, label=path, base_url=None)
 
 
