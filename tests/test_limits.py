@@ -86,6 +86,20 @@ def test_a_run_without_spaces_is_cut_between_characters() -> None:
     assert all(not text[s].startswith("\u0301") for s, _ in spans)
 
 
+def test_a_window_of_nothing_but_spaces() -> None:
+    text = "It began here." + " " * 3_000 + "It ended there.\t" * 3 + "\u00a0" * 2_500 + "Done."
+    spans = split_sentences(text)
+    assert [text[s:e] for s, e in spans] == ["It began here.", *["It ended there."] * 3, "Done."]
+
+
+def test_a_boundary_near_the_window_end_is_kept_when_it_is_the_only_one() -> None:
+    first = "word " * (MAX_PIECE // 5 - 10) + "end."  # a sentence ending 50 chars before the edge
+    text = f"{first} Next sentence goes on {'and on ' * 30}to the end."
+    spans = split_sentences(text)
+    assert [text[s:e] for s, e in spans][0] == first.strip()
+    assert covered(text, spans) == "" and len(spans) == 2
+
+
 def test_a_long_paragraph_splits_as_pysbd_splits_it_whole() -> None:
     # A 6,000-character paragraph of ordinary sentences, with abbreviations near the window
     # edges: windowing must not invent or lose a boundary.

@@ -65,9 +65,9 @@ def split_sentences(
             break
         # The last sentence may run on past the window: it starts the next one. So does any
         # boundary pysbd drew with less than _CONTEXT characters after it ("U.S. A" may end a
-        # sentence where "U.S. Army" does not).
-        keep = len(found) - 1
-        while keep and pos + len(window) - found[keep][0] < _CONTEXT:
+        # sentence where "U.S. Army" does not), unless it is the window's only one.
+        keep = max(len(found) - 1, 0)
+        while keep > 1 and pos + len(window) - found[keep][0] < _CONTEXT:
             keep -= 1
         if keep:
             spans.extend(found[:keep])
