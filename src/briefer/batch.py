@@ -14,9 +14,8 @@ from .brief import Brief, Briefer, Digest
 from .cache import ResultCache, make_key
 from .chunking import Chunk
 from .errors import InputError
-from .options import MAX_INPUT_BYTES
 from .render import Failure
-from .sources import Article, Source, read_source
+from .sources import MAX_INPUT_BYTES, Article, Source, read_source
 
 log = logging.getLogger("briefer")
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from .errors import UsageError
 from .languages import ENGLISH, ISO3
 from .languages import RTL_LANGUAGES as RTL_LANGUAGES
+from .sources import MAX_INPUT_BYTES
 
 DEFAULT_SUMMARIZER = "sshleifer/distilbart-cnn-12-6"
 
@@ -21,10 +22,6 @@ LANGUAGES: tuple[str, ...] = (ENGLISH, *DEFAULT_TRANSLATORS)
 FORMATS: tuple[str, ...] = ("markdown", "json", "jsonl", "text")
 DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda", "mps")
 ENGINES: tuple[str, ...] = ("abstractive", "extractive")
-# The most bytes read from one file or stdin (--max-input-bytes). The longest real articles are
-# far below it: a 10,000-word long read is about 60 kB of text, so 2 MB holds 30 of them. Past
-# it a brief is not worth its cost: a 50 MB file once took 19 min and 6.6 GB for three words.
-MAX_INPUT_BYTES = 2_000_000
 
 
 @dataclass(frozen=True)
