@@ -189,6 +189,8 @@ SCHEMA: tuple[OptionSpec, ...] = (
         metavar="LANG",
         kind=str | None,
         cached=False,
+    ),
+    OptionSpec(
         "max_input_bytes",
         MAX_INPUT_BYTES,
         "Refuse a file or stdin larger than this (a saved HTML page may be 2.5 times it).",
