@@ -9,16 +9,17 @@ TORCH_INDEX ?=
 ARTICLE ?= examples/paris-coalition-meeting.txt
 LANG_OUT ?= fr
 
-.PHONY: setup demo test test-threads lint bench clean
+.PHONY: setup demo test test-threads lint bench clean constraints
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	@# Without a GPU, install the CPU build of torch first: a loose requirement would pull CUDA.
 	@if ! command -v nvidia-smi >/dev/null 2>&1 && ! $(BIN)/python -c "import torch" 2>/dev/null; then \
 		$(BIN)/pip install -q torch==$(TORCH) $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)); fi
-	$(BIN)/pip install -q -e '.[test]'
+	@# constraints.txt pins every package to the version the suite passed with.
+	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
 	@touch $@
 
 demo: setup
@@ -38,6 +39,11 @@ lint: setup
 
 bench: setup
 	$(BIN)/python benchmarks/run.py
+
+# Rewrite constraints.txt from the current venv (run after the suite passes on new dependencies).
+constraints: setup
+	@{ sed -n '1,3p' constraints.txt; $(BIN)/pip freeze --exclude-editable | grep -iv '^torch==\|^nvidia\|^triton'; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache
