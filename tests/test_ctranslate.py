@@ -52,7 +52,9 @@ def test_greedy_float32_gives_the_same_tokens(fixture: str, prefix: str, request
     folder = request.getfixturevalue(fixture)
     model = ct2.load(str(folder), "cpu", compute_type="float32")
     texts = [prefix + t for t in TEXTS]
-    got = generate(model, texts, **GREEDY)
+    # One text per call on both sides, as the reference runs: no padding, the same shapes, so
+    # no comparison rests on how a padded batch rounds on this CPU.
+    got = [generate(model, [text], **GREEDY)[0] for text in texts]
     assert got == reference(folder, texts, **GREEDY)
     assert len(set(got)) > 1  # the model listens to its input, so equality means something
 
