@@ -14,7 +14,7 @@ from typing import Any
 from .. import ctranslate, hub
 from ..errors import ConversionError, EngineUnavailable
 from .base import GenerationSettings, Groups
-from .hf import HFModel
+from .hf import HFDelegate, HFModel
 
 log = logging.getLogger("briefer")
 
@@ -123,7 +123,7 @@ def translate_options(
     return options, prefix
 
 
-class CT2Engine:
+class CT2Engine(HFDelegate):
     """A converted model run by ctranslate2, tokenized by its Hugging Face tokenizer."""
 
     backend = NAME
@@ -145,26 +145,6 @@ class CT2Engine:
         self.vocabulary = vocabulary
         self.start_in_prefix = start_in_prefix
         self.batch_tokens = BATCH_TOKENS
-
-    def input_limit(self) -> int:
-        """Return the most input tokens the model takes."""
-        return self.model.input_limit()
-
-    def output_limit(self) -> int | None:
-        """Return the decoder's positions, None for no fixed limit."""
-        return self.model.output_limit()
-
-    def counter(self, template: str = "{text}") -> Any:
-        """Return a token counter for a prompt template."""
-        return self.model.counter(template)
-
-    def count(self, text: str) -> int:
-        """Return the number of tokens of a text, special tokens left out."""
-        return self.model.count(text)
-
-    def targets(self) -> Any:
-        """Return the languages the model translates into."""
-        return self.model.targets()
 
     def generate(self, groups: Groups) -> list[list[str]]:
         """Run groups of texts, each with its own settings, all queued at once."""

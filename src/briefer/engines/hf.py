@@ -93,6 +93,32 @@ class HFModel:
         return _NEWLINE_PIECE.sub("\n", text).strip()
 
 
+class HFDelegate:
+    """What an engine answers straight from its HFModel (limits, token counts, targets)."""
+
+    model: HFModel
+
+    def input_limit(self) -> int:
+        """Return the most input tokens the model takes."""
+        return self.model.input_limit()
+
+    def output_limit(self) -> int | None:
+        """Return the decoder's positions, None for no fixed limit."""
+        return self.model.output_limit()
+
+    def counter(self, template: str = "{text}") -> Any:
+        """Return a token counter for a prompt template."""
+        return self.model.counter(template)
+
+    def count(self, text: str) -> int:
+        """Return the number of tokens of a text, special tokens left out."""
+        return self.model.count(text)
+
+    def targets(self) -> Any:
+        """Return the languages the model translates into."""
+        return self.model.targets()
+
+
 class _Positions:
     """Adapts ModelFacts' positions to what chunking.model_input_limit reads."""
 

@@ -8,7 +8,7 @@ from typing import Any
 from .. import hub
 from ..errors import ModelError
 from .base import GenerationSettings, Groups
-from .hf import HFModel
+from .hf import HFDelegate, HFModel
 
 log = logging.getLogger("briefer")
 
@@ -45,7 +45,7 @@ def generation_kwargs(model: HFModel, settings: GenerationSettings) -> dict[str,
     return values
 
 
-class TorchEngine:
+class TorchEngine(HFDelegate):
     """A transformers model and its tokenizer behind briefer's Engine interface."""
 
     backend = NAME
@@ -66,26 +66,6 @@ class TorchEngine:
         # config. The settings passed are already the model's, resolved: None there means
         # "none" (no forced EOS), so leave nothing of the model's to fill it with.
         network.generation_config = GenerationConfig()
-
-    def input_limit(self) -> int:
-        """Return the most input tokens the model takes."""
-        return self.model.input_limit()
-
-    def output_limit(self) -> int | None:
-        """Return the decoder's positions, None for no fixed limit."""
-        return self.model.output_limit()
-
-    def counter(self, template: str = "{text}") -> Any:
-        """Return a token counter for a prompt template."""
-        return self.model.counter(template)
-
-    def count(self, text: str) -> int:
-        """Return the number of tokens of a text, special tokens left out."""
-        return self.model.count(text)
-
-    def targets(self) -> Any:
-        """Return the languages the model translates into."""
-        return self.model.targets()
 
     def generate(self, groups: Groups) -> list[list[str]]:
         """Return the outputs of each group of texts, generated with the group's settings."""
