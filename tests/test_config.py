@@ -425,3 +425,87 @@ def test_options_schema_is_the_one_source_of_keys_flags_show_and_cache_key() -> 
     cached = {spec.name for spec in SCHEMA if spec.cached}
     assert set(Options().cache_parts()) == cached
     assert {"model", "max_length", "beams", "backend"} <= cached and "quiet" not in cached
+
+
+def test_every_command_takes_its_options_from_the_schema() -> None:
+    """summarize, translate and batch each get their schema options' flags, help and defaults
+    from options.SCHEMA (as options.COMMANDS adapts them), and none copies one by hand."""
+    import typer
+
+    from briefer.cli import app
+    from briefer.config import KEYS
+    from briefer.options import COMMANDS, command_schema
+
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    for name in COMMANDS:
+        params = {p.name: p for p in commands[name].params}
+        specs = command_schema(name)
+        # Every schema-named parameter of the command is one the schema gives it.
+        assert {n for n in params if n in KEYS} == {s.name for s in specs}, name
+        for spec in specs:
+            param = params[spec.name]
+            flags = [f for s in spec.spellings() for f in s.split("/")]
+            assert set(param.opts + param.secondary_opts) == set(flags), (name, spec.name)
+            assert param.default == spec.default, (name, spec.name)
+            if spec.choices != "engines":  # --backend's help lists the registry's engines
+                assert param.help == spec.help, (name, spec.name)
+    # translate and batch adapt, not copy: same flags as summarize, their own help or choices.
+    assert command_schema("translate")[0].spellings() == command_schema("summarize")[0].spellings()
+    fmt = {s.name: s for s in command_schema("translate")}["format"]
+    assert fmt.choices == ("markdown", "json", "text")
+
+
+def test_translate_reads_the_config_file(marian_fr: Path, tmp_path: Path) -> None:
+    """A newsroom's config (lang, [translator], backend) applies to translate as to summarize."""
+    from io import BytesIO, StringIO
+
+    from briefer.cli import Env, main
+
+    doc = tmp_path / "note.txt"
+    doc.write_text("The talks went well. More will follow on Tuesday.\n", encoding="utf-8")
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'lang = "fr"\nbackend = "torch"\n[translator]\nfr = "{marian_fr}"\n', encoding="utf-8"
+    )
+
+    def translate(*args: str) -> tuple[int, str, str]:
+        env = Env(stdin=BytesIO(), stdout=StringIO(), stderr=StringIO(), stdin_isatty=True)
+        code = main(["translate", str(doc), *args], env)
+        return code, env.stdout.getvalue(), env.stderr.getvalue()
+
+    flags = translate("-l", "fr", "-t", str(marian_fr), "--backend", "torch", "-f", "text")
+    from_file = translate("--config", str(config), "-f", "text")
+    assert flags[0] == 0, flags[2]
+    assert from_file == flags
+    # Two languages in the file: translate takes one, and says where the two came from.
+    config.write_text('lang = ["fr", "ar"]\n', encoding="utf-8")
+    code, _, err = translate("--config", str(config))
+    assert code == 2 and "one language at a time" in err and str(config) in err
+
+
+def test_translation_cache_key_holds_what_the_schema_marks(monkeypatch) -> None:
+    """A translation's cache key holds every option the schema marks as shaping a translation
+    (device and backend: int8 CTranslate2 and float32 torch translate differently)."""
+    from types import SimpleNamespace
+
+    from briefer import batch
+    from briefer.cache import ResultCache
+    from briefer.options import SCHEMA, Options
+
+    marked = {spec.name for spec in SCHEMA if "translation" in spec.cached}
+    assert marked == set(Options().cache_parts("translation")) >= {"device", "backend"}
+    keys: list[dict] = []
+    monkeypatch.setattr(batch, "make_key", lambda **parts: keys.append(parts) or "k")
+    monkeypatch.setattr(batch._Work, "revision", lambda self, name: "rev")
+
+    def localize(digests, lang):
+        return [SimpleNamespace(title=d.article.title, summary=d.summary) for d in digests]
+
+    options = Options(lang="fr", translator="org/marian", device="cpu", backend="torch")
+    briefer = SimpleNamespace(options=options, localize=localize)
+    work = batch._Work(briefer, ResultCache(enabled=False))  # type: ignore[arg-type]
+    digest = SimpleNamespace(article=SimpleNamespace(title="A title"), summary="A summary.")
+    work.localize([digest], "fr")  # type: ignore[list-item]
+    (key,) = keys
+    assert key["kind"] == "translation" and key["model"] == "org/marian"
+    assert {name: key[name] for name in marked} == options.cache_parts("translation")

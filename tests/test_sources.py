@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from briefer.errors import InputError
-from briefer.sources import Article, decode, parse_article, read_path, read_stream
+from briefer.sources import Article, decode, parse_article, read_path, read_source
 
 SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "paris-coalition-meeting.txt"
 SAMPLE_TITLE = "Iraq allies vow support for plan to defeat IS"
@@ -225,7 +225,7 @@ def test_sample_spans_point_into_text() -> None:
 
 def test_sample_from_stdin_matches_the_file() -> None:
     from_file = read_path(str(SAMPLE))
-    from_stdin = read_stream(io.BytesIO(SAMPLE.read_bytes()))
+    from_stdin = read_source("-", io.BytesIO(SAMPLE.read_bytes()))
     assert from_stdin.source == "-"
     assert from_stdin.title == from_file.title
     assert from_stdin.body == from_file.body
@@ -270,21 +270,15 @@ def test_title_skips_a_leading_date_line() -> None:
 
 
 def test_stdin_without_headline_is_untitled() -> None:
-    article = read_stream(io.BytesIO(b"The talks opened on Tuesday in Paris.\n"))
+    article = read_source("-", io.BytesIO(b"The talks opened on Tuesday in Paris.\n"))
     assert article.title == "Untitled"
     assert article.source == "-"
     assert article.body_text() == "The talks opened on Tuesday in Paris."
 
 
-def test_stream_with_a_named_source() -> None:
-    article = read_stream(io.BytesIO(b"The talks opened.\n"), source="talks-in-paris.txt")
-    assert article.source == "talks-in-paris.txt"
-    assert article.title == "Talks in paris"
-
-
 def test_empty_stdin_names_stdin() -> None:
     with pytest.raises(InputError) as info:
-        read_stream(io.BytesIO(b""))
+        read_source("-", io.BytesIO(b""))
     assert str(info.value) == "stdin: is empty"
 
 
@@ -605,7 +599,7 @@ def test_wrapped_markdown_and_stdin_read_alike() -> None:
     as_markdown = "# " + wrapped
     expected = sentence_texts(parse_article(unwrap(wrapped), "a.txt"))
     assert sentence_texts(parse_article(as_markdown, "story.md")) == expected
-    assert sentence_texts(read_stream(io.BytesIO(wrapped.encode("utf-8")))) == expected
+    assert sentence_texts(read_source("-", io.BytesIO(wrapped.encode("utf-8")))) == expected
 
 
 @pytest.mark.parametrize(

@@ -245,7 +245,8 @@ class _Work:
                 model=name,
                 revision=rev,
                 lang=lang,
-                backend=self.briefer.options.backend,
+                # Every setting the options schema marks as shaping a translation.
+                **self.briefer.options.cache_parts("translation"),
             )
             if rev
             else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import inspect
 import io
 import logging
@@ -18,7 +19,14 @@ import typer
 
 from . import __version__
 from .errors import BrieferError, InputError, OutputError, UsageError
-from .options import FORMATS, SCHEMA, SPECS, Options, OptionSpec, check_language
+from .options import (
+    FORMATS,
+    SPECS,
+    Options,
+    OptionSpec,
+    command_schema,
+    command_spec,
+)
 
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
@@ -65,11 +73,6 @@ Output = Annotated[
         "stdout; with several languages, NAME.LANG.EXT for each.",
     ),
 ]
-Device = Annotated[str, typer.Option("--device", metavar="DEVICE", help=SPECS["device"].help)]
-MaxInputBytes = Annotated[
-    int,
-    typer.Option("--max-input-bytes", metavar="BYTES", help=SPECS["max_input_bytes"].help),
-]
 
 
 def _check_backend(value: str) -> str:
@@ -84,9 +87,7 @@ def _check_backend(value: str) -> str:
 
 
 # Their help names the engines installed; main() fills it in from the registry before parsing.
-_BACKEND = typer.Option("--backend", metavar="BACKEND", callback=_check_backend)
-_ENGINE_OPTIONS = [_BACKEND]
-Backend = Annotated[str, _BACKEND]
+_ENGINE_OPTIONS: list[Any] = []
 
 
 def _describe_engines() -> None:
@@ -129,11 +130,15 @@ def root(
     """Turn news articles into short briefs: summarize, translate (fr, ar), write Markdown."""
 
 
-def with_schema(before: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Give a command one parameter per option in options.SCHEMA, placed before `before`.
+def with_schema(
+    before: str, command: str = "summarize"
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Give a command one parameter per option it takes from options.SCHEMA, placed before
+    `before`.
 
-    The parameters' names, types, defaults, flags and help all come from the schema; the
-    command reads their values through settings_of(ctx), which lays them over the config file.
+    The parameters' names, types, defaults, flags and help all come from the schema (as
+    options.COMMANDS adapts them for the command); the command reads their values through
+    settings_of(ctx), which lays them over the config file.
     """
 
     def wrap(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -148,7 +153,7 @@ def with_schema(before: str) -> Callable[[Callable[..., Any]], Callable[..., Any
                 default=spec.default,
                 annotation=Annotated[spec.kind, _typer_option(spec)],
             )
-            for spec in SCHEMA
+            for spec in command_schema(command)
         ]
         params = [
             p.replace(kind=inspect.Parameter.KEYWORD_ONLY) if k >= at else p
@@ -282,32 +287,31 @@ def _briefer(options: Options) -> Any:
 
 
 def options_from(settings: dict[str, Any]) -> tuple[list[str], Options]:
-    """Return the run's languages and the Options its settings describe."""
-    return list(settings["lang"]), Options(
-        lang=settings["lang"][0],
-        model=settings["model"],
-        translator=settings["translator"],
-        max_length=settings["max_length"],
-        min_length=settings["min_length"],
-        beams=settings["beams"],
-        device=settings["device"],
-        prompt=settings["prompt"],
-        batch_size=settings["batch_size"],
-        engine=settings["engine"],
-        backend=settings["backend"],
-        allow_private_urls=bool(settings["allow_private_urls"]),
-        source_lang=settings["source_lang"],
-        max_input_bytes=settings["max_input_bytes"],
-    )
+    """Return the run's languages and the Options its settings describe.
+
+    A setting the command does not take (translate has no --model) keeps Options' default.
+    """
+    langs = list(settings["lang"])
+    fields = {f.name for f in dataclasses.fields(Options)} - {"lang"}
+    values = {name: settings[name] for name in fields if name in settings}
+    if "allow_private_urls" in values:
+        values["allow_private_urls"] = bool(values["allow_private_urls"])
+    return langs, Options(lang=langs[0], **values)
 
 
-def settings_of(ctx: typer.Context) -> dict[str, Any]:
-    """Return each setting of a summarize run with its origin: flag, config file, or default."""
+def settings_of(
+    ctx: typer.Context, single_lang: bool = False, use_file: bool = True
+) -> dict[str, Any]:
+    """Return each setting of a run with its origin: flag, config file, or default.
+
+    single_lang: the command takes one language (translate, batch), not a list.
+    use_file: read the config file (batch does not: a job's settings are its command line).
+    """
     from . import config
 
     params = dict(ctx.params)
-    path = config.config_path(params.get("config_file"))
-    file_values = config.load(path)
+    path = config.config_path(params.get("config_file")) if use_file else None
+    file_values = config.load(path) if use_file else {}
     defaults: dict[str, object] = {}
     flags: dict[str, object] = {}
     for name, value in params.items():
@@ -321,10 +325,18 @@ def settings_of(ctx: typer.Context) -> dict[str, Any]:
     settings = config.resolve(defaults, file_values, path, flags)
     # Flags arrive as typed ("fr,ar", ["fr=…"]); settings hold what they mean.
     lang = settings["lang"]
+    if lang.value is None:
+        raise UsageError("no target language: give --lang fr, ar, de, ...")
     try:
         langs = config.parse_langs(lang.value)
     except UsageError as exc:
         raise typer.BadParameter(str(exc), param_hint="'--lang' / '-l'") from None
+    if single_lang and len(langs) > 1:
+        where = "" if lang.origin == "flag" else f" (from {lang.origin})"
+        raise typer.BadParameter(
+            f"one language at a time here, not {', '.join(langs)}{where}",
+            param_hint="'--lang' / '-l'",
+        )
     settings["lang"] = config.Setting(langs, lang.origin)
     translator = settings["translator"]
     if isinstance(translator.value, list):
@@ -410,6 +422,7 @@ def _progress(env: Env, quiet: bool) -> Iterator[Callable[[int, int, str], None]
 
 
 @app.command()
+@with_schema(before="config_file", command="translate")
 def translate(
     ctx: typer.Context,
     inputs: Annotated[
@@ -421,28 +434,6 @@ def translate(
             metavar="INPUT",
         ),
     ] = None,
-    lang: Annotated[
-        str,
-        typer.Option(
-            "--lang",
-            "-l",
-            metavar="LANG",
-            help="Target language, an ISO 639-1 code the translator has (fr, ar, de, ...).",
-        ),
-    ] = ...,
-    translator: Annotated[
-        str | None,
-        typer.Option(
-            "--translator",
-            "-t",
-            metavar="MODEL",
-            help="Translation model: hub id or local folder.",
-            show_default=False,
-        ),
-    ] = None,
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", metavar="FORMAT", help="markdown, json or text.")
-    ] = "markdown",
     output: Annotated[
         Path | None,
         typer.Option(
@@ -453,12 +444,10 @@ def translate(
             help="Write here (atomically) instead of stdout.",
         ),
     ] = None,
-    device: Device = "auto",
-    backend: Backend = "auto",
-    max_input_bytes: MaxInputBytes = SPECS["max_input_bytes"].default,  # type: ignore[assignment]
-    quiet: Quiet = False,
+    config_file: ConfigFile = None,
     verbose: Verbose = False,
     debug: Debug = False,
+    **schema_options: Any,
 ) -> None:
     """Translate a text or Markdown file as is, keeping its Markdown structure."""
     import json
@@ -467,18 +456,14 @@ def translate(
     from .sources import decode
 
     env: Env = ctx.obj
-    _logging(env, quiet, verbose)
-    check_format(fmt, ("markdown", "json", "text"))
-    lang = _lang(lang)
+    settings = {key: s.value for key, s in settings_of(ctx, single_lang=True).items()}
+    _logging(env, bool(settings["quiet"]), verbose)
+    fmt = settings["format"]
+    check_format(fmt, command_spec("translate", "format").choices)  # type: ignore[arg-type]
+    langs, options = options_from(settings)
+    lang = langs[0]
     if lang == "en":
         raise UsageError("translate needs a target language other than en: --lang fr, ar, de, ...")
-    options = Options(
-        lang=lang,
-        translator=translator,
-        device=device,
-        backend=backend,
-        max_input_bytes=max_input_bytes,
-    )
     raw = read_raw(inputs, env, options.max_input_bytes)
     if output is not None:
         check_outputs([output], [source for source, _ in raw])
@@ -505,6 +490,7 @@ def translate(
 
 
 @app.command()
+@with_schema(before="ray_address", command="batch")
 def batch(
     ctx: typer.Context,
     inputs: Annotated[
@@ -536,43 +522,6 @@ def batch(
             metavar="FORMAT", help="auto (from the suffixes), jsonl, parquet, csv or files."
         ),
     ] = "auto",
-    lang: Annotated[
-        str,
-        typer.Option(
-            "--lang", "-l", metavar="LANG", help="Brief language, unless a record's lang says."
-        ),
-    ] = "en",
-    model: Annotated[
-        str, typer.Option("--model", "-m", metavar="MODEL", help="Summarization model.")
-    ] = Options.model,
-    translator: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--translator",
-            "-t",
-            metavar="[LANG=]MODEL",
-            help="Translation model; LANG=MODEL for records in other languages, repeated.",
-            show_default=False,
-        ),
-    ] = None,
-    engine: Annotated[
-        str, typer.Option("--engine", metavar="ENGINE", help="abstractive or extractive.")
-    ] = "abstractive",
-    max_length: Annotated[
-        int | None, typer.Option(metavar="TOKENS", help="Longest summary, in tokens.")
-    ] = None,
-    min_length: Annotated[
-        int | None, typer.Option(metavar="TOKENS", help="Shortest summary, in tokens.")
-    ] = None,
-    beams: Annotated[int | None, typer.Option(metavar="N", help="Beam-search width.")] = None,
-    prompt: Annotated[
-        str | None, typer.Option(metavar="NAME|FILE", help="Model-input template.")
-    ] = None,
-    batch_size: Annotated[
-        int, typer.Option(metavar="N", help="Texts per model call on the torch backend.")
-    ] = 4,
-    device: Device = "auto",
-    backend: Backend = "auto",
     ray_address: Annotated[
         str | None,
         typer.Option(
@@ -602,33 +551,24 @@ def batch(
             show_default=False,
         ),
     ] = None,
-    quiet: Quiet = False,
     verbose: Verbose = False,
     debug: Debug = False,
+    **schema_options: Any,
 ) -> int:
     """Brief a dataset of articles on Ray: records in, one record out per id, resumable."""
     from . import dataset
-    from .config import parse_translator_flags
 
     env: Env = ctx.obj
+    # A job's settings are all on its command line (and recorded in its _briefer.json), so a
+    # rerun elsewhere cannot differ by a config file left on one machine.
+    settings = settings_of(ctx, single_lang=True, use_file=False)
+    settings = {key: s.value for key, s in settings.items()}
+    quiet = bool(settings["quiet"])
     _logging(env, quiet, verbose)
     if output is None:
         raise UsageError("batch needs an output folder: -o DIR")
     check_format(fmt, ("parquet", "jsonl"))
-    lang = _lang(lang)
-    options = Options(
-        lang=lang,
-        model=model,
-        translator=parse_translator_flags(translator, [lang]) if translator else None,
-        max_length=max_length,
-        min_length=min_length,
-        beams=beams,
-        device=device,
-        prompt=prompt,
-        batch_size=batch_size,
-        engine=engine,
-        backend=backend,
-    )
+    _, options = options_from(settings)
     sizing = dataset.Sizing(actors, cpus_per_actor, gpus_per_actor, records_per_batch)
     result = dataset.run_batch(
         inputs or [],
@@ -757,14 +697,6 @@ def models_pull(
         ctx.obj.stderr.write(f"briefer: fetching {name} ({task})\n") if not quiet else None
         path = pull(name, progress=not quiet and ctx.obj.stderr_isatty)
         ctx.obj.stdout.write(f"{name}  {path}\n")
-
-
-def _lang(value: str) -> str:
-    """Validate a --lang value as a usage error that lists the supported codes."""
-    try:
-        return check_language(value.strip().lower())
-    except UsageError as exc:
-        raise typer.BadParameter(str(exc), param_hint="'--lang' / '-l'") from None
 
 
 def check_format(fmt: str, allowed: tuple[str, ...]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .errors import UsageError
 from .languages import ENGLISH, ISO3
@@ -22,6 +22,8 @@ LANGUAGES: tuple[str, ...] = (ENGLISH, *DEFAULT_TRANSLATORS)
 FORMATS: tuple[str, ...] = ("markdown", "json", "jsonl", "text")
 DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda", "mps")
 ENGINES: tuple[str, ...] = ("abstractive", "extractive")
+# The results a run caches; each option names those it shapes (OptionSpec.cached).
+RESULTS: tuple[str, ...] = ("summary", "translation")
 
 
 @dataclass(frozen=True)
@@ -43,8 +45,16 @@ class OptionSpec:
     toml: type | tuple[type, ...] = str
     # Allowed values; "engines" means the engine registry's names, read when checked.
     choices: tuple[str, ...] | str | None = None
-    # Whether the value shapes a summary, and so belongs in its cache key.
-    cached: bool = False
+    # The results the value shapes, and so whose cache keys hold it: "summary", "translation".
+    cached: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        """Refuse a `cached` that is not a tuple of result kinds (True once meant "summary")."""
+        if not isinstance(self.cached, tuple) or not set(self.cached) <= set(RESULTS):
+            raise TypeError(
+                f"OptionSpec {self.name!r}: cached takes the results the value shapes, a tuple "
+                f"from {RESULTS}, not {self.cached!r}"
+            )
 
     def spellings(self) -> tuple[str, ...]:
         """Return the flag spellings: the declared ones, else --name-with-dashes."""
@@ -68,7 +78,7 @@ SCHEMA: tuple[OptionSpec, ...] = (
         "Summarization model: hub id or local folder.",
         ("--model", "-m"),
         "MODEL",
-        cached=True,
+        cached=("summary",),
     ),
     OptionSpec(
         "translator",
@@ -105,7 +115,7 @@ SCHEMA: tuple[OptionSpec, ...] = (
         "download; lower quality).",
         metavar="ENGINE",
         choices=ENGINES,
-        cached=True,
+        cached=("summary",),
     ),
     OptionSpec(
         "max_length",
@@ -114,7 +124,7 @@ SCHEMA: tuple[OptionSpec, ...] = (
         metavar="TOKENS",
         kind=int | None,
         toml=int,
-        cached=True,
+        cached=("summary",),
     ),  # fmt: skip
     OptionSpec(
         "min_length",
@@ -123,7 +133,7 @@ SCHEMA: tuple[OptionSpec, ...] = (
         metavar="TOKENS",
         kind=int | None,
         toml=int,
-        cached=True,
+        cached=("summary",),
     ),  # fmt: skip
     OptionSpec(
         "beams",
@@ -132,7 +142,7 @@ SCHEMA: tuple[OptionSpec, ...] = (
         metavar="N",
         kind=int | None,
         toml=int,
-        cached=True,
+        cached=("summary",),
     ),  # fmt: skip
     OptionSpec(
         "prompt",
@@ -140,7 +150,7 @@ SCHEMA: tuple[OptionSpec, ...] = (
         "Model-input template: a name from prompts/ or a file with {text}.",
         metavar="NAME|FILE",
         kind=str | None,
-        cached=True,
+        cached=("summary",),
     ),  # fmt: skip
     OptionSpec(
         "batch_size",
@@ -156,7 +166,7 @@ SCHEMA: tuple[OptionSpec, ...] = (
         f"Where models run: {', '.join(DEVICES)}.",
         metavar="DEVICE",
         choices=DEVICES,
-        cached=True,
+        cached=("summary", "translation"),
     ),  # fmt: skip
     OptionSpec(
         "backend",
@@ -164,7 +174,7 @@ SCHEMA: tuple[OptionSpec, ...] = (
         "Inference engine (see briefer config show).",
         metavar="BACKEND",
         choices="engines",
-        cached=True,
+        cached=("summary", "translation"),
     ),  # fmt: skip
     OptionSpec(
         "cache",
@@ -188,7 +198,6 @@ SCHEMA: tuple[OptionSpec, ...] = (
         "The articles' own language (fr, ar, ...), or auto [default: detected per article].",
         metavar="LANG",
         kind=str | None,
-        cached=False,
     ),
     OptionSpec(
         "max_input_bytes",
@@ -208,6 +217,65 @@ SCHEMA: tuple[OptionSpec, ...] = (
     ),  # fmt: skip
 )
 SPECS: dict[str, OptionSpec] = {spec.name: spec for spec in SCHEMA}
+
+# The schema's options each command takes, and how a command's use of one differs from
+# summarize's (summarize takes them all as they are). batch's --format (parquet or jsonl shards)
+# is not the brief's format, so it is batch's own parameter, not this schema's option.
+COMMANDS: dict[str, dict[str, dict[str, object]]] = {
+    "summarize": {spec.name: {} for spec in SCHEMA},
+    "translate": {
+        "lang": {
+            "help": "Target language, an ISO 639-1 code the translator has (fr, ar, de, ...) "
+            "[default: the config file's lang].",
+            "metavar": "LANG",
+            "default": None,
+        },
+        "translator": {
+            "help": "Translation model, hub id or local folder [default: "
+            + ", ".join(f"{model} for {lang}" for lang, model in DEFAULT_TRANSLATORS.items())
+            + "].",
+            "metavar": "MODEL",
+        },
+        "format": {
+            "choices": ("markdown", "json", "text"),
+            "help": "Output format: markdown, json (the translated Markdown) or text.",
+        },
+        "device": {},
+        "backend": {},
+        "max_input_bytes": {},
+        "quiet": {},
+    },
+    "batch": {
+        "lang": {"help": "Brief language, unless a record's lang says.", "metavar": "LANG"},
+        **{
+            name: {}
+            for name in (
+                "model",
+                "translator",
+                "engine",
+                "max_length",
+                "min_length",
+                "beams",
+                "prompt",
+                "batch_size",
+                "device",
+                "backend",
+                "quiet",
+            )
+        },
+    },
+}
+
+
+def command_schema(command: str) -> tuple[OptionSpec, ...]:
+    """Return the options a command takes, each as that command uses it, in SCHEMA order."""
+    changes = COMMANDS[command]
+    return tuple(replace(spec, **changes[spec.name]) for spec in SCHEMA if spec.name in changes)
+
+
+def command_spec(command: str, name: str) -> OptionSpec:
+    """Return one option as a command uses it."""
+    return next(spec for spec in command_schema(command) if spec.name == name)
 
 
 @dataclass(frozen=True)
@@ -270,9 +338,10 @@ class Options:
             )
         return DEFAULT_TRANSLATORS[lang]
 
-    def cache_parts(self) -> dict[str, object]:
-        """Return the settings that shape a summary, by name, for its cache key (from SCHEMA)."""
-        return {spec.name: getattr(self, spec.name) for spec in SCHEMA if spec.cached}
+    def cache_parts(self, result: str = "summary") -> dict[str, object]:
+        """Return the settings that shape a result ("summary" or "translation"), by name, for
+        its cache key (from SCHEMA)."""
+        return {spec.name: getattr(self, spec.name) for spec in SCHEMA if result in spec.cached}
 
     def generation_overrides(self) -> dict[str, int]:
         """Return the summary settings the user set, to lay over the model's generation config."""

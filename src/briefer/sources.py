@@ -289,15 +289,6 @@ def read_path(path: str, max_bytes: int = MAX_INPUT_BYTES) -> Article:
     return parse_article(decode(read_bytes(path, max_bytes), path), source=path)
 
 
-def read_stream(stream: BinaryIO, source: str = "-", max_bytes: int = MAX_INPUT_BYTES) -> Article:
-    """Read, decode and parse a binary stream, such as sys.stdin.buffer."""
-    label = _label(source)
-    data = read_limited(stream, max_bytes, source)
-    # A text stream passed by mistake has nothing left to decode.
-    text = data if isinstance(data, str) else decode(data, label)
-    return parse_article(text, source=source)
-
-
 def _label(source: str) -> str:
     """Return how messages name an input: its path, or "stdin"."""
     return "stdin" if source == "-" else source
