@@ -219,6 +219,7 @@ def test_every_key_is_accepted(tmp_path: Path) -> None:
     text = "".join(f"{key} = {samples[kind]}\n" for key, kind in KEYS.items())
     text = text.replace('format = "auto"', 'format = "json"')
     text = text.replace('engine = "auto"', 'engine = "extractive"')
+    text = text.replace('strategy = "auto"', 'strategy = "shares"')
     assert set(load(config(tmp_path, text))) == set(KEYS)
 
 

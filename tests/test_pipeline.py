@@ -242,7 +242,9 @@ def test_missing_local_folder_is_named(tmp_path: Path) -> None:
 
 
 @pytest.mark.differential
-def test_two_chunks_share_the_length_and_need_no_second_pass(bart: Path, sample: Path, monkeypatch):
+def test_shares_strategy_gives_two_chunks_half_the_length_each(
+    bart: Path, sample: Path, monkeypatch
+):
     article = read_path(str(sample))
     # About one and a half chunks of the tiny model's 256-token window.
     text = "Coalition talks\n\n" + "\n\n".join(article.text[s:e] for s, e in article.body[:6])
@@ -254,7 +256,8 @@ def test_two_chunks_share_the_length_and_need_no_second_pass(bart: Path, sample:
         return original(engine, texts, settings)
 
     monkeypatch.setattr(torch_engine.TorchEngine, "_generate", generate)
-    brief = Briefer(Options(backend="torch", model=str(bart), max_length=60)).brief(text)
+    options = Options(backend="torch", model=str(bart), max_length=60, strategy="shares")
+    brief = Briefer(options).brief(text)
     assert len(brief.chunks) == 2
     sizes = sorted(c.tokens for c in brief.chunks)
     assert sizes[0] > sizes[1] * 0.6  # balanced, not a full chunk and a scrap
@@ -290,3 +293,57 @@ def test_overlong_sentence_is_translated_in_pieces(marian_fr: Path, monkeypatch)
     assert len(pieces) > 1 and " ".join(pieces) == words
     tokenizer = AutoTokenizer.from_pretrained(marian_fr)
     assert all(len(tokenizer(p).input_ids) <= 256 for p in pieces)
+
+
+@pytest.mark.differential
+def test_three_chunks_end_in_one_reduce_pass(bart: Path, sample: Path, monkeypatch) -> None:
+    from briefer.engines.base import GenerationSettings
+
+    article = read_path(str(sample))
+    # About two and a half of the tiny model's 256-token windows: three chunks.
+    text = "Coalition talks\n\n" + "\n\n".join(article.text[s:e] for s, e in article.body[:8])
+    calls: list[tuple[list[str], GenerationSettings]] = []
+    original = torch_engine.TorchEngine._generate
+
+    def generate(engine, texts, settings):  # noqa: ANN001, ANN202
+        calls.append((list(texts), settings))
+        return original(engine, texts, settings)
+
+    monkeypatch.setattr(torch_engine.TorchEngine, "_generate", generate)
+    briefer = Briefer(Options(backend="torch", model=str(bart), max_length=12, beams=1))
+    brief = briefer.brief(text)
+    assert len(brief.chunks) == 3
+    # Two generate calls: the three chunks in one batch, then the reduce pass over their summaries.
+    assert len(calls) == 2
+    (chunk_texts, map_settings), (final_texts, final_settings) = calls
+    assert chunk_texts == [c.text for c in brief.chunks]
+    # The chunks get the model's own length (20 tokens), not the requested 12; the beams stay.
+    own = briefer.summarizer.summary_settings
+    assert own.longest() == 20
+    assert map_settings == own.with_values("flag", num_beams=1)
+    assert final_settings == own.with_values("flag", max_length=12, num_beams=1)
+    # The engine runs the chunks as one padded batch, longest first: so does the reference.
+    order = sorted(range(3), key=lambda i: len(chunk_texts[i]), reverse=True)
+    batch = reference_batch(bart, [chunk_texts[i] for i in order], num_beams=1)
+    parts = [batch[order.index(i)] for i in range(3)]
+    assert final_texts == [" ".join(p for p in parts if p)]
+    assert brief.summary == reference(bart, final_texts[0], max_length=12, num_beams=1)
+
+
+def test_one_chunk_article_is_one_generate_at_the_requested_length(bart: Path, monkeypatch):
+    calls = []
+    original = torch_engine.TorchEngine._generate
+
+    def generate(engine, texts, settings):  # noqa: ANN001, ANN202
+        calls.append(settings)
+        return original(engine, texts, settings)
+
+    monkeypatch.setattr(torch_engine.TorchEngine, "_generate", generate)
+    briefer = Briefer(Options(backend="torch", model=str(bart), max_length=12))
+    briefer.brief(ARTICLE)
+    assert calls == [briefer.summarizer.summary_settings.with_values("flag", max_length=12)]
+
+
+def test_unknown_strategy_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="reduce, shares"):
+        Options(strategy="fold")

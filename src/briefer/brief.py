@@ -79,6 +79,9 @@ class Briefer:
         self.options = options or Options()
         self._summarizer: Any = None
         self._translators: dict[str, Any] = {}
+        # Seconds spent per stage over this Briefer's life ("map", "reduce", "checks"), read
+        # by the benchmark.
+        self.timings: dict[str, float] = {}
 
     @property
     def summarizer(self) -> Any:
@@ -162,7 +165,11 @@ class Briefer:
         for article in articles:
             plans.append(plan_chunks(model, article.text, sentences_of(article), template))
             log.info("%s: %d words, %d chunks", article.source, article.words, len(plans[-1]))
-        summaries = summarize_many(model, plans, template, settings)
+        # The model's own lengths (T5's task lengths included) for the chunks of a long article.
+        own = summary_settings(model, self.options.generation_overrides(lengths=False))
+        summaries = summarize_many(
+            model, plans, template, settings, self.options.strategy, own, self.timings
+        )
         return [
             Digest(article, summary, tuple(chunks), model.name, lang)
             for article, summary, chunks, lang in zip(

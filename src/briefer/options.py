@@ -24,6 +24,8 @@ DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda", "mps")
 ENGINES: tuple[str, ...] = ("abstractive", "extractive")
 # The results a run caches; each option names those it shapes (OptionSpec.cached).
 RESULTS: tuple[str, ...] = ("summary", "translation")
+# How a long article becomes one brief: a reduce pass over the chunk summaries, or equal shares.
+STRATEGIES: tuple[str, ...] = ("reduce", "shares")
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,16 @@ SCHEMA: tuple[OptionSpec, ...] = (
         "download; lower quality).",
         metavar="ENGINE",
         choices=ENGINES,
+        cached=("summary",),
+    ),
+    OptionSpec(
+        "strategy",
+        "reduce",
+        "How a long article becomes one brief: reduce (chunk summaries summarized once more "
+        "as a whole) or shares (each chunk an equal share of the length; faster, less "
+        "coherent).",
+        metavar="STRATEGY",
+        choices=STRATEGIES,
         cached=("summary",),
     ),
     OptionSpec(
@@ -253,6 +265,7 @@ COMMANDS: dict[str, dict[str, dict[str, object]]] = {
                 "model",
                 "translator",
                 "engine",
+                "strategy",
                 "max_length",
                 "min_length",
                 "beams",
@@ -299,6 +312,7 @@ class Options:
     # The articles' own language (ISO 639 code); None detects each article's.
     source_lang: str | None = SPECS["source_lang"].default  # type: ignore[assignment]
     max_input_bytes: int = SPECS["max_input_bytes"].default  # type: ignore[assignment]
+    strategy: str = SPECS["strategy"].default  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         """Reject values no run could use, with a message that names the fix."""
@@ -309,8 +323,11 @@ class Options:
             code = check_code(self.source_lang)
             object.__setattr__(self, "source_lang", None if code == "auto" else code)
         # The backend is checked against the engine registry when a model loads.
-        for name, allowed in (("device", DEVICES), ("engine", ENGINES)):
-            if getattr(self, name) not in allowed:
+        # Every option with fixed choices in SCHEMA is checked here (the backend's are the
+        # engine registry's).
+        fixed = [(s.name, s.choices) for s in SCHEMA if isinstance(s.choices, tuple)]
+        for name, allowed in fixed:
+            if name in _FIELDS and getattr(self, name) not in allowed:
                 raise UsageError(
                     f"unknown {name} {getattr(self, name)!r}; choose one of: {', '.join(allowed)}"
                 )
@@ -343,14 +360,21 @@ class Options:
         its cache key (from SCHEMA)."""
         return {spec.name: getattr(self, spec.name) for spec in SCHEMA if result in spec.cached}
 
-    def generation_overrides(self) -> dict[str, int]:
-        """Return the summary settings the user set, to lay over the model's generation config."""
+    def generation_overrides(self, lengths: bool = True) -> dict[str, int]:
+        """Return the summary settings the user set, to lay over the model's generation config.
+
+        lengths=False leaves out --max-length and --min-length (the chunk summaries of a long
+        article are written at the model's own length).
+        """
         overrides = {
-            "max_length": self.max_length,
-            "min_length": self.min_length,
+            "max_length": self.max_length if lengths else None,
+            "min_length": self.min_length if lengths else None,
             "num_beams": self.beams,
         }
         return {k: v for k, v in overrides.items() if v is not None}
+
+
+_FIELDS = frozenset(Options.__dataclass_fields__)
 
 
 def check_language(lang: str) -> str:

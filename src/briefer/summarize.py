@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from .chunking import Chunk, chunk_sentences
 from .engines.base import Engine, GenerationSettings
 from .errors import UsageError
+from .options import STRATEGIES
 from .sentences import Span, split_sentences
 
 log = logging.getLogger("briefer")
@@ -79,13 +82,97 @@ def share_settings(settings: GenerationSettings, parts: int) -> GenerationSettin
     )
 
 
+def map_settings(settings: GenerationSettings, own: GenerationSettings) -> GenerationSettings:
+    """Return the generous settings chunk summaries get before the reduce pass.
+
+    Each chunk is summarized at the model's own length (``own``: the model's settings with the
+    user's flags but not their lengths; T5's task lengths included), or at the requested
+    length when that is longer, so the lede chunk is never cut to a fraction of the brief.
+    """
+    return settings if settings.longest() > own.longest() else own
+
+
 def summarize_many(
     model: Engine,
     articles: Sequence[Sequence[Chunk]],
     template: str,
     settings: GenerationSettings | None = None,
+    strategy: str = "reduce",
+    own: GenerationSettings | None = None,
+    timings: dict[str, float] | None = None,
 ) -> list[str]:
-    """Summarize several chunked articles, batching every round's generate() across them."""
+    """Summarize several chunked articles, batching every round's generate() across them.
+
+    ``reduce`` (the default): the chunks of a long article are summarized at the model's own
+    length (``own``, else ``settings``), joined in order, and the joined summaries summarized
+    once more to the requested length; when they exceed the input limit they are chunked and
+    summarized again first. ``shares``: each chunk gets an equal share of the length and the
+    shares are joined, with no pass over the whole. ``timings``, when given, receives the
+    seconds spent in generate() on chunks ("map") and on the passes over joined summaries
+    ("reduce"), for the benchmark.
+    """
+    settings = settings or model.summary_settings
+    if strategy == "shares":
+        return _summarize_in_shares(model, articles, template, settings)
+    if strategy != "reduce":
+        raise UsageError(f"unknown strategy {strategy!r}; choose one of: {', '.join(STRATEGIES)}")
+    generous = map_settings(settings, own or settings)
+    counter = model.counter(template)
+    limit = model.input_limit()
+    results: dict[int, str] = {i: "" for i, chunks in enumerate(articles) if not chunks}
+    pending = {i: list(chunks) for i, chunks in enumerate(articles) if chunks}
+    first_round = True
+    while pending:
+        jobs = [(i, chunk) for i, chunks in pending.items() for chunk in chunks]
+        # One chunk left is the final input: it gets the requested length. Several are mapped.
+        each = [settings if len(pending[i]) == 1 else generous for i, _ in jobs]
+        started = time.perf_counter()
+        outputs = _generate(model, jobs, each, template)
+        if timings is not None:
+            # The first round's generate() is the map pass; any later round reduces.
+            stage = "map" if first_round else "reduce"
+            timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - started
+        summaries: dict[int, list[str]] = {}
+        for (i, _), output in zip(jobs, outputs, strict=True):
+            summaries.setdefault(i, []).append(output)
+        next_round: dict[int, list[Chunk]] = {}
+        for i, parts in summaries.items():
+            if len(parts) == 1:
+                results[i] = parts[0]
+                continue
+            joined = " ".join(part for part in parts if part)
+            chunks = chunk_sentences(joined, split_sentences(joined), counter, limit)
+            if not chunks:
+                results[i] = ""
+                continue
+            if len(chunks) >= len(parts):
+                # Summaries as long as the input limit allows cannot shrink further; keep them all.
+                log.warning(
+                    "summary kept at %d parts: raise the input limit or lower --max-length",
+                    len(parts),
+                )
+                results[i] = joined
+                continue
+            if len(chunks) == 1:
+                # The joined summaries, exactly as generated, are the reduce pass's input.
+                chunks = [replace(chunks[0], text=joined)]
+            next_round[i] = chunks
+        pending = next_round
+        first_round = False
+    return [results[i] for i in range(len(articles))]
+
+
+def _summarize_in_shares(
+    model: Engine,
+    articles: Sequence[Sequence[Chunk]],
+    template: str,
+    settings: GenerationSettings | None = None,
+) -> list[str]:
+    """Summarize long articles as equal shares of the length, joined (--strategy shares).
+
+    Faster (no pass over the whole) but each share is written without the rest of the
+    article; articles whose shares would be under MIN_SHARE tokens are map-reduced instead.
+    """
     settings = settings or model.summary_settings
     counter = model.counter(template)
     limit = model.input_limit()
