@@ -6,12 +6,13 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from .brief import Brief, Briefer, Digest
 from .cache import ResultCache, make_key
+from .checks import FACT_KINDS, Finding
 from .chunking import Chunk
 from .errors import InputError
 from .render import Failure
@@ -21,7 +22,8 @@ log = logging.getLogger("briefer")
 
 # Bump when what a cached digest or translation means changes.
 # 2: sentences are split within reflowed paragraphs, not lines, so chunks differ.
-CACHE_FORMAT = 2
+# 3: digests and translations keep the output guard's notes.
+CACHE_FORMAT = 3
 # Articles summarized together: enough to keep every core busy with batches that span
 # articles, few enough that a killed run loses little, as results are cached after each round.
 ROUND = 8
@@ -52,8 +54,13 @@ def run(
     fail_fast: bool = False,
     progress: Progress | None = None,
     on_brief: OnBrief | None = None,
+    strict_facts: bool = False,
 ) -> Outcome:
-    """Brief every source in every language; failures are collected unless fail_fast."""
+    """Brief every source in every language; failures are collected unless fail_fast.
+
+    With strict_facts, an article whose brief (in any language) has a fact-check finding is
+    left out and listed with the failures, its findings as the reason.
+    """
     outcome = Outcome(briefs={lang: [] for lang in langs})
     articles = _read_all(
         sources,
@@ -71,11 +78,20 @@ def run(
     for at in range(0, len(articles), ROUND):
         group = articles[at : at + ROUND]
         digests = work.digests(group)
-        for lang in langs:
-            for brief in work.localize(digests, lang):
-                outcome.briefs[lang].append(brief)
+        made = {lang: work.localize(digests, lang) for lang in langs}
+        for k, digest in enumerate(digests):
+            facts = [c for lang in langs for c in made[lang][k].checks if c.kind in FACT_KINDS]
+            if strict_facts and facts:
+                reason = "fact check: " + "; ".join(
+                    dict.fromkeys(f"{c.text} ({c.where})" for c in facts)
+                )
+                outcome.failed.append(Failure(digest.article.source, reason))
+                log.warning("left out %s: %s", digest.article.source, reason)
+                continue
+            for lang in langs:
+                outcome.briefs[lang].append(made[lang][k])
                 if on_brief:
-                    on_brief(lang, brief)
+                    on_brief(lang, made[lang][k])
         done += len(group)
         if progress:
             progress(done, len(articles), group[-1].source)
@@ -140,6 +156,10 @@ class _Work:
         if prompt and Path(prompt).is_file():
             prompt = Path(prompt).read_text(encoding="utf-8")
         self.prompt = prompt
+        # The glossary's terms, not its file name, shape the translations; a bad glossary
+        # fails here, before any model work.
+        terms = briefer.glossary.terms if briefer.glossary else None
+        self.glossary_text = hashlib.sha256(repr(terms).encode()).hexdigest() if terms else None
 
     def revision(self, name: str) -> str | None:
         """Return a model's revision (once per run); None means results cannot be cached."""
@@ -228,7 +248,8 @@ class _Work:
             Chunk(start=c[0], end=c[1], sentences=tuple(map(tuple, c[2])), text=c[3], tokens=c[4])
             for c in value["chunks"]
         )
-        return Digest(article, value["summary"], chunks, value["summarizer"], language)
+        notes = tuple(Finding(**n) for n in value.get("notes", []))
+        return Digest(article, value["summary"], chunks, value["summarizer"], language, notes)
 
     def localize(self, digests: Sequence[Digest], lang: str) -> list[Brief]:
         """Return the digests' briefs in a language, translating only what the cache lacks."""
@@ -247,6 +268,8 @@ class _Work:
                 lang=lang,
                 # Every setting the options schema marks as shaping a translation.
                 **self.briefer.options.cache_parts("translation"),
+                # The glossary's terms, not its file name (so not the schema's glossary).
+                glossary=self.glossary_text,
             )
             if rev
             else None
@@ -260,9 +283,22 @@ class _Work:
             if value is None:
                 brief = next(fresh)
                 if key and brief.title and brief.summary:
-                    self.cache.put(key, {"title": brief.title, "summary": brief.summary})
+                    notes = [asdict(c) for c in brief.checks if c.kind == "untranslated"]
+                    self.cache.put(
+                        key, {"title": brief.title, "summary": brief.summary, "notes": notes}
+                    )
             else:
-                brief = Briefer.make_brief(digest, lang, value["title"], value["summary"], name)
+                notes = tuple(Finding(**n) for n in value.get("notes", []))
+                brief = Briefer.make_brief(
+                    digest,
+                    lang,
+                    value["title"],
+                    value["summary"],
+                    name,
+                    notes,
+                    self.briefer.glossary,
+                    self.briefer.timings,
+                )
             briefs.append(brief)
         return briefs
 
@@ -272,6 +308,7 @@ def _digest_value(digest: Digest) -> dict[str, Any]:
     return {
         "summary": digest.summary,
         "summarizer": digest.summarizer,
+        "notes": [asdict(n) for n in digest.notes],
         "chunks": [
             [c.start, c.end, [list(s) for s in c.sentences], c.text, c.tokens]
             for c in digest.chunks

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from .checks import Finding, Support
 from .chunking import Chunk, normalize
 from .options import Options
 from .sentences import Span, split_sentences
@@ -26,6 +28,8 @@ class Digest:
     chunks: tuple[Chunk, ...]
     summarizer: str
     language: str = "en"  # the article's own language, detected or given with --source-lang
+    # What the output guard did instead of the model (kind "fallback"), if anything.
+    notes: tuple[Finding, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,9 @@ class Brief:
     text: str = ""
     body: tuple[Span, ...] = ()
     source_language: str = "en"  # the article's language; `language` is the brief's
+    # Fact-check findings and guard notes (see checks.py), and each brief sentence's sources.
+    checks: tuple[Finding, ...] = ()
+    support: tuple[Support, ...] = ()
 
 
 def sentences_of(article: Article) -> list[Span]:
@@ -82,6 +89,7 @@ class Briefer:
         # Seconds spent per stage over this Briefer's life ("map", "reduce", "checks"), read
         # by the benchmark.
         self.timings: dict[str, float] = {}
+        self._glossary: Any = None
 
     @property
     def summarizer(self) -> Any:
@@ -106,6 +114,15 @@ class Briefer:
             # Sentences are short, so translation batches can be wider than summary batches.
             self._translators[lang] = registry.load(name, o.backend, o.device, max(o.batch_size, 8))
         return self._translators[lang]
+
+    @property
+    def glossary(self) -> Any:
+        """Return the run's glossary (read once), or None when no glossary file is set."""
+        if self._glossary is None and self.options.glossary:
+            from .glossary import load
+
+            self._glossary = load(self.options.glossary)
+        return self._glossary
 
     def template(self) -> str:
         """Return the prompt template for the summarizer: --prompt, else the model's own."""
@@ -171,11 +188,35 @@ class Briefer:
             model, plans, template, settings, self.options.strategy, own, self.timings
         )
         return [
-            Digest(article, summary, tuple(chunks), model.name, lang)
+            self._guarded(Digest(article, summary, tuple(chunks), model.name, lang))
             for article, summary, chunks, lang in zip(
                 articles, summaries, plans, languages, strict=True
             )
         ]
+
+    def _guarded(self, digest: Digest) -> Digest:
+        """Return the digest, or the extractive one when the model's summary is unusable."""
+        from .checks import degenerate
+
+        article = digest.article
+        started = time.perf_counter()
+        reason = degenerate(digest.summary, article.body_text(), "summary")
+        _add_time(self.timings, "checks", started)
+        if reason is None:
+            return digest
+        log.warning(
+            "%s: the model's summary %s; using the extractive brief", article.source, reason
+        )
+        fallback = self._extract(article)
+        note = Finding(
+            "fallback", f"the model's summary {reason}; extractive brief used instead", "brief"
+        )
+        return replace(
+            digest,
+            summary=fallback.summary,
+            summarizer=f"{EXTRACTIVE}, in place of {digest.summarizer}",
+            notes=(note,),
+        )
 
     def _extract(self, article: Article) -> Digest:
         """Summarize one article by picking its central sentences; no model needed."""
@@ -198,25 +239,71 @@ class Briefer:
         titles = [d.article.title for d in digests]
         summaries = [d.summary for d in digests]
         model = self.translator(lang)
+        notes: list[tuple[Finding, ...]] = [()] * len(digests)
         if model is not None and digests:
-            from .translate import translate_texts
+            from .translate import translate_guarded
 
-            both = translate_texts(model, [*titles, *summaries], lang)
-            titles, summaries = both[: len(digests)], both[len(digests) :]
+            both = translate_guarded(model, [*titles, *summaries], lang, self.glossary)
+            titles = [t.text for t in both[: len(digests)]]
+            summaries = [t.text for t in both[len(digests) :]]
+            notes = [
+                untranslated_notes(title, summary, lang)
+                for title, summary in zip(both[: len(digests)], both[len(digests) :], strict=True)
+            ]
         return [
-            self.make_brief(d, lang, title, summary, model.name if model else None)
-            for d, title, summary in zip(digests, titles, summaries, strict=True)
+            self.make_brief(
+                d,
+                lang,
+                title,
+                summary,
+                model.name if model else None,
+                n,
+                self.glossary,
+                self.timings,
+            )
+            for d, title, summary, n in zip(digests, titles, summaries, notes, strict=True)
         ]
 
     @staticmethod
     def make_brief(
-        digest: Digest, lang: str, title: str, summary: str, translator: str | None
+        digest: Digest,
+        lang: str,
+        title: str,
+        summary: str,
+        translator: str | None,
+        notes: Sequence[Finding] = (),
+        glossary: Any = None,
+        timings: dict[str, float] | None = None,
     ) -> Brief:
-        """Return the brief of a digest in a language, given its (translated) title and summary."""
+        """Return the brief of a digest in a language, checked against its source.
+
+        notes are what the translation guard did (kind "untranslated"), kept with the brief;
+        timings, when given, adds the seconds the checks took under "checks".
+        """
+        from .checks import check_brief, check_translation, support, unsupported
+
         models = {"summarizer": digest.summarizer}
         if translator:
             models["translator"] = translator
         a = digest.article
+        started = time.perf_counter()
+        supports = support(a.text, sentences_of(a), a.body, digest.summary)
+        checks = [*digest.notes, *check_brief(a.text, digest.summary), *unsupported(supports)]
+        checks += notes
+        left = {n.where for n in notes}
+        if translator and f"translation ({lang})" not in left:
+            checks += check_translation(digest.summary, summary, lang)
+            if glossary:
+                from .glossary import missing
+
+                checks += [
+                    Finding("glossary", f"{term} is missing", f"translation ({lang})")
+                    for term in missing(glossary, digest.summary, summary, lang)
+                ]
+        if translator and f"title ({lang})" not in left:
+            checks += check_translation(a.title, title, lang, f"title ({lang})")
+        if timings is not None:
+            _add_time(timings, "checks", started)
         return Brief(
             source=a.source,
             title=title,
@@ -233,6 +320,9 @@ class Briefer:
             text=a.text,
             body=a.body,
             source_language=digest.language,
+            # The same finding twice (a name or date repeated in the brief) is said once.
+            checks=tuple(dict.fromkeys(checks)),
+            support=tuple(supports),
         )
 
     def brief_many(
@@ -251,9 +341,28 @@ class Briefer:
         from .translate import translate_markdown, translate_text
 
         lang = lang or self.options.lang
+        glossary = self.glossary  # read before the model loads: a bad glossary fails first
         model = self.translator(lang)
         if model is None:
             return text
         if markdown:
-            return translate_markdown(model, text, lang)
-        return translate_text(model, text, lang)
+            return translate_markdown(model, text, lang, glossary)
+        return translate_text(model, text, lang, glossary)
+
+
+def untranslated_notes(title: Any, summary: Any, lang: str) -> tuple[Finding, ...]:
+    """Return the guard's notes for a title and summary it kept in English (Translated pairs)."""
+    notes = []
+    for part, where in ((title, f"title ({lang})"), (summary, f"translation ({lang})")):
+        if part.untranslated:
+            notes.append(
+                Finding(
+                    "untranslated", f"the translation {part.untranslated}; left in English", where
+                )
+            )
+    return tuple(notes)
+
+
+def _add_time(timings: dict[str, float], stage: str, started: float) -> None:
+    """Add the seconds since started (time.perf_counter) to a stage's total."""
+    timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - started

@@ -17,7 +17,7 @@ from typing import Annotated, Any, TextIO
 
 import typer
 
-from . import __version__
+from . import __version__, escape
 from .errors import BrieferError, InputError, OutputError, UsageError
 from .options import (
     FORMATS,
@@ -235,11 +235,16 @@ def summarize(
             fail_fast=bool(settings["fail_fast"]) or len(sources) == 1,
             progress=progress,
             on_brief=(lambda _lang, b: emit(json_line(b), None, env)) if stream else None,
+            strict_facts=bool(settings["strict_facts"]),
         )
     if not outcome.articles:
         reasons = "; ".join(f"{f.source}: {f.reason}" for f in outcome.failed)
         raise InputError(f"no article to brief ({reasons})" if reasons else "no article to brief")
-    render_options = {"template": settings["template"], "title": settings["title"]}
+    render_options = {
+        "template": settings["template"],
+        "title": settings["title"],
+        "cite": bool(settings["cite"]),
+    }
     if stream:
         emit("".join(failure_line(f) for f in outcome.failed), None, env)
     else:
@@ -376,8 +381,21 @@ def output_path(output: Path, lang: str, langs: list[str]) -> Path:
 
 
 def _summary_line(outcome: Any) -> None:
-    """Tell stderr, in one line, which sources were left out or repeated, if any."""
+    """Tell stderr which briefs need an editor's check, and which sources were left out."""
+    log = logging.getLogger("briefer")
+    checked = 0
+    for lang, briefs in outcome.briefs.items():
+        for brief in briefs:
+            if brief.checks:
+                checked += 1
+                found = "; ".join(dict.fromkeys(f"{c.text} ({c.where})" for c in brief.checks))
+                # Model output and file names stay on one line (see escape.py).
+                log.warning(
+                    "check %s [%s]: %s", escape.name(brief.source), lang, escape.one_line(found)
+                )
     notes = []
+    if checked:
+        notes.append(f"{checked} brief(s) to check")
     if outcome.failed:
         notes.append(f"{len(outcome.failed)} source(s) not included")
     if outcome.duplicates:

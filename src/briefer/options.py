@@ -220,6 +220,27 @@ SCHEMA: tuple[OptionSpec, ...] = (
         toml=int,
     ),
     OptionSpec(
+        "glossary",
+        None,
+        "Terms kept verbatim or given house translations through translation (TOML or CSV).",
+        metavar="FILE",
+        kind=str | None,
+    ),
+    OptionSpec(
+        "strict_facts",
+        False,
+        "Leave out (under Not included, exit 3) any article whose brief fails the fact check.",
+        kind=bool,
+        toml=bool,
+    ),
+    OptionSpec(
+        "cite",
+        False,
+        "Footnotes in the Markdown naming the source paragraph of each brief sentence.",
+        kind=bool,
+        toml=bool,
+    ),
+    OptionSpec(
         "quiet",
         False,
         "Print nothing but the result and errors.",
@@ -255,6 +276,7 @@ COMMANDS: dict[str, dict[str, dict[str, object]]] = {
         "device": {},
         "backend": {},
         "max_input_bytes": {},
+        "glossary": {},
         "quiet": {},
     },
     "batch": {
@@ -313,6 +335,8 @@ class Options:
     source_lang: str | None = SPECS["source_lang"].default  # type: ignore[assignment]
     max_input_bytes: int = SPECS["max_input_bytes"].default  # type: ignore[assignment]
     strategy: str = SPECS["strategy"].default  # type: ignore[assignment]
+    # A glossary file (TOML or CSV) of terms kept verbatim or given house translations.
+    glossary: str | None = SPECS["glossary"].default  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         """Reject values no run could use, with a message that names the fix."""

@@ -7,13 +7,14 @@ import json
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from . import escape
 from .brief import Brief
+from .checks import Support
 from .errors import UsageError
 from .options import RTL_LANGUAGES
 
@@ -36,6 +37,7 @@ def render(
     template: str | None = None,
     title: str = "Morning brief",
     date: dt.date | None = None,
+    cite: bool = False,
 ) -> str:
     """Return the briefs in the format asked for, ending with one newline."""
     if fmt == "json":
@@ -43,8 +45,17 @@ def render(
     if fmt == "jsonl":
         return "".join(json_line(b) for b in briefs) + "".join(failure_line(f) for f in failed)
     if fmt == "text":
-        return "\n\n".join(escape.one_line(b.summary) for b in briefs) + "\n"
-    return markdown(briefs, failed=failed, template=template, title=title, date=date)
+        # A brief to check carries its flagged line here too, so no format hides a finding.
+        return (
+            "\n\n".join(
+                "\n".join(
+                    filter(None, (escape.one_line(b.summary), escape.one_line(check_line(b))))
+                )
+                for b in briefs
+            )
+            + "\n"
+        )
+    return markdown(briefs, failed=failed, template=template, title=title, date=date, cite=cite)
 
 
 def context(
@@ -52,6 +63,7 @@ def context(
     failed: Sequence[Failure] = (),
     title: str = "Morning brief",
     date: dt.date | None = None,
+    cite: bool = False,
 ) -> dict[str, Any]:
     """Return the documented template context for a brief: every text escaped for Markdown.
 
@@ -72,7 +84,8 @@ def context(
 
     anchors: dict[str, int] = {}
     articles = []
-    for b in briefs:
+    for number, b in enumerate(briefs, start=1):
+        cited_summary, footnotes = citations(b, md, f"{number}-" if len(briefs) > 1 else "")
         original = b.original_title or b.title
         articles.append(
             {
@@ -88,6 +101,11 @@ def context(
                 "original_title": md(original),
                 "anchor": Markup(_unique(slug(escape.one_line(b.title)), anchors)),
                 "meta": Markup(meta_line(b, md_name, md)),
+                "checks": [{k: md(v) for k, v in asdict(c).items()} for c in b.checks],
+                "check_line": md(check_line(b)),
+                "support": [support_record(item) for item in b.support],
+                "cited_summary": Markup(cited_summary),
+                "footnotes": footnotes,
                 "raw": {
                     "title": b.title,
                     "summary": b.summary,
@@ -111,6 +129,7 @@ def context(
             }
             for f in failed
         ],
+        "cite": cite,
     }
 
 
@@ -121,11 +140,12 @@ def markdown(
     template: str | None = None,
     title: str = "Morning brief",
     date: dt.date | None = None,
+    cite: bool = False,
 ) -> str:
     """Render briefs to Markdown with the built-in template or the one at the path given."""
     compiled = compile_template(template)
     try:
-        text = compiled.render(**context(briefs, failed, title, date))
+        text = compiled.render(**context(briefs, failed, title, date, cite))
     except Exception as exc:  # noqa: BLE001 - whatever a template raises is the template's fault
         raise UsageError(f"template {template or 'built-in'}: {_reason(exc)}") from None
     # Templates are easier to read with loose spacing; the output should not carry it.
@@ -279,7 +299,73 @@ def brief_record(brief: Brief) -> dict[str, Any]:
     }
     if brief.language != "en":
         record["original"] = {"title": brief.original_title, "summary": brief.original_summary}
+    record["checks"] = [asdict(c) for c in brief.checks]
+    record["support"] = [support_record(s) for s in brief.support]
     return record
+
+
+def support_record(item: Support) -> dict[str, Any]:
+    """Return one brief sentence's support as a JSON-ready dictionary.
+
+    start and end index the English summary (``summary``, or ``original.summary`` for a
+    translated brief); each source's start and end index the decoded source text.
+    """
+    return {
+        "start": item.start,
+        "end": item.end,
+        "text": item.text,
+        "score": item.score,
+        "sources": [asdict(source) for source in item.sources],
+    }
+
+
+def check_line(brief: Brief) -> str:
+    """Return the one flagged line an editor reads under a brief, or "" when all is well."""
+    if not brief.checks:
+        return ""
+    return "⚠ Check: " + "; ".join(dict.fromkeys(f"{c.text} ({c.where})" for c in brief.checks))
+
+
+def citations(brief: Brief, md: Any = str, prefix: str = "") -> tuple[str, list[dict[str, Any]]]:
+    """Return the summary with footnote markers, and the footnotes naming source paragraphs.
+
+    Each brief sentence gets a marker per supporting source sentence. A translated summary is
+    marked sentence by sentence when it has as many sentences as the English one (briefer
+    translates sentence by sentence), else its markers go at its end. md escapes the texts
+    for Markdown; the markers and labels are briefer's own.
+    """
+    from markupsafe import Markup
+
+    from .sentences import split_sentences
+
+    footnotes: list[dict[str, Any]] = []
+    marks: list[str] = []
+    for item in brief.support:
+        labels = []
+        for source in item.sources:
+            label = f"{prefix}{len(footnotes) + 1}"
+            footnotes.append(
+                {
+                    "label": label,
+                    "paragraph": source.paragraph,
+                    "text": md(source.text),
+                    # Built as plain text around the escaped quote, then marked safe.
+                    "line": Markup(
+                        f'[^{label}]: Paragraph {source.paragraph}: "{md(source.text)}"'
+                    ),
+                }
+            )
+            labels.append(f"[^{label}]")
+        marks.append("".join(labels))
+    summary = brief.summary
+    spans = split_sentences(summary, lang=brief.language) if summary.strip() else []
+    if len(spans) != len(marks):
+        return str(md(summary.strip())) + "".join(marks), footnotes
+    out = [
+        str(md(summary[start:end].strip())) + mark
+        for (start, end), mark in zip(spans, marks, strict=True)
+    ]
+    return " ".join(out), footnotes
 
 
 def to_json(briefs: Sequence[Brief], failed: Sequence[Failure] = ()) -> str:

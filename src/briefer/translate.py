@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
+from .checks import degenerate
 from .chunking import chunk_sentences
 from .engines.base import Engine
 from .errors import ModelError
+from .glossary import Glossary, protect
 from .languages import SOURCE_PREFIX, Target
 from .sentences import split_sentences
+
+log = logging.getLogger("briefer")
+
+# A sentence whose translation fails the guard is translated again alone (no padding beside
+# other sentences) with repeated trigrams blocked, which breaks the loops models fall into.
+RETRY_SETTINGS: dict[str, int] = {"no_repeat_ngram_size": 3}
+
+
+@dataclass(frozen=True)
+class Translated:
+    """A translated text, or the text left as it was with the reason why."""
+
+    text: str
+    untranslated: str | None = None  # why the guard kept the original, or None
 
 
 def target_for(model: Engine, lang: str) -> Target | None:
@@ -31,10 +49,36 @@ def target_for(model: Engine, lang: str) -> Target | None:
     )
 
 
-def translate_texts(model: Engine, texts: Sequence[str], lang: str) -> list[str]:
+def translate_texts(
+    model: Engine, texts: Sequence[str], lang: str, glossary: Glossary | None = None
+) -> list[str]:
     """Translate several texts at once, sentence by sentence, keeping their paragraphs."""
+    return [t.text for t in _translate(model, texts, lang, glossary, guard=False)]
+
+
+def translate_guarded(
+    model: Engine, texts: Sequence[str], lang: str, glossary: Glossary | None = None
+) -> list[Translated]:
+    """Translate texts like translate_texts, with every sentence through the output guard.
+
+    A sentence whose translation is empty, loops, balloons or copies its input is retried
+    alone with repeats blocked; when the retry fails too, the whole text is kept in its own
+    language, with the reason, rather than printed half translated.
+    """
+    return _translate(model, texts, lang, glossary, guard=True)
+
+
+def _translate(
+    model: Engine,
+    texts: Sequence[str],
+    lang: str,
+    glossary: Glossary | None,
+    guard: bool,
+) -> list[Translated]:
+    """Translate texts sentence by sentence in one batch; see translate_guarded."""
     target = target_for(model, lang)
     settings = model.settings.with_values("--lang", target=target) if target else model.settings
+    retry = settings.with_values("output guard", **RETRY_SETTINGS)
     # Each text becomes paragraphs, each paragraph sentences; all sentences go in one batch.
     layout: list[list[int]] = []
     sentences: list[str] = []
@@ -47,15 +91,44 @@ def translate_texts(model: Engine, texts: Sequence[str], lang: str) -> list[str]
             sentences.extend(pieces)
             counts.append(len(pieces))
         layout.append(counts)
-    outputs = model.generate([(sentences, settings)])[0] if sentences else []
-    results: list[str] = []
+    reasons: dict[str, str] = {}  # sentence given to the model → why it stayed untranslated
+
+    def run(batch: list[str]) -> list[str | None]:
+        """Translate a batch; under the guard, retry failures alone and mark what still fails."""
+        if not batch:
+            return []
+        outputs: list[str | None] = list(model.generate([(batch, settings)])[0])
+        for i, (given, output) in enumerate(zip(batch, outputs, strict=True)):
+            if not guard or output is None or not degenerate(output, given, "translation"):
+                continue
+            retried = model.generate([([given], retry)])[0][0]
+            reason = degenerate(retried, given, "translation")
+            if reason:
+                log.info("translation of %r %s, even alone: left untranslated", given[:60], reason)
+                reasons[given] = reason
+            outputs[i] = None if reason else retried
+        return outputs
+
+    outputs = protect(sentences, glossary, lang, run) if glossary else run(sentences)
+    results: list[Translated] = []
     at = 0
-    for counts in layout:
+    for text, counts in zip(texts, layout, strict=True):
         paragraphs = []
+        lost: list[str] = []
         for count in counts:
-            paragraphs.append(" ".join(" ".join(o.split()) for o in outputs[at : at + count] if o))
+            done = outputs[at : at + count]
+            lost += [
+                given
+                for given, o in zip(sentences[at : at + count], done, strict=True)
+                if o is None
+            ]
+            paragraphs.append(" ".join(" ".join(o.split()) for o in done if o))
             at += count
-        results.append("\n\n".join(paragraphs))
+        if lost:
+            reason = reasons.get(lost[0]) or next(iter(reasons.values()), "failed the output check")
+            results.append(Translated(text, reason))
+        else:
+            results.append(Translated("\n\n".join(paragraphs)))
     return results
 
 
@@ -77,13 +150,17 @@ def _fitter(model: Engine, target: Target | None) -> Callable[[str], list[str]]:
     return fit
 
 
-def translate_text(model: Engine, text: str, lang: str) -> str:
+def translate_text(model: Engine, text: str, lang: str, glossary: Glossary | None = None) -> str:
     """Translate one text, sentence by sentence, keeping its paragraphs."""
-    return translate_texts(model, [text], lang)[0]
+    return translate_texts(model, [text], lang, glossary)[0]
 
 
-def translate_markdown(model: Engine, markdown: str, lang: str) -> str:
+def translate_markdown(
+    model: Engine, markdown: str, lang: str, glossary: Glossary | None = None
+) -> str:
     """Translate the prose of a Markdown document, keeping its structure and code untouched."""
     from .markdown import translate_markdown as translate_prose
 
-    return translate_prose(markdown, lambda texts: translate_texts(model, texts, lang))
+    if glossary is None:
+        return translate_prose(markdown, lambda texts: translate_texts(model, texts, lang))
+    return translate_prose(markdown, lambda texts: translate_texts(model, texts, lang, glossary))

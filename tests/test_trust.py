@@ -1,0 +1,240 @@
+"""A brief an editor can trust, end to end: fact checks, the output guard, glossary, citations.
+
+The stub engines below wrap a tiny random model's tokenizer and config (so chunking and
+language tokens work as they do for real models) and answer generate() with known text:
+the summarizer copies sentences of examples/paris-coalition-meeting.txt, the translator
+looks up hand-written French translations of them.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from briefer import Briefer, Options
+from briefer.checks import Finding
+from briefer.cli import Env, main
+from briefer.engines import registry
+from briefer.sources import read_path
+
+STRIKES = (
+    "More than 4,100 airstrikes by the U.S.-led coalition have failed to stem gains by "
+    "Islamic State since 2015."
+)
+FABIUS = (
+    "France's foreign minister, Laurent Fabius, said airstrikes can only be effective if all "
+    'Iraqis believe "the government is inclusive."'
+)
+BRIEF = f"{STRIKES} {FABIUS}"
+FRENCH = {
+    STRIKES: "Plus de 4 100 frappes aériennes de la coalition menée par les États-Unis n'ont pas "
+    "arrêté les avancées de l'État islamique depuis 2015.",
+    FABIUS: "Le ministre français des Affaires étrangères, Laurent Fabius, a déclaré que les "
+    "frappes ne peuvent être efficaces que si tous les Irakiens croient que « le gouvernement "
+    "est inclusif ».",
+    "Iraq allies vow support for plan to defeat IS": "Les alliés de l'Irak promettent leur "
+    "soutien au plan pour vaincre l'EI",
+}
+
+
+class Stub:
+    """An engine answering generate() with a function of each input text.
+
+    Everything else (token counting, limits, language targets) is the wrapped real engine's,
+    so chunking and target selection work as they do for real models.
+    """
+
+    def __init__(self, real: Any, answer: Callable[[str], str], name: str = "stub"):
+        self._real = real
+        self.name = name
+        self.answer = answer
+        self.calls: list[list[str]] = []
+
+    def __getattr__(self, attribute: str) -> Any:
+        """Return the wrapped engine's attribute (settings, counters, limits, targets)."""
+        return getattr(self._real, attribute)
+
+    def generate(self, groups: Sequence[tuple[Sequence[str], Any]]) -> list[list[str]]:
+        """Return the stub's answer for each text of each group, recording each group."""
+        results = []
+        for texts, _settings in groups:
+            self.calls.append(list(texts))
+            results.append([self.answer(t) for t in texts])
+        return results
+
+
+def torch_engine(folder: Path) -> Any:
+    """Return a tiny random model loaded on the torch engine."""
+    return registry.load(str(folder), "torch", "cpu")
+
+
+def summarizer(bart: Path, change: tuple[str, str] = ("", "")) -> Stub:
+    """Return a stub summarizer that always writes BRIEF, with one change applied."""
+    return Stub(torch_engine(bart), lambda _text: BRIEF.replace(*change) if change[0] else BRIEF)
+
+
+def translator(marian_fr: Path, drop: str = "", change: tuple[str, str] = ("", "")) -> Stub:
+    """Return a stub en→fr translator that looks sentences up in FRENCH, dropping a word.
+
+    A sentence with a changed number is translated with the same change, faithfully.
+    """
+    old, new = change
+
+    def answer(text: str) -> str:
+        """Return the French of a known sentence."""
+        if old and new in text:
+            french = FRENCH[text.replace(new, old)]
+            french = french.replace(old.replace(",", " "), new.replace(",", " "))
+        else:
+            french = FRENCH[text]
+        return french.replace(f" {drop}", "") if drop else french
+
+    return Stub(torch_engine(marian_fr), answer)
+
+
+def patch_models(monkeypatch: pytest.MonkeyPatch, engines: dict[str, Stub]) -> None:
+    """Make the engine registry return the stubs by model name."""
+    monkeypatch.setattr(registry, "load", lambda name, *a, **k: engines[name])
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    """Run the CLI; return its exit code, stdout and stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    env = Env(stdin=io.BytesIO(), stdout=out, stderr=err, stdin_isatty=True, stderr_isatty=False)
+    code = main(list(args), env)
+    return code, out.getvalue(), err.getvalue()
+
+
+CASES = [
+    ({}, []),
+    ({"change": ("4,100", "4,700")}, [Finding("number", "4,700 is not in the source", "brief")]),
+    ({"change": ("2015", "2016")}, [Finding("date", "2016 is not in the source", "brief")]),
+    ({"drop": "Fabius"}, [Finding("name", "Laurent Fabius is missing", "translation (fr)")]),
+]
+
+
+@pytest.mark.parametrize(("mistake", "expected"), CASES)
+def test_findings_in_json_markdown_and_stderr(
+    bart: Path, marian_fr: Path, sample: Path, monkeypatch, mistake, expected
+) -> None:
+    engines = {
+        "sum": summarizer(bart, mistake.get("change", ("", ""))),
+        "fr": translator(marian_fr, mistake.get("drop", ""), mistake.get("change", ("", ""))),
+    }
+    patch_models(monkeypatch, engines)
+    base = ("summarize", str(sample), "-m", "sum", "-l", "fr", "-t", "fr", "--no-cache")
+    code, out, err = run_cli(*base, "-f", "json")
+    assert code == 0, err
+    (brief,) = json.loads(out)["briefs"]
+    assert [Finding(**c) for c in brief["checks"]] == expected
+    code, markdown, err = run_cli(*base)
+    lines = [line for line in markdown.splitlines() if "Check:" in line]
+    stderr_lines = [line for line in err.splitlines() if line.startswith("briefer: check ")]
+    if not expected:
+        assert lines == [] and stderr_lines == []
+        return
+    (finding,) = expected
+    assert lines == [f"**⚠ Check: {finding.text} ({finding.where})**"]
+    assert stderr_lines == [f"briefer: check {sample} [fr]: {finding.text} ({finding.where})"]
+    # The flagged line sits under the brief, before its metadata line.
+    body = markdown.split(lines[0])[0]
+    assert FRENCH[FABIUS].replace(" Fabius", "" if "drop" in mistake else " Fabius") in body
+
+
+def test_numbers_survive_an_arabic_translation_in_either_digits(
+    bart, marian_ar, sample, monkeypatch
+):
+    arabic = {
+        STRIKES: "أكثر من ٤٬١٠٠ غارة جوية للتحالف فشلت في وقف تقدم الدولة الإسلامية منذ ٢٠١٥.",
+        FABIUS: "وقال وزير الخارجية الفرنسي لوران فابيوس إن الغارات لن تكون فعالة إلا إذا كانت "
+        "الحكومة شاملة.",
+        "Iraq allies vow support for plan to defeat IS": "حلفاء العراق يتعهدون بدعم خطة هزيمة التنظيم",
+    }
+    real = torch_engine(marian_ar)
+    for table in (
+        arabic,
+        {k: v.replace("٤٬١٠٠", "4,100").replace("٢٠١٥", "2015") for k, v in arabic.items()},
+    ):
+        briefer = Briefer(Options(lang="ar", backend="torch"))
+        briefer._summarizer = summarizer(bart)
+        # The engine puts the Arabic model's >>ara<< token in front; the stub gets the sentence.
+        briefer._translators["ar"] = Stub(real, lambda t, table=table: table[t])
+        brief = briefer.brief(read_path(str(sample)))
+        assert brief.checks == ()
+    changed = {k: v.replace("٤٬١٠٠", "٤٬٧٠٠") for k, v in arabic.items()}
+    briefer._translators["ar"] = Stub(real, lambda t: changed[t])
+    brief = briefer.brief(read_path(str(sample)))
+    assert brief.checks == (Finding("number", "4,100 became ٤٬٧٠٠", "translation (ar)"),)
+
+
+def test_strict_facts_moves_the_article_to_not_included(
+    bart: Path, marian_fr: Path, sample: Path, tmp_path: Path, monkeypatch
+) -> None:
+    other = tmp_path / "tokyo.txt"
+    other.write_text("Markets slide in Tokyo\n\nShares fell sharply in Tokyo on Monday.\n")
+    real = torch_engine(bart)
+    wrong = BRIEF.replace("4,100", "4,700")
+    # The Paris story gets a changed number; the Tokyo story its own sentence, faithfully.
+    stub = Stub(real, lambda text: "Shares fell in Tokyo on Monday." if "Tokyo" in text else wrong)
+    french = translator(marian_fr, change=("4,100", "4,700"))
+    lookup = french.answer
+    french.answer = lambda t: "Les marchés chutent à Tokyo lundi." if "Tokyo" in t else lookup(t)
+    patch_models(monkeypatch, {"sum": stub, "fr": french})
+    code, out, err = run_cli(
+        "summarize", str(sample), str(other), "-m", "sum", "-l", "fr", "-t", "fr",
+        "--strict-facts", "--no-cache", "-f", "json",
+    )  # fmt: skip
+    assert code == 3, err
+    document = json.loads(out)
+    assert [b["source"] for b in document["briefs"]] == [str(other)]
+    assert document["failed"] == [
+        {"source": str(sample), "error": "fact check: 4,700 is not in the source (brief)"}
+    ]
+    code, out, err = run_cli(
+        "summarize", str(sample), str(other), "-m", "sum", "-l", "fr", "-t", "fr", "--no-cache"
+    )
+    assert code == 0, err  # without --strict-facts the brief is flagged, not left out
+
+
+def test_cite_footnotes_name_the_paragraphs(bart: Path, sample: Path, monkeypatch) -> None:
+    article = read_path(str(sample))
+    # Whitespace normalised: the article has no-break spaces inside some sentences.
+    paragraphs = [" ".join(article.text[s:e].split()) for s, e in article.body]
+    # The stub copies these two sentences of the article word for word.
+    first = "More than 4,100 airstrikes by the U.S.-led coalition have failed to stem gains by Islamic State."
+    second = "Observers and politicians have warned that sectarianism in Iraq could be the death knell to efforts to combat IS."
+    real = torch_engine(bart)
+    patch_models(monkeypatch, {"sum": Stub(real, lambda _t: f"{first} {second}")})
+    code, markdown, err = run_cli("summarize", str(sample), "-m", "sum", "--cite", "--no-cache")
+    assert code == 0, err
+    where = [next(i for i, p in enumerate(paragraphs, 1) if s in p) for s in (first, second)]
+    assert f"{first}[^1] {second}[^2]" in markdown
+    assert f'[^1]: Paragraph {where[0]}: "{first}"' in markdown
+    assert f'[^2]: Paragraph {where[1]}: "{second}"' in markdown
+    code, out, _ = run_cli("summarize", str(sample), "-m", "sum", "-f", "json", "--no-cache")
+    support = json.loads(out)["briefs"][0]["support"]
+    for item, sentence, paragraph in zip(support, (first, second), where, strict=True):
+        (source,) = item["sources"]
+        assert " ".join(article.text[source["start"] : source["end"]].split()) == sentence
+        assert source["paragraph"] == paragraph and item["score"] == 1.0
+
+
+def test_three_chunk_reduce_with_a_stub_counts_calls(bart: Path, sample: Path) -> None:
+    article = read_path(str(sample))
+    text = "Coalition talks\n\n" + "\n\n".join(article.text[s:e] for s, e in article.body[:8])
+    real = torch_engine(bart)
+    stub = Stub(real, lambda t: f"Summary of {len(t)} characters.")
+    briefer = Briefer(Options(backend="torch"))
+    briefer._summarizer = stub
+    brief = briefer.brief(text)
+    assert len(brief.chunks) == 3
+    assert [len(c) for c in stub.calls] == [3, 1]
+    assert stub.calls[1] == [
+        " ".join(f"Summary of {len(c.text)} characters." for c in brief.chunks)
+    ]
+    assert brief.summary == f"Summary of {len(stub.calls[1][0])} characters."
