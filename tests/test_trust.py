@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -238,3 +239,142 @@ def test_three_chunk_reduce_with_a_stub_counts_calls(bart: Path, sample: Path) -
         " ".join(f"Summary of {len(c.text)} characters." for c in brief.chunks)
     ]
     assert brief.summary == f"Summary of {len(stub.calls[1][0])} characters."
+
+
+BODY = (
+    "The ministers met in Paris on Tuesday to agree a plan against the militants. "
+    "They said the talks had gone well and that more meetings would follow."
+)
+ARTICLE = f"Ministers agree new plan in Paris\n\n{BODY}\n"
+# Greedy decoding over 60 tokens: the tiny random Marian falls into "filler18 filler18 …".
+LOOPING = {"max_length": 60, "beams": 1}
+
+
+def reference(folder: Path, text: str, **settings: object) -> str:
+    """Return what plain tokenizer → generate → decode gives for one text."""
+    import torch
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    model = AutoModelForSeq2SeqLM.from_pretrained(folder)
+    with torch.no_grad():
+        output = model.generate(**tokenizer(text, return_tensors="pt"), **settings)
+    return tokenizer.decode(output[0], skip_special_tokens=True).strip()
+
+
+def engine_on(backend: str, folder: Path) -> Any:
+    """Return a tiny model on an engine; CTranslate2 in float32, which gives torch's tokens."""
+    if backend == "ctranslate2":
+        from briefer.engines import ctranslate2
+
+        return ctranslate2.load(str(folder), "cpu", 8, compute_type="float32")
+    return registry.load(str(folder), "torch", "cpu", 8)
+
+
+@pytest.mark.parametrize("backend", ["torch", "ctranslate2"])
+def test_a_looping_summary_is_replaced_by_the_extractive_brief(marian_fr: Path, backend: str):
+    from briefer import checks
+    from briefer.render import render
+
+    raw = reference(marian_fr, BODY, max_length=60, num_beams=1)
+    assert checks.loops(raw), raw  # the fixture: a tiny random model looping by nature
+    # A Marian is a seq2seq model like any other: here it is the summarizer.
+    briefer = Briefer(Options(model=str(marian_fr), backend=backend, **LOOPING))
+    briefer._summarizer = engine_on(backend, marian_fr)
+    brief = briefer.brief(ARTICLE)
+    extractive = Briefer(Options(engine="extractive")).brief(ARTICLE)
+    assert brief.summary == extractive.summary
+    note = Finding("fallback", "the model's summary loops; extractive brief used instead", "brief")
+    assert brief.checks[0] == note
+    assert brief.models["summarizer"] == f"extractive (TextRank), in place of {marian_fr}"
+    flagged = f"{note.text} ({note.where})"
+    assert f"**⚠ Check: {flagged}" in render([brief], "markdown")
+    assert render([brief], "text").splitlines()[1].startswith(f"⚠ Check: {flagged}")
+    assert json.loads(render([brief], "json"))["briefs"][0]["checks"][0] == asdict(note)
+    assert json.loads(render([brief], "jsonl"))["checks"][0] == asdict(note)
+
+
+class Greedy:
+    """A translator engine made to decode greedily over 60 tokens, recording each group."""
+
+    def __init__(self, engine: Any):
+        self._engine = engine
+        self.calls: list[tuple[list[str], Any]] = []
+
+    def __getattr__(self, attribute: str) -> Any:
+        """Return the wrapped engine's attribute."""
+        return getattr(self._engine, attribute)
+
+    def generate(self, groups: Sequence[tuple[Sequence[str], Any]]) -> list[list[str]]:
+        """Generate each group with greedy 60-token settings laid over its own."""
+        greedy = [
+            (list(texts), settings.with_values("test", max_length=60, num_beams=1))
+            for texts, settings in groups
+        ]
+        self.calls += greedy
+        return self._engine.generate(greedy)
+
+
+@pytest.mark.parametrize("backend", ["torch", "ctranslate2"])
+def test_a_looping_translation_is_retried_alone_then_kept_in_english(
+    marian_fr: Path, backend: str
+) -> None:
+    from briefer import checks, translate
+
+    sentence = BODY.split(". ")[0] + "."
+    looped = reference(marian_fr, sentence, max_length=60, num_beams=1)
+    assert checks.loops(looped), looped
+    model = Greedy(engine_on(backend, marian_fr))
+    # One text alone, as the reference runs it: no padding to change a random model's floats.
+    (result,) = translate.translate_guarded(model, [sentence], "fr")
+    retry = reference(marian_fr, sentence, max_length=60, num_beams=1, no_repeat_ngram_size=3)
+    # The sentence loops, and is translated again alone with repeated trigrams blocked.
+    assert [texts for texts, _ in model.calls] == [[sentence], [sentence]]
+    assert model.calls[1][1].no_repeat_ngram_size == 3
+    reason = checks.degenerate(retry, sentence, "translation")
+    assert result == translate.Translated(sentence if reason else retry, reason)
+
+
+def test_an_untranslated_brief_is_flagged_in_every_format(bart: Path, marian_fr: Path) -> None:
+    from briefer.render import render
+
+    sentence = BODY.split(". ")[0] + "."
+    briefer = Briefer(Options(lang="fr", backend="torch", translator=str(marian_fr)))
+    briefer._summarizer = Stub(torch_engine(bart), lambda _t: sentence)
+    # A translator that loops on every sentence, as the tiny random Marian does above.
+    translator = Stub(torch_engine(marian_fr), lambda t: "filler18 " * 12)
+    briefer._translators["fr"] = translator
+    brief = briefer.brief(ARTICLE)
+    # Each sentence was tried in the batch, then alone; both loop, so the brief stays English.
+    assert translator.calls == [["Ministers agree new plan in Paris", sentence]] + [
+        ["Ministers agree new plan in Paris"],
+        [sentence],
+    ]
+    assert brief.summary == sentence and brief.title == "Ministers agree new plan in Paris"
+    for where in ("title (fr)", "translation (fr)"):
+        note = Finding("untranslated", "the translation loops; left in English", where)
+        assert note in brief.checks
+        flagged = f"{note.text} ({note.where})"
+        assert flagged in render([brief], "markdown") and flagged in render([brief], "text")
+        assert asdict(note) in json.loads(render([brief], "json"))["briefs"][0]["checks"]
+
+
+@pytest.mark.parametrize("backend", ["torch", "ctranslate2"])
+def test_glossary_terms_survive_a_random_translator(marian_fr: Path, tmp_path: Path, backend):
+    glossary = tmp_path / "glossary.toml"
+    glossary.write_text(
+        'keep = ["Laurent Fabius", "DGAP"]\n[terms."Islamic State"]\nfr = "État islamique"\n',
+        encoding="utf-8",
+    )
+    options = Options(backend=backend, lang="fr", translator=str(marian_fr), glossary=str(glossary))
+    briefer = Briefer(options)
+    briefer._translators["fr"] = engine_on(backend, marian_fr)
+    text = (
+        "Laurent Fabius said the Islamic State group must be stopped. "
+        "Experts at DGAP disagree. The talks went well."
+    )
+    out = briefer.translate(text, markdown=False)
+    assert out.count("Laurent Fabius") == 1
+    assert out.count("État islamique") == 1
+    assert out.count("DGAP") == 1
+    assert "Islamic State" not in out
