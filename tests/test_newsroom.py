@@ -316,7 +316,9 @@ def test_bad_config_is_a_usage_error(tmp_path: Path, sample: Path) -> None:
 
 def test_progress_is_silent_off_a_terminal(bart: Path, sample: Path) -> None:
     result = run("summarize", str(sample), "-m", str(bart), "--no-cache")
-    assert result.code == 0 and result.err == ""
+    # Nothing but the fact check's lines (a random model's brief has findings).
+    other = [line for line in result.err.splitlines() if "check" not in line]
+    assert result.code == 0 and other == []
 
 
 def test_progress_shows_on_a_terminal_unless_quiet(bart: Path, wire: Path) -> None:
@@ -413,10 +415,17 @@ def test_custom_template_gets_the_documented_context(bart, wire, tmp_path) -> No
     assert result.code == 3
     lines = result.out.splitlines()
     assert lines[0].startswith("Desk brief 20") and lines[0].endswith(" en")
-    assert lines[1] == (
-        f"[markets-slide-in-tokyo] Markets slide in Tokyo | {wire / 'sub' / 'b.md'} | "
-        f"14 | 1 | en | {bart} | False"
-    )
+    fields = lines[1].split(" | ")
+    assert fields[:5] == [
+        "[markets-slide-in-tokyo] Markets slide in Tokyo",
+        str(wire / "sub" / "b.md"),
+        "14",
+        "1",
+        "en",
+    ]
+    # The random model's summary of a 14-word story may fail the output guard.
+    assert fields[5] in {str(bart), f"extractive (TextRank), in place of {bart}"}
+    assert fields[6] == "False"
     assert lines[2] == f"x {tmp_path / 'gone.txt'}: no such file"
 
 

@@ -96,6 +96,9 @@ def test_overrides_reach_generate(bart: Path) -> None:
 @pytest.mark.differential
 def test_t5_gets_the_prefix_its_config_asks_for(t5: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     spy = Spy(monkeypatch)
+    # The random T5 loops over 200 tokens; the output guard (test_trust.py) would replace its
+    # summary. Here the model's own summary is what is compared.
+    monkeypatch.setattr(Briefer, "_guarded", lambda self, digest: digest)
     brief = Briefer(Options(backend="torch", model=str(t5))).brief(ARTICLE)
     assert spy.calls == [[f"summarize: {BODY}"]]
     # The length and beams come from the config's task_specific_params, as for t5-small.
