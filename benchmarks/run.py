@@ -379,6 +379,8 @@ class Result:
     pending: str = ""
     at: str = ""
     cmd: list[str] = field(default_factory=list)
+    # Seconds briefer measured inside itself (map, reduce, translate, checks), from its -v log.
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 class Measured(NamedTuple):
@@ -495,8 +497,9 @@ def _briefer_summarize(lang: str | None) -> Callable[[Context, Path, str], list[
         cmd = [*ctx.briefer, "summarize", str(ctx.articles_dir), "-m", ctx.model("summarizer")]
         if lang:
             cmd += ["--lang", lang, "-t", ctx.model(lang)]
-        # JSON, to check the output; rendering costs nothing next to generation.
-        return [*cmd, "--no-cache", "-f", "json", "-o", str(out), *_backend(backend)]
+        # JSON, to check the output; rendering costs nothing next to generation. -v logs the
+        # seconds briefer spent in each part (the reduce pass, the checks) for the cost table.
+        return [*cmd, "--no-cache", "-f", "json", "-v", "-o", str(out), *_backend(backend)]
 
     return command
 
@@ -551,10 +554,53 @@ def run_one(stage: Stage, side: str, ctx: Context, pending: str, at: str) -> Res
     result.others, result.rc = measured.others, measured.rc
     result.ok, result.check = check_output(stage.name, side, out, ctx)
     result.ok = result.ok and result.rc == 0
-    if side != "baseline" and _FALLBACK.search(log.read_text(encoding="utf-8", errors="replace")):
+    logged = log.read_text(encoding="utf-8", errors="replace")
+    if side != "baseline":
+        result.timings = parse_timings(logged)
+    if side != "baseline" and _FALLBACK.search(logged):
         # auto quietly runs torch when a conversion fails: such a row measures the wrong thing.
         result.check += ", **fell back to torch** (see its log)"
     return result
+
+
+# The line `briefer summarize -v` ends with: "briefer: seconds: checks=0.0123 map=4.5600 ...".
+_TIMINGS = re.compile(r"^briefer: seconds: (.+)$", re.MULTILINE)
+
+
+def parse_timings(log: str) -> dict[str, float]:
+    """Return the seconds briefer logged per part of its work (the last such line), or {}."""
+    found = _TIMINGS.findall(log)
+    if not found:
+        return {}
+    pairs = (item.split("=", 1) for item in found[-1].split())
+    return {key: float(value) for key, value in pairs}
+
+
+def costs(results: dict[str, Result]) -> list[str]:
+    """Return the table of what the reduce pass and the checks cost inside each briefer run.
+
+    Times are measured by briefer around its own calls: map and reduce are generate() on the
+    chunks and on the joined chunk summaries, checks the fact check, support and output guard.
+    Shares are of the run's wall time.
+    """
+    rows = [
+        "| Stage | Run | Wall (s) | Map generate (s) | Reduce pass (s) | Reduce share | Translate (s) | Checks (s) | Checks share |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in results.values():
+        if not r.timings or not r.wall_s:
+            continue
+        t = r.timings
+
+        def share(key: str, r: Result = r, t: dict[str, float] = t) -> str:
+            return f"{100 * t.get(key, 0.0) / r.wall_s:.2f}%" if r.wall_s else "–"
+
+        rows.append(
+            f"| {STAGES[r.stage].label} | {r.side} | {_fmt(r.wall_s)} | {_fmt(t.get('map'), 2)} "
+            f"| {_fmt(t.get('reduce', 0.0), 2)} | {share('reduce')} | {_fmt(t.get('translate'), 2)} "
+            f"| {_fmt(t.get('checks', 0.0), 3)} | {share('checks')} |"
+        )
+    return rows if len(rows) > 2 else []
 
 
 def check_output(stage: str, side: str, out: Path, ctx: Context) -> tuple[bool, str]:
@@ -805,6 +851,20 @@ def targets(results: dict[str, Result], startup: dict[str, float]) -> tuple[list
             row(name, f"≥ {goal:g}× baseline", value, f"{value or 0:.2f}×", (value or 0) >= goal)
         )
     brief = results.get(f"brief-fr|{side}")
+    checks = (
+        100 * brief.timings["checks"] / brief.wall_s
+        if brief and brief.ok and brief.wall_s and "checks" in brief.timings
+        else None
+    )
+    rows.append(
+        row(
+            "Fact checks and output guard, en→fr brief",
+            "< 3% of the brief's time",
+            checks,
+            f"{checks or 0:.2f}%",
+            (checks or 0) < 3,
+        )
+    )
     rss = brief.rss_mb if brief and brief.ok else None
     rows.append(
         row(
@@ -922,6 +982,19 @@ def write_report(
         "run, so its time is inflated; re-run it with `--stages` (and `--only`) on a quiet machine.",
         "",
     ]
+    cost_rows = costs(results)
+    if cost_rows:
+        lines += [
+            "### Cost of the reduce pass and of the checks",
+            "",
+            "Measured by briefer inside each run (`briefer summarize -v` logs them): *map* is "
+            "`generate()` on the chunks (one chunk per article: the whole summary), *reduce pass* "
+            "`generate()` on each long article's joined chunk summaries, *checks* the fact check, "
+            "per-sentence support and output guard. Shares are of the run's wall time.",
+            "",
+            *cost_rows,
+            "",
+        ]
     first_use = info.get("first_use") or {}
     if first_use:
         lines += [

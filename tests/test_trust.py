@@ -196,10 +196,31 @@ def test_strict_facts_moves_the_article_to_not_included(
     assert document["failed"] == [
         {"source": str(sample), "error": "fact check: 4,700 is not in the source (brief)"}
     ]
+    code, markdown, err = run_cli(
+        "summarize", str(sample), str(other), "-m", "sum", "-l", "fr", "-t", "fr",
+        "--strict-facts", "--no-cache",
+    )  # fmt: skip
+    assert code == 3, err
+    not_included = markdown.split("## Not included", 1)[1]
+    assert f"- {sample}: fact check: 4,700 is not in the source (brief)" in not_included
+    assert markdown.count("\n## ") == 3  # Contents, the Tokyo story, Not included
     code, out, err = run_cli(
         "summarize", str(sample), str(other), "-m", "sum", "-l", "fr", "-t", "fr", "--no-cache"
     )
     assert code == 0, err  # without --strict-facts the brief is flagged, not left out
+    assert "## Not included" not in out and "**⚠ Check: 4,700 is not in the source (brief)**" in out
+
+
+def test_bad_strategy_and_glossary_are_usage_errors(sample: Path, tmp_path: Path) -> None:
+    code, _, err = run_cli("summarize", str(sample), "--strategy", "fold")
+    assert code == 2 and "unknown strategy 'fold'; choose one of: reduce, shares" in err
+    bad = tmp_path / "glossary.toml"
+    bad.write_text("keep = [", encoding="utf-8")
+    # The glossary is read before any model loads: the missing model is never reached.
+    code, _, err = run_cli(
+        "translate", str(sample), "-l", "fr", "-t", str(tmp_path / "none"), "--glossary", str(bad)
+    )
+    assert code == 2 and str(bad) in err and len(err.splitlines()) == 1, err
 
 
 def test_cite_footnotes_name_the_paragraphs(bart: Path, sample: Path, monkeypatch) -> None:
@@ -378,3 +399,54 @@ def test_glossary_terms_survive_a_random_translator(marian_fr: Path, tmp_path: P
     assert out.count("État islamique") == 1
     assert out.count("DGAP") == 1
     assert "Islamic State" not in out
+
+
+# Texts an article or a model may hold that would be markup if written as they are.
+HOSTILE = [
+    "# INJECTED heading",
+    "[click me](javascript:alert(1))",
+    "</div><script>alert(1)</script>",
+    "line one\n# INJECTED after a newline\n\n---\n\n- item",
+    "![img](http://evil.example/x.png) <http://evil.example> *bold* `code` &amp; | a | b |",
+    "1. ordered\n> quote\n    indented code\n=====",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_findings_and_citations_cannot_make_markdown(text: str) -> None:
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.footnote import footnote_plugin
+
+    from briefer.brief import Brief
+    from briefer.checks import SourceSentence, Support
+    from briefer.chunking import Chunk
+    from briefer.render import render
+
+    summary = "Shares fell."
+    chunk = Chunk(start=0, end=12, sentences=((0, 12),), text=summary, tokens=4)
+    brief = Brief(
+        "wire/a.txt",
+        "Markets",
+        summary,
+        "en",
+        (chunk,),
+        {"summarizer": "sshleifer/distilbart-cnn-12-6"},
+        120,
+        checks=(Finding("name", f"{text} is not in the source", "brief"),),
+        support=(Support(0, 12, summary, 0.5, (SourceSentence(0, 12, 2, text),)),),
+    )
+    out = render([brief], "markdown", cite=True)
+    parser = MarkdownIt("commonmark").enable("table").enable("strikethrough").use(footnote_plugin)
+    tokens = parser.parse(out)
+    kinds = [t.type for t in tokens]
+    # The headline, the brief, the flagged line, the metadata line, and one footnote.
+    assert kinds.count("heading_open") == 1 and kinds.count("footnote_open") == 1
+    assert kinds.count("paragraph_open") == 4
+    for kind in ("html_block", "blockquote_open", "code_block", "table_open", "hr"):
+        assert kind not in kinds
+    assert "bullet_list_open" not in kinds and "ordered_list_open" not in kinds
+    inline = {c.type for t in tokens for c in (t.children or [])}
+    markup = {"em_open", "em_close", "strong_open", "strong_close", "footnote_ref"}
+    assert inline <= {"text", "softbreak"} | markup
+    html = parser.render(out)
+    assert "<script>" not in html

@@ -243,7 +243,9 @@ class Briefer:
         if model is not None and digests:
             from .translate import translate_guarded
 
+            started = time.perf_counter()
             both = translate_guarded(model, [*titles, *summaries], lang, self.glossary)
+            _add_time(self.timings, "translate", started)
             titles = [t.text for t in both[: len(digests)]]
             summaries = [t.text for t in both[len(digests) :]]
             notes = [

@@ -224,10 +224,11 @@ def summarize(
         read = [s.name for s in sources] + [n for n in (from_list, settings["template"]) if n]
         check_outputs([output_path(output, lang, langs) for lang in langs], read)
     stream = fmt == "jsonl" and output is None
+    briefer = _briefer(options)
     with _progress(env, bool(settings["quiet"])) as progress:
         outcome = batch.run(
             sources,
-            _briefer(options),
+            briefer,
             langs,
             stdin=env.stdin,
             cache=ResultCache(enabled=bool(settings["cache"])),
@@ -251,6 +252,11 @@ def summarize(
         write_briefs(outcome, langs, fmt, output, env, render_options)
     if not bool(settings["quiet"]):
         _summary_line(outcome)
+    if briefer.timings:
+        # -v: where the run's time went (benchmarks/run.py reads this line).
+        logging.getLogger("briefer").info(
+            "seconds: %s", " ".join(f"{k}={v:.4f}" for k, v in sorted(briefer.timings.items()))
+        )
     return EXIT_PARTIAL if outcome.failed else 0
 
 

@@ -103,7 +103,14 @@ def context(
                 "meta": Markup(meta_line(b, md_name, md)),
                 "checks": [{k: md(v) for k, v in asdict(c).items()} for c in b.checks],
                 "check_line": md(check_line(b)),
-                "support": [support_record(item) for item in b.support],
+                "support": [
+                    {
+                        **support_record(item),
+                        "text": md(item.text),
+                        "sources": [{**asdict(x), "text": md(x.text)} for x in item.sources],
+                    }
+                    for item in b.support
+                ],
                 "cited_summary": Markup(cited_summary),
                 "footnotes": footnotes,
                 "raw": {
@@ -112,6 +119,8 @@ def context(
                     "source": escape.valid_utf8(b.source),
                     "original_title": original,
                     "models": dict(b.models),
+                    "checks": [asdict(c) for c in b.checks],
+                    "support": [support_record(item) for item in b.support],
                 },
             }
         )
