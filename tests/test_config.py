@@ -500,10 +500,10 @@ def test_translation_cache_key_holds_what_the_schema_marks(monkeypatch) -> None:
     monkeypatch.setattr(batch._Work, "revision", lambda self, name: "rev")
 
     def localize(digests, lang):
-        return [SimpleNamespace(title=d.article.title, summary=d.summary) for d in digests]
+        return [SimpleNamespace(title=d.article.title, summary=d.summary, checks=()) for d in digests]
 
     options = Options(lang="fr", translator="org/marian", device="cpu", backend="torch")
-    briefer = SimpleNamespace(options=options, localize=localize)
+    briefer = SimpleNamespace(options=options, localize=localize, glossary=None, timings={})
     work = batch._Work(briefer, ResultCache(enabled=False))  # type: ignore[arg-type]
     digest = SimpleNamespace(article=SimpleNamespace(title="A title"), summary="A summary.")
     work.localize([digest], "fr")  # type: ignore[list-item]
