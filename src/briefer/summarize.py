@@ -113,7 +113,7 @@ def summarize_many(
     """
     settings = settings or model.summary_settings
     if strategy == "shares":
-        return _summarize_in_shares(model, articles, template, settings)
+        return _summarize_in_shares(model, articles, template, settings, timings)
     if strategy != "reduce":
         raise UsageError(f"unknown strategy {strategy!r}; choose one of: {', '.join(STRATEGIES)}")
     generous = map_settings(settings, own or settings)
@@ -128,10 +128,8 @@ def summarize_many(
         each = [settings if len(pending[i]) == 1 else generous for i, _ in jobs]
         started = time.perf_counter()
         outputs = _generate(model, jobs, each, template)
-        if timings is not None:
-            # The first round's generate() is the map pass; any later round reduces.
-            stage = "map" if first_round else "reduce"
-            timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - started
+        # The first round's generate() is the map pass; any later round reduces.
+        _timed(timings, "map" if first_round else "reduce", started)
         summaries: dict[int, list[str]] = {}
         for (i, _), output in zip(jobs, outputs, strict=True):
             summaries.setdefault(i, []).append(output)
@@ -167,6 +165,7 @@ def _summarize_in_shares(
     articles: Sequence[Sequence[Chunk]],
     template: str,
     settings: GenerationSettings | None = None,
+    timings: dict[str, float] | None = None,
 ) -> list[str]:
     """Summarize long articles as equal shares of the length, joined (--strategy shares).
 
@@ -187,7 +186,9 @@ def _summarize_in_shares(
     while pending:
         jobs = [(i, chunk) for i, chunks in pending.items() for chunk in chunks]
         each = [(shares[i] if first_round else None) or settings for i, _ in jobs]
+        started = time.perf_counter()
         outputs = _generate(model, jobs, each, template)
+        _timed(timings, "map" if first_round else "reduce", started)
         summaries: dict[int, list[str]] = {}
         for (i, _), output in zip(jobs, outputs, strict=True):
             summaries.setdefault(i, []).append(output)
@@ -213,6 +214,12 @@ def _summarize_in_shares(
         pending = next_round
         first_round = False
     return [results[i] for i in range(len(articles))]
+
+
+def _timed(timings: dict[str, float] | None, stage: str, started: float) -> None:
+    """Add the seconds since started (time.perf_counter) to a stage's total, if timed."""
+    if timings is not None:
+        timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - started
 
 
 def _generate(
