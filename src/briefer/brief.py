@@ -139,10 +139,11 @@ class Briefer:
         from .detect import detect, preload
 
         if articles and self.options.engine == "abstractive":
-            # The detector's model takes ~0.8 s of CPU to decompress; a model run imports torch
-            # anyway (~3-4 s of CPU), so the two overlap on a second core.
+            # The detector's model takes ~0.8 s of CPU to decompress; loading the summarizer
+            # (on torch, an import of ~3-4 s of CPU; a warm CTranslate2 model imports neither
+            # torch nor transformers) overlaps it on a second core.
             preload()
-            import torch  # noqa: F401
+            self.summarizer  # noqa: B018 - load it now, while the detector decompresses
 
         languages = []
         for article in articles:

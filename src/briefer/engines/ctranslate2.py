@@ -13,6 +13,7 @@ from typing import Any
 
 from .. import ctranslate, hub
 from ..errors import ConversionError, EngineUnavailable
+from . import standalone
 from .base import GenerationSettings, Groups
 from .hf import HFDelegate, HFModel
 
@@ -239,6 +240,13 @@ def load(name: str, device: str = "auto", batch_size: int = 4, compute_type: str
         model = HFModel(name, hub.pull(name, progress=False))
         revision = hub.revision(name)
     target = ctranslate.converted_path(name, revision or "unknown", compute_type)
+    stored = standalone.read(target) if (target / "model.bin").is_file() else None
+    if stored is not None:
+        # The hot path: converted before, tokenizer and facts stored beside it; transformers
+        # (and torch) stay unloaded.
+        model = StoredModel(model, stored)
+        translator = open_translator(target)
+        return CT2Engine(model, translator, read_vocabulary(target), _start_in_prefix(target))
     with ThreadPoolExecutor(max_workers=1) as pool:
         # A model converted before starts loading now, while transformers is imported.
         early = pool.submit(open_translator, target) if (target / "model.bin").is_file() else None
@@ -253,7 +261,43 @@ def load(name: str, device: str = "auto", batch_size: int = 4, compute_type: str
             except (OSError, ValueError, KeyError, RuntimeError, NotImplementedError) as exc:
                 raise ConversionError(f"CTranslate2 could not convert {name!r}: {exc}") from exc
             translator = open_translator(target)
+    # Next time, this model runs without transformers (when its tokenizer can be stored exactly).
+    standalone.write(model, target)
     return CT2Engine(model, translator, read_vocabulary(target), _start_in_prefix(target))
+
+
+class StoredModel(HFModel):
+    """A model whose tokenizer, settings, limits and targets come from beside its converted weights."""
+
+    def __init__(self, model: HFModel, stored: standalone.Stored):
+        # The folder's facts are already read (JSON only); reading them again would hash a
+        # local folder's weights a second time. The settings are the stored ones: the very
+        # values the run that converted the model resolved (and checked on writing).
+        self.name = model.name
+        self.folder = model.folder
+        self.facts = model.facts
+        self.settings = stored.settings
+        self.summary_settings = stored.summary_settings
+        self.task_prefix = stored.task_prefix
+        self.revision = model.revision
+        self.stored = stored
+
+    @property
+    def tokenizer(self) -> Any:  # type: ignore[override]
+        """Return the stored tokenizer (tokenizers, no transformers import)."""
+        return self.stored.tokenizer
+
+    def input_limit(self) -> int:
+        """Return the input limit stored at conversion."""
+        return self.stored.input_limit
+
+    def output_limit(self) -> int | None:
+        """Return the decoder positions stored at conversion."""
+        return self.stored.output_limit
+
+    def targets(self) -> Any:
+        """Return the language targets stored at conversion."""
+        return self.stored.targets
 
 
 def _start_in_prefix(folder: Path) -> bool:
