@@ -94,8 +94,10 @@ def _describe_engines() -> None:
     """Put the registry's engines (built-in and installed) into every --backend's help."""
     from .engines import registry
 
+    # One scan of the installed packages' entry points serves every command's option.
+    described = f"Inference engine: {registry.describe()}."
     for option in _ENGINE_OPTIONS:
-        option.help = f"Inference engine: {registry.describe()}."
+        option.help = described
 
 
 ConfigFile = Annotated[
