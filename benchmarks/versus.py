@@ -77,6 +77,16 @@ def worktree(ref: str, root: Path) -> Path:
     return path
 
 
+# Flags run.py gives today's briefer that the earlier commit does not have: --no-guard (the
+# earlier commit had no output guard either, so both sides keep the models' output).
+NEW_FLAGS = ("--no-guard",)
+
+
+def without_new_flags(cmd: list[str], side: str) -> list[str]:
+    """Return the command for a side: the earlier commit without the flags it lacks."""
+    return [c for c in cmd if c not in NEW_FLAGS] if side.startswith("old") else cmd
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the stages with both commits, alternating, and write the ratios."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -125,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         for stage in stages:
             out = work / "first-use" / f"{stage}-{name.split()[0]}.json"
             out.parent.mkdir(parents=True, exist_ok=True)
-            cmd = STAGES[stage].briefer(ctx, out, "auto")
+            cmd = without_new_flags(STAGES[stage].briefer(ctx, out, "auto"), name)
             measured = measure(cmd, ctx.env, work / "logs" / f"first-{stage}-{name.split()[0]}.log")
             print(f"first use  {stage:10s} {name:22s} {measured.wall_s:6.1f} s rc={measured.rc}")
     walls: dict[tuple[str, str], list[float]] = {}
@@ -140,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
                 tag = f"{stage}-{name.split()[0]}-{round_}"
                 out = work / "out" / f"{tag}.json"
                 out.parent.mkdir(parents=True, exist_ok=True)
-                cmd = STAGES[stage].briefer(ctx, out, "auto")
+                cmd = without_new_flags(STAGES[stage].briefer(ctx, out, "auto"), name)
                 measured = measure(cmd, ctx.env, work / "logs" / f"{tag}.log")
                 ok, what = check_output(stage, "auto", out, ctx)
                 if measured.rc != 0 or not ok:

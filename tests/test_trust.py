@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -385,6 +385,27 @@ def test_an_untranslated_brief_is_flagged_in_every_format(bart: Path, marian_fr:
         flagged = f"{note.text} ({note.where})"
         assert flagged in render([brief], "markdown") and flagged in render([brief], "text")
         assert asdict(note) in json.loads(render([brief], "json"))["briefs"][0]["checks"]
+
+
+def test_no_guard_keeps_the_models_output(bart: Path, marian_fr: Path) -> None:
+    """--no-guard: a looping summary and a looping translation are kept as the models wrote
+    them, tried once each, with no fallback or untranslated note (the benchmark's setting:
+    random weights loop, real models rarely do)."""
+    loop = "filler18 " * 12
+    options = Options(lang="fr", backend="torch", translator=str(marian_fr), guard=False)
+    briefer = Briefer(options)
+    briefer._summarizer = Stub(torch_engine(bart), lambda _t: loop)
+    translator = Stub(torch_engine(marian_fr), lambda t: loop)
+    briefer._translators["fr"] = translator
+    brief = briefer.brief(ARTICLE)
+    assert translator.calls == [["Ministers agree new plan in Paris", loop.strip()]]
+    assert brief.title == loop.strip() and brief.summary == loop.strip()
+    assert not [f for f in brief.checks if f.kind in {"fallback", "untranslated"}]
+    # The same run under the guard falls back and flags it: the option is what differs.
+    guarded = Briefer(replace(options, guard=True))
+    guarded._summarizer = Stub(torch_engine(bart), lambda _t: loop)
+    guarded._translators["fr"] = Stub(torch_engine(marian_fr), lambda t: loop)
+    assert any(f.kind == "fallback" for f in guarded.brief(ARTICLE).checks)
 
 
 @pytest.mark.parametrize("backend", ["torch", "ctranslate2"])

@@ -200,6 +200,8 @@ class Briefer:
         from .checks import degenerate
 
         article = digest.article
+        if not self.options.guard:
+            return digest
         started = time.perf_counter()
         reason = degenerate(digest.summary, article.body_text(), "summary")
         _add_time(self.timings, "checks", started)
@@ -245,7 +247,9 @@ class Briefer:
             from .translate import translate_guarded
 
             started = time.perf_counter()
-            both = translate_guarded(model, [*titles, *summaries], lang, self.glossary)
+            both = translate_guarded(
+                model, [*titles, *summaries], lang, self.glossary, guard=self.options.guard
+            )
             _add_time(self.timings, "translate", started)
             titles = [t.text for t in both[: len(digests)]]
             summaries = [t.text for t in both[len(digests) :]]

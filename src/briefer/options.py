@@ -227,6 +227,17 @@ SCHEMA: tuple[OptionSpec, ...] = (
         kind=str | None,
     ),
     OptionSpec(
+        "guard",
+        True,
+        "Check every summary and translation for output that is empty, loops, balloons or "
+        "copies its input: use the extractive brief, or translate again sentence by sentence "
+        "(--no-guard keeps the models' output as it is).",
+        ("--guard/--no-guard",),
+        kind=bool,
+        toml=bool,
+        cached=("summary", "translation"),
+    ),
+    OptionSpec(
         "strict_facts",
         False,
         "Leave out (under Not included, exit 3) any article whose brief fails the fact check.",
@@ -288,6 +299,7 @@ COMMANDS: dict[str, dict[str, dict[str, object]]] = {
                 "translator",
                 "engine",
                 "strategy",
+                "guard",
                 "max_length",
                 "min_length",
                 "beams",
@@ -335,6 +347,8 @@ class Options:
     source_lang: str | None = SPECS["source_lang"].default  # type: ignore[assignment]
     max_input_bytes: int = SPECS["max_input_bytes"].default  # type: ignore[assignment]
     strategy: str = SPECS["strategy"].default  # type: ignore[assignment]
+    # Replace degenerate model output (checks.degenerate): extractive brief, sentence retries.
+    guard: bool = SPECS["guard"].default  # type: ignore[assignment]
     # A glossary file (TOML or CSV) of terms kept verbatim or given house translations.
     glossary: str | None = SPECS["glossary"].default  # type: ignore[assignment]
 

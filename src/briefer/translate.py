@@ -57,15 +57,21 @@ def translate_texts(
 
 
 def translate_guarded(
-    model: Engine, texts: Sequence[str], lang: str, glossary: Glossary | None = None
+    model: Engine,
+    texts: Sequence[str],
+    lang: str,
+    glossary: Glossary | None = None,
+    *,
+    guard: bool = True,
 ) -> list[Translated]:
     """Translate texts like translate_texts, with every sentence through the output guard.
 
     A sentence whose translation is empty, loops, balloons or copies its input is retried
     alone with repeats blocked; when the retry fails too, the whole text is kept in its own
-    language, with the reason, rather than printed half translated.
+    language, with the reason, rather than printed half translated. guard=False (--no-guard)
+    keeps every translation as the model wrote it.
     """
-    return _translate(model, texts, lang, glossary, guard=True)
+    return _translate(model, texts, lang, glossary, guard=guard)
 
 
 def _translate(
