@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
@@ -46,6 +47,15 @@ RECORDS_PER_BATCH = 16
 # Python worker per waiting task: 36 on 2 CPUs).
 LIGHT_CPUS = 0
 LIGHT_TASKS = 2
+# Some of Ray Data's own tasks take a whole CPU and no option reaches them: in 2.60,
+# read_parquet's file listing (its ListFiles step, num_cpus=1). Ray Data starts the actors
+# first, so with every CPU held by an actor that task never runs and the job waits forever
+# (ray-project/ray#44687). Measured here: Parquet input, a local Ray of 2 CPUs and 2 one-CPU
+# actors stood at "ListFiles - Tasks: 1" for 200 s without a record written. So one CPU always
+# stays free of actors: a local Ray briefer starts counts one logical CPU more than the machine
+# has (listing takes milliseconds, so the core it shares is not missed), and on any cluster
+# the actors fit in its CPUs less this one.
+SPARE_CPUS = 1
 # Read tasks for the largest inputs: 10⁷ records come in blocks of 1,000, each an actor call.
 MAX_BLOCKS = 10_000
 
@@ -319,10 +329,15 @@ def batch_dataset(
     ray = require_ray()
     options = options or Options()
     sizing = sizing or Sizing()
-    actors = sizing.actors or default_actors(ray, sizing)
-    batches = ds.map_batches(
+    actors = pool_size(ray, sizing)
+    normal = ds.map_batches(
         _normalize, batch_format="pyarrow", num_cpus=LIGHT_CPUS, compute=_light()
     )
+    # An actor call takes a whole block, and its output becomes one shard: a reader's block
+    # can hold a whole file (Parquet in 2.60 reads small files as one block, whatever
+    # override_num_blocks says: 200 records went to one actor while the other sat idle, and
+    # into one shard). Streaming repartition (no barrier) cuts blocks to one batch each.
+    batches = normal.repartition(target_num_rows_per_block=sizing.records_per_batch)
     return batches.map_batches(
         BriefActor,
         fn_constructor_kwargs={"options": options, "model_cache": model_cache},
@@ -338,11 +353,40 @@ def batch_dataset(
 
 
 def default_actors(ray: Any, sizing: Sizing) -> int:
-    """Return one actor per `cpus_per_actor` CPUs of the cluster (per GPU share when on GPUs)."""
+    """Return one actor per `cpus_per_actor` CPUs of the cluster (per GPU share when on GPUs),
+    leaving SPARE_CPUS free for Ray Data's own tasks."""
     resources = ray.cluster_resources()
+    fit = actors_that_fit(resources, sizing)
     if sizing.gpus_per_actor > 0:
-        return max(1, int(resources.get("GPU", 0) // sizing.gpus_per_actor))
-    return max(1, int(resources.get("CPU", 1) // sizing.cpus_per_actor))
+        return max(1, min(fit, int(resources.get("GPU", 0) // sizing.gpus_per_actor)))
+    return fit
+
+
+def actors_that_fit(resources: dict[str, float], sizing: Sizing) -> int:
+    """Return how many actors the cluster's CPUs hold with SPARE_CPUS left free (at least 1)."""
+    if sizing.cpus_per_actor <= 0:
+        return 10**6  # GPU-only actors take no CPU slot
+    spare = resources.get("CPU", 1) - SPARE_CPUS
+    return max(1, int(spare // sizing.cpus_per_actor + 1e-9))
+
+
+def pool_size(ray: Any, sizing: Sizing) -> int:
+    """Return the actors to start: those asked for, or the default, never more than fit."""
+    if sizing.actors is None:
+        return default_actors(ray, sizing)
+    fit = actors_that_fit(ray.cluster_resources(), sizing)
+    if sizing.actors > fit:
+        log.warning(
+            "briefer: %d actor(s) of %g CPU asked for, but only %d fit with %d CPU left for "
+            "reading and writing; starting %d",
+            sizing.actors,
+            sizing.cpus_per_actor,
+            fit,
+            SPARE_CPUS,
+            fit,
+        )
+        return fit
+    return sizing.actors
 
 
 def _write(table: Any, folder: str, fmt: str) -> Any:
@@ -506,19 +550,46 @@ def _connect(ray: Any, address: str | None, verbose: bool) -> None:
         # its developers; errors still show.
         for name in ("ray", "ray.data"):
             logging.getLogger(name).setLevel(logging.ERROR)
+        # Ray Data warns when a light step's task pool (LIGHT_TASKS) is larger than a small
+        # input's blocks; that is expected, and not the user's to act on.
+        warnings.filterwarnings(
+            "ignore", message="The maximum number of concurrent tasks", category=UserWarning
+        )
     if ray.is_initialized():
         return
     try:
-        ray.init(
-            # "local" starts a private Ray even when another one runs on this machine.
-            address=address or "local",
-            include_dashboard=False,
-            logging_level=logging.INFO if verbose else logging.ERROR,
-            log_to_driver=verbose,
-        )
+        if address:
+            ray.init(
+                address=address,
+                logging_level=logging.INFO if verbose else logging.ERROR,
+                log_to_driver=verbose,
+            )
+        else:
+            start_local(ray, machine_cpus(), verbose=verbose)
     except (ConnectionError, ValueError, RuntimeError) as exc:
         where = address or "this machine"
         raise UsageError(f"cannot reach a Ray cluster at {where}: {exc}") from None
+
+
+def machine_cpus() -> int:
+    """Return the CPUs this process may run on (a container's share, not the host's)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS has no affinity call
+        return os.cpu_count() or 1
+
+
+def start_local(ray: Any, cpus: int, *, verbose: bool = False) -> Any:
+    """Start a private local Ray for a machine of `cpus` CPUs, with SPARE_CPUS more logical CPUs
+    for Ray Data's own tasks (so `cpus` one-CPU actors still leave them room); no dashboard."""
+    return ray.init(
+        # "local" starts a private Ray even when another one runs on this machine.
+        address="local",
+        num_cpus=cpus + SPARE_CPUS,
+        include_dashboard=False,
+        logging_level=logging.INFO if verbose else logging.ERROR,
+        log_to_driver=verbose,
+    )
 
 
 @contextlib.contextmanager
