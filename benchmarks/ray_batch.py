@@ -3,6 +3,7 @@ over `briefer summarize` on the same records. Writes benchmarks/RAY.md.
 
     python benchmarks/ray_batch.py                    # 32 records, extractive engine
     python benchmarks/ray_batch.py --records 200 --engine tiny
+    python benchmarks/ray_batch.py --quick            # 6 records: does it run? (no RAY.md)
 
 The records are wire stories made from tests/factory.py's corpus. `--engine tiny` summarizes
 with the tiny random-weight BART the tests build (torch backend): it measures briefer's and
@@ -74,7 +75,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=32)
     parser.add_argument("--engine", choices=["extractive", "tiny"], default="extractive")
+    parser.add_argument(
+        "--quick", action="store_true", help="6 records, table on stdout only (a smoke run)"
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.records = 6
     work = Path(tempfile.mkdtemp(prefix="briefer-ray-bench-"))
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "BRIEFER_CACHE_DIR": str(work / "cache")}
     env.pop("RAY_ADDRESS", None)
@@ -123,7 +129,8 @@ def main() -> None:
         f"--engine {args.engine}`).",
         "",
     ]
-    (HERE / "RAY.md").write_text("\n".join(lines), encoding="utf-8")
+    if not args.quick:  # a smoke run's numbers are start-up alone, not a measurement
+        (HERE / "RAY.md").write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
 
 

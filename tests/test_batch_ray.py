@@ -379,6 +379,30 @@ def test_a_rerun_writes_only_what_an_interrupted_run_left(ray_address: str, tmp_
 
 
 @needs_ray
+def test_model_cache_holds_the_one_conversion_every_actor_loads(
+    ray_address: str, tmp_path: Path, bart: Path
+) -> None:
+    source = write_input(tmp_path / "in", [story(i) for i in range(8)], "jsonl")
+    shared = tmp_path / "shared-models"
+    out = tmp_path / "out"
+    code, _, err = run(
+        "batch", str(source), "-o", str(out), "-m", str(bart), "--backend", "ctranslate2",
+        "--max-length", "12", "--model-cache", str(shared), "--actors", "2",
+        "--records-per-batch", "4",
+    )  # fmt: skip
+    assert code == 0, err
+    # Converted once, before the actors started, into the shared folder; both actors loaded
+    # that copy rather than converting their own (a second conversion would leave a second
+    # folder, or a .partial one, beside it).
+    (converted,) = (shared / "ctranslate2").iterdir()
+    assert (converted / "model.bin").is_file()
+    written = by_id(out)
+    assert sorted(written) == [f"{i:04d}" for i in range(8)]
+    assert all(r["error"] is None and r["summary"] for r in written.values())
+    assert {r["models"]["summarizer"] for r in written.values()} == {str(bart)}
+
+
+@needs_ray
 def test_other_settings_into_the_same_folder_are_refused(ray_address: str, tmp_path: Path) -> None:
     source = write_input(tmp_path / "in", [story(i) for i in range(5)], "jsonl")
     out = tmp_path / "out"

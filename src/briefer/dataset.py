@@ -56,6 +56,13 @@ LIGHT_TASKS = 2
 # has (listing takes milliseconds, so the core it shares is not missed), and on any cluster
 # the actors fit in its CPUs less this one.
 SPARE_CPUS = 1
+# Ray Data 2.60 lists Parquet paths on 8 threads, each of which imports fsspec's HTTP
+# filesystem to tell a URL from a path. With fsspec installed but not aiohttp (huggingface_hub
+# installs fsspec alone) that import fails, and threads racing on a failing import can get the
+# half-made module: "cannot import name 'HTTPFileSystem'" ended a Parquet run in the test
+# suite. briefer has listed every input file itself already, so one thread loses nothing. Set
+# in this process before ray.data is imported, and in every worker of the job.
+RAY_ENV = {"RAY_DATA_LIST_FILES_THREADED_NUM_WORKERS": "1"}
 # Read tasks for the largest inputs: 10⁷ records come in blocks of 1,000, each an actor call.
 MAX_BLOCKS = 10_000
 
@@ -100,6 +107,8 @@ Progress = Callable[[int, int, int, float], None]  # (done, total, failed, secon
 
 def require_ray() -> Any:
     """Return the ray module, or raise a usage error naming the extra that installs it."""
+    for name, value in RAY_ENV.items():
+        os.environ.setdefault(name, value)  # before ray.data reads it, and for local workers
     try:
         import ray
         import ray.data  # noqa: F401 - the [data] part of the extra
@@ -561,6 +570,7 @@ def _connect(ray: Any, address: str | None, verbose: bool) -> None:
         if address:
             ray.init(
                 address=address,
+                runtime_env={"env_vars": dict(RAY_ENV)},
                 logging_level=logging.INFO if verbose else logging.ERROR,
                 log_to_driver=verbose,
             )
@@ -587,6 +597,7 @@ def start_local(ray: Any, cpus: int, *, verbose: bool = False) -> Any:
         address="local",
         num_cpus=cpus + SPARE_CPUS,
         include_dashboard=False,
+        runtime_env={"env_vars": dict(RAY_ENV)},
         logging_level=logging.INFO if verbose else logging.ERROR,
         log_to_driver=verbose,
     )
