@@ -399,7 +399,9 @@ def test_model_cache_holds_the_one_conversion_every_actor_loads(
     written = by_id(out)
     assert sorted(written) == [f"{i:04d}" for i in range(8)]
     assert all(r["error"] is None and r["summary"] for r in written.values())
-    assert {r["models"]["summarizer"] for r in written.values()} == {str(bart)}
+    # The tiny random model's summaries may fail the output guard, which then names the
+    # extractive fallback "in place of" the model; either way the model is this bart.
+    assert all(r["models"]["summarizer"].endswith(str(bart)) for r in written.values())
 
 
 @needs_ray
