@@ -503,6 +503,7 @@ def _briefer_summarize(lang: str | None) -> Callable[[Context, Path, str], list[
         # place of such a summary, so briefer would translate other, longer text than the
         # baseline does. Real models rarely trip it; its check costs microseconds.
         cmd += ["--no-guard"]
+        # No --source-lang: languages are detected and routed as in a user's run.
         return [*cmd, "--no-cache", "-f", "json", "-v", "-o", str(out), *_backend(backend)]
 
     return command
@@ -638,7 +639,12 @@ def check_output(stage: str, side: str, out: Path, ctx: Context) -> tuple[bool, 
         what += f", {sum(_sentences(b) for b in briefs)} sentences translated"
     if failed:
         what += f", {len(failed)} failed"
-    return done == n_articles and not failed, what
+    # No --source-lang: each article's language is detected and routed, as in a user's run;
+    # the English articles must come out English, or the stage measured another route.
+    english = sum(b.get("source_language") == "en" for b in briefs)
+    if english < len(briefs):
+        what += f", {len(briefs) - english} not detected as English"
+    return done == n_articles and not failed and english == len(briefs), what
 
 
 def _sentences(brief: dict[str, Any]) -> int:

@@ -339,8 +339,14 @@ def build_marian(
     max_position_embeddings: int = 256,
     init_std: float = 1.0,
     generation: dict[str, Any] | None = None,
+    source_lang: str = "en",
+    target_lang: str | None = None,
 ) -> Path:
-    """Build a random MarianMT translator (opus-mt conventions) with a trained SentencePiece tokenizer."""
+    """Build a random MarianMT translator (opus-mt conventions) with a trained SentencePiece tokenizer.
+
+    source_lang and target_lang go into tokenizer_config.json as opus-mt repos record them
+    (opus-mt-fr-en: "fr" and "en").
+    """
     from transformers import MarianConfig, MarianMTModel, MarianTokenizer
 
     path = Path(path)
@@ -380,7 +386,8 @@ def build_marian(
         source_spm=str(path / "source.spm"),
         target_spm=str(path / "target.spm"),
         vocab=str(path / "vocab.json"),
-        source_lang="en",
+        source_lang=source_lang,
+        target_lang=target_lang,
         model_max_length=max_position_embeddings,
     )
     tokenizer.save_pretrained(path)

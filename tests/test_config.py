@@ -180,7 +180,7 @@ def test_same_key_spelled_twice_is_an_error(tmp_path: Path) -> None:
         ("beams = 4.0\n", "'beams' must be a positive integer, not 4.0"),
         ('cache = "yes"\n', "'cache' must be true or false, not \"yes\""),
         ("quiet = 1\n", "'quiet' must be true or false, not 1"),
-        ("model = 3\n", "'model' must be a string, not 3"),
+        ("model = 3\n", "'model' must be a model id, or a table of language = model id, not 3"),
         ('model = ""\n', "'model' is empty"),
         ("title = [1]\n", r"'title' must be a string, not \[1\]"),
         ('format = "html"\n', "'format' must be one of: markdown, json, jsonl, text"),
@@ -216,6 +216,7 @@ def test_folder_is_not_a_config_file(tmp_path: Path) -> None:
 
 def test_every_key_is_accepted(tmp_path: Path) -> None:
     samples = {str: '"auto"', int: "2", bool: "true", (str, list): '"fr"', (str, dict): '"m"'}
+    samples[dict] = '{ fr = "m" }'
     text = "".join(f"{key} = {samples[kind]}\n" for key, kind in KEYS.items())
     text = text.replace('format = "auto"', 'format = "json"')
     text = text.replace('engine = "auto"', 'engine = "extractive"')
@@ -338,7 +339,8 @@ def test_flag_beats_file_beats_default(tmp_path: Path) -> None:
     defaults = {"model": "default/model", "beams": None, "device": "auto", "quiet": False}
     settings = resolve(defaults, load(path), path, {"model": "flag/model"})
     assert settings == {
-        "model": Setting("flag/model", "flag"),
+        # model is set per language of the articles: a plain id is the English one.
+        "model": Setting({"en": "flag/model"}, "flag"),
         "beams": Setting(2, str(path)),
         "device": Setting("cpu", str(path)),
         "quiet": Setting(False, "default"),
@@ -421,11 +423,17 @@ def test_options_schema_is_the_one_source_of_keys_flags_show_and_cache_key() -> 
     for spec in SCHEMA:
         assert spec.spellings()[0].split("/")[0] in help_text, spec.name
         assert spec.help.split()[0] in help_text, spec.name
-        assert f"{spec.name} = " in shown, spec.name
+        # A per-language setting shows one dotted key per language: model.en = ..., pivot.fr = ...
+        assert f"{spec.name}{'.' if spec.per_language else ' = '}" in shown, spec.name
     # Every option the schema marks as shaping a summary is in the cache key, and only those.
     cached = {spec.name for spec in SCHEMA if spec.cached}
     assert set(Options().cache_parts()) == cached
-    assert {"model", "max_length", "beams", "backend"} <= cached and "quiet" not in cached
+    assert {"model", "pivot", "max_length", "beams", "backend"} <= cached and "quiet" not in cached
+    # A per-language setting enters the key as the article's route chose it.
+    options = Options(model={"en": "a", "fr": "b"}, pivot={"de": "c"})
+    assert options.cache_parts()["model"] == "a" and options.cache_parts()["pivot"] is None
+    chosen = options.cache_parts(model="a", pivot=options.pivot_model("de"))
+    assert (chosen["model"], chosen["pivot"]) == ("a", "c")
 
 
 def test_every_command_takes_its_options_from_the_schema() -> None:
@@ -447,7 +455,9 @@ def test_every_command_takes_its_options_from_the_schema() -> None:
             param = params[spec.name]
             flags = [f for s in spec.spellings() for f in s.split("/")]
             assert set(param.opts + param.secondary_opts) == set(flags), (name, spec.name)
-            assert param.default == spec.default, (name, spec.name)
+            # A per-language setting's flags are a list; its default table is in its help.
+            default = None if spec.per_language else spec.default
+            assert param.default == default, (name, spec.name)
             if spec.choices != "engines":  # --backend's help lists the registry's engines
                 assert param.help == spec.help, (name, spec.name)
     # translate and batch adapt, not copy: same flags as summarize, their own help or choices.
@@ -500,13 +510,25 @@ def test_translation_cache_key_holds_what_the_schema_marks(monkeypatch) -> None:
     monkeypatch.setattr(batch._Work, "revision", lambda self, name: "rev")
 
     def localize(digests, lang):
-        return [SimpleNamespace(title=d.article.title, summary=d.summary, checks=()) for d in digests]
+        return [
+            SimpleNamespace(
+                title=d.article.title, summary=d.summary, checks=(), models={"translator": "m"}
+            )
+            for d in digests
+        ]
 
     options = Options(lang="fr", translator="org/marian", device="cpu", backend="torch")
     briefer = SimpleNamespace(options=options, localize=localize, glossary=None, timings={})
     work = batch._Work(briefer, ResultCache(enabled=False))  # type: ignore[arg-type]
-    digest = SimpleNamespace(article=SimpleNamespace(title="A title"), summary="A summary.")
+    digest = SimpleNamespace(
+        article=SimpleNamespace(title="A title"),
+        headline="A title",
+        summary="A summary.",
+        summary_language="en",
+        language="en",
+        pivot=None,
+    )
     work.localize([digest], "fr")  # type: ignore[list-item]
     (key,) = keys
-    assert key["kind"] == "translation" and key["model"] == "org/marian"
+    assert key["kind"] == "translation" and key["models"] == [("org/marian", "rev")]
     assert {name: key[name] for name in marked} == options.cache_parts("translation")

@@ -81,51 +81,55 @@ def test_bad_source_lang_is_a_usage_error(bad: str) -> None:
         Options(source_lang=bad)
 
 
-def test_extractive_brief_reports_the_source_language() -> None:
+def test_digests_carry_the_source_language() -> None:
     briefer = Briefer(Options(engine="extractive"))
-    briefs = briefer.brief_many(
-        [article("fr-budget.txt"), parse_article(SAMPLE.read_text(), "sample")]
+    digests = briefer.digest_many(
+        [article("fr-budget.txt"), parse_article(SAMPLE.read_text(), "x")]
     )
-    assert [b.source_language for b in briefs] == ["fr", "en"]
-    assert meta_line(briefs[0]).endswith("Language: en · Source language: fr")
+    assert [d.language for d in digests] == ["fr", "en"]
+    # The extractive engine summarizes in the article's own language: a French brief needs
+    # no model at all.
+    [brief] = briefer.brief_many([article("fr-budget.txt")], "fr")
+    assert (brief.language, brief.source_language) == ("fr", "fr")
+    assert meta_line(brief).endswith("Language: fr · Source language: fr")
+    [english] = briefer.brief_many([parse_article(SAMPLE.read_text(), "x")], "en")
     # English articles need no note: the line stays as it always was.
-    assert "Source language" not in meta_line(briefs[1])
+    assert "Source language" not in meta_line(english)
 
 
 def test_source_lang_overrides_detection() -> None:
     briefer = Briefer(Options(engine="extractive", source_lang="de"))
-    assert briefer.brief(article("fr-budget.txt")).source_language == "de"
+    [digest] = briefer.digest_many([article("fr-budget.txt")])
+    assert digest.language == "de"
 
 
 def test_detected_languages_are_cached(monkeypatch: pytest.MonkeyPatch) -> None:
-    sources = [Source(str(ARTICLES / "fr-budget.txt")), Source(str(SAMPLE))]
+    sources = [Source(str(ARTICLES / "de-haushalt.txt")), Source(str(SAMPLE))]
     cache = ResultCache()
     first = run_batch(sources, Briefer(Options(engine="extractive")), ["en"], cache=cache)
-    assert [b.source_language for b in first.briefs["en"]] == ["fr", "en"]
+    assert [b.source_language for b in first.briefs["en"]] == ["en"]
+    assert "written in de" in first.failed[0].reason
 
     def fail(*_: object) -> None:
         raise AssertionError("a cached language was detected again")
 
     monkeypatch.setattr(Briefer, "source_languages", fail)
     again = run_batch(sources, Briefer(Options(engine="extractive")), ["en"], cache=cache)
-    assert [b.source_language for b in again.briefs["en"]] == ["fr", "en"]
+    assert [b.source_language for b in again.briefs["en"]] == ["en"]
+    assert again.failed == first.failed
 
 
 def test_cli_json_and_markdown_carry_the_language() -> None:
-    result = run(
-        "summarize", str(ARTICLES / "de-haushalt.txt"), "--engine", "extractive", "-f", "json"
-    )
+    french = str(ARTICLES / "fr-budget.txt")
+    result = run("summarize", french, "--engine", "extractive", "--lang", "fr", "-f", "json")
     assert result.code == 0, result.err
-    assert json.loads(result.out)["briefs"][0]["source_language"] == "de"
-    result = run(
-        "summarize",
-        str(ARTICLES / "de-haushalt.txt"),
-        "--engine",
-        "extractive",
-        "--source-lang",
-        "fr",
-    )
-    assert result.out.rstrip().endswith("Language: en · Source language: fr*")
+    brief = json.loads(result.out)["briefs"][0]
+    assert (brief["language"], brief["source_language"]) == ("fr", "fr")
+    # Told it is French, the German article is briefed as French.
+    german = str(ARTICLES / "de-haushalt.txt")
+    result = run("summarize", german, "--engine", "extractive", "-l", "fr", "--source-lang", "fr")
+    assert result.code == 0, result.err
+    assert result.out.rstrip().endswith("Language: fr · Source language: fr*")
 
 
 def test_cli_bad_source_lang_is_one_line_exit_2() -> None:

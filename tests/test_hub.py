@@ -450,17 +450,25 @@ def test_pull_turns_hub_errors_into_one_line(online: Any) -> None:
 
 
 def test_default_models() -> None:
+    # The translators into English of French and Arabic articles come too: an offline
+    # newsroom that receives such copy needs them as much as the brief's translators.
     assert hub.default_models() == [
         ("summarize", DEFAULT_SUMMARIZER),
         ("translate:fr", DEFAULT_TRANSLATORS["fr"]),
         ("translate:ar", DEFAULT_TRANSLATORS["ar"]),
+        ("pivot:fr", "Helsinki-NLP/opus-mt-fr-en"),
+        ("pivot:ar", "Helsinki-NLP/opus-mt-ar-en"),
     ]
-    assert hub.default_models(["en", "ar", "ar"]) == [
+    assert hub.default_models(["en", "ar", "ar"], ["ar"]) == [
         ("summarize", DEFAULT_SUMMARIZER),
         ("translate:ar", DEFAULT_TRANSLATORS["ar"]),
+        ("pivot:ar", "Helsinki-NLP/opus-mt-ar-en"),
     ]
+    assert hub.default_models(["en"], ["en"]) == [("summarize", DEFAULT_SUMMARIZER)]
     with pytest.raises(UsageError):
         hub.default_models(["xx"])
+    with pytest.raises(UsageError, match="no default pivot for articles in 'de'"):
+        hub.default_models(["fr"], ["de"])
 
 
 @pytest.mark.parametrize(

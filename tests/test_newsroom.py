@@ -301,7 +301,8 @@ def test_config_file_sets_defaults_and_flags_win(bart, marian_fr, sample, tmp_pa
     assert shown.code == 0, shown.err
     lines = {line.split(" = ")[0]: line for line in shown.out.splitlines() if " = " in line}
     assert lines["lang"].endswith("# from the command line")
-    assert lines["model"].endswith(f"# from {config}")
+    # model is set per language of the articles: model = "..." is the English one.
+    assert lines["model.en"].endswith(f"# from {config}")
     assert lines["# beams"].endswith("# default")
     assert lines["lang"].startswith('lang = ["en"]')
 

@@ -23,7 +23,8 @@ log = logging.getLogger("briefer")
 # Bump when what a cached digest or translation means changes.
 # 2: sentences are split within reflowed paragraphs, not lines, so chunks differ.
 # 3: digests and translations keep the output guard's notes.
-CACHE_FORMAT = 3
+# 4: digests and translations record their languages and the models that made them.
+CACHE_FORMAT = 4
 # Articles summarized together: enough to keep every core busy with batches that span
 # articles, few enough that a killed run loses little, as results are cached after each round.
 ROUND = 8
@@ -77,7 +78,7 @@ def run(
     done = 0
     for at in range(0, len(articles), ROUND):
         group = articles[at : at + ROUND]
-        digests = work.digests(group)
+        digests = work.digests(*_routed(group, work, langs, fail_fast, outcome))
         made = {lang: work.localize(digests, lang) for lang in langs}
         for k, digest in enumerate(digests):
             facts = [c for lang in langs for c in made[lang][k].checks if c.kind in FACT_KINDS]
@@ -97,6 +98,40 @@ def run(
             progress(done, len(articles), group[-1].source)
     outcome.cached = work.hits
     return outcome
+
+
+def _routed(
+    group: Sequence[Article],
+    work: _Work,
+    langs: Sequence[str],
+    fail_fast: bool,
+    outcome: Outcome,
+) -> tuple[list[Article], list[str]]:
+    """Return the articles that have a route to every brief language, and their languages.
+
+    An article in a language briefer has no route for is left out, with the reason, never
+    summarized as if it were English.
+    """
+    kept: list[Article] = []
+    languages: list[str] = []
+    for article, lang in zip(group, work.languages(group), strict=True):
+        try:
+            work.briefer.route(lang, langs)
+        except InputError as exc:
+            if fail_fast:
+                raise InputError(f"{_label(article.source)}: {exc}") from None
+            outcome.failed.append(Failure(article.source, str(exc)))
+            outcome.articles -= 1
+            log.warning("skipped %s: %s", _label(article.source), exc)
+            continue
+        kept.append(article)
+        languages.append(lang)
+    return kept, languages
+
+
+def _label(source: str) -> str:
+    """Return how messages name a source."""
+    return "stdin" if source == "-" else source
 
 
 def _read_all(
@@ -169,22 +204,28 @@ class _Work:
             self._revisions[name] = revision(name)
         return self._revisions[name]
 
-    def digest_key(self, article: Article) -> str | None:
+    def digest_key(self, article: Article, lang: str = "en") -> str | None:
         """Return the cache key of an article's digest, or None when it cannot be cached."""
         o = self.briefer.options
+        route = self.briefer.route(lang)
         parts: dict[str, Any] = {
             "kind": "digest",
             "format": CACHE_FORMAT,
             "text": article.text,
             "engine": o.engine,
+            # Sentences are split by the language's rules, and the route follows from it.
+            "source_language": lang,
         }
         if o.engine == "extractive":
             return make_key(**parts, max_words=o.max_length)
-        rev = self.revision(o.model)
-        if rev is None:
+        names = [route.summarizer] + ([route.pivot] if route.pivot else [])
+        revisions = [self.revision(name) for name in names]
+        if None in revisions:
             return None
-        # Every setting the options schema marks as shaping a summary, then what names stand for.
-        return make_key(**{**parts, **o.cache_parts(), "revision": rev, "prompt": self.prompt})
+        # Every setting the options schema marks as shaping a summary (the per-language ones as
+        # this article's route chose them), then what the names stand for.
+        chosen = o.cache_parts(model=route.summarizer, pivot=route.pivot)
+        return make_key(**{**parts, **chosen, "revision": revisions, "prompt": self.prompt})
 
     def languages(self, articles: Sequence[Article]) -> list[str]:
         """Return the articles' own languages, detecting only those the cache lacks."""
@@ -210,10 +251,9 @@ class _Work:
             languages.append(lang)
         return languages
 
-    def digests(self, articles: Sequence[Article]) -> list[Digest]:
-        """Return the articles' digests, computing only those the cache lacks."""
-        languages = self.languages(articles)
-        keys = [self.digest_key(a) for a in articles]
+    def digests(self, articles: Sequence[Article], languages: Sequence[str]) -> list[Digest]:
+        """Return the articles' digests (languages: theirs), computing only what the cache lacks."""
+        keys = [self.digest_key(a, lang) for a, lang in zip(articles, languages, strict=True)]
         found = [
             self._cached_digest(a, k, lang)
             for a, k, lang in zip(articles, keys, languages, strict=True)
@@ -249,32 +289,21 @@ class _Work:
             for c in value["chunks"]
         )
         notes = tuple(Finding(**n) for n in value.get("notes", []))
-        return Digest(article, value["summary"], chunks, value["summarizer"], language, notes)
+        return Digest(
+            article,
+            value["summary"],
+            chunks,
+            value["summarizer"],
+            language,
+            notes,
+            value["summary_language"],
+            value["title"],
+            value["pivot"],
+        )
 
     def localize(self, digests: Sequence[Digest], lang: str) -> list[Brief]:
         """Return the digests' briefs in a language, translating only what the cache lacks."""
-        name = self.briefer.options.translator_model(lang)
-        if name is None or not digests:
-            return self.briefer.localize(digests, lang)
-        rev = self.revision(name)
-        keys = [
-            make_key(
-                kind="translation",
-                format=CACHE_FORMAT,
-                title=d.article.title,
-                summary=d.summary,
-                model=name,
-                revision=rev,
-                lang=lang,
-                # Every setting the options schema marks as shaping a translation.
-                **self.briefer.options.cache_parts("translation"),
-                # The glossary's terms, not its file name (so not the schema's glossary).
-                glossary=self.glossary_text,
-            )
-            if rev
-            else None
-            for d in digests
-        ]
+        keys = [self.translation_key(d, lang) for d in digests]
         found = [self.cache.get(k) if k else None for k in keys]
         missing = [d for d, f in zip(digests, found, strict=True) if f is None]
         fresh = iter(self.briefer.localize(missing, lang) if missing else [])
@@ -283,10 +312,20 @@ class _Work:
             if value is None:
                 brief = next(fresh)
                 if key and brief.title and brief.summary:
+                    # The models that translated; a pivot the article went through is the digest's.
+                    translators = {
+                        k: v
+                        for k, v in brief.models.items()
+                        if k == "translator" or (k == "pivot" and not digest.pivot)
+                    }
                     notes = [asdict(c) for c in brief.checks if c.kind == "untranslated"]
-                    self.cache.put(
-                        key, {"title": brief.title, "summary": brief.summary, "notes": notes}
-                    )
+                    value = {
+                        "title": brief.title,
+                        "summary": brief.summary,
+                        "models": translators,
+                        "notes": notes,
+                    }
+                    self.cache.put(key, value)
             else:
                 notes = tuple(Finding(**n) for n in value.get("notes", []))
                 brief = Briefer.make_brief(
@@ -294,13 +333,42 @@ class _Work:
                     lang,
                     value["title"],
                     value["summary"],
-                    name,
+                    value["models"],
                     notes,
                     self.briefer.glossary,
                     self.briefer.timings,
                 )
             briefs.append(brief)
         return briefs
+
+    def translation_key(self, digest: Digest, lang: str) -> str | None:
+        """Return the cache key of a digest's translation into lang; None if none is cached."""
+        o = self.briefer.options
+        chain = []
+        if digest.summary_language not in (lang, "en"):
+            chain.append(o.pivot_model(digest.summary_language))
+        if digest.summary_language != lang and lang != "en":
+            chain.append(o.translator_model(lang))
+        if not chain or None in chain:
+            return None  # nothing to translate, or no model to do it (localize says so)
+        revisions = [self.revision(name) for name in chain if name]
+        if None in revisions:
+            return None
+        return make_key(
+            kind="translation",
+            format=CACHE_FORMAT,
+            title=digest.headline,
+            summary=digest.summary,
+            summary_language=digest.summary_language,
+            # The article's own title is kept when the brief is in the article's language.
+            own_title=digest.language == lang,
+            models=list(zip(chain, revisions, strict=True)),
+            lang=lang,
+            # Every setting the options schema marks as shaping a translation.
+            **o.cache_parts("translation"),
+            # The glossary's terms, not its file name (so not the schema's glossary).
+            glossary=self.glossary_text,
+        )
 
 
 def _digest_value(digest: Digest) -> dict[str, Any]:
@@ -309,6 +377,9 @@ def _digest_value(digest: Digest) -> dict[str, Any]:
         "summary": digest.summary,
         "summarizer": digest.summarizer,
         "notes": [asdict(n) for n in digest.notes],
+        "summary_language": digest.summary_language,
+        "title": digest.title,
+        "pivot": digest.pivot,
         "chunks": [
             [c.start, c.end, [list(s) for s in c.sentences], c.text, c.tokens]
             for c in digest.chunks

@@ -6,13 +6,17 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .checks import Finding, Support
 from .chunking import Chunk, normalize
+from .errors import InputError
 from .options import Options
 from .sentences import Span, split_sentences
 from .sources import Article, parse_article
+
+if TYPE_CHECKING:
+    from .engines.base import Engine
 
 log = logging.getLogger("briefer")
 
@@ -21,15 +25,39 @@ EXTRACTIVE = "extractive (TextRank)"
 
 @dataclass(frozen=True)
 class Digest:
-    """An article's summary in English, before any translation."""
+    """An article's summary, before any translation into the brief's language."""
 
     article: Article
     summary: str
-    chunks: tuple[Chunk, ...]
+    chunks: tuple[Chunk, ...]  # spans in the article's own text, whatever the route
     summarizer: str
     language: str = "en"  # the article's own language, detected or given with --source-lang
     # What the output guard did instead of the model (kind "fallback"), if anything.
     notes: tuple[Finding, ...] = ()
+    summary_language: str = "en"  # the language of summary and headline
+    title: str | None = None  # the title in summary_language; None when it is the article's
+    pivot: str | None = None  # the xx→en translator the article went through, if any
+
+    @property
+    def headline(self) -> str:
+        """Return the title in the summary's language."""
+        return self.article.title if self.title is None else self.title
+
+    def checked_text(self) -> str:
+        """Return the text the summary is checked against: the article's story, or, for an
+        article summarized in English through the pivot, the English the summarizer read."""
+        if self.summary_language != self.language:
+            return " ".join(c.text for c in self.chunks)
+        return self.article.body_text()
+
+
+@dataclass(frozen=True)
+class Route:
+    """How an article in some language becomes a summary: which models, in which language."""
+
+    summarizer: str  # a model, or EXTRACTIVE
+    pivot: str | None  # translate the article into English with this model first
+    summary_language: str
 
 
 @dataclass(frozen=True)
@@ -57,12 +85,12 @@ class Brief:
     support: tuple[Support, ...] = ()
 
 
-def sentences_of(article: Article) -> list[Span]:
-    """Return the sentence spans of an article's story, in order."""
+def sentences_of(article: Article, lang: str = "en") -> list[Span]:
+    """Return the sentence spans of an article's story, in order, split by lang's rules."""
     # A newline inside a body paragraph is a soft wrap, but pysbd ends a sentence at every
     # newline; a space in its place keeps every offset, so the spans index article.text.
     flat = article.text.replace("\n", " ")
-    return [span for s, e in article.body for span in split_sentences(flat, s, e)]
+    return [span for s, e in article.body for span in split_sentences(flat, s, e, lang=lang)]
 
 
 def detection_text(article: Article) -> str:
@@ -84,36 +112,39 @@ class Briefer:
 
     def __init__(self, options: Options | None = None):
         self.options = options or Options()
-        self._summarizer: Any = None
-        self._translators: dict[str, Any] = {}
+        # Engines by model name, loaded on first use; tests may put their own in.
+        self._models: dict[str, Engine] = {}
         # Seconds spent per stage over this Briefer's life ("map", "reduce", "checks"), read
         # by the benchmark.
         self.timings: dict[str, float] = {}
         self._glossary: Any = None
 
+    def load(self, name: str, batch_size: int | None = None) -> Engine:
+        """Return the engine running the model of that name, loading it on first use."""
+        if name not in self._models:
+            from .engines import registry
+
+            o = self.options
+            self._models[name] = registry.load(
+                name, o.backend, o.device, batch_size or o.batch_size
+            )
+        return self._models[name]
+
     @property
-    def summarizer(self) -> Any:
-        """Return the summarization model, loading it on first use."""
-        if self._summarizer is None:
-            from .engines import registry
+    def summarizer(self) -> Engine:
+        """Return the summarizer of English articles, loading it on first use."""
+        return self.load(self.options.summarizer_model("en") or "")
 
-            o = self.options
-            self._summarizer = registry.load(o.model, o.backend, o.device, o.batch_size)
-        return self._summarizer
-
-    def translator(self, lang: str | None = None) -> Any:
+    def translator(self, lang: str | None = None) -> Engine | None:
         """Return the translation model for a language (the run's by default), or None for en."""
-        lang = lang or self.options.lang
-        name = self.options.translator_model(lang)
-        if name is None:
-            return None
-        if lang not in self._translators:
-            from .engines import registry
+        name = self.options.translator_model(lang or self.options.lang)
+        # Sentences are short, so translation batches can be wider than summary batches.
+        return None if name is None else self.load(name, max(self.options.batch_size, 8))
 
-            o = self.options
-            # Sentences are short, so translation batches can be wider than summary batches.
-            self._translators[lang] = registry.load(name, o.backend, o.device, max(o.batch_size, 8))
-        return self._translators[lang]
+    def pivot(self, lang: str) -> Engine | None:
+        """Return the model that translates articles in lang into English, or None."""
+        name = self.options.pivot_model(lang)
+        return None if name is None else self.load(name, max(self.options.batch_size, 8))
 
     @property
     def glossary(self) -> Any:
@@ -124,13 +155,44 @@ class Briefer:
             self._glossary = load(self.options.glossary)
         return self._glossary
 
-    def template(self) -> str:
-        """Return the prompt template for the summarizer: --prompt, else the model's own."""
+    def template(self, model: Engine | None = None) -> str:
+        """Return the prompt template for a summarizer (the English one): --prompt, else its own."""
         from . import prompts
 
         if self.options.prompt:
             return prompts.load(self.options.prompt)
-        return prompts.for_model(self.summarizer.task_prefix)
+        return prompts.for_model((model or self.summarizer).task_prefix)
+
+    def route(self, lang: str, targets: Sequence[str] | None = None) -> Route:
+        """Return how an article in lang becomes a summary for briefs in the target languages.
+
+        In this order: a summarizer for lang itself (the extractive engine is one for every
+        language), else the pivot: a lang→en translator, then the English summarizer. Raises
+        InputError, with the reason and the fix, when neither exists, or when a summary in
+        lang could not be brought into one of targets.
+        """
+        o = self.options
+        extractive = o.engine == "extractive"
+        if lang == "en":
+            return Route(EXTRACTIVE if extractive else o.summarizer_model("en") or "", None, "en")
+        own = EXTRACTIVE if extractive else o.summarizer_model(lang)
+        pivot = o.pivot_model(lang)
+        if own:
+            others = [t for t in targets or () if t != lang]
+            if others and pivot is None:
+                raise InputError(
+                    f"written in {lang}: its summary cannot be brought into "
+                    f"{', '.join(others)} without a {lang}→en translator "
+                    f"(--pivot {lang}=MODEL, or [pivot] {lang} in the config file)"
+                )
+            return Route(own, None, lang)
+        if pivot:
+            return Route(o.summarizer_model("en") or "", pivot, "en")
+        raise InputError(
+            f"written in {lang}, and briefer has no summarizer for {lang} "
+            f"(-m {lang}=MODEL) nor a {lang}→en translator (--pivot {lang}=MODEL); "
+            "--source-lang sets the language if detection got it wrong"
+        )
 
     def source_languages(self, articles: Sequence[Article]) -> list[str]:
         """Return each article's language: --source-lang when given, else detected."""
@@ -160,28 +222,46 @@ class Briefer:
         return languages
 
     def digest_many(
-        self, articles: Sequence[Article], languages: Sequence[str] | None = None
+        self,
+        articles: Sequence[Article],
+        languages: Sequence[str] | None = None,
+        targets: Sequence[str] | None = None,
     ) -> list[Digest]:
-        """Summarize articles in English, batching model calls across them.
+        """Summarize articles, each by its language's route, batching model calls across them.
 
-        languages are the articles' own languages, detected here when not given.
+        languages are the articles' own languages, detected here when not given; targets are
+        the languages of the briefs to come, which each route must reach (unchecked if None).
         """
         if languages is None:
             languages = self.source_languages(articles)
-        if self.options.engine == "extractive":
-            return [
-                replace(self._extract(article), language=lang)
-                for article, lang in zip(articles, languages, strict=True)
-            ]
+        routes = [self.route(lang, targets) for lang in languages]
+        digests: list[Digest | None] = [None] * len(articles)
+        # Articles that share a summarizer go through it together, batched across articles.
+        for name in dict.fromkeys(r.summarizer for r in routes):
+            picked = [i for i, r in enumerate(routes) if r.summarizer == name]
+            group = [(articles[i], languages[i], routes[i]) for i in picked]
+            made = self._extract_many(group) if name == EXTRACTIVE else self._abstract(name, group)
+            for i, digest in zip(picked, made, strict=True):
+                digests[i] = digest
+        return [d for d in digests if d is not None]
+
+    def _abstract(self, name: str, group: Sequence[tuple[Article, str, Route]]) -> list[Digest]:
+        """Summarize articles with one summarizer, those on the pivot route translated first."""
         from .summarize import plan_chunks, summarize_many, summary_settings
 
-        model = self.summarizer
+        model = self.load(name)
         # Lengths the model cannot produce fail here, before any generation.
         settings = summary_settings(model, self.options.generation_overrides())
-        template = self.template()
-        plans = []
-        for article in articles:
-            plans.append(plan_chunks(model, article.text, sentences_of(article), template))
+        template = self.template(model)
+        pivoted = self._pivot_plans(model, template, group)
+        plans: list[list[Chunk]] = []
+        for k, (article, lang, _) in enumerate(group):
+            if k in pivoted:
+                plans.append(pivoted[k][0])
+            else:
+                plans.append(
+                    plan_chunks(model, article.text, sentences_of(article, lang), template)
+                )
             log.info("%s: %d words, %d chunks", article.source, article.words, len(plans[-1]))
         # The model's own lengths (T5's task lengths included) for the chunks of a long article.
         own = summary_settings(model, self.options.generation_overrides(lengths=False))
@@ -189,9 +269,20 @@ class Briefer:
             model, plans, template, settings, self.options.strategy, own, self.timings
         )
         return [
-            self._guarded(Digest(article, summary, tuple(chunks), model.name, lang))
-            for article, summary, chunks, lang in zip(
-                articles, summaries, plans, languages, strict=True
+            self._guarded(
+                Digest(
+                    article,
+                    summary,
+                    tuple(chunks),
+                    model.name,
+                    lang,
+                    summary_language=route.summary_language,
+                    title=pivoted[k][1] if k in pivoted else None,
+                    pivot=route.pivot,
+                )
+            )
+            for k, ((article, lang, route), summary, chunks) in enumerate(
+                zip(group, summaries, plans, strict=True)
             )
         ]
 
@@ -203,14 +294,15 @@ class Briefer:
         if not self.options.guard:
             return digest
         started = time.perf_counter()
-        reason = degenerate(digest.summary, article.body_text(), "summary")
+        reason = degenerate(digest.summary, digest.checked_text(), "summary")
         _add_time(self.timings, "checks", started)
         if reason is None:
             return digest
         log.warning(
             "%s: the model's summary %s; using the extractive brief", article.source, reason
         )
-        fallback = self._extract(article)
+        # The extractive brief is in the article's own language, whatever the route was.
+        fallback = self._extract(article, digest.language)
         note = Finding(
             "fallback", f"the model's summary {reason}; extractive brief used instead", "brief"
         )
@@ -219,13 +311,52 @@ class Briefer:
             summary=fallback.summary,
             summarizer=f"{EXTRACTIVE}, in place of {digest.summarizer}",
             notes=(note,),
+            summary_language=fallback.summary_language,
+            title=None,
+            pivot=None,
         )
 
-    def _extract(self, article: Article) -> Digest:
+    def _pivot_plans(
+        self, model: Engine, template: str, group: Sequence[tuple[Article, str, Route]]
+    ) -> dict[int, tuple[list[Chunk], str]]:
+        """Translate the pivot-route articles of a group into English and chunk them.
+
+        The original text is split into sentences by its own language's rules, each sentence
+        is translated (all of a pivot model's sentences in one batched call), and the English
+        sentences are packed into chunks that fit the summarizer. Each chunk keeps the spans of
+        the original sentences it holds, so coverage still refers to the original text.
+        Returns, by position in group, the chunks and the English title.
+        """
+        from .translate import translate_texts
+
+        out: dict[int, tuple[list[Chunk], str]] = {}
+        for pivot_name in dict.fromkeys(r.pivot for _, _, r in group if r.pivot):
+            picked = [k for k, (_, _, r) in enumerate(group) if r.pivot == pivot_name]
+            spans = {k: sentences_of(group[k][0], group[k][1]) for k in picked}
+            texts: list[str] = []
+            for k in picked:
+                article = group[k][0]
+                texts.append(article.title)
+                texts.extend(normalize(article.text[s:e]) for s, e in spans[k])
+            log.info("translating %d sentences into English with %s", len(texts), pivot_name)
+            pivot = self.load(pivot_name, max(self.options.batch_size, 8))
+            english = iter(translate_texts(pivot, texts, "en"))
+            for k in picked:
+                article = group[k][0]
+                title = next(english) or article.title
+                sentences = [next(english) for _ in spans[k]]
+                out[k] = (_original_chunks(model, template, article, spans[k], sentences), title)
+        return out
+
+    def _extract_many(self, group: Sequence[tuple[Article, str, Route]]) -> list[Digest]:
+        """Summarize articles by picking their central sentences, in their own language."""
+        return [self._extract(article, lang) for article, lang, _ in group]
+
+    def _extract(self, article: Article, lang: str = "en") -> Digest:
         """Summarize one article by picking its central sentences; no model needed."""
         from .extractive import summarize_extractive
 
-        spans = sentences_of(article)
+        spans = sentences_of(article, lang)
         words = self.options.max_length or 120
         summary = summarize_extractive(article.text, spans, max_words=words, title=article.title)
         text = normalize(" ".join(article.text[s:e] for s, e in spans))
@@ -234,41 +365,73 @@ class Briefer:
             if spans
             else None
         )
-        return Digest(article, summary, (whole,) if whole else (), EXTRACTIVE)
+        return Digest(
+            article, summary, (whole,) if whole else (), EXTRACTIVE, lang, summary_language=lang
+        )
 
     def localize(self, digests: Sequence[Digest], lang: str | None = None) -> list[Brief]:
-        """Turn English digests into briefs in a language, translating titles and summaries."""
-        lang = lang or self.options.lang
-        titles = [d.article.title for d in digests]
-        summaries = [d.summary for d in digests]
-        model = self.translator(lang)
-        notes: list[tuple[Finding, ...]] = [()] * len(digests)
-        if model is not None and digests:
-            from .translate import translate_guarded
+        """Turn digests into briefs in a language, translating titles and summaries.
 
-            started = time.perf_counter()
+        A summary already in the brief's language stays as it is. One in another language than
+        English goes through its language's pivot translator into English first. An English
+        one goes through the run's translator for lang; an article's own title is kept when
+        the brief is in the article's language.
+        """
+        from .translate import translate_guarded
+
+        lang = lang or self.options.lang
+        titles = [d.headline for d in digests]
+        summaries = [d.summary for d in digests]
+        where = [d.summary_language for d in digests]
+        used: list[dict[str, str]] = [{} for _ in digests]
+        notes: list[tuple[Finding, ...]] = [()] * len(digests)
+        started = time.perf_counter()
+        for source in dict.fromkeys(w for w in where if w not in (lang, "en")):
+            picked = [i for i, w in enumerate(where) if w == source]
+            pivot = self.pivot(source)
+            if pivot is None:  # route() lets no such digest through; a library caller might
+                raise InputError(f"no {source}→en translator for a {source} summary")
             both = translate_guarded(
-                model, [*titles, *summaries], lang, self.glossary, guard=self.options.guard
+                pivot,
+                [titles[i] for i in picked] + [summaries[i] for i in picked],
+                "en",
+                guard=self.options.guard,
             )
+            for n, i in enumerate(picked):
+                title, summary = both[n], both[len(picked) + n]
+                titles[i], summaries[i] = title.text, summary.text
+                notes[i] = untranslated_notes(title, summary, "en")
+                where[i] = "en"
+                used[i]["pivot"] = pivot.name
+        picked = [i for i, w in enumerate(where) if w == "en" and w != lang]
+        model = self.translator(lang) if picked else None  # loaded only when something needs it
+        if model is not None:
+            # The article's own title beats a round trip through English.
+            own = {i for i in picked if digests[i].language == lang}
+            texts = [titles[i] for i in picked if i not in own] + [summaries[i] for i in picked]
+            out = iter(
+                translate_guarded(model, texts, lang, self.glossary, guard=self.options.guard)
+            )
+            done: dict[int, Any] = {}
+            for i in picked:
+                done[i] = None if i in own else next(out)
+                if done[i] is not None:
+                    titles[i] = done[i].text
+                else:
+                    titles[i] = digests[i].article.title
+            for i in picked:
+                summary = next(out)
+                summaries[i] = summary.text
+                title = done[i] or _Kept(titles[i])
+                notes[i] = (*notes[i], *untranslated_notes(title, summary, lang))
+                used[i]["translator"] = model.name
+        if any(used):
             _add_time(self.timings, "translate", started)
-            titles = [t.text for t in both[: len(digests)]]
-            summaries = [t.text for t in both[len(digests) :]]
-            notes = [
-                untranslated_notes(title, summary, lang)
-                for title, summary in zip(both[: len(digests)], both[len(digests) :], strict=True)
-            ]
         return [
-            self.make_brief(
-                d,
-                lang,
-                title,
-                summary,
-                model.name if model else None,
-                n,
-                self.glossary,
-                self.timings,
+            self.make_brief(d, lang, title, summary, models, n, self.glossary, self.timings)
+            for d, title, summary, models, n in zip(
+                digests, titles, summaries, used, notes, strict=True
             )
-            for d, title, summary, n in zip(digests, titles, summaries, notes, strict=True)
         ]
 
     @staticmethod
@@ -277,25 +440,37 @@ class Briefer:
         lang: str,
         title: str,
         summary: str,
-        translator: str | None,
+        translators: dict[str, str],
         notes: Sequence[Finding] = (),
         glossary: Any = None,
         timings: dict[str, float] | None = None,
     ) -> Brief:
         """Return the brief of a digest in a language, checked against its source.
 
-        notes are what the translation guard did (kind "untranslated"), kept with the brief;
-        timings, when given, adds the seconds the checks took under "checks".
+        translators names the models that brought the summary into lang: "pivot" (into
+        English), "translator" (from English). notes are what the translation guard did (kind
+        "untranslated"), kept with the brief; timings, when given, adds the seconds the checks
+        took under "checks".
         """
         from .checks import check_brief, check_translation, support, unsupported
 
-        models = {"summarizer": digest.summarizer}
-        if translator:
-            models["translator"] = translator
+        # In the order the models ran.
+        models = {"pivot": digest.pivot} if digest.pivot else {}
+        models["summarizer"] = digest.summarizer
+        models.update(translators)
+        translator = bool(translators)
         a = digest.article
         started = time.perf_counter()
-        supports = support(a.text, sentences_of(a), a.body, digest.summary)
-        checks = [*digest.notes, *check_brief(a.text, digest.summary), *unsupported(supports)]
+        source, supports = a.text, []
+        if digest.summary_language == digest.language:
+            own = digest.language
+            supports = support(a.text, sentences_of(a, own), a.body, digest.summary, lang=own)
+        else:
+            # An English summary of an article in another language shares no words with it;
+            # its facts are checked against the English the summarizer read, and no sentence
+            # support is claimed (the spans would point into a translation).
+            source = digest.checked_text()
+        checks = [*digest.notes, *check_brief(source, digest.summary), *unsupported(supports)]
         checks += notes
         left = {n.where for n in notes}
         if translator and f"translation ({lang})" not in left:
@@ -337,7 +512,8 @@ class Briefer:
     ) -> list[Brief]:
         """Return the briefs of several articles (Articles or raw texts) in one language."""
         parsed = [a if isinstance(a, Article) else parse_article(a, source) for a in articles]
-        return self.localize(self.digest_many(parsed), lang)
+        lang = lang or self.options.lang
+        return self.localize(self.digest_many(parsed, targets=[lang]), lang)
 
     def brief(self, article: Article | str, source: str = "<text>") -> Brief:
         """Return the brief of one article (an Article, or raw text)."""
@@ -357,6 +533,14 @@ class Briefer:
         return translate_text(model, text, lang, glossary)
 
 
+@dataclass(frozen=True)
+class _Kept:
+    """A title kept as it was (the article's own, in the brief's language): not translated."""
+
+    text: str
+    untranslated: str | None = None
+
+
 def untranslated_notes(title: Any, summary: Any, lang: str) -> tuple[Finding, ...]:
     """Return the guard's notes for a title and summary it kept in English (Translated pairs)."""
     notes = []
@@ -373,3 +557,36 @@ def untranslated_notes(title: Any, summary: Any, lang: str) -> tuple[Finding, ..
 def _add_time(timings: dict[str, float], stage: str, started: float) -> None:
     """Add the seconds since started (time.perf_counter) to a stage's total."""
     timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - started
+
+
+def _original_chunks(
+    model: Engine, template: str, article: Article, spans: Sequence[Span], english: Sequence[str]
+) -> list[Chunk]:
+    """Chunk an article's English sentences for the summarizer, with the original spans.
+
+    english[i] is the translation of the sentence at spans[i]. The chunks' text is English
+    (what the summarizer reads); their start, end and sentences are spans of the original.
+    """
+    from bisect import bisect_right
+
+    from .summarize import plan_chunks
+
+    text = ""
+    starts: list[int] = []
+    translated: list[Span] = []
+    for (s, e), sentence in zip(spans, english, strict=True):
+        sentence = normalize(sentence)
+        if not sentence:
+            # The translator gave nothing back: the original keeps the sentence in coverage.
+            log.warning("%s: a sentence came back untranslated", article.source)
+            sentence = normalize(article.text[s:e])
+        at = len(text) + (1 if text else 0)
+        text = f"{text} {sentence}" if text else sentence
+        starts.append(at)
+        translated.append((at, at + len(sentence)))
+    chunks = []
+    for chunk in plan_chunks(model, text, translated, template):
+        # A sentence cut into pieces shows up once per piece; its original span is listed once.
+        held = list(dict.fromkeys(spans[bisect_right(starts, a) - 1] for a, _ in chunk.sentences))
+        chunks.append(replace(chunk, start=held[0][0], end=held[-1][1], sentences=tuple(held)))
+    return chunks

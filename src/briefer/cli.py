@@ -20,6 +20,7 @@ import typer
 from . import __version__, escape
 from .errors import BrieferError, InputError, OutputError, UsageError
 from .options import (
+    DEFAULT_PIVOTS,
     FORMATS,
     SPECS,
     Options,
@@ -152,7 +153,8 @@ def with_schema(
             inspect.Parameter(
                 spec.name,
                 inspect.Parameter.KEYWORD_ONLY,
-                default=spec.default,
+                # A per-language setting's flags come as a list; its default table is in its help.
+                default=None if spec.per_language else spec.default,
                 annotation=Annotated[spec.kind, _typer_option(spec)],
             )
             for spec in command_schema(command)
@@ -177,7 +179,7 @@ def _typer_option(spec: OptionSpec) -> Any:
         metavar=None if spec.kind is bool else spec.metavar,
         help=spec.help,
         callback=_check_backend if engines else None,
-        show_default=spec.default is not None and spec.kind is not bool,
+        show_default=spec.default is not None and spec.kind is not bool and not spec.per_language,
     )
     if engines:
         _ENGINE_OPTIONS.append(option)
@@ -334,6 +336,9 @@ def settings_of(
         # typer vendors click: compare the source by name rather than import its private enum.
         source = ctx.get_parameter_source(name)
         given = source is not None and source.name not in {"DEFAULT", "DEFAULT_MAP"}
+        if given and config.SPECS[key].per_language:
+            # -m fr=MODEL, --pivot de=MODEL: a table laid over the file's, language by language.
+            value = config.parse_language_flags(key, value)
         (flags if given else defaults)[key] = value
     settings = config.resolve(defaults, file_values, path, flags)
     # Flags arrive as typed ("fr,ar", ["fr=…"]); settings hold what they mean.
@@ -352,7 +357,8 @@ def settings_of(
         )
     settings["lang"] = config.Setting(langs, lang.origin)
     translator = settings["translator"]
-    if isinstance(translator.value, list):
+    # typer hands a repeatable flag over as a tuple (empty when not given).
+    if isinstance(translator.value, (list, tuple)):
         value = config.parse_translator_flags(translator.value, langs)
         settings["translator"] = config.Setting(value, translator.origin)
     config.check_translator(settings["translator"].value, langs)
@@ -689,13 +695,16 @@ def config_show(ctx: typer.Context, config_file: ConfigFile = None) -> None:
     }
     out = show(settings).rstrip("\n") + "\n" + show_engines()
     if settings["engine"].value != "extractive":
-        out += show_generation(str(settings["model"].value), flags)
+        out += show_generation(str(settings["model"].value["en"]), flags)
     ctx.obj.stdout.write(out)
 
 
 @models_app.command("list")
 def models_list(ctx: typer.Context) -> None:
-    """List the default model of each task and language, whether it is cached, and its size."""
+    """List the default model of each task and language, whether it is cached, and its size.
+
+    pivot:fr is the translator into English of articles written in French.
+    """
     from .hub import default_models, describe, human_size
 
     rows = [describe(task, name) for task, name in default_models()]
@@ -712,6 +721,15 @@ def models_pull(
     lang: Annotated[
         str, typer.Option("--lang", "-l", metavar="LANGS", help="Translators to fetch, e.g. fr,ar.")
     ] = ("fr,ar"),
+    source_lang: Annotated[
+        str,
+        typer.Option(
+            "--source-lang",
+            metavar="LANGS",
+            help="Pivot translators to fetch, for articles written in these languages "
+            "(en for none).",
+        ),
+    ] = ",".join(DEFAULT_PIVOTS),
     quiet: Quiet = False,
 ) -> None:
     """Fetch the default models into the Hugging Face cache, so later runs work offline."""
@@ -719,7 +737,8 @@ def models_pull(
     from .hub import default_models, pull
 
     langs = [code for code in parse_langs(lang) if code != "en"]
-    for task, name in default_models(langs):
+    sources = [code for code in parse_langs(source_lang) if code != "en"]
+    for task, name in default_models(langs, sources):
         ctx.obj.stderr.write(f"briefer: fetching {name} ({task})\n") if not quiet else None
         path = pull(name, progress=not quiet and ctx.obj.stderr_isatty)
         ctx.obj.stdout.write(f"{name}  {path}\n")

@@ -17,13 +17,14 @@ import difflib
 import os
 import re
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .engines import registry
 from .errors import BrieferError, UsageError
 from .languages import ISO3
-from .options import LANGUAGES, SCHEMA, SPECS, check_language
+from .options import LANGUAGE_KEY, LANGUAGES, SCHEMA, SPECS, check_language, language_table
 
 ENV_VAR = "BRIEFER_CONFIG"
 FILE_NAME = "config.toml"
@@ -66,6 +67,8 @@ class Setting:
 
     value: object
     origin: str  # "default", the config file's path as a string, or "flag"
+    # For a per-language setting (a table), where each language's value came from.
+    origins: Mapping[str, str] | None = field(default=None, compare=False)
 
 
 def default_path() -> Path:
@@ -147,6 +150,8 @@ def _check_value(path: Path, key: str, name: str, value: object) -> object:
             raise UsageError(f"{path}: {key!r}: {exc}") from None
     if name == "translator":
         return _check_translator_value(path, key, value)
+    if SPECS[name].per_language:
+        return _check_language_table(path, key, name, value)
     if name == "source_lang" and isinstance(value, str):
         from .detect import check_code
 
@@ -206,6 +211,63 @@ def _check_translator_value(path: Path, key: str, value: object) -> str | dict[s
     return table
 
 
+def _check_language_table(path: Path, key: str, name: str, value: object) -> dict[str, str]:
+    """Return a per-language setting ([model], [pivot]) as a table of language to model id.
+
+    A plain string, where the setting takes one, is the English value: model = "x" is
+    [model] en = "x".
+    """
+    english_ok = "en" in SPECS[name].default  # type: ignore[operator]
+    if isinstance(value, str) and english_ok:
+        if not value.strip():
+            raise UsageError(f"{path}: {key!r} is empty")
+        return {"en": value}
+    if not isinstance(value, dict):
+        shape = "a model id, or " if english_ok else ""
+        raise UsageError(
+            f"{path}: {key!r} must be {shape}a table of language = model id, not {_toml(value)}"
+        )
+    for lang, model in value.items():
+        if not isinstance(model, str) or not model.strip():
+            raise UsageError(
+                f"{path}: [{key}] {lang} must be a model id (a string), not {_toml(model)}"
+            )
+    try:
+        table = language_table(name, value, f"[{key}]")
+    except UsageError as exc:
+        raise UsageError(f"{path}: {exc}") from None
+    if len(table) < len(value):
+        raise UsageError(f"{path}: [{key}] names a language twice")
+    return table
+
+
+def parse_language_flags(name: str, values: list[str]) -> dict[str, str]:
+    """Return a per-language setting's flags (-m, --pivot) as a table of language to model id.
+
+    A plain MODEL, where the setting takes one, is the English value (-m MODEL). A model id
+    never holds "=", so only a language-like left part makes a pair; a local folder named
+    "x=y" stays a model.
+    """
+    spec = SPECS[name]
+    flag = spec.spellings()[0]
+    english_ok = "en" in spec.default  # type: ignore[operator]
+    table: dict[str, str] = {}
+    for value in values:
+        left, sep, right = value.partition("=")
+        code = left.strip().lower()
+        if sep and LANGUAGE_KEY.fullmatch(code) and not os.path.exists(value):
+            pair = {code: right}
+        elif english_ok:
+            pair = {"en": value}
+        else:
+            raise UsageError(f"{flag} {value}: give LANG=MODEL, such as {flag} fr=MODEL")
+        [(code, model)] = language_table(name, pair).items()
+        if code in table:
+            raise UsageError(f"{flag}: {code} given twice")
+        table[code] = model
+    return table
+
+
 def resolve(
     defaults: dict[str, object],
     file_values: dict[str, object],
@@ -217,7 +279,12 @@ def resolve(
     file_origin = str(file_path) if file_path is not None else "config file"
     settings: dict[str, Setting] = {}
     for key in {**defaults, **file_values, **flags}:
-        if key in flags:
+        spec = SPECS.get(key)
+        if spec is not None and spec.per_language:
+            settings[key] = _resolve_table(
+                defaults.get(key) or spec.default, file_values.get(key), file_origin, flags.get(key)
+            )
+        elif key in flags:
             settings[key] = Setting(flags[key], "flag")
         elif key in file_values:
             settings[key] = Setting(file_values[key], file_origin)
@@ -226,11 +293,31 @@ def resolve(
     return settings
 
 
+def _resolve_table(default: object, in_file: object, file_origin: str, flag: object) -> Setting:
+    """Return a per-language setting: flags laid over the file's table, over the default's.
+
+    -m fr=MODEL adds French to the file's [model] table rather than replacing it.
+    """
+    value: dict[str, str] = {}
+    origins: dict[str, str] = {}
+    for table, origin in ((default, "default"), (in_file, file_origin), (flag, "flag")):
+        # A plain model id is the English value (a library caller may pass one).
+        table = {"en": table} if isinstance(table, str) else table
+        for lang, model in dict(table or {}).items():  # type: ignore[call-overload]
+            value[lang] = model
+            origins[lang] = origin
+    origin = "flag" if flag else file_origin if in_file else "default"
+    return Setting(value, origin, origins)
+
+
 def show(settings: dict[str, Setting]) -> str:
-    """Return the settings as TOML lines, sorted, each commented with where its value came from."""
+    """Return the settings as TOML lines, sorted, each commented with where its value came from.
+
+    A per-language setting is one dotted key per language (model.fr = ...), each with its own
+    origin; the lines still load back as a config file.
+    """
     rows = []
-    for key in sorted(settings):
-        setting = settings[key]
+    for key, setting in _lines(settings):
         # TOML has no null; a commented line keeps the whole output pasteable as a config file.
         line = (
             f"# {key} = (not set)" if setting.value is None else f"{key} = {_toml(setting.value)}"
@@ -244,6 +331,20 @@ def show(settings: dict[str, Setting]) -> str:
         rows.append((line, note))
     width = max((len(line) for line, _ in rows), default=0)
     return "".join(f"{line.ljust(width)}    {note}\n" for line, note in rows)
+
+
+def _lines(settings: dict[str, Setting]) -> list[tuple[str, Setting]]:
+    """Return the (key, setting) pairs show() writes, per-language tables split by language."""
+    lines: list[tuple[str, Setting]] = []
+    for key in sorted(settings):
+        setting = settings[key]
+        if setting.origins is not None and isinstance(setting.value, dict):
+            for lang in sorted(setting.value):
+                origin = setting.origins.get(lang, setting.origin)
+                lines.append((f"{key}.{_toml_key(lang)}", Setting(setting.value[lang], origin)))
+        else:
+            lines.append((key, setting))
+    return lines
 
 
 def show_engines() -> str:

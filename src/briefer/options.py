@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from .errors import UsageError
@@ -17,6 +18,12 @@ DEFAULT_SUMMARIZER = "sshleifer/distilbart-cnn-12-6"
 DEFAULT_TRANSLATORS: dict[str, str] = {
     "fr": "Helsinki-NLP/opus-mt-en-fr",
     "ar": "Helsinki-NLP/opus-mt-tc-big-en-ar",
+}
+# Translators into English for articles in other languages (the pivot route): the article is
+# translated, then summarized by the English summarizer. Keyed by the article's language.
+DEFAULT_PIVOTS: dict[str, str] = {
+    "fr": "Helsinki-NLP/opus-mt-fr-en",
+    "ar": "Helsinki-NLP/opus-mt-ar-en",
 }
 LANGUAGES: tuple[str, ...] = (ENGLISH, *DEFAULT_TRANSLATORS)
 FORMATS: tuple[str, ...] = ("markdown", "json", "jsonl", "text")
@@ -57,6 +64,10 @@ class OptionSpec:
                 f"OptionSpec {self.name!r}: cached takes the results the value shapes, a tuple "
                 f"from {RESULTS}, not {self.cached!r}"
             )
+    # Set per language of the articles: a table {"fr": MODEL} in the config file (the default
+    # is such a table too), LANG=MODEL on the command line, repeated. A spec whose table may
+    # hold "en" also takes a plain MODEL, meaning en.
+    per_language: bool = False
 
     def spellings(self) -> tuple[str, ...]:
         """Return the flag spellings: the declared ones, else --name-with-dashes."""
@@ -76,11 +87,29 @@ SCHEMA: tuple[OptionSpec, ...] = (
     ),
     OptionSpec(
         "model",
-        DEFAULT_SUMMARIZER,
-        "Summarization model: hub id or local folder.",
+        {ENGLISH: DEFAULT_SUMMARIZER},
+        "Summarization model: hub id or local folder; LANG=MODEL, repeated, for articles "
+        f"written in LANG [default: {DEFAULT_SUMMARIZER}].",
         ("--model", "-m"),
-        "MODEL",
+        "[LANG=]MODEL",
+        kind=list[str] | None,
+        toml=(str, dict),
         cached=("summary",),
+        per_language=True,
+    ),
+    OptionSpec(
+        "pivot",
+        dict(DEFAULT_PIVOTS),
+        "Translator into English for articles in LANG with no summarizer of their own, "
+        "LANG=MODEL, repeated [default: "
+        + ", ".join(f"{model} for {lang}" for lang, model in DEFAULT_PIVOTS.items())
+        + "].",
+        ("--pivot",),
+        "LANG=MODEL",
+        kind=list[str] | None,
+        toml=dict,
+        cached=("summary",),
+        per_language=True,
     ),
     OptionSpec(
         "translator",
@@ -296,6 +325,7 @@ COMMANDS: dict[str, dict[str, dict[str, object]]] = {
             name: {}
             for name in (
                 "model",
+                "pivot",
                 "translator",
                 "engine",
                 "strategy",
@@ -330,7 +360,9 @@ class Options:
     """Everything a run needs to know; the CLI builds one, library users may too."""
 
     lang: str = SPECS["lang"].default  # type: ignore[assignment]
-    model: str = SPECS["model"].default  # type: ignore[assignment]
+    # The summarizer of English articles (and of those taken through the pivot), or a table
+    # of the articles' language to summarizer: {"en": MODEL, "fr": MODEL}.
+    model: str | Mapping[str, str] = DEFAULT_SUMMARIZER
     # One model for the run's language, or a map of language to model for several.
     translator: str | dict[str, str] | None = None  # the command line gives a list first
     max_length: int | None = SPECS["max_length"].default  # type: ignore[assignment]
@@ -351,10 +383,19 @@ class Options:
     guard: bool = SPECS["guard"].default  # type: ignore[assignment]
     # A glossary file (TOML or CSV) of terms kept verbatim or given house translations.
     glossary: str | None = SPECS["glossary"].default  # type: ignore[assignment]
+    # Translators into English for the pivot route, by the articles' language, laid over
+    # DEFAULT_PIVOTS: {"de": "Helsinki-NLP/opus-mt-de-en"}.
+    pivot: Mapping[str, str] | None = None
 
     def __post_init__(self) -> None:
         """Reject values no run could use, with a message that names the fix."""
         check_language(self.lang)
+        if not isinstance(self.model, str):
+            object.__setattr__(self, "model", language_table("model", self.model))
+        elif not self.model.strip():
+            raise UsageError("--model needs a model id")
+        if self.pivot is not None:
+            object.__setattr__(self, "pivot", language_table("pivot", self.pivot))
         if self.source_lang is not None:
             from .detect import check_code
 
@@ -393,10 +434,42 @@ class Options:
             )
         return DEFAULT_TRANSLATORS[lang]
 
-    def cache_parts(self, result: str = "summary") -> dict[str, object]:
+    def summarizer_model(self, lang: str = ENGLISH) -> str | None:
+        """Return the summarizer of articles in a language; None when it has none of its own.
+
+        English articles, and articles taken through the pivot, use the English one.
+        """
+        table = {ENGLISH: self.model} if isinstance(self.model, str) else self.model
+        if lang == ENGLISH:
+            return table.get(ENGLISH) or DEFAULT_SUMMARIZER
+        return table.get(lang)
+
+    def pivot_model(self, lang: str) -> str | None:
+        """Return the translator from a language into English, or None when there is none."""
+        if lang == ENGLISH:
+            return None
+        return (self.pivot or {}).get(lang) or DEFAULT_PIVOTS.get(lang)
+
+    def for_language(self, name: str, lang: str) -> str | None:
+        """Return a per-language setting's value for articles in lang (by its SCHEMA name)."""
+        return {"model": self.summarizer_model, "pivot": self.pivot_model}[name](lang)
+
+    def cache_parts(self, result: str = "summary", **chosen: object) -> dict[str, object]:
         """Return the settings that shape a result ("summary" or "translation"), by name, for
-        its cache key (from SCHEMA)."""
-        return {spec.name: getattr(self, spec.name) for spec in SCHEMA if result in spec.cached}
+        its cache key (from SCHEMA).
+
+        A per-language setting is the value an article's route chose (chosen[name]); without
+        one, the value for English articles.
+        """
+        return {
+            spec.name: (
+                chosen.get(spec.name, self.for_language(spec.name, ENGLISH))
+                if spec.per_language
+                else getattr(self, spec.name)
+            )
+            for spec in SCHEMA
+            if result in spec.cached
+        }
 
     def generation_overrides(self, lengths: bool = True) -> dict[str, int]:
         """Return the summary settings the user set, to lay over the model's generation config.
@@ -415,6 +488,34 @@ class Options:
 _FIELDS = frozenset(Options.__dataclass_fields__)
 
 
+# The key of a per-language table: a two- or three-letter code, as detection reports them.
+LANGUAGE_KEY = re.compile(r"[a-z]{2,3}")
+
+
+def language_table(
+    name: str, table: Mapping[str, str], where: str | None = None
+) -> dict[str, str]:
+    """Return a per-language setting's table with its codes lower-cased, or raise a usage error.
+
+    where names the setting in messages: the flag (--model fr=...) unless given ([model]).
+    """
+    spec = SPECS[name]
+    flag = where or spec.spellings()[0]
+    english_ok = ENGLISH in spec.default  # type: ignore[operator]
+    out: dict[str, str] = {}
+    for lang, model in table.items():
+        code = str(lang).strip().lower()
+        if not LANGUAGE_KEY.fullmatch(code) or (code == ENGLISH and not english_ok):
+            raise UsageError(
+                f"{flag} {lang}{'' if where else '=...'}: give the language of the articles it is for, such as fr "
+                "or ar" + (" (English articles need no pivot)" if code == ENGLISH else "")
+            )
+        if not isinstance(model, str) or not model.strip():
+            raise UsageError(f"{flag} {code}{'' if where else '='} needs a model id")
+        out[code] = model.strip()
+    return out
+
+
 def check_language(lang: str) -> str:
     """Return lang if it is an ISO 639-1 code, else raise a usage error."""
     if lang not in ISO3:
@@ -425,11 +526,22 @@ def check_language(lang: str) -> str:
     return lang
 
 
-def default_models(langs: Sequence[str] = ("fr", "ar")) -> list[tuple[str, str]]:
-    """Return (task, model) for the default summarizer and each language's default translator."""
+def default_models(
+    langs: Sequence[str] = ("fr", "ar"), sources: Sequence[str] = tuple(DEFAULT_PIVOTS)
+) -> list[tuple[str, str]]:
+    """Return (task, model) for the default summarizer, each brief language's default translator
+    and the default pivot of articles written in each of sources (what offline runs need)."""
     pairs = [("summarize", DEFAULT_SUMMARIZER)]
     for lang in dict.fromkeys(langs):
         check_language(lang)
         if lang != ENGLISH:
             pairs.append((f"translate:{lang}", Options(lang=lang).translator_model(lang) or ""))
+    for lang in dict.fromkeys(sources):
+        if lang != ENGLISH and lang not in DEFAULT_PIVOTS:
+            raise UsageError(
+                f"no default pivot for articles in {lang!r}; defaults exist for "
+                f"{', '.join(DEFAULT_PIVOTS)} (name one with --pivot {lang}=MODEL)"
+            )
+        if lang != ENGLISH:
+            pairs.append((f"pivot:{lang}", DEFAULT_PIVOTS[lang]))
     return pairs

@@ -250,9 +250,11 @@ def meta_line(brief: Brief, quote: Any = str, prose: Any = str) -> str:
         parts.append(f"Published {prose(brief.date)}")
     if brief.words:
         parts.append(f"{brief.words:,} words, {reading_minutes(brief.words)} min read")
-    parts.append(f"Summarizer: {quote(brief.models.get('summarizer', '?'))}")
-    if "translator" in brief.models:
-        parts.append(f"Translator: {quote(brief.models['translator'])}")
+    # In the order the models ran: a pivot before the summarizer translated the article.
+    labels = {"pivot": "Pivot", "summarizer": "Summarizer", "translator": "Translator"}
+    if "summarizer" not in brief.models:
+        parts.append("Summarizer: ?")
+    parts.extend(f"{labels.get(k, quote(k))}: {quote(v)}" for k, v in brief.models.items())
     parts.append(f"Language: {quote(brief.language)}")
     # English is what briefer expects; a note is worth its space only for other articles.
     if brief.source_language != "en":
@@ -306,7 +308,8 @@ def brief_record(brief: Brief) -> dict[str, Any]:
             for i, c in enumerate(brief.chunks)
         ],
     }
-    if brief.language != "en":
+    # What the brief was translated from: the English digest, or the article's own title.
+    if brief.language != "en" or brief.source_language != brief.language:
         record["original"] = {"title": brief.original_title, "summary": brief.original_summary}
     record["checks"] = [asdict(c) for c in brief.checks]
     record["support"] = [support_record(s) for s in brief.support]
