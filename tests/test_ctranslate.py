@@ -109,8 +109,8 @@ def test_briefs_match_between_backends_on_greedy(bart: Path, marian_fr: Path) ->
     torch_brief = Briefer(Options(backend="torch", **options)).brief(article)
     ct2_briefer = Briefer(Options(backend="ctranslate2", **options))
     # int8 is the default on CPU; float32 is what makes tokens comparable.
-    ct2_briefer._summarizer = ct2.load(str(bart), "cpu", 4, compute_type="float32")
-    ct2_briefer._translators["fr"] = ct2.load(str(marian_fr), "cpu", 8, compute_type="float32")
+    ct2_briefer._models[str(bart)] = ct2.load(str(bart), "cpu", 4, compute_type="float32")
+    ct2_briefer._models[str(marian_fr)] = ct2.load(str(marian_fr), "cpu", 8, compute_type="float32")
     ct2_brief = ct2_briefer.brief(article)
     assert (ct2_brief.title, ct2_brief.summary) == (torch_brief.title, torch_brief.summary)
 
