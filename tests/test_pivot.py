@@ -323,13 +323,26 @@ def test_cli_lone_source_without_route_is_one_line_exit_1(bart: Path) -> None:
     assert "Traceback" not in result.err
 
 
-def test_results_are_cached(bart: Path, fr_en: Path, ar_en: Path, monkeypatch) -> None:
-    sources = [Source(str(ARTICLES / "fr-greve.txt"))]
+def test_results_are_cached(
+    bart: Path, fr_en: Path, ar_en: Path, monkeypatch, tmp_path: Path
+) -> None:
+    import shutil
+
+    sources = [Source(str(ARTICLES / "fr-greve.txt")), Source(str(ENGLISH))]
     first = run_batch(sources, Briefer(options(bart, fr_en, ar_en)), ["en"], cache=ResultCache())
     recorder = Recorder(monkeypatch)
     again = run_batch(sources, Briefer(options(bart, fr_en, ar_en)), ["en"], cache=ResultCache())
     assert recorder.calls == []
     assert again.briefs == first.briefs
+    # Another pivot for French is another digest of the French article; the English one's
+    # key holds no pivot, so it stays cached.
+    other = shutil.copytree(fr_en, tmp_path / "Helsinki-NLP" / "opus-mt-fr-en")
+    changed = replace(options(bart, fr_en, ar_en), pivot={"fr": str(other)})
+    run_batch(sources, Briefer(changed), ["en"], cache=ResultCache())
+    assert recorder.models() == [str(other), str(bart)]
+    assert [texts[0] for name, texts, _ in recorder.calls if name == str(other)] == [
+        article("fr-greve.txt").title
+    ]
 
 
 @pytest.mark.parametrize(
