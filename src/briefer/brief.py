@@ -112,8 +112,11 @@ class Briefer:
 
     def __init__(self, options: Options | None = None):
         self.options = options or Options()
-        # Engines by model name, loaded on first use; tests may put their own in.
+        # Engines by model name, loaded on first use; tests may put their own in, here or,
+        # for the English summarizer and a brief language's translator, in the two below.
         self._models: dict[str, Engine] = {}
+        self._summarizer: Engine | None = None
+        self._translators: dict[str, Engine] = {}
         # Seconds spent per stage over this Briefer's life ("map", "reduce", "checks"), read
         # by the benchmark.
         self.timings: dict[str, float] = {}
@@ -121,6 +124,8 @@ class Briefer:
 
     def load(self, name: str, batch_size: int | None = None) -> Engine:
         """Return the engine running the model of that name, loading it on first use."""
+        if name == self.options.summarizer_model("en") and self._summarizer is not None:
+            return self._summarizer
         if name not in self._models:
             from .engines import registry
 
@@ -133,13 +138,20 @@ class Briefer:
     @property
     def summarizer(self) -> Engine:
         """Return the summarizer of English articles, loading it on first use."""
-        return self.load(self.options.summarizer_model("en") or "")
+        if self._summarizer is None:
+            self._summarizer = self.load(self.options.summarizer_model("en") or "")
+        return self._summarizer
 
     def translator(self, lang: str | None = None) -> Engine | None:
         """Return the translation model for a language (the run's by default), or None for en."""
-        name = self.options.translator_model(lang or self.options.lang)
-        # Sentences are short, so translation batches can be wider than summary batches.
-        return None if name is None else self.load(name, max(self.options.batch_size, 8))
+        lang = lang or self.options.lang
+        name = self.options.translator_model(lang)
+        if name is None:
+            return None
+        if lang not in self._translators:
+            # Sentences are short, so translation batches can be wider than summary batches.
+            self._translators[lang] = self.load(name, max(self.options.batch_size, 8))
+        return self._translators[lang]
 
     def pivot(self, lang: str) -> Engine | None:
         """Return the model that translates articles in lang into English, or None."""
