@@ -755,6 +755,17 @@ def prepare_ctranslate2(ctx: Context, stages: list[str], log_dir: Path) -> dict[
 # --- Reporting ---------------------------------------------------------------------------
 
 
+def isa() -> str:
+    """Return the CPU's vector extensions that matter to int8 and fp32 GEMM, from /proc/cpuinfo."""
+    flags: set[str] = set()
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("flags"):
+            flags = set(line.split(":", 1)[1].split())
+            break
+    wanted = ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8", "amx_bf16")
+    return " ".join(f for f in wanted if f in flags) or "none of avx2/avx512/amx"
+
+
 def machine() -> dict[str, Any]:
     """Describe the machine and the software versions the numbers belong to."""
     cpu = "unknown"
@@ -782,6 +793,7 @@ def machine() -> dict[str, Any]:
     ).stdout.strip()
     return {
         "cpu": cpu,
+        "isa": isa(),
         "cpus": len(os.sched_getaffinity(0)),
         "memory_gb": mem_gb,
         "os": f"{platform.system()} {platform.release()}",
@@ -920,7 +932,8 @@ def write_report(
         "",
         "## Machine",
         "",
-        f"- CPU: {m['cpu']}, {m['cpus']} CPUs available; memory: {m['memory_gb']} GB; {m['os']}",
+        f"- CPU: {m['cpu']}, {m['cpus']} CPUs available; ISA: {m.get('isa', 'not recorded')}; "
+        f"memory: {m['memory_gb']} GB; {m['os']}",
         f"- Python {m['python']}; "
         + ", ".join(f"{k} {v}" for k, v in m["versions"].items() if k != "briefer"),
         "- Other work on the machine slows a run: the *Others' CPU* column gives, per run, the CPU "

@@ -37,23 +37,13 @@ from run import (  # noqa: E402 - run.py is a sibling script, not a package
     check_output,
     child_env,
     ensure_models,
+    isa,
     machine,
     make_articles,
     measure,
     warm_page_cache,
     write_summaries,
 )
-
-
-def isa() -> str:
-    """Return the CPU's vector extensions that matter to int8 and fp32 GEMM, from /proc/cpuinfo."""
-    flags: set[str] = set()
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("flags"):
-            flags = set(line.split(":", 1)[1].split())
-            break
-    wanted = ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8", "amx_bf16")
-    return " ".join(f for f in wanted if f in flags) or "none of avx2/avx512/amx"
 
 
 def results_commit() -> str:
