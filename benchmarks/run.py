@@ -641,7 +641,8 @@ def check_output(stage: str, side: str, out: Path, ctx: Context) -> tuple[bool, 
         what += f", {len(failed)} failed"
     # No --source-lang: each article's language is detected and routed, as in a user's run;
     # the English articles must come out English, or the stage measured another route.
-    english = sum(b.get("source_language") == "en" for b in briefs)
+    # (A briefer from before detection writes no source_language: benchmarks/versus.py.)
+    english = sum(b.get("source_language", "en") == "en" for b in briefs)
     if english < len(briefs):
         what += f", {len(briefs) - english} not detected as English"
     return done == n_articles and not failed and english == len(briefs), what

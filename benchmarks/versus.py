@@ -7,9 +7,10 @@ same full-size random models and articles as benchmarks/run.py, and comparing th
 ratio. Rounds alternate the order (old, new, then new, old) so that a drift in the machine's
 load falls on both sides alike.
 
-    python benchmarks/versus.py                       # the commit RESULTS.md was written from
     python benchmarks/versus.py --ref 3412701 --stages summarize,brief-fr --rounds 2
-    python benchmarks/versus.py --quick               # tiny models: checks the harness
+    python benchmarks/versus.py --ref 3412701 --quick    # tiny models: checks the harness
+
+--ref names the earlier commit (3412701 wrote the RESULTS.md of 2026-11-24, on an Intel Xeon).
 
 The earlier commit runs from a git worktree under benchmarks/.cache/ with this venv's packages
 (its own `src/` first on PYTHONPATH); each side keeps its own CTranslate2 conversions, made once
@@ -20,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import re
 import shutil
 import statistics
 import subprocess
@@ -44,15 +44,6 @@ from run import (  # noqa: E402 - run.py is a sibling script, not a package
     warm_page_cache,
     write_summaries,
 )
-
-
-def results_commit() -> str:
-    """Return the commit benchmarks/RESULTS.md says its figures were measured at."""
-    text = (HERE / "RESULTS.md").read_text(encoding="utf-8")
-    found = re.search(r"commit ([0-9a-f]{7,40})", text)
-    if not found:
-        raise SystemExit("RESULTS.md names no commit; give --ref")
-    return found.group(1)
 
 
 def worktree(ref: str, root: Path) -> Path:
@@ -80,13 +71,16 @@ def without_new_flags(cmd: list[str], side: str) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     """Run the stages with both commits, alternating, and write the ratios."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ref", help="the earlier commit [the one RESULTS.md names]")
+    parser.add_argument("--ref", required=True, help="the earlier commit, e.g. 3412701")
     parser.add_argument("--stages", default="summarize,brief-fr")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="tiny models and 2 short articles")
     parser.add_argument("--models-dir", type=Path, default=HERE / ".models")
+    parser.add_argument(
+        "--warm", action="store_true", help="skip the untimed first use (conversions exist)"
+    )
     args = parser.parse_args(argv)
-    ref = args.ref or results_commit()
+    ref = args.ref
     stages = [s.strip() for s in args.stages.split(",") if s.strip()]
     if bad := [s for s in stages if s not in STAGES]:
         parser.error(f"unknown stage {', '.join(bad)}; choose from {', '.join(STAGES)}")
@@ -121,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         sides[name] = ctx
     warm_page_cache(models)
     # Untimed first use: each side converts the models for CTranslate2 once, as a download.
-    for name, ctx in sides.items():
+    for name, ctx in [] if args.warm else sides.items():
         for stage in stages:
             out = work / "first-use" / f"{stage}-{name.split()[0]}.json"
             out.parent.mkdir(parents=True, exist_ok=True)
@@ -159,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"Written {started:%Y-%m-%d %H:%M %Z} by `python benchmarks/versus.py"
         + (" --quick" if args.quick else "")
-        + f"`: commit {ref} (the one RESULTS.md was measured at) against {head}, "
+        + f" --ref {ref}`: commit {ref} against {head}, "
         f"{args.rounds} rounds, alternating order, default backend (auto), whole process.",
         "",
         f"- CPU: {m['cpu']}, {m['cpus']} CPUs available; ISA: {isa()}",
