@@ -43,13 +43,19 @@ def run(*args: str) -> tuple[int, str, str]:
     return main(list(args), env), out.getvalue(), err.getvalue()
 
 
+# The factory's corpus holds French and Arabic lines too (for the multilingual tokenizers); an
+# archive row made of them is detected as fr or ar and routed through a pivot model these
+# tests do not have. English wire copy is what these rows imitate.
+ENGLISH = [line for line in factory.CORPUS if line.isascii()]
+
+
 def story(i: int, sentences: int = 5) -> dict[str, str]:
     """Return a wire story as an archive row holds it: an id, and text led by a headline line.
 
     The id keeps leading zeros ("0007"), as archive ids often do, so a reader that guesses
     numbers would lose them.
     """
-    corpus = factory.CORPUS
+    corpus = ENGLISH
     body = " ".join(corpus[(i * 3 + k) % len(corpus)] for k in range(sentences))
     headline = corpus[(i * 7) % len(corpus)].split(",")[0].rstrip(".")[:60]
     return {"id": f"{i:04d}", "text": f"{headline}\n\n{body}\n"}
