@@ -25,6 +25,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -63,9 +64,10 @@ def worktree(ref: str, root: Path) -> Path:
 NEW_FLAGS = ("--no-guard",)
 
 
-def without_new_flags(cmd: list[str], side: str) -> list[str]:
-    """Return the command for a side: the earlier commit without the flags it lacks."""
-    return [c for c in cmd if c not in NEW_FLAGS] if side.startswith("old") else cmd
+def without_new_flags(cmd: list[str], side: str, extra: Sequence[str] = ()) -> list[str]:
+    """Return the command for a side: the earlier commit without the flags it lacks, this one
+    with the extra flags asked for."""
+    return [c for c in cmd if c not in NEW_FLAGS] if side.startswith("old") else [*cmd, *extra]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,6 +78,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="tiny models and 2 short articles")
     parser.add_argument("--models-dir", type=Path, default=HERE / ".models")
+    parser.add_argument("--out", type=Path, help="report file [benchmarks/VERSUS.md]")
+    parser.add_argument(
+        "--new-flags",
+        default="",
+        help="flags for this commit only, e.g. '--strategy shares' for the earlier commit's work",
+    )
     parser.add_argument(
         "--warm", action="store_true", help="skip the untimed first use (conversions exist)"
     )
@@ -119,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         for stage in stages:
             out = work / "first-use" / f"{stage}-{name.split()[0]}.json"
             out.parent.mkdir(parents=True, exist_ok=True)
-            cmd = without_new_flags(STAGES[stage].briefer(ctx, out, "auto"), name)
+            cmd = STAGES[stage].briefer(ctx, out, "auto")
+            cmd = without_new_flags(cmd, name, args.new_flags.split())
             measured = measure(cmd, ctx.env, work / "logs" / f"first-{stage}-{name.split()[0]}.log")
             print(f"first use  {stage:10s} {name:22s} {measured.wall_s:6.1f} s rc={measured.rc}")
     walls: dict[tuple[str, str], list[float]] = {}
@@ -134,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
                 tag = f"{stage}-{name.split()[0]}-{round_}"
                 out = work / "out" / f"{tag}.json"
                 out.parent.mkdir(parents=True, exist_ok=True)
-                cmd = without_new_flags(STAGES[stage].briefer(ctx, out, "auto"), name)
+                cmd = STAGES[stage].briefer(ctx, out, "auto")
+                cmd = without_new_flags(cmd, name, args.new_flags.split())
                 measured = measure(cmd, ctx.env, work / "logs" / f"{tag}.log")
                 ok, what = check_output(stage, "auto", out, ctx)
                 if measured.rc != 0 or not ok:
@@ -153,7 +163,9 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"Written {started:%Y-%m-%d %H:%M %Z} by `python benchmarks/versus.py"
         + (" --quick" if args.quick else "")
-        + f" --ref {ref}`: commit {ref} against {head}, "
+        + f" --ref {ref}"
+        + (f" --new-flags '{args.new_flags}'" if args.new_flags else "")
+        + f"`: commit {ref} against {head}, "
         f"{args.rounds} rounds, alternating order, default backend (auto), whole process.",
         "",
         f"- CPU: {m['cpu']}, {m['cpus']} CPUs available; ISA: {isa()}",
@@ -183,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         "faster. *Others' CPU*: cores other processes used meanwhile (noise), as in RESULTS.md.",
         "",
     ]
-    report = (cache / "VERSUS-quick.md") if args.quick else (HERE / "VERSUS.md")
+    report = args.out or ((cache / "VERSUS-quick.md") if args.quick else (HERE / "VERSUS.md"))
     report.write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
     print(f"written to {report}")
