@@ -153,6 +153,20 @@ class Briefer:
             self._translators[lang] = self.load(name, max(self.options.batch_size, 8))
         return self._translators[lang]
 
+    def usage(self) -> dict[str, dict[str, int]]:
+        """Return the model work done so far per model name (tokens in, decoder steps, beams).
+
+        Only engines that count it (CTranslate2, torch) appear; an engine is shared by every
+        Briefer of a process that loads the same model, so its counts are the process's.
+        """
+        engines = [*self._models.values(), *self._translators.values(), self._summarizer]
+        found: dict[str, dict[str, int]] = {}
+        for engine in engines:
+            counted = getattr(engine, "usage", None)
+            if engine is not None and counted is not None and counted.sequences:
+                found.setdefault(engine.name, counted.as_dict())
+        return found
+
     def pivot(self, lang: str) -> Engine | None:
         """Return the model that translates articles in lang into English, or None."""
         name = self.options.pivot_model(lang)
@@ -540,9 +554,13 @@ class Briefer:
         model = self.translator(lang)
         if model is None:
             return text
+        started = time.perf_counter()
         if markdown:
-            return translate_markdown(model, text, lang, glossary)
-        return translate_text(model, text, lang, glossary)
+            translated = translate_markdown(model, text, lang, glossary)
+        else:
+            translated = translate_text(model, text, lang, glossary)
+        _add_time(self.timings, "translate", started)
+        return translated
 
 
 @dataclass(frozen=True)

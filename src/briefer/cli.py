@@ -256,12 +256,22 @@ def summarize(
         write_briefs(outcome, langs, fmt, output, env, render_options)
     if not bool(settings["quiet"]):
         _summary_line(outcome)
+    _log_work(briefer)
+    return EXIT_PARTIAL if outcome.failed else 0
+
+
+def _log_work(briefer: Any) -> None:
+    """Log (-v) where the run's time went and the model work done; benchmarks/run.py reads both lines."""
+    log = logging.getLogger("briefer")
     if briefer.timings:
-        # -v: where the run's time went (benchmarks/run.py reads this line).
-        logging.getLogger("briefer").info(
+        log.info(
             "seconds: %s", " ".join(f"{k}={v:.4f}" for k, v in sorted(briefer.timings.items()))
         )
-    return EXIT_PARTIAL if outcome.failed else 0
+    if log.isEnabledFor(logging.INFO) and (usage := briefer.usage()):
+        import json
+
+        # Per model: tokens in, decoder steps and beams, which the benchmark turns into FLOPs.
+        log.info("work: %s", json.dumps(usage, sort_keys=True))
 
 
 def check_template(template: str | None) -> None:
@@ -519,6 +529,7 @@ def translate(
     else:
         out = "\n\n".join(t for _, t in results)
     emit(out.rstrip("\n") + "\n", output, env)
+    _log_work(briefer)
 
 
 @app.command()

@@ -16,6 +16,7 @@ from ..errors import ConversionError, EngineUnavailable
 from . import standalone
 from .base import GenerationSettings, Groups
 from .hf import HFDelegate, HFModel
+from .usage import Usage, steps_taken
 
 log = logging.getLogger("briefer")
 
@@ -146,6 +147,8 @@ class CT2Engine(HFDelegate):
         self.vocabulary = vocabulary
         self.start_in_prefix = start_in_prefix
         self.batch_tokens = BATCH_TOKENS
+        # Tokens in, decoder steps out, per sequence, summed: the benchmark's FLOP count.
+        self.usage = Usage()
 
     def generate(self, groups: Groups) -> list[list[str]]:
         """Run groups of texts, each with its own settings, all queued at once."""
@@ -166,13 +169,16 @@ class CT2Engine(HFDelegate):
         # group before waiting, keeps all of them busy until the last batch.
         per_batch = max(1, min(self.batch_tokens, math.ceil(total / workers)))
         pending = []
+        shapes: list[tuple[int, int | None]] = []  # each group's beams and step limit
         for sources, (_, settings) in zip(encoded, groups, strict=True):
             if not sources:
                 pending.append([])
+                shapes.append((1, None))
                 continue
             options, prefix = translate_options(
                 settings, self.model, self.vocabulary, self.start_in_prefix
             )
+            shapes.append((options["beam_size"], options["max_decoding_length"]))
             pending.append(
                 self.translator.translate_batch(
                     sources,
@@ -183,7 +189,16 @@ class CT2Engine(HFDelegate):
                     **options,
                 )
             )
-        return [[self._decode(result.result()) for result in results] for results in pending]
+        outputs = []
+        for sources, results, (beams, limit) in zip(encoded, pending, shapes, strict=True):
+            done = [result.result() for result in results]
+            for tokens, result in zip(sources, done, strict=True):
+                # The hypothesis holds the target prefix, not the end token.
+                steps = steps_taken(len(result.hypotheses[0]), limit)
+                self.usage.add(len(tokens), steps, beams)
+            outputs.append([self._decode(result) for result in done])
+        self.usage.calls += any(encoded)
+        return outputs
 
     def _decode(self, result: Any) -> str:
         """Return the text of a translation result's best hypothesis."""

@@ -9,6 +9,7 @@ from .. import hub
 from ..errors import ModelError
 from .base import GenerationSettings, Groups
 from .hf import HFDelegate, HFModel
+from .usage import Usage
 
 log = logging.getLogger("briefer")
 
@@ -66,10 +67,14 @@ class TorchEngine(HFDelegate):
         # config. The settings passed are already the model's, resolved: None there means
         # "none" (no forced EOS), so leave nothing of the model's to fill it with.
         network.generation_config = GenerationConfig()
+        # Tokens in, decoder steps out, per sequence, summed: the benchmark's FLOP count.
+        self.usage = Usage()
 
     def generate(self, groups: Groups) -> list[list[str]]:
         """Return the outputs of each group of texts, generated with the group's settings."""
-        return [self._generate(list(texts), settings) for texts, settings in groups]
+        outputs = [self._generate(list(texts), settings) for texts, settings in groups]
+        self.usage.calls += any(texts for texts, _ in groups)
+        return outputs
 
     def _generate(self, texts: list[str], settings: GenerationSettings) -> list[str]:
         """Return one generated text per input text, batching inputs of similar length."""
@@ -89,10 +94,21 @@ class TorchEngine(HFDelegate):
                     [inputs[i] for i in batch], return_tensors="pt", padding=True
                 ).to(self.network.device)
                 output = self.network.generate(**encoded, generation_config=config)
+                self._count(encoded["attention_mask"], output, config)
                 decoded = tokenizer.batch_decode(output, skip_special_tokens=True)
                 for i, text in zip(batch, decoded, strict=True):
                     results[i] = self.model.clean(text)
         return results
+
+    def _count(self, attention_mask: Any, output: Any, config: Any) -> None:
+        """Count each sequence of a batch in self.usage: real input tokens, decoder steps, beams."""
+        eos = config.eos_token_id
+        ends = set(eos if isinstance(eos, list) else [] if eos is None else [eos])
+        for length, row in zip(attention_mask.sum(dim=1).tolist(), output.tolist(), strict=True):
+            generated = row[1:]  # the decoder start token is given, not generated
+            # Rows end with padding after their end token; the end token took a step.
+            steps = next((i + 1 for i, t in enumerate(generated) if t in ends), len(generated))
+            self.usage.add(int(length), steps, int(config.num_beams or 1))
 
 
 def load(name: str, device: str = "auto", batch_size: int = 4) -> TorchEngine:

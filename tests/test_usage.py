@@ -1,0 +1,102 @@
+"""Engines count their model work (tokens in, decoder steps, beams): the benchmark's FLOPs rest on it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+from briefer import Briefer
+from briefer.engines import ctranslate2 as ct2
+from briefer.engines import torch as torch_engine
+from briefer.engines.ctranslate2 import translate_options
+
+# Of different lengths, so a padded batch would count padding if the counter were wrong.
+TEXTS = [
+    "The ministers met in Paris on Tuesday to agree a plan against the militants.",
+    "Heavy rain caused flooding in several northern villages.",
+    "Good morning.",
+]
+
+
+def input_lengths(folder: Path) -> list[int]:
+    """Return each text's length in transformers' tokenizer, special tokens included."""
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    return [len(ids) for ids in tokenizer(TEXTS).input_ids]
+
+
+@pytest.fixture(scope="module")
+def ct2_model(marian_fr: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The tiny Marian converted for CTranslate2, in float32 (converted once for the module)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BRIEFER_CACHE_DIR", str(tmp_path_factory.mktemp("ct2")))
+        return ct2.load(str(marian_fr), "cpu", compute_type="float32")
+
+
+def test_ct2_counts_tokens_in_and_pinned_steps(ct2_model, marian_fr: Path) -> None:
+    # min = max: every search runs to its limit, whatever the weights say.
+    settings = ct2_model.settings.with_values("test", num_beams=2, min_length=9, max_length=9)
+    # 8 tokens after the start; opus-mt forces its end token last, which transformers spends a
+    # step on and ctranslate2 does not run: 7 steps.
+    limit = translate_options(settings, ct2_model.model)[0]["max_decoding_length"]
+    assert limit == (7 if settings.forced_eos_token_id is not None else 8)
+    before = ct2_model.usage.as_dict()
+    ct2_model.generate([(TEXTS, settings)])
+    got = {k: v - before[k] for k, v in ct2_model.usage.as_dict().items()}
+    lengths = input_lengths(marian_fr)
+    assert got["sequences"] == 3 and got["calls"] == 1
+    assert got["input_tokens"] == sum(lengths)
+    assert got["input_tokens_sq"] == sum(n * n for n in lengths)
+    assert got["steps"] == 3 * limit and got["beam_steps"] == 2 * 3 * limit
+    assert got["beam_steps_input"] == 2 * limit * sum(lengths)
+    assert got["beam_steps_self"] == 3 * 2 * (limit * (limit + 1) // 2)
+
+
+def test_ct2_steps_equal_the_hypotheses_with_their_end_token(ct2_model) -> None:
+    # Not pinned: random weights stop wherever their end token wins, or at the limit.
+    settings = ct2_model.settings.with_values("test", num_beams=1, min_length=0, max_length=24)
+    before = ct2_model.usage.steps
+    ct2_model.generate([(TEXTS, settings)])
+    tokenizer = ct2_model.model.tokenizer
+    sources = [tokenizer.convert_ids_to_tokens(ids) for ids in tokenizer(TEXTS).input_ids]
+    options, _ = translate_options(settings, ct2_model.model, ct2_model.vocabulary)
+    # The same batch straight through ctranslate2, asking it to return the end token it ran.
+    direct = ct2_model.translator.translate_batch(sources, return_end_token=True, **options)
+    assert ct2_model.usage.steps - before == sum(len(r.hypotheses[0]) for r in direct)
+
+
+@pytest.fixture(scope="module")
+def torch_model(marian_fr: Path):
+    """The tiny Marian on the torch engine, four texts a batch (so batches are padded)."""
+    return torch_engine.load(str(marian_fr), "cpu", batch_size=4)
+
+
+def test_torch_counts_real_tokens_not_padding(torch_model, marian_fr: Path) -> None:
+    settings = torch_model.settings.with_values("test", num_beams=3, min_length=7, max_length=7)
+    torch_model.generate([(TEXTS, settings)])
+    got = torch_model.usage
+    lengths = input_lengths(marian_fr)
+    assert (got.sequences, got.input_tokens) == (3, sum(lengths))
+    assert got.steps == 3 * 6 and got.beam_steps == 3 * 3 * 6
+    briefer = Briefer()
+    briefer._translators["fr"] = torch_model
+    assert briefer.usage() == {torch_model.name: got.as_dict()}
+
+
+def test_torch_steps_equal_a_hand_generate(marian_fr: Path) -> None:
+    # One text per call on both sides: no padding, the same shapes, so the same outputs.
+    engine = torch_engine.load(str(marian_fr), "cpu", batch_size=1)
+    settings = engine.settings.with_values("test", num_beams=1, min_length=0, max_length=24)
+    engine.generate([(TEXTS, settings)])
+    tokenizer = AutoTokenizer.from_pretrained(marian_fr)
+    model = AutoModelForSeq2SeqLM.from_pretrained(marian_fr)
+    expected = 0
+    for text in TEXTS:
+        with torch.no_grad():
+            ids = model.generate(
+                **tokenizer(text, return_tensors="pt"), num_beams=1, min_length=0, max_length=24
+            )
+        expected += ids.shape[1] - 1  # all but the decoder start token, the end token included
+    assert engine.usage.steps == expected
