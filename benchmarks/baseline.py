@@ -19,6 +19,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from floor import Work, steps_in_row
+
 # What the opus-mt-tc-big-en-ar model card says to put in front of each sentence.
 LANG_PREFIX: dict[str, str] = {"fr": "", "ar": ">>ara<< "}
 
@@ -48,7 +50,15 @@ def load(path: str) -> tuple[Any, Any]:
     return tokenizer, model
 
 
-def summarize(tokenizer: Any, model: Any, text: str) -> str:
+def count(work: Work, model: Any, encoded: Any, output: Any) -> None:
+    """Count one generate() call's work for the benchmark's FLOPs: not part of what a user writes."""
+    config = model.generation_config
+    steps = steps_in_row(output[0].tolist(), config.eos_token_id)
+    work.add(int(encoded["input_ids"].shape[1]), steps, int(config.num_beams or 1))
+    work.calls += 1
+
+
+def summarize(tokenizer: Any, model: Any, text: str, work: Work) -> str:
     """Summarize one article: truncate to the model's input size, generate, decode."""
     import torch
 
@@ -56,10 +66,11 @@ def summarize(tokenizer: Any, model: Any, text: str) -> str:
     encoded = tokenizer(text, truncation=True, return_tensors="pt")
     with torch.no_grad():
         output = model.generate(**encoded)
+    count(work, model, encoded, output)
     return tokenizer.decode(output[0], skip_special_tokens=True).strip()
 
 
-def translate(tokenizer: Any, model: Any, text: str, lang: str) -> tuple[str, int]:
+def translate(tokenizer: Any, model: Any, text: str, lang: str, work: Work) -> tuple[str, int]:
     """Translate a text sentence by sentence; return the translation and the sentence count."""
     import torch
 
@@ -69,6 +80,7 @@ def translate(tokenizer: Any, model: Any, text: str, lang: str) -> tuple[str, in
         encoded = tokenizer(LANG_PREFIX[lang] + sentence, return_tensors="pt")
         with torch.no_grad():
             output = model.generate(**encoded)
+        count(work, model, encoded, output)
         out.append(tokenizer.decode(output[0], skip_special_tokens=True).strip())
     return " ".join(out), len(sentences)
 
@@ -99,19 +111,31 @@ def main(argv: list[str] | None = None) -> int:
     summarizer = load(args.model) if args.mode != "translate" else None
     translator = load(args.translator) if args.mode != "summarize" else None
 
+    # Model work per model folder, which run.py turns into FLOPs (benchmarks/floor.py).
+    summarizer_work, translator_work = Work(), Work()
     for record in records:
         if summarizer:
             record["title"], story = read_article(Path(record["source"]))
-            record["summary"] = summarize(*summarizer, story)
+            record["summary"] = summarize(*summarizer, story, summarizer_work)
         if translator:
             sentences = 0
             if "title" in record:
                 # The brief's headline is translated too, as briefer does.
-                record["title"], sentences = translate(*translator, record["title"], args.lang)
-            record["translation"], count = translate(*translator, record["summary"], args.lang)
-            record["sentences"] = sentences + count
+                record["title"], sentences = translate(
+                    *translator, record["title"], args.lang, translator_work
+                )
+            record["translation"], found = translate(
+                *translator, record["summary"], args.lang, translator_work
+            )
+            record["sentences"] = sentences + found
 
     args.output.write_text(json.dumps(records, ensure_ascii=False, indent=1), encoding="utf-8")
+    work = {
+        name: counted.as_dict()
+        for name, counted in ((args.model, summarizer_work), (args.translator, translator_work))
+        if name and counted.sequences
+    }
+    Path(f"{args.output}.work.json").write_text(json.dumps({"work": work}), encoding="utf-8")
     return 0
 
 

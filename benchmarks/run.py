@@ -38,6 +38,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import floor
+import peers
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 EXAMPLE = REPO / "examples" / "paris-coalition-meeting.txt"
@@ -379,8 +382,12 @@ class Result:
     pending: str = ""
     at: str = ""
     cmd: list[str] = field(default_factory=list)
-    # Seconds briefer measured inside itself (map, reduce, translate, checks), from its -v log.
+    # Seconds briefer measured inside itself (map, reduce, translate, checks), from its -v log;
+    # for a peer, the seconds it spent loading and translating inside its process.
     timings: dict[str, float] = field(default_factory=dict)
+    # Model work per model folder: tokens in, decoder steps, beams (briefer's -v log, or the
+    # baseline's and the peers' OUT.work.json), which floor.py turns into FLOPs.
+    work: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 class Measured(NamedTuple):
@@ -454,6 +461,9 @@ class Context:
     work: Path
     briefer: list[str]
     env: dict[str, str]
+    # The CTranslate2 folders briefer converted the translators into, by language: the peers
+    # run these very files.
+    converted: dict[str, Path] = field(default_factory=dict)
 
     def model(self, role: str) -> str:
         """Return a model's folder."""
@@ -514,7 +524,8 @@ def _briefer_translate(lang: str) -> Callable[[Context, Path, str], list[str]]:
 
     def command(ctx: Context, out: Path, backend: str) -> list[str]:
         cmd = [*ctx.briefer, "translate", str(ctx.summaries), "--lang", lang, "-t", ctx.model(lang)]
-        return [*cmd, "-f", "text", "-o", str(out), *_backend(backend)]
+        # -v logs the seconds spent translating and the model work (for the floor).
+        return [*cmd, "-f", "text", "-v", "-o", str(out), *_backend(backend)]
 
     return command
 
@@ -541,28 +552,108 @@ STAGES: dict[str, Stage] = {
 }
 
 
+# Peers of briefer's translate stage (benchmarks/peers.py), by side: their name in the tables.
+PEERS = {"ct2": "ctranslate2 direct", "argos": "argos-translate"}
+# What argos-translate 1.11 needs here, without the torch/CUDA and spaCy its own dependencies
+# would pull (it imports stanza, which imports torch, and minisbd, which imports onnxruntime).
+ARGOS_INSTALL = (
+    "pip install --no-deps argostranslate==1.11.0 stanza==1.10.1 minisbd==0.9.5 emoji "
+    "&& pip install onnxruntime"
+)
+
+
+def peer_pending(peer: str, stage: str, ctx: Context) -> str:
+    """Return why a peer cannot run a translate stage here, or '' when it can."""
+    lang = stage.split("-")[1]
+    if lang not in ctx.converted:
+        return "no CTranslate2 conversion of the model (briefer's first use failed?)"
+    if peer == "argos":
+        if importlib.util.find_spec("argostranslate") is None:
+            return f"argostranslate is not installed (`{ARGOS_INSTALL}`)"
+        if peers.SOURCE_TOKEN.get(lang):
+            return f"argos packages have no source-language token ({peers.SOURCE_TOKEN[lang]})"
+    return ""
+
+
+def peer_command(peer: str, stage: str, ctx: Context, out: Path) -> list[str]:
+    """Return the command running a peer over the summaries file."""
+    lang = stage.split("-")[1]
+    cmd = [
+        sys.executable,
+        str(HERE / "peers.py"),
+        peer,
+        str(ctx.summaries),
+        "--hf",
+        ctx.model(lang),
+    ]
+    if peer == "ct2":
+        cmd += ["--model", str(ctx.converted[lang])]
+    return [*cmd, "--lang", lang, "-o", str(out)]
+
+
+def peer_env(ctx: Context) -> dict[str, str]:
+    """Return the peers' environment: argos finds its packages in the run's folder, writes nothing home."""
+    return ctx.env | {
+        "ARGOS_PACKAGES_DIR": str(ctx.work / "argos"),
+        "XDG_DATA_HOME": str(ctx.work / "xdg-data"),
+    }
+
+
+def converted_folder(ctx: Context, role: str) -> Path | None:
+    """Return the folder briefer converted a model into for CTranslate2 (int8), asking briefer itself."""
+    code = (
+        "import sys; from briefer import ctranslate, hub; name = sys.argv[1]; "
+        "print(ctranslate.converted_path(name, hub.revision(name) or 'unknown', 'int8'))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, ctx.model(role)],
+        env=ctx.env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    path = Path(done.stdout.strip()) if done.returncode == 0 and done.stdout.strip() else None
+    return path if path is not None and (path / "model.bin").is_file() else None
+
+
 def run_one(stage: Stage, side: str, ctx: Context, pending: str, at: str) -> Result:
-    """Run one stage on one side (baseline, or briefer with a backend) and check its output."""
-    name = "baseline" if side == "baseline" else side_name(side)
+    """Run one stage on one side (baseline, briefer with a backend, or a peer) and check its output."""
+    name = "baseline" if side == "baseline" else PEERS.get(side) or side_name(side)
     result = Result(stage.name, name, at=at)
-    if side in {"auto", "ctranslate2"} and pending:
+    if side in PEERS:
+        pending = peer_pending(side, stage.name, ctx)
+    if (side in {"auto", "ctranslate2"} or side in PEERS) and pending:
         result.pending = pending
         return result
-    suffix = "txt" if stage.name.startswith("translate") and side != "baseline" else "json"
+    own = side not in PEERS and side != "baseline"  # briefer itself
+    suffix = "txt" if stage.name.startswith("translate") and own else "json"
     out = ctx.work / "out" / f"{stage.name}-{side}.{suffix}"
     out.parent.mkdir(parents=True, exist_ok=True)
     log = ctx.work / "logs" / f"{stage.name}-{side}.log"
-    result.cmd = stage.baseline(ctx, out) if side == "baseline" else stage.briefer(ctx, out, side)
+    if side in PEERS:
+        result.cmd = peer_command(side, stage.name, ctx, out)
+    else:
+        result.cmd = (
+            stage.baseline(ctx, out) if side == "baseline" else stage.briefer(ctx, out, side)
+        )
     result.load = os.getloadavg()[0]
-    measured = measure(result.cmd, ctx.env, log)
+    measured = measure(result.cmd, peer_env(ctx) if side in PEERS else ctx.env, log)
     result.wall_s, result.rss_mb, result.cpu_s = measured.wall_s, measured.rss_mb, measured.cpu_s
     result.others, result.rc = measured.others, measured.rc
     result.ok, result.check = check_output(stage.name, side, out, ctx)
     result.ok = result.ok and result.rc == 0
     logged = log.read_text(encoding="utf-8", errors="replace")
-    if side != "baseline":
+    if own:
         result.timings = parse_timings(logged)
-    if side != "baseline" and _FALLBACK.search(logged):
+        result.work = parse_work(logged)
+    else:
+        # The baseline and the peers count their work (and the peers their seconds) beside
+        # their output.
+        with contextlib.suppress(OSError, ValueError):
+            sidecar = json.loads(Path(f"{out}.work.json").read_text(encoding="utf-8"))
+            result.work = sidecar.get("work", {})
+            result.timings = sidecar.get("seconds", {})
+    if own and _FALLBACK.search(logged):
         # auto quietly runs torch when a conversion fails: such a row measures the wrong thing.
         result.check += ", **fell back to torch** (see its log)"
     return result
@@ -570,6 +661,18 @@ def run_one(stage: Stage, side: str, ctx: Context, pending: str, at: str) -> Res
 
 # The line `briefer summarize -v` ends with: "briefer: seconds: checks=0.0123 map=4.5600 ...".
 _TIMINGS = re.compile(r"^briefer: seconds: (.+)$", re.MULTILINE)
+
+
+# And, after it, the model work per model: "briefer: work: {"MODEL": {"input_tokens": ...}}".
+_WORK = re.compile(r"^briefer: work: (\{.+\})$", re.MULTILINE)
+
+
+def parse_work(log: str) -> dict[str, dict[str, int]]:
+    """Return the model work briefer logged per model (the last such line), or {}."""
+    found = _WORK.findall(log)
+    with contextlib.suppress(ValueError):
+        return json.loads(found[-1]) if found else {}
+    return {}
 
 
 def parse_timings(log: str) -> dict[str, float]:
@@ -593,7 +696,8 @@ def costs(results: dict[str, Result]) -> list[str]:
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in results.values():
-        if not r.timings or not r.wall_s:
+        # The summarizing runs: briefer's translate-only runs and the peers have no map.
+        if "map" not in r.timings or not r.wall_s:
             continue
         t = r.timings
 
@@ -615,7 +719,7 @@ def check_output(stage: str, side: str, out: Path, ctx: Context) -> tuple[bool, 
         return False, "no output"
     text = out.read_text(encoding="utf-8")
     if stage.startswith("translate"):
-        if side == "baseline":
+        if side == "baseline" or side in PEERS:  # the peers write the baseline's records
             records = json.loads(text)
             done = sum(bool(r.get("translation")) for r in records)
             return done == n_articles, f"{sum(r['sentences'] for r in records)} sentences"
@@ -756,6 +860,14 @@ def prepare_ctranslate2(ctx: Context, stages: list[str], log_dir: Path) -> dict[
 # --- Reporting ---------------------------------------------------------------------------
 
 
+def _version(package: str) -> str:
+    """Return an installed package's version, or 'not installed'."""
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "(not installed)"
+
+
 def isa() -> str:
     """Return the CPU's vector extensions that matter to int8 and fp32 GEMM, from /proc/cpuinfo."""
     flags: set[str] = set()
@@ -809,6 +921,15 @@ def _fmt(value: float | None, digits: int = 1) -> str:
     return "–" if value is None else f"{value:,.{digits}f}"
 
 
+def _sig(value: float | None) -> str:
+    """Format a number with three significant digits (tiny models' FLOPs too), no exponent."""
+    if value is None:
+        return "–"
+    if value >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.{max(0, 2 - math.floor(math.log10(value)))}f}" if value > 0 else "0"
+
+
 def side_name(backend: str) -> str:
     """Return the table's name for briefer run with a backend."""
     return {"auto": "briefer (default: auto)"}.get(backend, f"briefer ({backend})")
@@ -843,6 +964,84 @@ def table(results: dict[str, Result], n_articles: int) -> list[str]:
                 f"| {_fmt(r.cpu_s)} | {_fmt(r.others, 2)} | {speed} | {rss} | {what} |"
             )
     return rows
+
+
+def briefer_result(results: dict[str, Result], stage: str) -> Result | None:
+    """Return briefer's run of a stage on its default backend (auto), else on ctranslate2."""
+    for backend in ("auto", "ctranslate2"):
+        found = results.get(f"{stage}|{side_name(backend)}")
+        if found and found.ok and found.wall_s:
+            return found
+    return None
+
+
+def peer_rows(results: dict[str, Result]) -> list[str]:
+    """Return the table of briefer against its peers on the translate stages, same run."""
+    rows = [
+        "| Stage | Peer | Peer wall (s) | briefer wall (s) | briefer speed-up | Peer translating (s) | briefer translating (s) | Speed-up translating | Peer's output |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for stage in STAGES.values():
+        mine = briefer_result(results, stage.name)
+        for peer in PEERS.values():
+            r = results.get(f"{stage.name}|{peer}")
+            if r is None:
+                continue
+            if r.pending:
+                rows.append(f"| {stage.label} | {peer} | – | – | – | – | – | – | {r.pending} |")
+                continue
+            speed = inner = "–"
+            mine_inner = mine.timings.get("translate") if mine else None
+            peer_inner = r.timings.get("translate")
+            if mine and r.ok and r.wall_s and mine.wall_s:
+                speed = f"{r.wall_s / mine.wall_s:.2f}×"
+            if mine_inner and peer_inner:
+                inner = f"{peer_inner / mine_inner:.2f}×"
+            what = r.check if r.ok else f"**failed** (exit {r.rc}): {r.check}"
+            rows.append(
+                f"| {stage.label} | {peer} | {_fmt(r.wall_s)} | {_fmt(mine.wall_s if mine else None)} "
+                f"| {speed} | {_fmt(peer_inner, 2)} | {_fmt(mine_inner, 2)} | {inner} | {what} |"
+            )
+    return rows if len(rows) > 2 else []
+
+
+def floor_rows(
+    results: dict[str, Result], models: dict[str, Any], gemm: dict[str, Any]
+) -> list[str]:
+    """Return the table of each run's model FLOPs per second against this machine's GEMM peaks."""
+    fp32, int8 = gemm.get("fp32_prefill"), gemm.get("int8_prefill")
+    rows = [
+        "| Stage | Run | Wall (s) | Model GFLOP (encoder + decoder) | GFLOP/s over the wall time "
+        "| Share of fp32 peak | Share of int8 peak | int8 floor (s) | Wall ÷ floor "
+        "| In model calls (s) | GFLOP/s in model calls |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in results.values():
+        if r.pending or not r.ok or not r.wall_s or not r.work:
+            continue
+        encoder = decoder = 0.0
+        for name, counted in r.work.items():
+            shape = models.get(Path(name).name)
+            if shape is None:
+                continue  # a model the manifest does not describe (none in this benchmark)
+            flops = floor.model_flops(shape, counted)
+            encoder, decoder = encoder + flops["encoder"], decoder + flops["decoder"]
+        total = encoder + decoder
+        if not total:
+            continue
+        rate = total / r.wall_s / 1e9
+        # briefer times its generate() calls (map, reduce, translate); a peer its translating.
+        inner = sum(r.timings.get(k, 0.0) for k in ("map", "reduce", "translate")) or None
+        floor_s = total / (int8 * 1e9) if int8 else None
+        rows.append(
+            f"| {STAGES[r.stage].label} | {r.side} | {_fmt(r.wall_s)} "
+            f"| {_sig(total / 1e9)} ({_sig(encoder / 1e9)} + {_sig(decoder / 1e9)}) "
+            f"| {_sig(rate)} | {f'{100 * rate / fp32:.2g}%' if fp32 else '–'} "
+            f"| {f'{100 * rate / int8:.2g}%' if int8 else '–'} | {_sig(floor_s)} "
+            f"| {f'{r.wall_s / floor_s:,.0f}×' if floor_s else '–'} | {_fmt(inner, 2)} "
+            f"| {_sig(total / inner / 1e9 if inner else None)} |"
+        )
+    return rows if len(rows) > 2 else []
 
 
 def targets(results: dict[str, Result], startup: dict[str, float]) -> tuple[list[str], str]:
@@ -903,6 +1102,24 @@ def targets(results: dict[str, Result], startup: dict[str, float]) -> tuple[list
         rows.append(
             row(f"`briefer {flag}`", "< 0.3 s", value, f"{value or 0:.2f} s", (value or 1) < 0.3)
         )
+    mine, argos = (
+        briefer_result(results, "translate-fr"),
+        results.get("translate-fr|argos-translate"),
+    )
+    versus = (
+        argos.wall_s / mine.wall_s
+        if mine and argos and argos.ok and argos.wall_s and mine.wall_s
+        else None
+    )
+    rows.append(
+        row(
+            "Translate (fr) against argos-translate on the same converted model",
+            "≥ 1.5×",
+            versus,
+            f"{versus or 0:.2f}×",
+            (versus or 0) >= 1.5,
+        )
+    )
     value = startup.get(ONE_SENTENCE)
     rows.append(
         row(
@@ -1029,6 +1246,72 @@ def write_report(
             *cost_rows,
             "",
         ]
+    peer_table = peer_rows(results)
+    if peer_table:
+        lines += [
+            "### briefer against its peers",
+            "",
+            "Same run, same sentences, same converted model files (briefer's int8 CTranslate2 "
+            "conversion), same beams (4) and decoding lengths (min = max), each peer a whole "
+            "process timed like the rows above (`benchmarks/peers.py`). *briefer* is its "
+            "default-settings run of the stage. *Translating* is the time inside the process "
+            "after loading: briefer's own `-v` timing of its translate call, the peer's around "
+            "its translating loop.",
+            "",
+            f"- **{PEERS['ct2']}**: the code CTranslate2's documentation leads to: "
+            '`ctranslate2.Translator(model, compute_type="int8")` with its default threads, '
+            "SentencePiece pieces plus `</s>` (`>>ara<<` first for Arabic), one `translate_batch` "
+            "per article (its sentences, split by pysbd), `decode` of the best hypothesis.",
+            f"- **{PEERS['argos']}** {_version('argostranslate')}: its own `translate()`, per "
+            "article, on an argos package (`metadata.json`, `model/` = briefer's converted "
+            "folder, `sentencepiece.model` = the Marian source model) found through "
+            "`ARGOS_PACKAGES_DIR`. Offline, its sentence splitters (MiniSBD, stanza) cannot "
+            "fetch their models, so its sentencizer is replaced, through argos's own "
+            "`ISentenceBoundaryDetectionModel` interface, by pysbd's split (the sentences briefer "
+            "and the baseline translate); and its `translate_batch` call gets the benchmark's "
+            "min = max decoding length, since random weights would otherwise run to 256 tokens. "
+            "Everything else is argos's default: beam 4, `length_penalty=0.2`, "
+            "`replace_unknowns`, scores, batches of 32 tokens, `inter_threads=1`, "
+            "`intra_threads=0`, `compute_type=auto`. Its SentencePiece tokenizer adds no `</s>`, "
+            "so it feeds one token fewer per sentence. Importing argostranslate 1.11 imports "
+            "stanza (and with it torch) and minisbd (onnxruntime), which is part of its time. "
+            "It is installed for the benchmark only, without the dependencies that would pull "
+            f"CUDA torch and spaCy: `{ARGOS_INSTALL}`. argos packages have no source-language "
+            "token, so it runs en→fr only.",
+            "",
+            *peer_table,
+            "",
+        ]
+    floor_table = floor_rows(results, manifest["models"], info.get("gemm") or {})
+    if floor_table:
+        gemm = info["gemm"]
+        lines += [
+            "### How close to the floor",
+            "",
+            "Model FLOPs (a multiply-add is 2) counted from the work each run did: encoder tokens "
+            "× (8 d² + 4 d·ffn) per layer plus attention 4 d·L per token; decoder steps × beams × "
+            "((12 d² + 4 d·ffn) per layer + attention over the steps so far and the source + the "
+            "LM head 2 d·V), plus the cross-attention's K and V of the source once per sequence "
+            "(`benchmarks/floor.py`). The token and step counts are real: briefer's engines count "
+            "the tokens they feed and the decoder steps they run (`briefer summarize -v` and "
+            "`briefer translate -v` log them as `work:`), the baseline and the peers count theirs "
+            "the same way. Layer norms, softmax and biases are left out, so this is a lower "
+            "bound.",
+            "",
+            f"Against GEMM throughput measured in the same invocation ({gemm.get('at', '?')}), "
+            f"{gemm.get('threads', '?')} threads, best of 5: fp32 {gemm.get('fp32_how', '?')}, "
+            f"int8 {gemm.get('int8_how', '?')}. 512×1024×4096 (an encoder FFN): fp32 "
+            f"{_fmt(gemm.get('fp32_prefill'))} GFLOP/s, int8 {_fmt(gemm.get('int8_prefill'))} "
+            f"GOP/s; 16×1024×4096 (one decoder step of 4 beams × 4 sentences, memory-bound): fp32 "
+            f"{_fmt(gemm.get('fp32_decode'))}, int8 {_fmt(gemm.get('int8_decode'))}. The shares "
+            "and the floor use the 512-row figures: *int8 floor* is the model FLOPs at the int8 "
+            "peak, the time the arithmetic alone needs; *wall ÷ floor* is how far the whole "
+            "process is from it. Decoder steps run at the small-matrix rate, far below that "
+            "peak, so no real run reaches the floor.",
+            "",
+            *floor_table,
+            "",
+        ]
     first_use = info.get("first_use") or {}
     if first_use:
         lines += [
@@ -1065,6 +1348,7 @@ def write_report(
         "    python benchmarks/run.py --quick                 # tiny models: checks the harness in a minute or two",
         "    python benchmarks/run.py --only briefer --backend auto   # re-run one side; the rest is kept",
         "    python benchmarks/run.py --stages summarize,brief-fr",
+        "    python benchmarks/run.py --stages translate-fr --only peers   # argos-translate, ctranslate2 direct",
         "    python benchmarks/run.py --report-only           # rewrite this file from stored numbers",
         "",
         "The first run builds the models (under a minute here; about 2.4 GB in `benchmarks/.models/`). "
@@ -1091,7 +1375,7 @@ def load_store(path: Path, key: dict[str, Any]) -> dict[str, Any]:
         if saved["key"] == key:
             saved["results"] = {k: Result(**v) for k, v in saved["results"].items()}
             return saved
-    return {"key": key, "results": {}, "startup": {}, "first_use": {}}
+    return {"key": key, "results": {}, "startup": {}, "first_use": {}, "gemm": {}}
 
 
 def run_all(
@@ -1102,15 +1386,27 @@ def run_all(
     results: dict[str, Result],
     startup: dict[str, float],
     first_use: dict[str, float | None],
+    gemm: dict[str, Any],
 ) -> None:
     """Run the stages, alternating sides within each, and briefer's start-up; update the dicts."""
     pending = ctranslate2_pending()
     warm_page_cache(ctx.models)
-    if not pending and {"auto", "ctranslate2"} & set(sides):
+    if not pending and {"auto", "ctranslate2", *PEERS} & set(sides):
         first_use |= prepare_ctranslate2(ctx, stages, ctx.work / "logs")
         print(f"CTranslate2 first use: {first_use}", flush=True)
+        for lang in sorted({s.split("-")[1] for s in stages if s.startswith("translate")}):
+            found = converted_folder(ctx, lang)
+            if found is not None:
+                ctx.converted[lang] = found
+                # argos reads packages from a folder: this one holds the very converted model.
+                peers.package_argos(ctx.work / "argos", found, Path(ctx.model(lang)), lang)
+    # The machine's GEMM throughput, in this invocation, for the floor table.
+    gemm |= measure_gemm(ctx) | {"at": invocation}
+    print(f"GEMM GFLOP/s: {gemm}", flush=True)
     for stage_name in stages:
         for side in sides:
+            if side in PEERS and not stage_name.startswith("translate"):
+                continue  # the peers translate only
             result = run_one(STAGES[stage_name], side, ctx, pending, invocation)
             results[f"{stage_name}|{result.side}"] = result
             if not result.pending:
@@ -1126,6 +1422,17 @@ def run_all(
         for label, cmd in warm_commands(ctx).items():
             startup[label] = round(startup_time(cmd, ctx.env), 3)
         print("start-up: " + ", ".join(f"{k} {v:.2f} s" for k, v in startup.items()), flush=True)
+
+
+def measure_gemm(ctx: Context) -> dict[str, Any]:
+    """Measure fp32 and int8 GEMM throughput in a child process (benchmarks/floor.py), or {}."""
+    threads = len(os.sched_getaffinity(0))
+    cmd = [sys.executable, str(HERE / "floor.py"), "gemm", "--threads", str(threads)]
+    done = subprocess.run(cmd, env=ctx.env, capture_output=True, text=True, check=False)
+    with contextlib.suppress(ValueError, IndexError):
+        return json.loads(done.stdout.strip().splitlines()[-1])
+    print(f"GEMM measurement failed: {done.stderr.strip()[-500:]}", flush=True)
+    return {}
 
 
 # Start-up rows that run a model: the whole process of one short job on a warm cache (the
@@ -1156,7 +1463,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny models and 2 short articles")
     parser.add_argument("--models-dir", type=Path, default=HERE / ".models")
-    parser.add_argument("--only", choices=["baseline", "briefer"], help="run one side only")
+    parser.add_argument(
+        "--only", choices=["baseline", "briefer", "peers"], help="run one side (or the peers) only"
+    )
+    parser.add_argument(
+        "--peers",
+        default=",".join(PEERS),
+        help=f"translate-stage peers to run, comma-separated: {', '.join(PEERS)} [all]; '' for none",
+    )
     parser.add_argument(
         "--backend",
         default="torch,auto",
@@ -1178,9 +1492,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     stages = [s.strip() for s in args.stages.split(",") if s.strip()]
     backends = [b.strip() for b in args.backend.split(",") if b.strip()]
+    chosen_peers = [p.strip() for p in args.peers.split(",") if p.strip()]
     for name, chosen, allowed in (
         ("stage", stages, STAGES),
         ("backend", backends, ("torch", "auto", "ctranslate2")),
+        ("peer", chosen_peers, PEERS),
     ):
         if bad := [c for c in chosen if c not in allowed]:
             parser.error(f"unknown {name} {', '.join(bad)}; choose from {', '.join(allowed)}")
@@ -1220,6 +1536,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Result] = saved["results"]
     startup: dict[str, float] = saved["startup"]
     info["first_use"] = saved.get("first_use", {})
+    info["gemm"] = gemm = saved.get("gemm", {})
     info["elapsed"] = elapsed = saved.get("elapsed", {})
     # briefer's code can change between the invocations whose rows a report merges.
     info["commits"] = commits = saved.get("commits", {})
@@ -1229,14 +1546,16 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     if not args.report_only:
-        sides = [] if args.only == "briefer" else ["baseline"]
-        sides += [] if args.only == "baseline" else backends
-        run_all(ctx, stages, sides, invocation, results, startup, info["first_use"])
+        sides = ["baseline"] if args.only in (None, "baseline") else []
+        sides += backends if args.only in (None, "briefer") else []
+        sides += chosen_peers if args.only in (None, "peers") else []
+        gemm.clear()  # measured again in this invocation: the floor is of the same run
+        run_all(ctx, stages, sides, invocation, results, startup, info["first_use"], gemm)
         elapsed[invocation] = round((time.perf_counter() - started) / 60, 1)
         commits[invocation] = info["machine"]["commit"]
 
     # Keep the table in the order of STAGES and sides whatever order the runs came in.
-    order = ["baseline", *(side_name(b) for b in ("torch", "auto", "ctranslate2"))]
+    order = ["baseline", *(side_name(b) for b in ("torch", "auto", "ctranslate2")), *PEERS.values()]
     results = dict(
         sorted(
             results.items(),
@@ -1251,6 +1570,7 @@ def main(argv: list[str] | None = None) -> int:
                 "results": {k: asdict(r) for k, r in results.items()},
                 "startup": startup,
                 "first_use": info["first_use"],
+                "gemm": gemm,
                 "elapsed": elapsed,
                 "commits": commits,
             },

@@ -100,3 +100,40 @@ def test_torch_steps_equal_a_hand_generate(marian_fr: Path) -> None:
             )
         expected += ids.shape[1] - 1  # all but the decoder start token, the end token included
     assert engine.usage.steps == expected
+
+
+def test_benchmark_flops_match_the_model_weights(marian_fr: Path) -> None:
+    # benchmarks/floor.py turns these counts into FLOPs from the model's shape: per token, twice
+    # the weights each matrix product uses, which the real (tiny) model's weights tell.
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from floor import model_flops
+
+    model = AutoModelForSeq2SeqLM.from_pretrained(marian_fr)
+    config = model.config
+    shape = {
+        "d_model": config.d_model,
+        "ffn_dim": config.encoder_ffn_dim,
+        "vocab_size": config.vocab_size,
+        "encoder_layers": config.encoder_layers,
+        "decoder_layers": config.decoder_layers,
+    }
+    matrices = {
+        name: p.numel()
+        for name, p in model.named_parameters()
+        if p.dim() == 2 and "embed" not in name and "shared" not in name
+    }
+    lm_head = model.get_output_embeddings().weight.numel()
+    cross_kv = sum(
+        n for k, n in matrices.items() if "encoder_attn.k_" in k or "encoder_attn.v_" in k
+    )
+    encoder = sum(n for k, n in matrices.items() if k.startswith("model.encoder."))
+    decoder = sum(n for k, n in matrices.items() if k.startswith("model.decoder.")) - cross_kv
+    zero = dict.fromkeys(
+        ("input_tokens", "input_tokens_sq", "beam_steps", "beam_steps_input", "beam_steps_self"), 0
+    )
+    one_token = model_flops(shape, zero | {"input_tokens": 1})
+    assert one_token["encoder"] == 2 * encoder
+    assert one_token["decoder"] == 2 * cross_kv  # the source's K and V, once per sequence
+    assert model_flops(shape, zero | {"beam_steps": 1})["decoder"] == 2 * (decoder + lm_head)
