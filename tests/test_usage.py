@@ -137,3 +137,24 @@ def test_benchmark_flops_match_the_model_weights(marian_fr: Path) -> None:
     assert one_token["encoder"] == 2 * encoder
     assert one_token["decoder"] == 2 * cross_kv  # the source's K and V, once per sequence
     assert model_flops(shape, zero | {"beam_steps": 1})["decoder"] == 2 * (decoder + lm_head)
+
+
+def test_translate_v_logs_the_work_the_benchmark_reads(marian_fr: Path, tmp_path: Path) -> None:
+    import io
+    import json
+
+    from briefer.cli import Env, main
+    from briefer.engines import registry
+
+    registry.clear()  # a fresh engine: its counts are this run's only
+    doc = tmp_path / "notes.txt"
+    doc.write_text("The talks went well. More will follow.\n", encoding="utf-8")
+    err = io.StringIO()
+    env = Env(io.BytesIO(b""), io.StringIO(), err, stdin_isatty=True, stderr_isatty=False)
+    argv = ["translate", str(doc), "-l", "fr", "-t", str(marian_fr), "-f", "text", "-v"]
+    assert main([*argv, "--backend", "torch"], env) == 0
+    line = next(x for x in err.getvalue().splitlines() if x.startswith("briefer: work: "))
+    work = json.loads(line.removeprefix("briefer: work: "))[str(marian_fr)]
+    tokenizer = AutoTokenizer.from_pretrained(marian_fr)
+    expected = [len(tokenizer(s).input_ids) for s in ("The talks went well.", "More will follow.")]
+    assert (work["sequences"], work["input_tokens"]) == (2, sum(expected))
