@@ -60,6 +60,36 @@ def own_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
 
 
 @pytest.fixture(scope="session")
+def conversions(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return the folder the whole session's CTranslate2 conversions go to."""
+    return tmp_path_factory.mktemp("ctranslate2")
+
+
+@pytest.fixture(autouse=True)
+def shared_conversions(
+    request: pytest.FixtureRequest, conversions: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Convert each tiny model for CTranslate2 once per session, in this process.
+
+    briefer converts in a child process that imports torch and transformers: 10-16 s a model on
+    a busy 2-core machine, most of a CTranslate2 test's time, where the conversion of a tiny
+    model itself takes well under a second. Here conversions are kept for the session, as a
+    user's cache keeps them, and run in the test process. Results stay per test (own_cache).
+    Tests about conversion itself are marked own_conversions: their own cache, the real child.
+    """
+    if request.node.get_closest_marker("own_conversions"):
+        return
+    from briefer import ctranslate
+
+    def convert_in_process(source: Path, out: Path, compute_type: str) -> None:
+        """Run the converter the child would run, without starting a child."""
+        ctranslate.convert_here(str(source), str(out), compute_type)
+
+    monkeypatch.setattr(ctranslate, "cache_root", lambda: conversions)
+    monkeypatch.setattr(ctranslate, "_convert_elsewhere", convert_in_process)
+
+
+@pytest.fixture(scope="session")
 def bart(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Return the folder of a tiny random BART summarizer (256-token input limit)."""
     return factory.build_bart(tmp_path_factory.mktemp("bart"), corpus=factory.CORPUS)

@@ -116,6 +116,7 @@ def test_briefs_match_between_backends_on_greedy(bart: Path, marian_fr: Path) ->
 
 
 @pytest.mark.differential
+@pytest.mark.own_conversions
 def test_conversion_is_cached_and_int8_by_default(bart: Path) -> None:
     first = ct2.load(str(bart), "cpu")
     converted = sorted(ctranslate.cache_root().iterdir())
@@ -241,6 +242,7 @@ def test_sweep_keeps_what_a_live_process_owns(tmp_path: Path) -> None:
         assert ".m.live.partial" in left and ".m.dead.partial" not in left
 
 
+@pytest.mark.own_conversions  # the child converter's failure, reported in one line
 def test_failed_conversion_is_one_line(tmp_path: Path) -> None:
     broken = tmp_path / "broken"
     broken.mkdir()

@@ -467,7 +467,9 @@ def test_morning_brief_script(bart, marian_fr, marian_ar, wire, tmp_path) -> Non
     env = dict(
         os.environ,
         BRIEFER=str(Path(sys.executable).parent / "briefer"),
-        BRIEFER_ARGS=f"-m {bart} -t fr={marian_fr} -t ar={marian_ar}",
+        # torch: the script's behaviour is under test, not CTranslate2's conversions (each
+        # would run the converter in a child process of that subprocess, seconds apiece).
+        BRIEFER_ARGS=f"-m {bart} -t fr={marian_fr} -t ar={marian_ar} --backend torch",
     )
     links = tmp_path / "links.txt"
     links.write_text("# none reachable today\nmissing-story.txt\n")

@@ -17,6 +17,9 @@ from briefer.engines import ctranslate2 as ct2
 from briefer.engines import pieces, registry, standalone
 from briefer.engines.hf import HFModel
 
+# These tests follow a model from its first conversion to warm runs: conversions of their own.
+pytestmark = pytest.mark.own_conversions
+
 # Words the fixtures' tokenizers were trained on, the tokens each family treats as special, and
 # the language tokens a text may carry: hypothesis mixes them with arbitrary Unicode.
 PIECES = [
