@@ -10,8 +10,8 @@ import torch
 from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
 from briefer import Briefer, Options, ctranslate
+from briefer.engines import cpu, registry
 from briefer.engines import ctranslate2 as ct2
-from briefer.engines import registry
 from briefer.engines.base import GenerationSettings
 from briefer.engines.hf import HFModel
 from briefer.engines.torch import TorchEngine
@@ -314,3 +314,65 @@ def test_groups_queued_together_equal_separate_calls(bart: Path) -> None:
         [],
     ]
     assert together[0] != model.generate([(TEXTS[:2], short)])[0]  # the settings did differ
+
+
+# CPUs as /proc/cpuinfo describes the two kinds CI runs on, and a newer one: an Intel Xeon with
+# AVX-512 VNNI (Cascade Lake and later), an AMD EPYC with AVX2 only, a Xeon with AMX.
+XEON_VNNI = cpu.Cpu(
+    "Intel(R) Xeon(R) Platinum 8370C CPU @ 2.80GHz",
+    "GenuineIntel",
+    frozenset(["sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512_vnni"]),
+    2,
+)
+EPYC_AVX2 = cpu.Cpu("AMD EPYC 7B13", "AuthenticAMD", frozenset(["sse4_2", "avx", "avx2", "fma"]), 2)
+XEON_AMX = cpu.Cpu(
+    "Intel(R) Xeon(R) Platinum 8480+",
+    "GenuineIntel",
+    frozenset(["avx", "avx2", "fma", "avx512f", "avx512_vnni", "amx_int8", "amx_bf16"]),
+    8,
+)
+
+
+@pytest.mark.parametrize(
+    ("machine", "kernels", "gemm", "env"),
+    [
+        (XEON_VNNI, "AVX512", "Intel MKL", (("CT2_FORCE_CPU_ISA", "AVX512"),)),
+        (EPYC_AVX2, "AVX2", "oneDNN", ()),
+        (XEON_AMX, "AVX512", "Intel MKL", (("CT2_FORCE_CPU_ISA", "AVX512"),)),
+    ],
+)
+def test_plan_follows_the_cpu_kind(machine, kernels: str, gemm: str, env: tuple) -> None:
+    layout = cpu.plan(machine, "cpu", {})
+    assert (layout.kernels, layout.gemm, layout.env) == (kernels, gemm, env)
+    assert layout.inter * layout.intra <= max(machine.cores, 1)
+    line = layout.describe(machine)
+    assert machine.model in line and machine.isa in line and kernels in line and gemm in line
+
+
+def test_plan_never_overrides_the_users_settings() -> None:
+    layout = cpu.plan(XEON_VNNI, "cpu", {"CT2_FORCE_CPU_ISA": "avx2", "CT2_USE_MKL": "0"})
+    assert (layout.kernels, layout.gemm, layout.env) == ("AVX2", "oneDNN", ())
+    assert "CT2_FORCE_CPU_ISA" in layout.why and "CT2_USE_MKL" in layout.why
+    assert cpu.plan(EPYC_AVX2, "cpu", {"CT2_USE_MKL": "1"}).gemm == "Intel MKL"
+
+
+def test_this_cpu_is_read_from_the_machine() -> None:
+    here = cpu.this_cpu()
+    assert here.cores >= 1 and here.model
+    if Path("/proc/cpuinfo").is_file():
+        flags = next(
+            line.split(":", 1)[1].split()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("flags")
+        )
+        assert here.flags == frozenset(flags)
+
+
+def test_verbose_says_what_runs_where_once(bart: Path, monkeypatch, caplog) -> None:
+    monkeypatch.setattr(registry, "_LOADED", {})
+    monkeypatch.setattr(ct2, "_PLANNED", set())
+    with caplog.at_level(logging.INFO, logger="briefer"):
+        ct2.load(str(bart), "cpu")
+        ct2.load(str(bart), "cpu")
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("CTranslate2 on")]
+    assert lines == [cpu.plan(cpu.this_cpu(), "cpu").describe(cpu.this_cpu())]

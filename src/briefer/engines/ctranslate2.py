@@ -13,7 +13,7 @@ from typing import Any
 
 from .. import ctranslate, hub
 from ..errors import ConversionError, EngineUnavailable
-from . import standalone
+from . import cpu, standalone
 from .base import GenerationSettings, Groups
 from .hf import HFDelegate, HFModel
 from .usage import Usage, steps_taken
@@ -56,16 +56,24 @@ def compute_type_for(device: str, model_type: str = "") -> str:
 
 def threads(device: str) -> tuple[int, int]:
     """Return (inter_threads, intra_threads) for the cores this process may use."""
-    if device == "cuda":
-        return 1, 4
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS has no affinity call
-        cores = os.cpu_count() or 1
-    # On small machines one thread per translation, translations side by side, wins: threads
-    # inside one matrix product wait on each other more than they gain (measured on 2 vCPUs).
-    inter = max(1, min(cores, 4))
-    return inter, max(1, cores // inter)
+    layout = cpu.plan(cpu.this_cpu(), device)
+    return layout.inter, layout.intra
+
+
+_PLANNED: set[str] = set()
+
+
+def _apply_plan(device: str | None) -> None:
+    """Before ctranslate2 loads (device None), set its kernels for this CPU; after, say once
+    what runs where."""
+    layout = cpu.plan(cpu.this_cpu(), device or "cpu")
+    if device is None:
+        # ctranslate2 reads CT2_FORCE_CPU_ISA once, when it first runs on the CPU.
+        for key, value in layout.env:
+            os.environ.setdefault(key, value)
+    elif device not in _PLANNED:
+        _PLANNED.add(device)
+        log.info("%s", layout.describe(cpu.this_cpu()))
 
 
 def translate_options(
@@ -227,10 +235,11 @@ def load(name: str, device: str = "auto", batch_size: int = 4, compute_type: str
 
     if not available():
         raise EngineUnavailable("the ctranslate2 package is not installed")
-    _prefer_avx512()
+    _apply_plan(None)
     import ctranslate2
 
     device = resolve_device(device)
+    _apply_plan(device)
     model = HFModel(name)
     compute_type = compute_type or compute_type_for(device, model.facts.model_type)
     inter, intra = threads(device)
@@ -324,19 +333,6 @@ def _start_in_prefix(folder: Path) -> bool:
     except (OSError, ValueError):
         return False
     return config.get("decoder_start_token", "") is None
-
-
-def _prefer_avx512() -> None:
-    """Let ctranslate2 use AVX-512 on CPUs with VNNI or AMX, unless the user chose an ISA."""
-    # ctranslate2 picks AVX2 by default, fearing the clock drop of older AVX-512 chips; on
-    # chips with VNNI/AMX its AVX-512 kernels measured 5-10% faster for distilbart shapes.
-    try:
-        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as handle:
-            flags = next((line for line in handle if line.startswith("flags")), "").split()
-    except OSError:
-        return
-    if "avx512f" in flags and ({"avx512_vnni", "amx_int8"} & set(flags)):
-        os.environ.setdefault("CT2_FORCE_CPU_ISA", "AVX512")
 
 
 def read_vocabulary(folder: Path) -> frozenset[str] | None:

@@ -1,0 +1,118 @@
+"""The CPU the engines run on, and how CTranslate2 is laid out on it.
+
+The same int8 model runs at different speeds on different CPU kinds: AVX-512 with VNNI (Intel
+Xeon since Cascade Lake), AMX (Sapphire Rapids), or AVX2 only (many AMD EPYC cloud machines).
+CTranslate2 chooses its kernels (CT2_FORCE_CPU_ISA) and its GEMM library (Intel MKL on Intel,
+oneDNN elsewhere: CT2_USE_MKL) itself; briefer overrides a choice only where it was measured
+faster (benchmarks/SCHEDULING.md measures every alternative on the machine at hand), and says
+what it chose under --verbose. Reading /proc/cpuinfo costs well under a millisecond.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+# The vector extensions that decide which int8 and fp32 kernels can run, in order of age.
+ISA_FLAGS = ("avx", "avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8", "amx_bf16")
+
+
+@dataclass(frozen=True)
+class Cpu:
+    """What this process runs on: the CPU's model and vendor, its flags, the cores it may use."""
+
+    model: str
+    vendor: str
+    flags: frozenset[str]
+    cores: int
+
+    @property
+    def isa(self) -> str:
+        """Return the vector extensions that matter to the kernels, e.g. "avx avx2 fma"."""
+        return " ".join(f for f in ISA_FLAGS if f in self.flags) or "no AVX"
+
+
+@functools.cache
+def this_cpu() -> Cpu:
+    """Return the CPU of this machine (read once), as Linux reports it; unknown elsewhere."""
+    facts: dict[str, str] = {}
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="ascii", errors="replace").splitlines():
+            key, _, value = line.partition(":")
+            key = key.strip()
+            if key in ("model name", "vendor_id", "flags") and key not in facts:
+                facts[key] = value.strip()
+            if len(facts) == 3:
+                break
+    except OSError:
+        pass
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS has no affinity call
+        cores = os.cpu_count() or 1
+    return Cpu(
+        model=facts.get("model name", "unknown CPU"),
+        vendor=facts.get("vendor_id", "unknown"),
+        flags=frozenset(facts.get("flags", "").split()),
+        cores=cores,
+    )
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How CTranslate2 runs on a CPU: kernels, GEMM library, threads, and why."""
+
+    kernels: str  # the CT2_FORCE_CPU_ISA value in effect: AVX512, AVX2, AVX or GENERIC
+    gemm: str  # the GEMM library: Intel MKL or oneDNN
+    inter: int  # batches run side by side
+    intra: int  # threads inside each batch's matrix products
+    env: tuple[tuple[str, str], ...]  # what briefer sets for CTranslate2 (never over the user's)
+    why: str
+
+    def describe(self, cpu: Cpu) -> str:
+        """Return the one line --verbose shows."""
+        return (
+            f"CTranslate2 on {cpu.model} ({cpu.isa}; {cpu.cores} cores): {self.kernels} "
+            f"kernels, {self.gemm} GEMM, {self.inter} worker{'s' if self.inter > 1 else ''} "
+            f"× {self.intra} thread{'s' if self.intra > 1 else ''} ({self.why})"
+        )
+
+
+def plan(cpu: Cpu, device: str = "cpu", environ: Mapping[str, str] | None = None) -> Plan:
+    """Return the layout for CTranslate2 on this CPU: the user's settings, else the measured one.
+
+    Kernels: CTranslate2 never picks AVX-512 by itself (older chips slow their clock for it);
+    on chips with VNNI or AMX its AVX-512 kernels measured 5-10% faster than AVX2 for
+    distilbart shapes (Intel Xeon, 2 vCPUs), so briefer asks for them there. GEMM: Intel MKL on
+    Intel, oneDNN elsewhere (CTranslate2's rule). Threads: on CPU, one thread per batch and
+    batches side by side: inside one matrix product of a decoding step, threads wait on each
+    other more than they gain (benchmarks/SCHEDULING.md has the measurement on this kind of
+    machine). CT2_FORCE_CPU_ISA and CT2_USE_MKL, when set, are the user's and always win.
+    """
+    environ = os.environ if environ is None else environ
+    if device == "cuda":
+        return Plan("CUDA", "cuBLAS", 1, 4, (), "one GPU, 4 threads to feed it")
+    env: list[tuple[str, str]] = []
+    reasons: list[str] = []
+    if environ.get("CT2_FORCE_CPU_ISA"):
+        kernels = environ["CT2_FORCE_CPU_ISA"].upper()
+        reasons.append("kernels set by CT2_FORCE_CPU_ISA")
+    elif "avx512f" in cpu.flags and {"avx512_vnni", "amx_int8"} & cpu.flags:
+        kernels = "AVX512"
+        env.append(("CT2_FORCE_CPU_ISA", kernels))
+        reasons.append("AVX-512 with VNNI/AMX: measured 5-10% faster than AVX2")
+    else:
+        kernels = "AVX2" if "avx2" in cpu.flags else "AVX" if "avx" in cpu.flags else "GENERIC"
+    use_mkl = environ.get("CT2_USE_MKL")
+    if use_mkl:
+        gemm = "Intel MKL" if use_mkl.strip().lower() in {"1", "true", "on", "yes"} else "oneDNN"
+        reasons.append("GEMM set by CT2_USE_MKL")
+    else:
+        gemm = "Intel MKL" if cpu.vendor == "GenuineIntel" else "oneDNN"
+    inter = max(1, min(cpu.cores, 4))
+    intra = max(1, cpu.cores // inter)
+    reasons.append(f"{inter}×{intra} threads measured fastest on 2 cores")
+    return Plan(kernels, gemm, inter, intra, tuple(env), "; ".join(reasons))
