@@ -263,3 +263,55 @@ def test_a_saved_page_may_carry_its_markup(tmp_path: Path) -> None:
     small = str(int(size / HTML_FACTOR) - 1)
     refused = run("summarize", str(page), "--engine", "extractive", "--max-input-bytes", small)
     assert refused.code == 1 and "larger than" in refused.err
+
+
+# The operator's files (config, glossary, prompt, template): a wrong path pointing at something
+# huge or endless must be refused with one line and exit 2, having read no more than the bound.
+OPERATOR_FILES = [
+    ("config file", ["--config"], ".toml"),
+    ("glossary", ["--glossary"], ".toml"),
+    ("prompt", ["--prompt"], ".txt"),
+    ("template", ["--template"], ".j2"),
+]
+
+
+@pytest.mark.parametrize(("what", "flag", "suffix"), OPERATOR_FILES)
+def test_operator_file_over_the_bound_is_one_line_exit_2(
+    what: str, flag: list[str], suffix: str, sample: Path, tmp_path: Path
+) -> None:
+    from briefer.files import MAX_OPERATOR_BYTES
+
+    big = tmp_path / f"big{suffix}"
+    # Valid content for each kind, padded with comment-free whitespace past the bound: the
+    # size alone is at fault.
+    big.write_bytes((b"{text}" if what == "prompt" else b"") + b" " * (MAX_OPERATOR_BYTES + 1))
+    result = run("summarize", str(sample), "--engine", "extractive", *flag, str(big))
+    assert result.code == 2, result.err
+    assert result.err == (
+        f"briefer: error: {what} {big}: larger than {MAX_OPERATOR_BYTES:,} bytes\n"
+    )
+
+
+def test_operator_file_reading_stops_at_the_bound(monkeypatch) -> None:
+    from briefer import files
+    from briefer.errors import UsageError
+
+    class Endless:
+        """An endless device opened as a file, counting what was asked of it."""
+
+        given = 0
+
+        def __enter__(self):  # noqa: ANN204
+            return self
+
+        def __exit__(self, *exc) -> None:  # noqa: ANN002
+            return None
+
+        def read(self, size: int) -> bytes:
+            Endless.given += size
+            return bytes(size)
+
+    monkeypatch.setattr(Path, "open", lambda self, mode="r": Endless())
+    with pytest.raises(UsageError, match="larger than 1,000 bytes"):
+        files.read_text(Path("/dev/endless"), "config file", limit=1000)
+    assert Endless.given == 1001

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from . import files
 from .brief import Brief, Briefer, Digest
 from .cache import ResultCache, make_key
 from .checks import FACT_KINDS, Finding
@@ -189,7 +190,7 @@ class _Work:
         prompt = briefer.options.prompt
         # A prompt file's text, not its name, shapes the summaries; read it once per run.
         if prompt and Path(prompt).is_file():
-            prompt = Path(prompt).read_text(encoding="utf-8")
+            prompt = files.read_text(Path(prompt), "prompt")
         self.prompt = prompt
         # The glossary's terms, not its file name, shape the translations; a bad glossary
         # fails here, before any model work.

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import files
 from .engines import registry
 from .errors import BrieferError, UsageError
 from .languages import ISO3
@@ -96,17 +97,7 @@ def load(path: Path | None) -> dict[str, object]:
     """Return the validated settings of a config file, keys normalised to underscores."""
     if path is None:
         return {}
-    if path.is_dir():
-        raise UsageError(f"{path}: is a folder, not a config file")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read config file ({exc.strerror})") from None
-    try:
-        # utf-8-sig: a BOM left by a Windows editor should not make the whole file invalid.
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise UsageError(f"{path}: not valid TOML: the file is not UTF-8") from None
+    text = files.read_text(path, "config file")
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

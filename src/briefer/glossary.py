@@ -31,6 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import files
 from .errors import UsageError
 
 # A glossary is read whole; a newsroom's runs to a few thousand terms.
@@ -85,16 +86,7 @@ class Glossary:
 def load(path: str | Path) -> Glossary:
     """Read a glossary file (.toml or .csv); a bad file is a UsageError naming it."""
     path = Path(path).expanduser()
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise UsageError(f"glossary {path}: larger than {MAX_BYTES // 1_000_000} MB")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"glossary {path}: cannot read it ({exc.strerror or exc})") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise UsageError(f"glossary {path}: not UTF-8 text") from None
+    text = files.read_text(path, "glossary", MAX_BYTES)
     if path.suffix.lower() == ".csv":
         terms = _from_csv(text, path)
     elif path.suffix.lower() == ".toml":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from . import files
 from .errors import UsageError
 
 PLAIN = "{text}"
@@ -30,7 +31,7 @@ def load(name_or_path: str) -> str:
         if not path.is_file():
             names = ", ".join(sorted(builtin))
             raise UsageError(f"no prompt {name_or_path!r}: give a file or one of: {names}")
-        template = _clean(path.read_text(encoding="utf-8"))
+        template = _clean(files.read_text(path, "prompt"))
     return validate(template, name_or_path)
 
 

@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from . import escape
+from . import escape, files
 from .brief import Brief
 from .checks import Support
 from .errors import UsageError
@@ -229,15 +229,7 @@ def _template_text(template: str | None) -> str:
     """Return the text of the built-in template, or of the file given."""
     if template is None:
         return (resources.files("briefer") / "templates" / "brief.md.j2").read_text("utf-8")
-    path = Path(template).expanduser()
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise UsageError(
-            f"cannot read template {template}: not UTF-8 text (byte {exc.start})"
-        ) from None
-    except OSError as exc:
-        raise UsageError(f"cannot read template {template}: {exc.strerror or exc}") from None
+    return files.read_text(Path(template).expanduser(), "template")
 
 
 def meta_line(brief: Brief, quote: Any = str, prose: Any = str) -> str:

@@ -1,0 +1,38 @@
+"""Reading the files an operator names: config, glossary, prompt and template.
+
+They are small by nature, yet each is read whole and parsed (TOML, CSV, a Jinja template), so
+a wrong path (a video, /dev/zero, a log that grew for months) must fail at once with one line,
+not fill memory. Articles have their own bound (--max-input-bytes, sources.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import UsageError
+
+# Real ones are a few kB; the glossary of a large newsroom runs to a few hundred kB.
+MAX_OPERATOR_BYTES = 2_000_000
+
+
+def read_text(path: Path, what: str, limit: int = MAX_OPERATOR_BYTES) -> str:
+    """Return the UTF-8 text of an operator's file (a BOM dropped), at most limit bytes.
+
+    Any failure is a UsageError that names the file and what it is for ("config file",
+    "glossary", "prompt", "template"). Reads limit + 1 bytes at most, so a FIFO or a device
+    that never ends is refused as well as a large file.
+    """
+    if path.is_dir():
+        raise UsageError(f"{what} {path}: is a folder, not a file")
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise UsageError(f"{what} {path}: cannot read it ({exc.strerror or exc})") from None
+    if len(data) > limit:
+        raise UsageError(f"{what} {path}: larger than {limit:,} bytes")
+    try:
+        # utf-8-sig: a BOM left by a Windows editor should not make the whole file invalid.
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{what} {path}: not UTF-8 text (byte {exc.start})") from None
