@@ -353,7 +353,10 @@ def test_plan_never_overrides_the_users_settings() -> None:
     layout = cpu.plan(XEON_VNNI, "cpu", {"CT2_FORCE_CPU_ISA": "avx2", "CT2_USE_MKL": "0"})
     assert (layout.kernels, layout.gemm, layout.env) == ("AVX2", "oneDNN", ())
     assert "CT2_FORCE_CPU_ISA" in layout.why and "CT2_USE_MKL" in layout.why
-    assert cpu.plan(EPYC_AVX2, "cpu", {"CT2_USE_MKL": "1"}).gemm == "Intel MKL"
+    forced = cpu.plan(EPYC_AVX2, "cpu", {"CT2_USE_MKL": "1"})
+    assert forced.gemm == "Intel MKL" and "unset it" in (forced.warning or "")
+    assert cpu.plan(XEON_VNNI, "cpu", {"CT2_USE_MKL": "1"}).warning is None
+    assert cpu.plan(EPYC_AVX2, "cpu", {}).warning is None
 
 
 def test_this_cpu_is_read_from_the_machine() -> None:

@@ -71,6 +71,7 @@ class Plan:
     intra: int  # threads inside each batch's matrix products
     env: tuple[tuple[str, str], ...]  # what briefer sets for CTranslate2 (never over the user's)
     why: str
+    warning: str | None = None  # a user's setting measured to be much slower here
 
     def describe(self, cpu: Cpu) -> str:
         """Return the one line --verbose shows."""
@@ -107,12 +108,20 @@ def plan(cpu: Cpu, device: str = "cpu", environ: Mapping[str, str] | None = None
     else:
         kernels = "AVX2" if "avx2" in cpu.flags else "AVX" if "avx" in cpu.flags else "GENERIC"
     use_mkl = environ.get("CT2_USE_MKL")
+    warning = None
     if use_mkl:
         gemm = "Intel MKL" if use_mkl.strip().lower() in {"1", "true", "on", "yes"} else "oneDNN"
         reasons.append("GEMM set by CT2_USE_MKL")
+        if gemm == "Intel MKL" and cpu.vendor != "GenuineIntel":
+            # MKL takes its slow generic path off Intel: one sentence through opus-mt-en-fr's
+            # shape in int8 took 44 s with it against 1.6 s with oneDNN (AMD EPYC, AVX2).
+            warning = (
+                "CT2_USE_MKL=1 on a non-Intel CPU: Intel MKL runs its slow generic code here "
+                "(measured ~25x slower in int8); unset it to use oneDNN"
+            )
     else:
         gemm = "Intel MKL" if cpu.vendor == "GenuineIntel" else "oneDNN"
     inter = max(1, min(cpu.cores, 4))
     intra = max(1, cpu.cores // inter)
-    reasons.append(f"{inter}×{intra} threads measured fastest on 2 cores")
-    return Plan(kernels, gemm, inter, intra, tuple(env), "; ".join(reasons))
+    reasons.append("one thread per batch, batches side by side (benchmarks/SCHEDULING.md)")
+    return Plan(kernels, gemm, inter, intra, tuple(env), "; ".join(reasons), warning)

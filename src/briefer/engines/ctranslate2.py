@@ -74,6 +74,8 @@ def _apply_plan(device: str | None) -> None:
     elif device not in _PLANNED:
         _PLANNED.add(device)
         log.info("%s", layout.describe(cpu.this_cpu()))
+        if layout.warning:
+            log.warning("%s", layout.warning)
 
 
 def translate_options(
