@@ -123,5 +123,5 @@ def plan(cpu: Cpu, device: str = "cpu", environ: Mapping[str, str] | None = None
         gemm = "Intel MKL" if cpu.vendor == "GenuineIntel" else "oneDNN"
     inter = max(1, min(cpu.cores, 4))
     intra = max(1, cpu.cores // inter)
-    reasons.append("one thread per batch, batches side by side (benchmarks/SCHEDULING.md)")
+    reasons.append("one thread per batch, batches side by side: benchmarks/SCHEDULING.md")
     return Plan(kernels, gemm, inter, intra, tuple(env), "; ".join(reasons), warning)

@@ -1,0 +1,228 @@
+"""Which CTranslate2 settings run fastest on this CPU: threads, GEMM library, ISA, precision.
+
+    python benchmarks/scheduling.py            # full-size models of run.py; writes SCHEDULING.md
+    python benchmarks/scheduling.py --quick    # one round, fewer inputs: does it run?
+
+Each setting runs in a process of its own (CTranslate2 reads CT2_USE_MKL and CT2_FORCE_CPU_ISA
+once, at load), on the same converted full-size models as benchmarks/run.py (random weights in
+the real shapes: speed depends on shape, not on weight values), with the same inputs: the
+summarizer on the 9 chunks of run.py's morning brief (beam 4, 61 new tokens each), the en→fr
+translator on 46 sentences (beam 4, 40 new tokens each). Lengths are pinned (min = max), so every
+setting does exactly the same arithmetic. Settings alternate round by round, so a slow spell on
+a shared machine hits them all alike; the table gives each one's median as a ratio to briefer's
+choice, measured side by side in the same run.
+
+What briefer then does with the result is `briefer.engines.ctranslate2.cpu_plan`: the layout
+measured fastest for the CPU family and ISA at hand, written to `--verbose`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+
+# Token lengths of the chunks run.py's 6-article brief gives the summarizer (its long articles
+# cut in two), and of run.py's translate workload: 46 sentences, about 26 tokens each.
+CHUNKS = [950, 540, 750, 743, 784, 944, 944, 574, 574]
+SENTENCES = [18 + (i * 7) % 17 for i in range(46)]
+
+# (label, environment, compute type, inter threads, intra threads, batches)
+# batches: "briefer" caps each batch at min(BATCH_TOKENS, the tokens / workers), as the engine
+# does; "halves" gives each worker one batch of half the tokens; "one" sends everything as one
+# batch; "each" one text per batch.
+SETTINGS = [
+    ("briefer: int8, 2 workers × 1 thread, batches ≤ 2,048 tokens", {}, "int8", 2, 1, "briefer"),
+    ("int8, 2 workers × 1 thread, one batch per worker", {}, "int8", 2, 1, "halves"),
+    ("int8, 2 workers × 1 thread, one text per batch", {}, "int8", 2, 1, "each"),
+    ("int8, 1 worker × 2 threads, one batch", {}, "int8", 1, 2, "one"),
+    ("int8, 1 worker × 2 threads, batches ≤ 2,048 tokens", {}, "int8", 1, 2, "briefer"),
+    ("int8 with Intel MKL (CT2_USE_MKL=1)", {"CT2_USE_MKL": "1"}, "int8", 2, 1, "briefer"),
+    ("int8, AVX kernels only (CT2_FORCE_CPU_ISA=AVX)", {"CT2_FORCE_CPU_ISA": "AVX"}, "int8", 2, 1, "briefer"),
+    ("float32", {}, "float32", 2, 1, "briefer"),
+]  # fmt: skip
+
+
+def cpu() -> dict[str, str]:
+    """Return the CPU's model, vendor and the vector extensions it offers."""
+    info = {"model": platform.processor() or "unknown", "vendor": "unknown", "isa": ""}
+    flags: set[str] = set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            key = key.strip()
+            if key == "model name":
+                info["model"] = value.strip()
+            elif key == "vendor_id":
+                info["vendor"] = value.strip()
+            elif key == "flags":
+                flags = set(value.split())
+    except OSError:
+        pass
+    wanted = ("avx", "avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile")
+    info["isa"] = " ".join(f for f in wanted if f in flags) or "unknown"
+    return info
+
+
+def workload(model: Path, lengths: list[int], seed: int = 7) -> list[list[str]]:
+    """Return token sequences of the given lengths drawn from the model's vocabulary."""
+    vocab = json.loads((model / "shared_vocabulary.json").read_text(encoding="utf-8"))
+    words = [t for t in vocab if not (t.startswith("<") and t.endswith(">"))]
+    rng = random.Random(seed)
+    return [[rng.choice(words) for _ in range(n)] + ["</s>"] for n in lengths]
+
+
+def child(spec: dict) -> None:
+    """Run one setting in this process and print its seconds as JSON (the parent set its env)."""
+    import ctranslate2
+
+    from briefer.engines.ctranslate2 import BATCH_TOKENS
+
+    model = Path(spec["model"])
+    sources = workload(model, spec["lengths"])
+    translator = ctranslate2.Translator(
+        str(model),
+        device="cpu",
+        compute_type=spec["compute_type"],
+        inter_threads=spec["inter"],
+        intra_threads=spec["intra"],
+    )
+    total = sum(len(s) for s in sources)
+    longest = max(map(len, sources))
+    if spec["batches"] == "briefer":
+        size = max(min(BATCH_TOKENS, math.ceil(total / spec["inter"])), longest)
+        kind = "tokens"
+    elif spec["batches"] == "halves":
+        size, kind = max(math.ceil(total / spec["inter"]), longest), "tokens"
+    elif spec["batches"] == "each":
+        size, kind = 1, "examples"
+    else:
+        size, kind = len(sources), "examples"
+    options = {
+        "beam_size": 4,
+        "max_decoding_length": spec["new_tokens"],
+        "min_decoding_length": spec["new_tokens"],
+        "length_penalty": 2.0 if spec["new_tokens"] > 50 else 1.0,
+        "no_repeat_ngram_size": 3 if spec["new_tokens"] > 50 else 0,
+        "max_input_length": 0,
+    }
+    translator.translate_batch(sources[:1], beam_size=1, max_decoding_length=2)  # warm-up
+    started = time.perf_counter()
+    results = translator.translate_batch(
+        sources, max_batch_size=size, batch_type=kind, **options
+    )
+    seconds = time.perf_counter() - started
+    generated = sum(len(r.hypotheses[0]) for r in results)
+    print(json.dumps({"seconds": seconds, "generated": generated}))
+
+
+def run_one(model: Path, lengths: list[int], new_tokens: int, setting: tuple) -> float:
+    """Run a setting in a fresh process and return its seconds."""
+    _, env, compute_type, inter, intra, batches = setting
+    spec = {
+        "model": str(model),
+        "lengths": lengths,
+        "new_tokens": new_tokens,
+        "compute_type": compute_type,
+        "inter": inter,
+        "intra": intra,
+        "batches": batches,
+    }
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", json.dumps(spec)],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{setting[0]} failed:\n{done.stderr[-1500:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])["seconds"]
+
+
+def converted(name: str, compute_type: str) -> Path:
+    """Return run.py's full-size model converted for CTranslate2, converting it once."""
+    sys.path.insert(0, str(REPO / "src"))
+    from briefer.ctranslate import convert_here
+
+    source = HERE / ".models" / "full-v1" / name
+    if not source.is_dir():
+        raise SystemExit(f"{source} is missing: run `python benchmarks/run.py` once to build it")
+    target = HERE / ".cache" / "scheduling" / f"{name}-{compute_type}"
+    if not (target / "model.bin").is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        convert_here(str(source), str(target), compute_type)
+    return target
+
+
+def main() -> None:
+    """Measure every setting on both models, alternating, and write the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="1 round, 3 chunks, 12 sentences")
+    parser.add_argument("--only", choices=["summarizer", "fr"], help="measure one model only")
+    args = parser.parse_args()
+    if args.child:
+        child(json.loads(args.child))
+        return
+    started = time.perf_counter()
+    rounds = 1 if args.quick else args.rounds
+    jobs = [
+        ("summarizer, 9 chunks (distilbart-cnn-12-6 shape)", "summarizer", CHUNKS[: 3 if args.quick else 9], 61),
+        ("en→fr, 46 sentences (opus-mt-en-fr shape)", "fr", SENTENCES[: 12 if args.quick else 46], 40),
+        ("en→fr, 1 sentence (`briefer translate` of a headline)", "fr", SENTENCES[:1], 40),
+    ]  # fmt: skip
+    if args.only:
+        jobs = [j for j in jobs if j[1] == args.only]
+    table: dict[tuple[str, str], list[float]] = {}
+    for label, name, lengths, new_tokens in jobs:
+        models = {ct: converted(name, ct) for ct in {s[2] for s in SETTINGS}}
+        for r in range(rounds):
+            order = SETTINGS if r % 2 == 0 else SETTINGS[::-1]
+            for setting in order:
+                seconds = run_one(models[setting[2]], lengths, new_tokens, setting)
+                table.setdefault((label, setting[0]), []).append(seconds)
+                print(f"{label} | {setting[0]} | {seconds:.2f} s", file=sys.stderr)
+    info = cpu()
+    lines = [
+        "# CTranslate2 settings on this CPU",
+        "",
+        f"Machine: {info['model']} ({info['vendor']}), {os.cpu_count()} vCPUs, ISA {info['isa']}; "
+        f"ctranslate2 {__import__('ctranslate2').__version__}. Median of {rounds} rounds, "
+        "each setting a process of its own, settings alternating; ratio = that setting's time "
+        "over briefer's choice in the same run (below 1 is faster).",
+        "",
+        "| Model | Setting | Median (s) | Ratio |",
+        "| --- | --- | ---: | ---: |",
+    ]
+    for label, *_ in jobs:
+        base = statistics.median(table[(label, SETTINGS[0][0])])
+        for setting in SETTINGS:
+            median = statistics.median(table[(label, setting[0])])
+            lines.append(f"| {label} | {setting[0]} | {median:.2f} | {median / base:.2f} |")
+    lines += [
+        "",
+        f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC in "
+        f"{time.perf_counter() - started:.0f} s (`python benchmarks/scheduling.py`).",
+        "",
+    ]
+    if not args.quick and not args.only:
+        (HERE / "SCHEDULING.md").write_text("\n".join(lines), encoding="utf-8")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
