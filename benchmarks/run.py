@@ -921,6 +921,16 @@ def _fmt(value: float | None, digits: int = 1) -> str:
     return "–" if value is None else f"{value:,.{digits}f}"
 
 
+def _gemm_line(at: str, g: dict[str, Any]) -> str:
+    """Describe one invocation's GEMM measurement for the report."""
+    return (
+        f"- {at}, {g.get('threads', '?')} threads: fp32 ({g.get('fp32_how', '?')}) "
+        f"{_fmt(g.get('fp32_prefill'))} (512 rows), {_fmt(g.get('fp32_decode'))} (16 rows); "
+        f"int8 ({g.get('int8_how', '?')}) {_fmt(g.get('int8_prefill'))}, "
+        f"{_fmt(g.get('int8_decode'))}."
+    )
+
+
 def _sig(value: float | None) -> str:
     """Format a number with three significant digits (tiny models' FLOPs too), no exponent."""
     if value is None:
@@ -998,6 +1008,8 @@ def peer_rows(results: dict[str, Result]) -> list[str]:
             if mine_inner and peer_inner:
                 inner = f"{peer_inner / mine_inner:.2f}×"
             what = r.check if r.ok else f"**failed** (exit {r.rc}): {r.check}"
+            if mine and mine.at != r.at:
+                what += "; *briefer's row is from another invocation*"
             rows.append(
                 f"| {stage.label} | {peer} | {_fmt(r.wall_s)} | {_fmt(mine.wall_s if mine else None)} "
                 f"| {speed} | {_fmt(peer_inner, 2)} | {_fmt(mine_inner, 2)} | {inner} | {what} |"
@@ -1006,10 +1018,13 @@ def peer_rows(results: dict[str, Result]) -> list[str]:
 
 
 def floor_rows(
-    results: dict[str, Result], models: dict[str, Any], gemm: dict[str, Any]
+    results: dict[str, Result], models: dict[str, Any], gemm: dict[str, dict[str, Any]]
 ) -> list[str]:
-    """Return the table of each run's model FLOPs per second against this machine's GEMM peaks."""
-    fp32, int8 = gemm.get("fp32_prefill"), gemm.get("int8_prefill")
+    """Return the table of each run's model FLOPs per second against this machine's GEMM peaks.
+
+    gemm holds the throughput measured in each invocation of run.py; a row is set against its
+    own invocation's.
+    """
     rows = [
         "| Stage | Run | Wall (s) | Model GFLOP (encoder + decoder) | GFLOP/s over the wall time "
         "| Share of fp32 peak | Share of int8 peak | int8 floor (s) | Wall ÷ floor "
@@ -1019,6 +1034,8 @@ def floor_rows(
     for r in results.values():
         if r.pending or not r.ok or not r.wall_s or not r.work:
             continue
+        peaks = gemm.get(r.at, {})
+        fp32, int8 = peaks.get("fp32_prefill"), peaks.get("int8_prefill")
         encoder = decoder = 0.0
         for name, counted in r.work.items():
             shape = models.get(Path(name).name)
@@ -1282,9 +1299,10 @@ def write_report(
             *peer_table,
             "",
         ]
-    floor_table = floor_rows(results, manifest["models"], info.get("gemm") or {})
+    gemm = info.get("gemm") or {}
+    floor_table = floor_rows(results, manifest["models"], gemm)
     if floor_table:
-        gemm = info["gemm"]
+        used = sorted({r.at for r in results.values() if r.work and r.at in gemm})
         lines += [
             "### How close to the floor",
             "",
@@ -1298,15 +1316,16 @@ def write_report(
             "the same way. Layer norms, softmax and biases are left out, so this is a lower "
             "bound.",
             "",
-            f"Against GEMM throughput measured in the same invocation ({gemm.get('at', '?')}), "
-            f"{gemm.get('threads', '?')} threads, best of 5: fp32 {gemm.get('fp32_how', '?')}, "
-            f"int8 {gemm.get('int8_how', '?')}. 512×1024×4096 (an encoder FFN): fp32 "
-            f"{_fmt(gemm.get('fp32_prefill'))} GFLOP/s, int8 {_fmt(gemm.get('int8_prefill'))} "
-            f"GOP/s; 16×1024×4096 (one decoder step of 4 beams × 4 sentences, memory-bound): fp32 "
-            f"{_fmt(gemm.get('fp32_decode'))}, int8 {_fmt(gemm.get('int8_decode'))}. The shares "
-            "and the floor use the 512-row figures: *int8 floor* is the model FLOPs at the int8 "
-            "peak, the time the arithmetic alone needs; *wall ÷ floor* is how far the whole "
-            "process is from it. Decoder steps run at the small-matrix rate, far below that "
+            "Each row is set against the GEMM throughput measured in the same invocation of "
+            "run.py, on the run's threads, best of 5 rounds (`benchmarks/floor.py`), in GFLOP/s "
+            "for a 512×1024×4096 product (an encoder FFN) and a 16×1024×4096 one (one decoder "
+            "step of 4 beams × 4 sentences, memory-bound):",
+            "",
+            *(_gemm_line(at, gemm[at]) for at in used),
+            "",
+            "The shares and the floor use the 512-row figures: *int8 floor* is the model FLOPs at "
+            "the int8 peak, the time the arithmetic alone needs; *wall ÷ floor* is how far the "
+            "whole process is from it. Decoder steps run at the small-matrix rate, far below that "
             "peak, so no real run reaches the floor.",
             "",
             *floor_table,
@@ -1386,7 +1405,7 @@ def run_all(
     results: dict[str, Result],
     startup: dict[str, float],
     first_use: dict[str, float | None],
-    gemm: dict[str, Any],
+    gemm: dict[str, dict[str, Any]],
 ) -> None:
     """Run the stages, alternating sides within each, and briefer's start-up; update the dicts."""
     pending = ctranslate2_pending()
@@ -1401,8 +1420,8 @@ def run_all(
                 # argos reads packages from a folder: this one holds the very converted model.
                 peers.package_argos(ctx.work / "argos", found, Path(ctx.model(lang)), lang)
     # The machine's GEMM throughput, in this invocation, for the floor table.
-    gemm |= measure_gemm(ctx) | {"at": invocation}
-    print(f"GEMM GFLOP/s: {gemm}", flush=True)
+    gemm[invocation] = measure_gemm(ctx)
+    print(f"GEMM GFLOP/s: {gemm[invocation]}", flush=True)
     for stage_name in stages:
         for side in sides:
             if side in PEERS and not stage_name.startswith("translate"):
@@ -1416,7 +1435,7 @@ def run_all(
                     f"{result.rss_mb:6.0f} MB  {'ok' if result.ok else 'FAILED'}  {result.check}",
                     flush=True,
                 )
-    if set(sides) - {"baseline"}:
+    if set(sides) & {"torch", "auto", "ctranslate2"}:  # briefer ran: time its start-up too
         for flag in ("--help", "--version"):
             startup[flag] = round(startup_time([*ctx.briefer, flag], ctx.env), 3)
         for label, cmd in warm_commands(ctx).items():
@@ -1536,7 +1555,9 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Result] = saved["results"]
     startup: dict[str, float] = saved["startup"]
     info["first_use"] = saved.get("first_use", {})
-    info["gemm"] = gemm = saved.get("gemm", {})
+    # GEMM throughput per invocation: each row's floor is set against its own invocation's.
+    gemm = {at: g for at, g in saved.get("gemm", {}).items() if isinstance(g, dict)}
+    info["gemm"] = gemm
     info["elapsed"] = elapsed = saved.get("elapsed", {})
     # briefer's code can change between the invocations whose rows a report merges.
     info["commits"] = commits = saved.get("commits", {})
@@ -1549,7 +1570,6 @@ def main(argv: list[str] | None = None) -> int:
         sides = ["baseline"] if args.only in (None, "baseline") else []
         sides += backends if args.only in (None, "briefer") else []
         sides += chosen_peers if args.only in (None, "peers") else []
-        gemm.clear()  # measured again in this invocation: the floor is of the same run
         run_all(ctx, stages, sides, invocation, results, startup, info["first_use"], gemm)
         elapsed[invocation] = round((time.perf_counter() - started) / 60, 1)
         commits[invocation] = info["machine"]["commit"]
