@@ -27,12 +27,10 @@ def input_lengths(folder: Path) -> list[int]:
     return [len(ids) for ids in tokenizer(TEXTS).input_ids]
 
 
-@pytest.fixture(scope="module")
-def ct2_model(marian_fr: Path, tmp_path_factory: pytest.TempPathFactory):
-    """The tiny Marian converted for CTranslate2, in float32 (converted once for the module)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("BRIEFER_CACHE_DIR", str(tmp_path_factory.mktemp("ct2")))
-        return ct2.load(str(marian_fr), "cpu", compute_type="float32")
+@pytest.fixture
+def ct2_model(marian_fr: Path):
+    """The tiny Marian converted for CTranslate2, in float32 (converted once per session)."""
+    return ct2.load(str(marian_fr), "cpu", compute_type="float32")
 
 
 def test_ct2_counts_tokens_in_and_pinned_steps(ct2_model, marian_fr: Path) -> None:
