@@ -253,6 +253,9 @@ def test_failed_conversion_is_one_line(tmp_path: Path) -> None:
     assert list((tmp_path / "ct2").iterdir()) == []
 
 
+# Its own conversions: with the session's, an earlier test (test_batch_ray's ctranslate2 run)
+# has already converted and stored bart in int8, and the stored hot path never asks supports().
+@pytest.mark.own_conversions
 def test_unconvertible_model_falls_back_to_torch_under_auto(bart: Path, monkeypatch, caplog):
     monkeypatch.setattr(ct2, "supports", lambda model: False)
     monkeypatch.setattr(registry, "_LOADED", {})
