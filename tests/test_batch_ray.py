@@ -47,6 +47,9 @@ def run(*args: str) -> tuple[int, str, str]:
 # archive row made of them is detected as fr or ar and routed through a pivot model these
 # tests do not have. English wire copy is what these rows imitate.
 ENGLISH = [line for line in factory.CORPUS if line.isascii()]
+# Its French lines (accented, in Latin script), for rows that go through the fr→en pivot.
+FRENCH = [line for line in factory.CORPUS if not line.isascii() and line[:1].isascii()]
+ARABIC = [line for line in factory.CORPUS if not line[:1].isascii()]
 
 
 def story(i: int, sentences: int = 5) -> dict[str, str]:
@@ -147,12 +150,12 @@ def test_brief_rows_keeps_every_row_and_blames_only_the_bad(
     real = briefer.digest_many
     calls: list[int] = []
 
-    def flaky(articles: list[Any]) -> list[Any]:
+    def flaky(articles: list[Any], languages: list[str]) -> list[Any]:
         # A summarizer that breaks on one story: the batch fails, each other story must not.
         calls.append(len(articles))
         if any(a.source == "0002" for a in articles):
             raise RuntimeError("tensor size mismatch")
-        return real(articles)
+        return real(articles, languages)
 
     monkeypatch.setattr(briefer, "digest_many", flaky)
     out = records.brief_rows(briefer, rows)
@@ -172,6 +175,40 @@ def test_brief_rows_keeps_every_row_and_blames_only_the_bad(
         assert sentence.rstrip(".") in rows[0]["text"]
 
 
+def test_a_missing_route_model_fails_its_records_only_and_is_tried_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A French story in an English archive: its extractive summary is French, and the brief
+    # (English) needs the fr→en pivot, here a folder that is not there.
+    missing = tmp_path / "opus-mt-fr-en"
+    briefer = Briefer(Options(engine="extractive", pivot={"fr": str(missing)}))
+    loads: list[str] = []
+    real = briefer.load
+
+    def load(name: str, batch_size: int | None = None) -> Any:
+        loads.append(name)
+        return real(name, batch_size)
+
+    monkeypatch.setattr(briefer, "load", load)
+    french = [
+        {"id": f"fr-{n}", "text": f"{FRENCH[n]}\n\n{' '.join(FRENCH[n : n + 4])}\n"} for n in (0, 1)
+    ]
+    english = [story(i) for i in range(3)]
+    usable: records.Usable = {}  # an actor keeps it from batch to batch
+    first = records.brief_rows(briefer, [english[0], french[0], english[1]], usable)
+    second = records.brief_rows(briefer, [french[1], english[2]], usable)
+    why = f"the pivot model {missing} cannot be loaded: model folder '{missing}' does not exist"
+    assert [o["id"] for o in first + second] == ["0000", "fr-0", "0001", "fr-1", "0002"]
+    for o in (first[1], second[0]):
+        assert o["brief"] is None and o["error"].startswith(f"fr: {why}")
+        assert "\n" not in o["error"]
+    assert loads.count(str(missing)) == 1  # not tried again for the second batch
+    # The English records are briefed as if the French ones were not there.
+    alone = records.brief_rows(Briefer(Options(engine="extractive")), english)
+    assert [o["brief"] for o in (first[0], first[2], second[1])] == [o["brief"] for o in alone]
+    assert all(o["error"] is None and o["brief"] for o in alone)
+
+
 def test_shards_named_by_their_ids_and_repeats_dropped(tmp_path: Path) -> None:
     one = [{"id": "a", "error": None, "brief": None}, {"id": "b", "error": "x", "brief": None}]
     first = records.write_shard(tmp_path, one, "jsonl")
@@ -185,6 +222,47 @@ def test_shards_named_by_their_ids_and_repeats_dropped(tmp_path: Path) -> None:
     assert sorted(records.written_ids(tmp_path)) == ["a", "b", "c", "d"]
     assert all(len(v) == 1 for v in records.written_ids(tmp_path).values())
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_retry_errors_drops_only_error_records_and_repeats_keep_one_copy(tmp_path: Path) -> None:
+    def rec(rid: str, error: str | None = None) -> dict[str, Any]:
+        """Return a record as brief_rows gives it (no brief: shards keep any fields alike)."""
+        return {"id": rid, "error": error, "brief": None}
+
+    for fmt in records.FORMATS:
+        folder = tmp_path / fmt
+        folder.mkdir()
+        records.write_shard(
+            folder, [rec("a"), rec("b", "fr: the pivot model x cannot be loaded")], fmt
+        )
+        records.write_shard(folder, [rec("c", "c: holds no text")], fmt)
+        records.write_shard(folder, [rec("d")], fmt)
+        assert records.drop_errors(folder) == 2
+        assert {
+            r["id"]: r["error"] for p in records.shards(folder) for r in records.read_shard(p)
+        } == {
+            "a": None,
+            "d": None,
+        }
+        assert not list(folder.glob(".*.tmp"))
+
+    # Three shards where keeping the first copy of x rewrites one shard onto the name of a
+    # later one ({x, y} kept as {y}, the name the lone {y} shard has): y must stay, once.
+    def name(*ids: str) -> str:
+        return records.shard_name(ids, "jsonl")
+
+    x, y = next(
+        (x, y)
+        for x in "pqrstuvw"
+        for y in "ghijklmn"
+        if sorted([name(x), name(x, y), name(y)]) == [name(x), name(x, y), name(y)]
+    )
+    folder = tmp_path / "overlap"
+    folder.mkdir()
+    for ids in ([x], [x, y], [y]):
+        records.write_shard(folder, [rec(i) for i in ids], "jsonl")
+    assert records.drop_repeats(folder) == 1
+    assert sorted(records.written_ids(folder)) == sorted([x, y])
 
 
 # --- On Ray ----------------------------------------------------------------------------------------
@@ -258,7 +336,9 @@ def test_same_brief_as_summarize(
 
 
 @needs_ray
-def test_bad_records_get_an_error_and_the_rest_succeed(ray_address: str, tmp_path: Path) -> None:
+def test_bad_records_get_an_error_and_the_rest_succeed(
+    ray_address: str, tmp_path: Path, marian_fr: Path
+) -> None:
     good = [story(i) for i in range(30)]
     path = tmp_path / "mixed.jsonl"
     lines = [json.dumps(r) for r in good]
@@ -270,13 +350,33 @@ def test_bad_records_get_an_error_and_the_rest_succeed(ray_address: str, tmp_pat
         json.dumps({"id": 77, "text": good[1]["text"], "title": "Numeric id"}),
         '{"id": "broken", "text": "unterminated',
     ]
+    # Stories in French and Arabic: their English briefs need the fr→en pivot (named here, a
+    # folder that is not there) and the default ar→en one (not in the tests' offline cache).
+    # Those records fail; the job goes on.
+    lines[10:10] = [
+        json.dumps({"id": f"fr-{n}", "text": f"{FRENCH[n]}\n\n{' '.join(FRENCH[n : n + 4])}"})
+        for n in (0, 1)
+    ]
+    lines.append(json.dumps({"id": "ar-0", "text": " ".join(ARABIC[:5])}))
+    missing = tmp_path / "models" / "opus-mt-fr-en"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp_path / "out"
-    code, _, err = run("batch", str(path), "-o", str(out), "-f", "jsonl", "--engine", "extractive")
+    command = [
+        "batch", str(path), "-o", str(out), "-f", "jsonl", "--engine", "extractive",
+        "--pivot", f"fr={missing}", "--backend", "torch", "--actors", "1",
+    ]  # fmt: skip
+    code, _, err = run(*command)
     assert code == 3, err
     written = by_id(out)
-    assert len(written) == 36
+    assert len(written) == 39
     errors = {k: v["error"] for k, v in written.items() if v["error"]}
+    for n in (0, 1):
+        assert errors.pop(f"fr-{n}").startswith(
+            f"fr: the pivot model {missing} cannot be loaded: model folder '{missing}' "
+        )
+    assert errors.pop("ar-0").startswith(
+        "ar: the pivot model Helsinki-NLP/opus-mt-ar-en cannot be loaded: "
+    )
     assert errors.pop("empty") == "empty: holds no text"
     assert errors.pop("null") == "null: holds no text"
     assert errors.pop("caption-only").startswith("caption-only: holds no story text")
@@ -285,7 +385,27 @@ def test_bad_records_get_an_error_and_the_rest_succeed(ray_address: str, tmp_pat
     assert broken.startswith("sha256:") and errors[broken].startswith("not a JSON line")
     assert written["77"]["title"] == "Numeric id" and written["77"]["summary"]
     assert all(written[r["id"]]["summary"] for r in good)
-    assert "36 record(s) written (5 with an error)" in err
+    assert "39 record(s) written (8 with an error)" in err
+
+    # The missing model turns up (a tiny en→fr Marian in the folder named for the fr→en one:
+    # the shape of a pivot, if not its languages), and a rerun with --retry-errors briefs
+    # again every record that has an error, and nothing else.
+    missing.parent.mkdir()
+    missing.symlink_to(marian_fr, target_is_directory=True)
+    before = {k: v for k, v in written.items() if not v["error"]}
+    code, _, err = run(*command, "--retry-errors")
+    assert code == 3, err
+    again = by_id(out)
+    assert sorted(again) == sorted(written)
+    for n in (0, 1):
+        assert again[f"fr-{n}"]["error"] is None and again[f"fr-{n}"]["summary"]
+        assert again[f"fr-{n}"]["models"]["pivot"] == str(missing)
+    assert {k for k, v in again.items() if v["error"]} == set(written) - set(before) - {
+        "fr-0",
+        "fr-1",
+    }
+    assert all(again[k] == v for k, v in before.items())
+    assert "8 record(s) written (6 with an error), 31 already there, 8 earlier error(s)" in err
 
 
 def _actor_pids() -> list[int]:

@@ -577,7 +577,10 @@ def batch(
     actors: Annotated[
         int | None,
         typer.Option(
-            metavar="N", help="Actors (model copies) [default: one per --cpus-per-actor CPUs]."
+            metavar="N",
+            help="Actors (model copies) [default: as many as fit, at --cpus-per-actor each, in "
+            "the cluster's CPUs less one, kept free for Ray's own tasks; a local Ray counts "
+            "one CPU more than the machine has, so one per CPU here].",
         ),
     ] = None,
     cpus_per_actor: Annotated[float, typer.Option(metavar="N", help="CPUs per actor.")] = 1.0,
@@ -594,6 +597,14 @@ def batch(
             show_default=False,
         ),
     ] = None,
+    retry_errors: Annotated[
+        bool,
+        typer.Option(
+            "--retry-errors",
+            help="Brief again the records an earlier run wrote with an error (a rerun "
+            "otherwise keeps them as they are).",
+        ),
+    ] = False,
     verbose: Verbose = False,
     debug: Debug = False,
     **schema_options: Any,
@@ -624,11 +635,14 @@ def batch(
         model_cache=model_cache,
         progress=None if quiet else _batch_progress(env),
         verbose=verbose,
+        retry_errors=retry_errors,
     )
     if not quiet:
         env.stderr.write(
             f"briefer: {result.written:,} record(s) written ({result.failed:,} with an error), "
-            f"{result.skipped:,} already there, in {result.seconds:.1f} s\n"
+            f"{result.skipped:,} already there"
+            + (f", {result.retried:,} earlier error(s) retried" if result.retried else "")
+            + f", in {result.seconds:.1f} s\n"
         )
     return EXIT_PARTIAL if result.failed else 0
 

@@ -99,6 +99,7 @@ class Result:
     written: int = 0  # written by this run
     failed: int = 0  # written by this run with an error
     repeats: int = 0  # records dropped because their id was written already
+    retried: int = 0  # records an earlier run wrote with an error, briefed again (--retry-errors)
     seconds: float = 0.0
 
 
@@ -295,6 +296,8 @@ class BriefActor:
 
         self.briefer = Briefer(options)
         _load_models(self.briefer)
+        # Models only some records need, tried once for this actor's life (records.Usable).
+        self.usable: records.Usable = {}
 
     def __call__(self, table: Any) -> Any:
         """Brief a block of normal records; return id, error and brief (JSON text) for each."""
@@ -302,7 +305,7 @@ class BriefActor:
 
         rows = table.to_pylist()
         todo = [r for r in rows if not r.get("error")]
-        done = iter(records.brief_rows(self.briefer, todo))
+        done = iter(records.brief_rows(self.briefer, todo, self.usable))
         out = [
             next(done)
             if not r.get("error")
@@ -316,10 +319,16 @@ class BriefActor:
 
 
 def _load_models(briefer: Any) -> None:
-    """Load the summarizer and the run's translator, converting them for CTranslate2 if due."""
+    """Load the summarizer and the run's translator, converting them for CTranslate2 if due,
+    and check the translator produces the run's language: every record needs these, so one
+    that fails ends the job here (ModelError), before any record is briefed."""
+    from .translate import target_for
+
     if briefer.options.engine != "extractive":
         _ = briefer.summarizer
-    briefer.translator()
+    translator = briefer.translator()
+    if translator is not None:
+        target_for(translator, briefer.options.lang)
 
 
 def batch_dataset(
@@ -423,8 +432,10 @@ def run_batch(
     model_cache: str | None = None,
     progress: Progress | None = None,
     verbose: bool = False,
+    retry_errors: bool = False,
 ) -> Result:
-    """Brief every record of the inputs into shards in output, skipping those already there."""
+    """Brief every record of the inputs into shards in output, skipping those already there
+    (those written with an error too, unless retry_errors: then they are briefed again)."""
     options = options or Options()
     sizing = sizing or Sizing()
     if fmt not in records.FORMATS:
@@ -436,6 +447,9 @@ def run_batch(
     ray = require_ray()
     started = time.monotonic()
     with _claim(output, options, fmt):
+        # An error record goes only once its id is no longer written: a run stopped after this
+        # briefs it, like any record not yet written.
+        retried = records.drop_errors(output) if retry_errors else 0
         before = records.drop_repeats(output)
         done_ids = records.written_ids(output)
         _connect(ray, address, verbose)
@@ -460,7 +474,7 @@ def run_batch(
             num_cpus=LIGHT_CPUS,
             compute=_light(),
         )
-        result = Result(skipped=len(done_ids), repeats=before)
+        result = Result(skipped=len(done_ids), repeats=before, retried=retried)
         if total:
             if model_cache:
                 Path(model_cache).expanduser().mkdir(parents=True, exist_ok=True)

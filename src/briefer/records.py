@@ -18,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from .brief import Brief, Briefer, Digest
+from .brief import EXTRACTIVE, Brief, Briefer, Digest
 from .errors import BrieferError, InputError, ModelError, OutputError
 from .options import check_language
 from .sources import Article, parse_article, read_source
@@ -79,15 +79,27 @@ def reason(exc: BaseException) -> str:
     return " ".join(text.split()) or type(exc).__name__
 
 
-def brief_rows(briefer: Briefer, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+# What an actor learned about the models that only some records need (a pivot, a summarizer
+# for one language, the translator of a record's own `lang`): by (role, model, language it must
+# produce), None when it works, else why it does not. Kept for the actor's life, so a missing
+# model is tried once, not once per batch.
+Usable = dict[tuple[str, str, str], str | None]
+
+
+def brief_rows(
+    briefer: Briefer, rows: Sequence[dict[str, Any]], usable: Usable | None = None
+) -> list[dict[str, Any]]:
     """Brief each row and return, in order, `{"id", "error", "brief"}` for every one of them.
 
     `brief` is the JSON text `briefer summarize -f json` gives for the article (one object of
     its "briefs" list), or None when `error` says why there is none. A row that fails never
-    takes the others down, and no row is ever left out.
+    takes the others down, and no row is ever left out. A model only some rows need that
+    cannot be loaded fails those rows (noted in usable, which a caller keeps across calls);
+    the run's own summarizer and translator failing still ends the run (ModelError).
     """
     from .render import brief_record
 
+    usable = {} if usable is None else usable
     out: list[dict[str, Any]] = [
         {"id": record_id(row), "error": None, "brief": None} for row in rows
     ]
@@ -98,11 +110,26 @@ def brief_rows(briefer: Briefer, rows: Sequence[dict[str, Any]]) -> list[dict[st
             parsed.append((i, article_of(row), lang))
         except Exception as exc:  # noqa: BLE001 - a bad record is reported, never fatal
             out[i]["error"] = reason(exc)
+    sources = _isolated(
+        lambda items: briefer.source_languages([a for _, a, _ in items]), parsed, out, "detect"
+    )
+    ready: list[tuple[int, Article, str, str]] = []
+    for (i, article, lang), source in zip(parsed, sources, strict=True):
+        if source is None:
+            continue
+        problem = route_problem(briefer, source, lang, usable)
+        if problem:
+            out[i]["error"] = problem
+        else:
+            ready.append((i, article, lang, source))
     digests = _isolated(
-        lambda items: briefer.digest_many([a for _, a, _ in items]), parsed, out, "summarize"
+        lambda items: briefer.digest_many([a for _, a, _, _ in items], [s for *_, s in items]),
+        ready,
+        out,
+        "summarize",
     )
     by_lang: dict[str, list[tuple[int, Digest]]] = {}
-    for (i, _, lang), digest in zip(parsed, digests, strict=True):
+    for (i, _, lang, _), digest in zip(ready, digests, strict=True):
         if digest is not None:
             by_lang.setdefault(lang, []).append((i, digest))
     for lang, items in by_lang.items():
@@ -118,6 +145,69 @@ def brief_rows(briefer: Briefer, rows: Sequence[dict[str, Any]]) -> list[dict[st
     return out
 
 
+def route_problem(briefer: Briefer, source: str, lang: str, usable: Usable) -> str | None:
+    """Return why an article written in source cannot get a brief in lang, as its record's
+    error, when a model its route needs (beyond the run's own) cannot be loaded; else None.
+
+    Each such model is loaded here once (and so is ready when the batch runs); what it gives
+    is kept in usable. A route that does not exist at all is left for digest_many and
+    localize to report, in the words `summarize` uses.
+    """
+    o = briefer.options
+    try:
+        route = briefer.route(source)
+    except BrieferError:
+        return None
+    # (the language the model serves, its role, its name, the language it must produce)
+    needs: list[tuple[str, str, str, str]] = []
+    if route.summarizer not in (EXTRACTIVE, o.summarizer_model("en")):
+        needs.append((source, "summarizer", route.summarizer, ""))
+    if route.pivot:
+        needs.append((source, "pivot", route.pivot, "en"))
+    summary = route.summary_language
+    if summary not in (lang, "en"):
+        # localize brings a summary in another language into English first.
+        pivot = o.pivot_model(summary)
+        if pivot is None:
+            return None
+        needs.append((summary, "pivot", pivot, "en"))
+        summary = "en"
+    translator = o.translator_model(lang)
+    if summary != lang and translator and lang != o.lang:
+        needs.append((lang, "translator", translator, lang))
+    for where, role, name, target in needs:
+        key = (role, name, target)
+        if key not in usable:
+            usable[key] = _try_model(briefer, where, role, name, target)
+            if usable[key]:
+                log.warning("%s: %s; its records get an error", where, usable[key])
+        if usable[key]:
+            return f"{where}: {usable[key]}"
+    return None
+
+
+def _try_model(briefer: Briefer, lang: str, role: str, name: str, target: str) -> str | None:
+    """Load the model serving lang in a role, as the batch will, and check it produces target;
+    return why it cannot be used, or None."""
+    from .translate import target_for
+
+    try:
+        if role == "summarizer":
+            model = briefer.load(name)
+        elif role == "pivot":
+            model = briefer.pivot(lang)
+        else:
+            model = briefer.translator(lang)
+    except Exception as exc:  # noqa: BLE001 - whatever stops the load, the records say it
+        return f"the {role} model {name} cannot be loaded: {reason(exc)}"
+    if model is not None and target:
+        try:
+            target_for(model, target)
+        except ModelError as exc:
+            return f"the {role} model {name} cannot be used: {reason(exc)}"
+    return None
+
+
 def _brief_json(brief: Brief, brief_record: Any) -> str:
     """Return a brief's record as the JSON text `-f json` holds for it."""
     from .render import json_record
@@ -129,8 +219,9 @@ def _brief_json(brief: Brief, brief_record: Any) -> str:
 def _isolated(work: Any, items: list[Any], out: list[dict[str, Any]], stage: str) -> list[Any]:
     """Run work over all items at once; if it fails, run each alone so only the culprit fails.
 
-    Returns one result per item, None where that item failed (its error noted in out). Model
-    load failures are not a record's fault: they end the run.
+    Returns one result per item, None where that item failed (its error noted in out). A
+    ModelError here is the run's own summarizer or translator failing (route_problem has
+    loaded every other model beforehand): not a record's fault, so it ends the run.
     """
     if not items:
         return []
@@ -360,32 +451,55 @@ def drop_repeats(folder: Path) -> int:
     groupings. The first shard (by name) keeps the record. Returns how many records were dropped.
     """
     seen: set[str] = set()
+    made: set[str] = set()
     dropped = 0
     for path in shards(folder):
+        if path.name in made:
+            # A shard rewritten above landed on this name (the ids it kept): it is what this
+            # pass kept, all seen already, not a repeat to drop.
+            continue
         ids = [row["id"] for row in read_shard(path, ("id",))]
         keep = []
         for rid in ids:
             keep.append(rid not in seen)
             seen.add(rid)
-        if all(keep):
-            continue
         dropped += keep.count(False)
-        kept_ids = [rid for rid, k in zip(ids, keep, strict=True) if k]
-        if path.suffix == ".parquet":
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-
-            table = pq.read_table(path).filter(pa.array(keep))
-            fmt, content = "parquet", table
-        else:
-            lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-            fmt = "jsonl"
-            content = "".join(f"{line}\n" for line, k in zip(lines, keep, strict=True) if k)
-        if kept_ids:
-            _commit(folder, kept_ids, content, fmt)
-        if not kept_ids or shard_name(kept_ids, fmt) != path.name:
-            path.unlink()
+        made.add(_keep_only(path, ids, keep))
     return dropped
+
+
+def drop_errors(folder: Path) -> int:
+    """Remove the records written with an error, so the next run briefs them again; return
+    how many were removed. Each shard is rewritten whole (a new shard, then the old one goes):
+    a run killed in between leaves a repeat, which drop_repeats clears."""
+    dropped = 0
+    for path in shards(folder):
+        rows = read_shard(path, ("id", "error"))
+        keep = [not row["error"] for row in rows]
+        dropped += keep.count(False)
+        _keep_only(path, [row["id"] for row in rows], keep)
+    return dropped
+
+
+def _keep_only(path: Path, ids: Sequence[str], keep: Sequence[bool]) -> str:
+    """Rewrite a shard with only the records marked keep (none: remove it), under the name of
+    the ids it keeps; return the name written ("" when none was)."""
+    if all(keep):
+        return ""
+    kept_ids = [rid for rid, k in zip(ids, keep, strict=True) if k]
+    if path.suffix == ".parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        fmt, content = "parquet", pq.read_table(path).filter(pa.array(list(keep)))
+    else:
+        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        fmt = "jsonl"
+        content = "".join(f"{line}\n" for line, k in zip(lines, keep, strict=True) if k)
+    name = _commit(path.parent, kept_ids, content, fmt) if kept_ids else ""
+    if name != path.name:
+        path.unlink()
+    return name
 
 
 # --- Records coming in ---------------------------------------------------------------------------
