@@ -34,7 +34,10 @@ import factory  # noqa: E402 - the tests' corpus and tiny models
 
 def stories(count: int) -> list[dict[str, str]]:
     """Return count wire stories: an id and a text led by a headline, 3 to 8 sentences long."""
-    corpus = factory.CORPUS
+    # English lines only: the corpus's French and Arabic lines (there for the multilingual
+    # tokenizers) made stories detected as fr or ar, whose briefs need a pivot model this
+    # offline run lacks (from 32 records on, `summarize` stopped at one with exit 4).
+    corpus = [line for line in factory.CORPUS if line.isascii()]
     rows = []
     for i in range(count):
         body = " ".join(corpus[(i * 3 + k) % len(corpus)] for k in range(3 + i % 6))
