@@ -368,6 +368,7 @@ def test_same_brief_as_summarize(
 
 
 @needs_ray
+@pytest.mark.own_conversions  # summarize reads the batch's conversions, not the session's
 def test_ctranslate2_same_brief_as_summarize_from_one_shared_conversion(
     ray_address: str,
     tmp_path: Path,
