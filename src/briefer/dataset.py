@@ -395,7 +395,7 @@ def pool_size(ray: Any, sizing: Sizing) -> int:
     fit = actors_that_fit(ray.cluster_resources(), sizing)
     if sizing.actors > fit:
         log.warning(
-            "briefer: %d actor(s) of %g CPU asked for, but only %d fit with %d CPU left for "
+            "%d actor(s) of %g CPU asked for, but only %d fit with %d CPU left for "
             "reading and writing; starting %d",
             sizing.actors,
             sizing.cpus_per_actor,
