@@ -7,56 +7,40 @@ ran, see ``model_flops``) by its wall time, and sets that against the fp32 and i
 throughput measured here, on the same machine, in the same invocation: how far a stage is
 from what the arithmetic alone would take.
 
-Kept free of heavy imports at module level: baseline.py and peers.py import ``Work`` from here
-and must not pay for torch twice.
+Kept free of heavy imports at module level: baseline.py and peers.py import ``Work`` (briefer's
+own counter, engines/usage.py) from here and must not pay for torch twice.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
 import time
 import warnings
-from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 
-@dataclass
-class Work:
-    """Model work summed over sequences: the same counts as briefer's engines/usage.py keeps.
+def _briefer_usage() -> Any:
+    """Return briefer's engines/usage.py, loaded from its file alone.
 
-    Kept as a copy here so that the baseline and the peers (plain scripts) need not import
-    briefer to count.
+    The baseline and the peers count their work with briefer's own counter, so the counts
+    mean the same on every side, without importing the briefer package (its start-up would be
+    timed as theirs).
     """
-
-    calls: int = 0
-    sequences: int = 0
-    input_tokens: int = 0  # sum of L, special tokens included, no padding
-    input_tokens_sq: int = 0  # sum of L * L
-    steps: int = 0  # sum of T: decoder steps after the start token, an end token counted
-    beam_steps: int = 0  # sum of beams * T
-    beam_steps_input: int = 0  # sum of beams * T * L
-    beam_steps_self: int = 0  # sum of beams * T * (T + 1) / 2
-
-    def add(self, input_tokens: int, steps: int, beams: int) -> None:
-        """Count one sequence: its input length, the decoder steps it took, the beams searched."""
-        self.sequences += 1
-        self.input_tokens += input_tokens
-        self.input_tokens_sq += input_tokens * input_tokens
-        self.steps += steps
-        self.beam_steps += beams * steps
-        self.beam_steps_input += beams * steps * input_tokens
-        self.beam_steps_self += beams * steps * (steps + 1) // 2
-
-    def as_dict(self) -> dict[str, int]:
-        """Return the counts as a plain dictionary."""
-        return asdict(self)
+    path = Path(__file__).resolve().parent.parent / "src" / "briefer" / "engines" / "usage.py"
+    spec = importlib.util.spec_from_file_location("_briefer_usage", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses looks the module up while building the class
+    spec.loader.exec_module(module)
+    return module
 
 
-def steps_taken(generated: int, limit: int | None) -> int:
-    """Return the decoder steps behind a CTranslate2 hypothesis of that many tokens (no end token)."""
-    return generated + 1 if limit is None or generated < limit else generated
+_usage = _briefer_usage()
+Work = _usage.Usage
+steps_taken = _usage.steps_taken
 
 
 def steps_in_row(row: list[int], eos: int | list[int] | None) -> int:
