@@ -879,6 +879,14 @@ def isa() -> str:
     return " ".join(f for f in wanted if f in flags) or "none of avx2/avx512/amx"
 
 
+def ct2_plan() -> str:
+    """Return the line `briefer -v` logs: how CTranslate2 is laid out on this CPU, and why."""
+    sys.path.insert(0, str(REPO / "src"))
+    from briefer.engines import cpu
+
+    return cpu.plan(cpu.this_cpu(), "cpu").describe(cpu.this_cpu())
+
+
 def machine() -> dict[str, Any]:
     """Describe the machine and the software versions the numbers belong to."""
     cpu = "unknown"
@@ -907,6 +915,7 @@ def machine() -> dict[str, Any]:
     return {
         "cpu": cpu,
         "isa": isa(),
+        "plan": ct2_plan(),
         "cpus": len(os.sched_getaffinity(0)),
         "memory_gb": mem_gb,
         "os": f"{platform.system()} {platform.release()}",
@@ -1170,6 +1179,7 @@ def write_report(
         "",
         f"- CPU: {m['cpu']}, {m['cpus']} CPUs available; ISA: {m.get('isa', 'not recorded')}; "
         f"memory: {m['memory_gb']} GB; {m['os']}",
+        f"- briefer's CTranslate2 layout (`-v`): {m.get('plan', 'not recorded')}",
         f"- Python {m['python']}; "
         + ", ".join(f"{k} {v}" for k, v in m["versions"].items() if k != "briefer"),
         "- Other work on the machine slows a run: the *Others' CPU* column gives, per run, the CPU "
