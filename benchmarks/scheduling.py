@@ -23,7 +23,6 @@ import datetime as dt
 import json
 import math
 import os
-import platform
 import random
 import statistics
 import subprocess
@@ -55,25 +54,12 @@ SETTINGS = [
 ]  # fmt: skip
 
 
-def cpu() -> dict[str, str]:
-    """Return the CPU's model, vendor and the vector extensions it offers."""
-    info = {"model": platform.processor() or "unknown", "vendor": "unknown", "isa": ""}
-    flags: set[str] = set()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            key, _, value = line.partition(":")
-            key = key.strip()
-            if key == "model name":
-                info["model"] = value.strip()
-            elif key == "vendor_id":
-                info["vendor"] = value.strip()
-            elif key == "flags":
-                flags = set(value.split())
-    except OSError:
-        pass
-    wanted = ("avx", "avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile")
-    info["isa"] = " ".join(f for f in wanted if f in flags) or "unknown"
-    return info
+def cpu():  # noqa: ANN201 - briefer's Cpu
+    """Return this machine's CPU as briefer reads it (model, vendor, ISA flags)."""
+    sys.path.insert(0, str(REPO / "src"))
+    from briefer.engines.cpu import this_cpu
+
+    return this_cpu()
 
 
 def workload(model: Path, lengths: list[int], seed: int = 7) -> list[list[str]]:
@@ -180,7 +166,7 @@ def main() -> None:
         return
     started = time.perf_counter()
     rounds = 1 if args.quick else args.rounds
-    intel = cpu()["vendor"] == "GenuineIntel"
+    intel = cpu().vendor == "GenuineIntel"
     # Each job times the settings that can matter for it, so the run stays near 10 minutes:
     # the kernels only change the many small operations between matrix products, and off
     # Intel, MKL is so slow (its generic path) that the one-sentence job is enough to show it.
@@ -208,7 +194,7 @@ def main() -> None:
     lines = [
         "# CTranslate2 settings on this CPU",
         "",
-        f"Machine: {info['model']} ({info['vendor']}), {os.cpu_count()} vCPUs, ISA {info['isa']}; "
+        f"Machine: {info.model} ({info.vendor}), {os.cpu_count()} vCPUs, ISA {info.isa}; "
         f"ctranslate2 {__import__('ctranslate2').__version__}. Median of {rounds} rounds, "
         "each setting a process of its own, settings alternating; ratio = that setting's time "
         "over briefer's choice in the same run (below 1 is faster).",
