@@ -55,22 +55,11 @@ def timed(command: list[str], env: dict[str, str]) -> float:
 
 
 def cpu() -> tuple[str, str]:
-    """Return the CPU model and the vector extensions it offers (the ISA the kernels can use)."""
-    model, flags = platform.processor() or "unknown", set()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-            elif line.startswith("flags"):
-                flags = set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    isa = [
-        f
-        for f in ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512_vnni", "amx_tile")
-        if f in flags
-    ]
-    return model, " ".join(isa) or "unknown"
+    """Return the CPU model and the vector extensions it offers, as briefer reads them."""
+    sys.path.insert(0, str(REPO / "src"))
+    from briefer.engines.cpu import this_cpu
+
+    return this_cpu().model, this_cpu().isa
 
 
 def main() -> None:

@@ -868,15 +868,12 @@ def _version(package: str) -> str:
         return "(not installed)"
 
 
-def isa() -> str:
-    """Return the CPU's vector extensions that matter to int8 and fp32 GEMM, from /proc/cpuinfo."""
-    flags: set[str] = set()
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("flags"):
-            flags = set(line.split(":", 1)[1].split())
-            break
-    wanted = ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8", "amx_bf16")
-    return " ".join(f for f in wanted if f in flags) or "none of avx2/avx512/amx"
+def this_cpu():  # noqa: ANN201 - briefer's Cpu
+    """Return this machine's CPU as briefer reads it: model, vendor, ISA flags, usable cores."""
+    sys.path.insert(0, str(REPO / "src"))
+    from briefer.engines import cpu
+
+    return cpu.this_cpu()
 
 
 def ct2_plan() -> str:
@@ -889,12 +886,6 @@ def ct2_plan() -> str:
 
 def machine() -> dict[str, Any]:
     """Describe the machine and the software versions the numbers belong to."""
-    cpu = "unknown"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
     mem_gb = None
     with contextlib.suppress(OSError, ValueError, IndexError):
         for line in Path("/proc/meminfo").read_text().splitlines():
@@ -913,8 +904,8 @@ def machine() -> dict[str, Any]:
         check=False,
     ).stdout.strip()
     return {
-        "cpu": cpu,
-        "isa": isa(),
+        "cpu": this_cpu().model,
+        "isa": this_cpu().isa,
         "plan": ct2_plan(),
         "cpus": len(os.sched_getaffinity(0)),
         "memory_gb": mem_gb,

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 import torch
+from hypothesis import given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
 from briefer import Briefer, Options, ctranslate
@@ -319,6 +322,69 @@ def test_groups_queued_together_equal_separate_calls(bart: Path) -> None:
     assert together[0] != model.generate([(TEXTS[:2], short)])[0]  # the settings did differ
 
 
+def _next_fit(lengths: list[int], size: int) -> list[list[int]]:
+    """CTranslate2's batching written out batch by batch: longest first, fill while it fits."""
+    out: list[list[int]] = []
+    for length in sorted(lengths, reverse=True):
+        if out and sum(out[-1]) + length <= size:
+            out[-1].append(length)
+        else:
+            out.append([length])
+    return out
+
+
+@examples(max_examples=300, deadline=None)
+@given(
+    lengths=st.lists(st.integers(1, 1100), min_size=1, max_size=40),
+    workers=st.integers(1, 4),
+    cap=st.sampled_from([64, 512, 2048]),
+)
+def test_batch_size_takes_the_fewest_rounds_within_the_cap(lengths, workers, cap) -> None:
+    size = ct2.batch_size(lengths, workers, cap)
+    even = max(min(cap, -(-sum(lengths) // workers)), max(lengths))
+
+    def rounds(tokens: int) -> int:
+        return -(-ct2.batches(lengths, tokens) // workers)
+
+    assert ct2.batches(lengths, size) == len(_next_fit(lengths, size))
+    assert even <= size <= max(cap, max(lengths))  # never past the cap, never below an even split
+    assert rounds(size) == rounds(max(cap, max(lengths)))  # no idle last round it could avoid
+    if size > even:
+        assert rounds(size - 1) > rounds(size)  # and no bigger than that takes
+
+
+def test_three_reduce_inputs_on_two_workers_make_two_batches() -> None:
+    # The reduce pass of run.py's brief: three long articles' joined chunk summaries. An even
+    # split (189 tokens) gave 3 batches, so one worker decoded the third alone.
+    assert ct2.batches([126] * 3, 189) == 3
+    size = ct2.batch_size([126] * 3, workers=2)
+    assert _next_fit([126] * 3, size) == [[126, 126], [126]]
+    # Nine map chunks already fill 2 rounds of 2 workers within the cap: unchanged.
+    chunks = [951, 945, 945, 785, 751, 744, 575, 575, 541]
+    assert ct2.batch_size(chunks, workers=2) == ct2.BATCH_TOKENS
+
+
+def test_generate_sends_that_batch_size(bart: Path) -> None:
+    model = ct2.load(str(bart), "cpu", compute_type="float32")
+    sent: list[int] = []
+
+    class Recording:
+        """The loaded translator, with two workers' worth of batching, recording its batches."""
+
+        num_translators = 2
+
+        def translate_batch(self, sources, **options):
+            sent.append(options["max_batch_size"])
+            return real.translate_batch(sources, **options)
+
+    real, model.translator = model.translator, Recording()
+    greedy = model.settings.with_values("test", **GREEDY)
+    model.generate([(TEXTS[:3], greedy)])
+    lengths = [len(model.model.tokenizer(text).input_ids) for text in TEXTS[:3]]
+    assert sent == [ct2.batch_size(lengths, 2)]
+    assert len(_next_fit(lengths, sent[0])) <= 2
+
+
 # CPUs as /proc/cpuinfo describes the two kinds CI runs on, and a newer one: an Intel Xeon with
 # AVX-512 VNNI (Cascade Lake and later), an AMD EPYC with AVX2 only, a Xeon with AMX.
 XEON_VNNI = cpu.Cpu(
@@ -347,9 +413,18 @@ XEON_AMX = cpu.Cpu(
 def test_plan_follows_the_cpu_kind(machine, kernels: str, gemm: str, env: tuple) -> None:
     layout = cpu.plan(machine, "cpu", {})
     assert (layout.kernels, layout.gemm, layout.env) == (kernels, gemm, env)
-    assert layout.inter * layout.intra <= max(machine.cores, 1)
+    # A lone batch gets two cores where there are two; all workers busy share them, never
+    # more than two threads a core.
+    assert layout.intra >= min(2, machine.cores)
+    assert layout.inter * layout.intra <= 2 * max(machine.cores, 1)
     line = layout.describe(machine)
     assert machine.model in line and machine.isa in line and kernels in line and gemm in line
+
+
+def test_one_core_gets_one_worker_of_one_thread() -> None:
+    single = cpu.Cpu("AMD EPYC 7B13", "AuthenticAMD", frozenset(["avx", "avx2", "fma"]), 1)
+    layout = cpu.plan(single, "cpu", {})
+    assert (layout.inter, layout.intra) == (1, 1)
 
 
 def test_plan_never_overrides_the_users_settings() -> None:

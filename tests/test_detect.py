@@ -63,6 +63,28 @@ def test_detection_reads_a_bounded_sample() -> None:
     assert time.perf_counter() - started < 2
 
 
+def test_kept_model_detects_exactly_as_py3langid(tmp_path: Path, monkeypatch) -> None:
+    texts = [
+        (ARTICLES / name).read_text(encoding="utf-8")[:600]
+        for name in ("fr-budget.txt", "ar-budget.txt", "de-haushalt.txt")
+    ] + [SAMPLE.read_text(encoding="utf-8")[:600], "Nasa 2025"]
+    monkeypatch.setattr(detect, "_identifier", None)
+    own = [detect.identifier().rank(text) for text in texts]  # py3langid's own file
+    keep = tmp_path / "langid"
+    for _ in range(2):  # the first load decompresses into keep, the second reads it back
+        monkeypatch.setattr(detect, "_identifier", None)
+        assert [detect.identifier(keep).rank(text) for text in texts] == own
+        assert [p.suffix for p in keep.iterdir()] == [".npz"]  # one whole file, no leftovers
+
+
+def test_unwritable_keep_folder_still_detects(tmp_path: Path, monkeypatch) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setattr(detect, "_identifier", None)
+    assert detect.detect(detection_text(article("fr-budget.txt")), blocked / "langid").lang == "fr"
+    assert blocked.read_text(encoding="utf-8") == "not a folder"
+
+
 def test_detection_text_is_title_and_story_start() -> None:
     a = article("fr-budget.txt")
     text = detection_text(a)

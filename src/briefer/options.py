@@ -7,9 +7,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from .errors import UsageError
+from .files import MAX_INPUT_BYTES
 from .languages import ENGLISH, ISO3
 from .languages import RTL_LANGUAGES as RTL_LANGUAGES
-from .sources import MAX_INPUT_BYTES
 
 DEFAULT_SUMMARIZER = "sshleifer/distilbart-cnn-12-6"
 

@@ -13,11 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from .errors import InputError, UsageError
-
-# The most bytes read from one file or stdin (--max-input-bytes). The longest real articles are
-# far below it: a 10,000-word long read is about 60 kB of text, so 2 MB holds 30 of them. Past
-# it a brief is not worth its cost: a 50 MB file once took 19 min and 6.6 GB for three words.
-MAX_INPUT_BYTES = 2_000_000
+from .files import MAX_INPUT_BYTES
 
 if TYPE_CHECKING:
     from . import web
