@@ -89,7 +89,7 @@ def child(spec: dict) -> None:
     total = sum(len(s) for s in sources)
     longest = max(map(len, sources))
     if spec["batches"] == "briefer":
-        size, kind = batch_size([len(s) for s in sources], spec["inter"]), "tokens"
+        size, kind = batch_size([[len(s) for s in sources]], spec["inter"]), "tokens"
     elif spec["batches"] == "halves":
         size, kind = max(math.ceil(total / spec["inter"]), longest), "tokens"
     elif spec["batches"] == "each":
@@ -201,14 +201,16 @@ def main() -> None:
         "each setting a process of its own, settings alternating; ratio = that setting's time "
         "over briefer's choice in the same run (below 1 is faster).",
         "",
-        "| Model | Setting | Median (s) | Ratio |",
-        "| --- | --- | ---: | ---: |",
+        "| Model | Setting | Median (s) | Each round (s) | Ratio |",
+        "| --- | --- | ---: | ---: | ---: |",
     ]
     for label, *_, picked in jobs:
         base = statistics.median(table[(label, SETTINGS[0][0])])
         for setting in (SETTINGS[i] for i in picked):
-            median = statistics.median(table[(label, setting[0])])
-            lines.append(f"| {label} | {setting[0]} | {median:.2f} | {median / base:.2f} |")
+            times = table[(label, setting[0])]
+            median = statistics.median(times)
+            each = ", ".join(f"{t:.2f}" for t in times)
+            lines.append(f"| {label} | {setting[0]} | {median:.2f} | {each} | {median / base:.2f} |")
     lines += [
         "",
         f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC in "

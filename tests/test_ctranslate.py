@@ -335,20 +335,23 @@ def _next_fit(lengths: list[int], size: int) -> list[list[int]]:
 
 @examples(max_examples=300, deadline=None)
 @given(
-    lengths=st.lists(st.integers(1, 1100), min_size=1, max_size=40),
+    groups=st.lists(
+        st.lists(st.integers(1, 1100), min_size=1, max_size=30), min_size=1, max_size=3
+    ),
     workers=st.integers(1, 4),
     cap=st.sampled_from([64, 512, 2048]),
 )
-def test_batch_size_takes_the_fewest_rounds_within_the_cap(lengths, workers, cap) -> None:
-    size = ct2.batch_size(lengths, workers, cap)
-    even = max(min(cap, -(-sum(lengths) // workers)), max(lengths))
+def test_batch_size_takes_the_fewest_rounds_within_the_cap(groups, workers, cap) -> None:
+    size = ct2.batch_size(groups, workers, cap)
+    even = max(1, min(cap, -(-sum(map(sum, groups)) // workers)))
 
     def rounds(tokens: int) -> int:
-        return -(-ct2.batches(lengths, tokens) // workers)
+        return -(-sum(len(_next_fit(group, tokens)) for group in groups) // workers)
 
-    assert ct2.batches(lengths, size) == len(_next_fit(lengths, size))
-    assert even <= size <= max(cap, max(lengths))  # never past the cap, never below an even split
-    assert rounds(size) == rounds(max(cap, max(lengths)))  # no idle last round it could avoid
+    for group in groups:
+        assert ct2.batches(group, size) == len(_next_fit(group, size))
+    assert even <= size <= cap  # never past the cap, never below an even split
+    assert rounds(size) == rounds(cap)  # no idle last round that a size within the cap avoids
     if size > even:
         assert rounds(size - 1) > rounds(size)  # and no bigger than that takes
 
@@ -357,11 +360,20 @@ def test_three_reduce_inputs_on_two_workers_make_two_batches() -> None:
     # The reduce pass of run.py's brief: three long articles' joined chunk summaries. An even
     # split (189 tokens) gave 3 batches, so one worker decoded the third alone.
     assert ct2.batches([126] * 3, 189) == 3
-    size = ct2.batch_size([126] * 3, workers=2)
+    size = ct2.batch_size([[126] * 3], workers=2)
     assert _next_fit([126] * 3, size) == [[126, 126], [126]]
     # Nine map chunks already fill 2 rounds of 2 workers within the cap: unchanged.
     chunks = [951, 945, 945, 785, 751, 744, 575, 575, 541]
-    assert ct2.batch_size(chunks, workers=2) == ct2.BATCH_TOKENS
+    assert ct2.batch_size([chunks], workers=2) == ct2.BATCH_TOKENS
+
+
+def test_groups_are_batched_call_by_call() -> None:
+    # Two calls queued together (say, one article's chunks with settings of their own): at 200
+    # tokens they make 1 + 2 batches, a second round for one worker; at 300, 1 + 1.
+    assert ct2.batch_size([[100], [100, 100, 100]], workers=2) == 300
+    # An input past the cap gets a batch of its own; the others still share theirs.
+    size = ct2.batch_size([[3000, 40, 30]], workers=2, cap=2048)
+    assert size <= 2048 and _next_fit([3000, 40, 30], size) == [[3000], [40, 30]]
 
 
 def test_generate_sends_that_batch_size(bart: Path) -> None:
@@ -381,7 +393,7 @@ def test_generate_sends_that_batch_size(bart: Path) -> None:
     greedy = model.settings.with_values("test", **GREEDY)
     model.generate([(TEXTS[:3], greedy)])
     lengths = [len(model.model.tokenizer(text).input_ids) for text in TEXTS[:3]]
-    assert sent == [ct2.batch_size(lengths, 2)]
+    assert sent == [ct2.batch_size([lengths], 2)]
     assert len(_next_fit(lengths, sent[0])) <= 2
 
 

@@ -75,6 +75,31 @@ def test_kept_model_detects_exactly_as_py3langid(tmp_path: Path, monkeypatch) ->
         monkeypatch.setattr(detect, "_identifier", None)
         assert [detect.identifier(keep).rank(text) for text in texts] == own
         assert [p.suffix for p in keep.iterdir()] == [".npz"]  # one whole file, no leftovers
+    # And it was the kept copy that answered, not a silent fall back to py3langid's file.
+    monkeypatch.setattr(detect, "_identifier", None)
+    monkeypatch.setattr(
+        "py3langid.langid.LanguageIdentifier.from_model_file",
+        lambda *args, **kwargs: pytest.fail("decompressed py3langid's own file again"),
+    )
+    assert [detect.identifier(keep).rank(text) for text in texts] == own
+
+
+@pytest.mark.parametrize("damage", ["empty", "truncated", "garbage"])
+def test_damaged_kept_model_is_made_again(damage: str, tmp_path: Path, monkeypatch) -> None:
+    keep = tmp_path / "langid"
+    monkeypatch.setattr(detect, "_identifier", None)
+    detect.identifier(keep)
+    (kept,) = keep.iterdir()
+    whole = kept.read_bytes()
+    damaged = {"empty": b"", "truncated": whole[: len(whole) // 2], "garbage": b"PK" * 100}
+    kept.write_bytes(damaged[damage])  # as a crash, a full disk or a stray write would leave it
+    monkeypatch.setattr(detect, "_identifier", None)
+    french = detection_text(article("fr-budget.txt"))
+    assert detect.detect(french, keep).lang == "fr"  # detected all the same, no traceback
+    assert not kept.exists()  # the damaged copy is gone...
+    monkeypatch.setattr(detect, "_identifier", None)
+    assert detect.detect(french, keep).lang == "fr"
+    assert kept.read_bytes() == whole  # ...and the next run makes it again, whole
 
 
 def test_unwritable_keep_folder_still_detects(tmp_path: Path, monkeypatch) -> None:

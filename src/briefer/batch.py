@@ -16,8 +16,9 @@ from .cache import ResultCache, make_key
 from .checks import FACT_KINDS, Finding
 from .chunking import Chunk
 from .errors import InputError
+from .files import MAX_INPUT_BYTES
 from .render import Failure
-from .sources import MAX_INPUT_BYTES, Article, Source, read_source
+from .sources import Article, Source, read_source
 
 log = logging.getLogger("briefer")
 

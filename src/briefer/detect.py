@@ -111,17 +111,24 @@ def _kept_model(folder: Path) -> tuple | None:
         kept = folder / f"py3langid-{version('py3langid')}-{source.stat().st_size}.npz"
         if not kept.is_file():
             _decompress(source, kept)
+    except OSError as exc:  # a cache folder that cannot be written
+        log.debug("language detector: cannot keep its model in %s (%s)", folder, exc)
+        return None
+    try:
         with np.load(kept, allow_pickle=False) as data:
             ptc, pc, classes, nextmove, row, output = (data[name] for name in _ARRAYS)
             # py3langid walks its automaton over stdlib arrays, not numpy ones.
-            rows = [
-                array({2: "H", 4: "I", 8: "L"}[a.dtype.itemsize], a.tobytes())
-                for a in (nextmove, row)
-            ]
+            rows = [array(_TYPECODES[a.dtype.itemsize], a.tobytes()) for a in (nextmove, row)]
             return ptc, pc, classes.tolist(), rows[0], rows[1], output.tolist()
-    except (OSError, ValueError, KeyError) as exc:
-        log.debug("language detector: no kept copy of its model (%s)", exc)
+    except Exception as exc:  # noqa: BLE001 - any damage to the copy: np.load raises EOFError,
+        # zipfile.BadZipFile, ValueError, KeyError... The copy goes; the next run makes it again.
+        log.debug("language detector: kept model %s unreadable (%s); removed", kept, exc)
+        kept.unlink(missing_ok=True)
         return None
+
+
+# Unsigned stdlib array type codes by item size ("L" is 4 bytes on Windows, "Q" always 8).
+_TYPECODES = {2: "H", 4: "I", 8: "Q"}
 
 
 def _decompress(source: Path, target: Path) -> None:
@@ -134,6 +141,8 @@ def _decompress(source: Path, target: Path) -> None:
     try:
         with os.fdopen(handle, "wb") as out, lzma.open(source) as compressed:
             shutil.copyfileobj(compressed, out, length=1 << 20)
+            out.flush()
+            os.fsync(out.fileno())  # a crash after the rename must not leave an empty file
         os.replace(partial, target)
     except BaseException:
         Path(partial).unlink(missing_ok=True)

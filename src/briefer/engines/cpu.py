@@ -89,10 +89,11 @@ def plan(cpu: Cpu, device: str = "cpu", environ: Mapping[str, str] | None = None
     on chips with VNNI or AMX its AVX-512 kernels measured 5-10% faster than AVX2 for
     distilbart shapes (Intel Xeon, 2 vCPUs), so briefer asks for them there. GEMM: Intel MKL on
     Intel, oneDNN elsewhere (CTranslate2's rule). Threads: batches side by side, one worker
-    per core up to 4, each worker with 2 threads: many batches keep every core busy, and a
-    lone batch (one article, one sentence) still gets two cores (the measurements are at the
-    assignment below and in benchmarks/SCHEDULING.md). CT2_FORCE_CPU_ISA and CT2_USE_MKL, when
-    set, are the user's and always win.
+    per core up to 4, each worker with at least 2 threads where there are 2 cores (more when
+    there are more than 8): many batches keep every core busy, and a lone batch (one article,
+    one sentence) still gets two cores (measured at the assignment below and in
+    benchmarks/SCHEDULING.md). CT2_FORCE_CPU_ISA and CT2_USE_MKL, when set, are the user's and
+    always win.
     """
     environ = os.environ if environ is None else environ
     if device == "cuda":
@@ -115,10 +116,11 @@ def plan(cpu: Cpu, device: str = "cpu", environ: Mapping[str, str] | None = None
         reasons.append("GEMM set by CT2_USE_MKL")
         if gemm == "Intel MKL" and cpu.vendor != "GenuineIntel":
             # MKL takes its slow generic path off Intel: one sentence through opus-mt-en-fr's
-            # shape in int8 took 44 s with it against 1.6 s with oneDNN (AMD EPYC, AVX2).
+            # shape in int8 took 32.4 s with it against 0.82 s with oneDNN (AMD EPYC, AVX2;
+            # 30-50x over the runs of benchmarks/scheduling.py).
             warning = (
                 "CT2_USE_MKL=1 on a non-Intel CPU: Intel MKL runs its slow generic code here "
-                "(measured ~25x slower in int8); unset it to use oneDNN"
+                "(measured 30-50x slower in int8); unset it to use oneDNN"
             )
     else:
         gemm = "Intel MKL" if cpu.vendor == "GenuineIntel" else "oneDNN"
@@ -131,7 +133,8 @@ def plan(cpu: Cpu, device: str = "cpu", environ: Mapping[str, str] | None = None
     # with a busy loop on one core, 3.9 s -> 4.3 s and 44.8 s -> 42.7 s.
     intra = max(min(2, cpu.cores), cpu.cores // inter)
     reasons.append(
-        "batches side by side, 2 threads each, which a lone batch gets to itself: "
-        "benchmarks/SCHEDULING.md"
+        f"batches side by side, {intra} thread{'s' if intra > 1 else ''} each"
+        + (", which a lone batch gets to itself" if inter > 1 and intra > 1 else "")
+        + ": benchmarks/SCHEDULING.md"
     )
     return Plan(kernels, gemm, inter, intra, tuple(env), "; ".join(reasons), warning)

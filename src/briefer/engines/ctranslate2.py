@@ -176,8 +176,9 @@ class CT2Engine(HFDelegate):
         # Batches are capped in tokens, not texts: two 900-token chunks fill a core as well as
         # sixty short sentences do. Splitting the work over the workers, and queuing every
         # group before waiting, keeps all of them busy until the last batch.
-        lengths = [len(tokens) for sources in encoded for tokens in sources]
-        per_batch = batch_size(lengths, workers, self.batch_tokens)
+        per_batch = batch_size(
+            [[len(tokens) for tokens in sources] for sources in encoded], workers, self.batch_tokens
+        )
         pending = []
         shapes: list[tuple[int, int | None]] = []  # each group's beams and step limit
         for sources, (_, settings) in zip(encoded, groups, strict=True):
@@ -193,7 +194,7 @@ class CT2Engine(HFDelegate):
                 self.translator.translate_batch(
                     sources,
                     target_prefix=[prefix] * len(sources) if prefix else None,
-                    max_batch_size=max(per_batch, max(len(tokens) for tokens in sources)),
+                    max_batch_size=per_batch,  # a longer input gets a batch of its own
                     batch_type="tokens",
                     asynchronous=True,
                     **options,
@@ -232,32 +233,32 @@ def batches(lengths: list[int], size: int) -> int:
     return count + (filled > 0)
 
 
-def batch_size(lengths: list[int], workers: int, cap: int = BATCH_TOKENS) -> int:
-    """Return the tokens per batch that keep every worker busy: ``max_batch_size`` for inputs
-    this long.
+def batch_size(groups: list[list[int]], workers: int, cap: int = BATCH_TOKENS) -> int:
+    """Return the tokens per batch that keep every worker busy: ``max_batch_size`` for groups
+    of inputs this long, each group a ``translate_batch`` call queued beside the others.
 
-    The work is split evenly over the workers, up to ``cap`` tokens a batch. Where that leaves
-    a last round in which only some workers have a batch, the others idle for a whole batch's
-    decoding: three 125-token reduce inputs on 2 workers made 3 batches, 2 rounds, 7.1 s;
-    2 batches, 1 round, took 5.2 s (distilbart-cnn-12-6 shape, int8, AMD EPYC AVX2). So the
-    size grows, never past the cap, to the smallest one that needs the fewest rounds.
+    The work is split evenly over the workers, up to ``cap`` tokens a batch (an input longer
+    than that gets a batch of its own). CTranslate2 batches each call on its own, and where
+    that leaves a last round in which only some workers have a batch, the others idle for a
+    whole batch's decoding: three 125-token reduce inputs on 2 workers made 3 batches,
+    2 rounds, 7.1 s; 2 batches, 1 round, 5.2 s (distilbart-cnn-12-6 shape, int8, one worker
+    thread each, AMD EPYC AVX2). So the size grows, never past the cap, to the smallest one
+    that needs the fewest rounds.
     """
-    if not lengths:
+    groups = [group for group in groups if group]
+    if not groups:
         return 1
     workers = max(1, workers)
-    longest = max(lengths)
-    size = max(1, min(cap, math.ceil(sum(lengths) / workers)), longest)
-    high = max(cap, longest)
+    cap = max(1, cap)
+    size = max(1, min(cap, math.ceil(sum(map(sum, groups)) / workers)))
 
     def rounds(tokens: int) -> int:
-        return math.ceil(batches(lengths, tokens) / workers)
+        return math.ceil(sum(batches(group, tokens) for group in groups) / workers)
 
-    fewest = rounds(high)
-    if rounds(size) == fewest:
-        return size
-    # rounds() never grows with the size (each batch holds at least what it held before),
-    # so the smallest size that reaches the fewest rounds is found by bisection.
-    low = size
+    fewest = rounds(cap)
+    # rounds() never grows with the size (in each group, each batch holds at least what it
+    # held before), so the smallest size that reaches the fewest rounds is found by bisection.
+    low, high = size, cap
     while low < high:
         middle = (low + high) // 2
         if rounds(middle) == fewest:
