@@ -385,6 +385,8 @@ def test_ctranslate2_same_brief_as_summarize_from_one_shared_conversion(
     # cache), with the thread counts a Ray actor has: the same weights, the same arithmetic.
     monkeypatch.setenv("BRIEFER_CACHE_DIR", str(shared))
     monkeypatch.setattr(ct2_engine, "threads", CT2_THREADS)
+    # Ray sets OMP_NUM_THREADS to an actor's num_cpus (1 here), and briefer keeps to it.
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
     # Two actors: the one given the block and an idle one both load the models at start.
     written = same_as_summarize(
         tmp_path, flags, ["--model-cache", str(shared), "--actors", "2"], ["--no-cache"]

@@ -433,6 +433,18 @@ def test_plan_follows_the_cpu_kind(machine, kernels: str, gemm: str, env: tuple)
     assert machine.model in line and machine.isa in line and kernels in line and gemm in line
 
 
+@pytest.mark.parametrize(("budget", "layout"), [("1", (1, 1)), ("2", (2, 1)), ("6", (4, 1))])
+def test_omp_num_threads_bounds_the_threads(budget: str, layout: tuple) -> None:
+    # What Ray sets in an actor (its num_cpus), or a user in a shared job: the threads keep to
+    # it, so actors side by side do not each lay out the whole machine.
+    plan = cpu.plan(XEON_AMX, "cpu", {"OMP_NUM_THREADS": budget})
+    assert (plan.inter, plan.intra) == layout
+    assert f"OMP_NUM_THREADS={budget}" in plan.why
+    for ignored in ("", "0", "two", "-1"):
+        unbounded = cpu.plan(XEON_AMX, "cpu", {"OMP_NUM_THREADS": ignored})
+        assert (unbounded.inter, unbounded.intra) == (4, 2)
+
+
 def test_one_core_gets_one_worker_of_one_thread() -> None:
     single = cpu.Cpu("AMD EPYC 7B13", "AuthenticAMD", frozenset(["avx", "avx2", "fma"]), 1)
     layout = cpu.plan(single, "cpu", {})

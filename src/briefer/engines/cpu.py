@@ -124,6 +124,16 @@ def plan(cpu: Cpu, device: str = "cpu", environ: Mapping[str, str] | None = None
             )
     else:
         gemm = "Intel MKL" if cpu.vendor == "GenuineIntel" else "oneDNN"
+    budget = _thread_budget(environ)
+    if budget is not None:
+        # OMP_NUM_THREADS is the user's word, or Ray's: it sets it to an actor's num_cpus, so
+        # that N actors on N cores do not each lay out threads for the whole machine. The
+        # threads stay within it.
+        cores = max(1, min(cpu.cores, budget))
+        inter = min(cores, 4)
+        intra = max(1, cores // inter)
+        reasons.append(f"threads within OMP_NUM_THREADS={budget}")
+        return Plan(kernels, gemm, inter, intra, tuple(env), "; ".join(reasons), warning)
     inter = max(1, min(cpu.cores, 4))
     # Two threads per worker even where that makes more threads than cores: a job of one batch
     # (one article, one sentence) then runs on two cores instead of one, and when every worker
@@ -138,3 +148,9 @@ def plan(cpu: Cpu, device: str = "cpu", environ: Mapping[str, str] | None = None
         + ": benchmarks/SCHEDULING.md"
     )
     return Plan(kernels, gemm, inter, intra, tuple(env), "; ".join(reasons), warning)
+
+
+def _thread_budget(environ: Mapping[str, str]) -> int | None:
+    """Return the thread count OMP_NUM_THREADS allows, or None when it is unset or not a count."""
+    value = environ.get("OMP_NUM_THREADS", "").strip()
+    return int(value) if value.isdigit() and int(value) > 0 else None
