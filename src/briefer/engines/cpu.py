@@ -89,11 +89,11 @@ def plan(cpu: Cpu, device: str = "cpu", environ: Mapping[str, str] | None = None
     on chips with VNNI or AMX its AVX-512 kernels measured 5-10% faster than AVX2 for
     distilbart shapes (Intel Xeon, 2 vCPUs), so briefer asks for them there. GEMM: Intel MKL on
     Intel, oneDNN elsewhere (CTranslate2's rule). Threads: batches side by side, one worker
-    per core up to 4, each worker with at least 2 threads where there are 2 cores (more when
-    there are more than 8): many batches keep every core busy, and a lone batch (one article,
-    one sentence) still gets two cores (measured at the assignment below and in
-    benchmarks/SCHEDULING.md). CT2_FORCE_CPU_ISA and CT2_USE_MKL, when set, are the user's and
-    always win.
+    per core up to 4, each worker with at least 2 threads where there are 2 cores (a quarter of
+    the cores from 12 up): many batches keep every core busy, and a lone batch (one article,
+    one sentence) still gets two cores (measured in the comment below and in
+    benchmarks/SCHEDULING.md). OMP_NUM_THREADS, when set, bounds the threads instead.
+    CT2_FORCE_CPU_ISA, CT2_USE_MKL and OMP_NUM_THREADS, when set, are the user's and always win.
     """
     environ = os.environ if environ is None else environ
     if device == "cuda":
@@ -125,28 +125,27 @@ def plan(cpu: Cpu, device: str = "cpu", environ: Mapping[str, str] | None = None
     else:
         gemm = "Intel MKL" if cpu.vendor == "GenuineIntel" else "oneDNN"
     budget = _thread_budget(environ)
+    cores = cpu.cores if budget is None else max(1, min(cpu.cores, budget))
+    inter = max(1, min(cores, 4))
     if budget is not None:
         # OMP_NUM_THREADS is the user's word, or Ray's: it sets it to an actor's num_cpus, so
         # that N actors on N cores do not each lay out threads for the whole machine. The
         # threads stay within it.
-        cores = max(1, min(cpu.cores, budget))
-        inter = min(cores, 4)
         intra = max(1, cores // inter)
         reasons.append(f"threads within OMP_NUM_THREADS={budget}")
-        return Plan(kernels, gemm, inter, intra, tuple(env), "; ".join(reasons), warning)
-    inter = max(1, min(cpu.cores, 4))
-    # Two threads per worker even where that makes more threads than cores: a job of one batch
-    # (one article, one sentence) then runs on two cores instead of one, and when every worker
-    # has a batch the threads share the cores. CTranslate2's OpenMP (libgomp) stops spinning
-    # when it has more threads than cores. Measured on AMD EPYC, 2 vCPUs, int8, distilbart
-    # shape: one 140-token article 4.0 s -> 2.7 s, nine 900-token chunks 29.9 s -> 30.9 s;
-    # with a busy loop on one core, 3.9 s -> 4.3 s and 44.8 s -> 42.7 s.
-    intra = max(min(2, cpu.cores), cpu.cores // inter)
-    reasons.append(
-        f"batches side by side, {intra} thread{'s' if intra > 1 else ''} each"
-        + (", which a lone batch gets to itself" if inter > 1 and intra > 1 else "")
-        + ": benchmarks/SCHEDULING.md"
-    )
+    else:
+        # Two threads per worker even where that makes more threads than cores: a job of one
+        # batch (one article, one sentence) then runs on two cores instead of one, and when
+        # every worker has a batch the threads share the cores. CTranslate2's OpenMP (libgomp)
+        # stops spinning when it has more threads than cores. Measured on AMD EPYC, 2 vCPUs,
+        # int8, distilbart shape: one 140-token article 4.0 s -> 2.7 s, nine 900-token chunks
+        # 29.9 s -> 30.9 s; with a busy loop on one core, 3.9 s -> 4.3 s and 44.8 s -> 42.7 s.
+        intra = max(min(2, cores), cores // inter)
+        reasons.append(
+            f"batches side by side, {intra} thread{'s' if intra > 1 else ''} each"
+            + (", which a lone batch gets to itself" if inter > 1 and intra > 1 else "")
+            + ": benchmarks/SCHEDULING.md"
+        )
     return Plan(kernels, gemm, inter, intra, tuple(env), "; ".join(reasons), warning)
 
 
