@@ -803,6 +803,11 @@ def child_env(cache: Path) -> dict[str, str]:
     }
     env.pop("BRIEFER_CONFIG", None)
     env["XDG_CONFIG_HOME"] = str(cache / "config")  # no user config file changes the run
+    # Python may cache bytecode, as it does on a user's machine: otherwise each measured process
+    # compiles briefer's own modules from source again (0.15 s of every start-up row, measured
+    # 2026-12-01 where PYTHONDONTWRITEBYTECODE=1 was set machine-wide). Installed packages, the
+    # baseline's among them, had theirs compiled by pip.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 

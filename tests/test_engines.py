@@ -350,6 +350,72 @@ def test_an_engine_added_by_entry_point_is_everywhere(fake_plugin: Path, tmp_pat
     assert '"summary": ">>fr<< The ministers met in Paris' in env.stdout.getvalue()
 
 
+def _layouts(root: Path) -> dict[str, Path]:
+    """Return search-path folders in the shapes installers leave: pip's dist-info, setuptools'
+    egg-info folder and one-file egg-info, a wheel's other groups only, a zip."""
+    import zipfile
+
+    made = {}
+    for name, files in {
+        "dist-info with the group": {
+            "p-1.0.dist-info/entry_points.txt": "[briefer.engines]\nx = p:SPEC\n"
+        },
+        "egg-info with the group": {
+            "p.egg-info/entry_points.txt": "[console_scripts]\np = p:main\n\n"
+            "[briefer.engines]\nx = p:SPEC\n"
+        },
+        "indented header": {
+            "p-1.0.dist-info/entry_points.txt": "  [briefer.engines]  \nx = p:SPEC\n"
+        },
+        "other groups only": {
+            "p-1.0.dist-info/entry_points.txt": "[console_scripts]\np = p:main\n",
+            "q-2.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: q\nVersion: 2.0\n",
+            "r.egg-info": "Metadata-Version: 1.0\nName: r\n",
+        },
+        "no distributions": {"module.py": ""},
+    }.items():
+        folder = root / name.replace(" ", "-")
+        for relative, text in files.items():
+            (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+            (folder / relative).write_text(text, encoding="utf-8")
+        made[name] = folder
+    archive = root / "plugins.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        out.writestr("p-1.0.dist-info/entry_points.txt", "[briefer.engines]\nx = p:SPEC\n")
+        out.writestr("p-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: p\nVersion: 1.0\n")
+    made["zip"] = archive
+    return made
+
+
+def test_the_quick_look_never_hides_an_entry_point(tmp_path: Path, monkeypatch) -> None:
+    # registry skips importlib.metadata only where it would have found no engine: checked
+    # against importlib.metadata itself on each layout, alone on the path and with the rest.
+    import sys
+    from importlib.metadata import entry_points
+
+    for name, folder in _layouts(tmp_path).items():
+        for path in ([str(folder)], [str(folder), *sys.path]):
+            monkeypatch.setattr("sys.path", path)
+            found = [p.name for p in entry_points(group=registry.GROUP)]
+            assert registry._any_declared() or not found, name
+            if len(path) == 1:
+                expected = name not in {"other groups only", "no distributions"}
+                assert registry._any_declared() is expected, name
+
+
+def test_engines_are_found_without_importlib_metadata_when_none_is_declared(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from briefer.engines import registry; "
+        "names = registry.names(); registry.specs(); registry.check('ctranslate2'); "
+        "print(names, 'importlib.metadata' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["('auto',", "'torch',", "'ctranslate2')", "False"]
+
+
 def test_unknown_backend_lists_the_registry(fake_plugin: Path) -> None:
     from io import StringIO
 

@@ -156,6 +156,28 @@ def test_stored_facts_equal_the_resolved_ones(pairs, family: str) -> None:
     assert isinstance(stored.tokenizer, kind)
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    encoder=st.dictionaries(st.text(max_size=4), st.integers(0, 40), max_size=30),
+    decoder=st.dictionaries(st.integers(0, 40), st.text(max_size=4), max_size=30),
+)
+def test_packed_vocabulary_gives_back_both_tables(encoder, decoder) -> None:
+    # Tables of any shape: gaps in the ids, a token under two ids, tokens only one table has.
+    packed = json.loads(json.dumps(pieces._packed(encoder, decoder), ensure_ascii=False))
+    assert pieces._tables(packed) == (encoder, decoder)
+
+
+def test_marian_store_is_one_list_by_id(pairs, tmp_path: Path) -> None:
+    # opus-mt's vocab.json is dense and its decoder the encoder's inverse: nothing but the list.
+    model, _ = pairs["marian_fr"]
+    spec, _ = pieces.spec_of(model.tokenizer)
+    assert spec["vocab"] == [model.tokenizer.decoder[i] for i in range(len(spec["vocab"]))]
+    assert spec["encoder_extra"] == {
+        t: i for t, i in model.tokenizer._added_tokens_encoder.items() if spec["vocab"][i] != t
+    }
+    assert spec["encoder_missing"] == []
+
+
 def test_marian_language_token_is_one_id_only_at_the_start(pairs) -> None:
     # Written by hand from MarianTokenizer: a leading >>ara<< is one token, one later is pieces.
     model, stored = pairs["marian_ar"]

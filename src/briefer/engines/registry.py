@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from typing import Any
 
 from ..errors import EngineUnavailable, ModelError, UsageError
@@ -61,8 +62,64 @@ BUILTIN: tuple[EngineSpec, ...] = (
 
 
 def specs() -> dict[str, EngineSpec]:
-    """Return every engine by name: the built-in ones first, then those of installed packages."""
+    """Return every engine by name: the built-in ones first, then those of installed packages.
+
+    Scanned once per process and search path: a run asks for them up to three times (the
+    help text, the --backend check, the load).
+    """
+    key = tuple(sys.path)
+    if key not in _SPECS:
+        _SPECS.clear()
+        _SPECS[key] = _scan()
+    return dict(_SPECS[key])
+
+
+_SPECS: dict[tuple[str, ...], dict[str, EngineSpec]] = {}
+
+
+def _any_declared() -> bool:
+    """Return False only when no installed distribution can declare a briefer.engines entry point.
+
+    importlib.metadata costs a run 45 ms (it imports the email package) to find, most often,
+    nothing. Every distribution on a plain-folder search path keeps its entry points in a
+    *.dist-info or *.egg-info folder's entry_points.txt, where importlib.metadata reads a group
+    only from a line that is exactly ``[briefer.engines]``: if no such file holds that text,
+    there is nothing to find. Anything else (a zip on the path, a file that names the group, an
+    unreadable folder) answers True, and importlib.metadata itself reads the entry points.
+    """
+    header = f"[{GROUP}]"
+    for entry in sys.path:
+        folder = entry or "."
+        if folder.lower().endswith(".egg") or not os.path.isdir(folder):
+            if os.path.exists(folder):
+                return True  # a zip or an egg: only importlib.metadata reads inside those
+            continue
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            return True
+        for name in names:
+            if not name.endswith((".dist-info", ".egg-info")):
+                continue
+            path = os.path.join(folder, name, "entry_points.txt")
+            try:
+                with open(path, encoding="utf-8", errors="replace") as handle:
+                    if header in handle.read():
+                        return True
+            except (FileNotFoundError, NotADirectoryError):
+                continue  # no entry points, or a one-file egg-info (metadata only)
+            except OSError:
+                return True
+    return False
+
+
+def _scan() -> dict[str, EngineSpec]:
+    """Return the built-in engines and those installed packages declare."""
     found = {spec.name: spec for spec in BUILTIN}
+    if not _any_declared():
+        return found
+    from importlib.metadata import entry_points
+
     for point in entry_points(group=GROUP):
         if point.name in found:
             continue

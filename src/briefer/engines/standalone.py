@@ -42,7 +42,7 @@ TOKENIZER_FILE = "briefer-tokenizer.json"
 SPM_FILE = "briefer.spm"
 # Bumped whenever what is stored, or how it is read, changes: an older store is then ignored
 # (the transformers path runs once and writes it again).
-FORMAT = 2
+FORMAT = 3
 
 # Texts the stored tokenizer must treat exactly as transformers does before it is trusted:
 # accents, quotes, numbers, apostrophes (the clean-up rules), spaces and line breaks, and the
@@ -225,10 +225,12 @@ def write(model: Any, folder: Path) -> bool:
             files[TOKENIZER_FILE] = text.encode("utf-8")
         elif pieces.family(tokenizer) is not None:
             spec, spm_model = pieces.spec_of(tokenizer)
-            stored = pieces.PieceTokenizer(spec, spm_model)
+            text = json.dumps(spec, ensure_ascii=False)
+            # Checked as read back: from the very JSON stored.
+            stored = pieces.PieceTokenizer(json.loads(text), spm_model)
             about = {"kind": "pieces"}
             files[SPM_FILE] = spm_model
-            files[TOKENIZER_FILE] = json.dumps(spec, ensure_ascii=False).encode("utf-8")
+            files[TOKENIZER_FILE] = text.encode("utf-8")
         else:
             log.debug("%s: %s cannot be stored; it keeps transformers", model.name, tokenizer)
             return False
