@@ -60,6 +60,22 @@ def test_markdown_matches_golden(name: str) -> None:
     assert rendered == path.read_text(encoding="utf-8")
 
 
+def test_built_in_template_passes_the_check_runs_skip(tmp_path: Path) -> None:
+    # `briefer summarize` checks only a --template before the models run; the built-in one must
+    # pass the same stub renders here, and compiles once however often a run renders.
+    from briefer import render
+
+    render.check_template(None)
+    assert render.compile_template(None) is render.compile_template(None)
+    # An edited file is compiled again, not served from the last compile.
+    path = tmp_path / "t.md.j2"
+    path.write_text("{{ title }}\n", encoding="utf-8")
+    first = render.compile_template(str(path))
+    path.write_text("# {{ title }}\n", encoding="utf-8")
+    assert render.compile_template(str(path)) is not first
+    assert render.compile_template(str(path)).render(title="T").strip() == "# T"
+
+
 def test_json_fields_and_spans() -> None:
     data = json.loads(render([brief("T", "S.", "fr")], "json", failed=[Failure("x", "why")]))
     record = data["briefs"][0]

@@ -751,6 +751,14 @@ class Source:
     error: str | None = None
 
 
+def is_url(value: str) -> bool:
+    """Tell whether value is an http:// or https:// URL (other schemes are not fetched)."""
+    low = value[:8].lower()
+    return (low.startswith("http://") and len(value) > 7) or (
+        low.startswith("https://") and len(value) > 8
+    )
+
+
 def expand(inputs: Sequence[str], from_list: str | None = None) -> list[Source]:
     """Turn what the user named into the sources to read, in order: folders, globs, lists."""
     names = list(inputs)
@@ -766,8 +774,6 @@ def expand(inputs: Sequence[str], from_list: str | None = None) -> list[Source]:
 
 def read_list(path: str) -> list[str]:
     """Return the paths and URLs in a list file: one a line, # comments, relative to the file."""
-    from .web import is_url
-
     try:
         text = decode(read_bytes(path), path)
     except InputError as exc:
@@ -787,8 +793,6 @@ def read_list(path: str) -> list[str]:
 
 def _expand_one(name: str) -> list[Source]:
     """Expand one name: a folder to its article files, a glob to its matches, else itself."""
-    from .web import is_url
-
     if name == "-" or is_url(name):
         return [Source(name)]
     path = Path(name).expanduser()
@@ -824,15 +828,18 @@ def read_source(
 
     Files and stdin past max_bytes are refused; saved HTML pages may be HTML_FACTOR times that.
     """
-    from . import web
-
+    # web imports http.client, ssl and urllib (80 ms): only for pages and URLs.
     page_bytes = int(max_bytes * HTML_FACTOR)
-    if web.is_url(name):
+    if is_url(name):
+        from . import web
+
         return from_page(web.read_url(name, allow_private=allow_private_urls), name)
     if name == "-":
         # Read as much as a page may hold, then hold text to the text limit.
         data = _read_up_to(stdin, page_bytes + 1, "stdin") if stdin is not None else b""
         if _looks_html(data):
+            from . import web
+
             if len(data) > page_bytes:
                 raise _too_large("stdin", page_bytes)
             return from_page(web.extract_html(data, None), name)
@@ -840,6 +847,8 @@ def read_source(
             raise _too_large("stdin", max_bytes)
         return parse_article(decode(data, "stdin"), name)
     if Path(name).suffix.lower() in HTML_SUFFIXES:
+        from . import web
+
         # read_html_file reads through read_bytes: the same one-line errors as any file.
         return from_page(web.read_html_file(name, page_bytes), name)
     return read_path(name, max_bytes)

@@ -27,7 +27,14 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from briefer.errors import InputError
-from briefer.sources import byline_name, decode, is_boilerplate, is_headline, read_bytes
+from briefer.sources import (
+    byline_name,
+    decode,
+    is_boilerplate,
+    is_headline,
+    is_url,
+    read_bytes,
+)
 
 if TYPE_CHECKING:
     from email.message import Message
@@ -304,14 +311,6 @@ class _RedirectLimit(urllib.request.HTTPRedirectHandler):
             # downloaded with no limit, and nobody needs it.
             fp.close()
         return new
-
-
-def is_url(value: str) -> bool:
-    """Tell whether value is an http:// or https:// URL (other schemes are not fetched)."""
-    low = value[:8].lower()
-    return (low.startswith("http://") and len(value) > 7) or (
-        low.startswith("https://") and len(value) > 8
-    )
 
 
 def fetch(
