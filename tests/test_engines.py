@@ -367,6 +367,12 @@ def _layouts(root: Path) -> dict[str, Path]:
         "indented header": {
             "p-1.0.dist-info/entry_points.txt": "  [briefer.engines]  \nx = p:SPEC\n"
         },
+        # importlib.metadata lowercases folder names and strips any [ and ] off a header line.
+        "upper-case suffix": {
+            "P-1.0.DIST-INFO/entry_points.txt": "[briefer.engines]\nx = p:SPEC\n",
+            "P-1.0.DIST-INFO/METADATA": "Metadata-Version: 2.1\nName: p\nVersion: 1.0\n",
+        },
+        "odd brackets": {"p-1.0.dist-info/entry_points.txt": "[]briefer.engines]\nx = p:SPEC\n"},
         "other groups only": {
             "p-1.0.dist-info/entry_points.txt": "[console_scripts]\np = p:main\n",
             "q-2.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: q\nVersion: 2.0\n",
@@ -401,11 +407,46 @@ def test_the_quick_look_never_hides_an_entry_point(tmp_path: Path, monkeypatch) 
             if len(path) == 1:
                 expected = name not in {"other groups only", "no distributions"}
                 assert registry._any_declared() is expected, name
+    # A path entry that is not a string, and a finder of distributions besides the path's.
+    monkeypatch.setattr("sys.path", [Path(_layouts(tmp_path / "again")["dist-info with the group"])])
+    assert [p.name for p in entry_points(group=registry.GROUP)] == ["x"]
+    assert registry._any_declared()
+    monkeypatch.setattr("sys.path", [str(tmp_path / "again" / "no-distributions")])
+    assert not registry._any_declared()
+
+    class Finder:
+        """A finder that serves distributions from elsewhere (PyOxidizer-style)."""
+
+        def find_spec(self, *args: Any) -> None:
+            return None
+
+        def find_distributions(self, *args: Any) -> list:
+            return []
+
+    monkeypatch.setattr("sys.meta_path", [Finder(), *sys.meta_path])
+    assert registry._any_declared()
+
+
+def test_the_engines_found_are_forgotten_with_the_models(fake_plugin: Path, monkeypatch) -> None:
+    # A long-running host installs a plug-in: registry.clear() lets the next load see it.
+    import sys
+
+    assert "fake" in registry.specs()
+    path = list(sys.path)
+    sys.path.remove(str(fake_plugin))
+    try:
+        registry.clear()
+        assert "fake" not in registry.specs()
+    finally:
+        sys.path[:] = path
 
 
 def test_engines_are_found_without_importlib_metadata_when_none_is_declared(tmp_path) -> None:
     import subprocess
     import sys
+
+    if registry._any_declared():
+        pytest.skip("an installed distribution here names briefer.engines")
 
     code = (
         "import sys; from briefer.engines import registry; "

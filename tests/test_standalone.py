@@ -167,6 +167,13 @@ def test_packed_vocabulary_gives_back_both_tables(encoder, decoder) -> None:
     assert pieces._tables(packed) == (encoder, decoder)
 
 
+@pytest.mark.parametrize("decoder", [{-1: "a", 0: "b"}, {0: "a", 10**9: "b"}])
+def test_ids_no_list_holds_are_refused(decoder) -> None:
+    # write() then keeps the model on transformers, rather than storing a wrong or huge table.
+    with pytest.raises(ValueError):
+        pieces._packed({t: i for i, t in decoder.items()}, decoder)
+
+
 def test_marian_store_is_one_list_by_id(pairs, tmp_path: Path) -> None:
     # opus-mt's vocab.json is dense and its decoder the encoder's inverse: nothing but the list.
     model, _ = pairs["marian_fr"]

@@ -170,10 +170,12 @@ def compile_template(template: str | None) -> Any:
     """
     source = _template_text(template)
     key = (template, source)
-    if key not in _COMPILED:
+    found = _COMPILED.get(key)
+    if found is None:
+        found = _compile(template, source)
         _COMPILED.clear()  # one template a run; a library caller's edited file compiles anew
-        _COMPILED[key] = _compile(template, source)
-    return _COMPILED[key]
+        _COMPILED[key] = found
+    return found
 
 
 # The last template compiled, by path and text: a run renders with it once per output file

@@ -81,14 +81,24 @@ def _any_declared() -> bool:
     """Return False only when no installed distribution can declare a briefer.engines entry point.
 
     importlib.metadata costs a run 45 ms (it imports the email package) to find, most often,
-    nothing. Every distribution on a plain-folder search path keeps its entry points in a
-    *.dist-info or *.egg-info folder's entry_points.txt, where importlib.metadata reads a group
-    only from a line that is exactly ``[briefer.engines]``: if no such file holds that text,
-    there is nothing to find. Anything else (a zip on the path, a file that names the group, an
-    unreadable folder) answers True, and importlib.metadata itself reads the entry points.
+    nothing. On a search path of plain folders, with no other finder of distributions, every
+    distribution keeps its entry points in a *.dist-info or *.egg-info folder's
+    entry_points.txt (names matched in any case, as importlib.metadata does), and a group can
+    be read only from a file that names it: if none holds the text ``briefer.engines``, there
+    is nothing to find. Anything else (a zip or an egg on the path, a path entry that is not a
+    string, another distribution finder, an unreadable folder or file) answers True, and
+    importlib.metadata itself reads the entry points.
     """
-    header = f"[{GROUP}]"
+    from importlib.machinery import PathFinder
+
+    if any(
+        finder is not PathFinder and hasattr(finder, "find_distributions")
+        for finder in sys.meta_path
+    ):
+        return True
     for entry in sys.path:
+        if not isinstance(entry, str):
+            return True
         folder = entry or "."
         if folder.lower().endswith(".egg") or not os.path.isdir(folder):
             if os.path.exists(folder):
@@ -99,12 +109,12 @@ def _any_declared() -> bool:
         except OSError:
             return True
         for name in names:
-            if not name.endswith((".dist-info", ".egg-info")):
+            if not name.lower().endswith((".dist-info", ".egg-info")):
                 continue
             path = os.path.join(folder, name, "entry_points.txt")
             try:
                 with open(path, encoding="utf-8", errors="replace") as handle:
-                    if header in handle.read():
+                    if GROUP in handle.read():
                         return True
             except (FileNotFoundError, NotADirectoryError):
                 continue  # no entry points, or a one-file egg-info (metadata only)
@@ -194,5 +204,7 @@ def _load(name: str, backend: str, device: str, batch_size: int) -> Engine:
 
 
 def clear() -> None:
-    """Forget loaded models (tests, long-running hosts that switch models)."""
+    """Forget loaded models and the engines found (tests, long-running hosts that switch
+    models or install a plug-in)."""
     _LOADED.clear()
+    _SPECS.clear()
