@@ -317,30 +317,31 @@ def load(name: str, device: str = "auto", batch_size: int = 4, compute_type: str
         model = HFModel(name, hub.pull(name, progress=False))
         revision = hub.revision(name)
     target = ctranslate.converted_path(name, revision or "unknown", compute_type)
-    converted = (target / "model.bin").is_file()
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        # A model converted before starts loading now, while its stored tokenizer is read or,
-        # without one, transformers is imported. On the hot path that hides most of the
-        # weights' load (0.13 s of opus-mt-en-fr's shape) behind the tokenizer's (0.1 s).
-        early = pool.submit(open_translator, target) if converted else None
-        stored = standalone.read(target) if converted else None
-        if early is not None and stored is not None:
+    translator = None
+    if (target / "model.bin").is_file():
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            # The stored tokenizer is read on another thread while this one opens the weights,
+            # which CTranslate2 loads in native code, letting that thread run: opus-mt-en-fr's
+            # shape takes 0.13 s for the weights and 0.1 s for the tokenizer. The weights open
+            # on this thread, so the buffers their load frees go back to the main heap (opened
+            # on a worker thread, the en→fr brief's peak RSS rose by 30-40 MB).
+            reading = pool.submit(standalone.read, target)
+            translator = open_translator(target)
+            stored = reading.result()
+        if stored is not None:
             # The hot path: converted before, tokenizer and facts stored beside it;
             # transformers (and torch) stay unloaded.
-            vocabulary = read_vocabulary(target)
             model = StoredModel(model, stored)
-            return CT2Engine(model, early.result(), vocabulary, _start_in_prefix(target))
-        if not supports(model):
-            raise ConversionError(f"CTranslate2 cannot convert {name!r} ({model.facts.model_type})")
-        model.tokenizer  # noqa: B018 - load it now, so a broken tokenizer fails here
-        if early is not None:
-            translator = early.result()
-        else:
-            try:
-                ctranslate.convert(model.folder, target, compute_type)
-            except (OSError, ValueError, KeyError, RuntimeError, NotImplementedError) as exc:
-                raise ConversionError(f"CTranslate2 could not convert {name!r}: {exc}") from exc
-            translator = open_translator(target)
+            return CT2Engine(model, translator, read_vocabulary(target), _start_in_prefix(target))
+    if not supports(model):
+        raise ConversionError(f"CTranslate2 cannot convert {name!r} ({model.facts.model_type})")
+    model.tokenizer  # noqa: B018 - load it now, so a broken tokenizer fails here
+    if translator is None:
+        try:
+            ctranslate.convert(model.folder, target, compute_type)
+        except (OSError, ValueError, KeyError, RuntimeError, NotImplementedError) as exc:
+            raise ConversionError(f"CTranslate2 could not convert {name!r}: {exc}") from exc
+        translator = open_translator(target)
     # Next time, this model runs without transformers (when its tokenizer can be stored exactly).
     standalone.write(model, target)
     return CT2Engine(model, translator, read_vocabulary(target), _start_in_prefix(target))
