@@ -166,6 +166,35 @@ def test_detected_languages_are_cached(monkeypatch: pytest.MonkeyPatch) -> None:
     assert again.failed == first.failed
 
 
+def test_a_run_detects_every_article_at_once_then_lets_the_detector_go(
+    monkeypatch, tmp_path: Path
+) -> None:
+    # More articles than a round (batch.ROUND): one detection call for all of them, and the
+    # detector's model (77 MB) is not held through the summaries.
+    from briefer import batch
+
+    copies = [tmp_path / f"{k}.txt" for k in range(batch.ROUND)]
+    for k, copy in enumerate(copies):  # different texts: a run briefs a repeated one once
+        copy.write_text(SAMPLE.read_text(encoding="utf-8") + f"\nEdition {k}.\n", "utf-8")
+    sources = [Source(str(ARTICLES / "de-haushalt.txt")), *(Source(str(c)) for c in copies)]
+    calls: list[int] = []
+    detect_all = Briefer.source_languages
+
+    def counted(self: Briefer, articles):
+        calls.append(len(articles))
+        return detect_all(self, articles)
+
+    monkeypatch.setattr(Briefer, "source_languages", counted)
+    outcome = run_batch(sources, Briefer(Options(engine="extractive")), ["en"])
+    assert calls == [len(sources)]
+    assert detect._identifier is None
+    assert [f.reason.split(":")[0] for f in outcome.failed] == ["written in de"]
+    assert [b.source_language for b in outcome.briefs["en"]] == ["en"] * batch.ROUND
+    # The next detection loads the model again.
+    assert detect.detect(article("fr-budget.txt").text).lang == "fr"
+    assert detect._identifier is not None
+
+
 def test_cli_json_and_markdown_carry_the_language() -> None:
     french = str(ARTICLES / "fr-budget.txt")
     result = run("summarize", french, "--engine", "extractive", "--lang", "fr", "-f", "json")

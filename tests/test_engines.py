@@ -457,6 +457,64 @@ def test_engines_are_found_without_importlib_metadata_when_none_is_declared(tmp_
     assert out.stdout.split() == ["('auto',", "'torch',", "'ctranslate2')", "False"]
 
 
+def test_a_second_model_loads_after_the_heap_is_trimmed(fake_plugin: Path, monkeypatch) -> None:
+    # A brief's translator loads once the summarizer's work is done: what that work freed is
+    # given back first, so the two do not add up in the run's peak memory.
+    from briefer.engines import heap
+
+    events: list[str] = []
+    monkeypatch.setattr(registry, "_LOADED", {})
+    monkeypatch.setattr(heap, "trim", lambda: events.append("trim") or True)
+    real = registry._load
+    monkeypatch.setattr(registry, "_load", lambda name, *a: events.append(name) or real(name, *a))
+    registry.load("summarizer/model", "fake", "cpu")
+    registry.load("summarizer/model", "fake", "cpu")  # loaded already: nothing to do
+    registry.load("translator/model", "fake", "cpu")
+    assert events == ["summarizer/model", "trim", "translator/model"]
+
+
+# Run in a process of its own: it sets malloc's thresholds, which would stay set in pytest's.
+TRIM_CHECK = """
+import ctypes, pathlib
+from briefer.engines import heap
+
+def rss():
+    status = pathlib.Path("/proc/self/status").read_text().splitlines()
+    return int(next(x for x in status if x.startswith("VmRSS")).split()[1])
+
+try:
+    libc = ctypes.CDLL(None)
+    libc.malloc_trim
+except (AttributeError, OSError, TypeError):
+    print("no-trim", heap.trim())
+    raise SystemExit
+libc.mallopt(-1, 1 << 30)  # M_TRIM_THRESHOLD: free() itself gives nothing back
+libc.mallopt(-3, 1 << 30)  # M_MMAP_THRESHOLD: the blocks come from the heap
+blocks = [ctypes.create_string_buffer(64 * 1024) for _ in range(1600)]  # 100 MB
+keep = ctypes.create_string_buffer(64)  # above them all: the heap's top cannot shrink
+del blocks
+before = rss()
+done = heap.trim()
+print("freed", done, (before - rss()) // 1024)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads RSS from /proc")
+def test_trimming_gives_freed_heap_memory_back() -> None:
+    # glibc keeps freed blocks under its mmap threshold for reuse; trim() returns them. Where
+    # the C library has no malloc_trim, trim() does nothing and says so.
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", TRIM_CHECK], capture_output=True, text=True, check=True
+    ).stdout.split()
+    if out[0] == "no-trim":
+        assert out[1] == "False"
+    else:
+        assert out[:2] == ["freed", "True"] and int(out[2]) > 50, out  # MB of the 100 freed
+
+
 def test_unknown_backend_lists_the_registry(fake_plugin: Path) -> None:
     from io import StringIO
 

@@ -15,6 +15,7 @@ from .brief import Brief, Briefer, Digest
 from .cache import ResultCache, make_key
 from .checks import FACT_KINDS, Finding
 from .chunking import Chunk
+from .detect import release as release_detector
 from .errors import InputError
 from .files import MAX_INPUT_BYTES
 from .render import Failure
@@ -77,10 +78,15 @@ def run(
     work = _Work(briefer, cache or ResultCache(enabled=False))
     if progress:
         progress(0, len(articles), "")
+    # Every article's language first (a few milliseconds each), then the detector's model
+    # (77 MB) is let go: held through the summaries, it added to the run's peak memory.
+    languages = work.languages(articles) if articles else []
+    release_detector()
     done = 0
     for at in range(0, len(articles), ROUND):
         group = articles[at : at + ROUND]
-        digests = work.digests(*_routed(group, work, langs, fail_fast, outcome))
+        routed = _routed(group, languages[at : at + ROUND], work, langs, fail_fast, outcome)
+        digests = work.digests(*routed)
         made = {lang: work.localize(digests, lang) for lang in langs}
         for k, digest in enumerate(digests):
             facts = [c for lang in langs for c in made[lang][k].checks if c.kind in FACT_KINDS]
@@ -104,6 +110,7 @@ def run(
 
 def _routed(
     group: Sequence[Article],
+    group_languages: Sequence[str],
     work: _Work,
     langs: Sequence[str],
     fail_fast: bool,
@@ -116,7 +123,7 @@ def _routed(
     """
     kept: list[Article] = []
     languages: list[str] = []
-    for article, lang in zip(group, work.languages(group), strict=True):
+    for article, lang in zip(group, group_languages, strict=True):
         try:
             work.briefer.route(lang, langs)
         except InputError as exc:

@@ -90,6 +90,13 @@ def identifier(keep: Path | None = None) -> Any:
     return _identifier
 
 
+def release() -> None:
+    """Let go of the detector's model (77 MB resident); the next detect() loads it again."""
+    global _identifier
+    with _lock:
+        _identifier = None
+
+
 # The arrays of py3langid's model file (its modelio.save_model writes them into an npz).
 _ARRAYS = ("ptc", "pc", "classes", "nextmove", "nextmove_row", "out_feat")
 

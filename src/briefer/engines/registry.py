@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import EngineUnavailable, ModelError, UsageError
+from . import heap
 from .base import Engine
 
 log = logging.getLogger("briefer")
@@ -178,6 +179,10 @@ def load(name: str, backend: str = AUTO, device: str = "auto", batch_size: int =
     """Return the model loaded on the engine asked for, once per process."""
     key = (name, backend, batch_size, device)
     if key not in _LOADED:
+        if _LOADED:
+            # The models loaded before have done work (a brief's summaries before its
+            # translator): their freed activations go back before this one loads on top.
+            heap.trim()
         _LOADED[key] = _load(name, backend, device, batch_size)
     return _LOADED[key]
 
