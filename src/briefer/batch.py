@@ -80,7 +80,7 @@ def run(
         progress(0, len(articles), "")
     # Every article's language first (a few milliseconds each), then the detector's model
     # (77 MB) is let go: held through the summaries, it added to the run's peak memory.
-    languages = work.languages(articles) if articles else []
+    languages = work.languages(articles)
     release_detector()
     done = 0
     for at in range(0, len(articles), ROUND):
