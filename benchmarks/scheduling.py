@@ -89,7 +89,8 @@ def child(spec: dict) -> None:
     total = sum(len(s) for s in sources)
     longest = max(map(len, sources))
     if spec["batches"] == "briefer":
-        size, kind = batch_size([[len(s) for s in sources]], spec["inter"]), "tokens"
+        size = batch_size([[len(s) for s in sources]], spec["inter"], beams=[4])
+        kind = "tokens"
     elif spec["batches"] == "halves":
         size, kind = max(math.ceil(total / spec["inter"]), longest), "tokens"
     elif spec["batches"] == "each":
@@ -106,9 +107,7 @@ def child(spec: dict) -> None:
     }
     translator.translate_batch(sources[:1], beam_size=1, max_decoding_length=2)  # warm-up
     started = time.perf_counter()
-    results = translator.translate_batch(
-        sources, max_batch_size=size, batch_type=kind, **options
-    )
+    results = translator.translate_batch(sources, max_batch_size=size, batch_type=kind, **options)
     seconds = time.perf_counter() - started
     generated = sum(len(r.hypotheses[0]) for r in results)
     print(json.dumps({"seconds": seconds, "generated": generated}))
@@ -210,7 +209,9 @@ def main() -> None:
             times = table[(label, setting[0])]
             median = statistics.median(times)
             each = ", ".join(f"{t:.2f}" for t in times)
-            lines.append(f"| {label} | {setting[0]} | {median:.2f} | {each} | {median / base:.2f} |")
+            lines.append(
+                f"| {label} | {setting[0]} | {median:.2f} | {each} | {median / base:.2f} |"
+            )
     lines += [
         "",
         f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC in "

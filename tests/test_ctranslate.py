@@ -343,6 +343,11 @@ def _next_fit(lengths: list[int], size: int) -> list[list[int]]:
 )
 def test_batch_size_takes_the_fewest_rounds_within_the_cap(groups, workers, cap) -> None:
     size = ct2.batch_size(groups, workers, cap)
+    if workers > 1 and ct2.merged(groups, [1] * len(groups), cap):
+        # A small job: each group is one batch, at the smallest size that makes it so.
+        assert size == max(map(sum, groups)) <= cap
+        assert all(ct2.batches(group, size) == 1 for group in groups)
+        return
     even = max(1, min(cap, -(-sum(map(sum, groups)) // workers)))
 
     def rounds(tokens: int) -> int:
@@ -356,15 +361,35 @@ def test_batch_size_takes_the_fewest_rounds_within_the_cap(groups, workers, cap)
         assert rounds(size - 1) > rounds(size)  # and no bigger than that takes
 
 
-def test_three_reduce_inputs_on_two_workers_make_two_batches() -> None:
-    # The reduce pass of run.py's brief: three long articles' joined chunk summaries. An even
-    # split (189 tokens) gave 3 batches, so one worker decoded the third alone.
-    assert ct2.batches([126] * 3, 189) == 3
-    size = ct2.batch_size([[126] * 3], workers=2)
-    assert _next_fit([126] * 3, size) == [[126, 126], [126]]
+def test_three_long_inputs_on_two_workers_make_two_batches() -> None:
+    # Three 700-token chunks: an even split (1,050 tokens) gives 3 batches, so one worker
+    # would decode the third alone; 1,400 gives 2 batches, one round.
+    assert ct2.batches([700] * 3, 1050) == 3
+    size = ct2.batch_size([[700] * 3], workers=2, beams=[4])
+    assert size == 1400 and _next_fit([700] * 3, size) == [[700, 700], [700]]
     # Nine map chunks already fill 2 rounds of 2 workers within the cap: unchanged.
     chunks = [951, 945, 945, 785, 751, 744, 575, 575, 541]
-    assert ct2.batch_size([chunks], workers=2) == ct2.BATCH_TOKENS
+    assert ct2.batch_size([chunks], workers=2, beams=[4]) == ct2.BATCH_TOKENS
+
+
+def test_small_jobs_run_as_one_batch() -> None:
+    # The reduce pass of run.py's brief: three long articles' joined chunk summaries, beam 4:
+    # 12 decoder rows, 570 padded tokens. One batch on both cores beat two batches side by side.
+    reduce = [190, 150, 130]
+    assert ct2.merged([reduce], [4])
+    assert _next_fit(reduce, ct2.batch_size([reduce], workers=2, beams=[4])) == [reduce]
+    # Eight sentences at beam 4 (32 rows) still merge; nine (36 rows) are split again.
+    assert ct2.merged([[30] * 8], [4]) and not ct2.merged([[30] * 9], [4])
+    assert len(_next_fit([30] * 9, ct2.batch_size([[30] * 9], workers=2, beams=[4]))) == 2
+    # The same nine greedy (9 rows) merge: it is decoder rows that count, not texts.
+    assert ct2.merged([[30] * 9], [1])
+    # Long inputs gain nothing and padding costs: two chunks of 950 and 540 tokens are split.
+    assert not ct2.merged([[950, 540]], [4])
+    assert not ct2.merged([[600, 590]], [1])  # 1,200 padded tokens
+    # Rows count over every group queued together.
+    assert not ct2.merged([[30] * 4, [30] * 5], [4, 4])
+    # One worker has nothing to split over.
+    assert ct2.batch_size([[30] * 9], workers=1, beams=[4]) == ct2.batch_size([[30] * 9], 1)
 
 
 def test_groups_are_batched_call_by_call() -> None:
@@ -393,8 +418,17 @@ def test_generate_sends_that_batch_size(bart: Path) -> None:
     greedy = model.settings.with_values("test", **GREEDY)
     model.generate([(TEXTS[:3], greedy)])
     lengths = [len(model.model.tokenizer(text).input_ids) for text in TEXTS[:3]]
-    assert sent == [ct2.batch_size([lengths], 2)]
+    assert sent == [ct2.batch_size([lengths], 2, beams=[1])]
     assert len(_next_fit(lengths, sent[0])) <= 2
+    # A small job (3 texts, greedy) is one batch.
+    assert _next_fit(lengths, sent[0]) == [sorted(lengths, reverse=True)]
+    # Twelve texts at beam 4 (48 decoder rows) are split over the two workers.
+    sent.clear()
+    texts = (TEXTS * 3)[:12]
+    model.generate([(texts, model.settings.with_values("test", num_beams=4, max_length=8))])
+    lengths = [len(model.model.tokenizer(text).input_ids) for text in texts]
+    assert sent == [ct2.batch_size([lengths], 2, beams=[4])]
+    assert len(_next_fit(lengths, sent[0])) == 2
 
 
 # CPUs as /proc/cpuinfo describes the two kinds CI runs on, and a newer one: an Intel Xeon with

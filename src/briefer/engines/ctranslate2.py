@@ -24,6 +24,17 @@ NAME = "ctranslate2"
 # Tokens per batch: on 2 vCPUs with distilbart shapes, 2,048 beat 1,024 and 4,096 (wider
 # batches of long chunks ran slower, narrower ones left the matrix units underused).
 BATCH_TOKENS = 2048
+# A job this small is decoding, not encoding: every decoder step reads all of the decoder's
+# weights (oneDNN packs them again on each int8 product), whatever the number of rows, so
+# one batch on both cores beats a batch per worker on shared cores. Measured on 2 vCPUs, AMD
+# EPYC AVX2, int8, 2 workers × 2 threads, one batch against one per worker: three reduce
+# inputs of 190, 150 and 130 tokens (distilbart-cnn-12-6 shape) 4.2 s against 4.9 s; two
+# articles of 400 and 250 tokens 4.1 s against 4.8 s; two sentences 0.68 s against 0.98 s
+# (opus-mt-en-fr), 1.86 s against 2.61 s (opus-mt-tc-big-en-ar); four 0.91–0.74, eight
+# 1.00 and 0.88; 12 sentences 1.05, 46 sentences 1.19 (slower). Long inputs gain nothing
+# (two of 1,000 tokens: the same time) and padding costs (950 and 540 tokens: 15% slower).
+MERGE_ROWS = 32  # inputs × beams
+MERGE_TOKENS = 1024  # inputs × the longest, padding included
 # T5 overflows in float16 (broken output); bfloat16 keeps float32's range.
 T5_FAMILY = frozenset({"t5", "mt5", "umt5"})
 
@@ -173,23 +184,32 @@ class CT2Engine(HFDelegate):
             else []
             for texts, settings in groups
         ]
+        planned = [
+            translate_options(settings, self.model, self.vocabulary, self.start_in_prefix)
+            if sources
+            else None
+            for sources, (_, settings) in zip(encoded, groups, strict=True)
+        ]
+        # Each group's beams and step limit.
+        shapes = [
+            (p[0]["beam_size"], p[0]["max_decoding_length"]) if p else (1, None) for p in planned
+        ]
         # Batches are capped in tokens, not texts: two 900-token chunks fill a core as well as
         # sixty short sentences do. Splitting the work over the workers, and queuing every
-        # group before waiting, keeps all of them busy until the last batch.
+        # group before waiting, keeps all of them busy until the last batch; a job too small
+        # to gain from that runs as one batch.
         per_batch = batch_size(
-            [[len(tokens) for tokens in sources] for sources in encoded], workers, self.batch_tokens
+            [[len(tokens) for tokens in sources] for sources in encoded],
+            workers,
+            self.batch_tokens,
+            beams=[beams for beams, _ in shapes],
         )
         pending = []
-        shapes: list[tuple[int, int | None]] = []  # each group's beams and step limit
-        for sources, (_, settings) in zip(encoded, groups, strict=True):
-            if not sources:
+        for sources, plan in zip(encoded, planned, strict=True):
+            if plan is None:
                 pending.append([])
-                shapes.append((1, None))
                 continue
-            options, prefix = translate_options(
-                settings, self.model, self.vocabulary, self.start_in_prefix
-            )
-            shapes.append((options["beam_size"], options["max_decoding_length"]))
+            options, prefix = plan
             pending.append(
                 self.translator.translate_batch(
                     sources,
@@ -233,23 +253,36 @@ def batches(lengths: list[int], size: int) -> int:
     return count + (filled > 0)
 
 
-def batch_size(groups: list[list[int]], workers: int, cap: int = BATCH_TOKENS) -> int:
+def batch_size(
+    groups: list[list[int]],
+    workers: int,
+    cap: int = BATCH_TOKENS,
+    beams: list[int] | None = None,
+) -> int:
     """Return the tokens per batch that keep every worker busy: ``max_batch_size`` for groups
     of inputs this long, each group a ``translate_batch`` call queued beside the others.
 
-    The work is split evenly over the workers, up to ``cap`` tokens a batch (an input longer
-    than that gets a batch of its own). CTranslate2 batches each call on its own, and where
-    that leaves a last round in which only some workers have a batch, the others idle for a
-    whole batch's decoding: three 125-token reduce inputs on 2 workers made 3 batches,
-    2 rounds, 7.1 s; 2 batches, 1 round, 5.2 s (distilbart-cnn-12-6 shape, int8, one worker
-    thread each, AMD EPYC AVX2). So the size grows, never past the cap, to the smallest one
-    that needs the fewest rounds.
+    A small job (``merged``: few decoder rows, few tokens; ``beams`` gives each group's beam
+    size) runs as one batch per group. Otherwise the work is split evenly over the workers,
+    up to ``cap`` tokens a batch (an input longer than that gets a batch of its own).
+    CTranslate2 batches each call on its own, and where that leaves a last round in which only
+    some workers have a batch, the others idle for a whole batch's decoding: three 125-token
+    reduce inputs on 2 workers made 3 batches, 2 rounds, 7.1 s; 2 batches, 1 round, 5.2 s
+    (distilbart-cnn-12-6 shape, int8, one worker thread each, AMD EPYC AVX2). So the size
+    grows, never past the cap, to the smallest one that needs the fewest rounds.
     """
-    groups = [group for group in groups if group]
+    kept = [
+        (group, size)
+        for group, size in zip(groups, beams or [1] * len(groups), strict=True)
+        if group
+    ]
+    groups = [group for group, _ in kept]
     if not groups:
         return 1
     workers = max(1, workers)
     cap = max(1, cap)
+    if workers > 1 and merged(groups, [size for _, size in kept], cap):
+        return max(map(sum, groups))
     size = max(1, min(cap, math.ceil(sum(map(sum, groups)) / workers)))
 
     def rounds(tokens: int) -> int:
@@ -266,6 +299,15 @@ def batch_size(groups: list[list[int]], workers: int, cap: int = BATCH_TOKENS) -
         else:
             low = middle + 1
     return high
+
+
+def merged(groups: list[list[int]], beams: list[int], cap: int = BATCH_TOKENS) -> bool:
+    """Return whether groups of inputs this long are decoding-bound enough to run as one batch
+    each: at most MERGE_ROWS decoder rows in all, at most MERGE_TOKENS padded tokens a group
+    (and within the cap)."""
+    rows = sum(len(group) * max(1, size) for group, size in zip(groups, beams, strict=True))
+    padded = max(len(group) * max(group) for group in groups)
+    return rows <= MERGE_ROWS and padded <= min(MERGE_TOKENS, cap) and max(map(sum, groups)) <= cap
 
 
 def supports(model: HFModel) -> bool:
@@ -325,14 +367,16 @@ def load(name: str, device: str = "auto", batch_size: int = 4, compute_type: str
             # shape takes 0.13 s for the weights and 0.1 s for the tokenizer. The weights open
             # on this thread, so the buffers their load frees go back to the main heap (opened
             # on a worker thread, the en→fr brief's peak RSS rose by 30-40 MB).
+            # The converted vocabulary too (1.1 MB of JSON for opus-mt-en-fr, 15-25 ms).
             reading = pool.submit(standalone.read, target)
+            vocabulary = pool.submit(read_vocabulary, target)
             translator = open_translator(target)
             stored = reading.result()
         if stored is not None:
             # The hot path: converted before, tokenizer and facts stored beside it;
             # transformers (and torch) stay unloaded.
             model = StoredModel(model, stored)
-            return CT2Engine(model, translator, read_vocabulary(target), _start_in_prefix(target))
+            return CT2Engine(model, translator, vocabulary.result(), _start_in_prefix(target))
     if not supports(model):
         raise ConversionError(f"CTranslate2 cannot convert {name!r} ({model.facts.model_type})")
     model.tokenizer  # noqa: B018 - load it now, so a broken tokenizer fails here
