@@ -11,6 +11,9 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 
 from briefer import Briefer, Options, extractive, sentences
 from briefer.extractive import ELLIPSIS, extract, summarize_extractive
@@ -66,6 +69,49 @@ def test_a_long_line_without_punctuation_is_cut_into_bounded_pieces(monkeypatch)
     assert all(e == len(text) or text[e] == " " for s, e in spans)
     # Nothing in it could end a sentence, so pysbd was not asked at all.
     assert spy.lengths == []
+
+
+# Words in the scripts briefer's default languages use, digits among them, and what
+# _ONE_SENTENCE lets through before the end punctuation.
+_WORDS = st.sampled_from(
+    ["the", "mayor", "Paris", "2026", "3,5", "l'État", "élu", "président", "الوزير", "قال",
+     "2", "a", "I", "No", "Dr", "U", "S", "vs", "etc", "e", "g", "pp", "p", "Mr", "St"]
+)  # fmt: skip
+_BETWEEN = st.sampled_from(
+    [" ", " ", " ", ", ", " - ", " \u2013 ", " \u00ab", "\u00bb ", "\u201c", "\u201d ", "/", "'"]
+)
+
+
+@examples(max_examples=300, deadline=None)
+@given(
+    words=st.lists(st.tuples(_WORDS, _BETWEEN), min_size=1, max_size=12),
+    end=st.sampled_from([".", "!", "?", "...", "\u2026", "?!", "\u061f", "!!", ". "]),
+    lang=st.sampled_from(["en", "fr", "ar"]),
+)
+def test_one_sentence_is_split_without_pysbd_as_pysbd_splits_it(words, end, lang) -> None:
+    # Text whose only end punctuation closes it: a headline, one sentence piped to translate.
+    text = "".join(word + between for word, between in words).rstrip() + end
+    assert sentences._ONE_SENTENCE.fullmatch(text)
+    with pytest.MonkeyPatch.context() as patch:
+        spy = SegmenterSpy(patch)
+        assert split_sentences(text, lang=lang) == [(0, len(text.rstrip()))]
+    assert spy.lengths == []  # pysbd not asked
+    # pysbd, asked, finds no boundary before the end punctuation either. It does cut that
+    # punctuation itself at times ("2..." into "2.." and "."), which briefer keeps whole.
+    spans = sentences._pysbd_spans(text, lang)
+    ending = len(text.rstrip().rstrip(".!?\u2026\u061f"))
+    assert spans[0][0] == 0 and all(start >= ending for start, _ in spans[1:])
+
+
+def test_text_with_a_boundary_before_its_end_still_goes_to_pysbd(monkeypatch) -> None:
+    spy = SegmenterSpy(monkeypatch)
+    text = "The mayor spoke. The bridge will reopen in May."
+    assert split_sentences(text) == [(0, 16), (17, len(text))]
+    assert spy.lengths == [len(text)]
+    # A line break can end a sentence too: not the fast path.
+    assert not sentences._ONE_SENTENCE.fullmatch("Bridge closed\nMayor speaks.")
+    # pysbd makes a sentence of a quote closed after the full stop: to pysbd as well.
+    assert not sentences._ONE_SENTENCE.fullmatch('He said: "We will rebuild."')
 
 
 def test_pysbd_never_gets_more_than_a_window(monkeypatch) -> None:
