@@ -214,3 +214,60 @@ def test_cli_bad_source_lang_is_one_line_exit_2() -> None:
     assert result.out == ""
     assert "not a language code" in result.err
     assert "Traceback" not in result.err
+
+
+class Loads:
+    """Record model loads and heap trims in order, with fake engines for every model."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch):
+        from briefer.engines import heap, registry
+        from briefer.engines.fake import FakeEngine
+
+        self.events: list[str] = []
+        self.registry = registry
+        monkeypatch.setattr(registry, "_LOADED", {})  # this process's other tests' models aside
+
+        def load(name: str, *_: object) -> FakeEngine:
+            self.events.append(f"load {name}")
+            return FakeEngine(name)
+
+        monkeypatch.setattr(registry, "_load", load)
+        monkeypatch.setattr(heap, "trim", lambda: self.events.append("trim"))
+
+    def held(self) -> list[str]:
+        """Return the names of the models the process still holds."""
+        return [engine.name for engine in self.registry._LOADED.values()]
+
+
+def test_the_english_summarizer_goes_when_no_article_needs_it(monkeypatch) -> None:
+    # A French desk: -m fr=MODEL. The English summarizer loads while the detector does, on the
+    # odds that the copy is English; once every article is known to be French, it goes before
+    # the French summarizer loads.
+    loads = Loads(monkeypatch)
+    briefer = Briefer(Options(model={"en": "en-sum", "fr": "fr-sum"}))
+    [digest] = briefer.digest_many([article("fr-budget.txt")])
+    assert (digest.language, digest.summarizer) == ("fr", "fr-sum")
+    assert loads.events == ["load en-sum", "trim", "load fr-sum"]
+    assert loads.held() == ["fr-sum"] and briefer._summarizer is None
+    # Asked for again, it loads again.
+    assert briefer.summarizer.name == "en-sum" and loads.held() == ["fr-sum", "en-sum"]
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        {"en": "en-sum", "fr": "fr-sum"},  # the English article needs it
+        {"en": "en-sum"},  # the French one goes through the pivot to it
+    ],
+    ids=["an English article", "the pivot"],
+)
+def test_the_english_summarizer_stays_when_an_article_may_need_it(
+    monkeypatch, model: dict[str, str]
+) -> None:
+    loads = Loads(monkeypatch)
+    briefer = Briefer(Options(model=model))
+    texts = [article("fr-budget.txt"), parse_article(SAMPLE.read_text(), "x")]
+    languages = briefer.source_languages(texts if len(model) > 1 else texts[:1])
+    assert languages[0] == "fr"
+    assert loads.held() == ["en-sum"] and loads.events == ["load en-sum"]
+    assert briefer._summarizer is not None

@@ -229,12 +229,14 @@ class Briefer:
 
         # The detector's model, decompressed once, is kept beside the converted models.
         keep = default_path().parent / "langid"
+        speculative = False
         if articles and self.options.engine == "abstractive":
             # The detector's model takes ~0.2 s of CPU to read (0.65 s the first time, to
             # decompress); loading the summarizer (on torch, an import of ~3-4 s of CPU; a warm
             # CTranslate2 model imports neither torch nor transformers) overlaps it on a
             # second core.
             preload(keep)
+            speculative = self._summarizer is None
             self.summarizer  # noqa: B018 - load it now, while the detector loads
 
         languages = []
@@ -249,7 +251,30 @@ class Briefer:
             else:
                 log.info("%s: language %s (%.2f)", article.source, found.lang, found.confidence)
             languages.append(found.lang)
+        if speculative and not any(map(self._needs_english_summarizer, languages)):
+            # Every article has a summarizer of its own language (-m fr=MODEL): the English
+            # one, loaded on speculation, goes before theirs load (distilbart-cnn-12-6 in
+            # int8 holds ~300 MB).
+            self._release_summarizer()
         return languages
+
+    def _needs_english_summarizer(self, lang: str) -> bool:
+        """Return whether an article in lang may go through the English summarizer (see route)."""
+        o = self.options
+        return lang == "en" or o.summarizer_model(lang) in (None, "", o.summarizer_model("en"))
+
+    def _release_summarizer(self) -> None:
+        """Let go of the English summarizer; it loads again if asked for."""
+        from .engines import heap, registry
+
+        engine, self._summarizer = self._summarizer, None
+        name = self.options.summarizer_model("en") or ""
+        if self._models.get(name) is engine:
+            del self._models[name]
+        if engine is not None:
+            registry.release(engine)
+        del engine
+        heap.trim()  # its pages go back to the system before the next model loads
 
     def digest_many(
         self,

@@ -208,6 +208,13 @@ def _load(name: str, backend: str, device: str, batch_size: int) -> Engine:
     raise ModelError("no engine is available")
 
 
+def release(engine: Engine) -> None:
+    """Forget a loaded model, so that it is freed once its users let go of it (then
+    ``heap.trim()`` gives its pages back)."""
+    for key in [key for key, loaded in _LOADED.items() if loaded is engine]:
+        del _LOADED[key]
+
+
 def clear() -> None:
     """Forget loaded models and the engines found (tests, long-running hosts that switch
     models or install a plug-in)."""
