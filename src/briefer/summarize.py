@@ -123,16 +123,15 @@ def summarize_many(
     pending = {i: list(chunks) for i, chunks in enumerate(articles) if chunks}
     first_round = True
     while pending:
-        jobs = [(i, chunk) for i, chunks in pending.items() for chunk in chunks]
         # One chunk left is the final input: it gets the requested length. Several are mapped.
-        each = [settings if len(pending[i]) == 1 else generous for i, _ in jobs]
-        started = time.perf_counter()
-        outputs = _generate(model, jobs, each, template)
-        # The first round's generate() is the map pass; any later round reduces.
-        _timed(timings, "map" if first_round else "reduce", started)
-        summaries: dict[int, list[str]] = {}
-        for (i, _), output in zip(jobs, outputs, strict=True):
-            summaries.setdefault(i, []).append(output)
+        summaries = _round(
+            model,
+            pending,
+            {i: settings if len(todo) == 1 else generous for i, todo in pending.items()},
+            template,
+            timings,
+            first_round,
+        )
         next_round: dict[int, list[Chunk]] = {}
         for i, parts in summaries.items():
             if len(parts) == 1:
@@ -143,12 +142,7 @@ def summarize_many(
             if not chunks:
                 results[i] = ""
                 continue
-            if len(chunks) >= len(parts):
-                # Summaries as long as the input limit allows cannot shrink further; keep them all.
-                log.warning(
-                    "summary kept at %d parts: raise the input limit or lower --max-length",
-                    len(parts),
-                )
+            if _cannot_shrink(chunks, parts):
                 results[i] = joined
                 continue
             if len(chunks) == 1:
@@ -184,14 +178,14 @@ def _summarize_in_shares(
     shares = {i: share_settings(settings, len(chunks)) for i, chunks in pending.items()}
     first_round = True
     while pending:
-        jobs = [(i, chunk) for i, chunks in pending.items() for chunk in chunks]
-        each = [(shares[i] if first_round else None) or settings for i, _ in jobs]
-        started = time.perf_counter()
-        outputs = _generate(model, jobs, each, template)
-        _timed(timings, "map" if first_round else "reduce", started)
-        summaries: dict[int, list[str]] = {}
-        for (i, _), output in zip(jobs, outputs, strict=True):
-            summaries.setdefault(i, []).append(output)
+        summaries = _round(
+            model,
+            pending,
+            {i: (shares[i] if first_round else None) or settings for i in pending},
+            template,
+            timings,
+            first_round,
+        )
         next_round: dict[int, list[Chunk]] = {}
         for i, parts in summaries.items():
             if len(parts) == 1:
@@ -202,18 +196,43 @@ def _summarize_in_shares(
                 results[i] = joined
                 continue
             chunks = chunk_sentences(joined, split_sentences(joined), counter, limit)
-            if len(chunks) >= len(parts):
-                # Summaries as long as the input limit allows cannot shrink further; keep them all.
-                log.warning(
-                    "summary kept at %d parts: raise the input limit or lower --max-length",
-                    len(parts),
-                )
+            if _cannot_shrink(chunks, parts):
                 results[i] = joined
                 continue
             next_round[i] = chunks
         pending = next_round
         first_round = False
     return [results[i] for i in range(len(articles))]
+
+
+def _round(
+    model: Engine,
+    pending: dict[int, list[Chunk]],
+    each: dict[int, GenerationSettings],
+    template: str,
+    timings: dict[str, float] | None,
+    first_round: bool,
+) -> dict[int, list[str]]:
+    """Run one round: every pending article's chunks through generate() at once, each with
+    its article's settings, and return each article's outputs in order."""
+    jobs = [(i, chunk) for i, chunks in pending.items() for chunk in chunks]
+    started = time.perf_counter()
+    outputs = _generate(model, jobs, [each[i] for i, _ in jobs], template)
+    # The first round's generate() is the map pass; any later round reduces.
+    _timed(timings, "map" if first_round else "reduce", started)
+    summaries: dict[int, list[str]] = {}
+    for (i, _), output in zip(jobs, outputs, strict=True):
+        summaries.setdefault(i, []).append(output)
+    return summaries
+
+
+def _cannot_shrink(chunks: list[Chunk], parts: list[str]) -> bool:
+    """Return whether joined summaries would take as many chunks as they came from (each as
+    long as the input limit allows), and say so: they are then kept as they are."""
+    if len(chunks) < len(parts):
+        return False
+    log.warning("summary kept at %d parts: raise the input limit or lower --max-length", len(parts))
+    return True
 
 
 def _timed(timings: dict[str, float] | None, stage: str, started: float) -> None:
