@@ -342,12 +342,7 @@ def _next_fit(lengths: list[int], size: int) -> list[list[int]]:
     cap=st.sampled_from([64, 512, 2048]),
 )
 def test_batch_size_takes_the_fewest_rounds_within_the_cap(groups, workers, cap) -> None:
-    size = ct2.batch_size(groups, workers, cap)
-    if workers > 1 and ct2.merged(groups, [1] * len(groups), cap):
-        # A small job: each group is one batch, at the smallest size that makes it so.
-        assert size == max(map(sum, groups)) <= cap
-        assert all(ct2.batches(group, size) == 1 for group in groups)
-        return
+    size = ct2.batch_size(groups, workers, cap)  # no merging unless asked for
     even = max(1, min(cap, -(-sum(map(sum, groups)) // workers)))
 
     def rounds(tokens: int) -> int:
@@ -359,6 +354,30 @@ def test_batch_size_takes_the_fewest_rounds_within_the_cap(groups, workers, cap)
     assert rounds(size) == rounds(cap)  # no idle last round that a size within the cap avoids
     if size > even:
         assert rounds(size - 1) > rounds(size)  # and no bigger than that takes
+
+
+@examples(max_examples=300, deadline=None)
+@given(
+    groups=st.lists(st.lists(st.integers(1, 600), min_size=0, max_size=12), min_size=1, max_size=3),
+    beams=st.lists(st.sampled_from([1, 2, 4, 5]), min_size=3, max_size=3),
+    cap=st.sampled_from([256, 2048]),
+)
+def test_a_small_job_is_one_batch_per_group(groups, beams, cap) -> None:
+    beams = beams[: len(groups)]
+    size = ct2.batch_size(groups, 2, cap, beams=beams, merge=True)
+    filled = [(group, b) for group, b in zip(groups, beams, strict=True) if group]
+    rows = sum(len(group) * b for group, b in filled)
+    padded = max((len(group) * max(group) for group, _ in filled), default=0)
+    small = bool(filled) and rows <= ct2.MERGE_ROWS and padded <= min(ct2.MERGE_TOKENS, cap)
+    assert ct2.merged(groups, beams, cap) is small
+    if small:
+        # Every group one batch, at the smallest size that makes it so.
+        assert all(ct2.batches(group, size) == 1 for group, _ in filled)
+        assert size == max(sum(group) for group, _ in filled)
+    else:
+        assert size == ct2.batch_size(groups, 2, cap, beams=beams)  # as without merging
+    # One worker has nothing to split over, and nothing changes without merge.
+    assert ct2.batch_size(groups, 1, cap, beams=beams, merge=True) == ct2.batch_size(groups, 1, cap)
 
 
 def test_three_long_inputs_on_two_workers_make_two_batches() -> None:
@@ -377,10 +396,14 @@ def test_small_jobs_run_as_one_batch() -> None:
     # 12 decoder rows, 570 padded tokens. One batch on both cores beat two batches side by side.
     reduce = [190, 150, 130]
     assert ct2.merged([reduce], [4])
-    assert _next_fit(reduce, ct2.batch_size([reduce], workers=2, beams=[4])) == [reduce]
+    size = ct2.batch_size([reduce], workers=2, beams=[4], merge=True)
+    assert _next_fit(reduce, size) == [reduce]
+    # Where a lone batch does not get every core, it stays two batches, one round.
+    assert _next_fit(reduce, ct2.batch_size([reduce], workers=2, beams=[4])) == [[190], [150, 130]]
     # Eight sentences at beam 4 (32 rows) still merge; nine (36 rows) are split again.
     assert ct2.merged([[30] * 8], [4]) and not ct2.merged([[30] * 9], [4])
-    assert len(_next_fit([30] * 9, ct2.batch_size([[30] * 9], workers=2, beams=[4]))) == 2
+    nine = ct2.batch_size([[30] * 9], workers=2, beams=[4], merge=True)
+    assert len(_next_fit([30] * 9, nine)) == 2
     # The same nine greedy (9 rows) merge: it is decoder rows that count, not texts.
     assert ct2.merged([[30] * 9], [1])
     # Long inputs gain nothing and padding costs: two chunks of 950 and 540 tokens are split.
@@ -388,8 +411,24 @@ def test_small_jobs_run_as_one_batch() -> None:
     assert not ct2.merged([[600, 590]], [1])  # 1,200 padded tokens
     # Rows count over every group queued together.
     assert not ct2.merged([[30] * 4, [30] * 5], [4, 4])
-    # One worker has nothing to split over.
-    assert ct2.batch_size([[30] * 9], workers=1, beams=[4]) == ct2.batch_size([[30] * 9], 1)
+    # No inputs, nothing to merge.
+    assert not ct2.merged([[], []], [4, 4]) and not ct2.merged([], [])
+
+
+@pytest.mark.parametrize(
+    ("machine", "environ", "whole"),
+    [
+        ("EPYC_AVX2", {}, True),  # 2 workers × 2 threads on 2 cores: a lone batch gets both
+        ("EPYC_AVX2", {"OMP_NUM_THREADS": "2"}, False),  # a Ray actor's 2 × 1
+        ("XEON_AMX", {}, False),  # 4 workers × 2 threads on 8 cores
+        ("SINGLE", {}, False),  # one worker: nothing to merge over
+    ],
+)
+def test_small_jobs_merge_only_where_a_lone_batch_gets_every_core(machine, environ, whole) -> None:
+    single = cpu.Cpu("AMD EPYC 7B13", "AuthenticAMD", frozenset(["avx", "avx2", "fma"]), 1)
+    chosen = {"EPYC_AVX2": EPYC_AVX2, "XEON_AMX": XEON_AMX, "SINGLE": single}[machine]
+    assert cpu.plan(chosen, "cpu", environ).whole is whole
+    assert cpu.plan(chosen, "cuda", environ).whole is False
 
 
 def test_groups_are_batched_call_by_call() -> None:
@@ -415,14 +454,18 @@ def test_generate_sends_that_batch_size(bart: Path) -> None:
             return real.translate_batch(sources, **options)
 
     real, model.translator = model.translator, Recording()
+    model.whole_machine = False  # as on a machine where a lone batch gets some cores only
     greedy = model.settings.with_values("test", **GREEDY)
     model.generate([(TEXTS[:3], greedy)])
     lengths = [len(model.model.tokenizer(text).input_ids) for text in TEXTS[:3]]
     assert sent == [ct2.batch_size([lengths], 2, beams=[1])]
-    assert len(_next_fit(lengths, sent[0])) <= 2
-    # A small job (3 texts, greedy) is one batch.
+    assert len(_next_fit(lengths, sent[0])) == 2
+    # Where it gets every core, a small job (3 texts, greedy) is one batch.
+    model.whole_machine = True
+    sent.clear()
+    model.generate([(TEXTS[:3], greedy)])
     assert _next_fit(lengths, sent[0]) == [sorted(lengths, reverse=True)]
-    # Twelve texts at beam 4 (48 decoder rows) are split over the two workers.
+    # Twelve texts at beam 4 (48 decoder rows) are split over the two workers all the same.
     sent.clear()
     texts = (TEXTS * 3)[:12]
     model.generate([(texts, model.settings.with_values("test", num_beams=4, max_length=8))])

@@ -269,5 +269,37 @@ def test_the_english_summarizer_stays_when_an_article_may_need_it(
     texts = [article("fr-budget.txt"), parse_article(SAMPLE.read_text(), "x")]
     languages = briefer.source_languages(texts if len(model) > 1 else texts[:1])
     assert languages[0] == "fr"
+    briefer.settle(languages)
     assert loads.held() == ["en-sum"] and loads.events == ["load en-sum"]
     assert briefer._summarizer is not None
+
+
+def test_a_run_judges_the_english_summarizer_on_all_its_languages(monkeypatch, tmp_path) -> None:
+    # batch.run detects every article's language at once, then settles: articles of more than
+    # one round, all French, load the English summarizer once and let it go once.
+    from briefer import batch
+
+    loads = Loads(monkeypatch)
+    french = (ARTICLES / "fr-budget.txt").read_text(encoding="utf-8")
+    copies = [tmp_path / f"{k}.txt" for k in range(batch.ROUND + 1)]
+    for k, copy in enumerate(copies):
+        copy.write_text(french + f"\nÉdition {k}.\n", "utf-8")
+    briefer = Briefer(Options(model={"en": "en-sum", "fr": "fr-sum"}))
+    outcome = run_batch([Source(str(c)) for c in copies], briefer, ["fr"])
+    assert len(outcome.briefs["fr"]) == len(copies) and not outcome.failed
+    assert loads.events == ["load en-sum", "trim", "load fr-sum"]
+    # A second run of the same Briefer no longer guesses English.
+    run_batch([Source(str(copies[0]))], briefer, ["fr"], cache=None)
+    assert loads.events == ["load en-sum", "trim", "load fr-sum"]
+
+
+def test_a_summarizer_another_briefer_loaded_is_never_let_go(monkeypatch) -> None:
+    loads = Loads(monkeypatch)
+    first = Briefer(Options(model={"en": "en-sum", "fr": "fr-sum"}))
+    english = first.summarizer  # loaded for its own use
+    second = Briefer(Options(model={"en": "en-sum", "fr": "fr-sum"}))
+    [digest] = second.digest_many([article("fr-budget.txt")])
+    assert digest.summarizer == "fr-sum"
+    # The second Briefer found it loaded already: not its speculation, so not its to let go.
+    assert loads.held() == ["en-sum", "fr-sum"] and first.summarizer is english
+    assert loads.events.count("load en-sum") == 1

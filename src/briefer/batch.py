@@ -82,6 +82,8 @@ def run(
     # (77 MB) is let go: held through the summaries, it added to the run's peak memory.
     languages = work.languages(articles)
     release_detector()
+    # The English summarizer, loaded beside the detector, goes if no article of the run needs it.
+    briefer.settle(languages)
     done = 0
     for at in range(0, len(articles), ROUND):
         group = articles[at : at + ROUND]

@@ -121,6 +121,10 @@ class Briefer:
         # by the benchmark.
         self.timings: dict[str, float] = {}
         self._glossary: Any = None
+        # The English summarizer loads beside the language detector, on the odds that the copy
+        # is English: loaded so and not yet judged (settle), and whether to keep guessing.
+        self._speculative = False
+        self._speculate = True
 
     def load(self, name: str, batch_size: int | None = None) -> Engine:
         """Return the engine running the model of that name, loading it on first use."""
@@ -229,15 +233,18 @@ class Briefer:
 
         # The detector's model, decompressed once, is kept beside the converted models.
         keep = default_path().parent / "langid"
-        speculative = False
         if articles and self.options.engine == "abstractive":
             # The detector's model takes ~0.2 s of CPU to read (0.65 s the first time, to
             # decompress); loading the summarizer (on torch, an import of ~3-4 s of CPU; a warm
             # CTranslate2 model imports neither torch nor transformers) overlaps it on a
             # second core.
             preload(keep)
-            speculative = self._summarizer is None
-            self.summarizer  # noqa: B018 - load it now, while the detector loads
+            if self._summarizer is None and self._speculate:
+                from .engines import registry
+
+                # Let go again by settle() if no article needs it, unless it was loaded before.
+                self._speculative = not registry.holds(self.options.summarizer_model("en") or "")
+                self.summarizer  # noqa: B018 - load it now, while the detector loads
 
         languages = []
         for article in articles:
@@ -251,12 +258,17 @@ class Briefer:
             else:
                 log.info("%s: language %s (%.2f)", article.source, found.lang, found.confidence)
             languages.append(found.lang)
-        if speculative and not any(map(self._needs_english_summarizer, languages)):
-            # Every article has a summarizer of its own language (-m fr=MODEL): the English
-            # one, loaded on speculation, goes before theirs load (distilbart-cnn-12-6 in
-            # int8 holds ~300 MB).
-            self._release_summarizer()
         return languages
+
+    def settle(self, languages: Sequence[str]) -> None:
+        """Judge the English summarizer's speculative load against a run's languages (all of
+        them): when every article has a summarizer of its own language (-m fr=MODEL), it goes
+        before theirs load (distilbart-cnn-12-6 in int8 holds ~300 MB), and later detections
+        of this Briefer no longer load it on speculation."""
+        speculative, self._speculative = self._speculative, False
+        if speculative and not any(map(self._needs_english_summarizer, languages)):
+            self._speculate = False
+            self._release_summarizer()
 
     def _needs_english_summarizer(self, lang: str) -> bool:
         """Return whether an article in lang may go through the English summarizer (see route)."""
@@ -264,7 +276,8 @@ class Briefer:
         return lang == "en" or o.summarizer_model(lang) in (None, "", o.summarizer_model("en"))
 
     def _release_summarizer(self) -> None:
-        """Let go of the English summarizer; it loads again if asked for."""
+        """Let go of the English summarizer (loaded by this Briefer alone); it loads again if
+        asked for."""
         from .engines import heap, registry
 
         engine, self._summarizer = self._summarizer, None
@@ -289,6 +302,7 @@ class Briefer:
         """
         if languages is None:
             languages = self.source_languages(articles)
+            self.settle(languages)
         routes = [self.route(lang, targets) for lang in languages]
         digests: list[Digest | None] = [None] * len(articles)
         # Articles that share a summarizer go through it together, batched across articles.

@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sys
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -64,9 +65,19 @@ _lock = threading.Lock()
 
 def detector() -> str:
     """Return what names this detector's answers in the result cache: model and settings."""
+    return f"py3langid {_release()}, {MAX_CHARS} chars, {MIN_CONFIDENCE}"
+
+
+def _release() -> str:
+    """Return py3langid's version: the imported package's own __version__ (importlib.metadata
+    takes 17-45 ms to say the same), else its installed metadata."""
+    module = sys.modules.get("py3langid")
+    found = getattr(module, "__version__", None)
+    if isinstance(found, str) and found:
+        return found
     from importlib.metadata import version
 
-    return f"py3langid {version('py3langid')}, {MAX_CHARS} chars, {MIN_CONFIDENCE}"
+    return version("py3langid")
 
 
 def identifier(keep: Path | None = None) -> Any:
@@ -97,13 +108,6 @@ def release() -> None:
         _identifier = None
 
 
-def _installed(package: str) -> str:
-    """Return an installed distribution's version, from its metadata."""
-    from importlib.metadata import version
-
-    return version(package)
-
-
 # The arrays of py3langid's model file (its modelio.save_model writes them into an npz).
 _ARRAYS = ("ptc", "pc", "classes", "nextmove", "nextmove_row", "out_feat")
 
@@ -117,14 +121,11 @@ def _kept_model(folder: Path) -> tuple | None:
     from array import array
 
     import numpy as np
-    import py3langid
     from py3langid.langid import MODEL_DIR, MODEL_FILE
 
     source = Path(MODEL_DIR) / MODEL_FILE
     try:
-        # The package's own __version__: importlib.metadata would take 17-45 ms to say the same.
-        tag = getattr(py3langid, "__version__", None) or _installed("py3langid")
-        kept = folder / f"py3langid-{tag}-{source.stat().st_size}.npz"
+        kept = folder / f"py3langid-{_release()}-{source.stat().st_size}.npz"
         if not kept.is_file():
             _decompress(source, kept)
     except OSError as exc:  # a cache folder that cannot be written

@@ -196,7 +196,7 @@ def _summarize_in_shares(
                 results[i] = joined
                 continue
             chunks = chunk_sentences(joined, split_sentences(joined), counter, limit)
-            if _cannot_shrink(chunks, parts):
+            if not chunks or _cannot_shrink(chunks, parts):
                 results[i] = joined
                 continue
             next_round[i] = chunks

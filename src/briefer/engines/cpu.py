@@ -72,6 +72,9 @@ class Plan:
     env: tuple[tuple[str, str], ...]  # what briefer sets for CTranslate2 (never over the user's)
     why: str
     warning: str | None = None  # a user's setting measured to be much slower here
+    # Whether a lone batch's threads cover every core, with several workers: then a small job
+    # runs faster as one batch than spread over the workers (ctranslate2.MERGE_ROWS).
+    whole: bool = False
 
     def describe(self, cpu: Cpu) -> str:
         """Return the one line --verbose shows."""
@@ -146,7 +149,8 @@ def plan(cpu: Cpu, device: str = "cpu", environ: Mapping[str, str] | None = None
             + (", which a lone batch gets to itself" if inter > 1 and intra > 1 else "")
             + ": benchmarks/SCHEDULING.md"
         )
-    return Plan(kernels, gemm, inter, intra, tuple(env), "; ".join(reasons), warning)
+    whole = inter > 1 and intra >= cores
+    return Plan(kernels, gemm, inter, intra, tuple(env), "; ".join(reasons), warning, whole)
 
 
 def _thread_budget(environ: Mapping[str, str]) -> int | None:

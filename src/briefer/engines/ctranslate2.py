@@ -25,16 +25,19 @@ NAME = "ctranslate2"
 # batches of long chunks ran slower, narrower ones left the matrix units underused).
 BATCH_TOKENS = 2048
 # A job this small is decoding, not encoding: every decoder step reads all of the decoder's
-# weights (oneDNN packs them again on each int8 product), whatever the number of rows, so
-# one batch on both cores beats a batch per worker on shared cores. Measured on 2 vCPUs, AMD
-# EPYC AVX2, int8, 2 workers × 2 threads, one batch against one per worker: three reduce
-# inputs of 190, 150 and 130 tokens (distilbart-cnn-12-6 shape) 4.2 s against 4.9 s; two
-# articles of 400 and 250 tokens 4.1 s against 4.8 s; two sentences 0.68 s against 0.98 s
-# (opus-mt-en-fr), 1.86 s against 2.61 s (opus-mt-tc-big-en-ar); four 0.91–0.74, eight
-# 1.00 and 0.88; 12 sentences 1.05, 46 sentences 1.19 (slower). Long inputs gain nothing
+# weights (oneDNN packs them again on each int8 product), whatever the number of rows. Where
+# a lone batch's threads cover every core (2 workers × 2 threads on 2 cores), one batch then
+# beats a batch per worker on shared cores. Measured on 2 vCPUs, AMD EPYC AVX2, int8, beam 4,
+# one batch against one per worker, medians of 2-3 rounds side by side: three reduce inputs
+# of 190, 150 and 130 tokens (distilbart-cnn-12-6 shape, 62 steps) 4.2 s against 4.9 s; two
+# articles of 400 and 250 tokens 4.1 s against 4.8 s; sentences of 22 tokens, 40 steps,
+# through opus-mt-en-fr's shape: two 0.68 s against 0.98 s, four 1.02 against 1.12, eight
+# 1.68 against 1.68, twelve 2.17 against 2.07, 46 8.55 against 7.20; through
+# opus-mt-tc-big-en-ar's: two 1.86 against 2.61, four 2.33 against 3.14, eight 3.61
+# against 4.10, twelve 4.86 against 5.03, sixteen 7.17 against 6.83. Long inputs gain nothing
 # (two of 1,000 tokens: the same time) and padding costs (950 and 540 tokens: 15% slower).
-MERGE_ROWS = 32  # inputs × beams
-MERGE_TOKENS = 1024  # inputs × the longest, padding included
+MERGE_ROWS = 32  # inputs × beams, over every group of the job
+MERGE_TOKENS = 1024  # inputs × the longest, padding included, per group
 # T5 overflows in float16 (broken output); bfloat16 keeps float32's range.
 T5_FAMILY = frozenset({"t5", "mt5", "umt5"})
 
@@ -157,6 +160,7 @@ class CT2Engine(HFDelegate):
         translator: Any,
         vocabulary: frozenset[str] | None = None,
         start_in_prefix: bool = False,
+        whole_machine: bool = False,
     ):
         self.model = model
         self.name = model.name
@@ -168,6 +172,8 @@ class CT2Engine(HFDelegate):
         self.vocabulary = vocabulary
         self.start_in_prefix = start_in_prefix
         self.batch_tokens = BATCH_TOKENS
+        # Whether a lone batch's threads cover every core: then a small job runs as one batch.
+        self.whole_machine = whole_machine
         # Tokens in, decoder steps out, per sequence, summed: the benchmark's FLOP count.
         self.usage = Usage()
 
@@ -203,6 +209,7 @@ class CT2Engine(HFDelegate):
             workers,
             self.batch_tokens,
             beams=[beams for beams, _ in shapes],
+            merge=self.whole_machine,
         )
         pending = []
         for sources, plan in zip(encoded, planned, strict=True):
@@ -258,12 +265,14 @@ def batch_size(
     workers: int,
     cap: int = BATCH_TOKENS,
     beams: list[int] | None = None,
+    merge: bool = False,
 ) -> int:
     """Return the tokens per batch that keep every worker busy: ``max_batch_size`` for groups
     of inputs this long, each group a ``translate_batch`` call queued beside the others.
 
-    A small job (``merged``: few decoder rows, few tokens; ``beams`` gives each group's beam
-    size) runs as one batch per group. Otherwise the work is split evenly over the workers,
+    With ``merge`` (a lone batch's threads cover every core), a small job (``merged``: few
+    decoder rows, few tokens; ``beams`` gives each group's beam size, 1 if not given) runs as
+    one batch per group. Otherwise the work is split evenly over the workers,
     up to ``cap`` tokens a batch (an input longer than that gets a batch of its own).
     CTranslate2 batches each call on its own, and where that leaves a last round in which only
     some workers have a batch, the others idle for a whole batch's decoding: three 125-token
@@ -271,17 +280,14 @@ def batch_size(
     (distilbart-cnn-12-6 shape, int8, one worker thread each, AMD EPYC AVX2). So the size
     grows, never past the cap, to the smallest one that needs the fewest rounds.
     """
-    kept = [
-        (group, size)
-        for group, size in zip(groups, beams or [1] * len(groups), strict=True)
-        if group
-    ]
+    sizes = [1] * len(groups) if beams is None else beams
+    kept = [(group, size) for group, size in zip(groups, sizes, strict=True) if group]
     groups = [group for group, _ in kept]
     if not groups:
         return 1
     workers = max(1, workers)
     cap = max(1, cap)
-    if workers > 1 and merged(groups, [size for _, size in kept], cap):
+    if merge and workers > 1 and merged(groups, [size for _, size in kept], cap):
         return max(map(sum, groups))
     size = max(1, min(cap, math.ceil(sum(map(sum, groups)) / workers)))
 
@@ -302,12 +308,15 @@ def batch_size(
 
 
 def merged(groups: list[list[int]], beams: list[int], cap: int = BATCH_TOKENS) -> bool:
-    """Return whether groups of inputs this long are decoding-bound enough to run as one batch
-    each: at most MERGE_ROWS decoder rows in all, at most MERGE_TOKENS padded tokens a group
-    (and within the cap)."""
-    rows = sum(len(group) * max(1, size) for group, size in zip(groups, beams, strict=True))
-    padded = max(len(group) * max(group) for group in groups)
-    return rows <= MERGE_ROWS and padded <= min(MERGE_TOKENS, cap) and max(map(sum, groups)) <= cap
+    """Return whether groups of inputs this long (each with its beam size) are decoding-bound
+    enough to run as one batch each: at most MERGE_ROWS decoder rows in all, at most
+    MERGE_TOKENS padded tokens a group, and within the cap. No inputs: nothing to merge."""
+    pairs = [(group, size) for group, size in zip(groups, beams, strict=True) if group]
+    if not pairs:
+        return False
+    rows = sum(len(group) * max(1, size) for group, size in pairs)
+    padded = max(len(group) * max(group) for group, _ in pairs)
+    return rows <= MERGE_ROWS and padded <= min(MERGE_TOKENS, cap)
 
 
 def supports(model: HFModel) -> bool:
@@ -337,7 +346,8 @@ def load(name: str, device: str = "auto", batch_size: int = 4, compute_type: str
     _apply_plan(device)
     model = HFModel(name)
     compute_type = compute_type or compute_type_for(device, model.facts.model_type)
-    inter, intra = threads(device)
+    layout = cpu.plan(cpu.this_cpu(), device)
+    inter, intra, whole = layout.inter, layout.intra, layout.whole
 
     def open_translator(path: Path) -> Any:
         """Load converted weights (native code, which lets other Python threads run)."""
@@ -360,6 +370,7 @@ def load(name: str, device: str = "auto", batch_size: int = 4, compute_type: str
         revision = hub.revision(name)
     target = ctranslate.converted_path(name, revision or "unknown", compute_type)
     translator = None
+    vocabulary = None
     if (target / "model.bin").is_file():
         with ThreadPoolExecutor(max_workers=1) as pool:
             # The stored tokenizer is read on another thread while this one opens the weights,
@@ -376,7 +387,9 @@ def load(name: str, device: str = "auto", batch_size: int = 4, compute_type: str
             # The hot path: converted before, tokenizer and facts stored beside it;
             # transformers (and torch) stay unloaded.
             model = StoredModel(model, stored)
-            return CT2Engine(model, translator, vocabulary.result(), _start_in_prefix(target))
+            return CT2Engine(
+                model, translator, vocabulary.result(), _start_in_prefix(target), whole
+            )
     if not supports(model):
         raise ConversionError(f"CTranslate2 cannot convert {name!r} ({model.facts.model_type})")
     model.tokenizer  # noqa: B018 - load it now, so a broken tokenizer fails here
@@ -388,7 +401,8 @@ def load(name: str, device: str = "auto", batch_size: int = 4, compute_type: str
         translator = open_translator(target)
     # Next time, this model runs without transformers (when its tokenizer can be stored exactly).
     standalone.write(model, target)
-    return CT2Engine(model, translator, read_vocabulary(target), _start_in_prefix(target))
+    words = vocabulary.result() if vocabulary is not None else read_vocabulary(target)
+    return CT2Engine(model, translator, words, _start_in_prefix(target), whole)
 
 
 class StoredModel(HFModel):

@@ -208,6 +208,11 @@ def _load(name: str, backend: str, device: str, batch_size: int) -> Engine:
     raise ModelError("no engine is available")
 
 
+def holds(name: str) -> bool:
+    """Return whether a model of that name is loaded in this process (on any engine)."""
+    return any(key[0] == name for key in _LOADED)
+
+
 def release(engine: Engine) -> None:
     """Forget a loaded model, so that it is freed once its users let go of it (then
     ``heap.trim()`` gives its pages back)."""
