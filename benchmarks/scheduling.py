@@ -89,7 +89,9 @@ def child(spec: dict) -> None:
     total = sum(len(s) for s in sources)
     longest = max(map(len, sources))
     if spec["batches"] == "briefer":
-        size = batch_size([[len(s) for s in sources]], spec["inter"], beams=[4])
+        # As the engine does: a small job is one batch where one batch's threads cover the cores.
+        whole = spec["inter"] > 1 and spec["intra"] >= len(os.sched_getaffinity(0))
+        size = batch_size([[len(s) for s in sources]], spec["inter"], beams=[4], merge=whole)
         kind = "tokens"
     elif spec["batches"] == "halves":
         size, kind = max(math.ceil(total / spec["inter"]), longest), "tokens"
