@@ -271,9 +271,11 @@ class Briefer:
             self._release_summarizer()
 
     def _needs_english_summarizer(self, lang: str) -> bool:
-        """Return whether an article in lang may go through the English summarizer (see route)."""
-        o = self.options
-        return lang == "en" or o.summarizer_model(lang) in (None, "", o.summarizer_model("en"))
+        """Return whether an article in lang goes through the English summarizer."""
+        try:
+            return self.route(lang).summarizer == (self.options.summarizer_model("en") or "")
+        except InputError:
+            return True  # no route: the run says so; the model is kept as it was
 
     def _release_summarizer(self) -> None:
         """Let go of the English summarizer (loaded by this Briefer alone); it loads again if

@@ -65,10 +65,10 @@ _lock = threading.Lock()
 
 def detector() -> str:
     """Return what names this detector's answers in the result cache: model and settings."""
-    return f"py3langid {_release()}, {MAX_CHARS} chars, {MIN_CONFIDENCE}"
+    return f"py3langid {_version()}, {MAX_CHARS} chars, {MIN_CONFIDENCE}"
 
 
-def _release() -> str:
+def _version() -> str:
     """Return py3langid's version: the imported package's own __version__ (importlib.metadata
     takes 17-45 ms to say the same), else its installed metadata."""
     module = sys.modules.get("py3langid")
@@ -125,7 +125,7 @@ def _kept_model(folder: Path) -> tuple | None:
 
     source = Path(MODEL_DIR) / MODEL_FILE
     try:
-        kept = folder / f"py3langid-{_release()}-{source.stat().st_size}.npz"
+        kept = folder / f"py3langid-{_version()}-{source.stat().st_size}.npz"
         if not kept.is_file():
             _decompress(source, kept)
     except OSError as exc:  # a cache folder that cannot be written

@@ -68,18 +68,12 @@ def compute_type_for(device: str, model_type: str = "") -> str:
     return "bfloat16" if model_type in T5_FAMILY else "float16"
 
 
-def threads(device: str) -> tuple[int, int]:
-    """Return (inter_threads, intra_threads) for the cores this process may use."""
-    layout = cpu.plan(cpu.this_cpu(), device)
-    return layout.inter, layout.intra
-
-
 _PLANNED: set[str] = set()
 
 
-def _apply_plan(device: str | None) -> None:
+def _apply_plan(device: str | None) -> cpu.Plan:
     """Before ctranslate2 loads (device None), set its kernels for this CPU; after, say once
-    what runs where."""
+    what runs where. Return the layout."""
     layout = cpu.plan(cpu.this_cpu(), device or "cpu")
     if device is None:
         # ctranslate2 reads CT2_FORCE_CPU_ISA once, when it first runs on the CPU.
@@ -90,6 +84,7 @@ def _apply_plan(device: str | None) -> None:
         log.info("%s", layout.describe(cpu.this_cpu()))
         if layout.warning:
             log.warning("%s", layout.warning)
+    return layout
 
 
 def translate_options(
@@ -343,11 +338,10 @@ def load(name: str, device: str = "auto", batch_size: int = 4, compute_type: str
     import ctranslate2
 
     device = resolve_device(device)
-    _apply_plan(device)
+    layout = _apply_plan(device)
+    inter, intra, whole = layout.inter, layout.intra, layout.whole
     model = HFModel(name)
     compute_type = compute_type or compute_type_for(device, model.facts.model_type)
-    layout = cpu.plan(cpu.this_cpu(), device)
-    inter, intra, whole = layout.inter, layout.intra, layout.whole
 
     def open_translator(path: Path) -> Any:
         """Load converted weights (native code, which lets other Python threads run)."""
