@@ -75,6 +75,7 @@ def child(spec: dict) -> None:
     """Run one setting in this process and print its seconds as JSON (the parent set its env)."""
     import ctranslate2
 
+    from briefer.engines.cpu import lone_batch_covers
     from briefer.engines.ctranslate2 import batch_size
 
     model = Path(spec["model"])
@@ -90,7 +91,7 @@ def child(spec: dict) -> None:
     longest = max(map(len, sources))
     if spec["batches"] == "briefer":
         # As the engine does: a small job is one batch where one batch's threads cover the cores.
-        whole = spec["inter"] > 1 and spec["intra"] >= len(os.sched_getaffinity(0))
+        whole = lone_batch_covers(spec["inter"], spec["intra"], len(os.sched_getaffinity(0)))
         size = batch_size([[len(s) for s in sources]], spec["inter"], beams=[4], merge=whole)
         kind = "tokens"
     elif spec["batches"] == "halves":

@@ -149,8 +149,14 @@ def plan(cpu: Cpu, device: str = "cpu", environ: Mapping[str, str] | None = None
             + (", which a lone batch gets to itself" if inter > 1 and intra > 1 else "")
             + ": benchmarks/SCHEDULING.md"
         )
-    whole = inter > 1 and intra >= cores
+    whole = lone_batch_covers(inter, intra, cores)
     return Plan(kernels, gemm, inter, intra, tuple(env), "; ".join(reasons), warning, whole)
+
+
+def lone_batch_covers(inter: int, intra: int, cores: int) -> bool:
+    """Return whether, with several workers, one batch's threads cover every core: then a
+    small job runs as one batch (Plan.whole)."""
+    return inter > 1 and intra >= cores
 
 
 def _thread_budget(environ: Mapping[str, str]) -> int | None:
