@@ -68,6 +68,13 @@ def compute_type_for(device: str, model_type: str = "") -> str:
     return "bfloat16" if model_type in T5_FAMILY else "float16"
 
 
+def threads(device: str) -> tuple[int, int]:
+    """Return (inter_threads, intra_threads) for the cores this process may use (the tests set
+    other counts through it: `make test-threads`)."""
+    layout = cpu.plan(cpu.this_cpu(), device)
+    return layout.inter, layout.intra
+
+
 _PLANNED: set[str] = set()
 
 
@@ -338,8 +345,8 @@ def load(name: str, device: str = "auto", batch_size: int = 4, compute_type: str
     import ctranslate2
 
     device = resolve_device(device)
-    layout = _apply_plan(device)
-    inter, intra, whole = layout.inter, layout.intra, layout.whole
+    whole = _apply_plan(device).whole
+    inter, intra = threads(device)
     model = HFModel(name)
     compute_type = compute_type or compute_type_for(device, model.facts.model_type)
 
