@@ -52,6 +52,11 @@ SETTINGS = [
     ("int8, AVX kernels only (CT2_FORCE_CPU_ISA=AVX)", {"CT2_FORCE_CPU_ISA": "AVX"}, "int8", 2, 1, "briefer"),
     ("float32", {}, "float32", 2, 2, "briefer"),
     ("int8, 2 workers × 1 thread, batches ≤ 2,048 tokens (briefer until 2026-11-30)", {}, "int8", 2, 1, "briefer"),
+    # Intel only: the alternatives to briefer's choice there (AVX-512 kernels, MKL's GEMM).
+    ("int8 with oneDNN (CT2_USE_MKL=0)", {"CT2_USE_MKL": "0"}, "int8", 2, 2, "briefer"),
+    ("int8, AVX2 kernels (CT2_FORCE_CPU_ISA=AVX2: CTranslate2's own choice)", {"CT2_FORCE_CPU_ISA": "AVX2"}, "int8", 2, 2, "briefer"),
+    ("int16 (Intel MKL)", {}, "int16", 2, 2, "briefer"),
+    ("int8, weights unpacked (CT2_PACKED_GEMM=0)", {"CT2_PACKED_GEMM": "0"}, "int8", 2, 2, "briefer"),
 ]  # fmt: skip
 
 
@@ -73,10 +78,14 @@ def workload(model: Path, lengths: list[int], seed: int = 7) -> list[list[str]]:
 
 def child(spec: dict) -> None:
     """Run one setting in this process and print its seconds as JSON (the parent set its env)."""
-    import ctranslate2
-
-    from briefer.engines.cpu import lone_batch_covers
+    from briefer.engines.cpu import lone_batch_covers, plan, this_cpu
     from briefer.engines.ctranslate2 import batch_size
+
+    # What briefer sets before CTranslate2 loads (AVX-512 kernels on Intel with VNNI or AMX),
+    # under the setting's own environment, as the engine does under the user's.
+    for key, value in plan(this_cpu()).env:
+        os.environ.setdefault(key, value)
+    import ctranslate2
 
     model = Path(spec["model"])
     sources = workload(model, spec["lengths"])
@@ -169,18 +178,24 @@ def main() -> None:
     started = time.perf_counter()
     rounds = 1 if args.quick else args.rounds
     intel = cpu().vendor == "GenuineIntel"
-    # Each job times the settings that can matter for it, so the run stays near 10 minutes:
-    # the kernels only change the many small operations between matrix products, and off
-    # Intel, MKL is so slow (its generic path) that the one-sentence job is enough to show it.
-    # float32 is timed on the one-sentence job only: it took twice int8's time on every job.
+    # Each job times the settings that can matter for it, so the run stays near 10 minutes.
+    # Off Intel, MKL is so slow (its generic path) that the one-sentence job is enough to show
+    # it, and the kernels (AVX against AVX2) change only the small operations between matrix
+    # products. On Intel, MKL is the default GEMM: oneDNN (whose int8 GEMM has AMX kernels),
+    # CTranslate2's own AVX2 kernels (briefer asks for AVX-512 there), int16 and unpacked
+    # weights are timed against it. float32 only on the one-sentence job: it took twice int8's
+    # time on every job.
     threads_and_batches = [0, 8, 1, 3, 4]
+    kernels = [9, 10, 11, 12] if intel else [6]
     jobs = [
         ("summarizer, 9 chunks (distilbart-cnn-12-6 shape)", "summarizer", CHUNKS[: 3 if args.quick else 9], 61,
-         [*threads_and_batches, *([5] if intel else [])]),
-        ("summarizer, 1 short article (`briefer summarize article.txt`)", "summarizer", [140], 61, [0, 8, 3]),
+         [*threads_and_batches, *([9, 10, 11] if intel else [])]),
+        ("summarizer, 1 short article (`briefer summarize article.txt`)", "summarizer", [140], 61,
+         [0, 8, 3, *([9, 12] if intel else [])]),
         ("en→fr, 46 sentences (opus-mt-en-fr shape)", "fr", SENTENCES[: 12 if args.quick else 46], 40,
-         [*threads_and_batches, 2, 6, *([5] if intel else [])]),
-        ("en→fr, 1 sentence (`briefer translate` of a headline)", "fr", SENTENCES[:1], 40, [0, 8, 3, 5, 7]),
+         [*threads_and_batches, 2, *kernels]),
+        ("en→fr, 1 sentence (`briefer translate` of a headline)", "fr", SENTENCES[:1], 40,
+         [0, 8, 3, 7, *([9, 12] if intel else [5])]),
     ]  # fmt: skip
     if args.only:
         jobs = [j for j in jobs if j[1] == args.only]
@@ -196,7 +211,7 @@ def main() -> None:
                 print(f"{label} | {setting[0]} | {seconds:.2f} s", file=sys.stderr)
     info = cpu()
     lines = [
-        "# CTranslate2 settings on this CPU",
+        section_heading(info),
         "",
         f"Machine: {info.model} ({info.vendor}), {os.cpu_count()} vCPUs, ISA {info.isa}; "
         f"ctranslate2 {__import__('ctranslate2').__version__}. Median of {rounds} rounds, "
@@ -222,8 +237,33 @@ def main() -> None:
         "",
     ]
     if not args.quick and not args.only:
-        (HERE / "SCHEDULING.md").write_text("\n".join(lines), encoding="utf-8")
+        report = HERE / "SCHEDULING.md"
+        before = report.read_text(encoding="utf-8") if report.exists() else ""
+        report.write_text(with_section(before, "\n".join(lines)), encoding="utf-8")
     print("\n".join(lines))
+
+
+TITLE = """# CTranslate2 settings by CPU
+
+Written by `python benchmarks/scheduling.py`: one section per kind of CPU it ran on (model,
+vendor, vector extensions). A run replaces its own CPU's section, notes below the table
+included, and keeps the others, since briefer's choice differs by CPU family
+(`briefer.engines.cpu.plan`).
+"""
+
+
+def section_heading(info) -> str:  # noqa: ANN001 - briefer's Cpu
+    """Return the heading of this CPU's section in SCHEDULING.md."""
+    return f"## {info.model} ({info.vendor}; {info.isa})"
+
+
+def with_section(report: str, section: str) -> str:
+    """Return the report with section in place of the one under the same heading, or added."""
+    heading = section.split("\n", 1)[0]
+    parts = report.split("\n## ")
+    kept = [("## " + p if i else p) for i, p in enumerate(parts)]
+    sections = [p.rstrip("\n") for p in kept[1:] if p.split("\n", 1)[0] != heading]
+    return "\n\n".join([TITLE.rstrip("\n"), *sections, section.rstrip("\n")]) + "\n"
 
 
 if __name__ == "__main__":

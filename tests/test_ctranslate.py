@@ -62,6 +62,28 @@ def test_greedy_float32_gives_the_same_tokens(fixture: str, prefix: str, request
     assert len(set(got)) > 1  # the model listens to its input, so equality means something
 
 
+@pytest.mark.differential
+def test_the_suites_thread_count_reaches_ctranslate2(
+    bart: Path, thread_count: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `make test-threads` reruns the differential tests with 2 threads inside each batch. Its
+    # seam (conftest patches ct2.threads) once stopped reaching CTranslate2 while every test
+    # still passed on one thread: this holds the thread count CTranslate2 is given to it.
+    import ctranslate2
+
+    given_threads: list[int] = []
+    real = ctranslate2.Translator
+
+    def recording(*args: object, **kwargs: object) -> object:
+        given_threads.append(kwargs["intra_threads"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ctranslate2, "Translator", recording)
+    model = ct2.load(str(bart), "cpu", compute_type="float32")
+    assert given_threads == [thread_count]
+    assert generate(model, TEXTS[:1], **GREEDY)[0]  # and the model it opened runs
+
+
 def test_settings_map_to_translate_batch(bart: Path, marian_ar: Path) -> None:
     settings = GenerationSettings(
         num_beams=4,
