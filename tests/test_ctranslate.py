@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import pytest
@@ -575,8 +576,32 @@ def test_this_cpu_is_read_from_the_machine() -> None:
 def test_verbose_says_what_runs_where_once(bart: Path, monkeypatch, caplog) -> None:
     monkeypatch.setattr(registry, "_LOADED", {})
     monkeypatch.setattr(ct2, "_PLANNED", set())
+    # What briefer sets for ctranslate2 (AVX-512 kernels on Intel with VNNI or AMX) is not the
+    # user's: the line gives briefer's reason, not "set by CT2_FORCE_CPU_ISA".
+    monkeypatch.delenv("CT2_FORCE_CPU_ISA", raising=False)
+    expected = cpu.plan(cpu.this_cpu(), "cpu", dict(os.environ)).describe(cpu.this_cpu())
     with caplog.at_level(logging.INFO, logger="briefer"):
         ct2.load(str(bart), "cpu")
         ct2.load(str(bart), "cpu")
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("CTranslate2 on")]
-    assert lines == [cpu.plan(cpu.this_cpu(), "cpu").describe(cpu.this_cpu())]
+    assert lines == [expected]
+
+
+def test_kernels_briefer_chose_are_not_reported_as_the_users(monkeypatch) -> None:
+    # On an Intel Xeon with AMX briefer asks ctranslate2 for AVX-512 kernels by setting
+    # CT2_FORCE_CPU_ISA before it loads; the plan made after that (the -v line) once read the
+    # variable back as the user's and said "kernels set by CT2_FORCE_CPU_ISA".
+    monkeypatch.setattr(os, "environ", {k: v for k, v in os.environ.items() if not k.startswith("CT2_")})
+    monkeypatch.setattr(ct2, "_SET_BY_BRIEFER", {})
+    monkeypatch.setattr(cpu, "this_cpu", lambda: XEON_AMX)
+    ct2._apply_plan(None)
+    assert os.environ["CT2_FORCE_CPU_ISA"] == "AVX512"
+    layout = ct2._apply_plan("cpu")
+    assert layout.kernels == "AVX512" and "measured" in layout.why and "set by" not in layout.why
+    # The user's own setting is still the user's, and wins.
+    monkeypatch.setattr(ct2, "_SET_BY_BRIEFER", {})
+    os.environ["CT2_FORCE_CPU_ISA"] = "AVX2"
+    ct2._apply_plan(None)
+    layout = ct2._apply_plan("cpu")
+    assert os.environ["CT2_FORCE_CPU_ISA"] == "AVX2"
+    assert layout.kernels == "AVX2" and "kernels set by CT2_FORCE_CPU_ISA" in layout.why

@@ -71,21 +71,31 @@ def compute_type_for(device: str, model_type: str = "") -> str:
 def threads(device: str) -> tuple[int, int]:
     """Return (inter_threads, intra_threads) for the cores this process may use (the tests set
     other counts through it: `make test-threads`)."""
-    layout = cpu.plan(cpu.this_cpu(), device)
+    layout = cpu.plan(cpu.this_cpu(), device, _users_environ())
     return layout.inter, layout.intra
 
 
 _PLANNED: set[str] = set()
+# The variables _apply_plan set for ctranslate2 itself (CT2_FORCE_CPU_ISA=AVX512 on Intel with
+# VNNI or AMX), with their values: a later plan must not take them for the user's.
+_SET_BY_BRIEFER: dict[str, str] = {}
+
+
+def _users_environ() -> dict[str, str]:
+    """Return the environment without what _apply_plan set itself."""
+    return {k: v for k, v in os.environ.items() if _SET_BY_BRIEFER.get(k) != v}
 
 
 def _apply_plan(device: str | None) -> cpu.Plan:
     """Before ctranslate2 loads (device None), set its kernels for this CPU; after, say once
     what runs where. Return the layout."""
-    layout = cpu.plan(cpu.this_cpu(), device or "cpu")
+    layout = cpu.plan(cpu.this_cpu(), device or "cpu", _users_environ())
     if device is None:
         # ctranslate2 reads CT2_FORCE_CPU_ISA once, when it first runs on the CPU.
         for key, value in layout.env:
-            os.environ.setdefault(key, value)
+            if key not in os.environ:
+                os.environ[key] = value
+                _SET_BY_BRIEFER[key] = value
     elif device not in _PLANNED:
         _PLANNED.add(device)
         log.info("%s", layout.describe(cpu.this_cpu()))
