@@ -344,7 +344,7 @@ class Greedy:
 
 
 @pytest.mark.parametrize("backend", ["torch", "ctranslate2"])
-def test_a_looping_translation_is_retried_alone_then_kept_in_english(
+def test_a_looping_translation_is_retried_then_kept_in_english(
     marian_fr: Path, backend: str
 ) -> None:
     from briefer import checks, translate
@@ -363,6 +363,42 @@ def test_a_looping_translation_is_retried_alone_then_kept_in_english(
     assert result == translate.Translated(sentence if reason else retry, reason)
 
 
+@pytest.mark.parametrize("backend", ["torch", "ctranslate2"])
+def test_every_looping_translation_is_retried_in_one_batch(marian_fr: Path, backend: str) -> None:
+    from briefer import checks, translate
+
+    # BODY's two sentences and a third between them: the tiny random Marian loops on several.
+    sentences = [
+        "The ministers met in Paris on Tuesday to agree a plan against the militants.",
+        "Shares fell sharply in Tokyo on Monday as the yen rose against the dollar.",
+        "They said the talks had gone well and that more meetings would follow.",
+    ]
+    text = " ".join(sentences)
+    model = Greedy(engine_on(backend, marian_fr))
+    results = translate.translate_guarded(model, [text], "fr")
+    first, *retries = model.calls
+    assert first[0] == sentences
+    outputs = model._engine.generate([first])[0]  # the same batch again: the same padding
+    looped = [
+        s for s, o in zip(sentences, outputs, strict=True) if checks.degenerate(o, s, "translation")
+    ]
+    assert len(looped) >= 2, "the fixture: a tiny random model looping on several sentences"
+    # The sentences that failed go back to the model once, together, with trigrams blocked.
+    assert [texts for texts, _ in retries] == [looped]
+    assert retries[0][1].no_repeat_ngram_size == 3
+    again = model._engine.generate(retries)[0]
+    still = [
+        r
+        for s, a in zip(looped, again, strict=True)
+        if (r := checks.degenerate(a, s, "translation"))
+    ]
+    if still:  # left in English, with the first failure's reason
+        assert results == [translate.Translated(text, still[0])]
+    else:
+        assert results[0].untranslated is None
+        assert all(" ".join(a.split()) in results[0].text for a in again)
+
+
 def test_an_untranslated_brief_is_flagged_in_every_format(bart: Path, marian_fr: Path) -> None:
     from briefer.render import render
 
@@ -373,11 +409,10 @@ def test_an_untranslated_brief_is_flagged_in_every_format(bart: Path, marian_fr:
     translator = Stub(torch_engine(marian_fr), lambda t: "filler18 " * 12)
     briefer._translators["fr"] = translator
     brief = briefer.brief(ARTICLE)
-    # Each sentence was tried in the batch, then alone; both loop, so the brief stays English.
-    assert translator.calls == [["Ministers agree new plan in Paris", sentence]] + [
-        ["Ministers agree new plan in Paris"],
-        [sentence],
-    ]
+    # Both sentences were tried in the batch, then again together in one more; both loop, so
+    # the brief stays English.
+    title = "Ministers agree new plan in Paris"
+    assert translator.calls == [[title, sentence], [title, sentence]]
     assert brief.summary == sentence and brief.title == "Ministers agree new plan in Paris"
     for where in ("title (fr)", "translation (fr)"):
         note = Finding("untranslated", "the translation loops; left in English", where)

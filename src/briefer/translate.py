@@ -17,8 +17,8 @@ from .sentences import split_sentences
 
 log = logging.getLogger("briefer")
 
-# A sentence whose translation fails the guard is translated again alone (no padding beside
-# other sentences) with repeated trigrams blocked, which breaks the loops models fall into.
+# A sentence whose translation fails the guard is translated again, with the run's other
+# failures, with repeated trigrams blocked, which breaks the loops models fall into.
 RETRY_SETTINGS: dict[str, int] = {"no_repeat_ngram_size": 3}
 
 
@@ -67,7 +67,7 @@ def translate_guarded(
     """Translate texts like translate_texts, with every sentence through the output guard.
 
     A sentence whose translation is empty, loops, balloons or copies its input is retried
-    alone with repeats blocked; when the retry fails too, the whole text is kept in its own
+    with repeats blocked (all such sentences in one more batch); when the retry fails too, the whole text is kept in its own
     language, with the reason, rather than printed half translated. guard=False (--no-guard)
     keeps every translation as the model wrote it.
     """
@@ -100,19 +100,29 @@ def _translate(
     reasons: dict[str, str] = {}  # sentence given to the model → why it stayed untranslated
 
     def run(batch: list[str]) -> list[str | None]:
-        """Translate a batch; under the guard, retry failures alone and mark what still fails."""
+        """Translate a batch; under the guard, translate the failures again (with repeated
+        trigrams blocked) and mark what still fails."""
         if not batch:
             return []
         outputs: list[str | None] = list(model.generate([(batch, settings)])[0])
-        for i, (given, output) in enumerate(zip(batch, outputs, strict=True)):
-            if not guard or output is None or not degenerate(output, given, "translation"):
-                continue
-            retried = model.generate([([given], retry)])[0][0]
-            reason = degenerate(retried, given, "translation")
+        failed = [
+            i
+            for i, (given, output) in enumerate(zip(batch, outputs, strict=True))
+            if guard and output is not None and degenerate(output, given, "translation")
+        ]
+        if not failed:
+            return outputs
+        # All the failures of a run go to the model again together: one call, not one per
+        # sentence, so an archive with a few looping sentences in each brief pays one more
+        # batch, not one more decoding per sentence.
+        retried = model.generate([([batch[i] for i in failed], retry)])[0]
+        for i, again in zip(failed, retried, strict=True):
+            given = batch[i]
+            reason = degenerate(again, given, "translation")
             if reason:
-                log.info("translation of %r %s, even alone: left untranslated", given[:60], reason)
+                log.info("translation of %r %s, even again: left untranslated", given[:60], reason)
                 reasons[given] = reason
-            outputs[i] = None if reason else retried
+            outputs[i] = None if reason else again
         return outputs
 
     outputs = protect(sentences, glossary, lang, run) if glossary else run(sentences)
