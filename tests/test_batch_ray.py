@@ -615,3 +615,37 @@ def test_a_shard_gives_back_exactly_the_json_record(tmp_path: Path, fmt: str) ->
         assert record.pop("id") == o["id"] and record.pop("error") == o["error"]
         assert record == (json.loads(o["brief"]) if o["brief"] else {})
     assert back["0001"]["chunks"][0]["spans"]  # nested fields survive Parquet
+    assert back["0001"]["support"][0]["sources"]
+    if fmt == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        # Typed columns, not JSON text: `checks.kind` and `support.score` can be queried.
+        (shard,) = records.shards(tmp_path)
+        schema = pq.read_schema(shard)
+        for name, fields in (
+            ("checks", ["kind", "text", "where"]),
+            ("support", ["start", "end", "text", "score", "sources"]),
+        ):
+            item = schema.field(name).type.value_type
+            assert pa.types.is_struct(item) and [f.name for f in item] == fields
+        assert schema.field("source_language").type == pa.string()
+
+
+@pytest.mark.skipif(find_spec("pyarrow") is None, reason="pyarrow comes with the ray extra")
+def test_a_shard_written_before_checks_had_a_type_reads_back(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    briefer = Briefer(Options(engine="extractive"))
+    out = records.brief_rows(briefer, [story(1)])
+    records.write_shard(tmp_path, out, "parquet")
+    (shard,) = records.shards(tmp_path)
+    # The shape earlier briefer versions wrote: checks and support as JSON text columns.
+    table = pq.read_table(shard)
+    for name in ("checks", "support"):
+        text = [json.dumps(v) for v in table.column(name).to_pylist()]
+        table = table.set_column(table.schema.get_field_index(name), name, [text])
+    pq.write_table(table, shard)
+    (back,) = records.iter_records(tmp_path)
+    brief = json.loads(out[0]["brief"])
+    assert back["support"] == brief["support"] and back["checks"] == brief["checks"]

@@ -276,6 +276,34 @@ def _known_types() -> dict[str, Any]:
             )
         ),
         "original": pa.struct([("title", pa.string()), ("summary", pa.string())]),
+        "source_language": pa.string(),
+        # checks.Finding and render.support_record, field for field.
+        "checks": pa.list_(
+            pa.struct([("kind", pa.string()), ("text", pa.string()), ("where", pa.string())])
+        ),
+        "support": pa.list_(
+            pa.struct(
+                [
+                    ("start", count),
+                    ("end", count),
+                    ("text", pa.string()),
+                    ("score", pa.float64()),
+                    (
+                        "sources",
+                        pa.list_(
+                            pa.struct(
+                                [
+                                    ("start", count),
+                                    ("end", count),
+                                    ("paragraph", count),
+                                    ("text", pa.string()),
+                                ]
+                            )
+                        ),
+                    ),
+                ]
+            )
+        ),
     }
 
 
@@ -413,6 +441,7 @@ def iter_records(folder: Path) -> Iterator[dict[str, Any]]:
             with path.open(encoding="utf-8") as handle:
                 yield from (json.loads(line) for line in handle if line.strip())
             continue
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
         for row in pq.read_table(path).to_pylist():
@@ -424,6 +453,9 @@ def iter_records(folder: Path) -> Iterator[dict[str, Any]]:
                 if name == "models" and value is not None:
                     value = dict(value)
                 elif name not in known and name not in ("id", "error") and value is not None:
+                    value = json.loads(value)
+                elif isinstance(value, str) and name in known and known[name] != pa.string():
+                    # A shard from before the field had a type holds it as JSON text.
                     value = json.loads(value)
                 if name == "original" and value is None:
                     continue  # an English brief has no original
