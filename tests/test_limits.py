@@ -114,6 +114,22 @@ def test_text_with_a_boundary_before_its_end_still_goes_to_pysbd(monkeypatch) ->
     assert not sentences._ONE_SENTENCE.fullmatch('He said: "We will rebuild."')
 
 
+@pytest.mark.parametrize(
+    ("lang", "first", "second"),
+    [
+        # Hindi and Marathi end sentences with a danda, Amharic with its own full stop, Armenian
+        # with its verjaket: English rules see one sentence in each of these.
+        ("hi", "यह पहला वाक्य है।", "यह दूसरा वाक्य है।"),
+        ("am", "ይህ የመጀመሪያው ዓረፍተ ነገር ነው።", "ይህ ሁለተኛው ነው።"),
+        ("hy", "Սա առաջին նախադասությունն է։", "Սա երկրորդն է։"),
+        ("fr", "Le maire a parlé.", "Le pont rouvrira en mai."),
+    ],
+)
+def test_sentences_end_where_the_language_ends_them(lang: str, first: str, second: str) -> None:
+    text = f"{first} {second}"
+    assert [text[s:e] for s, e in split_sentences(text, lang=lang)] == [first, second]
+
+
 def test_pysbd_never_gets_more_than_a_window(monkeypatch) -> None:
     # Colons make pysbd look at every window (it ends Arabic sentences at one).
     spy = SegmenterSpy(monkeypatch)
