@@ -642,10 +642,11 @@ def test_a_shard_written_before_checks_had_a_type_reads_back(tmp_path: Path) -> 
     (shard,) = records.shards(tmp_path)
     # The shape earlier briefer versions wrote: checks and support as JSON text columns.
     table = pq.read_table(shard)
-    for name in ("checks", "support"):
+    for name in ("checks", "support", "source_language"):
         text = [json.dumps(v) for v in table.column(name).to_pylist()]
         table = table.set_column(table.schema.get_field_index(name), name, [text])
     pq.write_table(table, shard)
     (back,) = records.iter_records(tmp_path)
     brief = json.loads(out[0]["brief"])
     assert back["support"] == brief["support"] and back["checks"] == brief["checks"]
+    assert back["source_language"] == brief["source_language"] == "en"

@@ -307,6 +307,10 @@ def _known_types() -> dict[str, Any]:
     }
 
 
+# Fields that shards written before 2026-12-01 hold as JSON text.
+_TYPED_LATER = frozenset({"source_language", "checks", "support"})
+
+
 def brief_fields() -> list[str]:
     """Return the fields of a brief's record, in `-f json` order (a translated one has them all)."""
     from .render import brief_record
@@ -454,8 +458,13 @@ def iter_records(folder: Path) -> Iterator[dict[str, Any]]:
                     value = dict(value)
                 elif name not in known and name not in ("id", "error") and value is not None:
                     value = json.loads(value)
-                elif isinstance(value, str) and name in known and known[name] != pa.string():
-                    # A shard from before the field had a type holds it as JSON text.
+                elif (
+                    isinstance(value, str)
+                    and name in _TYPED_LATER
+                    and (known[name] != pa.string() or value.startswith('"'))
+                ):
+                    # A shard from before the field had its type holds it as JSON text
+                    # ('"en"', '[{"kind": ...}]'); a language code never starts with a quote.
                     value = json.loads(value)
                 if name == "original" and value is None:
                     continue  # an English brief has no original

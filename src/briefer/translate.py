@@ -67,9 +67,9 @@ def translate_guarded(
     """Translate texts like translate_texts, with every sentence through the output guard.
 
     A sentence whose translation is empty, loops, balloons or copies its input is retried
-    with repeats blocked (all such sentences in one more batch); when the retry fails too, the whole text is kept in its own
-    language, with the reason, rather than printed half translated. guard=False (--no-guard)
-    keeps every translation as the model wrote it.
+    with repeats blocked (all such sentences in one more batch); when the retry fails too,
+    the whole text is kept in its own language, with the reason, rather than printed half
+    translated. guard=False (--no-guard) keeps every translation as the model wrote it.
     """
     return _translate(model, texts, lang, glossary, guard=guard)
 
