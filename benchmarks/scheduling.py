@@ -24,6 +24,7 @@ import json
 import math
 import os
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -257,13 +258,21 @@ def section_heading(info) -> str:  # noqa: ANN001 - briefer's Cpu
     return f"## {info.model} ({info.vendor}; {info.isa})"
 
 
+# A section starts at a heading of section_heading's shape: "## MODEL (VENDOR; ISA)".
+_SECTION = re.compile(r"(?m)^(?=## .+ \([^;()]+; [^()]*\)$)")
+
+
 def with_section(report: str, section: str) -> str:
-    """Return the report with section in place of the one under the same heading, or added."""
+    """Return the report with section in place of the one under the same heading (where it
+    was), or added at the end; what comes before the first section is replaced by TITLE."""
     heading = section.split("\n", 1)[0]
-    parts = report.split("\n## ")
-    kept = [("## " + p if i else p) for i, p in enumerate(parts)]
-    sections = [p.rstrip("\n") for p in kept[1:] if p.split("\n", 1)[0] != heading]
-    return "\n\n".join([TITLE.rstrip("\n"), *sections, section.rstrip("\n")]) + "\n"
+    sections = [p.rstrip("\n") for p in _SECTION.split(report)[1:]]
+    new = section.rstrip("\n")
+    if any(p.split("\n", 1)[0] == heading for p in sections):
+        sections = [new if p.split("\n", 1)[0] == heading else p for p in sections]
+    else:
+        sections.append(new)
+    return "\n\n".join([TITLE.rstrip("\n"), *sections]) + "\n"
 
 
 if __name__ == "__main__":

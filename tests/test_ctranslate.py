@@ -593,6 +593,7 @@ def test_kernels_briefer_chose_are_not_reported_as_the_users(monkeypatch) -> Non
     # variable back as the user's and said "kernels set by CT2_FORCE_CPU_ISA".
     monkeypatch.setattr(os, "environ", {k: v for k, v in os.environ.items() if not k.startswith("CT2_")})
     monkeypatch.setattr(ct2, "_SET_BY_BRIEFER", {})
+    monkeypatch.setattr(ct2, "_PLANNED", set())
     monkeypatch.setattr(cpu, "this_cpu", lambda: XEON_AMX)
     ct2._apply_plan(None)
     assert os.environ["CT2_FORCE_CPU_ISA"] == "AVX512"

@@ -156,3 +156,22 @@ def test_translate_v_logs_the_work_the_benchmark_reads(marian_fr: Path, tmp_path
     tokenizer = AutoTokenizer.from_pretrained(marian_fr)
     expected = [len(tokenizer(s).input_ids) for s in ("The talks went well.", "More will follow.")]
     assert (work["sequences"], work["input_tokens"]) == (2, sum(expected))
+
+
+def test_scheduling_report_keeps_one_section_per_cpu() -> None:
+    # benchmarks/SCHEDULING.md holds the measurements of every CPU kind scheduling.py ran on;
+    # a run replaces its own CPU's section, where it was, notes included, and keeps the others.
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from scheduling import with_section
+
+    amd = "## AMD EPYC (AuthenticAMD; avx avx2 fma)\n\nAMD run 1\n\nnotes\n## not a heading of a CPU\n"
+    intel = "## Intel Xeon (GenuineIntel; avx avx2 avx512f)\n\nfirst run\n"
+    report = with_section(with_section("", amd), intel)
+    assert report.index("AMD EPYC") < report.index("Intel Xeon")
+    again = with_section(report, "## AMD EPYC (AuthenticAMD; avx avx2 fma)\n\nAMD run 2\n")
+    assert again.count("## AMD EPYC") == 1 and "AMD run 2" in again and "AMD run 1" not in again
+    assert "## not a heading" not in again  # the old notes went with their section
+    assert again.index("AMD EPYC") < again.index("Intel Xeon") and "first run" in again
+    assert with_section(again, intel) == again  # the same section again changes nothing

@@ -27,7 +27,9 @@ log = logging.getLogger("briefer")
 # 2: sentences are split within reflowed paragraphs, not lines, so chunks differ.
 # 3: digests and translations keep the output guard's notes.
 # 4: digests and translations record their languages and the models that made them.
-CACHE_FORMAT = 4
+# 5: sentences are split by pysbd's rules for every language it has (Hindi, Amharic, Armenian
+#    and others were split by English rules), so their chunks differ.
+CACHE_FORMAT = 5
 # Articles summarized together: enough to keep every core busy with batches that span
 # articles, few enough that a killed run loses little, as results are cached after each round.
 ROUND = 8
