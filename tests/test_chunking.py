@@ -476,3 +476,43 @@ def test_slow_tokenizer_falls_back_to_words(bart_tokenizer):
     long = " ".join(CORPUS[:20])
     chunks = chunk_sentences(long, [(0, len(long))], counter, limit=40)
     check_chunks(long, [(0, len(long))], chunks, counter, 40)
+
+
+def test_planning_counts_each_text_once_and_packs_as_before(monkeypatch) -> None:
+    from briefer import summarize
+    from briefer.sentences import split_sentences
+
+    class Counting(JoinCounter):
+        """JoinCounter (non-additive, like a real tokenizer) that records what it counts."""
+
+        def __init__(self) -> None:
+            self.counted: list[str] = []
+
+        def count(self, text: str) -> int:
+            self.counted.append(text)
+            return super().count(text)
+
+    class Model:
+        """The two things plan_chunks asks of an engine."""
+
+        def __init__(self) -> None:
+            self.counting = Counting()
+
+        def input_limit(self) -> int:
+            return 40
+
+        def counter(self, template: str) -> Counting:
+            return self.counting
+
+    text = " ".join(f"Sentence {i} says {'a few more words ' * (i % 4)}here." for i in range(30))
+    sentences = split_sentences(text)
+    model = Model()
+    chunks = summarize.plan_chunks(model, text, sentences, "{text}")
+    # Evening the chunks out packs the article many times over; each text is counted once.
+    assert len(chunks) > 2
+    assert len(model.counting.counted) == len(set(model.counting.counted))
+    # Counting every time, as before, packs the very same chunks, with many more calls.
+    monkeypatch.setattr(summarize, "RememberingCounter", lambda counter: counter)
+    plain = Model()
+    assert summarize.plan_chunks(plain, text, sentences, "{text}") == chunks
+    assert len(plain.counting.counted) > 2 * len(model.counting.counted)

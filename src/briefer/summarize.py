@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from .chunking import Chunk, chunk_sentences
+from .chunking import Chunk, RememberingCounter, chunk_sentences
 from .engines.base import Engine, GenerationSettings
 from .errors import UsageError
 from .options import STRATEGIES
@@ -26,7 +26,7 @@ NO_FIXED_LIMIT = 100_000
 def plan_chunks(model: Engine, text: str, sentences: Sequence[Span], template: str) -> list[Chunk]:
     """Pack an article's sentences into as few chunks as fit the model, evenly sized."""
     limit = model.input_limit()
-    counter = model.counter(template)
+    counter = RememberingCounter(model.counter(template))
     chunks = chunk_sentences(text, sentences, counter, limit)
     if len(chunks) < 2:
         return chunks
