@@ -79,13 +79,12 @@ def workload(model: Path, lengths: list[int], seed: int = 7) -> list[list[str]]:
 
 def child(spec: dict) -> None:
     """Run one setting in this process and print its seconds as JSON (the parent set its env)."""
-    from briefer.engines.cpu import lone_batch_covers, plan, this_cpu
-    from briefer.engines.ctranslate2 import batch_size
+    from briefer.engines.cpu import lone_batch_covers
+    from briefer.engines.ctranslate2 import _apply_plan, batch_size
 
     # What briefer sets before CTranslate2 loads (AVX-512 kernels on Intel with VNNI or AMX),
-    # under the setting's own environment, as the engine does under the user's.
-    for key, value in plan(this_cpu()).env:
-        os.environ.setdefault(key, value)
+    # set by the engine's own code, under the setting's environment as under a user's.
+    _apply_plan(None)
     import ctranslate2
 
     model = Path(spec["model"])
