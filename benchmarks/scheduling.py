@@ -39,26 +39,46 @@ REPO = HERE.parent
 CHUNKS = [950, 540, 750, 743, 784, 944, 944, 574, 574]
 SENTENCES = [18 + (i * 7) % 17 for i in range(46)]
 
+
 # (label, environment, compute type, inter threads, intra threads, batches)
 # batches: "briefer" sizes batches as the engine does (ctranslate2.batch_size: the tokens split
-# over the workers, at most BATCH_TOKENS a batch, no idle last round); "halves" gives each worker one batch of half the tokens; "one" sends everything as one
-# batch; "each" one text per batch.
-SETTINGS = [
-    ("briefer: int8, 2 workers × 2 threads, batches ≤ 2,048 tokens", {}, "int8", 2, 2, "briefer"),
-    ("int8, 2 workers × 1 thread, one batch per worker", {}, "int8", 2, 1, "halves"),
-    ("int8, 2 workers × 1 thread, one text per batch", {}, "int8", 2, 1, "each"),
-    ("int8, 1 worker × 2 threads, one batch", {}, "int8", 1, 2, "one"),
-    ("int8, 1 worker × 2 threads, batches ≤ 2,048 tokens", {}, "int8", 1, 2, "briefer"),
-    ("int8 with Intel MKL (CT2_USE_MKL=1)", {"CT2_USE_MKL": "1"}, "int8", 2, 1, "briefer"),
-    ("int8, AVX kernels only (CT2_FORCE_CPU_ISA=AVX)", {"CT2_FORCE_CPU_ISA": "AVX"}, "int8", 2, 1, "briefer"),
-    ("float32", {}, "float32", 2, 2, "briefer"),
-    ("int8, 2 workers × 1 thread, batches ≤ 2,048 tokens (briefer until 2026-11-30)", {}, "int8", 2, 1, "briefer"),
-    # Intel only: the alternatives to briefer's choice there (AVX-512 kernels, MKL's GEMM).
-    ("int8 with oneDNN (CT2_USE_MKL=0)", {"CT2_USE_MKL": "0"}, "int8", 2, 2, "briefer"),
-    ("int8, AVX2 kernels (CT2_FORCE_CPU_ISA=AVX2: CTranslate2's own choice)", {"CT2_FORCE_CPU_ISA": "AVX2"}, "int8", 2, 2, "briefer"),
-    ("int16 (Intel MKL)", {}, "int16", 2, 2, "briefer"),
-    ("int8, weights unpacked (CT2_PACKED_GEMM=0)", {"CT2_PACKED_GEMM": "0"}, "int8", 2, 2, "briefer"),
-]  # fmt: skip
+# over the workers, at most BATCH_TOKENS a batch, no idle last round); "halves" gives each
+# worker one batch of half the tokens; "one" sends everything as one batch; "each" one text per
+# batch. Settings 0 and 8 are briefer's layout on this CPU and the other one of 2 workers
+# (2 × 2 where briefer runs 2 × 1, and the reverse); the settings that change something else
+# keep briefer's layout, so only that one thing differs.
+def settings(inter: int, intra: int) -> list[tuple]:
+    """Return the settings timed, for briefer's layout of inter workers × intra threads."""
+    other = 1 if intra > 1 else 2
+    since = "briefer until 2026-11-30" if other == 1 else "briefer 2026-11-30 to 2026-12-06"
+    return [
+        (f"briefer: int8, {_layout(inter, intra)}, batches ≤ 2,048 tokens", {}, "int8", inter, intra, "briefer"),
+        ("int8, 2 workers × 1 thread, one batch per worker", {}, "int8", 2, 1, "halves"),
+        ("int8, 2 workers × 1 thread, one text per batch", {}, "int8", 2, 1, "each"),
+        ("int8, 1 worker × 2 threads, one batch", {}, "int8", 1, 2, "one"),
+        ("int8, 1 worker × 2 threads, batches ≤ 2,048 tokens", {}, "int8", 1, 2, "briefer"),
+        ("int8 with Intel MKL (CT2_USE_MKL=1)", {"CT2_USE_MKL": "1"}, "int8", inter, intra, "briefer"),
+        ("int8, AVX kernels only (CT2_FORCE_CPU_ISA=AVX)", {"CT2_FORCE_CPU_ISA": "AVX"}, "int8", inter, intra, "briefer"),
+        ("float32", {}, "float32", inter, intra, "briefer"),
+        (f"int8, {_layout(2, other)}, batches ≤ 2,048 tokens ({since})", {}, "int8", 2, other, "briefer"),
+        # Intel only: the alternatives to briefer's choice there (AVX-512 kernels, MKL's GEMM).
+        ("int8 with oneDNN (CT2_USE_MKL=0)", {"CT2_USE_MKL": "0"}, "int8", inter, intra, "briefer"),
+        ("int8, AVX2 kernels (CT2_FORCE_CPU_ISA=AVX2: CTranslate2's own choice)", {"CT2_FORCE_CPU_ISA": "AVX2"}, "int8", inter, intra, "briefer"),
+        ("int16 (Intel MKL)", {}, "int16", inter, intra, "briefer"),
+        ("int8, weights unpacked (CT2_PACKED_GEMM=0)", {"CT2_PACKED_GEMM": "0"}, "int8", inter, intra, "briefer"),
+    ]  # fmt: skip
+
+
+def _layout(inter: int, intra: int) -> str:
+    return f"{inter} worker{'s' if inter > 1 else ''} × {intra} thread{'s' if intra > 1 else ''}"
+
+
+def briefer_plan():  # noqa: ANN201 - briefer's Plan
+    """Return briefer's layout for this CPU, as a run with no CT2_* or OMP_* settings gets it."""
+    from briefer.engines.cpu import plan
+
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("CT2_", "OMP_"))}
+    return plan(cpu(), "cpu", environ)
 
 
 def cpu():  # noqa: ANN201 - briefer's Cpu
@@ -178,6 +198,8 @@ def main() -> None:
     started = time.perf_counter()
     rounds = 1 if args.quick else args.rounds
     intel = cpu().vendor == "GenuineIntel"
+    layout = briefer_plan()
+    rows = settings(layout.inter, layout.intra)
     # Where briefer asks for AVX-512 kernels off Intel (AMD Zen 4 and later have AVX-512 with
     # VNNI), CTranslate2's own AVX2 kernels are timed against them on every job.
     avx2_too = [] if intel else [10] if "avx512_vnni" in cpu().flags else []
@@ -204,10 +226,10 @@ def main() -> None:
         jobs = [j for j in jobs if j[1] == args.only]
     table: dict[tuple[str, str], list[float]] = {}
     for label, name, lengths, new_tokens, picked in jobs:
-        settings = [SETTINGS[i] for i in picked]
-        models = {ct: converted(name, ct) for ct in {s[2] for s in settings}}
+        picked_rows = [rows[i] for i in picked]
+        models = {ct: converted(name, ct) for ct in {s[2] for s in picked_rows}}
         for r in range(rounds):
-            order = settings if r % 2 == 0 else settings[::-1]
+            order = picked_rows if r % 2 == 0 else picked_rows[::-1]
             for setting in order:
                 seconds = run_one(models[setting[2]], lengths, new_tokens, setting)
                 table.setdefault((label, setting[0]), []).append(seconds)
@@ -216,7 +238,7 @@ def main() -> None:
     lines = [
         section_heading(info),
         "",
-        f"Machine: {info.model} ({info.vendor}), {os.cpu_count()} vCPUs, ISA {info.isa}; "
+        f"Machine: {info.name} ({info.vendor}), {os.cpu_count()} vCPUs, ISA {info.isa}; "
         f"ctranslate2 {__import__('ctranslate2').__version__}. Median of {rounds} rounds, "
         "each setting a process of its own, settings alternating; ratio = that setting's time "
         "over briefer's choice in the same run (below 1 is faster).",
@@ -225,8 +247,8 @@ def main() -> None:
         "| --- | --- | ---: | ---: | ---: |",
     ]
     for label, *_, picked in jobs:
-        base = statistics.median(table[(label, SETTINGS[0][0])])
-        for setting in (SETTINGS[i] for i in picked):
+        base = statistics.median(table[(label, rows[0][0])])
+        for setting in (rows[i] for i in picked):
             times = table[(label, setting[0])]
             median = statistics.median(times)
             each = ", ".join(f"{t:.2f}" for t in times)
@@ -257,7 +279,8 @@ included, and keeps the others, since briefer's choice differs by CPU family
 
 def section_heading(info) -> str:  # noqa: ANN001 - briefer's Cpu
     """Return the heading of this CPU's section in SCHEDULING.md."""
-    return f"## {info.model} ({info.vendor}; {info.isa})"
+    family = f" {info.family}" if info.family else ""
+    return f"## {info.model} ({info.vendor}{family}; {info.isa})"
 
 
 # A section starts at a heading of section_heading's shape: "## MODEL (VENDOR; ISA)".

@@ -441,15 +441,22 @@ def test_small_jobs_run_as_one_batch() -> None:
 @pytest.mark.parametrize(
     ("machine", "environ", "whole"),
     [
-        ("EPYC_AVX2", {}, True),  # 2 workers × 2 threads on 2 cores: a lone batch gets both
-        ("EPYC_AVX2", {"OMP_NUM_THREADS": "2"}, False),  # a Ray actor's 2 × 1
+        ("XEON_VNNI", {}, True),  # 2 workers × 2 threads on 2 cores: a lone batch gets both
+        ("XEON_VNNI", {"OMP_NUM_THREADS": "2"}, False),  # a Ray actor's 2 × 1
+        ("XEON_VNNI", {"CT2_USE_MKL": "0"}, False),  # oneDNN: 2 × 1
+        ("EPYC_AVX2", {}, False),  # oneDNN: 2 workers × 1 thread, each batch on a core
         ("XEON_AMX", {}, False),  # 4 workers × 2 threads on 8 cores
         ("SINGLE", {}, False),  # one worker: nothing to merge over
     ],
 )
 def test_small_jobs_merge_only_where_a_lone_batch_gets_every_core(machine, environ, whole) -> None:
     single = cpu.Cpu("AMD EPYC 7B13", "AuthenticAMD", frozenset(["avx", "avx2", "fma"]), 1)
-    chosen = {"EPYC_AVX2": EPYC_AVX2, "XEON_AMX": XEON_AMX, "SINGLE": single}[machine]
+    chosen = {
+        "XEON_VNNI": XEON_VNNI,
+        "EPYC_AVX2": EPYC_AVX2,
+        "XEON_AMX": XEON_AMX,
+        "SINGLE": single,
+    }[machine]
     assert cpu.plan(chosen, "cpu", environ).whole is whole
     assert cpu.plan(chosen, "cuda", environ).whole is False
 
@@ -505,7 +512,11 @@ XEON_VNNI = cpu.Cpu(
     frozenset(["sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512_vnni"]),
     2,
 )
-EPYC_AVX2 = cpu.Cpu("AMD EPYC 7B13", "AuthenticAMD", frozenset(["sse4_2", "avx", "avx2", "fma"]), 2)
+# Cloud machines mask the model name ("AMD EPYC"); the family and model numbers tell Zen 3
+# (family 25 model 1) from Zen 4 (family 25 model 17).
+EPYC_AVX2 = cpu.Cpu(
+    "AMD EPYC", "AuthenticAMD", frozenset(["sse4_2", "avx", "avx2", "fma"]), 2, "family 25 model 1"
+)
 XEON_AMX = cpu.Cpu(
     "Intel(R) Xeon(R) Platinum 8480+",
     "GenuineIntel",
@@ -515,31 +526,34 @@ XEON_AMX = cpu.Cpu(
 # An AMD EPYC of the Zen 4 kind (family 25 model 17), as seen here: AVX-512 with VNNI and bf16,
 # no AMX. CTranslate2's AVX2 kernels measured as fast as AVX-512 there (benchmarks/SCHEDULING.md).
 EPYC_ZEN4 = cpu.Cpu(
-    "AMD EPYC 9B14",
+    "AMD EPYC",
     "AuthenticAMD",
     frozenset(["avx", "avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "avx512_bf16"]),
     2,
+    "family 25 model 17",
 )
 
 
 @pytest.mark.parametrize(
-    ("machine", "kernels", "gemm", "env"),
+    ("machine", "kernels", "gemm", "env", "threads"),
     [
-        (XEON_VNNI, "AVX512", "Intel MKL", (("CT2_FORCE_CPU_ISA", "AVX512"),)),
-        (EPYC_AVX2, "AVX2", "oneDNN", ()),
-        (XEON_AMX, "AVX512", "Intel MKL", (("CT2_FORCE_CPU_ISA", "AVX512"),)),
-        (EPYC_ZEN4, "AVX512", "oneDNN", (("CT2_FORCE_CPU_ISA", "AVX512"),)),
+        (XEON_VNNI, "AVX512", "Intel MKL", (("CT2_FORCE_CPU_ISA", "AVX512"),), (2, 2)),
+        (EPYC_AVX2, "AVX2", "oneDNN", (), (2, 1)),
+        (XEON_AMX, "AVX512", "Intel MKL", (("CT2_FORCE_CPU_ISA", "AVX512"),), (4, 2)),
+        (EPYC_ZEN4, "AVX512", "oneDNN", (("CT2_FORCE_CPU_ISA", "AVX512"),), (2, 1)),
     ],
 )
-def test_plan_follows_the_cpu_kind(machine, kernels: str, gemm: str, env: tuple) -> None:
+def test_plan_follows_the_cpu_kind(machine, kernels: str, gemm: str, env: tuple, threads) -> None:
     layout = cpu.plan(machine, "cpu", {})
     assert (layout.kernels, layout.gemm, layout.env) == (kernels, gemm, env)
-    # A lone batch gets two cores where there are two; all workers busy share them, never
-    # more than two threads a core.
-    assert layout.intra >= min(2, machine.cores)
+    # With MKL a lone batch gets two cores where there are two; with oneDNN each worker has
+    # its share of the cores (a second thread measured slower on AMD EPYC). Never more than two
+    # threads a core.
+    assert (layout.inter, layout.intra) == threads
     assert layout.inter * layout.intra <= 2 * max(machine.cores, 1)
     line = layout.describe(machine)
-    assert machine.model in line and machine.isa in line and kernels in line and gemm in line
+    assert machine.name in line and machine.isa in line and kernels in line and gemm in line
+    assert machine.family in line
     # The reason given is the one measured on that vendor's chips.
     if kernels == "AVX512":
         intel = machine.vendor == "GenuineIntel"
@@ -584,6 +598,16 @@ def test_this_cpu_is_read_from_the_machine() -> None:
             if line.startswith("flags")
         )
         assert here.flags == frozenset(flags)
+        numbers = dict(
+            (key.strip(), value.strip())
+            for key, _, value in (
+                line.partition(":") for line in Path("/proc/cpuinfo").read_text().splitlines()[:30]
+            )
+            if key.strip() in ("cpu family", "model")
+        )
+        if len(numbers) == 2:  # x86; Arm's /proc/cpuinfo has neither
+            assert here.family == f"family {numbers['cpu family']} model {numbers['model']}"
+            assert here.name.endswith(here.family)
 
 
 def test_verbose_says_what_runs_where_once(bart: Path, monkeypatch, caplog) -> None:
@@ -604,7 +628,9 @@ def test_kernels_briefer_chose_are_not_reported_as_the_users(monkeypatch) -> Non
     # On an Intel Xeon with AMX briefer asks ctranslate2 for AVX-512 kernels by setting
     # CT2_FORCE_CPU_ISA before it loads; the plan made after that (the -v line) once read the
     # variable back as the user's and said "kernels set by CT2_FORCE_CPU_ISA".
-    monkeypatch.setattr(os, "environ", {k: v for k, v in os.environ.items() if not k.startswith("CT2_")})
+    monkeypatch.setattr(
+        os, "environ", {k: v for k, v in os.environ.items() if not k.startswith("CT2_")}
+    )
     monkeypatch.setattr(ct2, "_SET_BY_BRIEFER", {})
     monkeypatch.setattr(ct2, "_PLANNED", set())
     monkeypatch.setattr(cpu, "this_cpu", lambda: XEON_AMX)

@@ -28,6 +28,14 @@ class Cpu:
     vendor: str
     flags: frozenset[str]
     cores: int
+    # The family and model numbers, e.g. "family 25 model 1" (AMD Zen 3): cloud machines often
+    # mask the model name ("AMD EPYC"), and chips of one name can differ in how they run int8.
+    family: str = ""
+
+    @property
+    def name(self) -> str:
+        """Return the model name with its family and model numbers where known."""
+        return f"{self.model}, {self.family}" if self.family else self.model
 
     @property
     def isa(self) -> str:
@@ -40,12 +48,14 @@ def this_cpu() -> Cpu:
     """Return the CPU of this machine (read once), as Linux reports it; unknown elsewhere."""
     facts: dict[str, str] = {}
     try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="ascii", errors="replace").splitlines():
+        for line in (
+            Path("/proc/cpuinfo").read_text(encoding="ascii", errors="replace").splitlines()
+        ):
             key, _, value = line.partition(":")
             key = key.strip()
-            if key in ("model name", "vendor_id", "flags") and key not in facts:
+            if key in _CPUINFO_KEYS and key not in facts:
                 facts[key] = value.strip()
-            if len(facts) == 3:
+            if len(facts) == len(_CPUINFO_KEYS):
                 break
     except OSError:
         pass
@@ -58,7 +68,15 @@ def this_cpu() -> Cpu:
         vendor=facts.get("vendor_id", "unknown"),
         flags=frozenset(facts.get("flags", "").split()),
         cores=cores,
+        family=(
+            f"family {facts['cpu family']} model {facts['model']}"
+            if "cpu family" in facts and "model" in facts
+            else ""
+        ),
     )
+
+
+_CPUINFO_KEYS = ("model name", "vendor_id", "flags", "cpu family", "model")
 
 
 @dataclass(frozen=True)
@@ -79,7 +97,7 @@ class Plan:
     def describe(self, cpu: Cpu) -> str:
         """Return the one line --verbose shows."""
         return (
-            f"CTranslate2 on {cpu.model} ({cpu.isa}; {cpu.cores} cores): {self.kernels} "
+            f"CTranslate2 on {cpu.name} ({cpu.isa}; {cpu.cores} cores): {self.kernels} "
             f"kernels, {self.gemm} GEMM, {self.inter} worker{'s' if self.inter > 1 else ''} "
             f"× {self.intra} thread{'s' if self.intra > 1 else ''} ({self.why})"
         )
@@ -94,10 +112,12 @@ def plan(cpu: Cpu, device: str = "cpu", environ: Mapping[str, str] | None = None
     the Zen 4 kind (AVX-512 with VNNI, no AMX) AVX2 took 0.96-1.09x their time over four jobs,
     equal within that machine's noise, so the same rule holds off Intel. GEMM: Intel MKL on
     Intel, oneDNN elsewhere (CTranslate2's rule). Threads: batches side by side, one worker
-    per core up to 4, each worker with at least 2 threads where there are 2 cores (a quarter of
-    the cores from 12 up): many batches keep every core busy, and a lone batch (one article,
-    one sentence) still gets two cores (measured in the comment below and in
-    benchmarks/SCHEDULING.md). OMP_NUM_THREADS, when set, bounds the threads instead.
+    per core up to 4. With Intel MKL each worker has at least 2 threads where there are 2
+    cores (a quarter of the cores from 12 up): many batches keep every core busy, and a lone
+    batch (one article, one sentence) still gets two cores. With oneDNN each worker has its
+    share of the cores, one thread on 2 cores: a second thread made every job slower or no
+    faster on AMD EPYC (Zen 3 and Zen 4). Both are measured in the comments below and in
+    benchmarks/SCHEDULING.md. OMP_NUM_THREADS, when set, bounds the threads instead.
     CT2_FORCE_CPU_ISA, CT2_USE_MKL and OMP_NUM_THREADS, when set, are the user's and always win.
     """
     environ = os.environ if environ is None else environ
@@ -142,13 +162,29 @@ def plan(cpu: Cpu, device: str = "cpu", environ: Mapping[str, str] | None = None
         # threads stay within it.
         intra = max(1, cores // inter)
         reasons.append(f"threads within OMP_NUM_THREADS={budget}")
+    elif gemm == "oneDNN":
+        # oneDNN reorders the int8 weights at every product, and a decoder step's products
+        # (4 beams: 4 rows) are too small to split between threads at a gain. Measured with
+        # benchmarks/scheduling.py, 2 workers x 1 thread against 2 x 2, 2 vCPUs: on AMD EPYC
+        # Zen 3 (family 25 model 1, AVX2), one sentence through opus-mt-en-fr's shape 0.54 s
+        # against 1.20 s, 46 sentences 5.25 s against 6.21 s, nine 900-token distilbart chunks
+        # 21.8 s against 23.0 s, one short article 2.49 s against 2.52 s; on Zen 4 (family 25
+        # model 17, AVX-512) 0.58x, 0.96x, 0.95x and 0.95x. An AVX2 EPYC of unrecorded family
+        # measured the other way on 2026-11-30 (one short article 3.73 s against 2.62 s).
+        intra = max(1, cores // inter)
+        reasons.append(
+            f"batches side by side, {intra} thread{'s' if intra > 1 else ''} each"
+            + (", as a second thread measured slower with oneDNN on AMD EPYC" if intra == 1 else "")
+            + ": benchmarks/SCHEDULING.md"
+        )
     else:
         # Two threads per worker even where that makes more threads than cores: a job of one
         # batch (one article, one sentence) then runs on two cores instead of one, and when
         # every worker has a batch the threads share the cores. CTranslate2's OpenMP (libgomp)
-        # stops spinning when it has more threads than cores. Measured on AMD EPYC, 2 vCPUs,
-        # int8, distilbart shape: one 140-token article 4.0 s -> 2.7 s, nine 900-token chunks
-        # 29.9 s -> 30.9 s; with a busy loop on one core, 3.9 s -> 4.3 s and 44.8 s -> 42.7 s.
+        # stops spinning when it has more threads than cores. Measured on a Sapphire Rapids
+        # Xeon (Intel MKL), 2 vCPUs, int8, 2 x 2 against 2 x 1: one short distilbart article
+        # 1.25 s against 1.56 s, one sentence to French 0.52 s against 0.61 s, nine 900-token
+        # chunks 14.1 s against 14.8 s (benchmarks/SCHEDULING.md).
         intra = max(min(2, cores), cores // inter)
         reasons.append(
             f"batches side by side, {intra} thread{'s' if intra > 1 else ''} each"
