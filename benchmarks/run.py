@@ -909,7 +909,7 @@ def machine() -> dict[str, Any]:
         check=False,
     ).stdout.strip()
     return {
-        "cpu": this_cpu().model,
+        "cpu": this_cpu().name,
         "isa": this_cpu().isa,
         "plan": ct2_plan(),
         "cpus": len(os.sched_getaffinity(0)),
