@@ -513,3 +513,61 @@ def test_findings_and_citations_cannot_make_markdown(text: str) -> None:
     assert inline <= {"text", "softbreak"} | markup
     html = parser.render(out)
     assert "<script>" not in html
+
+
+class Scripted:
+    """A translator engine that answers by rule, to make chosen sentences fail the guard."""
+
+    backend, name, revision, task_prefix = "scripted", "scripted", None, ""
+
+    def __init__(self, answer: Callable[[str], str]) -> None:
+        from briefer.engines.base import GenerationSettings
+
+        self.settings = self.summary_settings = GenerationSettings()
+        self._answer = answer
+
+    def input_limit(self) -> int:
+        return 512
+
+    def output_limit(self) -> int | None:
+        return None
+
+    def counter(self, template: str = "{text}") -> Any:
+        return self
+
+    def count(self, text: str) -> int:
+        return len(text.split())
+
+    def targets(self) -> None:
+        return None
+
+    def generate(self, groups: Sequence[tuple[Sequence[str], Any]]) -> list[list[str]]:
+        return [[self._answer(text) for text in texts] for texts, _ in groups]
+
+
+def test_each_text_kept_in_english_gives_its_own_reason_with_a_glossary(tmp_path: Path) -> None:
+    from briefer import checks, glossary, translate
+
+    # Two briefs, each with a glossary term, each failing the guard its own way: the model
+    # hands the first back untranslated and loops on the second, on the retry too. The guard
+    # sees the sentences with their terms masked, and each brief must still name its own
+    # failure, not the first one of the run.
+    path = tmp_path / "glossary.toml"
+    path.write_text('keep = ["Laurent Fabius", "DGAP"]\n', encoding="utf-8")
+    terms = glossary.load(path)
+    copied = "Laurent Fabius told the ministers that the plan would work."
+    looping = "Shares fell sharply in Tokyo as DGAP analysts watched."
+
+    def answer(text: str) -> str:
+        return text if "ministers" in text else "encore " * 60
+
+    results = translate.translate_guarded(Scripted(answer), [copied, looping], "fr", terms)
+    expected = [
+        checks.degenerate(answer(given), given, "translation")
+        for given in (glossary.mask(copied, terms).text, glossary.mask(looping, terms).text)
+    ]
+    assert expected[0] and expected[1] and expected[0] != expected[1], expected
+    assert results == [
+        translate.Translated(copied, expected[0]),
+        translate.Translated(looping, expected[1]),
+    ]

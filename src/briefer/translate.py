@@ -11,7 +11,7 @@ from .checks import degenerate
 from .chunking import chunk_sentences
 from .engines.base import Engine
 from .errors import ModelError
-from .glossary import Glossary, protect
+from .glossary import Glossary, mask, protect
 from .languages import SOURCE_PREFIX, Target
 from .sentences import split_sentences
 
@@ -141,11 +141,27 @@ def _translate(
             paragraphs.append(" ".join(" ".join(o.split()) for o in done if o))
             at += count
         if lost:
-            reason = reasons.get(lost[0]) or next(iter(reasons.values()), "failed the output check")
-            results.append(Translated(text, reason))
+            results.append(Translated(text, _reason(lost[0], reasons, glossary)))
         else:
             results.append(Translated("\n\n".join(paragraphs)))
     return results
+
+
+def _reason(sentence: str, reasons: dict[str, str], glossary: Glossary | None) -> str:
+    """Return why a sentence's translation failed the guard.
+
+    reasons is keyed by what the model was given: with a glossary, the sentence with its terms
+    masked, or the pieces between them (see glossary.protect).
+    """
+    if sentence in reasons:
+        return reasons[sentence]
+    if glossary:
+        masked = mask(sentence, glossary)
+        given = [masked.text, *(p.strip() for p in masked.pieces[0::2])]
+        for text in given:
+            if text in reasons:
+                return reasons[text]
+    return next(iter(reasons.values()), "failed the output check")
 
 
 def _fitter(model: Engine, target: Target | None) -> Callable[[str], list[str]]:
