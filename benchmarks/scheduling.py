@@ -61,15 +61,18 @@ def settings(inter: int, intra: int) -> list[tuple]:
         ("int8, AVX kernels only (CT2_FORCE_CPU_ISA=AVX)", {"CT2_FORCE_CPU_ISA": "AVX"}, "int8", inter, intra, "briefer"),
         ("float32", {}, "float32", inter, intra, "briefer"),
         (f"int8, {_layout(2, other)}, batches ≤ 2,048 tokens ({since})", {}, "int8", 2, other, "briefer"),
-        # Intel only: the alternatives to briefer's choice there (AVX-512 kernels, MKL's GEMM).
+        # 9-12: Intel only, the alternatives to briefer's choice there (AVX-512 kernels, MKL's
+        # GEMM); 13: AMD chips with AVX-512 VNNI (Zen 4), where briefer leaves CTranslate2's AVX2.
         ("int8 with oneDNN (CT2_USE_MKL=0)", {"CT2_USE_MKL": "0"}, "int8", inter, intra, "briefer"),
         ("int8, AVX2 kernels (CT2_FORCE_CPU_ISA=AVX2: CTranslate2's own choice)", {"CT2_FORCE_CPU_ISA": "AVX2"}, "int8", inter, intra, "briefer"),
         ("int16 (Intel MKL)", {}, "int16", inter, intra, "briefer"),
         ("int8, weights unpacked (CT2_PACKED_GEMM=0)", {"CT2_PACKED_GEMM": "0"}, "int8", inter, intra, "briefer"),
+        ("int8, AVX-512 kernels (CT2_FORCE_CPU_ISA=AVX512)", {"CT2_FORCE_CPU_ISA": "AVX512"}, "int8", inter, intra, "briefer"),
     ]  # fmt: skip
 
 
 def _layout(inter: int, intra: int) -> str:
+    """Return a thread layout as the table's labels give it: "2 workers × 1 thread"."""
     return f"{inter} worker{'s' if inter > 1 else ''} × {intra} thread{'s' if intra > 1 else ''}"
 
 
@@ -200,9 +203,9 @@ def main() -> None:
     intel = cpu().vendor == "GenuineIntel"
     layout = briefer_plan()
     rows = settings(layout.inter, layout.intra)
-    # Where briefer asks for AVX-512 kernels off Intel (AMD Zen 4 and later have AVX-512 with
-    # VNNI), CTranslate2's own AVX2 kernels are timed against them on every job.
-    avx2_too = [] if intel else [10] if "avx512_vnni" in cpu().flags else []
+    # Off Intel on chips with AVX-512 VNNI (AMD Zen 4 and later), where briefer leaves
+    # CTranslate2's AVX2 kernels, AVX-512 is timed against them on every job.
+    avx512_too = [] if intel else [13] if {"avx512f", "avx512_vnni"} <= cpu().flags else []
     # Each job times the settings that can matter for it, so the run stays near 10 minutes.
     # Off Intel, MKL is so slow (its generic path) that the one-sentence job is enough to show
     # it, and the kernels (AVX against AVX2) change only the small operations between matrix
@@ -211,16 +214,16 @@ def main() -> None:
     # weights are timed against it. float32 only on the one-sentence job: it took twice int8's
     # time on every job.
     threads_and_batches = [0, 8, 1, 3, 4]
-    kernels = [9, 10, 11, 12] if intel else [6, *avx2_too]
+    kernels = [9, 10, 11, 12] if intel else [6, *avx512_too]
     jobs = [
         ("summarizer, 9 chunks (distilbart-cnn-12-6 shape)", "summarizer", CHUNKS[: 3 if args.quick else 9], 61,
-         [*threads_and_batches, *([9, 10, 11] if intel else avx2_too)]),
+         [*threads_and_batches, *([9, 10, 11] if intel else avx512_too)]),
         ("summarizer, 1 short article (`briefer summarize article.txt`)", "summarizer", [140], 61,
-         [0, 8, 3, *([9, 12] if intel else avx2_too)]),
+         [0, 8, 3, *([9, 12] if intel else avx512_too)]),
         ("en→fr, 46 sentences (opus-mt-en-fr shape)", "fr", SENTENCES[: 12 if args.quick else 46], 40,
          [*threads_and_batches, 2, *kernels]),
         ("en→fr, 1 sentence (`briefer translate` of a headline)", "fr", SENTENCES[:1], 40,
-         [0, 8, 3, 7, *([9, 12] if intel else [5, *avx2_too])]),
+         [0, 8, 3, 7, *([9, 12] if intel else [5, *avx512_too])]),
     ]  # fmt: skip
     if args.only:
         jobs = [j for j in jobs if j[1] == args.only]
@@ -271,7 +274,7 @@ def main() -> None:
 TITLE = """# CTranslate2 settings by CPU
 
 Written by `python benchmarks/scheduling.py`: one section per kind of CPU it ran on (model,
-vendor, vector extensions). A run replaces its own CPU's section, notes below the table
+vendor, family and model numbers, vector extensions). A run replaces its own CPU's section, notes below the table
 included, and keeps the others, since briefer's choice differs by CPU family
 (`briefer.engines.cpu.plan`).
 """
@@ -283,7 +286,8 @@ def section_heading(info) -> str:  # noqa: ANN001 - briefer's Cpu
     return f"## {info.model} ({info.vendor}{family}; {info.isa})"
 
 
-# A section starts at a heading of section_heading's shape: "## MODEL (VENDOR; ISA)".
+# A section starts at a heading of section_heading's shape: "## MODEL (VENDOR[ family N model
+# M]; ISA)".
 _SECTION = re.compile(r"(?m)^(?=## .+ \([^;()]+; [^()]*\)$)")
 
 

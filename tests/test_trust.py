@@ -571,3 +571,37 @@ def test_each_text_kept_in_english_gives_its_own_reason_with_a_glossary(tmp_path
         translate.Translated(copied, expected[0]),
         translate.Translated(looping, expected[1]),
     ]
+
+
+def test_a_brief_whose_glossary_piece_fails_gives_that_pieces_reason(tmp_path: Path) -> None:
+    from briefer import checks, glossary, translate
+
+    # The model drops the placeholder of a masked sentence, so glossary.protect translates the
+    # text between the terms piece by piece, and the model loops on one piece, on the retry
+    # too. The guard saw only that piece: the brief must still name its failure. Before it, in
+    # the same run, another brief fails whole with another reason.
+    path = tmp_path / "glossary.toml"
+    path.write_text('keep = ["Laurent Fabius", "DGAP"]\n', encoding="utf-8")
+    terms = glossary.load(path)
+    copied = "Laurent Fabius told the ministers that the plan would work."
+    pieced = "Shares fell as DGAP analysts watched the market."
+    loops_on = "analysts watched the market."
+
+    def answer(text: str) -> str:
+        if "ministers" in text:
+            return text
+        if any(ch.isdigit() for ch in text):
+            return "Une phrase sans le nom."
+        return "encore " * 60 if text == loops_on else "Les actions ont baissé."
+
+    results = translate.translate_guarded(Scripted(answer), [copied, pieced], "fr", terms)
+    whole = glossary.mask(copied, terms).text
+    expected = [
+        checks.degenerate(answer(whole), whole, "translation"),
+        checks.degenerate(answer(loops_on), loops_on, "translation"),
+    ]
+    assert expected[0] and expected[1] and expected[0] != expected[1], expected
+    assert results == [
+        translate.Translated(copied, expected[0]),
+        translate.Translated(pieced, expected[1]),
+    ]

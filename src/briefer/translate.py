@@ -161,7 +161,7 @@ def _reason(sentence: str, reasons: dict[str, str], glossary: Glossary | None) -
         for text in given:
             if text in reasons:
                 return reasons[text]
-    return next(iter(reasons.values()), "failed the output check")
+    return "failed the output check"
 
 
 def _fitter(model: Engine, target: Target | None) -> Callable[[str], list[str]]:

@@ -30,17 +30,21 @@ class Cpu:
     cores: int
     # The family and model numbers, e.g. "family 25 model 1" (AMD Zen 3): cloud machines often
     # mask the model name ("AMD EPYC"), and chips of one name can differ in how they run int8.
-    family: str = ""
+    family_model: str = ""
 
     @property
     def name(self) -> str:
         """Return the model name with its family and model numbers where known."""
-        return f"{self.model}, {self.family}" if self.family else self.model
+        return f"{self.model}, {self.family_model}" if self.family_model else self.model
 
     @property
     def isa(self) -> str:
         """Return the vector extensions that matter to the kernels, e.g. "avx avx2 fma"."""
         return " ".join(f for f in ISA_FLAGS if f in self.flags) or "no AVX"
+
+
+# What this_cpu reads of the first processor in /proc/cpuinfo (x86; Arm has none of these).
+_CPUINFO_KEYS = ("model name", "vendor_id", "flags", "cpu family", "model")
 
 
 @functools.cache
@@ -68,15 +72,12 @@ def this_cpu() -> Cpu:
         vendor=facts.get("vendor_id", "unknown"),
         flags=frozenset(facts.get("flags", "").split()),
         cores=cores,
-        family=(
+        family_model=(
             f"family {facts['cpu family']} model {facts['model']}"
             if "cpu family" in facts and "model" in facts
             else ""
         ),
     )
-
-
-_CPUINFO_KEYS = ("model name", "vendor_id", "flags", "cpu family", "model")
 
 
 @dataclass(frozen=True)
@@ -107,16 +108,16 @@ def plan(cpu: Cpu, device: str = "cpu", environ: Mapping[str, str] | None = None
     """Return the layout for CTranslate2 on this CPU: the user's settings, else the measured one.
 
     Kernels: CTranslate2 never picks AVX-512 by itself (older chips slow their clock for it);
-    on chips with VNNI or AMX its AVX-512 kernels measured 5-10% faster than AVX2 for
-    distilbart shapes (Intel Xeon, 2 vCPUs), so briefer asks for them there. On an AMD EPYC of
-    the Zen 4 kind (AVX-512 with VNNI, no AMX) AVX2 took 0.96-1.09x their time over four jobs,
-    equal within that machine's noise, so the same rule holds off Intel. GEMM: Intel MKL on
-    Intel, oneDNN elsewhere (CTranslate2's rule). Threads: batches side by side, one worker
-    per core up to 4. With Intel MKL each worker has at least 2 threads where there are 2
-    cores (a quarter of the cores from 12 up): many batches keep every core busy, and a lone
-    batch (one article, one sentence) still gets two cores. With oneDNN each worker has its
-    share of the cores, one thread on 2 cores: a second thread made every job slower or no
-    faster on AMD EPYC (Zen 3 and Zen 4). Both are measured in the comments below and in
+    on Intel chips with VNNI or AMX its AVX-512 kernels measured 5-10% faster than AVX2 for
+    distilbart shapes (Xeon, 2 vCPUs), so briefer asks for them there. On an AMD EPYC of the
+    Zen 4 kind (AVX-512 with VNNI, no AMX) AVX2 took 0.96-1.09x their time over four jobs, equal
+    within that machine's noise, so CTranslate2's own choice stands there. GEMM: Intel MKL on
+    Intel, oneDNN on other x86 CPUs (CTranslate2's rule). Threads: batches side by side, one
+    worker per core up to 4. Each worker has at least 2 threads where there are 2 cores (a
+    quarter of the cores from 12 up): many batches keep every core busy, and a lone batch (one
+    article, one sentence) still gets two cores (measured on an Intel Xeon). On AMD each worker
+    has its share of the cores instead, one thread on 2: a second thread made every job slower
+    or no faster on AMD EPYC Zen 3 and Zen 4. Both are measured in the comments below and in
     benchmarks/SCHEDULING.md. OMP_NUM_THREADS, when set, bounds the threads instead.
     CT2_FORCE_CPU_ISA, CT2_USE_MKL and OMP_NUM_THREADS, when set, are the user's and always win.
     """
@@ -125,17 +126,14 @@ def plan(cpu: Cpu, device: str = "cpu", environ: Mapping[str, str] | None = None
         return Plan("CUDA", "cuBLAS", 1, 4, (), "one GPU, 4 threads to feed it")
     env: list[tuple[str, str]] = []
     reasons: list[str] = []
+    intel = cpu.vendor == "GenuineIntel"
     if environ.get("CT2_FORCE_CPU_ISA"):
         kernels = environ["CT2_FORCE_CPU_ISA"].upper()
         reasons.append("kernels set by CT2_FORCE_CPU_ISA")
-    elif "avx512f" in cpu.flags and {"avx512_vnni", "amx_int8"} & cpu.flags:
+    elif intel and "avx512f" in cpu.flags and {"avx512_vnni", "amx_int8"} & cpu.flags:
         kernels = "AVX512"
         env.append(("CT2_FORCE_CPU_ISA", kernels))
-        reasons.append(
-            "AVX-512 with VNNI/AMX: measured 5-10% faster than AVX2"
-            if cpu.vendor == "GenuineIntel"
-            else "AVX-512 with VNNI: measured as fast as AVX2 on AMD Zen 4"
-        )
+        reasons.append("AVX-512 with VNNI/AMX: measured 5-10% faster than AVX2")
     else:
         kernels = "AVX2" if "avx2" in cpu.flags else "AVX" if "avx" in cpu.flags else "GENERIC"
     use_mkl = environ.get("CT2_USE_MKL")
@@ -143,16 +141,20 @@ def plan(cpu: Cpu, device: str = "cpu", environ: Mapping[str, str] | None = None
     if use_mkl:
         gemm = "Intel MKL" if use_mkl.strip().lower() in {"1", "true", "on", "yes"} else "oneDNN"
         reasons.append("GEMM set by CT2_USE_MKL")
-        if gemm == "Intel MKL" and cpu.vendor != "GenuineIntel":
+        if gemm == "Intel MKL" and not intel:
             # MKL takes its slow generic path off Intel: one sentence through opus-mt-en-fr's
             # shape in int8 took 32.4 s with it against 0.82 s with oneDNN (AMD EPYC, AVX2;
-            # 30-50x over the runs of benchmarks/scheduling.py).
+            # 14-50x over the runs of benchmarks/scheduling.py).
             warning = (
                 "CT2_USE_MKL=1 on a non-Intel CPU: Intel MKL runs its slow generic code here "
-                "(measured 30-50x slower in int8); unset it to use oneDNN"
+                "(measured 14-50x slower in int8); unset it to use oneDNN"
             )
-    else:
-        gemm = "Intel MKL" if cpu.vendor == "GenuineIntel" else "oneDNN"
+    elif intel:
+        gemm = "Intel MKL"
+    elif {"avx", "sse2"} & cpu.flags:
+        gemm = "oneDNN"
+    else:  # Arm and others: CTranslate2's wheels there use Ruy, OpenBLAS or Apple Accelerate
+        gemm = "CTranslate2's own GEMM"
     budget = _thread_budget(environ)
     cores = cpu.cores if budget is None else max(1, min(cpu.cores, budget))
     inter = max(1, min(cores, 4))
@@ -162,19 +164,21 @@ def plan(cpu: Cpu, device: str = "cpu", environ: Mapping[str, str] | None = None
         # threads stay within it.
         intra = max(1, cores // inter)
         reasons.append(f"threads within OMP_NUM_THREADS={budget}")
-    elif gemm == "oneDNN":
-        # oneDNN reorders the int8 weights at every product, and a decoder step's products
-        # (4 beams: 4 rows) are too small to split between threads at a gain. Measured with
-        # benchmarks/scheduling.py, 2 workers x 1 thread against 2 x 2, 2 vCPUs: on AMD EPYC
-        # Zen 3 (family 25 model 1, AVX2), one sentence through opus-mt-en-fr's shape 0.54 s
-        # against 1.20 s, 46 sentences 5.25 s against 6.21 s, nine 900-token distilbart chunks
-        # 21.8 s against 23.0 s, one short article 2.49 s against 2.52 s; on Zen 4 (family 25
-        # model 17, AVX-512) 0.58x, 0.96x, 0.95x and 0.95x. An AVX2 EPYC of unrecorded family
-        # measured the other way on 2026-11-30 (one short article 3.73 s against 2.62 s).
-        intra = max(1, cores // inter)
+    elif cpu.vendor == "AuthenticAMD":
+        # Measured with benchmarks/scheduling.py, 2 workers x 1 thread against 2 x 2, 2 vCPUs,
+        # oneDNN: on AMD EPYC Zen 3 (family 25 model 1, AVX2), one sentence through
+        # opus-mt-en-fr's shape 0.54 s against 1.20 s, 46 sentences 5.25 s against 6.21 s, nine
+        # 900-token distilbart chunks 21.8 s against 23.0 s, one short article 2.49 s against
+        # 2.52 s; on Zen 4 (family 25 model 17, AVX-512) 0.58x, 0.96x, 0.95x and 0.95x. The
+        # cause is not established: oneDNN on the Sapphire Rapids Xeon ran one sentence on
+        # 2 x 2 as fast as MKL. An AVX2 EPYC of unrecorded family measured the other way on
+        # 2026-11-30 (one short article 3.73 s on 2 x 1 against 2.62 s). With more cores than
+        # workers, the cores are shared out rounding up (6 cores: 4 workers x 2 threads), so
+        # none idles when every worker is busy; only 2 vCPUs were measured.
+        intra = max(1, -(-cores // inter))
         reasons.append(
             f"batches side by side, {intra} thread{'s' if intra > 1 else ''} each"
-            + (", as a second thread measured slower with oneDNN on AMD EPYC" if intra == 1 else "")
+            + (", as a second thread measured slower on AMD EPYC" if intra == 1 else "")
             + ": benchmarks/SCHEDULING.md"
         )
     else:

@@ -26,11 +26,11 @@ NAME = "ctranslate2"
 BATCH_TOKENS = 2048
 # A job this small is decoding, not encoding: every decoder step reads all of the decoder's
 # weights (oneDNN packs them again on each int8 product), whatever the number of rows. Where
-# a lone batch's threads cover every core (2 workers × 2 threads on 2 cores: Intel MKL's
-# layout; with oneDNN each worker has one thread there and nothing merges), one batch then
-# beats a batch per worker on shared cores. Measured on 2 vCPUs, AMD EPYC AVX2, int8, beam 4,
-# when briefer ran 2 × 2 there too (2026-11-30),
-# one batch against one per worker, medians of 2-3 rounds side by side: three reduce inputs
+# a lone batch's threads cover every core (2 workers × 2 threads on 2 cores: the Intel layout;
+# on AMD each worker has one thread and nothing merges), one batch then beats a batch per
+# worker on shared cores. Measured on 2 vCPUs, AMD EPYC AVX2, when briefer ran 2 × 2 there
+# too (2026-11-30), int8, beam 4, one batch against one per worker, medians of 2-3 rounds side
+# by side: three reduce inputs
 # of 190, 150 and 130 tokens (distilbart-cnn-12-6 shape, 62 steps) 4.2 s against 4.9 s; two
 # articles of 400 and 250 tokens 4.1 s against 4.8 s; sentences of 22 tokens, 40 steps,
 # through opus-mt-en-fr's shape: two 0.68 s against 0.98 s, four 1.02 against 1.12, eight
