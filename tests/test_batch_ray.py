@@ -602,6 +602,18 @@ def test_ray_stays_an_extra() -> None:
     assert done.stdout.strip() == "[]"
 
 
+def test_json_lines_shards_read_back_without_pyarrow(tmp_path: Path, monkeypatch) -> None:
+    # pyarrow comes with the ray extra only: a library user reading a folder of JSON Lines
+    # shards has none, and iter_records once imported it before looking at the first shard.
+    briefer = Briefer(Options(engine="extractive"))
+    out = records.brief_rows(briefer, [story(i) for i in range(2)])
+    records.write_shard(tmp_path, out, "jsonl")
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # any import of it now fails
+    back = list(records.iter_records(tmp_path))
+    assert [r["id"] for r in back] == [o["id"] for o in out]
+    assert all(r["summary"] for r in back)
+
+
 @pytest.mark.skipif(find_spec("pyarrow") is None, reason="pyarrow comes with the ray extra")
 @pytest.mark.parametrize("fmt", ["parquet", "jsonl"])
 def test_a_shard_gives_back_exactly_the_json_record(tmp_path: Path, fmt: str) -> None:

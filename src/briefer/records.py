@@ -439,7 +439,8 @@ def read_shard(path: Path, columns: Sequence[str] = ("id", "error")) -> list[dic
 def iter_records(folder: Path) -> Iterator[dict[str, Any]]:
     """Yield every record written in folder as JSON Lines shards hold it: id, error, and the
     brief's fields as `-f json` writes them (Parquet's columns turned back into that shape)."""
-    known = _known_types()
+    # The Arrow types, read at the first Parquet shard: JSON Lines shards need no pyarrow.
+    known: dict[str, Any] | None = None
     for path in shards(folder):
         if path.suffix != ".parquet":
             with path.open(encoding="utf-8") as handle:
@@ -448,6 +449,7 @@ def iter_records(folder: Path) -> Iterator[dict[str, Any]]:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
+        known = _known_types() if known is None else known
         for row in pq.read_table(path).to_pylist():
             if row.get("summary") is None and row.get("error"):
                 yield {"id": row["id"], "error": row["error"]}
