@@ -414,6 +414,10 @@ def test_an_untranslated_brief_is_flagged_in_every_format(bart: Path, marian_fr:
     title = "Ministers agree new plan in Paris"
     assert translator.calls == [[title, sentence], [title, sentence]]
     assert brief.summary == sentence and brief.title == "Ministers agree new plan in Paris"
+    # The brief is labelled as what it is: English, not the French that was asked for.
+    assert brief.language == "en" and brief.source_language == "en"
+    assert "Language: en" in render([brief], "markdown")
+    assert json.loads(render([brief], "json"))["briefs"][0]["language"] == "en"
     for where in ("title (fr)", "translation (fr)"):
         note = Finding("untranslated", "the translation loops; left in English", where)
         assert note in brief.checks

@@ -333,7 +333,11 @@ class Briefer:
                 plans.append(
                     plan_chunks(model, article.text, sentences_of(article, lang), template)
                 )
-            log.info("%s: %d words, %d chunks", article.source, article.words, len(plans[-1]))
+            count = len(plans[-1])
+            log.info(
+                "%s: %d word%s, %d chunk%s", article.source, article.words,
+                "" if article.words == 1 else "s", count, "" if count == 1 else "s",
+            )  # fmt: skip
         # The model's own lengths (T5's task lengths included) for the chunks of a long article.
         own = summary_settings(model, self.options.generation_overrides(lengths=False))
         summaries = summarize_many(
@@ -561,7 +565,9 @@ class Briefer:
             source=a.source,
             title=title,
             summary=summary,
-            language=lang,
+            # A summary the guard kept in English is labelled English (no right-to-left
+            # wrapper around English text in an Arabic run), its note saying why.
+            language="en" if translator and f"translation ({lang})" in left else lang,
             chunks=digest.chunks,
             models=models,
             words=a.words,
