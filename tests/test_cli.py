@@ -293,6 +293,42 @@ def test_translate_keeps_markdown_structure(marian_fr: Path, tmp_path: Path) -> 
     assert "The talks went well" not in result.out
 
 
+def test_translate_guards_every_passage(marian_fr: Path, tmp_path: Path) -> None:
+    from briefer.checks import loops
+
+    # The tiny random Marian loops on some of these passages. Under the guard (the default),
+    # each passage whose translation still loops after a retry stays as it was, with a warning
+    # on stderr and a check in the JSON; the others are translated; --no-guard prints the loops.
+    # (tests/test_trust.py holds the same with a translator scripted to fail.)
+    doc = tmp_path / "notes.md"
+    doc.write_text(
+        "# Morning notes\n\nThe talks went well. More will follow on Tuesday.\n\n"
+        "- The ministers met in Paris.\n- Shares fell sharply in Tokyo on Monday.\n",
+        encoding="utf-8",
+    )
+    raw = run("translate", str(doc), "-l", "fr", "-t", str(marian_fr), "-f", "json", "--no-guard")
+    assert raw.code == 0, raw.err
+    assert any(loops(line) for line in json.loads(raw.out)["text"].splitlines()), "the fixture"
+    guarded = run("translate", str(doc), "-l", "fr", "-t", str(marian_fr), "-f", "json")
+    assert guarded.code == 0, guarded.err
+    record = json.loads(guarded.out)
+    # Whether a retry also loops depends on the random weights' floats; that no loop is left,
+    # and that what was kept is named, holds on any machine.
+    assert not any(loops(line) for line in record["text"].splitlines())
+    source = doc.read_text(encoding="utf-8")
+    for check in record["checks"]:
+        assert check["kind"] == "untranslated" and check["where"].endswith(" (fr)")
+        start = check["where"].removesuffix(" (fr)").strip("'").removesuffix(" …")
+        assert start in source and start in record["text"]  # kept as it was
+    markdown = run("translate", str(doc), "-l", "fr", "-t", str(marian_fr))
+    warned = [line for line in markdown.err.splitlines() if "left as it was" in line]
+    assert len(warned) == len(record["checks"]) and all(str(doc) in w for w in warned)
+    # Plain text: each paragraph is guarded on its own, and the paragraphs stay apart.
+    text = run("translate", str(doc), "-l", "fr", "-t", str(marian_fr), "-f", "text")
+    assert text.code == 0 and not any(loops(line) for line in text.out.splitlines())
+    assert text.out.count("\n\n") == source.strip().count("\n\n")
+
+
 def test_translate_needs_a_target_language(tmp_path: Path) -> None:
     doc = tmp_path / "a.txt"
     doc.write_text("Hello.")

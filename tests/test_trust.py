@@ -454,7 +454,10 @@ def test_glossary_terms_survive_a_random_translator(marian_fr: Path, tmp_path: P
         'keep = ["Laurent Fabius", "DGAP"]\n[terms."Islamic State"]\nfr = "État islamique"\n',
         encoding="utf-8",
     )
-    options = Options(backend=backend, lang="fr", translator=str(marian_fr), glossary=str(glossary))
+    # guard=False: the tiny random Marian loops, and the terms must survive its own output.
+    options = Options(
+        backend=backend, lang="fr", translator=str(marian_fr), glossary=str(glossary), guard=False
+    )
     briefer = Briefer(options)
     briefer._translators["fr"] = engine_on(backend, marian_fr)
     text = (
@@ -609,3 +612,38 @@ def test_a_brief_whose_glossary_piece_fails_gives_that_pieces_reason(tmp_path: P
         translate.Translated(copied, expected[0]),
         translate.Translated(pieced, expected[1]),
     ]
+
+
+def test_translate_keeps_each_failing_passage_and_says_so(bart: Path, marian_fr: Path) -> None:
+    from briefer.translate import Translated
+
+    # Briefer.translate (the translate command) under the guard: a passage whose translation
+    # loops, on the retry too, stays as it was and is reported; the others are translated.
+    doc = "# Morning notes\n\nThe talks went well.\n\n- Shares fell in Tokyo.\n"
+
+    def answer(text: str) -> str:
+        return "encore " * 30 if "talks" in text else f"FR {text}"
+
+    for guard in (True, False):
+        briefer = Briefer(
+            Options(lang="fr", backend="torch", translator=str(marian_fr), guard=guard)
+        )
+        translator = Stub(torch_engine(marian_fr), answer)
+        briefer._translators["fr"] = translator
+        kept: list[Translated] = []
+        out = briefer.translate(doc, kept=kept)
+        if guard:
+            assert (
+                out == "# FR Morning notes\n\nThe talks went well.\n\n- FR Shares fell in Tokyo.\n"
+            )
+            assert kept == [Translated("The talks went well.", "loops")]
+            # Tried in the batch, then once more alone with repeats blocked.
+            assert translator.calls[1] == ["The talks went well."]
+        else:
+            assert "encore encore" in out and kept == []
+        plain: list[Translated] = []
+        text = briefer.translate("The talks went well.\n\nShares fell.", markdown=False, kept=plain)
+        # Plain text is guarded paragraph by paragraph.
+        looped = " ".join(["encore"] * 30)
+        assert text == ("The talks went well." if guard else looped) + "\n\nFR Shares fell."
+        assert plain == ([Translated("The talks went well.", "loops")] if guard else [])

@@ -150,7 +150,8 @@ def test_translate_v_logs_the_work_the_benchmark_reads(marian_fr: Path, tmp_path
     err = io.StringIO()
     env = Env(io.BytesIO(b""), io.StringIO(), err, stdin_isatty=True, stderr_isatty=False)
     argv = ["translate", str(doc), "-l", "fr", "-t", str(marian_fr), "-f", "text", "-v"]
-    assert main([*argv, "--backend", "torch"], env) == 0
+    # --no-guard, as the benchmark runs it: the guard would translate looping sentences again.
+    assert main([*argv, "--no-guard", "--backend", "torch"], env) == 0
     line = next(x for x in err.getvalue().splitlines() if x.startswith("briefer: work: "))
     work = json.loads(line.removeprefix("briefer: work: "))[str(marian_fr)]
     tokenizer = AutoTokenizer.from_pretrained(marian_fr)

@@ -596,8 +596,20 @@ class Briefer:
         """Return the brief of one article (an Article, or raw text)."""
         return self.brief_many([article], source=source)[0]
 
-    def translate(self, text: str, markdown: bool = True, lang: str | None = None) -> str:
-        """Translate a text or Markdown document into a language (the run's by default)."""
+    def translate(
+        self,
+        text: str,
+        markdown: bool = True,
+        lang: str | None = None,
+        kept: list[Any] | None = None,
+    ) -> str:
+        """Translate a text or Markdown document into a language (the run's by default).
+
+        Under the output guard (Options.guard), a passage (Markdown block, or paragraph of
+        plain text) whose translation is empty, loops, balloons or copies its input is
+        translated again with repeats blocked, and kept as it was when that fails too; kept,
+        when given, receives those passages as translate.Translated (text, reason).
+        """
         from .translate import translate_markdown, translate_text
 
         lang = lang or self.options.lang
@@ -606,10 +618,11 @@ class Briefer:
         if model is None:
             return text
         started = time.perf_counter()
+        held: list[Any] | None = ([] if kept is None else kept) if self.options.guard else None
         if markdown:
-            translated = translate_markdown(model, text, lang, glossary)
+            translated = translate_markdown(model, text, lang, glossary, held)
         else:
-            translated = translate_text(model, text, lang, glossary)
+            translated = translate_text(model, text, lang, glossary, held)
         _add_time(self.timings, "translate", started)
         return translated
 

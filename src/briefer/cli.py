@@ -517,15 +517,25 @@ def translate(
         check_outputs([output], [source for source, _ in raw])
     texts = [(source, decode(data, _label(source))) for source, data in raw]
     briefer = _briefer(options)
-    results = [
+    results = []
+    checks: dict[str, list[dict[str, str]]] = {}
+    for source, text in texts:
+        kept: list[Any] = []
         # JSON carries the document as translated Markdown; only -f text reads it as plain text.
-        (source, briefer.translate(text, markdown=fmt != "text"))
-        for source, text in texts
-    ]
+        results.append((source, briefer.translate(text, markdown=fmt != "text", kept=kept)))
+        checks[source] = [_kept_note(k, lang) for k in kept]
+        for note in checks[source]:
+            logging.getLogger("briefer").warning("%s: %s: %s", source, note["where"], note["text"])
     if fmt == "json":
         records = [
             json_record(
-                {"source": s, "language": lang, "translator": briefer.translator().name, "text": t}
+                {
+                    "source": s,
+                    "language": lang,
+                    "translator": briefer.translator().name,
+                    "text": t,
+                    "checks": checks[s],
+                }
             )
             for s, t in results
         ]
@@ -536,6 +546,17 @@ def translate(
         out = "\n\n".join(t for _, t in results)
     emit(out.rstrip("\n") + "\n", output, env)
     _log_work(briefer)
+
+
+def _kept_note(kept: Any, lang: str) -> dict[str, str]:
+    """Return the check a passage kept untranslated gets: kind, text and where (its start)."""
+    words = kept.text.split()
+    start = " ".join(words[:8]) + (" …" if len(words) > 8 else "")
+    return {
+        "kind": "untranslated",
+        "text": f"the translation {kept.untranslated}; left as it was",
+        "where": f"{start!r} ({lang})",
+    }
 
 
 @app.command()

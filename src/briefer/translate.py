@@ -182,17 +182,57 @@ def _fitter(model: Engine, target: Target | None) -> Callable[[str], list[str]]:
     return fit
 
 
-def translate_text(model: Engine, text: str, lang: str, glossary: Glossary | None = None) -> str:
-    """Translate one text, sentence by sentence, keeping its paragraphs."""
-    return translate_texts(model, [text], lang, glossary)[0]
+def translate_text(
+    model: Engine,
+    text: str,
+    lang: str,
+    glossary: Glossary | None = None,
+    kept: list[Translated] | None = None,
+) -> str:
+    """Translate one text, sentence by sentence, keeping its paragraphs.
+
+    With kept (a list), every paragraph goes through the output guard, as translate_guarded
+    does: one whose translation still fails after a retry stays as it was, and is added to
+    kept with the reason.
+    """
+    if kept is None:
+        return _texts(model, [text], lang, glossary, kept)[0]
+    # Under the guard each paragraph stands alone, so one that fails keeps only itself in its
+    # own language; the paragraphs are joined as _translate joins them.
+    paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()] if text else []
+    return "\n\n".join(_texts(model, paragraphs, lang, glossary, kept))
 
 
 def translate_markdown(
-    model: Engine, markdown: str, lang: str, glossary: Glossary | None = None
+    model: Engine,
+    markdown: str,
+    lang: str,
+    glossary: Glossary | None = None,
+    kept: list[Translated] | None = None,
 ) -> str:
-    """Translate the prose of a Markdown document, keeping its structure and code untouched."""
+    """Translate the prose of a Markdown document, keeping its structure and code untouched.
+
+    kept: as for translate_text, each prose block (heading, paragraph, list item, cell) that
+    the guard keeps in its own language.
+    """
     from .markdown import translate_markdown as translate_prose
 
-    if glossary is None:
-        return translate_prose(markdown, lambda texts: translate_texts(model, texts, lang))
-    return translate_prose(markdown, lambda texts: translate_texts(model, texts, lang, glossary))
+    return translate_prose(markdown, lambda texts: _texts(model, texts, lang, glossary, kept))
+
+
+def _texts(
+    model: Engine,
+    texts: Sequence[str],
+    lang: str,
+    glossary: Glossary | None,
+    kept: list[Translated] | None,
+) -> list[str]:
+    """Translate texts, under the guard where kept is a list (see translate_text)."""
+    if kept is None:
+        # translate_texts without a glossary argument where there is none: the tests spy on it.
+        if glossary is None:
+            return translate_texts(model, texts, lang)
+        return translate_texts(model, texts, lang, glossary)
+    results = _translate(model, texts, lang, glossary, guard=True)
+    kept.extend(r for r in results if r.untranslated)
+    return [r.text for r in results]
