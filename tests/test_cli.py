@@ -104,6 +104,9 @@ def test_stdin_piped_and_dash(bart: Path, sample: Path) -> None:
     assert piped.code == dashed.code == 0
     assert json.loads(piped.out)["briefs"][0]["source"] == "-"
     assert json.loads(piped.out) == json.loads(dashed.out)
+    # Markdown's footer says where the article came from in words, not as an escaped "\-".
+    markdown = run("summarize", "-", "-m", str(bart), stdin=data)
+    assert "*Source: stdin · " in markdown.out and "Source: \\-" not in markdown.out
 
 
 def test_no_input_on_a_terminal_is_a_usage_error() -> None:

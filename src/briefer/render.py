@@ -251,7 +251,8 @@ def _template_text(template: str | None) -> str:
 def meta_line(brief: Brief, quote: Any = str, prose: Any = str) -> str:
     """Return the one-line provenance note under an article's brief; quote escapes names
     (source, models), prose the texts a page gave (author, date)."""
-    parts = [f"Source: {quote(brief.source)}"]
+    # "-" is how JSON names standard input (as the command line does); prose says "stdin".
+    parts = [f"Source: {'stdin' if brief.source == '-' else quote(brief.source)}"]
     if brief.author:
         parts.append(f"By {prose(brief.author)}")
     if brief.date:
