@@ -417,7 +417,10 @@ def test_an_untranslated_brief_is_flagged_in_every_format(bart: Path, marian_fr:
     # The brief is labelled as what it is: English, not the French that was asked for.
     assert brief.language == "en" and brief.source_language == "en"
     assert "Language: en" in render([brief], "markdown")
-    assert json.loads(render([brief], "json"))["briefs"][0]["language"] == "en"
+    record = json.loads(render([brief], "json"))["briefs"][0]
+    assert record["language"] == "en"
+    # What was sent for translation stays in the record, as for any translated brief.
+    assert record["original"] == {"title": title, "summary": sentence}
     for where in ("title (fr)", "translation (fr)"):
         note = Finding("untranslated", "the translation loops; left in English", where)
         assert note in brief.checks
@@ -647,3 +650,33 @@ def test_translate_keeps_each_failing_passage_and_says_so(bart: Path, marian_fr:
         looped = " ".join(["encore"] * 30)
         assert text == ("The talks went well." if guard else looped) + "\n\nFR Shares fell."
         assert plain == ([Translated("The talks went well.", "loops")] if guard else [])
+
+
+def test_translate_command_names_kept_passages_as_written(
+    marian_fr: Path, tmp_path: Path, monkeypatch
+):
+    from briefer import cli
+
+    # A translator that loops on everything: the whole Arabic document stays as it was, so it
+    # gets no right-to-left wrapper, and the warning quotes the passage without the numbered
+    # tags its inline markup travelled in (<1>Paris</1>).
+    doc = tmp_path / "notes.md"
+    doc.write_text("The ministers met in **Paris** on Tuesday.\n", encoding="utf-8")
+    looping = Stub(torch_engine(marian_fr), lambda t: "filler18 " * 12)
+    real = cli._briefer
+
+    def with_stub(options):  # noqa: ANN001, ANN202
+        briefer = real(options)
+        briefer._translators["ar"] = looping
+        return briefer
+
+    monkeypatch.setattr(cli, "_briefer", with_stub)
+    out, err = io.StringIO(), io.StringIO()
+    env = Env(io.BytesIO(), out, err, stdin_isatty=True, stderr_isatty=False)
+    assert (
+        main(["translate", str(doc), "-l", "ar", "-t", str(marian_fr), "--backend", "torch"], env)
+        == 0
+    )
+    assert out.getvalue() == doc.read_text(encoding="utf-8")  # no dir="rtl" wrapper
+    assert "'The ministers met in Paris on Tuesday.' (ar): the translation loops" in err.getvalue()
+    assert "<1>" not in err.getvalue()

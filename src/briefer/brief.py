@@ -565,9 +565,14 @@ class Briefer:
             source=a.source,
             title=title,
             summary=summary,
-            # A summary the guard kept in English is labelled English (no right-to-left
-            # wrapper around English text in an Arabic run), its note saying why.
-            language="en" if translator and f"translation ({lang})" in left else lang,
+            # A summary the guard kept untranslated is labelled with the language it is in (no
+            # right-to-left wrapper around English in an Arabic run), its note saying why:
+            # English, or the article's own language where the pivot into English failed.
+            language=(
+                (digest.summary_language if "translation (en)" in left else "en")
+                if translator and f"translation ({lang})" in left
+                else lang
+            ),
             chunks=digest.chunks,
             models=models,
             words=a.words,

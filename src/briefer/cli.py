@@ -519,13 +519,19 @@ def translate(
     briefer = _briefer(options)
     results = []
     checks: dict[str, list[dict[str, str]]] = {}
+    unchanged: set[str] = set()  # documents the guard kept whole in their own language
     for source, text in texts:
         kept: list[Any] = []
         # JSON carries the document as translated Markdown; only -f text reads it as plain text.
-        results.append((source, briefer.translate(text, markdown=fmt != "text", kept=kept)))
+        translated = briefer.translate(text, markdown=fmt != "text", kept=kept)
+        results.append((source, translated))
+        if kept and translated == text:
+            unchanged.add(source)
         checks[source] = [_kept_note(k, lang) for k in kept]
         for note in checks[source]:
-            logging.getLogger("briefer").warning("%s: %s: %s", source, note["where"], note["text"])
+            logging.getLogger("briefer").warning(
+                "%s: %s: %s", _label(source), note["where"], note["text"]
+            )
     if fmt == "json":
         records = [
             json_record(
@@ -541,7 +547,8 @@ def translate(
         ]
         out = json.dumps(records if len(records) > 1 else records[0], ensure_ascii=False, indent=2)
     elif fmt == "markdown":
-        out = "\n\n".join(rtl(t, lang) for _, t in results)
+        # No right-to-left wrapper around a document the guard left wholly in its language.
+        out = "\n\n".join(t if s in unchanged else rtl(t, lang) for s, t in results)
     else:
         out = "\n\n".join(t for _, t in results)
     emit(out.rstrip("\n") + "\n", output, env)
@@ -550,7 +557,10 @@ def translate(
 
 def _kept_note(kept: Any, lang: str) -> dict[str, str]:
     """Return the check a passage kept untranslated gets: kind, text and where (its start)."""
-    words = kept.text.split()
+    from .markdown import _PLACEHOLDER
+
+    # A Markdown passage reaches the model with its inline markup as numbered tags (<1>..</1>).
+    words = _PLACEHOLDER.sub("", kept.text).split()
     start = " ".join(words[:8]) + (" …" if len(words) > 8 else "")
     return {
         "kind": "untranslated",

@@ -317,8 +317,10 @@ def brief_record(brief: Brief) -> dict[str, Any]:
             for i, c in enumerate(brief.chunks)
         ],
     }
-    # What the brief was translated from: the English digest, or the article's own title.
-    if brief.language != "en" or brief.source_language != brief.language:
+    # What the brief was translated from: the English digest, or the article's own title
+    # (also where the guard kept the summary in English but the title was translated).
+    translated = {"pivot", "translator"} & set(brief.models)
+    if brief.language != "en" or brief.source_language != brief.language or translated:
         record["original"] = {"title": brief.original_title, "summary": brief.original_summary}
     record["checks"] = [asdict(c) for c in brief.checks]
     record["support"] = [support_record(s) for s in brief.support]
