@@ -555,6 +555,15 @@ class Scripted:
         return [[self._answer(text) for text in texts] for texts, _ in groups]
 
 
+def _names_kept(folder: Path) -> Any:
+    """Return a newsroom glossary that keeps two names verbatim, read from its TOML file."""
+    from briefer import glossary
+
+    path = folder / "glossary.toml"
+    path.write_text('keep = ["Laurent Fabius", "DGAP"]\n', encoding="utf-8")
+    return glossary.load(path)
+
+
 def test_each_text_kept_in_english_gives_its_own_reason_with_a_glossary(tmp_path: Path) -> None:
     from briefer import checks, glossary, translate
 
@@ -562,9 +571,7 @@ def test_each_text_kept_in_english_gives_its_own_reason_with_a_glossary(tmp_path
     # hands the first back untranslated and loops on the second, on the retry too. The guard
     # sees the sentences with their terms masked, and each brief must still name its own
     # failure, not the first one of the run.
-    path = tmp_path / "glossary.toml"
-    path.write_text('keep = ["Laurent Fabius", "DGAP"]\n', encoding="utf-8")
-    terms = glossary.load(path)
+    terms = _names_kept(tmp_path)
     copied = "Laurent Fabius told the ministers that the plan would work."
     looping = "Shares fell sharply in Tokyo as DGAP analysts watched."
 
@@ -590,9 +597,7 @@ def test_a_brief_whose_glossary_piece_fails_gives_that_pieces_reason(tmp_path: P
     # text between the terms piece by piece, and the model loops on one piece, on the retry
     # too. The guard saw only that piece: the brief must still name its failure. Before it, in
     # the same run, another brief fails whole with another reason.
-    path = tmp_path / "glossary.toml"
-    path.write_text('keep = ["Laurent Fabius", "DGAP"]\n', encoding="utf-8")
-    terms = glossary.load(path)
+    terms = _names_kept(tmp_path)
     copied = "Laurent Fabius told the ministers that the plan would work."
     pieced = "Shares fell as DGAP analysts watched the market."
     loops_on = "analysts watched the market."
