@@ -685,3 +685,35 @@ def test_translate_command_names_kept_passages_as_written(
     assert out.getvalue() == doc.read_text(encoding="utf-8")  # no dir="rtl" wrapper
     assert "'The ministers met in Paris on Tuesday.' (ar): the translation loops" in err.getvalue()
     assert "<1>" not in err.getvalue()
+
+
+def test_a_translator_that_cannot_say_its_language_is_named_when_the_name_does_not(
+    monkeypatch, caplog
+) -> None:
+    import logging
+
+    from briefer import translate
+
+    # A Marian model in a folder of its own has one target and no language tokens: briefer
+    # cannot ask it which language it writes, so the folder's name is all there is to go by.
+    monkeypatch.setattr(translate, "_WARNED", set())
+    model = Scripted(lambda text: f"X {text}")
+    with caplog.at_level(logging.WARNING, logger="briefer"):
+        for name, lang in [
+            ("/models/en-fr", "fr"),  # named: silent
+            ("Helsinki-NLP/opus-mt-en-fr", "fr"),
+            ("/models/marian-fr0", "fr"),  # a digit after the code still names it
+            ("/models/fr-team/en-de", "fr"),  # only the folder's own name counts
+            ("/models/en-fr", "de"),
+            ("/models/en-fr", "de"),  # once a run
+            ("/models/french", "fr"),  # "fr" inside a word is not the code
+        ]:
+            model.name = name
+            assert translate.target_for(model, lang) is None
+    warned = [r.getMessage() for r in caplog.records]
+    assert [w.split(" does not")[0] for w in warned] == [
+        "translator '/models/fr-team/en-de'",
+        "translator '/models/en-fr'",
+        "translator '/models/french'",
+    ]
+    assert all("labelled" in w for w in warned)

@@ -38,6 +38,7 @@ def target_for(model: Engine, lang: str) -> Target | None:
     """
     targets = model.targets()
     if targets is None:
+        _warn_if_unnamed(model.name, lang)
         return None
     if lang in targets:
         target = targets[lang]
@@ -47,6 +48,28 @@ def target_for(model: Engine, lang: str) -> Target | None:
     raise ModelError(
         f"translator {model.name!r} cannot translate into {lang!r}; it translates into: {listed}"
     )
+
+
+_WARNED: set[tuple[str, str]] = set()
+
+
+def _warn_if_unnamed(name: str, lang: str) -> None:
+    """Warn, once a run, when neither a translator nor its name says it writes lang.
+
+    A translator with one target language and no language tokens (a Marian model in a folder
+    of its own) cannot be asked which language it writes: `--lang de -t models/en-fr` would
+    run and label French output "de". Its folder or repository name usually says it
+    (opus-mt-en-fr, models/fr); when it does not mention lang, the run says so.
+    """
+    last = name.rstrip("/\\").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    if re.search(rf"(?<![a-z]){re.escape(lang)}(?![a-z])", last.lower()) or (name, lang) in _WARNED:
+        return
+    _WARNED.add((name, lang))
+    log.warning(
+        "translator %r does not say which language it writes, nor does its name mention %r; "
+        "its output is labelled %r as asked",
+        name, lang, lang,
+    )  # fmt: skip
 
 
 def translate_texts(
