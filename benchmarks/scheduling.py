@@ -274,15 +274,15 @@ def main() -> None:
 TITLE = """# CTranslate2 settings by CPU
 
 Written by `python benchmarks/scheduling.py`: one section per kind of CPU it ran on (model,
-vendor, family and model numbers, vector extensions). A run replaces its own CPU's section, notes below the table
-included, and keeps the others, since briefer's choice differs by CPU family
-(`briefer.engines.cpu.plan`).
+vendor, family and model numbers, vector extensions). A run replaces its own CPU's section,
+notes below the table included, and keeps the others, since briefer's choice differs by CPU
+family (`briefer.engines.cpu.plan`).
 """
 
 
 def section_heading(info) -> str:  # noqa: ANN001 - briefer's Cpu
     """Return the heading of this CPU's section in SCHEDULING.md."""
-    family = f" {info.family}" if info.family else ""
+    family = f" {info.family_model}" if info.family_model else ""
     return f"## {info.model} ({info.vendor}{family}; {info.isa})"
 
 

@@ -165,7 +165,9 @@ def test_scheduling_report_keeps_one_section_per_cpu() -> None:
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-    from scheduling import with_section
+    from scheduling import section_heading, with_section
+
+    from briefer.engines.cpu import Cpu
 
     amd = "## AMD EPYC (AuthenticAMD; avx avx2 fma)\n\nAMD run 1\n\nnotes\n## not a heading of a CPU\n"
     intel = "## Intel Xeon (GenuineIntel; avx avx2 avx512f)\n\nfirst run\n"
@@ -176,3 +178,13 @@ def test_scheduling_report_keeps_one_section_per_cpu() -> None:
     assert "## not a heading" not in again  # the old notes went with their section
     assert again.index("AMD EPYC") < again.index("Intel Xeon") and "first run" in again
     assert with_section(again, intel) == again  # the same section again changes nothing
+    # A CPU whose family and model numbers are known gets a section of its own beside the one
+    # of the same name recorded without them.
+    zen3 = Cpu(
+        "AMD EPYC", "AuthenticAMD", frozenset(["avx", "avx2", "fma"]), 2, "family 25 model 1"
+    )
+    heading = section_heading(zen3)
+    assert heading == "## AMD EPYC (AuthenticAMD family 25 model 1; avx avx2 fma)"
+    both = with_section(again, f"{heading}\n\nZen 3 run\n")
+    assert both.count("## AMD EPYC") == 2 and "AMD run 2" in both and "Zen 3 run" in both
+    assert section_heading(Cpu("AMD EPYC", "AuthenticAMD", zen3.flags, 2)) == amd.split("\n")[0]
