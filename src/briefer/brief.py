@@ -561,18 +561,17 @@ class Briefer:
             checks += check_translation(a.title, title, lang, f"title ({lang})")
         if timings is not None:
             _add_time(timings, "checks", started)
+        # A summary the guard kept untranslated is labelled with the language it is in (no
+        # right-to-left wrapper around English in an Arabic run), its note saying why: English,
+        # or the article's own language where the pivot into English failed too.
+        language = lang
+        if translator and f"translation ({lang})" in left:
+            language = digest.summary_language if "translation (en)" in left else "en"
         return Brief(
             source=a.source,
             title=title,
             summary=summary,
-            # A summary the guard kept untranslated is labelled with the language it is in (no
-            # right-to-left wrapper around English in an Arabic run), its note saying why:
-            # English, or the article's own language where the pivot into English failed.
-            language=(
-                (digest.summary_language if "translation (en)" in left else "en")
-                if translator and f"translation ({lang})" in left
-                else lang
-            ),
+            language=language,
             chunks=digest.chunks,
             models=models,
             words=a.words,

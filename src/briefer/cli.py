@@ -517,21 +517,19 @@ def translate(
         check_outputs([output], [source for source, _ in raw])
     texts = [(source, decode(data, _label(source))) for source, data in raw]
     briefer = _briefer(options)
+    # Each document: its source, its translation, the checks of the passages the guard kept, and
+    # whether it kept them all (then no right-to-left wrapper goes around the original).
     results = []
-    checks: dict[str, list[dict[str, str]]] = {}
-    unchanged: set[str] = set()  # documents the guard kept whole in their own language
     for source, text in texts:
         kept: list[Any] = []
         # JSON carries the document as translated Markdown; only -f text reads it as plain text.
         translated = briefer.translate(text, markdown=fmt != "text", kept=kept)
-        results.append((source, translated))
-        if kept and translated == text:
-            unchanged.add(source)
-        checks[source] = [_kept_note(k, lang) for k in kept]
-        for note in checks[source]:
+        notes = [_kept_note(k, lang) for k in kept]
+        for note in notes:
             logging.getLogger("briefer").warning(
                 "%s: %s: %s", _label(source), note["where"], note["text"]
             )
+        results.append((source, translated, notes, bool(kept) and translated == text))
     if fmt == "json":
         records = [
             json_record(
@@ -540,27 +538,23 @@ def translate(
                     "language": lang,
                     "translator": briefer.translator().name,
                     "text": t,
-                    "checks": checks[s],
+                    "checks": notes,
                 }
             )
-            for s, t in results
+            for s, t, notes, _ in results
         ]
         out = json.dumps(records if len(records) > 1 else records[0], ensure_ascii=False, indent=2)
     elif fmt == "markdown":
-        # No right-to-left wrapper around a document the guard left wholly in its language.
-        out = "\n\n".join(t if s in unchanged else rtl(t, lang) for s, t in results)
+        out = "\n\n".join(t if unchanged else rtl(t, lang) for _, t, _, unchanged in results)
     else:
-        out = "\n\n".join(t for _, t in results)
+        out = "\n\n".join(t for _, t, _, _ in results)
     emit(out.rstrip("\n") + "\n", output, env)
     _log_work(briefer)
 
 
 def _kept_note(kept: Any, lang: str) -> dict[str, str]:
     """Return the check a passage kept untranslated gets: kind, text and where (its start)."""
-    from .markdown import _PLACEHOLDER
-
-    # A Markdown passage reaches the model with its inline markup as numbered tags (<1>..</1>).
-    words = _PLACEHOLDER.sub("", kept.text).split()
+    words = kept.text.split()
     start = " ".join(words[:8]) + (" …" if len(words) > 8 else "")
     return {
         "kind": "untranslated",

@@ -56,6 +56,12 @@ class _Step:
 
 
 @cache
+def without_tags(text: str) -> str:
+    """Return a prose unit's text as the model read it, less the numbered tags that stand for
+    its inline markup ("met in <1>Paris</1>" -> "met in Paris")."""
+    return _PLACEHOLDER.sub("", text)
+
+
 def _parser() -> Any:
     """Return the markdown-it parser: CommonMark, GFM tables, front matter, source tracking."""
     from markdown_it import MarkdownIt

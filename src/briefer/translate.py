@@ -113,9 +113,8 @@ def _translate(
     sentences: list[str] = []
     fit = _fitter(model, target)
     for text in texts:
-        paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()] if text else []
         counts = []
-        for paragraph in paragraphs:
+        for paragraph in _paragraphs(text):
             pieces = [piece for s, e in split_sentences(paragraph) for piece in fit(paragraph[s:e])]
             sentences.extend(pieces)
             counts.append(len(pieces))
@@ -170,6 +169,11 @@ def _translate(
     return results
 
 
+def _paragraphs(text: str) -> list[str]:
+    """Return a text's paragraphs (split at blank lines), blank ones left out."""
+    return [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()] if text else []
+
+
 def _reason(sentence: str, reasons: dict[str, str], glossary: Glossary | None) -> str:
     """Return why a sentence's translation failed the guard.
 
@@ -222,8 +226,7 @@ def translate_text(
         return _texts(model, [text], lang, glossary, kept)[0]
     # Under the guard each paragraph stands alone, so one that fails keeps only itself in its
     # own language; the paragraphs are joined as _translate joins them.
-    paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()] if text else []
-    return "\n\n".join(_texts(model, paragraphs, lang, glossary, kept))
+    return "\n\n".join(_texts(model, _paragraphs(text), lang, glossary, kept))
 
 
 def translate_markdown(
@@ -239,8 +242,15 @@ def translate_markdown(
     the guard keeps in its own language.
     """
     from .markdown import translate_markdown as translate_prose
+    from .markdown import without_tags
 
-    return translate_prose(markdown, lambda texts: _texts(model, texts, lang, glossary, kept))
+    held = None if kept is None else []
+    translated = translate_prose(markdown, lambda texts: _texts(model, texts, lang, glossary, held))
+    if kept is not None and held:
+        # The model read inline markup as numbered tags (<1>Paris</1>); the passage is given
+        # back as its reader sees it.
+        kept.extend(Translated(without_tags(t.text), t.untranslated) for t in held)
+    return translated
 
 
 def _texts(

@@ -52,9 +52,7 @@ def this_cpu() -> Cpu:
     """Return the CPU of this machine (read once), as Linux reports it; unknown elsewhere."""
     facts: dict[str, str] = {}
     try:
-        for line in (
-            Path("/proc/cpuinfo").read_text(encoding="ascii", errors="replace").splitlines()
-        ):
+        for line in Path("/proc/cpuinfo").read_text(encoding="ascii", errors="replace").splitlines():
             key, _, value = line.partition(":")
             key = key.strip()
             if key in _CPUINFO_KEYS and key not in facts:
@@ -176,11 +174,7 @@ def plan(cpu: Cpu, device: str = "cpu", environ: Mapping[str, str] | None = None
         # workers, the cores are shared out rounding up (6 cores: 4 workers x 2 threads), so
         # none idles when every worker is busy; only 2 vCPUs were measured.
         intra = max(1, -(-cores // inter))
-        reasons.append(
-            f"batches side by side, {intra} thread{'s' if intra > 1 else ''} each"
-            + (", as a second thread measured slower on AMD EPYC" if intra == 1 else "")
-            + ": benchmarks/SCHEDULING.md"
-        )
+        why = ", as a second thread measured slower on AMD EPYC" if intra == 1 else ""
     else:
         # Two threads per worker even where that makes more threads than cores: a job of one
         # batch (one article, one sentence) then runs on two cores instead of one, and when
@@ -190,10 +184,11 @@ def plan(cpu: Cpu, device: str = "cpu", environ: Mapping[str, str] | None = None
         # 1.25 s against 1.56 s, one sentence to French 0.52 s against 0.61 s, nine 900-token
         # chunks 14.1 s against 14.8 s (benchmarks/SCHEDULING.md).
         intra = max(min(2, cores), cores // inter)
+        why = ", which a lone batch gets to itself" if inter > 1 and intra > 1 else ""
+    if budget is None:
         reasons.append(
-            f"batches side by side, {intra} thread{'s' if intra > 1 else ''} each"
-            + (", which a lone batch gets to itself" if inter > 1 and intra > 1 else "")
-            + ": benchmarks/SCHEDULING.md"
+            f"batches side by side, {intra} thread{'s' if intra > 1 else ''} each{why}"
+            ": benchmarks/SCHEDULING.md"
         )
     whole = lone_batch_covers(inter, intra, cores)
     return Plan(kernels, gemm, inter, intra, tuple(env), "; ".join(reasons), warning, whole)
