@@ -168,13 +168,15 @@ def test_looping_output_is_caught(text: str) -> None:
 
 def test_degenerate_summaries_and_translations() -> None:
     source = "The ministers met in Paris on Tuesday. They agreed a plan against the militants."
-    assert checks.degenerate("", source) == "empty"
-    assert checks.degenerate(" ... ", source) == "empty"
-    assert checks.degenerate(source + " And more words here.", source) == "longer than the article"
-    assert checks.degenerate(source.upper(), source) == "a verbatim copy of the article"
+    assert checks.degenerate("", source) == "is empty"
+    assert checks.degenerate(" ... ", source) == "is empty"
+    assert (
+        checks.degenerate(source + " And more words here.", source) == "is longer than the article"
+    )
+    assert checks.degenerate(source.upper(), source) == "is a verbatim copy of the article"
     assert checks.degenerate("The ministers agreed a plan.", source) is None
     sentence = "The ministers met in Paris on Tuesday."
-    assert checks.degenerate(sentence, sentence, "translation") == "the untranslated input"
+    assert checks.degenerate(sentence, sentence, "translation") == "is its input, untranslated"
     assert checks.degenerate("Laurent Fabius.", "Laurent Fabius.", "translation") is None
     assert (
         checks.degenerate("Les ministres se sont réunis à Paris mardi.", sentence, "translation")
@@ -182,7 +184,7 @@ def test_degenerate_summaries_and_translations() -> None:
     )
     assert checks.degenerate("mot " * 60, "Hello there.", "translation") in {
         "loops",
-        "longer than the text it translates",
+        "is longer than the text it translates",
     }
 
 

@@ -296,6 +296,15 @@ def test_translate_keeps_markdown_structure(marian_fr: Path, tmp_path: Path) -> 
     assert "The talks went well" not in result.out
 
 
+def test_translate_says_an_html_page_is_not_translated(marian_fr: Path, tmp_path: Path) -> None:
+    # A saved page is HTML blocks to the Markdown reader: it came back as it was, silently.
+    page = tmp_path / "story.html"
+    page.write_text("<html><body><p>The talks went well.</p></body></html>\n", encoding="utf-8")
+    result = run("translate", str(page), "--lang", "fr", "-t", str(marian_fr))
+    assert result.code == 0 and result.out == page.read_text(encoding="utf-8")
+    assert f"briefer: {page}: an HTML page; translate reads text or Markdown" in result.err
+
+
 def test_translate_guards_every_passage(marian_fr: Path, tmp_path: Path) -> None:
     from briefer.checks import loops
 

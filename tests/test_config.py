@@ -239,6 +239,27 @@ def test_translator_table(tmp_path: Path) -> None:
     )
 
 
+def test_a_translator_flag_adds_to_the_files_table(tmp_path: Path) -> None:
+    """-t ar=MODEL lays Arabic over the file's [translator] table, as -m and --pivot lay
+    theirs: the file's French model stays (it was dropped, and the run asked for the default)."""
+    from io import StringIO
+
+    from briefer.cli import Env, main
+
+    path = config(tmp_path, '[translator]\nfr = "my/fr-model"\nar = "my/ar-model"\n')
+    env = Env(stdout=StringIO(), stderr=StringIO())
+    flags = ["--engine", "extractive", "--config", str(path), "-l", "fr,ar", "-t", "ar=new/ar"]
+    assert main(["config", "show", *flags], env) == 0
+    lines = [line for line in env.stdout.getvalue().splitlines() if "translator" in line]
+    assert " ".join(lines[0].split()) == 'translator.ar = "new/ar" # from the command line'
+    assert " ".join(lines[1].split()) == f'translator.fr = "my/fr-model" # from {path}'
+    assert len(lines) == 2  # and no default named for either language
+    # A plain -t MODEL for the one language asked for still replaces the file's setting.
+    env = Env(stdout=StringIO(), stderr=StringIO())
+    main(["config", "show", *flags[:4], "-l", "fr", "-t", "x/fr"], env)
+    assert 'translator = "x/fr"' in env.stdout.getvalue()
+
+
 def test_translator_string(tmp_path: Path) -> None:
     value = load(config(tmp_path, 'translator = "my/fr-model"\n'))["translator"]
     assert value == "my/fr-model"
@@ -290,6 +311,46 @@ def test_parse_translator_flags(values: list[str], langs: list[str], expected: o
 def test_parse_translator_flags_errors(values: list[str], langs: list[str], expected: str) -> None:
     with pytest.raises(UsageError, match=expected):
         parse_translator_flags(values, langs)
+
+
+def test_batch_names_translators_for_the_languages_its_records_ask_for() -> None:
+    """batch's records carry their own `lang`: -t ar=MODEL is for them, whatever --lang is
+    (it was refused: "ar is not a requested language (en only)")."""
+    with pytest.raises(UsageError, match="ar is not a requested language"):
+        parse_translator_flags(["ar=m/ar"], ["en"])
+    assert parse_translator_flags(["ar=m/ar"], ["en"], any_language=True) == {"ar": "m/ar"}
+    got = parse_translator_flags(["ar=m/ar", "fr=m/fr"], ["fr"], any_language=True)
+    assert got == {"ar": "m/ar", "fr": "m/fr"}
+    with pytest.raises(UsageError, match="English is never translated"):
+        parse_translator_flags(["en=m"], ["fr"], any_language=True)
+
+
+def test_a_plain_translator_is_the_runs_languages_only() -> None:
+    # batch -l fr -t MODEL: a record whose lang is ar got the French model, labelled ar.
+    options = Options(lang="fr", translator="m/fr")
+    assert options.translator_model() == options.translator_model("fr") == "m/fr"
+    assert options.translator_model("ar") == DEFAULT_TRANSLATORS["ar"]
+    # A run in English (a library call naming the language of each brief) uses it for any.
+    assert Options(translator="m/x").translator_model("fr") == "m/x"
+
+
+def test_batch_takes_a_translator_for_a_records_language(monkeypatch, tmp_path: Path) -> None:
+    from io import StringIO
+
+    from briefer import dataset
+    from briefer.cli import Env, main
+
+    seen = {}
+
+    def run_batch(inputs, output, options, **_):
+        seen["translator"] = options.translator
+        raise UsageError("stop here")
+
+    monkeypatch.setattr(dataset, "run_batch", run_batch)
+    env = Env(stdout=StringIO(), stderr=StringIO())
+    args = ["batch", "in.jsonl", "-o", str(tmp_path / "out"), "-t", "ar=m/ar", "-t", "fr=m/fr"]
+    assert main(args, env) == 2 and "stop here" in env.stderr.getvalue()
+    assert seen["translator"] == {"ar": "m/ar", "fr": "m/fr"}
 
 
 def test_language_like_prefix_of_an_existing_path_is_a_model(
@@ -434,6 +495,47 @@ def test_options_schema_is_the_one_source_of_keys_flags_show_and_cache_key() -> 
     assert options.cache_parts()["model"] == "a" and options.cache_parts()["pivot"] is None
     chosen = options.cache_parts(model="a", pivot=options.pivot_model("de"))
     assert (chosen["model"], chosen["pivot"]) == ("a", "c")
+
+
+def test_config_show_names_the_translator_each_language_gets() -> None:
+    """A run with --lang fr and no -t translates with the default model: config show says so,
+    per language, and says when a language has no default (the run would stop)."""
+    from io import StringIO
+
+    from briefer.cli import Env, main
+    from briefer.options import DEFAULT_TRANSLATORS, Options
+
+    def shown(*flags: str) -> list[str]:
+        env = Env(stdout=StringIO(), stderr=StringIO())
+        assert main(["config", "show", "--engine", "extractive", *flags], env) == 0
+        return [line for line in env.stdout.getvalue().splitlines() if "translator for" in line]
+
+    assert shown() == []  # English: nothing is translated
+    lines = shown("--lang", "fr,ar,de")
+    assert lines == [
+        f"# translator for fr: {DEFAULT_TRANSLATORS['fr']} (default)",
+        f"# translator for ar: {DEFAULT_TRANSLATORS['ar']} (default)",
+        "# translator for de: none by default; give one with -t de=MODEL",
+    ]
+    # The same model the run would load.
+    assert Options(lang="fr").translator_model() == DEFAULT_TRANSLATORS["fr"]
+    # A language the flags cover gets no line; the others keep theirs.
+    assert shown("--lang", "fr,ar", "-t", "ar=some/model") == [
+        f"# translator for fr: {DEFAULT_TRANSLATORS['fr']} (default)"
+    ]
+    assert shown("--lang", "fr", "-t", "some/model") == []
+
+
+def test_usage_says_inputs_repeat() -> None:
+    """summarize, translate and batch each take several inputs; the usage line says so."""
+    from io import StringIO
+
+    from briefer.cli import Env, main
+
+    for command in ("summarize", "translate", "batch"):
+        env = Env(stdout=StringIO(), stderr=StringIO())
+        assert main([command, "--help"], env) == 0
+        assert f"briefer {command} [OPTIONS] [INPUT...]" in env.stdout.getvalue(), command
 
 
 def test_every_command_takes_its_options_from_the_schema() -> None:

@@ -144,7 +144,7 @@ def test_briefs_match_between_backends_on_greedy(bart: Path, marian_fr: Path) ->
 
 @pytest.mark.differential
 @pytest.mark.own_conversions
-def test_conversion_is_cached_and_int8_by_default(bart: Path) -> None:
+def test_conversion_is_cached_and_int8_by_default(bart: Path, monkeypatch) -> None:
     first = ct2.load(str(bart), "cpu")
     converted = sorted(ctranslate.cache_root().iterdir())
     assert [p.name.endswith("-int8-v1") for p in converted] == [True]
@@ -153,6 +153,11 @@ def test_conversion_is_cached_and_int8_by_default(bart: Path) -> None:
     second = ct2.load(str(bart), "cpu")
     assert (converted[0] / "model.bin").stat().st_mtime_ns == mtime  # reused, not redone
     assert generate(first, TEXTS[:1]) == generate(second, TEXTS[:1])
+    # The same folder named from elsewhere (models/x here, /srv/models/x there) is the same
+    # conversion, not a second one.
+    monkeypatch.chdir(bart.parent)
+    ct2.load(bart.name, "cpu")
+    assert sorted(ctranslate.cache_root().iterdir()) == converted
 
 
 def test_killed_conversion_leaves_no_entry(bart: Path, monkeypatch, tmp_path: Path) -> None:

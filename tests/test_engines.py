@@ -135,7 +135,7 @@ def test_config_json_only_repo_gives_identical_settings_to_every_engine(
     assert options["length_penalty"] == 2.0 and prefix == ["<s>"]
 
 
-def test_config_show_lists_the_resolved_settings(bart_config_only: Path) -> None:
+def test_config_show_lists_the_resolved_settings(bart_config_only: Path, tmp_path: Path) -> None:
     from briefer.cli import Env, main
 
     env = Env(stdout=__import__("io").StringIO(), stderr=__import__("io").StringIO())
@@ -147,6 +147,17 @@ def test_config_show_lists_the_resolved_settings(bart_config_only: Path) -> None
     env = Env(stdout=__import__("io").StringIO(), stderr=__import__("io").StringIO())
     main(["config", "show", "--model", str(bart_config_only), "--max-length", "60"], env)
     assert "max_length = 60" in env.stdout.getvalue()
+    # Set in the config file, a length is labelled with the file, not as a flag.
+    conf = tmp_path / "briefer.toml"
+    conf.write_text("max_length = 60\nbeams = 1\n", encoding="utf-8")
+    env = Env(stdout=__import__("io").StringIO(), stderr=__import__("io").StringIO())
+    args = ["config", "show", "--model", str(bart_config_only), "--config", str(conf)]
+    assert main([*args, "--min-length", "5"], env) == 0
+    out = env.stdout.getvalue()
+    rows = {line.split("=")[0].strip("# ").strip(): line for line in out.splitlines()}
+    assert "= 60" in rows["max_length"] and rows["max_length"].endswith(f"# {conf}")
+    assert "= 1" in rows["num_beams"] and rows["num_beams"].endswith(f"# {conf}")
+    assert "= 5" in rows["min_length"] and rows["min_length"].endswith("# flag")
 
 
 # --- greedy equality ------------------------------------------------------------------------

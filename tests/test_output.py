@@ -12,6 +12,7 @@ import os
 import stat
 import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -126,7 +127,7 @@ def test_a_fifo_is_written_in_place(story: Path, tmp_path: Path) -> None:
     fifo = tmp_path / "brief.pipe"
     os.mkfifo(fifo)
     got: list[bytes] = []
-    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
     reader.start()
     result = run("summarize", str(story), "--engine", "extractive", "-o", str(fifo))
     reader.join(timeout=60)
@@ -135,10 +136,68 @@ def test_a_fifo_is_written_in_place(story: Path, tmp_path: Path) -> None:
     assert got and got[0].decode("utf-8").startswith("# Council backs new bridge\n")
 
 
+@pytest.mark.parametrize("fmt", ["markdown", "json"])
+def test_several_languages_to_a_fifo_all_go_to_it(
+    story: Path, tmp_path: Path, marian_fr: Path, marian_ar: Path, fmt: str
+) -> None:
+    # -o /dev/null -l fr,ar once made the files /dev/null.fr and /dev/null.ar.
+    fifo = tmp_path / "brief.pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    result = run(
+        "summarize", str(story), "--engine", "extractive", "-l", "fr,ar", "-f", fmt,
+        "-t", f"fr={marian_fr}", "-t", f"ar={marian_ar}", "-o", str(fifo),
+    )  # fmt: skip
+    reader.join(timeout=60)
+    assert result.code == 0, result.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["brief.pipe", "story.txt"]
+    text = got[0].decode("utf-8")
+    if fmt == "json":
+        # What stdout gets: one JSON document holding both briefs.
+        briefs = json.loads(text)["briefs"]
+        assert [b["models"]["translator"] for b in briefs] == [str(marian_fr), str(marian_ar)]
+        return
+    # Both briefs, in the order asked for (the random translators' output may be kept in
+    # English by the guard, so the footers name the translators, not always the language).
+    assert text.count("Summarizer: extractive") == 2
+    assert text.index(f"Translator: {marian_fr}") < text.index(f"Translator: {marian_ar}")
+
+
+def test_quiet_still_names_each_source_left_out(story: Path, tmp_path: Path) -> None:
+    """-f text has no "Not included" list, so a source left out is an error on stderr, which
+    -q keeps; the run's notes (counts) go."""
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "blob.txt").write_bytes(bytes(range(256)))
+    result = run("summarize", str(tmp_path), "--engine", "extractive", "-f", "text", "-q")
+    assert result.code == 3
+    assert result.err.splitlines() == [
+        f"briefer: skipped {tmp_path / 'blob.txt'}: looks like a binary file, not text",
+        f"briefer: skipped {tmp_path / 'empty.txt'}: is empty",
+    ]
+    assert result.out.count("\n\n") == 0 and result.out.strip()  # the one brief, on its own
+
+
 def test_devices_are_written_in_place(story: Path) -> None:
     assert resolve(Path("/dev/null")).direct
     assert run("summarize", str(story), "--engine", "extractive", "-o", "/dev/null").code == 0
     assert stat.S_ISCHR(os.lstat("/dev/null").st_mode)
+
+
+@pytest.mark.skipif(not Path("/dev/shm").is_dir(), reason="no /dev/shm here")
+def test_a_regular_file_under_dev_is_replaced_atomically() -> None:
+    from briefer.output import is_direct
+
+    # /dev/shm is a tmpfs: a file there is a file, not a device, and gets the atomic write.
+    fd, name = tempfile.mkstemp(dir="/dev/shm", suffix=".md")
+    os.close(fd)
+    try:
+        assert not is_direct(Path(name)) and not resolve(Path(name)).direct
+    finally:
+        os.unlink(name)
+    assert is_direct(Path("/dev/null")) and is_direct(Path("/dev/stdout"))
+    assert not is_direct(Path("/dev/shm/no-such-file.md"))
 
 
 def test_dev_stdout_goes_to_the_pipe(story: Path) -> None:
@@ -281,6 +340,61 @@ def test_translated_markdown_cannot_close_the_rtl_div() -> None:
     out = rtl("# عنوان\n\nنص </div><script>x</script>", "ar")
     html_blocks = [content for kind, content in blocks(out) if kind == "html_block"]
     assert html_blocks == ['<div dir="rtl" lang="ar">\n', "</div>\n"]
+
+
+# A post as Jekyll and Hugo keep them: YAML front matter, then Markdown with a fenced HTML
+# sample and a raw HTML block of the author's own (a callout box).
+POST = (
+    "---\ntitle: Council votes\nlayout: post\n---\n"
+    "# Council votes\n\nThe council met on Tuesday.\n\n"
+    '```html\n<div class="x">hi</div>\n```\n\n'
+    '<div class="box">\n\nA callout.\n\n</div>\n'
+)
+
+
+def test_an_arabic_document_keeps_its_front_matter_first_and_its_code_as_it_was() -> None:
+    from mdit_py_plugins.front_matter import front_matter_plugin
+
+    from briefer.markdown import translate_markdown
+    from briefer.render import rtl_document
+
+    # Translated prose that tries to close the wrapper: markdown.py escapes its `<`.
+    hostile = "نص </div><script>x</script>"
+    translated = translate_markdown(POST, lambda texts: [hostile for _ in texts])
+    out = rtl_document(translated, "ar")
+    tokens = MarkdownIt("commonmark").use(front_matter_plugin).parse(out)
+    # Site generators read front matter only at the very start: the wrapper comes after it.
+    assert tokens[0].type == "front_matter" and "title: Council votes" in tokens[0].content
+    assert out.startswith('---\ntitle: Council votes\nlayout: post\n---\n<div dir="rtl"')
+    # The fenced sample and the author's HTML block are copied byte for byte.
+    assert '```html\n<div class="x">hi</div>\n```' in out
+    assert '<div class="box">\n\n' in out and "\n\n</div>\n\n</div>\n" in out
+    fences = [t.content for t in tokens if t.type == "fence"]
+    assert fences == ['<div class="x">hi</div>\n']
+    html = [t.content for t in tokens if t.type == "html_block"]
+    assert html == ['<div dir="rtl" lang="ar">\n', '<div class="box">\n', "</div>\n", "</div>\n"]
+    assert "<script>" not in MarkdownIt("commonmark").render(out)
+    # A leading indented code block stays code inside the wrapper.
+    code = rtl_document("\n    x = 1\n\ntext\n", "ar")
+    assert [t.content for t in MarkdownIt("commonmark").parse(code) if t.type == "code_block"] == [
+        "x = 1\n"
+    ]
+    # Without front matter the wrapper opens the document; left-to-right text is not wrapped.
+    assert rtl_document("# T\n\ntext\n", "ar").startswith('<div dir="rtl" lang="ar">\n\n# T')
+    assert rtl_document(POST, "fr") == POST
+
+
+def test_a_brief_that_left_out_every_article_is_well_formed_markdown() -> None:
+    # --strict-facts can leave out every article: the date line once ran into the rule below
+    # it ("*… · 0 articles · *" then "---": a setext heading) and ended on an empty " · ".
+    out = render([], "markdown", failed=[Failure("wire/a.txt", "fact check: 12 (summary)")])
+    tokens = MarkdownIt("commonmark").parse(out)
+    headings = [
+        (t.tag, tokens[k + 1].content) for k, t in enumerate(tokens) if t.type == "heading_open"
+    ]
+    assert headings == [("h1", "Morning brief"), ("h2", "Not included")]
+    assert [t.type for t in tokens].count("hr") == 1
+    assert "0 articles*" in out and " · *" not in out
 
 
 def test_a_newline_in_a_file_name_cannot_make_a_heading() -> None:

@@ -9,7 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from briefer.errors import InputError
-from briefer.sources import Article, decode, parse_article, read_path, read_source
+from briefer.sources import (
+    Article,
+    decode,
+    markdown_text,
+    parse_article,
+    read_path,
+    read_source,
+)
 
 SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "paris-coalition-meeting.txt"
 SAMPLE_TITLE = "Iraq allies vow support for plan to defeat IS"
@@ -400,6 +407,77 @@ def test_markdown_heading_is_the_title(tmp_path: Path) -> None:
     assert article.title == "Iraq allies meet in Paris"
     assert article.dropped == ("# Iraq allies meet in Paris",)
     assert paragraphs(article) == ["The talks opened.", "## Tensions", "More."]
+
+
+# A post as a static-site CMS (Jekyll, Hugo) stores it: front matter, a setext headline, a
+# paragraph hard-wrapped with an inline link and bold, a quote wrapped
+# over two lines with a nested quote, a GFM table, fenced and indented code, an HTML ad
+# block, an image, ordered and bullet lists, and a reference-link definition.
+CMS_POST = """---
+title: Council votes on the bridge
+layout: post
+---
+
+Council votes on the bridge
+===========================
+
+The council voted on **Tuesday** to build a [new bridge](https://example.com/b "The plan")
+over the river, at a cost of $12 million.
+
+> "We are working as fast as possible," the
+> mayor said on Tuesday.
+>
+> > The engineers agreed.
+
+| Year | Cost |
+|------|------|
+| 2026 | 12 |
+
+```bash
+rm -rf / # not story
+```
+
+    indented_code = True
+
+<div class="ad">Advert</div>
+
+![Photo of the bridge](bridge.jpg)
+
+1. Work starts in *March*.
+2. It ends in 2028.
+
+- Tolls are ruled out, said the [mayor][ref] \\* again &amp; again.
+
+[ref]: https://example.com/mayor
+"""
+
+
+def test_markdown_is_read_as_commonmark(tmp_path: Path) -> None:
+    article = read_path(write(tmp_path, "post.md", CMS_POST.encode()))
+    assert article.title == "Council votes on the bridge"
+    # Markup, code, tables, HTML, images and link targets never reach the model as sentences;
+    # wrapped lines and quoted lines read as the paragraphs they are.
+    assert paragraphs(article) == [
+        "The council voted on Tuesday to build a new bridge over the river, at a cost of "
+        "$12 million.",
+        '"We are working as fast as possible," the mayor said on Tuesday.',
+        "The engineers agreed.",
+        "1. Work starts in March.",
+        "2. It ends in 2028.",
+        "- Tolls are ruled out, said the mayor * again & again.",
+    ]
+    # Each item keeps its own marker, whatever comes first in it; <br> is a space.
+    assert markdown_text("0. zero\n1. one\n\n7) ![x](a.png) after\n\n- a<br>b\n") == (
+        "0. zero\n\n1. one\n\n7) after\n\n- a b\n"
+    )
+    # A .md file whose paragraphs are all HTML (or code) has no Markdown prose: it is read
+    # line by line, as before, rather than refused as empty.
+    assert markdown_text("<p>The council met.</p>\n") is None
+    html = read_path(write(tmp_path, "html.md", b"<p>The council met on Tuesday.</p>\n"))
+    assert paragraphs(html) == ["<p>The council met on Tuesday.</p>"]
+    # The same post saved as .txt keeps the old, line-by-line reading (no Markdown there).
+    plain = read_path(write(tmp_path, "post.txt", CMS_POST.encode()))
+    assert any("rm -rf" in p for p in paragraphs(plain))
 
 
 def test_markdown_heading_with_closing_hashes() -> None:

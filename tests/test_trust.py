@@ -246,15 +246,22 @@ def test_cite_footnotes_name_the_paragraphs(bart: Path, sample: Path, monkeypatc
         assert source["paragraph"] == paragraph and item["score"] == 1.0
 
 
-def test_three_chunk_reduce_with_a_stub_counts_calls(bart: Path, sample: Path) -> None:
+def test_three_chunk_reduce_with_a_stub_counts_calls(bart: Path, sample: Path, caplog) -> None:
+    import logging
+
     article = read_path(str(sample))
     text = "Coalition talks\n\n" + "\n\n".join(article.text[s:e] for s, e in article.body[:8])
     real = torch_engine(bart)
     stub = Stub(real, lambda t: f"Summary of {len(t)} characters.")
     briefer = Briefer(Options(backend="torch"))
     briefer._summarizer = stub
-    brief = briefer.brief(text)
+    with caplog.at_level(logging.INFO, logger="briefer"):
+        brief = briefer.brief(text)
     assert len(brief.chunks) == 3
+    # -v says which pass is running, so a long run is not silent between its chunk count and
+    # its end.
+    passes = [r.getMessage() for r in caplog.records if " pass: " in r.getMessage()]
+    assert passes == ["map pass: 3 chunks of 1 article", "reduce pass: 1 input of 1 article"]
     assert [len(c) for c in stub.calls] == [3, 1]
     assert stub.calls[1] == [
         " ".join(f"Summary of {len(c.text)} characters." for c in brief.chunks)

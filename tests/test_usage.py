@@ -52,6 +52,46 @@ def test_ct2_counts_tokens_in_and_pinned_steps(ct2_model, marian_fr: Path) -> No
     assert got["beam_steps_self"] == 3 * 2 * (limit * (limit + 1) // 2)
 
 
+def test_progress_logs_at_intervals_only_under_verbose(caplog) -> None:
+    import logging
+
+    from briefer.engines import usage
+
+    clock = iter([0.0, 0.0, 4.0, 11.0, 12.0, 25.0, 30.0])
+    with caplog.at_level(logging.INFO, logger="briefer"):
+        progress = usage.Progress("m", 6, finished=lambda: 4, clock=lambda: next(clock))
+        for _ in range(6):
+            progress.advance()
+    lines = [r.getMessage() for r in caplog.records]
+    # Texts 1 and 2 (0 and 4 s) nothing: under 10 s since the start. Text 3 (11 s) a line
+    # with the queue's count (4 done, 3 collected in order); text 4 (12 s) nothing, 1 s after
+    # that line; text 5 (25 s) a line with the larger, in-order count; the last text none.
+    assert lines == ["m: 4 of 6 texts generated (11 s)", "m: 5 of 6 texts generated (25 s)"]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="briefer"):
+        quiet = usage.Progress("m", 6, every=0.0)
+        for _ in range(6):
+            quiet.advance()
+    assert caplog.records == []
+
+
+def test_a_long_generate_says_how_far_it_got(ct2_model, marian_fr: Path, caplog, monkeypatch):
+    import logging
+
+    from briefer.engines import usage
+
+    monkeypatch.setattr(usage, "PROGRESS_EVERY", 0.0)
+    settings = ct2_model.settings.with_values("test", num_beams=1, min_length=4, max_length=4)
+    with caplog.at_level(logging.INFO, logger="briefer"):
+        ct2_model.generate([(TEXTS, settings), (TEXTS[:1], settings)])
+    lines = [r.getMessage() for r in caplog.records if "texts generated" in r.getMessage()]
+    # Every text but the last says how many of the call's 4 are done, never fewer than in order.
+    counts = [int(line.split(": ")[1].split()[0]) for line in lines]
+    assert len(lines) == 3 and all(line.endswith("s)") for line in lines)
+    assert all("of 4 texts generated" in line for line in lines)
+    assert counts == sorted(counts) and all(n >= k for k, n in enumerate(counts, 1))
+
+
 def test_ct2_steps_equal_the_hypotheses_with_their_end_token(ct2_model) -> None:
     # Not pinned: random weights stop wherever their end token wins, or at the limit.
     settings = ct2_model.settings.with_values("test", num_beams=1, min_length=0, max_length=24)
@@ -69,6 +109,23 @@ def test_ct2_steps_equal_the_hypotheses_with_their_end_token(ct2_model) -> None:
 def torch_model(marian_fr: Path):
     """The tiny Marian on the torch engine, four texts a batch (so batches are padded)."""
     return torch_engine.load(str(marian_fr), "cpu", batch_size=4)
+
+
+def test_torch_generate_says_how_far_it_got(marian_fr: Path, caplog, monkeypatch) -> None:
+    import logging
+
+    from briefer.engines import usage
+
+    monkeypatch.setattr(usage, "PROGRESS_EVERY", 0.0)
+    model = torch_engine.load(str(marian_fr), "cpu", batch_size=1)
+    settings = model.settings.with_values("test", num_beams=1, min_length=4, max_length=4)
+    with caplog.at_level(logging.INFO, logger="briefer"):
+        model.generate([(TEXTS, settings), (TEXTS[:1], settings)])
+    lines = [r.getMessage() for r in caplog.records if "texts generated" in r.getMessage()]
+    # One batch a text: a line after each but the last, counting across the call's groups.
+    assert [line.split(" (")[0] for line in lines] == [
+        f"{marian_fr}: {n} of 4 texts generated" for n in (1, 2, 3)
+    ]
 
 
 def test_torch_counts_real_tokens_not_padding(torch_model, marian_fr: Path) -> None:

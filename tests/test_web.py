@@ -174,6 +174,14 @@ TABLE_LAYOUT = f"""<html><head><title>The Riverside Courier - Local News</title>
 All rights reserved.</font></td></tr>
 </table></body></html>"""
 
+# The same page with the menu as many such templates set it, in one line of links with
+# separators between them: "Home | News | Sports" (the separators are text, not links).
+TABLE_NAV = '<a href="/">Home</a><br><a href="/news">News</a><br><a href="/sports">Sports</a><br>'
+TABLE_LAYOUT_PIPES = TABLE_LAYOUT.replace(
+    TABLE_NAV,
+    '<a href="/">Home</a> | <a href="/news">News</a> | <a href="/sports">Sports</a> &middot; ',
+)
+
 # A WordPress-style story as news blogs publish it: "Read more:" teasers and a photo credit
 # between paragraphs, a "Follow us on ..." line and a newsletter box at the end, share buttons.
 TEASERS = f"""<!DOCTYPE html><html lang="en-US"><head><meta charset="UTF-8">
@@ -1156,6 +1164,7 @@ def test_coverage_check_fails_when_a_sentence_is_missing() -> None:
     ("html", "author", "date"),
     [
         pytest.param(TABLE_LAYOUT, "Tom Becker", None, id="table-layout"),
+        pytest.param(TABLE_LAYOUT_PIPES, "Tom Becker", None, id="table-layout-pipe-menu"),
         pytest.param(TEASERS, "Priya Natarajan", "2026-11-26", id="teasers-credits-follow"),
         pytest.param(CMS_TITLE, None, None, id="cms-title-og"),
         pytest.param(CMS_TITLE_NO_OG, None, None, id="cms-title-h1"),

@@ -99,7 +99,7 @@ def run(
                     dict.fromkeys(f"{c.text} ({c.where})" for c in facts)
                 )
                 outcome.failed.append(Failure(digest.article.source, reason))
-                log.warning("left out %s: %s", digest.article.source, reason)
+                log.error("left out %s: %s", digest.article.source, reason)
                 continue
             for lang in langs:
                 outcome.briefs[lang].append(made[lang][k])
@@ -135,7 +135,7 @@ def _routed(
                 raise InputError(f"{_label(article.source)}: {exc}") from None
             outcome.failed.append(Failure(article.source, str(exc)))
             outcome.articles -= 1
-            log.warning("skipped %s: %s", _label(article.source), exc)
+            log.error("skipped %s: %s", _label(article.source), exc)
             continue
         kept.append(article)
         languages.append(lang)
@@ -173,7 +173,7 @@ def _read_all(
             reason = str(exc) if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}"
             reason = reason.removeprefix(f"{label}: ")
             outcome.failed.append(Failure(source.name, reason))
-            log.warning("skipped %s: %s", label, reason)
+            log.error("skipped %s: %s", label, reason)
             continue
         fingerprint = content_fingerprint(article)
         if fingerprint in seen:

@@ -568,29 +568,30 @@ def degenerate(output: str, given: str, task: str = "summary") -> str | None:
     """Return why a model's output cannot be used for its input, or None when it can.
 
     task is "summary" (output must be shorter than the input, and not the input itself) or
-    "translation" (output may grow, within TRANSLATION_GROWTH).
+    "translation" (output may grow, within TRANSLATION_GROWTH). The reason is a predicate
+    that follows its subject: "the model's summary is empty", "the translation loops".
     """
     text = " ".join(output.split())
     source = " ".join(given.split())
     if not re.search(r"[^\W_]", text):
-        return "empty"
+        return "is empty"
     if loops(text):
         return "loops"
     if task == "summary":
         if len(text) > len(source):
-            return "longer than the article"
+            return "is longer than the article"
         if fold(text) == fold(source) and len(source.split()) > 3:
-            return "a verbatim copy of the article"
+            return "is a verbatim copy of the article"
     else:
         if len(text) > TRANSLATION_GROWTH * len(source) + TRANSLATION_SLACK:
-            return "longer than the text it translates"
+            return "is longer than the text it translates"
         # A sentence of names alone may stay as it is; a real sentence was not translated.
         if (
             fold(text) == fold(source)
             and _latin(source)
             and len(_content_words(source) - _words_proper(source)) >= 2
         ):
-            return "the untranslated input"
+            return "is its input, untranslated"
     return None
 
 

@@ -60,7 +60,7 @@ Inputs = Annotated[
         help="Article files, folders (searched for .txt, .md, .html), globs, URLs, or - for "
         "stdin (read when nothing is given and text is piped).",
         show_default=False,
-        metavar="INPUT",
+        metavar="INPUT...",
     ),
 ]
 Output = Annotated[
@@ -331,12 +331,14 @@ def options_from(settings: dict[str, Any]) -> tuple[list[str], Options]:
 
 
 def settings_of(
-    ctx: typer.Context, single_lang: bool = False, use_file: bool = True
+    ctx: typer.Context, single_lang: bool = False, use_file: bool = True, records: bool = False
 ) -> dict[str, Any]:
     """Return each setting of a run with its origin: flag, config file, or default.
 
     single_lang: the command takes one language (translate, batch), not a list.
     use_file: read the config file (batch does not: a job's settings are its command line).
+    records: records may ask for their own language (batch's `lang` column), so -t LANG=MODEL
+    may name a language the run's --lang does not.
     """
     from . import config
 
@@ -375,8 +377,16 @@ def settings_of(
     translator = settings["translator"]
     # typer hands a repeatable flag over as a tuple (empty when not given).
     if isinstance(translator.value, (list, tuple)):
-        value = config.parse_translator_flags(translator.value, langs)
-        settings["translator"] = config.Setting(value, translator.origin)
+        value = config.parse_translator_flags(translator.value, langs, any_language=records)
+        in_file = file_values.get("translator")
+        if isinstance(value, dict) and isinstance(in_file, dict):
+            # -t ar=MODEL adds Arabic to the file's [translator] table, as -m and --pivot do.
+            file_origin = str(path) if path is not None else "config file"
+            origins = {lang: file_origin for lang in in_file} | {lang: "flag" for lang in value}
+            value = {**in_file, **value}
+            settings["translator"] = config.Setting(value, translator.origin, origins)
+        else:
+            settings["translator"] = config.Setting(value, translator.origin)
     config.check_translator(settings["translator"].value, langs)
     return settings
 
@@ -385,27 +395,36 @@ def write_briefs(
     outcome: Any, langs: list[str], fmt: str, output: Path | None, env: Env, extra: dict[str, Any]
 ) -> None:
     """Render the run's briefs and write them: one document per language, or one to stdout."""
+    from .output import is_direct, write_all
     from .render import render
 
-    if output is None and fmt in {"json", "jsonl"}:
-        # One JSON document (or stream) holds every language: each brief names its own.
-        everything = [b for lang in langs for b in outcome.briefs[lang]]
-        emit(render(everything, fmt, failed=outcome.failed, **extra), None, env)
-        return
-    documents = [
-        (lang, render(outcome.briefs[lang], fmt, failed=outcome.failed, **extra)) for lang in langs
-    ]
-    if output is None:
-        emit("\n".join(doc for _, doc in documents), None, env)
-        return
-    from .output import write_all
+    def rendered(briefs: list[Any]) -> str:
+        """Return briefs in the run's format, with the sources left out listed."""
+        return render(briefs, fmt, failed=outcome.failed, **extra)
 
-    write_all([(output_path(output, lang, langs), doc) for lang, doc in documents])
+    if output is None or (len(langs) > 1 and is_direct(output)):
+        # stdout, or a device or FIFO (-o /dev/null), takes every language in one stream: one
+        # JSON document (or stream) holds them all, each brief naming its own language.
+        if fmt in {"json", "jsonl"}:
+            whole = rendered([b for lang in langs for b in outcome.briefs[lang]])
+        else:
+            whole = "\n".join(rendered(outcome.briefs[lang]) for lang in langs)
+        if output is None:
+            emit(whole, None, env)
+        else:
+            write_all([(output, whole)])
+        return
+    write_all(
+        [(output_path(output, lang, langs), rendered(outcome.briefs[lang])) for lang in langs]
+    )
 
 
 def output_path(output: Path, lang: str, langs: list[str]) -> Path:
-    """Return where one language's brief goes: the path given, or NAME.LANG.EXT for several."""
-    if len(langs) == 1:
+    """Return where one language's brief goes: the path given, or NAME.LANG.EXT for several;
+    a device or FIFO (-o /dev/null) takes them all."""
+    from .output import is_direct
+
+    if len(langs) == 1 or is_direct(output):
         return output
     return output.with_name(f"{output.stem}.{lang}{output.suffix}")
 
@@ -479,7 +498,7 @@ def translate(
             help="Text or Markdown files, or - for stdin (read when nothing is given "
             "and text is piped).",
             show_default=False,
-            metavar="INPUT",
+            metavar="INPUT...",
         ),
     ] = None,
     output: Annotated[
@@ -500,7 +519,7 @@ def translate(
     """Translate a text or Markdown file as is, keeping its Markdown structure."""
     import json
 
-    from .render import json_record, rtl
+    from .render import json_record, rtl_document
     from .sources import decode
 
     env: Env = ctx.obj
@@ -518,9 +537,17 @@ def translate(
     texts = [(source, decode(data, _label(source))) for source, data in raw]
     briefer = _briefer(options)
     # Each document: its source, its translation, the checks of the passages the guard kept, and
-    # whether it kept them all (then no right-to-left wrapper goes around the original).
+    # whether it came back as it was.
     results = []
     for source, text in texts:
+        if Path(source).suffix.lower() in (".html", ".htm"):
+            # Read as Markdown, a page is HTML blocks, copied as they are; as text, its tags
+            # would go to the model.
+            logging.getLogger("briefer").warning(
+                "%s: an HTML page; translate reads text or Markdown, not pages "
+                "(briefer summarize reads pages)",
+                _label(source),
+            )
         kept: list[Any] = []
         # JSON carries the document as translated Markdown; only -f text reads it as plain text.
         translated = briefer.translate(text, markdown=fmt != "text", kept=kept)
@@ -529,7 +556,9 @@ def translate(
             logging.getLogger("briefer").warning(
                 "%s: %s: %s", _label(source), note["where"], note["text"]
             )
-        results.append((source, translated, notes, bool(kept) and translated == text))
+        # A document that comes back as it was (kept by the guard, all code, or an HTML
+        # page) is not in the target language: no right-to-left wrapper goes around it.
+        results.append((source, translated, notes, translated == text))
     if fmt == "json":
         records = [
             json_record(
@@ -545,7 +574,9 @@ def translate(
         ]
         out = json.dumps(records if len(records) > 1 else records[0], ensure_ascii=False, indent=2)
     elif fmt == "markdown":
-        out = "\n\n".join(t if unchanged else rtl(t, lang) for _, t, _, unchanged in results)
+        out = "\n\n".join(
+            t if unchanged else rtl_document(t, lang) for _, t, _, unchanged in results
+        )
     else:
         out = "\n\n".join(t for _, t, _, _ in results)
     emit(out.rstrip("\n") + "\n", output, env)
@@ -573,7 +604,7 @@ def batch(
             help="JSON Lines, Parquet or CSV files (columns id, text, and optionally title, "
             "url, lang), folders or globs of them, or a folder of article files.",
             show_default=False,
-            metavar="INPUT",
+            metavar="INPUT...",
         ),
     ] = None,
     output: Annotated[
@@ -646,7 +677,7 @@ def batch(
     env: Env = ctx.obj
     # A job's settings are all on its command line (and recorded in its _briefer.json), so a
     # rerun elsewhere cannot differ by a config file left on one machine.
-    settings = settings_of(ctx, single_lang=True, use_file=False)
+    settings = settings_of(ctx, single_lang=True, use_file=False, records=True)
     settings = {key: s.value for key, s in settings.items()}
     quiet = bool(settings["quiet"])
     _logging(env, quiet, verbose)
@@ -740,18 +771,19 @@ def config_show(ctx: typer.Context, config_file: ConfigFile = None) -> None:
     """
     command = typer.main.get_command(app).commands["summarize"]  # type: ignore[attr-defined]
     args = list(ctx.args) + (["--config", config_file] if config_file else [])
-    with command.make_context("summarize", args, obj=ctx.obj) as sub:
+    with command.make_context("briefer config show", args, obj=ctx.obj) as sub:
         settings = settings_of(sub)
-    from .config import show, show_engines, show_generation
+    from .config import show, show_engines, show_generation, show_translators
 
-    flags = {
-        "max_length": settings["max_length"].value,
-        "min_length": settings["min_length"].value,
-        "num_beams": settings["beams"].value,
-    }
-    out = show(settings).rstrip("\n") + "\n" + show_engines()
+    # Each generation setting under its name in the model's config, with where it was set.
+    names = {"max_length": "max_length", "min_length": "min_length", "num_beams": "beams"}
+    flags = {name: settings[key].value for name, key in names.items()}
+    origins = {name: settings[key].origin for name, key in names.items()}
+    out = show(settings).rstrip("\n") + "\n"
+    out += show_translators(settings["translator"].value, list(settings["lang"].value))
+    out += show_engines()
     if settings["engine"].value != "extractive":
-        out += show_generation(str(settings["model"].value["en"]), flags)
+        out += show_generation(str(settings["model"].value["en"]), flags, origins)
     ctx.obj.stdout.write(out)
 
 

@@ -18,14 +18,22 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import files
 from .engines import registry
 from .errors import BrieferError, UsageError
 from .languages import ISO3
-from .options import LANGUAGE_KEY, LANGUAGES, SCHEMA, SPECS, check_language, language_table
+from .options import (
+    DEFAULT_TRANSLATORS,
+    LANGUAGE_KEY,
+    LANGUAGES,
+    SCHEMA,
+    SPECS,
+    check_language,
+    language_table,
+)
 
 ENV_VAR = "BRIEFER_CONFIG"
 FILE_NAME = "config.toml"
@@ -343,8 +351,31 @@ def show_engines() -> str:
     return f"# backends: {', '.join(registry.names())}\n"
 
 
-def show_generation(model: str, flags: dict[str, object]) -> str:
-    """Return, as comments, the generation settings a summary would run with and their origins."""
+def show_translators(translator: object, langs: list[str]) -> str:
+    """Return, as comments, the translator each language of the run gets where no setting names
+    one: its default, or that it has none (the run would stop and ask for -t LANG=MODEL)."""
+    lines = []
+    for lang in langs:
+        chosen = translator.get(lang) if isinstance(translator, dict) else translator
+        if lang == "en" or chosen:
+            continue
+        default = DEFAULT_TRANSLATORS.get(lang)
+        lines.append(
+            f"# translator for {lang}: {default} (default)\n"
+            if default
+            else f"# translator for {lang}: none by default; give one with -t {lang}=MODEL\n"
+        )
+    return "".join(lines)
+
+
+def show_generation(
+    model: str, flags: dict[str, object], origins: Mapping[str, str] | None = None
+) -> str:
+    """Return, as comments, the generation settings a summary would run with and their origins.
+
+    origins: where each of flags came from ("flag", or the config file's path); "flag" if not
+    given.
+    """
     from . import hub
     from .engines.settings import describe, facts
 
@@ -355,7 +386,22 @@ def show_generation(model: str, flags: dict[str, object]) -> str:
         resolved = facts(folder).summary_settings
     except BrieferError as exc:
         return f"# generation settings of {model}: {exc}\n"
-    resolved = resolved.with_values("flag", **{k: v for k, v in flags.items() if v is not None})
+    given = {k: v for k, v in flags.items() if v is not None}
+    # Laid over in one call, as a run lays them (a max_length under the model's min_length
+    # pulls it down); then each value set, or pulled along by one, is labelled where it came from.
+    resolved = resolved.with_values("flag", **given)
+    where = {k: (origins or {}).get(k, "flag") for k in given}
+    pulled = {
+        "max_new_tokens": "max_length",
+        "min_length": "max_length",
+        "early_stopping": "num_beams",
+    }
+    labels = dict(resolved.origins)
+    for key, origin in resolved.origins.items():
+        cause = key if key in where else pulled.get(key)
+        if origin == "flag" and cause in where:
+            labels[key] = where[cause]
+    resolved = replace(resolved, origins=labels)
     rows = [
         (f"{name} = {_toml_or_unset(value)}", origin) for name, value, origin in describe(resolved)
     ]
@@ -420,8 +466,14 @@ def parse_langs(value: str | list[str]) -> list[str]:
     return langs
 
 
-def parse_translator_flags(values: list[str], langs: list[str]) -> str | dict[str, str] | None:
-    """Return the -t flags as one model id, or a table of language to model id; None if none."""
+def parse_translator_flags(
+    values: list[str], langs: list[str], any_language: bool = False
+) -> str | dict[str, str] | None:
+    """Return the -t flags as one model id, or a table of language to model id; None if none.
+
+    any_language: a LANG=MODEL pair may name a language outside langs (batch, whose records
+    can each ask for their own language).
+    """
     if not values:
         return None
     targets = [lang for lang in langs if lang != "en"]
@@ -454,7 +506,7 @@ def parse_translator_flags(values: list[str], langs: list[str]) -> str | dict[st
     for code, model in pairs:
         if code == "en":
             raise UsageError("-t en=...: English is never translated")
-        if code not in targets:
+        if code not in targets and not any_language:
             asked = ", ".join(targets) or "en only"
             raise UsageError(f"-t {code}=...: {code} is not a requested language ({asked})")
         if code in table:

@@ -62,6 +62,19 @@ def without_tags(text: str) -> str:
     return _PLACEHOLDER.sub("", text)
 
 
+def split_front_matter(markdown: str) -> tuple[str, str]:
+    """Return a document's YAML front matter (its closing line included) and the rest; ("",
+    markdown) when it has none. A wrapper put around a document goes after its front matter,
+    which site generators (Jekyll, Hugo) read only at the very start."""
+    lines = _Lines(markdown)
+    tokens = _parser().parse("\n".join(lines.text), {})
+    if not tokens or tokens[0].type != "front_matter" or not tokens[0].map:
+        return "", markdown
+    end = tokens[0].map[1]
+    cut = lines.starts[end] if end < len(lines.starts) else len(markdown)
+    return markdown[:cut], markdown[cut:]
+
+
 def _parser() -> Any:
     """Return the markdown-it parser: CommonMark, GFM tables, front matter, source tracking."""
     from markdown_it import MarkdownIt

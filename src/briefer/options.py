@@ -429,7 +429,13 @@ class Options:
         lang = check_language(lang or self.lang)
         if lang == "en":
             return None
-        chosen = self.translator.get(lang) if isinstance(self.translator, dict) else self.translator
+        if isinstance(self.translator, dict):
+            chosen = self.translator.get(lang)
+        else:
+            # A plain model is the run's language's translator: a batch record asking for
+            # another language gets that language's own (it got a French model, labelled ar).
+            # With the run in English (a library call naming its language), it is the one.
+            chosen = self.translator if self.lang in (ENGLISH, lang) else None
         if chosen:
             return chosen
         if lang not in DEFAULT_TRANSLATORS:

@@ -15,9 +15,11 @@ from typing import TextIO
 from .errors import OutputError, UsageError
 from .escape import valid_utf8
 
-# Folders whose entries are devices and process links (/dev/stdout, /dev/fd/1,
-# /proc/self/fd/1), never a place for a brief file: a path there is written in place.
-_SPECIAL = ("/dev/", "/proc/")
+# Process links (/dev/stdout, /dev/fd/1, /proc/self/fd/1): written in place, whatever they
+# lead to (a regular file when the shell redirected stdout to one). Other paths under /dev
+# are written in place when they are devices or FIFOs; a regular file there (/dev/shm is a
+# tmpfs) is replaced atomically like any other.
+_SPECIAL = ("/proc/", "/dev/fd/", "/dev/stdin", "/dev/stdout", "/dev/stderr")
 
 
 @dataclass(frozen=True)
@@ -45,8 +47,7 @@ def resolve(given: Path) -> Target:
     real = Path(os.path.realpath(given))
     if info is not None and stat.S_ISDIR(info.st_mode):
         raise OutputError(f"{given}: is a folder")
-    special = any(str(p).startswith(_SPECIAL) for p in (Path(os.path.abspath(given)), real))
-    if info is not None and (special or not stat.S_ISREG(info.st_mode)):
+    if info is not None and is_direct(given):
         if not os.access(given, os.W_OK):
             raise OutputError(f"{given}: cannot write there (permission denied)")
         return Target(given, given, True)
@@ -60,6 +61,21 @@ def resolve(given: Path) -> Target:
     os.close(fd)
     os.unlink(probe)
     return Target(given, real, False)
+
+
+def is_direct(given: Path) -> bool:
+    """Return whether an output path is written in place (a device, a FIFO, /dev/stdout)
+    rather than replaced by a new file; False for anything that cannot be looked at."""
+    given = given.expanduser()
+    try:
+        info = os.stat(given)
+    except (OSError, ValueError):
+        return False
+    if stat.S_ISDIR(info.st_mode):
+        return False
+    real = Path(os.path.realpath(given))
+    special = any(str(p).startswith(_SPECIAL) for p in (Path(os.path.abspath(given)), real))
+    return special or not stat.S_ISREG(info.st_mode)
 
 
 def refuse_inputs(outputs: Iterable[Path], inputs: Iterable[str]) -> None:

@@ -437,6 +437,23 @@ def _valid_texts(value: Any) -> Any:
     return value
 
 
+def rtl_document(markdown_text: str, lang: str) -> str:
+    """Wrap a translated Markdown document in a right-to-left block, after its front matter.
+
+    Unlike rtl(), nothing inside is rewritten: the document's code and HTML blocks are the
+    user's own and are copied byte for byte, and its translated prose cannot carry raw HTML
+    (markdown.py escapes `<` in it).
+    """
+    if lang not in RTL_LANGUAGES:
+        return markdown_text
+    from .markdown import split_front_matter
+
+    front, body = split_front_matter(markdown_text)
+    # Blank lines go, not indentation: a leading indented code block must stay code.
+    body = re.sub(r"\A(?:[ \t]*\n)+", "", body).rstrip()
+    return f'{front}<div dir="rtl" lang="{escape.html(lang)}">\n\n{body}\n\n</div>\n'
+
+
 def rtl(markdown_text: str, lang: str) -> str:
     """Wrap Markdown in a right-to-left block when the language is written that way.
 

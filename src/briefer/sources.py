@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import functools
 import glob
 import os
 import re
@@ -10,7 +11,7 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from .errors import InputError, UsageError
 from .files import MAX_INPUT_BYTES
@@ -281,8 +282,77 @@ def _too_large(label: str, max_bytes: int) -> InputError:
 
 
 def read_path(path: str, max_bytes: int = MAX_INPUT_BYTES) -> Article:
-    """Read, decode and parse the file at path; errors name the path as given."""
-    return parse_article(decode(read_bytes(path, max_bytes), path), source=path)
+    """Read, decode and parse the file at path; errors name the path as given.
+
+    A Markdown file (MARKDOWN_SUFFIXES) is read as Markdown: see markdown_text.
+    """
+    text = decode(read_bytes(path, max_bytes), path)
+    if Path(path).suffix.lower() in MARKDOWN_SUFFIXES:
+        # A file with no Markdown prose (paragraphs all in HTML blocks) is read line by line.
+        text = markdown_text(text) or text
+    return parse_article(text, source=path)
+
+
+def markdown_text(markdown: str) -> str | None:
+    """Return the story text of a Markdown document, as CommonMark (with GFM tables) reads it;
+    None when it holds no prose outside code, HTML and tables.
+
+    Each paragraph, heading (as an ATX heading, setext ones too), list item (with its marker)
+    and quoted paragraph becomes a paragraph of plain text on one line: link text without
+    its destination, emphasis and code spans without their markers, escapes and entities
+    decoded, quote markers and wrapping gone. Fenced and indented code, HTML blocks, tables,
+    images, rules and link reference definitions are left out: none of them is story a model
+    should read as sentences. YAML front matter is kept as it stands, for its title.
+    """
+    tokens = _markdown_parser().parse(markdown)
+    front: list[str] = []
+    blocks: list[str] = []
+    marker = ""  # a list item's marker, for the first paragraph inside it
+    for index, token in enumerate(tokens):
+        kind = token.type
+        if kind == "front_matter" and token.map:
+            front.append("\n".join(markdown.split("\n")[: token.map[1]]))
+        elif kind == "list_item_open":
+            # "-", "*" or "+"; an ordered item's number ("7") and its "." or ")".
+            marker = f"{token.info}{token.markup}"
+        elif kind == "inline" and token.children is not None:
+            parent = tokens[index - 1]
+            text = _inline_text(token.children)
+            if parent.type in ("th_open", "td_open") or not text:
+                continue
+            if parent.type == "heading_open":
+                text = "#" * int(parent.tag[1:]) + " " + text
+            elif marker:
+                text = f"{marker} {text}"
+            marker = ""
+            blocks.append(text)
+    if not blocks:
+        return None
+    return "\n\n".join(front + blocks) + "\n"
+
+
+def _inline_text(children: list[Any]) -> str:
+    """Return the plain text of a run of inline tokens, on one line."""
+    parts = []
+    for child in children:
+        if child.type in ("text", "text_special", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak") or (
+            child.type == "html_inline" and re.fullmatch(r"(?i)<br\s*/?>", child.content)
+        ):
+            parts.append(" ")
+        # Images (their alt text is a caption), other raw HTML and the markers of links and
+        # emphasis add nothing: the link's own text comes as text tokens.
+    return " ".join("".join(parts).split())
+
+
+@functools.cache
+def _markdown_parser() -> Any:
+    """Return a CommonMark parser with GFM tables and YAML front matter (markdown-it-py)."""
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.front_matter import front_matter_plugin
+
+    return MarkdownIt("commonmark").enable("table").use(front_matter_plugin)
 
 
 def _label(source: str) -> str:
@@ -737,6 +807,7 @@ def _is_caption(line: str) -> bool:
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
 HTML_SUFFIXES = (".html", ".htm")
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
 # A saved page carries two to three times its text in markup, scripts and styles: a page may be
 # this many times --max-input-bytes (5 MB by default, as much as a fetched URL may be).
 HTML_FACTOR = 2.5

@@ -216,6 +216,14 @@ def _round(
     """Run one round: every pending article's chunks through generate() at once, each with
     its article's settings, and return each article's outputs in order."""
     jobs = [(i, chunk) for i, chunks in pending.items() for chunk in chunks]
+    if len(jobs) > 1 or not first_round:
+        # A long run says what it is doing between the chunk counts and the end (-v).
+        what = "chunk" if first_round else "input"
+        log.info(
+            "%s: %d %s%s of %d article%s", "map pass" if first_round else "reduce pass",
+            len(jobs), what, "" if len(jobs) == 1 else "s",
+            len(pending), "" if len(pending) == 1 else "s",
+        )  # fmt: skip
     started = time.perf_counter()
     outputs = _generate(model, jobs, [each[i] for i, _ in jobs], template)
     # The first round's generate() is the map pass; any later round reduces.

@@ -641,9 +641,12 @@ def _extract(text: str, *, page_url: str, label: str, base_url: str | None) -> P
     blocks = _blocks(doc.body) if doc.body is not None else []
     if not blocks:
         blocks = [_Block(p, 0) for p in (_clean(x) for x in (doc.text or "").split("\n")) if p]
-    # Menus and related-story links (blocks of nothing but links), captions and teasers go;
-    # the text reader's own rules would drop the last two anyway.
-    story = [b.text for b in blocks if not b.only_links and not is_boilerplate(b.text)]
+    # Menus and related-story links (blocks of nothing but links), the separators left between
+    # a menu's links ("Home | News | Sport" in a table cell leaves two "|" blocks), captions
+    # and teasers go; the text reader's own rules would drop the last two anyway.
+    story = [
+        b.text for b in blocks if not b.only_links and b.has_words and not is_boilerplate(b.text)
+    ]
     # trafilatura keeps the <h1> as the first line of the text; it is the title, not story.
     if story and title and _squash(story[0]) == _squash(title):
         story = story[1:]
@@ -681,6 +684,11 @@ class _Block:
     def only_links(self) -> bool:
         """Tell whether the block is nothing but links: a menu entry, a related-story link."""
         return self.link_chars >= 0.9 * len(self.text)
+
+    @property
+    def has_words(self) -> bool:
+        """Tell whether the block holds a letter or digit: not just "|", "·" or "* * *"."""
+        return any(ch.isalnum() for ch in self.text)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from ..errors import ConversionError, EngineUnavailable
 from . import cpu, standalone
 from .base import GenerationSettings, Groups
 from .hf import HFDelegate, HFModel
-from .usage import Usage, steps_taken
+from .usage import Progress, Usage, steps_taken
 
 log = logging.getLogger("briefer")
 
@@ -241,8 +241,16 @@ class CT2Engine(HFDelegate):
                 )
             )
         outputs = []
+        progress = Progress(
+            self.name,
+            sum(map(len, encoded)),
+            finished=lambda: sum(result.done() for results in pending for result in results),
+        )
         for sources, results, (beams, limit) in zip(encoded, pending, shapes, strict=True):
-            done = [result.result() for result in results]
+            done = []
+            for result in results:
+                done.append(result.result())
+                progress.advance()
             for tokens, result in zip(sources, done, strict=True):
                 # The hypothesis holds the target prefix, not the end token.
                 steps = steps_taken(len(result.hypotheses[0]), limit)
@@ -380,7 +388,10 @@ def load(name: str, device: str = "auto", batch_size: int = 4, compute_type: str
         # The snapshot is not complete yet: fetch it the way a torch load would.
         model = HFModel(name, hub.pull(name, progress=False))
         revision = hub.revision(name)
-    target = ctranslate.converted_path(name, revision or "unknown", compute_type)
+    # A local folder is named by its full path: given as models/x here and /srv/models/x
+    # there, the same folder (same revision: a hash of its files) is converted once.
+    key = str(Path(name).expanduser().resolve()) if hub.is_local(name) else name
+    target = ctranslate.converted_path(key, revision or "unknown", compute_type)
     translator = None
     vocabulary = None
     if (target / "model.bin").is_file():

@@ -9,7 +9,7 @@ from .. import hub
 from ..errors import ModelError
 from .base import GenerationSettings, Groups
 from .hf import HFDelegate, HFModel
-from .usage import Usage
+from .usage import Progress, Usage
 
 log = logging.getLogger("briefer")
 
@@ -50,6 +50,7 @@ class TorchEngine(HFDelegate):
     """A transformers model and its tokenizer behind briefer's Engine interface."""
 
     backend = NAME
+    _progress: Progress | None = None  # the generate() call under way, for -v
 
     def __init__(self, model: HFModel, network: Any, device: str, batch_size: int = 4):
         from transformers import GenerationConfig
@@ -72,7 +73,13 @@ class TorchEngine(HFDelegate):
 
     def generate(self, groups: Groups) -> list[list[str]]:
         """Return the outputs of each group of texts, generated with the group's settings."""
-        outputs = [self._generate(list(texts), settings) for texts, settings in groups]
+        # Read by _generate after each batch (its signature stays (texts, settings): tests spy
+        # on it).
+        self._progress = Progress(self.name, sum(len(texts) for texts, _ in groups))
+        try:
+            outputs = [self._generate(list(texts), settings) for texts, settings in groups]
+        finally:
+            self._progress = None
         self.usage.calls += any(texts for texts, _ in groups)
         return outputs
 
@@ -98,6 +105,9 @@ class TorchEngine(HFDelegate):
                 decoded = tokenizer.batch_decode(output, skip_special_tokens=True)
                 for i, text in zip(batch, decoded, strict=True):
                     results[i] = self.model.clean(text)
+                progress = self._progress  # read once: another thread's call may end meanwhile
+                if progress:
+                    progress.advance(len(batch))
         return results
 
     def _count(self, attention_mask: Any, output: Any, config: Any) -> None:

@@ -7,7 +7,15 @@ times the beams (and, for attention, with the source length and the steps before
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+
+log = logging.getLogger("briefer")
+
+# Seconds between two progress lines of one long generate() call (-v).
+PROGRESS_EVERY = 10.0
 
 
 @dataclass
@@ -44,3 +52,41 @@ def steps_taken(generated: int, limit: int | None) -> int:
     A search that stopped before its limit generated an end token too, in one more step.
     """
     return generated + 1 if limit is None or generated < limit else generated
+
+
+class Progress:
+    """Log (-v) how far a long generate() call has got: a line at most every PROGRESS_EVERY
+    seconds, so a run of many chunks is not silent for minutes. Silent when INFO is off and
+    for calls that end before the first interval.
+
+    ``finished``, when given, counts the texts done so far wherever they are in the queue (an
+    engine that runs batches out of order waits for them in order, so its own count lags).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        total: int,
+        finished: Callable[[], int] | None = None,
+        every: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.name, self.total, self.finished, self.clock = name, total, finished, clock
+        self.every = PROGRESS_EVERY if every is None else every
+        self.done = 0
+        self.started = self.last = clock()
+        self.on = log.isEnabledFor(logging.INFO) and total > 1
+
+    def advance(self, count: int = 1) -> None:
+        """Count so many more texts generated; log when the interval has passed."""
+        self.done += count
+        if not self.on or self.done >= self.total:
+            return
+        now = self.clock()
+        if now - self.last < self.every:
+            return
+        self.last = now
+        done = max(self.done, self.finished()) if self.finished else self.done
+        log.info(
+            "%s: %d of %d texts generated (%.0f s)", self.name, done, self.total, now - self.started
+        )
