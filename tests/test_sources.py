@@ -475,6 +475,19 @@ def test_markdown_is_read_as_commonmark(tmp_path: Path) -> None:
     assert markdown_text("<p>The council met.</p>\n") is None
     html = read_path(write(tmp_path, "html.md", b"<p>The council met on Tuesday.</p>\n"))
     assert paragraphs(html) == ["<p>The council met on Tuesday.</p>"]
+    # Hugo keeps its front matter in TOML between +++ lines: its title is the title.
+    hugo = '+++\ntitle = "Council votes: \\"yes\\""\ndate = 2026-12-01\n+++\n\nThe council met.\n'
+    hugo_article = read_path(write(tmp_path, "hugo.md", hugo.encode()))
+    assert hugo_article.title == 'Council votes: "yes"'
+    assert paragraphs(hugo_article) == ["The council met."]
+    # A folder is searched for .markdown files too, and they are read as Markdown.
+    from briefer.sources import expand
+
+    (tmp_path / "posts").mkdir()
+    (tmp_path / "posts" / "post.markdown").write_bytes(CMS_POST.encode())
+    found = [source.name for source in expand([str(tmp_path / "posts")])]
+    assert found == [str(tmp_path / "posts" / "post.markdown")]
+    assert paragraphs(read_path(found[0])) == paragraphs(article)
     # The same post saved as .txt keeps the old, line-by-line reading (no Markdown there).
     plain = read_path(write(tmp_path, "post.txt", CMS_POST.encode()))
     assert any("rm -rf" in p for p in paragraphs(plain))

@@ -5,8 +5,10 @@ from __future__ import annotations
 import codecs
 import functools
 import glob
+import json
 import os
 import re
+import tomllib
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -304,8 +306,20 @@ def markdown_text(markdown: str) -> str | None:
     images, rules and link reference definitions are left out: none of them is story a model
     should read as sentences. YAML front matter is kept as it stands, for its title.
     """
-    tokens = _markdown_parser().parse(markdown)
     front: list[str] = []
+    toml = _TOML_FRONT.match(markdown)
+    if toml:
+        # Hugo's TOML front matter (+++): its title, restated as the YAML front matter the
+        # title rules read; the rest of it is metadata, not story.
+        try:
+            meta = tomllib.loads(toml.group(1) or "")
+        except tomllib.TOMLDecodeError:
+            meta = None
+        if meta is not None:
+            markdown = markdown[toml.end() :]
+            if isinstance(meta.get("title"), str):
+                front.append(f"---\ntitle: {json.dumps(meta['title'], ensure_ascii=False)}\n---")
+    tokens = _markdown_parser().parse(markdown)
     blocks: list[str] = []
     marker = ""  # a list item's marker, for the first paragraph inside it
     for index, token in enumerate(tokens):
@@ -805,9 +819,10 @@ def _is_caption(line: str) -> bool:
     return bool(paren and _CREDIT_WORD.search(paren.group(1)))
 
 
-ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
+ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 HTML_SUFFIXES = (".html", ".htm")
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
+_TOML_FRONT = re.compile(r"\+\+\+[ \t]*\n(.*?\n)?\+\+\+[ \t]*(?:\n|\Z)", re.DOTALL)
 # A saved page carries two to three times its text in markup, scripts and styles: a page may be
 # this many times --max-input-bytes (5 MB by default, as much as a fetched URL may be).
 HTML_FACTOR = 2.5
