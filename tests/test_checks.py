@@ -166,6 +166,32 @@ def test_looping_output_is_caught(text: str) -> None:
     assert checks.degenerate(text, "x " * 400) == "loops"
 
 
+def test_invisible_characters_in_scraped_copy_hide_no_fact() -> None:
+    # Scraped pages carry zero-width spaces and joiners, soft hyphens, word joiners and BOMs
+    # inside words; a model writes the words without them. Each was reported missing.
+    source = (
+        "The sto\u200bck mar\u200cket rose 3 per\u200dcent on Fri\ufeffday. "
+        "Inves\u00adtors cheered the news from Wash\u2060ington."
+    )
+    brief = "The stock market rose 3 percent on Friday. Investors cheered the news from Washington."
+    assert checks.check_brief(source, brief) == []
+    sentences = [(0, source.index("Inves") - 1), (source.index("Inves"), len(source))]
+    scores = [s.score for s in checks.support(source, sentences, [(0, len(source))], brief)]
+    assert scores == [1.0, 1.0]
+    # A name really missing is still found, through the same text.
+    assert [f.text for f in checks.check_brief(source, brief + " Paris agreed.")] == [
+        "Paris is not in the source"
+    ]
+    # The model reads the words whole; Persian's ZWNJ, which spelling needs, stays.
+    from briefer.chunking import normalize
+
+    assert normalize("Wash\u2060ington  Inves\u00adtors") == "Washington Investors"
+    assert (
+        normalize("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645")
+        == "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"
+    )
+
+
 def test_degenerate_summaries_and_translations() -> None:
     source = "The ministers met in Paris on Tuesday. They agreed a plan against the militants."
     assert checks.degenerate("", source) == "is empty"

@@ -1,3 +1,4 @@
+import re
 import sys
 import tomllib
 from pathlib import Path
@@ -323,6 +324,34 @@ def test_batch_names_translators_for_the_languages_its_records_ask_for() -> None
     assert got == {"ar": "m/ar", "fr": "m/fr"}
     with pytest.raises(UsageError, match="English is never translated"):
         parse_translator_flags(["en=m"], ["fr"], any_language=True)
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"lang": ["fr", "ar"]}, "lang takes a string, not ['fr', 'ar']"),
+        ({"max_length": "20"}, "max_length takes a whole number, not '20'"),
+        ({"beams": True}, "beams takes a whole number, not True"),
+        ({"guard": "no"}, "guard takes true or false, not 'no'"),
+    ],
+)
+def test_options_of_the_wrong_type_are_usage_errors(given: dict, message: str) -> None:
+    # A library caller's mistakes: TypeError deep inside, or silently on (guard="no").
+    with pytest.raises(UsageError, match=re.escape(message)):
+        Options(**given)
+
+
+@pytest.mark.parametrize("given", [None, b"Talks in Paris.", 42])
+def test_brief_refuses_what_is_not_text(given: object) -> None:
+    from briefer import Briefer
+
+    with pytest.raises(UsageError, match="brief takes an Article or a str"):
+        Briefer(Options(engine="extractive")).brief(given)  # type: ignore[arg-type]
+
+
+def test_options_take_what_the_command_line_takes(tmp_path: Path) -> None:
+    assert Options(lang="FR").lang == "fr"  # -l FR works
+    assert Options(glossary=tmp_path / "terms.toml").glossary == str(tmp_path / "terms.toml")
 
 
 def test_a_plain_translator_is_the_runs_languages_only() -> None:

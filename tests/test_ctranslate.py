@@ -144,8 +144,15 @@ def test_briefs_match_between_backends_on_greedy(bart: Path, marian_fr: Path) ->
 
 @pytest.mark.differential
 @pytest.mark.own_conversions
-def test_conversion_is_cached_and_int8_by_default(bart: Path, monkeypatch) -> None:
-    first = ct2.load(str(bart), "cpu")
+def test_conversion_is_cached_and_int8_by_default(bart: Path, monkeypatch, caplog) -> None:
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="briefer"):
+        first = ct2.load(str(bart), "cpu")
+    # Said without -v: a real model's conversion takes minutes, which looked like a hang.
+    assert [r.getMessage() for r in caplog.records] == [
+        f"converting {bart} for CTranslate2 (int8); this happens once"
+    ]
     converted = sorted(ctranslate.cache_root().iterdir())
     assert [p.name.endswith("-int8-v1") for p in converted] == [True]
     assert (converted[0] / "model.bin").is_file()

@@ -208,12 +208,22 @@ def test_cli_json_and_markdown_carry_the_language() -> None:
     assert result.out.rstrip().endswith("Language: fr · Source language: fr*")
 
 
-def test_cli_bad_source_lang_is_one_line_exit_2() -> None:
-    result = run("summarize", str(SAMPLE), "--engine", "extractive", "--source-lang", "xx-1")
+@pytest.mark.parametrize("code", ["xx-1", "xx", "qqq"])
+def test_cli_bad_source_lang_is_one_line_exit_2(code: str) -> None:
+    # "xx" has the shape of a code: it passed, and each article then failed, exit 1.
+    result = run("summarize", str(SAMPLE), "--engine", "extractive", "--source-lang", code)
     assert result.code == 2
     assert result.out == ""
-    assert "not a language code" in result.err
+    assert "not a language code briefer knows" in result.err
     assert "Traceback" not in result.err
+
+
+def test_source_lang_takes_an_iso_639_3_code_as_its_639_1() -> None:
+    from briefer.options import Options
+
+    assert Options(source_lang="FRA").source_lang == "fr"
+    assert Options(source_lang="ar").source_lang == "ar"
+    assert Options(source_lang="auto").source_lang is None
 
 
 class Loads:

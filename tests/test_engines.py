@@ -362,6 +362,24 @@ def test_an_engine_added_by_entry_point_is_everywhere(fake_plugin: Path, tmp_pat
     assert '"summary": ">>fr<< The ministers met in Paris' in env.stdout.getvalue()
 
 
+def test_a_broken_plugin_is_one_briefer_line_and_quiet_under_q(fake_plugin: Path) -> None:
+    from io import StringIO
+
+    from briefer.cli import Env, main
+
+    info = fake_plugin / "briefer_fake_plugin-1.0.dist-info" / "entry_points.txt"
+    info.write_text("[briefer.engines]\nbroken = briefer_fake_plugin:NOPE\n")
+    # It printed through Python's last-resort handler: no "briefer: ", and under -q too.
+    env = Env(stdout=StringIO(), stderr=StringIO())
+    assert main(["--version"], env) == 0
+    lines = env.stderr.getvalue().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("briefer: engine 'broken' from ")
+    registry._LOADED.clear()
+    env = Env(stdout=StringIO(), stderr=StringIO())
+    assert main(["config", "show", "-q", "--engine", "extractive"], env) == 0
+    assert env.stderr.getvalue() == ""
+
+
 def _layouts(root: Path) -> dict[str, Path]:
     """Return search-path folders in the shapes installers leave: pip's dist-info, setuptools'
     egg-info folder and one-file egg-info, a wheel's other groups only, a zip."""

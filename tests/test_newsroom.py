@@ -217,6 +217,8 @@ def test_duplicates_are_briefed_once(fmt: str, bart, sample, tmp_path, monkeypat
         assert len(result.out.splitlines()) == 1
     else:
         assert "\n\n" not in result.out.strip()
+    # Which file was the repeat is said on stderr, whatever the format.
+    assert f"briefer: {copy} repeats {sample}: briefed once" in result.err.splitlines()
 
 
 def test_second_run_comes_from_the_cache(bart, marian_fr, sample, wire, monkeypatch) -> None:
@@ -238,9 +240,10 @@ def test_second_run_comes_from_the_cache(bart, marian_fr, sample, wire, monkeypa
     loads = []
     monkeypatch.setattr(registry, "_LOADED", {})
     monkeypatch.setattr(torch_engine, "load", lambda *a: loads.append(a))
-    second = run(*args)
+    second = run(*args, "-v")
     assert second.code == 0, second.err
     assert loads == []  # nothing loaded, nothing generated
+    assert "briefer: 2 result(s) from the cache (--no-cache makes them again)" in second.err
     assert json.loads(second.out) == json.loads(first.out)
     assert run(*args, "--max-length", "9").code != 0  # a setting change is a miss, needing a model
 
@@ -440,6 +443,26 @@ def test_cache_info_and_clear(bart: Path, sample: Path) -> None:
     cleared = run("cache", "clear")
     assert cleared.out == f"removed {entries} cached result(s)\n"
     assert "entries: 0" in run("cache", "info").out
+
+
+def test_cache_covers_the_ctranslate2_conversions(tmp_path: Path, monkeypatch) -> None:
+    from briefer import ctranslate
+
+    # Laid out as briefer's conversion cache is: one folder per model, revision and type, and
+    # a dot-folder a conversion in progress writes.
+    root = tmp_path / "ctranslate2"
+    monkeypatch.setattr(ctranslate, "cache_root", lambda: root)
+    for name, size in (("models--bart-0123-int8-v1", 3000), ("models--fr-4567-int8-v1", 1000)):
+        (root / name).mkdir(parents=True)
+        (root / name / "model.bin").write_bytes(b"x" * size)
+    (root / ".models--ar-89ab-int8-v1.1234.partial").mkdir()
+    assert f"conversions: {root} (2 model(s), 4.0 KB)" in run("cache", "info").out
+    assert run("cache", "clear").out == "removed 0 cached result(s)\n"
+    assert len(list(root.iterdir())) == 3  # results only, by default
+    cleared = run("cache", "clear", "--conversions")
+    assert cleared.out.splitlines()[-1] == "removed 2 CTranslate2 conversion(s)"
+    # A conversion in progress is another run's: left alone.
+    assert [p.name for p in root.iterdir()] == [".models--ar-89ab-int8-v1.1234.partial"]
 
 
 def test_models_list_and_pull_offline() -> None:

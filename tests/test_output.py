@@ -395,6 +395,21 @@ def test_a_brief_that_left_out_every_article_is_well_formed_markdown() -> None:
     assert headings == [("h1", "Morning brief"), ("h2", "Not included")]
     assert [t.type for t in tokens].count("hr") == 1
     assert "0 articles*" in out and " · *" not in out
+    # Plain text has no list of what was left out (stderr names it): nothing, not a blank line.
+    assert render([], "text", failed=[Failure("wire/a.txt", "fact check")]) == ""
+
+
+def test_a_bidi_override_in_model_text_ends_with_its_text() -> None:
+    from briefer.escape import one_line
+
+    # U+202E (right-to-left override) in a title reversed everything after it on the line.
+    assert one_line("abc\u202edef") == "abc\u202edef\u202c"
+    assert one_line("a\u2067b\u2069c") == "a\u2067b\u2069c"  # closed already: unchanged
+    assert one_line("x\u2066y\u202bz") == "x\u2066y\u202bz\u202c\u2069"
+    out = render([brief("Council\u202e votes", "Summary\u202e here.")], "markdown")
+    for line in out.splitlines():
+        opened = sum(line.count(c) for c in "\u202a\u202b\u202d\u202e")
+        assert opened == line.count("\u202c"), line
 
 
 def test_a_newline_in_a_file_name_cannot_make_a_heading() -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from briefer.brief import Brief
 from briefer.chunking import Chunk
+from briefer.errors import UsageError
 from briefer.render import Failure, context, render, slug
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -74,6 +75,27 @@ def test_built_in_template_passes_the_check_runs_skip(tmp_path: Path) -> None:
     path.write_text("# {{ title }}\n", encoding="utf-8")
     assert render.compile_template(str(path)) is not first
     assert render.compile_template(str(path)).render(title="T").strip() == "# T"
+
+
+def test_a_template_may_name_any_role_of_models(tmp_path: Path) -> None:
+    # README lists models' roles (pivot, summarizer, translator): a template naming the
+    # translator failed every run, as the check renders an English brief, which has none.
+    from briefer import render as render_module
+
+    path = tmp_path / "roles.md.j2"
+    path.write_text(
+        "{% for a in articles %}{{ a.language }}:[{{ a.models.translator }}]"
+        "[{{ a.raw.models.pivot }}]{{ a.models | length }};{% endfor %}\n",
+        encoding="utf-8",
+    )
+    render_module.check_template(str(path))
+    out = render([brief("T", "S.", "en"), brief("U", "S.", "fr")], "markdown", template=str(path))
+    # Only the roles that ran are in it; the others read as empty.
+    assert out == "en:[][]1;fr:[Helsinki-NLP/opus-mt-en-fr][]2;\n"
+    # A name that is no role is still the template's mistake.
+    path.write_text("{% for a in articles %}{{ a.models.nosuch }}{% endfor %}", encoding="utf-8")
+    with pytest.raises(UsageError, match="nosuch"):
+        render_module.check_template(str(path))
 
 
 def test_json_fields_and_spans() -> None:

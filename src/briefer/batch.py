@@ -109,6 +109,8 @@ def run(
         if progress:
             progress(done, len(articles), group[-1].source)
     outcome.cached = work.hits
+    if work.hits:
+        log.info("%d result(s) from the cache (--no-cache makes them again)", work.hits)
     return outcome
 
 
@@ -178,7 +180,8 @@ def _read_all(
         fingerprint = content_fingerprint(article)
         if fingerprint in seen:
             outcome.duplicates.append((source.name, seen[fingerprint]))
-            log.info("%s repeats %s: briefed once", source.name, seen[fingerprint])
+            # Named on stderr: -f jsonl and text have no other place that says which it was.
+            log.warning("%s repeats %s: briefed once", source.name, seen[fingerprint])
             continue
         seen[fingerprint] = source.name
         articles.append(article)

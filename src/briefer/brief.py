@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from .checks import Finding, Support
 from .chunking import Chunk, normalize
-from .errors import InputError
+from .errors import InputError, UsageError
 from .options import Options
 from .sentences import Span, split_sentences
 from .sources import Article, parse_article
@@ -592,6 +592,11 @@ class Briefer:
         self, articles: Sequence[Article | str], lang: str | None = None, source: str = "<text>"
     ) -> list[Brief]:
         """Return the briefs of several articles (Articles or raw texts) in one language."""
+        for a in articles:
+            if not isinstance(a, (Article, str)):
+                # None or bytes failed deep inside (AttributeError, TypeError).
+                hint = ": decode it first (briefer.sources.decode)" if isinstance(a, bytes) else ""
+                raise UsageError(f"brief takes an Article or a str, not {type(a).__name__}{hint}")
         parsed = [a if isinstance(a, Article) else parse_article(a, source) for a in articles]
         lang = lang or self.options.lang
         return self.localize(self.digest_many(parsed, targets=[lang]), lang)

@@ -21,6 +21,7 @@ import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from .chunking import visible
 from .extractive import _STOPWORDS, _content_words
 from .sentences import Span, split_sentences
 
@@ -50,11 +51,15 @@ _GROUP_SPACES = "\u00a0\u202f\u2009 "
 
 
 def fold(text: str) -> str:
-    """Return text case-folded, diacritics stripped, Arabic digits made ASCII.
+    """Return text case-folded, diacritics stripped, Arabic digits made ASCII, and invisible
+    format characters (soft hyphens, zero-width spaces and joiners, BOMs, direction marks)
+    removed.
 
-    Names match across "Fabius"/"FABIUS" and "François"/"Francois"; numbers across scripts.
+    Names match across "Fabius"/"FABIUS" and "François"/"Francois"; numbers across scripts;
+    scraped copy's "Wash\u2060ington" and "Fri\ufeffday" match a model's "Washington" and
+    "Friday" (they were reported missing from the source).
     """
-    text = text.translate(_DIGITS).translate(_SEPARATORS)
+    text = visible(text).translate(_DIGITS).translate(_SEPARATORS)
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -355,7 +360,7 @@ def names(text: str) -> list[Name]:
 def _words(text: str) -> set[str]:
     """Return the folded words of a text, possessives dropped, hyphenated parts added too."""
     out: set[str] = set()
-    for match in _NAME_WORD.finditer(text):
+    for match in _NAME_WORD.finditer(visible(text)):
         word = _fold_word(match.group())
         out.add(word)
         out.update(part for part in re.split(r"[-']", word) if part)

@@ -75,9 +75,30 @@ class Chunk:
     tokens: int  # counter.count(text), never above the limit
 
 
+# Invisible characters scraped copy carries inside words, which no orthography needs: the
+# soft hyphen, zero-width space, word joiner and BOM (ZWNJ and ZWJ stay: Persian, Arabic and
+# Indic spelling use them).
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u2060\ufeff"))
+
+
+# Unicode's format characters (category Cf): invisible, and never part of a word's letters
+# for comparing words (ZWNJ included: both sides of a comparison lose it alike).
+_FORMAT = re.compile(
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
+)
+
+
+def visible(text: str) -> str:
+    """Return text without format characters, for comparing words: scraped copy's
+    "Wash\u2060ington" and "Inves\u00adtors" are "Washington" and "Investors"."""
+    return _FORMAT.sub("", text)
+
+
 def normalize(text: str) -> str:
-    """Collapse every run of whitespace to one space and strip the ends."""
-    return " ".join(text.split())
+    """Collapse every run of whitespace to one space, strip the ends, and drop the invisible
+    characters a model would read as noise inside words ("sto\u200bck" is "stock")."""
+    return " ".join(text.translate(_INVISIBLE).split())
 
 
 def chunk_sentences(

@@ -224,6 +224,9 @@ def summarize(
     # Fail before minutes of model work, not after: the template, and where the brief goes.
     if fmt == "markdown":
         check_template(settings["template"])
+        if not str(settings["title"]).strip():
+            # It made a heading of nothing: "# " over the articles.
+            raise UsageError("--title needs some text (it heads a brief of several articles)")
     if output is not None:
         read = [s.name for s in sources] + [n for n in (from_list, settings["template"]) if n]
         check_outputs([output_path(output, lang, langs) for lang in langs], read)
@@ -579,8 +582,17 @@ def translate(
         )
     else:
         out = "\n\n".join(t for _, t, _, _ in results)
-    emit(out.rstrip("\n") + "\n", output, env)
+    out = out.rstrip("\n") + "\n"
+    if fmt != "json" and all(_crlf(data) for _, data in raw):
+        # Read with "\n" line ends; a Windows file gets its own back.
+        out = out.replace("\n", "\r\n")
+    emit(out, output, env)
     _log_work(briefer)
+
+
+def _crlf(data: bytes) -> bool:
+    """Return whether a text's lines all end in CRLF (and it has some)."""
+    return b"\r\n" in data and data.count(b"\n") == data.count(b"\r\n")
 
 
 def _kept_note(kept: Any, lang: str) -> dict[str, str]:
@@ -741,24 +753,41 @@ app.add_typer(models_app, name="models")
 
 @cache_app.command("info")
 def cache_info(ctx: typer.Context) -> None:
-    """Show where the result cache is, and how much it holds."""
+    """Show where the result cache is and how much it holds, and the CTranslate2 conversions."""
     from .cache import ResultCache
+    from .ctranslate import cache_root, conversions
     from .hub import human_size
 
     info = ResultCache().info()
+    converted = conversions()
     ctx.obj.stdout.write(
         f"path: {info['path']}\nentries: {info['entries']}\nsize: {human_size(info['bytes'])}\n"
         f"oldest: {info['oldest'] or '-'}\nnewest: {info['newest'] or '-'}\n"
+        f"conversions: {cache_root()} ({len(converted)} model(s), "
+        f"{human_size(sum(size for _, size in converted))})\n"
     )
 
 
 @cache_app.command("clear")
-def cache_clear(ctx: typer.Context) -> None:
+def cache_clear(
+    ctx: typer.Context,
+    conversions: Annotated[
+        bool,
+        typer.Option(
+            "--conversions",
+            help="Also remove the CTranslate2 conversions (each is made again on next use).",
+        ),
+    ] = False,
+) -> None:
     """Empty the result cache."""
     from .cache import ResultCache
 
     removed = ResultCache().clear()
     ctx.obj.stdout.write(f"removed {removed} cached result(s)\n")
+    if conversions:
+        from .ctranslate import remove_conversions
+
+        ctx.obj.stdout.write(f"removed {remove_conversions()} CTranslate2 conversion(s)\n")
 
 
 @config_app.command(
@@ -930,6 +959,9 @@ def main(argv: list[str] | None = None, env: Env | None = None) -> int:
     env = env or Env()
     debug = "--debug" in args
     try:
+        # Listing the engines may warn (a plugin that cannot be loaded): in briefer's format,
+        # and not under -q, before any command has set the log up from its own flags.
+        _logging(env, quiet="-q" in args or "--quiet" in args, verbose=False)
         _describe_engines()
         # typer prints help, versions and usage errors to sys.stdout/stderr: point those at env.
         with contextlib.redirect_stdout(env.stdout), contextlib.redirect_stderr(env.stderr):

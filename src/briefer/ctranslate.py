@@ -36,6 +36,36 @@ def cache_root() -> Path:
     return default_path().parent / "ctranslate2"
 
 
+def conversions() -> list[tuple[Path, int]]:
+    """Return the finished conversions in the cache folder, each with the bytes it takes."""
+    root = cache_root()
+    if not root.is_dir():
+        return []
+    found = []
+    for folder in sorted(root.iterdir()):
+        if folder.name.startswith(".") or not (folder / "model.bin").is_file():
+            continue  # a conversion in progress, or what a killed one left (see _sweep)
+        size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+        found.append((folder, size))
+    return found
+
+
+def remove_conversions() -> int:
+    """Remove every finished conversion (each is made again on its model's next use), and
+    return how many went."""
+    removed = 0
+    for folder, _ in conversions():
+        # Renamed away first: a run opening it meanwhile finds the whole folder or none.
+        trash = folder.with_name(f".{folder.name}.removing")
+        try:
+            os.rename(folder, trash)
+        except OSError:
+            continue
+        shutil.rmtree(trash, ignore_errors=True)
+        removed += 1
+    return removed
+
+
 def converted_path(name: str, revision: str, compute_type: str) -> Path:
     """Return where the conversion of a model revision to a compute type is cached."""
     slug = re.sub(r"[^A-Za-z0-9._-]+", "--", name.strip("/"))[-80:]
@@ -54,7 +84,8 @@ def convert(source: Path, target: Path, compute_type: str) -> Path:
         # progress from one whose process was killed (and remove the latter at once).
         _own(work, os.getpid())
         started = time.monotonic()
-        log.info("converting %s for CTranslate2 (%s); this happens once", source, compute_type)
+        # Said without -v: a large model takes minutes, and a silent wait looks like a hang.
+        log.warning("converting %s for CTranslate2 (%s); this happens once", source, compute_type)
         _convert_elsewhere(source, work / "model", compute_type)
         try:
             # A rename is atomic: a reader sees no folder or a whole one, never half of one.

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
+from .languages import iso1
 
 log = logging.getLogger("briefer")
 
@@ -202,9 +203,14 @@ def check_code(lang: str) -> str:
     "auto" stands for detection, the default, so a flag can undo a config file's setting.
     """
     code = lang.strip().lower()
-    if code != "auto" and not _CODE.fullmatch(code):
+    if code == "auto":
+        return code
+    # A code briefer knows (as --lang does), its ISO 639-3 form taken to ISO 639-1 (fra is
+    # fr): "xx" passed, then failed each article with "written in xx", exit 1.
+    known = iso1(code) if _CODE.fullmatch(code) else None
+    if known is None:
         raise UsageError(
-            f"--source-lang {lang!r} is not a language code; give a two- or three-letter ISO 639 "
-            "code such as fr or ar, or auto to detect it"
+            f"--source-lang {lang!r} is not a language code briefer knows; give an ISO 639-1 "
+            "code such as fr or ar (or its ISO 639-3 form, fra), or auto to detect it"
         )
-    return code
+    return known

@@ -44,11 +44,37 @@ def markdown(text: str) -> str:
 
 
 def one_line(text: str) -> str:
-    """Return text on one line: line breaks, tabs and other control characters become spaces."""
+    """Return text on one line: line breaks, tabs and other control characters become spaces,
+    and every bidirectional embedding, override or isolate the text opens is closed at its
+    end, so it cannot reorder what follows it on the line (a title's U+202E turned the
+    metadata after it around)."""
     text = "".join(
         " " if unicodedata.category(ch) in {"Cc", "Zl", "Zp"} else ch for ch in valid_utf8(text)
     )
-    return re.sub(" {2,}", " ", text).strip(" ")
+    return _close_bidi(re.sub(" {2,}", " ", text).strip(" "))
+
+
+# Bidirectional formatting characters that open a scope, and the one that closes each.
+_BIDI_OPENS = {"\u202a": "\u202c", "\u202b": "\u202c", "\u202d": "\u202c", "\u202e": "\u202c",
+               "\u2066": "\u2069", "\u2067": "\u2069", "\u2068": "\u2069"}  # fmt: skip
+
+
+def _close_bidi(text: str) -> str:
+    """Return text with a closing PDF or PDI added for each scope it leaves open."""
+    if not any(ch in _BIDI_OPENS for ch in text):
+        return text
+    open_scopes: list[str] = []
+    for ch in text:
+        if ch in _BIDI_OPENS:
+            open_scopes.append(_BIDI_OPENS[ch])
+        elif ch == "\u2069" and "\u2069" in open_scopes:
+            # A PDI closes its isolate and any embedding opened inside it; one with no
+            # isolate open does nothing (UAX #9).
+            while open_scopes.pop() != "\u2069":
+                pass
+        elif ch == "\u202c" and open_scopes and open_scopes[-1] == "\u202c":
+            open_scopes.pop()
+    return text + "".join(reversed(open_scopes))
 
 
 def name(text: str) -> str:

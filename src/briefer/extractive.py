@@ -19,6 +19,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Sequence
 
+from .chunking import visible
 from .sentences import Span
 
 # Sentences shorter than this are subheadings, datelines or bylines, not story.
@@ -163,7 +164,7 @@ def _clean_spans(text: str, sentences: Sequence[Span]) -> list[Span]:
 def _content_words(sentence: str) -> set[str]:
     """Return a sentence's normalised content words: lower-cased, stemmed, no stopwords."""
     words: set[str] = set()
-    for token in _WORD.findall(sentence.lower().replace("\u2019", "'")):
+    for token in _WORD.findall(visible(sentence).lower().replace("\u2019", "'")):
         base, _, rest = token.partition("'")
         if rest == "s":
             token = base  # "Iraq's" is about Iraq

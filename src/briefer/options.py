@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -394,6 +395,8 @@ class Options:
 
     def __post_init__(self) -> None:
         """Reject values no run could use, with a message that names the fix."""
+        self._check_types()
+        object.__setattr__(self, "lang", self.lang.strip().lower())  # -l FR works, so does this
         check_language(self.lang)
         if not isinstance(self.model, str):
             object.__setattr__(self, "model", language_table("model", self.model))
@@ -423,6 +426,25 @@ class Options:
             raise UsageError(
                 f"--min-length ({self.min_length}) is larger than --max-length ({self.max_length})"
             )
+
+    def _check_types(self) -> None:
+        """Raise a usage error for a value of the wrong type (a library caller's mistake, which
+        raised TypeError deep inside, or passed: guard="no" left the guard on)."""
+        words = {bool: "true or false", int: "a whole number", str: "a string"}
+        for spec in SCHEMA:
+            if spec.name not in _FIELDS or spec.per_language or spec.name == "translator":
+                continue
+            value = getattr(self, spec.name)
+            # The config file's type; an Options field holds its first (lang: one string).
+            kind = spec.toml if isinstance(spec.toml, type) else spec.toml[0]
+            if kind is str and isinstance(value, os.PathLike):
+                value = os.fspath(value)  # glossary=Path("terms.toml") is a path all the same
+                object.__setattr__(self, spec.name, value)
+            # bool is an int to Python, not to a setting: beams=True is a mistake.
+            if value is not None and (
+                not isinstance(value, kind) or isinstance(value, bool) != (kind is bool)
+            ):
+                raise UsageError(f"{spec.name} takes {words[kind]}, not {value!r}")
 
     def translator_model(self, lang: str | None = None) -> str | None:
         """Return the translation model for a language (the run's by default); None for en."""

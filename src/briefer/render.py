@@ -45,6 +45,8 @@ def render(
     if fmt == "jsonl":
         return "".join(json_line(b) for b in briefs) + "".join(failure_line(f) for f in failed)
     if fmt == "text":
+        if not briefs:
+            return ""  # every article left out: nothing, not an empty line
         # A brief to check carries its flagged line here too, so no format hides a finding.
         return (
             "\n\n".join(
@@ -97,7 +99,7 @@ def context(
                 "rtl": b.language in RTL_LANGUAGES,
                 "words": b.words,
                 "reading_minutes": reading_minutes(b.words),
-                "models": {k: md_name(v) for k, v in b.models.items()},
+                "models": Roles({k: md_name(v) for k, v in b.models.items()}),
                 "original_title": md(original),
                 "anchor": Markup(_unique(slug(escape.one_line(b.title)), anchors)),
                 "meta": Markup(meta_line(b, md_name, md)),
@@ -118,7 +120,7 @@ def context(
                     "summary": b.summary,
                     "source": escape.valid_utf8(b.source),
                     "original_title": original,
-                    "models": dict(b.models),
+                    "models": Roles(b.models),
                     "checks": [asdict(c) for c in b.checks],
                     "support": [support_record(item) for item in b.support],
                 },
@@ -210,6 +212,21 @@ def _compile(template: str | None, source: str) -> Any:
         return env.from_string(parsed)
     except jinja2.TemplateError as exc:
         raise UsageError(f"template {name}: {_reason(exc)}") from None
+
+
+# The roles a brief's models play (Brief.models keys, set in brief.py).
+ROLES = ("pivot", "summarizer", "translator")
+
+
+class Roles(dict):
+    """A brief's models by role, in the order they ran, for templates: a role that did not
+    run (no translator in English, no pivot for an English article) reads as empty, so
+    `{{ a.models.translator }}` and `{% if a.models.pivot %}` work on every brief."""
+
+    def __missing__(self, key: str) -> str:
+        if key in ROLES:
+            return ""
+        raise KeyError(key)
 
 
 def check_template(template: str | None) -> None:

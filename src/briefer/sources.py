@@ -304,7 +304,8 @@ def markdown_text(markdown: str) -> str | None:
     its destination, emphasis and code spans without their markers, escapes and entities
     decoded, quote markers and wrapping gone. Fenced and indented code, HTML blocks, tables,
     images, rules and link reference definitions are left out: none of them is story a model
-    should read as sentences. YAML front matter is kept as it stands, for its title.
+    should read as sentences. YAML front matter is kept as it stands, for its title; Hugo's
+    TOML front matter gives its title the same way.
     """
     front: list[str] = []
     toml = _TOML_FRONT.match(markdown)

@@ -239,7 +239,11 @@ def _cannot_shrink(chunks: list[Chunk], parts: list[str]) -> bool:
     long as the input limit allows), and say so: they are then kept as they are."""
     if len(chunks) < len(parts):
         return False
-    log.warning("summary kept at %d parts: raise the input limit or lower --max-length", len(parts))
+    log.warning(
+        "summary kept as %d joined parts: together they fill the model's input again, so no "
+        "pass can summarize them whole; a lower --max-length makes parts that fit",
+        len(parts),
+    )
     return True
 
 
