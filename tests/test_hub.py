@@ -469,6 +469,9 @@ def test_default_models() -> None:
         hub.default_models(["xx"])
     with pytest.raises(UsageError, match="no default pivot for articles in 'de'"):
         hub.default_models(["fr"], ["de"])
+    # `models pull --lang de` has no -t to name one: the message says where that goes.
+    with pytest.raises(UsageError, match="a run names one with -t de=MODEL; `briefer models"):
+        hub.default_models(["de"])
 
 
 @pytest.mark.parametrize(

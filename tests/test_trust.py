@@ -223,6 +223,31 @@ def test_bad_strategy_and_glossary_are_usage_errors(sample: Path, tmp_path: Path
     assert code == 2 and str(bad) in err and len(err.splitlines()) == 1, err
 
 
+def test_a_cited_quote_keeps_its_own_quotation_marks() -> None:
+    from briefer.brief import Brief
+    from briefer.checks import SourceSentence, Support
+    from briefer.chunking import Chunk
+    from briefer.render import citations
+
+    quote = '"Our children need safe water," said the mayor.'
+    plain = "The council met on Tuesday."
+    summary = "Water is safe. The council met."
+    chunk = Chunk(start=0, end=len(summary), sentences=((0, 14), (15, 31)), text=summary, tokens=8)
+    brief = Brief(
+        "wire/a.txt", "Water", summary, "en", (chunk,), {"summarizer": "s"}, 40,
+        support=(
+            Support(0, 14, "Water is safe.", 1.0, (SourceSentence(0, 47, 2, quote),)),
+            Support(15, 31, "The council met.", 1.0, (SourceSentence(48, 75, 3, plain),)),
+        ),
+    )  # fmt: skip
+    _, notes = citations(brief)
+    # It read 'Paragraph 2: ""Our children need safe water," said the mayor."'.
+    assert [str(n["line"]) for n in notes] == [
+        f"[^1]: Paragraph 2: {quote}",
+        f'[^2]: Paragraph 3: "{plain}"',
+    ]
+
+
 def test_cite_footnotes_name_the_paragraphs(bart: Path, sample: Path, monkeypatch) -> None:
     article = read_path(str(sample))
     # Whitespace normalised: the article has no-break spaces inside some sentences.

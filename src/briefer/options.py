@@ -567,13 +567,20 @@ def default_models(
     pairs = [("summarize", DEFAULT_SUMMARIZER)]
     for lang in dict.fromkeys(langs):
         check_language(lang)
+        if lang != ENGLISH and lang not in DEFAULT_TRANSLATORS:
+            # Said for `models pull`, which fetches defaults only and has no -t.
+            raise UsageError(
+                f"no default translator for {lang!r}; defaults exist for "
+                f"{', '.join(DEFAULT_TRANSLATORS)} (a run names one with -t {lang}=MODEL; "
+                "`briefer models pull` fetches the defaults only)"
+            )
         if lang != ENGLISH:
-            pairs.append((f"translate:{lang}", Options(lang=lang).translator_model(lang) or ""))
+            pairs.append((f"translate:{lang}", DEFAULT_TRANSLATORS[lang]))
     for lang in dict.fromkeys(sources):
         if lang != ENGLISH and lang not in DEFAULT_PIVOTS:
             raise UsageError(
                 f"no default pivot for articles in {lang!r}; defaults exist for "
-                f"{', '.join(DEFAULT_PIVOTS)} (name one with --pivot {lang}=MODEL)"
+                f"{', '.join(DEFAULT_PIVOTS)} (a run names one with --pivot {lang}=MODEL)"
             )
         if lang != ENGLISH:
             pairs.append((f"pivot:{lang}", DEFAULT_PIVOTS[lang]))

@@ -366,6 +366,12 @@ def check_line(brief: Brief) -> str:
     return "⚠ Check: " + "; ".join(dict.fromkeys(f"{c.text} ({c.where})" for c in brief.checks))
 
 
+def _quoted(text: str) -> str:
+    """Return a source sentence in quotation marks, unless it opens with one of its own (a
+    quote: '"Our children need…," said …' got a second pair)."""
+    return text if text[:1] in '"\u201c\u00ab\u201e' else f'"{text}"'
+
+
 def citations(brief: Brief, md: Any = str, prefix: str = "") -> tuple[str, list[dict[str, Any]]]:
     """Return the summary with footnote markers, and the footnotes naming source paragraphs.
 
@@ -391,7 +397,7 @@ def citations(brief: Brief, md: Any = str, prefix: str = "") -> tuple[str, list[
                     "text": md(source.text),
                     # Built as plain text around the escaped quote, then marked safe.
                     "line": Markup(
-                        f'[^{label}]: Paragraph {source.paragraph}: "{md(source.text)}"'
+                        f"[^{label}]: Paragraph {source.paragraph}: {_quoted(md(source.text))}"
                     ),
                 }
             )
