@@ -314,6 +314,26 @@ def test_parse_translator_flags_errors(values: list[str], langs: list[str], expe
         parse_translator_flags(values, langs)
 
 
+def test_a_translator_flag_over_a_files_plain_model_says_what_it_drops(tmp_path: Path) -> None:
+    from io import StringIO
+
+    from briefer.cli import Env, main
+
+    path = config(tmp_path, 'lang = "fr"\ntranslator = "my/fr-model"\n')
+    env = Env(stdout=StringIO(), stderr=StringIO())
+    args = ["config", "show", "--engine", "extractive", "--config", str(path), "-l", "fr,ar"]
+    assert main([*args, "-t", "ar=new/ar"], env) == 0
+    # French now gets its default, not the file's model: said, not silent.
+    assert env.stderr.getvalue() == (
+        "briefer: -t ar=new/ar replaces the config file's translator = 'my/fr-model', so fr "
+        "gets its default; give -t LANG=MODEL for each language, or a [translator] table in "
+        "the file\n"
+    )
+    env = Env(stdout=StringIO(), stderr=StringIO())
+    assert main([*args, "-t", "ar=new/ar", "-t", "fr=new/fr"], env) == 0
+    assert env.stderr.getvalue() == ""  # every language named: nothing dropped unsaid
+
+
 def test_batch_names_translators_for_the_languages_its_records_ask_for() -> None:
     """batch's records carry their own `lang`: -t ar=MODEL is for them, whatever --lang is
     (it was refused: "ar is not a requested language (en only)")."""

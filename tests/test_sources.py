@@ -480,6 +480,9 @@ def test_markdown_is_read_as_commonmark(tmp_path: Path) -> None:
     hugo_article = read_path(write(tmp_path, "hugo.md", hugo.encode()))
     assert hugo_article.title == 'Council votes: "yes"'
     assert paragraphs(hugo_article) == ["The council met."]
+    # Empty front matter is no story: its two rules were two paragraphs of it.
+    empty = read_path(write(tmp_path, "empty.md", b"---\n---\n\nThe council met.\n"))
+    assert paragraphs(empty) == ["The council met."]
     # A folder is searched for .markdown files too, and they are read as Markdown.
     from briefer.sources import expand
 

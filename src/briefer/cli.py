@@ -389,6 +389,17 @@ def settings_of(
             value = {**in_file, **value}
             settings["translator"] = config.Setting(value, translator.origin, origins)
         else:
+            uncovered = [lang for lang in langs if lang != "en" and lang not in (value or {})]
+            if isinstance(value, dict) and isinstance(in_file, str) and uncovered:
+                # One model for the file's language cannot be laid under a per-language flag:
+                # the languages the flags leave out get their defaults, not the file's model.
+                logging.getLogger("briefer").warning(
+                    "-t %s replaces the config file's translator = %r, so %s gets its default; "
+                    "give -t LANG=MODEL for each language, or a [translator] table in the file",
+                    " -t ".join(f"{k}={v}" for k, v in value.items()),
+                    in_file,
+                    ", ".join(uncovered),
+                )
             settings["translator"] = config.Setting(value, translator.origin)
     config.check_translator(settings["translator"].value, langs)
     return settings

@@ -325,7 +325,8 @@ def markdown_text(markdown: str) -> str | None:
     marker = ""  # a list item's marker, for the first paragraph inside it
     for index, token in enumerate(tokens):
         kind = token.type
-        if kind == "front_matter" and token.map:
+        if kind == "front_matter" and token.map and token.content.strip():
+            # Kept for its title; an empty one ("---" over "---") is left out whole.
             front.append("\n".join(markdown.split("\n")[: token.map[1]]))
         elif kind == "list_item_open":
             # "-", "*" or "+"; an ordered item's number ("7") and its "." or ")".
