@@ -384,10 +384,9 @@ def settings_of(
         in_file = file_values.get("translator")
         if isinstance(value, dict) and isinstance(in_file, dict):
             # -t ar=MODEL adds Arabic to the file's [translator] table, as -m and --pivot do.
-            file_origin = str(path) if path is not None else "config file"
-            origins = {lang: file_origin for lang in in_file} | {lang: "flag" for lang in value}
-            value = {**in_file, **value}
-            settings["translator"] = config.Setting(value, translator.origin, origins)
+            settings["translator"] = config.resolve_table(
+                None, in_file, config.origin_of(path), value
+            )
         else:
             uncovered = [lang for lang in langs if lang != "en" and lang not in (value or {})]
             if isinstance(value, dict) and isinstance(in_file, str) and uncovered:

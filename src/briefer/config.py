@@ -18,7 +18,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import files
@@ -275,12 +275,12 @@ def resolve(
 ) -> dict[str, Setting]:
     """Return every setting and its origin: a flag given beats the file, the file the default."""
     # flags must hold only what the user typed; a flag left at its default must not mask the file.
-    file_origin = str(file_path) if file_path is not None else "config file"
+    file_origin = origin_of(file_path)
     settings: dict[str, Setting] = {}
     for key in {**defaults, **file_values, **flags}:
         spec = SPECS.get(key)
         if spec is not None and spec.per_language:
-            settings[key] = _resolve_table(
+            settings[key] = resolve_table(
                 defaults.get(key) or spec.default, file_values.get(key), file_origin, flags.get(key)
             )
         elif key in flags:
@@ -292,10 +292,16 @@ def resolve(
     return settings
 
 
-def _resolve_table(default: object, in_file: object, file_origin: str, flag: object) -> Setting:
+def origin_of(file_path: Path | None) -> str:
+    """Return how settings name the config file they came from: its path."""
+    return str(file_path) if file_path is not None else "config file"
+
+
+def resolve_table(default: object, in_file: object, file_origin: str, flag: object) -> Setting:
     """Return a per-language setting: flags laid over the file's table, over the default's.
 
-    -m fr=MODEL adds French to the file's [model] table rather than replacing it.
+    -m fr=MODEL adds French to the file's [model] table rather than replacing it (and the
+    command line lays -t ar=MODEL over a [translator] table the same way).
     """
     value: dict[str, str] = {}
     origins: dict[str, str] = {}
@@ -388,20 +394,9 @@ def show_generation(
         return f"# generation settings of {model}: {exc}\n"
     given = {k: v for k, v in flags.items() if v is not None}
     # Laid over in one call, as a run lays them (a max_length under the model's min_length
-    # pulls it down); then each value set, or pulled along by one, is labelled where it came from.
-    resolved = resolved.with_values("flag", **given)
+    # pulls it down), each labelled where it came from.
     where = {k: (origins or {}).get(k, "flag") for k in given}
-    pulled = {
-        "max_new_tokens": "max_length",
-        "min_length": "max_length",
-        "early_stopping": "num_beams",
-    }
-    labels = dict(resolved.origins)
-    for key, origin in resolved.origins.items():
-        cause = key if key in where else pulled.get(key)
-        if origin == "flag" and cause in where:
-            labels[key] = where[cause]
-    resolved = replace(resolved, origins=labels)
+    resolved = resolved.with_values(where, **given)
     rows = [
         (f"{name} = {_toml_or_unset(value)}", origin) for name, value, origin in describe(resolved)
     ]

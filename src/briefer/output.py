@@ -47,7 +47,7 @@ def resolve(given: Path) -> Target:
     real = Path(os.path.realpath(given))
     if info is not None and stat.S_ISDIR(info.st_mode):
         raise OutputError(f"{given}: is a folder")
-    if info is not None and is_direct(given):
+    if info is not None and _direct(given, info):
         if not os.access(given, os.W_OK):
             raise OutputError(f"{given}: cannot write there (permission denied)")
         return Target(given, given, True)
@@ -71,10 +71,12 @@ def is_direct(given: Path) -> bool:
         info = os.stat(given)
     except (OSError, ValueError):
         return False
-    if stat.S_ISDIR(info.st_mode):
-        return False
-    real = Path(os.path.realpath(given))
-    special = any(str(p).startswith(_SPECIAL) for p in (Path(os.path.abspath(given)), real))
+    return not stat.S_ISDIR(info.st_mode) and _direct(given, info)
+
+
+def _direct(given: Path, info: os.stat_result) -> bool:
+    """Return whether an existing path (info: its stat, links followed) is written in place."""
+    special = any(p.startswith(_SPECIAL) for p in (os.path.abspath(given), os.path.realpath(given)))
     return special or not stat.S_ISREG(info.st_mode)
 
 

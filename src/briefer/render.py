@@ -474,7 +474,7 @@ def rtl_document(markdown_text: str, lang: str) -> str:
     front, body = split_front_matter(markdown_text)
     # Blank lines go, not indentation: a leading indented code block must stay code.
     body = re.sub(r"\A(?:[ \t]*\n)+", "", body).rstrip()
-    return f'{front}<div dir="rtl" lang="{escape.html(lang)}">\n\n{body}\n\n</div>\n'
+    return front + _rtl_block(body, lang)
 
 
 def rtl(markdown_text: str, lang: str) -> str:
@@ -485,5 +485,9 @@ def rtl(markdown_text: str, lang: str) -> str:
     """
     if lang not in RTL_LANGUAGES:
         return markdown_text
-    inside = re.sub(r"(?i)</div", "&lt;/div", markdown_text.strip())
+    return _rtl_block(re.sub(r"(?i)</div", "&lt;/div", markdown_text.strip()), lang)
+
+
+def _rtl_block(inside: str, lang: str) -> str:
+    """Return Markdown inside a right-to-left HTML block (blank lines keep it Markdown)."""
     return f'<div dir="rtl" lang="{escape.html(lang)}">\n\n{inside}\n\n</div>\n'

@@ -64,21 +64,27 @@ class GenerationSettings:
         """Return the longest output in transformers' count (the longest summary allowed)."""
         return int(self.max_new_tokens or self.max_length or DEFAULT_MAX_LENGTH)
 
-    def with_values(self, origin: str, **values: Any) -> GenerationSettings:
-        """Return a copy with values laid over, noting their origin, kept consistent as generate() needs."""
+    def with_values(self, origin: str | Mapping[str, str], **values: Any) -> GenerationSettings:
+        """Return a copy with values laid over, noting their origin, kept consistent as generate() needs.
+
+        origin: one for every value, or one per value (a flag's, a config file's); a value the
+        others pull along (max_new_tokens cleared by a max_length) takes its cause's origin.
+        """
         values = {k: v for k, v in values.items() if k in _FIELDS}
         if not values:
             return self
         settings = dict(values)
+        cause = {k: k for k in values}
         if "max_length" in values and values["max_length"] is not None:
             # max_new_tokens would silently win over the user's --max-length.
-            settings.setdefault("max_new_tokens", None)
+            if "max_new_tokens" not in settings:
+                settings["max_new_tokens"], cause["max_new_tokens"] = None, "max_length"
             if "min_length" not in values and (self.min_length or 0) > values["max_length"]:
-                settings["min_length"] = values["max_length"]
+                settings["min_length"], cause["min_length"] = values["max_length"], "max_length"
         if values.get("num_beams") == 1 and "early_stopping" not in values:
-            settings["early_stopping"] = False
-        origins = {**self.origins, **{k: origin for k in settings}}
-        return replace(self, **settings, origins=origins)
+            settings["early_stopping"], cause["early_stopping"] = False, "num_beams"
+        where = {k: origin if isinstance(origin, str) else origin[cause[k]] for k in settings}
+        return replace(self, **settings, origins={**self.origins, **where})
 
     def values(self) -> dict[str, Any]:
         """Return the settings as a plain dictionary (origins left out)."""
