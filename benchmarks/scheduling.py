@@ -39,6 +39,7 @@ REPO = HERE.parent
 CHUNKS = [950, 540, 750, 743, 784, 944, 944, 574, 574]
 SENTENCES = [18 + (i * 7) % 17 for i in range(46)]
 
+
 # (label, environment, compute type, inter threads, intra threads, batches)
 # batches: "briefer" sizes batches as the engine does (ctranslate2.batch_size: the tokens split
 # over the workers, at most BATCH_TOKENS a batch, no idle last round); "halves" gives each

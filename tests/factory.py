@@ -894,4 +894,10 @@ def build_pegasus(
     return path
 
 
-__all__ += ["build_bart_config_only", "build_m2m100", "build_mbart50", "build_nllb", "build_pegasus"]
+__all__ += [
+    "build_bart_config_only",
+    "build_m2m100",
+    "build_mbart50",
+    "build_nllb",
+    "build_pegasus",
+]

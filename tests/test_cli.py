@@ -190,6 +190,30 @@ def test_usage_errors_exit_2(args: list[str], message: str, sample: Path) -> Non
     assert "Traceback" not in result.err
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["summarize", "--nope", "a.txt"], "No such option: --nope"),
+        (["summarise", "a.txt"], "No such command 'summarise'. Did you mean 'summarize'?"),
+        (["summarize", "a.txt", "-f", "pdf"], "unknown format 'pdf'"),
+        (["batch", "-o"], "Option '-o' requires an argument."),
+        (["config", "shw"], "No such command 'shw'"),
+    ],
+)
+def test_click_usage_errors_are_one_line(args: list[str], message: str) -> None:
+    """Click's own errors (unknown flag, command or choice) read like briefer's: one line, exit 2."""
+    result = run(*args)
+    assert result.code == 2 and result.out == ""
+    assert result.err.count("\n") == 1 and result.err.startswith("briefer: error: ")
+    assert message in result.err
+
+
+def test_a_usage_error_names_the_help_of_its_command() -> None:
+    assert run("summarize", "--nope").err.endswith("(see 'briefer summarize --help')\n")
+    assert run("config", "shw").err.endswith("(see 'briefer config --help')\n")
+    assert run("nosuch").err.endswith("(see 'briefer --help')\n")
+
+
 def _bad_inputs(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     """Make one file for each kind of bad input, with the message each should get."""
     binary = tmp_path / "photo.txt"

@@ -235,8 +235,9 @@ def test_translator_table(tmp_path: Path) -> None:
     options = Options(translator=value)
     assert options.translator_model("fr") == "my/fr-model"
     assert options.translator_model("ar") == "my/ar-model"
-    assert Options(translator={"fr": "my/fr-model"}).translator_model("ar") == (
-        DEFAULT_TRANSLATORS["ar"]
+    assert (
+        Options(translator={"fr": "my/fr-model"}).translator_model("ar")
+        == (DEFAULT_TRANSLATORS["ar"])
     )
 
 

@@ -652,7 +652,9 @@ def test_kernels_briefer_chose_are_not_reported_as_the_users(monkeypatch) -> Non
     # On an Intel Xeon with AMX briefer asks ctranslate2 for AVX-512 kernels by setting
     # CT2_FORCE_CPU_ISA before it loads; the plan made after that (the -v line) once read the
     # variable back as the user's and said "kernels set by CT2_FORCE_CPU_ISA".
-    monkeypatch.setattr(os, "environ", {k: v for k, v in os.environ.items() if not k.startswith("CT2_")})
+    monkeypatch.setattr(
+        os, "environ", {k: v for k, v in os.environ.items() if not k.startswith("CT2_")}
+    )
     monkeypatch.setattr(ct2, "_SET_BY_BRIEFER", {})
     monkeypatch.setattr(ct2, "_PLANNED", set())
     monkeypatch.setattr(cpu, "this_cpu", lambda: XEON_AMX)

@@ -438,7 +438,9 @@ def test_the_quick_look_never_hides_an_entry_point(tmp_path: Path, monkeypatch) 
                 expected = name not in {"other groups only", "no distributions"}
                 assert registry._any_declared() is expected, name
     # A path entry that is not a string, and a finder of distributions besides the path's.
-    monkeypatch.setattr("sys.path", [Path(_layouts(tmp_path / "again")["dist-info with the group"])])
+    monkeypatch.setattr(
+        "sys.path", [Path(_layouts(tmp_path / "again")["dist-info with the group"])]
+    )
     assert [p.name for p in entry_points(group=registry.GROUP)] == ["x"]
     assert registry._any_declared()
     monkeypatch.setattr("sys.path", [str(tmp_path / "again" / "no-distributions")])

@@ -397,7 +397,9 @@ def test_config_tables_are_laid_under_flags(tmp_path: Path) -> None:
     again = tmp_path / "again.toml"
     again.write_text(shown, encoding="utf-8")
     _, reloaded = options_from(_settings(["--config", str(again)]))
-    assert reloaded.summarizer_model("fr") == "file/fr" and reloaded.pivot_model("fr") == "flag/fr-en"
+    assert (
+        reloaded.summarizer_model("fr") == "file/fr" and reloaded.pivot_model("fr") == "flag/fr-en"
+    )
 
 
 @pytest.mark.parametrize(

@@ -963,6 +963,15 @@ def _message(text: str) -> str:
     return name(text)
 
 
+def _usage_message(exc: typer.TyperException) -> str:
+    """Return click's message for a usage error on one line, with where that command's help is."""
+    message = _message(exc.format_message())
+    ctx = getattr(exc, "ctx", None)  # click's UsageError and its kinds carry their command
+    if ctx is not None and ctx.command.get_help_option(ctx) is not None:
+        message += f" (see '{ctx.command_path} {ctx.help_option_names[0]}')"
+    return message
+
+
 def main(argv: list[str] | None = None, env: Env | None = None) -> int:
     """Run the CLI and return its exit code: the one place errors become messages and codes."""
     args = sys.argv[1:] if argv is None else list(argv)
@@ -983,8 +992,8 @@ def main(argv: list[str] | None = None, env: Env | None = None) -> int:
         env.stderr.write("briefer: interrupted\n")
         return EXIT_INTERRUPTED
     except typer.TyperException as exc:
-        # Usage errors: typer prints its own message with a usage line, exit code 2.
-        exc.show(file=env.stderr)
+        # Usage errors (exit code 2): one line like every other error, not click's four.
+        env.stderr.write(f"briefer: error: {_usage_message(exc)}\n")
         return exc.exit_code
     except KeyboardInterrupt:
         env.stderr.write("briefer: interrupted\n")

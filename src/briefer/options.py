@@ -65,6 +65,7 @@ class OptionSpec:
                 f"OptionSpec {self.name!r}: cached takes the results the value shapes, a tuple "
                 f"from {RESULTS}, not {self.cached!r}"
             )
+
     # Set per language of the articles: a table {"fr": MODEL} in the config file (the default
     # is such a table too), LANG=MODEL on the command line, repeated. A spec whose table may
     # hold "en" also takes a plain MODEL, meaning en.
@@ -525,9 +526,7 @@ _FIELDS = frozenset(Options.__dataclass_fields__)
 LANGUAGE_KEY = re.compile(r"[a-z]{2,3}")
 
 
-def language_table(
-    name: str, table: Mapping[str, str], where: str | None = None
-) -> dict[str, str]:
+def language_table(name: str, table: Mapping[str, str], where: str | None = None) -> dict[str, str]:
     """Return a per-language setting's table with its codes lower-cased, or raise a usage error.
 
     where names the setting in messages: the flag (--model fr=...) unless given ([model]).

@@ -52,7 +52,9 @@ def this_cpu() -> Cpu:
     """Return the CPU of this machine (read once), as Linux reports it; unknown elsewhere."""
     facts: dict[str, str] = {}
     try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="ascii", errors="replace").splitlines():
+        for line in (
+            Path("/proc/cpuinfo").read_text(encoding="ascii", errors="replace").splitlines()
+        ):
             key, _, value = line.partition(":")
             key = key.strip()
             if key in _CPUINFO_KEYS and key not in facts:

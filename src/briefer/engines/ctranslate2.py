@@ -24,19 +24,19 @@ NAME = "ctranslate2"
 # Tokens per batch: on 2 vCPUs with distilbart shapes, 2,048 beat 1,024 and 4,096 (wider
 # batches of long chunks ran slower, narrower ones left the matrix units underused).
 BATCH_TOKENS = 2048
-# A job this small is decoding, not encoding: every decoder step reads all of the decoder's
-# weights (oneDNN packs them again on each int8 product), whatever the number of rows. Where
-# a lone batch's threads cover every core (2 workers × 2 threads on 2 cores: the Intel layout;
-# on AMD each worker has one thread and nothing merges), one batch then beats a batch per
-# worker on shared cores. Measured on 2 vCPUs, AMD EPYC AVX2, when briefer ran 2 × 2 there
-# too (2026-11-30), int8, beam 4, one batch against one per worker, medians of 2-3 rounds side
-# by side: three reduce inputs of 190, 150 and 130 tokens (distilbart-cnn-12-6 shape, 62
-# steps) 4.2 s against 4.9 s; two articles of 400 and 250 tokens 4.1 s against 4.8 s; sentences of 22 tokens, 40 steps,
-# through opus-mt-en-fr's shape: two 0.68 s against 0.98 s, four 1.02 against 1.12, eight
-# 1.68 against 1.68, twelve 2.17 against 2.07, 46 8.55 against 7.20; through
-# opus-mt-tc-big-en-ar's: two 1.86 against 2.61, four 2.33 against 3.14, eight 3.61
-# against 4.10, twelve 4.86 against 5.03, sixteen 7.17 against 6.83. Long inputs gain nothing
-# (two of 1,000 tokens: the same time) and padding costs (950 and 540 tokens: 15% slower).
+# A job this small is decoding, not encoding: every decoder step reads all of the decoder's weights
+# (oneDNN packs them again on each int8 product), whatever the number of rows. Where a lone batch's
+# threads cover every core (2 workers × 2 threads on 2 cores: the Intel layout; on AMD each worker
+# has one thread and nothing merges), one batch then beats a batch per worker on shared cores.
+# Measured on 2 vCPUs, AMD EPYC AVX2, when briefer ran 2 × 2 there too (2026-11-30), int8, beam 4,
+# one batch against one per worker, medians of 2-3 rounds side by side: three reduce inputs of 190,
+# 150 and 130 tokens (distilbart-cnn-12-6 shape, 62 steps) 4.2 s against 4.9 s; two articles of 400
+# and 250 tokens 4.1 s against 4.8 s; sentences of 22 tokens, 40 steps, through opus-mt-en-fr's
+# shape: two 0.68 s against 0.98 s, four 1.02 against 1.12, eight 1.68 against 1.68, twelve 2.17
+# against 2.07, 46 8.55 against 7.20; through opus-mt-tc-big-en-ar's: two 1.86 against 2.61, four
+# 2.33 against 3.14, eight 3.61 against 4.10, twelve 4.86 against 5.03, sixteen 7.17 against 6.83.
+# Long inputs gain nothing (two of 1,000 tokens: the same time) and padding costs (950 and 540
+# tokens: 15% slower).
 MERGE_ROWS = 32  # inputs × beams, over every group of the job
 MERGE_TOKENS = 1024  # inputs × the longest, padding included, per group
 # T5 overflows in float16 (broken output); bfloat16 keeps float32's range.
