@@ -384,6 +384,34 @@ def test_an_arabic_document_keeps_its_front_matter_first_and_its_code_as_it_was(
     assert rtl_document(POST, "fr") == POST
 
 
+@pytest.mark.parametrize(
+    ("ending", "closer"),
+    [
+        # A post cut off inside its code sample, as a CMS export truncated at a size limit.
+        ("```python\nx = 1\n", "```"),
+        ("~~~~\ncode\n~~~\n", "~~~~"),  # a shorter fence inside does not close a longer one
+        ("<!-- editor's note: check the figures\nbefore Tuesday", "-->"),  # a draft comment
+        ("<pre>\n$ make\n", "</pre>"),
+    ],
+)
+def test_an_arabic_document_ending_in_an_open_block_keeps_its_wrapper_closed(
+    ending: str, closer: str
+) -> None:
+    from briefer.render import rtl_document
+
+    doc = "# عنوان\n\nنص.\n\n" + ending
+    out = rtl_document(doc, "ar")
+    tokens = [t for t in MarkdownIt("commonmark").parse(out) if t.level == 0]
+    # The wrapper's </div> is HTML again, not the tail of the code block or comment.
+    assert tokens[-1].type == "html_block" and tokens[-1].content == "</div>\n"
+    # The document itself is copied whole, then the one closing line it lacked.
+    assert out == f'<div dir="rtl" lang="ar">\n\n{doc.rstrip()}\n{closer}\n\n</div>\n'
+    # What the document showed is unchanged: the same block, with the same content.
+    before = [(t.type, t.content) for t in MarkdownIt("commonmark").parse(doc) if t.level == 0]
+    assert [(t.type, t.content) for t in tokens[1:-1]][-1][0] == before[-1][0]
+    assert [t.content for t in tokens[1:-1]][:-1] == [c for _, c in before][:-1]
+
+
 def test_a_brief_that_left_out_every_article_is_well_formed_markdown() -> None:
     # --strict-facts can leave out every article: the date line once ran into the rule below
     # it ("*… · 0 articles · *" then "---": a setext heading) and ended on an empty " · ".

@@ -75,6 +75,52 @@ def split_front_matter(markdown: str) -> tuple[str, str]:
     return markdown[:cut], markdown[cut:]
 
 
+# What ends each kind of CommonMark HTML block that only a closing string ends (kinds 1-5 of
+# the spec); the other kinds end at a blank line and never run to the end of a document.
+_HTML_BLOCK_ENDS = (
+    (re.compile(r"<(pre|script|style|textarea)[\s>]", re.IGNORECASE), "</{0}>"),
+    (re.compile(r"<!--"), "-->"),
+    (re.compile(r"<\?"), "?>"),
+    (re.compile(r"<!\[CDATA\["), "]]>"),
+    (re.compile(r"<![A-Za-z]"), ">"),
+)
+
+
+def close_open_block(markdown: str) -> str:
+    """Return a document with a fenced code block or raw HTML block left open at its end closed.
+
+    CommonMark runs such a block to the end of the document, so whatever a wrapper adds after
+    it (the `</div>` of a right-to-left block) would become code. The added closing line
+    changes nothing the document showed: the block ran to its end either way.
+    """
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("commonmark")
+
+    def swallowed(text: str) -> Any:
+        """Return the block that swallows a line added after the text, None if none does."""
+        tokens = [t for t in parser.parse(text + "\n\n<p></p>\n") if t.level == 0]
+        last = tokens[-1] if tokens else None
+        return None if last is None or last.content == "<p></p>\n" else last
+
+    block = swallowed(markdown)
+    if block is None:
+        return markdown
+    closer = None
+    if block.type == "fence":
+        closer = block.markup
+    elif block.type == "html_block":
+        for opener, end in _HTML_BLOCK_ENDS:
+            found = opener.match(block.content.lstrip(" "))
+            if found:
+                closer = end.format(*found.groups())
+                break
+    if closer is None:
+        return markdown
+    closed = markdown.rstrip("\n") + "\n" + closer + "\n"
+    return markdown if swallowed(closed) is not None else closed
+
+
 def _parser() -> Any:
     """Return the markdown-it parser: CommonMark, GFM tables, front matter, source tracking."""
     from markdown_it import MarkdownIt

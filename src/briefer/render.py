@@ -465,15 +465,17 @@ def rtl_document(markdown_text: str, lang: str) -> str:
 
     Unlike rtl(), nothing inside is rewritten: the document's code and HTML blocks are the
     user's own and are copied byte for byte, and its translated prose cannot carry raw HTML
-    (markdown.py escapes `<` in it).
+    (markdown.py escapes `<` in it). Only a code or HTML block that the document leaves open
+    gets its closing line (markdown.close_open_block).
     """
     if lang not in RTL_LANGUAGES:
         return markdown_text
-    from .markdown import split_front_matter
+    from .markdown import close_open_block, split_front_matter
 
     front, body = split_front_matter(markdown_text)
-    # Blank lines go, not indentation: a leading indented code block must stay code.
-    body = re.sub(r"\A(?:[ \t]*\n)+", "", body).rstrip()
+    # Blank lines go, not indentation: a leading indented code block must stay code. A fence
+    # or HTML comment left open at the end is closed, or it would swallow the closing </div>.
+    body = close_open_block(re.sub(r"\A(?:[ \t]*\n)+", "", body)).rstrip()
     return front + _rtl_block(body, lang)
 
 
