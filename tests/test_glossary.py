@@ -48,6 +48,11 @@ def test_toml_and_csv_give_the_same_glossary(tmp_path: Path, glossary: Glossary)
         ("g.toml", 'keep = ["IS", "is"]', "'is' is listed twice"),
         ("g.csv", "name,fr\nX,Y\n", 'header starting with "term"'),
         ("g.csv", "term,fr\nX,Y,Z\n", "line 2: more cells than the header"),
+        # Line numbers are the file's, blank lines counted.
+        ("g.csv", "term,fr\n\nParis,Paris\nX,Y,Z\n", "line 4: more cells than the header"),
+        # A quote never closed would read the rest of the file as one cell.
+        ("g.csv", 'term,fr\n"Paris,Paris\nLondon,Londres\n', "line 3: not valid CSV"),
+        ("g.csv", 'term,fr\n"Paris" (city),Paris\n', "line 2: not valid CSV"),
         ("g.txt", "x", "name it .toml or .csv"),
     ],
 )

@@ -144,15 +144,25 @@ def _from_toml(text: str, path: Path) -> list[Term]:
 
 def _from_csv(text: str, path: Path) -> list[Term]:
     """Read the CSV form: a header row "term,fr,ar", one term a row, empty cells kept as is."""
-    rows = list(csv.reader(io.StringIO(text)))
-    rows = [row for row in rows if any(cell.strip() for cell in row)]
+    # strict: a quote opened and never closed, or text after a closing quote, is an error; the
+    # lax reader would read the rest of the file into one cell. Rows keep their line number.
+    reader = csv.reader(io.StringIO(text), strict=True)
+    rows: list[tuple[int, list[str]]] = []
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                rows.append((reader.line_num, row))
+    except csv.Error as exc:
+        raise UsageError(
+            f"glossary {path}: line {reader.line_num}: not valid CSV ({exc})"
+        ) from None
     if not rows:
         return []
-    header = [cell.strip().lower() for cell in rows[0]]
+    header = [cell.strip().lower() for cell in rows[0][1]]
     if not header or header[0] != "term":
         raise UsageError(f'glossary {path}: the first row must be a header starting with "term"')
     terms = []
-    for number, row in enumerate(rows[1:], start=2):
+    for number, row in rows[1:]:
         if len(row) > len(header):
             raise UsageError(f"glossary {path}: line {number}: more cells than the header")
         name = _checked(row[0], path, f"line {number}")
