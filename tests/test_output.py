@@ -510,8 +510,11 @@ def test_undecodable_names_give_valid_utf8(latin1_folder, fmt: str, tmp_path: Pa
         (b"caf\xe9 {{ title }}", "not UTF-8"),
         (b"{{ ''.__class__.__mro__ }}", "__class__"),
         (b"{{ nope }}", "'nope' is undefined"),
-        (b"{% for %}", "line 1"),
+        (b"{% for %}", ", line 1: "),
         (b"{% for a in articles %}{{ a.tilte }}{% endfor %}", "tilte"),
+        # A render error names the template's line, as a syntax error does.
+        (b"# {{ title }}\n\n{% for a in articles %}\n{{ a.tilte }}\n{% endfor %}\n", ", line 4: "),
+        (b"{% macro m(x) %}\n{{ x.bad }}\n{% endmacro %}\n{{ m(title) }}\n", ", line 2: "),
     ],
 )
 def test_bad_templates_fail_before_model_work(

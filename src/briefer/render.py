@@ -158,7 +158,9 @@ def markdown(
     try:
         text = compiled.render(**context(briefs, failed, title, date, cite))
     except Exception as exc:  # noqa: BLE001 - whatever a template raises is the template's fault
-        raise UsageError(f"template {template or 'built-in'}: {_reason(exc)}") from None
+        line = _template_line(exc)
+        where = f"{template or 'built-in'}" + (f", line {line}" if line else "")
+        raise UsageError(f"template {where}: {_reason(exc)}") from None
     # Templates are easier to read with loose spacing; the output should not carry it.
     return escape.valid_utf8(re.sub(r"\n{3,}", "\n\n", text).strip() + "\n")
 
@@ -211,7 +213,9 @@ def _compile(template: str | None, source: str) -> Any:
                 )
         return env.from_string(parsed)
     except jinja2.TemplateError as exc:
-        raise UsageError(f"template {name}: {_reason(exc)}") from None
+        line = exc.lineno if isinstance(exc, jinja2.TemplateSyntaxError) else None
+        where = name + (f", line {line}" if line else "")
+        raise UsageError(f"template {where}: {_reason(exc)}") from None
 
 
 # The roles a brief's models play (Brief.models keys, set in brief.py).
@@ -245,6 +249,21 @@ def check_template(template: str | None) -> None:
     markdown(several, failed=[Failure("bad.txt", "stub reason")], template=template)
 
 
+def _template_line(exc: BaseException) -> int | None:
+    """Return the template line a render error came from, None when it did not come from one.
+
+    Jinja2 rewrites a render error's traceback so the template's frames name `<template>` (a
+    template made from a string) at the template's own line numbers; the last is the deepest.
+    """
+    line = None
+    frame = exc.__traceback__
+    while frame is not None:
+        if frame.tb_frame.f_code.co_filename == "<template>":
+            line = frame.tb_lineno
+        frame = frame.tb_next
+    return line
+
+
 def _reason(exc: BaseException) -> str:
     """Return an error as one line: its type when the message alone would not say it."""
     if isinstance(exc, UsageError):
@@ -252,7 +271,7 @@ def _reason(exc: BaseException) -> str:
     import jinja2
 
     if isinstance(exc, jinja2.TemplateSyntaxError):
-        return escape.one_line(f"line {exc.lineno}: {exc.message}")
+        return escape.one_line(exc.message or "")
     if isinstance(exc, jinja2.TemplateError):
         return escape.one_line(str(exc))
     return escape.one_line(f"{type(exc).__name__}: {exc}")
