@@ -349,6 +349,26 @@ def test_translate_gives_a_windows_file_its_line_ends_back(marian_fr: Path, tmp_
     assert b"\r" not in out.read_bytes()
 
 
+def test_translate_jsonl_is_one_record_a_line_whatever_the_count(
+    marian_fr: Path, tmp_path: Path
+) -> None:
+    # `-f json` gives a record for one input and a list for several; a script looping over a
+    # glob reads -f jsonl the same way whether it matched one file or many.
+    first, second = tmp_path / "a.md", tmp_path / "b.md"
+    first.write_text("# Talks\n\nThe talks went well.\n", encoding="utf-8")
+    second.write_text("More will follow.\n", encoding="utf-8")
+    model = ("--lang", "fr", "-t", str(marian_fr))
+    both = run("translate", str(first), str(second), *model, "-f", "jsonl")
+    assert both.code == 0, both.err
+    lines = [json.loads(line) for line in both.out.splitlines()]
+    assert [line["source"] for line in lines] == [str(first), str(second)]
+    # The same records as -f json gives, one a line.
+    assert lines == json.loads(run("translate", str(first), str(second), *model, "-f", "json").out)
+    one = run("translate", str(first), *model, "-f", "jsonl")
+    assert one.out.count("\n") == 1 and json.loads(one.out) == lines[0]
+    assert json.loads(run("translate", str(first), *model, "-f", "json").out) == lines[0]
+
+
 def test_translate_says_an_html_page_is_not_translated(marian_fr: Path, tmp_path: Path) -> None:
     # A saved page is HTML blocks to the Markdown reader: it came back as it was, silently.
     page = tmp_path / "story.html"

@@ -615,7 +615,7 @@ def test_every_command_takes_its_options_from_the_schema() -> None:
     # translate and batch adapt, not copy: same flags as summarize, their own help or choices.
     assert command_schema("translate")[0].spellings() == command_schema("summarize")[0].spellings()
     fmt = {s.name: s for s in command_schema("translate")}["format"]
-    assert fmt.choices == ("markdown", "json", "text")
+    assert fmt.choices == ("markdown", "json", "jsonl", "text")
 
 
 def test_translate_reads_the_config_file(marian_fr: Path, tmp_path: Path) -> None:

@@ -572,7 +572,7 @@ def translate(
         # A document that comes back as it was (kept by the guard, all code, or an HTML
         # page) is not in the target language: no right-to-left wrapper goes around it.
         results.append((source, translated, notes, translated == text))
-    if fmt == "json":
+    if fmt in ("json", "jsonl"):
         records = [
             json_record(
                 {
@@ -585,7 +585,11 @@ def translate(
             )
             for s, t, notes, _ in results
         ]
-        out = json.dumps(records if len(records) > 1 else records[0], ensure_ascii=False, indent=2)
+        if fmt == "jsonl":  # the same shape whatever the number of inputs, for scripts
+            out = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
+        else:
+            one = records if len(records) > 1 else records[0]
+            out = json.dumps(one, ensure_ascii=False, indent=2)
     elif fmt == "markdown":
         out = "\n\n".join(
             t if unchanged else rtl_document(t, lang) for _, t, _, unchanged in results
@@ -593,7 +597,7 @@ def translate(
     else:
         out = "\n\n".join(t for _, t, _, _ in results)
     out = out.rstrip("\n") + "\n"
-    if fmt != "json" and all(_crlf(data) for _, data in raw):
+    if fmt not in ("json", "jsonl") and all(_crlf(data) for _, data in raw):
         # Read with "\n" line ends; a Windows file gets its own back.
         out = out.replace("\n", "\r\n")
     emit(out, output, env)

@@ -312,8 +312,10 @@ COMMANDS: dict[str, dict[str, dict[str, object]]] = {
             "metavar": "MODEL",
         },
         "format": {
-            "choices": ("markdown", "json", "text"),
-            "help": "Output format: markdown, json (the translated Markdown) or text.",
+            "choices": ("markdown", "json", "jsonl", "text"),
+            "help": "Output format: markdown, json (the translated Markdown in a record; a list "
+            "of records for several inputs), jsonl (one record a line, whatever the number of "
+            "inputs) or text.",
         },
         "device": {},
         "backend": {},
