@@ -528,6 +528,30 @@ def test_bad_templates_fail_before_model_work(
     assert "Traceback" not in result.err
 
 
+@pytest.mark.parametrize(
+    ("prompt", "message"),
+    [
+        ("/dev/zero", "prompt /dev/zero: larger than 2,000,000 bytes"),
+        ("{folder}", "is a folder, not a file"),
+        ("{folder}/nowhere.txt", "no prompt '{folder}/nowhere.txt': give a file or one of: plain"),
+        ("{folder}/no-slot.txt", "no {{text}} slot"),
+    ],
+)
+def test_bad_prompts_fail_before_any_model_loads(
+    story: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prompt: str, message: str
+) -> None:
+    from briefer.brief import Briefer
+
+    def forbidden(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a model loaded before the prompt was checked")
+
+    monkeypatch.setattr(Briefer, "load", forbidden)
+    (tmp_path / "no-slot.txt").write_text("Summarize the article.", encoding="utf-8")
+    result = run("summarize", str(story), "--prompt", prompt.format(folder=tmp_path))
+    assert result.code == 2, result.err
+    assert result.err.count("\n") == 1 and message.format(folder=tmp_path) in result.err
+
+
 def test_custom_template_gets_escaped_values_and_raw_ones(story: Path, tmp_path: Path) -> None:
     path = tmp_path / "brief.md.j2"
     path.write_text(

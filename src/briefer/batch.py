@@ -203,6 +203,12 @@ class _Work:
         self.hits = 0
         self._revisions: dict[str, str | None] = {}
         prompt = briefer.options.prompt
+        if prompt:
+            from . import prompts
+
+            # A bad --prompt (missing, not a file, no {text} slot) fails here, before any
+            # model work, as a bad glossary does below.
+            prompts.load(prompt)
         # A prompt file's text, not its name, shapes the summaries; read it once per run.
         if prompt and Path(prompt).is_file():
             prompt = files.read_text(Path(prompt), "prompt")

@@ -28,7 +28,8 @@ def load(name_or_path: str) -> str:
         template = builtin[name_or_path]
     else:
         path = Path(name_or_path)
-        if not path.is_file():
+        # A path that is there but no file (a folder, /dev/zero) gets files.read_text's reason.
+        if not path.exists():
             names = ", ".join(sorted(builtin))
             raise UsageError(f"no prompt {name_or_path!r}: give a file or one of: {names}")
         template = _clean(files.read_text(path, "prompt"))
