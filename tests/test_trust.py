@@ -301,6 +301,30 @@ def test_three_chunk_reduce_with_a_stub_counts_calls(bart: Path, sample: Path, c
     assert set(one.timings) == {"map", "checks"}  # one chunk: no reduce pass
 
 
+@pytest.mark.parametrize("strategy", ["reduce", "shares"])
+def test_summaries_that_cannot_shrink_are_kept_with_a_warning_naming_the_article(
+    bart: Path, sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, strategy: str
+) -> None:
+    # A summarizer that writes as much as it reads (a model whose --max-length is its input
+    # limit): the chunk summaries, joined, fill as many chunks as the article did.
+    article = read_path(str(sample))
+    story = tmp_path / "long-read.txt"
+    story.write_text(
+        "Coalition talks\n\n" + "\n\n".join(article.text[s:e] for s, e in article.body[:8]),
+        encoding="utf-8",
+    )
+    echo = Stub(torch_engine(bart), lambda text: text)
+    patch_models(monkeypatch, {"sum": echo})
+    code, out, err = run_cli(
+        "summarize", str(story), "-m", "sum", "--no-cache", "--strategy", strategy, "-f", "json"
+    )
+    assert code == 0, err
+    chunks = len(json.loads(out)["briefs"][0]["chunks"])
+    assert chunks > 1
+    assert f"briefer: {story}: summary kept as {chunks} joined parts" in err
+    assert len(echo.calls) == 1  # no pass over the joined parts was tried
+
+
 BODY = (
     "The ministers met in Paris on Tuesday to agree a plan against the militants. "
     "They said the talks had gone well and that more meetings would follow."

@@ -341,7 +341,14 @@ class Briefer:
         # The model's own lengths (T5's task lengths included) for the chunks of a long article.
         own = summary_settings(model, self.options.generation_overrides(lengths=False))
         summaries = summarize_many(
-            model, plans, template, settings, self.options.strategy, own, self.timings
+            model,
+            plans,
+            template,
+            settings,
+            self.options.strategy,
+            own,
+            self.timings,
+            names=[article.source for article, _, _ in group],
         )
         return [
             self._guarded(

@@ -100,6 +100,7 @@ def summarize_many(
     strategy: str = "reduce",
     own: GenerationSettings | None = None,
     timings: dict[str, float] | None = None,
+    names: Sequence[str] | None = None,
 ) -> list[str]:
     """Summarize several chunked articles, batching every round's generate() across them.
 
@@ -109,11 +110,12 @@ def summarize_many(
     summarized again first. ``shares``: each chunk gets an equal share of the length and the
     shares are joined, with no pass over the whole. ``timings``, when given, receives the
     seconds spent in generate() on chunks ("map") and on the passes over joined summaries
-    ("reduce"), for the benchmark.
+    ("reduce"), for the benchmark. ``names`` (the articles' sources) name an article in a
+    warning about it.
     """
     settings = settings or model.summary_settings
     if strategy == "shares":
-        return _summarize_in_shares(model, articles, template, settings, timings)
+        return _summarize_in_shares(model, articles, template, settings, timings, names)
     if strategy != "reduce":
         raise UsageError(f"unknown strategy {strategy!r}; choose one of: {', '.join(STRATEGIES)}")
     generous = map_settings(settings, own or settings)
@@ -142,7 +144,7 @@ def summarize_many(
             if not chunks:
                 results[i] = ""
                 continue
-            if _cannot_shrink(chunks, parts):
+            if _cannot_shrink(chunks, parts, _name(names, i)):
                 results[i] = joined
                 continue
             if len(chunks) == 1:
@@ -160,6 +162,7 @@ def _summarize_in_shares(
     template: str,
     settings: GenerationSettings | None = None,
     timings: dict[str, float] | None = None,
+    names: Sequence[str] | None = None,
 ) -> list[str]:
     """Summarize long articles as equal shares of the length, joined (--strategy shares).
 
@@ -196,7 +199,7 @@ def _summarize_in_shares(
                 results[i] = joined
                 continue
             chunks = chunk_sentences(joined, split_sentences(joined), counter, limit)
-            if not chunks or _cannot_shrink(chunks, parts):
+            if not chunks or _cannot_shrink(chunks, parts, _name(names, i)):
                 results[i] = joined
                 continue
             next_round[i] = chunks
@@ -234,14 +237,20 @@ def _round(
     return summaries
 
 
-def _cannot_shrink(chunks: list[Chunk], parts: list[str]) -> bool:
+def _name(names: Sequence[str] | None, index: int) -> str:
+    """Return how a warning names the index-th article: its source, else its place."""
+    return names[index] if names is not None else f"article {index + 1}"
+
+
+def _cannot_shrink(chunks: list[Chunk], parts: list[str], name: str) -> bool:
     """Return whether joined summaries would take as many chunks as they came from (each as
     long as the input limit allows), and say so: they are then kept as they are."""
     if len(chunks) < len(parts):
         return False
     log.warning(
-        "summary kept as %d joined parts: together they fill the model's input again, so no "
-        "pass can summarize them whole; a lower --max-length makes parts that fit",
+        "%s: summary kept as %d joined parts: together they fill the model's input again, so "
+        "no pass can summarize them whole; a lower --max-length makes parts that fit",
+        name,
         len(parts),
     )
     return True
