@@ -466,6 +466,14 @@ def test_bad_records_get_an_error_and_the_rest_succeed(
     assert written["77"]["title"] == "Numeric id" and written["77"]["summary"]
     assert all(written[r["id"]]["summary"] for r in good)
     assert "39 record(s) written (8 with an error)" in err
+    # A rerun finds everything written: still a partial job (exit 3) while errors are in the
+    # folder, and it says how to brief them again.
+    code, _, err = run(*command)
+    assert code == 3, err
+    assert (
+        "0 record(s) written (0 with an error), 39 already there (8 with an error: "
+        "--retry-errors briefs them again)"
+    ) in err
 
     # The missing model turns up (a tiny en→fr Marian in the folder named for the fr→en one:
     # the shape of a pivot, if not its languages), and a rerun with --retry-errors briefs
@@ -486,6 +494,52 @@ def test_bad_records_get_an_error_and_the_rest_succeed(
     }
     assert all(again[k] == v for k, v in before.items())
     assert "8 record(s) written (6 with an error), 31 already there, 8 earlier error(s)" in err
+
+
+def test_an_id_given_twice_counts_the_copy_kept_not_the_one_dropped(
+    ray_address: str, tmp_path: Path
+) -> None:
+    # An archive export that names an id twice, the second copy empty: one copy is kept
+    # (whichever shard sorts first), and the counts and exit code say what the folder holds.
+    rows = [story(i) for i in range(6)]
+    rows.append({"id": rows[2]["id"], "text": ""})
+    path = tmp_path / "dup.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "out"
+    code, _, err = run("batch", str(path), "-o", str(out), "--engine", "extractive")
+    written = by_id(out)
+    assert sorted(written) == sorted({r["id"] for r in rows})
+    errors = sum(1 for record in written.values() if record["error"])
+    assert code == (3 if errors else 0), err
+    assert f"6 record(s) written ({errors} with an error)" in err
+
+
+def test_sigterm_stops_a_batch_as_ctrl_c_does(ray_address: str, tmp_path: Path) -> None:
+    # cron and systemd stop a job with SIGTERM: ray.init made that exit 15 after a C++ stack
+    # dump on stderr, under -q too. briefer ends the run with one line and exit 143, and a
+    # rerun goes on from what was written.
+    rows = [story(i) for i in range(48)]
+    source = write_input(tmp_path / "in", rows, "jsonl")
+    out = tmp_path / "out"
+    command = [
+        sys.executable, "-m", "briefer", "batch", str(source), "-o", str(out),
+        "--engine", "extractive", "--actors", "1", "--records-per-batch", "4", "-q",
+        "--ray-address", ray_address,
+    ]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    job = subprocess.Popen(command, env=env, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 90
+    while len(records.shards(out)) < 2 and job.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert job.poll() is None, "the run finished before it could be stopped"
+    job.send_signal(signal.SIGTERM)
+    assert job.stderr is not None
+    err = job.stderr.read().decode()
+    assert job.wait(timeout=60) == 143
+    assert err.endswith("briefer: terminated\n") and "SIGTERM received" not in err
+    code, _, err = run("batch", str(source), "-o", str(out), "--engine", "extractive")
+    assert code == 0, err
+    assert sorted(by_id(out)) == sorted(r["id"] for r in rows)
 
 
 def _actor_pids() -> list[int]:

@@ -236,6 +236,38 @@ def test_head_on_a_large_brief_exits_141(tmp_path: Path) -> None:
     assert err == b""
 
 
+def test_a_fifo_whose_reader_leaves_exits_141_as_stdout_does(tmp_path: Path) -> None:
+    # `-o fifo` read by `head -c 10 fifo`: the reader goes away with most of the brief unwritten.
+    # click turned the EPIPE into a silent exit 1; the README promises 141, as for stdout.
+    folder = tmp_path / "wire"
+    folder.mkdir()
+    for i in range(150):
+        (folder / f"story-{i:03d}.txt").write_text(
+            STORY.replace("a new bridge", f"bridge number {i}"), encoding="utf-8"
+        )
+    fifo = tmp_path / "brief.fifo"
+    os.mkfifo(fifo)
+    child = subprocess.Popen(
+        [
+            BRIEFER,
+            "summarize",
+            str(folder),
+            "--engine",
+            "extractive",
+            "--no-cache",
+            "-o",
+            str(fifo),
+        ],
+        stderr=subprocess.PIPE,
+    )
+    with open(fifo, "rb") as reader:
+        assert reader.read(10) == b"# Morning "
+    assert child.stderr is not None
+    err = child.stderr.read()
+    assert child.wait(timeout=300) == 141
+    assert err == b""
+
+
 def test_write_stdout_reports_a_short_write() -> None:
     read_end, write_end = os.pipe()
     stream = os.fdopen(write_end, "w")

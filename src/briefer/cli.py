@@ -18,7 +18,7 @@ from typing import Annotated, Any, TextIO
 import typer
 
 from . import __version__, escape
-from .errors import BrieferError, InputError, OutputError, UsageError
+from .errors import BrieferError, InputError, OutputError, Terminated, UsageError
 from .options import (
     DEFAULT_PIVOTS,
     FORMATS,
@@ -31,6 +31,7 @@ from .options import (
 
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process SIGTERM ended
 
 
 @dataclass
@@ -408,7 +409,7 @@ def write_briefs(
     outcome: Any, langs: list[str], fmt: str, output: Path | None, env: Env, extra: dict[str, Any]
 ) -> None:
     """Render the run's briefs and write them: one document per language, or one to stdout."""
-    from .output import is_direct, write_all
+    from .output import is_direct
     from .render import render
 
     def rendered(briefs: list[Any]) -> str:
@@ -422,12 +423,9 @@ def write_briefs(
             whole = rendered([b for lang in langs for b in outcome.briefs[lang]])
         else:
             whole = "\n".join(rendered(outcome.briefs[lang]) for lang in langs)
-        if output is None:
-            emit(whole, None, env)
-        else:
-            write_all([(output, whole)])
+        emit(whole, output, env)
         return
-    write_all(
+    _write_files(
         [(output_path(output, lang, langs), rendered(outcome.briefs[lang])) for lang in langs]
     )
 
@@ -726,13 +724,17 @@ def batch(
         retry_errors=retry_errors,
     )
     if not quiet:
+        earlier = result.errors - result.failed  # skipped records written with an error
         env.stderr.write(
             f"briefer: {result.written:,} record(s) written ({result.failed:,} with an error), "
             f"{result.skipped:,} already there"
+            + (f" ({earlier:,} with an error: --retry-errors briefs them again)" if earlier else "")
             + (f", {result.retried:,} earlier error(s) retried" if result.retried else "")
             + f", in {result.seconds:.1f} s\n"
         )
-    return EXIT_PARTIAL if result.failed else 0
+    # The folder is the job's result: any record in it with an error is a partial job, whichever
+    # run wrote it, so a rerun that only skips does not turn it into a success.
+    return EXIT_PARTIAL if result.errors else 0
 
 
 def _batch_progress(env: Env) -> Callable[[int, int, int, float], None]:
@@ -918,10 +920,10 @@ def _label(name: str) -> str:
 
 def emit(text: str, output: Path | None, env: Env) -> None:
     """Write the result to stdout in full, or to a file all-or-nothing."""
-    from .output import write_all, write_stdout
+    from .output import write_stdout
 
     if output is not None:
-        write_all([(output, text)])
+        _write_files([(output, text)])
         return
     try:
         write_stdout(text, env.stdout)
@@ -931,6 +933,17 @@ def emit(text: str, output: Path | None, env: Env) -> None:
         raise typer.Exit(EXIT_BROKEN_PIPE) from None
     except OSError as exc:
         raise OutputError(f"cannot write to stdout: {exc.strerror or exc}") from None
+
+
+def _write_files(files: list[tuple[Path, str]]) -> None:
+    """Write -o files all-or-nothing; a FIFO whose reader went away ends the run as stdout's
+    does (exit 141, nothing said), not through click, which makes any EPIPE a silent exit 1."""
+    from .output import write_all
+
+    try:
+        write_all(files)
+    except BrokenPipeError:
+        raise typer.Exit(EXIT_BROKEN_PIPE) from None
 
 
 def _logging(env: Env, quiet: bool, verbose: bool) -> None:
@@ -992,16 +1005,16 @@ def main(argv: list[str] | None = None, env: Env | None = None) -> int:
             code = app(args=args, prog_name="briefer", standalone_mode=False, obj=env)
     except typer.Exit as exc:
         code = exc.exit_code
-    except typer.Abort:
-        env.stderr.write("briefer: interrupted\n")
-        return EXIT_INTERRUPTED
+    except typer.Abort:  # click's word for EOF at a prompt, and for Ctrl-C outside a command
+        return _stopped(None, env)
+    except Terminated as exc:
+        return _stopped(exc, env)
     except typer.TyperException as exc:
         # Usage errors (exit code 2): one line like every other error, not click's four.
         env.stderr.write(f"briefer: error: {_usage_message(exc)}\n")
         return exc.exit_code
-    except KeyboardInterrupt:
-        env.stderr.write("briefer: interrupted\n")
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:
+        return _stopped(exc, env)
     except BrokenPipeError:
         _silence_stdout(env.stdout)
         return EXIT_BROKEN_PIPE
@@ -1021,6 +1034,15 @@ def main(argv: list[str] | None = None, env: Env | None = None) -> int:
     if code == EXIT_INTERRUPTED:  # typer's word for KeyboardInterrupt
         env.stderr.write("briefer: interrupted\n")
     return code
+
+
+def _stopped(exc: BaseException | None, env: Env) -> int:
+    """Say a run was stopped (Ctrl-C, or SIGTERM where briefer handles it) and return its code."""
+    if isinstance(exc, Terminated):
+        env.stderr.write("briefer: terminated\n")
+        return EXIT_TERMINATED
+    env.stderr.write("briefer: interrupted\n")
+    return EXIT_INTERRUPTED
 
 
 def _silence_stdout(stream: Any) -> None:

@@ -17,6 +17,8 @@ import glob
 import json
 import logging
 import os
+import signal
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -25,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from . import records
-from .errors import BrieferError, InputError, ModelError, OutputError, UsageError
+from .errors import BrieferError, InputError, ModelError, OutputError, Terminated, UsageError
 from .options import Options
 from .sources import ARTICLE_SUFFIXES
 
@@ -98,6 +100,7 @@ class Result:
     skipped: int = 0  # already in the output folder from an earlier run
     written: int = 0  # written by this run
     failed: int = 0  # written by this run with an error
+    errors: int = 0  # records in the folder with an error once the run is over, any run's
     repeats: int = 0  # records dropped because their id was written already
     retried: int = 0  # records an earlier run wrote with an error, briefed again (--retry-errors)
     seconds: float = 0.0
@@ -452,6 +455,7 @@ def run_batch(
         retried = records.drop_errors(output) if retry_errors else 0
         before = records.drop_repeats(output)
         done_ids = records.written_ids(output)
+        errors_before = records.error_count(output)
         _connect(ray, address, verbose)
         import pyarrow as pa
 
@@ -496,6 +500,9 @@ def run_batch(
         result.repeats += records.drop_repeats(output)
         result.written -= min(result.written, result.repeats - before)
         result.records = result.skipped + result.written
+        # Counted in the folder, not tallied: a repeat dropped above may have been an error.
+        result.errors = records.error_count(output)
+        result.failed = max(0, result.errors - errors_before)
     result.seconds = time.monotonic() - started
     return result
 
@@ -593,6 +600,20 @@ def _connect(ray: Any, address: str | None, verbose: bool) -> None:
     except (ConnectionError, ValueError, RuntimeError) as exc:
         where = address or "this machine"
         raise UsageError(f"cannot reach a Ray cluster at {where}: {exc}") from None
+    _own_sigterm()
+
+
+def _own_sigterm() -> None:
+    """Take SIGTERM back from Ray: ray.init makes it exit with code 15 after eight lines of
+    its C++ core's stack dump, under -q too; briefer stops the run as on Ctrl-C (what was
+    written stays, a rerun goes on) and exits 143. Only the main thread may set a handler."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    """Stop the run where it is (the SIGTERM handler)."""
+    raise Terminated()
 
 
 def machine_cpus() -> int:

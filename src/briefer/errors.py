@@ -39,3 +39,10 @@ class EngineUnavailable(ModelError):
 
 class ConversionError(EngineUnavailable):
     """A model the CTranslate2 backend cannot take; briefer falls back to torch."""
+
+
+class Terminated(BaseException):
+    """SIGTERM (cron's or systemd's stop) where briefer takes it: the run stops as on Ctrl-C,
+    keeping what it finished, and exits 143, the code of a process ended by SIGTERM. Not an
+    Exception, so no `except Exception` swallows it; not a KeyboardInterrupt, which click
+    turns into a bare exit code 130."""

@@ -487,6 +487,11 @@ def written_ids(folder: Path) -> dict[str, list[str]]:
     return found
 
 
+def error_count(folder: Path) -> int:
+    """Return how many records in folder were written with an error."""
+    return sum(1 for path in shards(folder) for row in read_shard(path) if row["error"])
+
+
 def drop_repeats(folder: Path) -> int:
     """Make every id appear once: rewrite shards that repeat an id held by an earlier shard.
 
