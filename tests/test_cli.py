@@ -208,6 +208,18 @@ def test_click_usage_errors_are_one_line(args: list[str], message: str) -> None:
     assert message in result.err
 
 
+@pytest.mark.parametrize("group", [[], ["cache"], ["config"], ["models"]])
+def test_a_group_alone_shows_its_help(group: list[str]) -> None:
+    result = run(*group)
+    assert result.code == 2 and result.out == ""
+    assert result.err.startswith(
+        f"Usage: briefer {' '.join(group)}".rstrip() + " [OPTIONS] COMMAND"
+    )
+    assert (
+        "Commands" in result.err and "\\n" not in result.err and "briefer: error" not in result.err
+    )
+
+
 def test_a_usage_error_names_the_help_of_its_command() -> None:
     assert run("summarize", "--nope").err.endswith("(see 'briefer summarize --help')\n")
     assert run("config", "shw").err.endswith("(see 'briefer config --help')\n")

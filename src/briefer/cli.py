@@ -1010,6 +1010,10 @@ def main(argv: list[str] | None = None, env: Env | None = None) -> int:
     except Terminated as exc:
         return _stopped(exc, env)
     except typer.TyperException as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            # `briefer` or `briefer cache` alone: the help, as it is (exit code 2).
+            env.stderr.write(exc.format_message().rstrip("\n") + "\n")
+            return exc.exit_code
         # Usage errors (exit code 2): one line like every other error, not click's four.
         env.stderr.write(f"briefer: error: {_usage_message(exc)}\n")
         return exc.exit_code
