@@ -208,6 +208,20 @@ def test_click_usage_errors_are_one_line(args: list[str], message: str) -> None:
     assert message in result.err
 
 
+def test_v_beats_quiet_from_the_config_file_and_not_q_beside_it(
+    sample: Path, tmp_path: Path
+) -> None:
+    config = tmp_path / "briefer.toml"
+    config.write_text('quiet = true\nengine = "extractive"\n', encoding="utf-8")
+    args = ("summarize", str(sample), "--config", str(config), "--no-cache")
+    assert run(*args).err == ""  # the file's quiet holds
+    verbose = run(*args, "-v")
+    assert verbose.code == 0, verbose.err
+    assert f"briefer: {sample}: " in verbose.err  # -v's word and chunk count per article
+    both = run(*args, "-q", "-v")
+    assert both.code == 2 and "-q and -v ask for opposite things" in both.err
+
+
 @pytest.mark.parametrize("group", [[], ["cache"], ["config"], ["models"]])
 def test_a_group_alone_shows_its_help(group: list[str]) -> None:
     result = run(*group)

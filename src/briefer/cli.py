@@ -402,6 +402,12 @@ def settings_of(
                 )
             settings["translator"] = config.Setting(value, translator.origin)
     config.check_translator(settings["translator"].value, langs)
+    quiet = settings.get("quiet")
+    if params.get("verbose") and quiet is not None and quiet.value:
+        if quiet.origin == "flag":
+            raise UsageError("-q and -v ask for opposite things: give one of them")
+        # -v on the command line beats `quiet = true` in the config file, as every flag does.
+        settings["quiet"] = config.Setting(False, "flag")
     return settings
 
 
