@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -57,6 +58,30 @@ def test_home_in_a_list_is_expanded(tmp_path: Path, sample: Path, monkeypatch) -
     result = run("summarize", "--from-list", str(listing), "--engine", "extractive", "-f", "json")
     assert result.code == 0, result.err
     assert str(tmp_path / "story.txt") in result.out
+
+
+def test_a_list_kept_in_the_wire_folder_it_names_is_not_a_story(
+    tmp_path: Path, sample: Path
+) -> None:
+    # examples/morning-brief.sh's layout: wire/links.txt lists extra URLs and files, and the
+    # cron line names the folder too (`briefer summarize wire/ --from-list wire/links.txt`).
+    wire = tmp_path / "wire"
+    wire.mkdir()
+    shutil.copy(sample, wire / "story.txt")
+    extra = tmp_path / "extra.txt"
+    extra.write_text(
+        "Council backs new bridge\n\nThe city council voted on Tuesday to build a bridge over "
+        "the river. Work starts in May and costs 40 million euros, the mayor said.\n",
+        encoding="utf-8",
+    )
+    listing = wire / "links.txt"
+    listing.write_text("# extra copy for tonight\n../extra.txt\n", encoding="utf-8")
+    result = run(
+        "summarize", str(wire), "--from-list", str(listing), "--engine", "extractive", "-f", "json"
+    )
+    assert result.code == 0, result.err
+    sources = [b["source"] for b in json.loads(result.out)["briefs"]]
+    assert sources == [str(wire / "story.txt"), str(wire / "../extra.txt")]
 
 
 def test_output_folder_is_checked_before_any_model_work(sample: Path, tmp_path: Path) -> None:

@@ -854,10 +854,27 @@ def expand(inputs: Sequence[str], from_list: str | None = None) -> list[Source]:
         names.extend(read_list(from_list))
     sources: list[Source] = []
     for name in names:
-        sources.extend(_expand_one(name))
+        found = _expand_one(name)
+        if from_list is not None:
+            # A list kept in the wire folder (or glob) it names is no story of that folder;
+            # named itself, it is read as asked.
+            found = [
+                s for s in found if s.error or s.name == name or not _same_file(s.name, from_list)
+            ]
+        sources.extend(found)
     if [s.name for s in sources].count("-") > 1:
         raise UsageError("stdin (-) can be read only once")
     return sources
+
+
+def _same_file(name: str, other: str | None) -> bool:
+    """Tell whether two paths name one file (False when either cannot be looked at)."""
+    if other is None:
+        return False
+    try:
+        return os.path.samefile(name, other)
+    except OSError:
+        return False
 
 
 def read_list(path: str) -> list[str]:
