@@ -148,6 +148,29 @@ def test_without_ray_one_line_naming_the_extra(
     ]
 
 
+def test_a_model_folder_names_one_job_from_any_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from briefer import dataset
+    from briefer.errors import UsageError
+
+    model = tmp_path / "models" / "bart"
+    model.mkdir(parents=True)
+    out = tmp_path / "out"
+    out.mkdir()
+    monkeypatch.chdir(tmp_path)
+    dataset._check_manifest(out, Options(model="models/bart"), "parquet")
+    noted = json.loads((out / dataset.MANIFEST).read_text(encoding="utf-8"))
+    assert noted["options"]["model"] == str(model)
+    # The same folder, from elsewhere and spelt otherwise: the same job.
+    monkeypatch.chdir(tmp_path / "models")
+    for spelling in (f"{model}/", "./bart", "bart"):
+        dataset._check_manifest(out, Options(model=spelling), "parquet")
+    # A hub id is no path; another model is another job, and the message says which.
+    with pytest.raises(UsageError, match=f"model: '{model}' there, 'org/other' now"):
+        dataset._check_manifest(out, Options(model="org/other"), "parquet")
+
+
 def test_brief_rows_keeps_every_row_and_blames_only_the_bad(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -644,7 +667,9 @@ def test_a_rerun_writes_only_what_an_interrupted_run_left_with_the_same_settings
     code, _, err = run(
         "batch", str(source), "-o", str(out), "--engine", "extractive", "-f", "jsonl"
     )
-    assert code == 2 and "holds records made with other settings (format)" in err
+    assert code == 2 and (
+        "holds records made with other settings (format: 'parquet' there, 'jsonl' now)" in err
+    )
     code, _, err = run("batch", str(source), "-o", str(out), "--engine", "extractive", "-q")
     assert code == 0 and err == ""
     assert {p.name: p.read_bytes() for p in records.shards(out)} == {

@@ -669,7 +669,35 @@ def job_settings(options: Options, fmt: str) -> dict[str, Any]:
         values = dict(vars(options))
     for name in ("device", "batch_size"):
         values.pop(name, None)
-    return {"format": fmt, "options": json.loads(json.dumps(values, default=str))}
+    return _local_paths({"format": fmt, "options": json.loads(json.dumps(values, default=str))})
+
+
+# Options whose values may be local paths: a model folder, a prompt or glossary file.
+PATH_OPTIONS = ("model", "translator", "pivot", "prompt", "glossary")
+
+
+def _local_paths(settings: dict[str, Any]) -> dict[str, Any]:
+    """Return job settings with each local path made absolute, so `-m models/bart` from one
+    folder and `-m /srv/models/bart/` from another are the same job. A value is a path when
+    it is there, or is written as one (`./x`, `../x`, `/x`, `~/x`); a hub id is neither.
+    Symlinks are kept: a model that turns up where a link now points is the one named."""
+
+    def absolute(value: Any) -> Any:
+        """Return a path as an absolute one, anything else as it is."""
+        if isinstance(value, dict):
+            return {key: absolute(item) for key, item in value.items()}
+        if not isinstance(value, str) or not value:
+            return value
+        written_as_path = value.startswith(("./", "../", "/", "~"))
+        if written_as_path or Path(value).expanduser().exists():
+            return os.path.abspath(os.path.expanduser(value))
+        return value
+
+    options = dict(settings.get("options", {}))
+    for name in PATH_OPTIONS:
+        if name in options:
+            options[name] = absolute(options[name])
+    return {**settings, "options": options}
 
 
 def _check_manifest(output: Path, options: Options, fmt: str) -> None:
@@ -681,14 +709,21 @@ def _check_manifest(output: Path, options: Options, fmt: str) -> None:
             theirs = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise OutputError(f"{path}: unreadable ({exc})") from None
+        # A folder noted before paths were made absolute holds them as given, relative to
+        # where that run started: read from here, as a rerun from the same place would.
+        theirs = _local_paths(theirs) if isinstance(theirs, dict) else {}
         if theirs != ours:
+            before = theirs.get("options", {})
             changed = [
-                k for k in ours["options"] if ours["options"][k] != theirs.get("options", {}).get(k)
+                f"{k}: {before.get(k)!r} there, {ours['options'][k]!r} now"
+                for k in ours["options"]
+                if ours["options"][k] != before.get(k)
             ]
             if theirs.get("format") != fmt:
-                changed.insert(0, "format")
+                changed.insert(0, f"format: {theirs.get('format')!r} there, {fmt!r} now")
             raise UsageError(
-                f"{output} holds records made with other settings ({', '.join(changed) or 'unknown'}); "
+                f"{output} holds records made with other settings "
+                f"({'; '.join(changed) or 'unknown'}); "
                 "rerun with the same settings, or write to a new folder"
             )
         return
