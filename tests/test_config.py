@@ -684,3 +684,27 @@ def test_translation_cache_key_holds_what_the_schema_marks(monkeypatch) -> None:
     (key,) = keys
     assert key["kind"] == "translation" and key["models"] == [("org/marian", "rev")]
     assert {name: key[name] for name in marked} == options.cache_parts("translation")
+
+
+@pytest.mark.parametrize(
+    ("given", "langs"),
+    [
+        # What scripts have at hand: $LANG, a CMS's tag, NLLB's code, ISO 639-3.
+        ("fr_FR.UTF-8", ["fr"]),
+        ("fr-FR,ar-EG", ["fr", "ar"]),
+        ("fra,FR,fr_CA", ["fr"]),
+        ("fra_Latn,arb_Arab", ["fr", "ar"]),
+    ],
+)
+def test_language_tags_and_locales_name_their_language(given: str, langs: list[str]) -> None:
+    from briefer.config import parse_langs
+
+    assert parse_langs(given) == langs
+
+
+def test_an_unknown_language_is_named_as_given() -> None:
+    from briefer.config import parse_langs
+
+    with pytest.raises(UsageError, match="unsupported language 'XX-YY'"):
+        parse_langs("fr,XX-YY")
+    assert Options(lang="FR-fr").lang == "fr"

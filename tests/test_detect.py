@@ -117,12 +117,15 @@ def test_detection_text_is_title_and_story_start() -> None:
     assert len(text) <= detect.MAX_CHARS + len(a.body) + 1
 
 
-@pytest.mark.parametrize(("given", "kept"), [("FR", "fr"), (" ar ", "ar"), ("auto", None)])
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [("FR", "fr"), (" ar ", "ar"), ("auto", None), ("fr-FR", "fr"), ("fra_Latn", "fr")],
+)
 def test_source_lang_option(given: str, kept: str | None) -> None:
     assert Options(source_lang=given).source_lang == kept
 
 
-@pytest.mark.parametrize("bad", ["french", "f", "fr-FR", "12"])
+@pytest.mark.parametrize("bad", ["french", "f", "xx-FR", "12"])
 def test_bad_source_lang_is_a_usage_error(bad: str) -> None:
     with pytest.raises(UsageError, match="not a language code"):
         Options(source_lang=bad)

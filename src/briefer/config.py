@@ -193,13 +193,12 @@ def _check_translator_value(path: Path, key: str, value: object) -> str | dict[s
         )
     table: dict[str, str] = {}
     for lang, model in value.items():
-        code = lang.lower()
-        if code == "en":
-            raise UsageError(f"{path}: [{key}] en: English is never translated; remove it")
         try:
-            check_language(code)
+            code = check_language(lang)
         except UsageError as exc:
             raise UsageError(f"{path}: [{key}]: {exc}") from None
+        if code == "en":
+            raise UsageError(f"{path}: [{key}] {lang}: English is never translated; remove it")
         if code in table:
             raise UsageError(f"{path}: [{key}] names {code} twice")
         if not isinstance(model, str) or not model.strip():
@@ -453,8 +452,8 @@ def parse_langs(value: str | list[str]) -> list[str]:
     langs: list[str] = []
     for item in items:
         for part in item.split(","):
-            code = part.strip().lower()
-            if code and check_language(code) not in langs:
+            code = check_language(part) if part.strip() else ""
+            if code and code not in langs:
                 langs.append(code)
     if not langs:
         raise UsageError(f"no language given; choose from: {', '.join(LANGUAGES)}")

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import sys
 import tempfile
 import threading
@@ -30,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
-from .languages import iso1
+from .languages import code_of
 
 log = logging.getLogger("briefer")
 
@@ -48,7 +47,6 @@ UNKNOWN = "und"
 _VARIETIES = {"ary": "ar", "arz": "ar"}
 # "zxx" is the detector's "no linguistic content" (numbers, symbols).
 _NO_LANGUAGE = {"zxx"}
-_CODE = re.compile(r"[a-z]{2,3}")
 
 
 @dataclass(frozen=True)
@@ -207,7 +205,7 @@ def check_code(lang: str) -> str:
         return code
     # A code briefer knows (as --lang does), its ISO 639-3 form taken to ISO 639-1 (fra is
     # fr): "xx" passed, then failed each article with "written in xx", exit 1.
-    known = iso1(code) if _CODE.fullmatch(code) else None
+    known = code_of(code)  # fr_FR and fra_Latn too, as --lang takes them
     if known is None:
         raise UsageError(
             f"--source-lang {lang!r} is not a language code briefer knows; give an ISO 639-1 "

@@ -76,6 +76,21 @@ class Target:
     family: str
 
 
+# A language code, or a tag that starts with one: fr, FR, fra, fr-FR, fr_CA, fra_Latn,
+# zh-Hant-TW, and POSIX locales as $LANG holds them (fr_FR.UTF-8, de_DE@euro).
+_TAG = re.compile(r"([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*(?:\.[A-Za-z0-9-]+)?(?:@[A-Za-z0-9]+)?")
+
+
+def code_of(value: str) -> str | None:
+    """Return the ISO 639-1 code a language code or tag stands for, None if unknown.
+
+    Scripts build flags from what they have: `$LANG` gives fr_FR.UTF-8, a CMS fr-FR, NLLB
+    fra_Latn.
+    The language is the first part; briefer has one model per language, not per region."""
+    match = _TAG.fullmatch(value.strip())
+    return iso1(match.group(1)) if match else None
+
+
 def iso1(code: str) -> str | None:
     """Return the ISO 639-1 code of a two- or three-letter code, or None if unknown."""
     code = code.lower()

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from .errors import UsageError
 from .files import MAX_INPUT_BYTES
-from .languages import ENGLISH, ISO3
+from .languages import ENGLISH, code_of
 from .languages import RTL_LANGUAGES as RTL_LANGUAGES
 
 DEFAULT_SUMMARIZER = "sshleifer/distilbart-cnn-12-6"
@@ -399,8 +399,8 @@ class Options:
     def __post_init__(self) -> None:
         """Reject values no run could use, with a message that names the fix."""
         self._check_types()
-        object.__setattr__(self, "lang", self.lang.strip().lower())  # -l FR works, so does this
-        check_language(self.lang)
+        # -l FR, -l fra and -l fr_FR are fr, here as on the command line.
+        object.__setattr__(self, "lang", check_language(self.lang))
         if not isinstance(self.model, str):
             object.__setattr__(self, "model", language_table("model", self.model))
         elif not self.model.strip():
@@ -538,7 +538,7 @@ def language_table(name: str, table: Mapping[str, str], where: str | None = None
     english_ok = ENGLISH in spec.default  # type: ignore[operator]
     out: dict[str, str] = {}
     for lang, model in table.items():
-        code = str(lang).strip().lower()
+        code = code_of(str(lang)) or str(lang).strip().lower()
         if not LANGUAGE_KEY.fullmatch(code) or (code == ENGLISH and not english_ok):
             raise UsageError(
                 f"{flag} {lang}{'' if where else '=...'}: give the language of the articles it is for, such as fr "
@@ -551,13 +551,15 @@ def language_table(name: str, table: Mapping[str, str], where: str | None = None
 
 
 def check_language(lang: str) -> str:
-    """Return lang if it is an ISO 639-1 code, else raise a usage error."""
-    if lang not in ISO3:
+    """Return the ISO 639-1 code of a language code or tag (fr, FR, fra, fr-FR, fr_FR), or
+    raise a usage error naming the value as given."""
+    code = code_of(lang)
+    if code is None:
         raise UsageError(
             f"unsupported language {lang!r}: give an ISO 639-1 code (en, fr, ar, de, ...); "
             f"{', '.join(DEFAULT_TRANSLATORS)} have default translators"
         )
-    return lang
+    return code
 
 
 def default_models(
