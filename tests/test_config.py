@@ -708,3 +708,14 @@ def test_an_unknown_language_is_named_as_given() -> None:
     with pytest.raises(UsageError, match="unsupported language 'XX-YY'"):
         parse_langs("fr,XX-YY")
     assert Options(lang="FR-fr").lang == "fr"
+
+
+def test_language_flags_take_tags_too() -> None:
+    from briefer.config import parse_language_flags, parse_translator_flags
+
+    assert parse_translator_flags(["fr_FR=models/fr", "ar-EG=models/ar"], ["fr", "ar"]) == {
+        "fr": "models/fr",
+        "ar": "models/ar",
+    }
+    assert parse_language_flags("model", ["fr-FR=models/barthez"]) == {"fr": "models/barthez"}
+    assert parse_language_flags("pivot", ["deu=models/de-en"]) == {"de": "models/de-en"}

@@ -24,7 +24,7 @@ from pathlib import Path
 from . import files
 from .engines import registry
 from .errors import BrieferError, UsageError
-from .languages import ISO3
+from .languages import ISO3, code_of
 from .options import (
     DEFAULT_TRANSLATORS,
     LANGUAGE_KEY,
@@ -252,7 +252,7 @@ def parse_language_flags(name: str, values: list[str]) -> dict[str, str]:
     table: dict[str, str] = {}
     for value in values:
         left, sep, right = value.partition("=")
-        code = left.strip().lower()
+        code = code_of(left) or left.strip().lower()  # -m fr_FR=MODEL is -m fr=MODEL
         if sep and LANGUAGE_KEY.fullmatch(code) and not os.path.exists(value):
             pair = {code: right}
         elif english_ok:
@@ -475,7 +475,7 @@ def parse_translator_flags(
     plain: list[str] = []
     for value in values:
         left, sep, right = value.partition("=")
-        code = left.strip().lower()
+        code = code_of(left) or left.strip().lower()  # -t fr-FR=MODEL is -t fr=MODEL
         # Model ids hold "/" but never "="; only a known language code before "=" makes a pair,
         # so a local folder with "=" in its name still works as a plain model.
         if sep and code in ISO3 and not os.path.exists(value):
