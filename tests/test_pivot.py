@@ -187,6 +187,31 @@ def test_pivot_that_cannot_translate_into_english_is_a_model_error(
         Briefer(run_options).brief(article("fr-greve.txt"))
 
 
+def test_a_pivot_that_is_not_there_leaves_out_its_articles_only(
+    bart: Path, sample: Path, tmp_path: Path
+) -> None:
+    # A morning brief of English wire copy and one French story, on a machine where the fr→en
+    # pivot was never pulled: the French story is listed under "Not included" (exit 3), the
+    # rest is briefed; alone, it is the model error it was (exit 4).
+    missing = tmp_path / "models" / "opus-mt-fr-en"
+    french = str(ARTICLES / "fr-greve.txt")
+    args = ("-m", str(bart), "--pivot", f"fr={missing}", "--no-cache")
+    result = run("summarize", french, str(sample), *args, "-f", "json")
+    assert result.code == 3, result.err
+    out = json.loads(result.out)
+    assert [b["source"] for b in out["briefs"]] == [str(sample)]
+    [failed] = out["failed"]
+    assert failed["source"] == french
+    assert failed["error"].startswith(
+        f"written in fr; its fr→en translator: model folder '{missing}' does not exist"
+    )
+    assert f"briefer: skipped {french}: written in fr; its fr→en translator" in result.err
+    alone = run("summarize", french, *args)
+    assert alone.code == 4 and alone.out == ""
+    assert f"model folder '{missing}' does not exist" in alone.err
+    assert alone.err.count("briefer: error:") == 1
+
+
 def test_french_brief_of_a_french_article_translates_the_english_summary_back(
     bart: Path, fr_en: Path, ar_en: Path, marian_fr: Path, monkeypatch
 ) -> None:

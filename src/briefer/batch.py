@@ -16,7 +16,7 @@ from .cache import ResultCache, make_key
 from .checks import FACT_KINDS, Finding
 from .chunking import Chunk
 from .detect import release as release_detector
-from .errors import InputError
+from .errors import InputError, ModelError
 from .files import MAX_INPUT_BYTES
 from .render import Failure
 from .sources import Article, Source, read_source
@@ -44,6 +44,9 @@ class Outcome:
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (source, the one it repeats)
     articles: int = 0
     cached: int = 0
+    # Sources left out because a model only they need (a pivot, a summarizer of their own
+    # language) cannot load: a run with nothing else to brief fails as a model error.
+    model_failed: int = 0
 
 
 Progress = Callable[[int, int, str], None]  # (articles done, articles in all, the last one's name)
@@ -132,11 +135,13 @@ def _routed(
     for article, lang in zip(group, group_languages, strict=True):
         try:
             work.briefer.route(lang, langs)
-        except InputError as exc:
+            work.check_models(lang)
+        except (InputError, ModelError) as exc:
             if fail_fast:
-                raise InputError(f"{_label(article.source)}: {exc}") from None
+                raise type(exc)(f"{_label(article.source)}: {exc}") from None
             outcome.failed.append(Failure(article.source, str(exc)))
             outcome.articles -= 1
+            outcome.model_failed += isinstance(exc, ModelError)
             log.error("skipped %s: %s", _label(article.source), exc)
             continue
         kept.append(article)
@@ -202,6 +207,7 @@ class _Work:
         self.cache = cache
         self.hits = 0
         self._revisions: dict[str, str | None] = {}
+        self._unavailable: dict[str, str | None] = {}
         prompt = briefer.options.prompt
         if prompt:
             from . import prompts
@@ -272,6 +278,38 @@ class _Work:
                 lang = value["language"]
             languages.append(lang)
         return languages
+
+    def check_models(self, lang: str) -> None:
+        """Raise a ModelError when a model only articles in lang need (their pivot into
+        English, a summarizer of their own) cannot load here, so those articles are left out
+        and the rest of the brief goes on. Judged once a run: by the hub's cache, without
+        loading; a model it cannot place (not cached under its main revision) is loaded, as
+        the articles would load it next."""
+        from . import hub
+        from .brief import EXTRACTIVE
+
+        options = self.briefer.options
+        route = self.briefer.route(lang)
+        needs = []
+        if route.pivot:
+            needs.append(
+                (f"its {lang}→en translator", route.pivot, lambda: self.briefer.pivot(lang))
+            )
+        if route.summarizer not in (EXTRACTIVE, options.summarizer_model("en")):
+            name = route.summarizer
+            needs.append((f"its {lang} summarizer", name, lambda: self.briefer.load(name)))
+        for role, name, load in needs:
+            if name not in self._unavailable:
+                why = hub.unavailable(name)
+                if why:
+                    try:
+                        load()
+                        why = None
+                    except ModelError as exc:
+                        why = str(exc)
+                self._unavailable[name] = why
+            if self._unavailable[name]:
+                raise ModelError(f"written in {lang}; {role}: {self._unavailable[name]}")
 
     def digests(self, articles: Sequence[Article], languages: Sequence[str]) -> list[Digest]:
         """Return the articles' digests (languages: theirs), computing only what the cache lacks."""

@@ -18,7 +18,7 @@ from typing import Annotated, Any, TextIO
 import typer
 
 from . import __version__, escape
-from .errors import BrieferError, InputError, OutputError, Terminated, UsageError
+from .errors import BrieferError, InputError, ModelError, OutputError, Terminated, UsageError
 from .options import (
     DEFAULT_PIVOTS,
     FORMATS,
@@ -248,7 +248,9 @@ def summarize(
         )
     if not outcome.articles:
         reasons = "; ".join(f"{f.source}: {f.reason}" for f in outcome.failed)
-        raise InputError(f"no article to brief ({reasons})" if reasons else "no article to brief")
+        # Left out for want of a model, the fix is the model's (exit 4), not the inputs'.
+        error = ModelError if outcome.model_failed else InputError
+        raise error(f"no article to brief ({reasons})" if reasons else "no article to brief")
     render_options = {
         "template": settings["template"],
         "title": settings["title"],

@@ -392,16 +392,34 @@ def from_pretrained(loader: Callable[..., Any], name: str, **kwargs: Any) -> Any
         return loader(name, local_files_only=True, **kwargs)
     except (OSError, ValueError):
         pass
-    if offline():
-        raise ModelError(
-            f"model {name!r} is not in the local cache and HF_HUB_OFFLINE is set: {PULL_HINT}"
+    why = _unreachable(name)
+    if why:
+        raise ModelError(why)
+    return _call(loader, name, name, **kwargs)
+
+
+def unavailable(name: str) -> str | None:
+    """Return why a model cannot load here, found without loading it: a folder that is not
+    there, or a hub id not in the local cache with the hub out of reach; None when it may
+    load (a model that then fails to load says why when it does)."""
+    local = _local_path(name)
+    if local is not None:
+        return (
+            None if local.is_dir() else f"model folder {name!r} does not exist or is not a folder"
         )
+    return None if local_snapshot(name) is not None else _unreachable(name)
+
+
+def _unreachable(name: str) -> str | None:
+    """Return why a hub id not in the local cache cannot be fetched now, None if it can."""
+    if offline():
+        return f"model {name!r} is not in the local cache and HF_HUB_OFFLINE is set: {PULL_HINT}"
     if not hub_reachable():
-        raise ModelError(
+        return (
             f"model {name!r} is not in the local cache and the Hugging Face Hub "
             f"cannot be reached: {PULL_HINT}"
         )
-    return _call(loader, name, name, **kwargs)
+    return None
 
 
 def _call(loader: Callable[..., Any], where: str, name: str, **kwargs: Any) -> Any:
