@@ -148,6 +148,30 @@ def test_without_ray_one_line_naming_the_extra(
     ]
 
 
+def test_a_folder_of_articles_lists_what_summarize_reads(tmp_path: Path) -> None:
+    from briefer import dataset
+
+    # A Jekyll site: posts in _posts/, a draft at the top, a hidden editor file; and an
+    # archive exported by Spark beside it, with its _SUCCESS marker and _temporary/ folder.
+    site = tmp_path / "site"
+    (site / "_posts").mkdir(parents=True)
+    (site / "_posts" / "2026-12-07-council.md").write_text("# Council\n\nText.\n")
+    (site / "_draft.txt").write_text("Draft\n\nText.\n")
+    (site / ".swap.txt").write_text("x\n")
+    kind, paths = dataset.find_inputs([str(site)])
+    assert kind == "files"
+    assert sorted(Path(p).relative_to(site).as_posix() for p in paths) == [
+        "_draft.txt",
+        "_posts/2026-12-07-council.md",
+    ]
+    archive = tmp_path / "archive"
+    (archive / "_temporary" / "0").mkdir(parents=True)
+    (archive / "part-0.jsonl").write_text('{"id": "a", "text": "x"}\n')
+    (archive / "_temporary" / "0" / "part-1.jsonl").write_text('{"id": "b", "text": "y"}\n')
+    (archive / "_SUCCESS").write_text("")
+    assert dataset.find_inputs([str(archive)]) == ("jsonl", [str(archive / "part-0.jsonl")])
+
+
 def test_a_model_folder_names_one_job_from_any_working_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

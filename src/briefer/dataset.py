@@ -137,10 +137,7 @@ def find_inputs(names: Sequence[str], kind: str = "auto") -> tuple[str, list[str
         path = Path(name).expanduser()
         if path.is_dir():
             files.extend(
-                (p, False)
-                for p in sorted(path.rglob("*"))
-                if p.is_file()
-                and not any(x.startswith((".", "_")) for x in p.relative_to(path).parts)
+                (p, False) for p in sorted(path.rglob("*")) if p.is_file() and _listed(p, path)
             )
         elif path.is_file():
             files.append((path, True))
@@ -173,6 +170,16 @@ def find_inputs(names: Sequence[str], kind: str = "auto") -> tuple[str, list[str
         )
     ((found, paths),) = kinds.items()
     return found, paths
+
+
+def _listed(path: Path, folder: Path) -> bool:
+    """Tell whether a file found in a folder is an input: never a hidden one; `_` files and
+    folders (Spark's _SUCCESS and _temporary, Hive's _metadata) only when they are articles,
+    which `summarize` reads from the same folder (Jekyll keeps posts in _posts)."""
+    parts = path.relative_to(folder).parts
+    if any(part.startswith(".") for part in parts):
+        return False
+    return path.suffix.lower() in ARTICLE_SUFFIXES or not any(p.startswith("_") for p in parts)
 
 
 def read_dataset(
