@@ -719,3 +719,20 @@ def test_language_flags_take_tags_too() -> None:
     }
     assert parse_language_flags("model", ["fr-FR=models/barthez"]) == {"fr": "models/barthez"}
     assert parse_language_flags("pivot", ["deu=models/de-en"]) == {"de": "models/de-en"}
+
+
+def test_the_readme_flag_table_has_every_summarize_flag() -> None:
+    """A flag --help lists and the README's table of `summarize` flags lacks is undocumented."""
+    from briefer.options import command_schema
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme.split("| Flag | Meaning | Default |", 1)[1].split("\n\n", 1)[0]
+    documented = set(re.findall(r"--[a-z][a-z-]+", table))
+    missing = [
+        flag
+        for spec in command_schema("summarize")
+        for spelling in spec.spellings()
+        for flag in spelling.split("/")
+        if flag.startswith("--") and flag not in documented
+    ]
+    assert missing == []
