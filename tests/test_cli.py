@@ -238,6 +238,9 @@ def test_a_usage_error_names_the_help_of_its_command() -> None:
     assert run("summarize", "--nope").err.endswith("(see 'briefer summarize --help')\n")
     assert run("config", "shw").err.endswith("(see 'briefer config --help')\n")
     assert run("nosuch").err.endswith("(see 'briefer --help')\n")
+    # A flag missing its value fails before click knows the command: named from the arguments.
+    assert run("batch", "-o").err.endswith("(see 'briefer batch --help')\n")
+    assert run("config", "show", "--config").err.endswith("(see 'briefer config show --help')\n")
 
 
 def _bad_inputs(tmp_path: Path) -> dict[str, tuple[Path, str]]:

@@ -988,13 +988,23 @@ def _message(text: str) -> str:
     return name(text)
 
 
-def _usage_message(exc: typer.TyperException) -> str:
+def _usage_message(exc: typer.TyperException, args: list[str]) -> str:
     """Return click's message for a usage error on one line, with where that command's help is."""
     message = _message(exc.format_message())
     ctx = getattr(exc, "ctx", None)  # click's UsageError and its kinds carry their command
     if ctx is not None and ctx.command.get_help_option(ctx) is not None:
-        message += f" (see '{ctx.command_path} {ctx.help_option_names[0]}')"
-    return message
+        return message + f" (see '{ctx.command_path} {ctx.help_option_names[0]}')"
+    # A flag missing its value is found before any command has a context: name the command
+    # from the arguments, as far as they go.
+    group: Any = typer.main.get_command(app)
+    path = ["briefer"]
+    for arg in args:
+        command = getattr(group, "commands", {}).get(arg)
+        if command is None:
+            break
+        path.append(arg)
+        group = command
+    return message + f" (see '{' '.join(path)} --help')"
 
 
 def main(argv: list[str] | None = None, env: Env | None = None) -> int:
@@ -1023,7 +1033,7 @@ def main(argv: list[str] | None = None, env: Env | None = None) -> int:
             env.stderr.write(exc.format_message().rstrip("\n") + "\n")
             return exc.exit_code
         # Usage errors (exit code 2): one line like every other error, not click's four.
-        env.stderr.write(f"briefer: error: {_usage_message(exc)}\n")
+        env.stderr.write(f"briefer: error: {_usage_message(exc, args)}\n")
         return exc.exit_code
     except KeyboardInterrupt as exc:
         return _stopped(exc, env)
