@@ -86,6 +86,18 @@ def test_the_suites_thread_count_reaches_ctranslate2(
     assert generate(model, TEXTS[:1], **GREEDY)[0]  # and the model it opened runs
 
 
+def test_opening_a_model_keeps_torchs_thread_count(marian_fr: Path, monkeypatch) -> None:
+    # CTranslate2 sets OpenMP's thread count on the thread that opens a model; with torch
+    # imported first, that reached torch's OpenMP: a torch model beside it ran on one thread.
+    monkeypatch.setattr(ct2, "threads", lambda device: (1, 1))
+    torch.set_num_threads(3)
+    try:
+        registry.release(registry.load(str(marian_fr), "ctranslate2", "cpu"))
+        assert torch.get_num_threads() == 3
+    finally:
+        torch.set_num_threads(1)
+
+
 def test_settings_map_to_translate_batch(bart: Path, marian_ar: Path) -> None:
     settings = GenerationSettings(
         num_beams=4,

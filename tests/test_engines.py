@@ -322,6 +322,32 @@ def test_lengths_beyond_the_model_are_usage_errors(bart: Path, tmp_path: Path) -
 # --- the registry ---------------------------------------------------------------------------
 
 
+def test_threads_asking_for_a_cold_model_load_it_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A service's worker threads on a fresh machine: each used to load (and convert) the model.
+    import threading
+    import time
+
+    monkeypatch.setattr(registry, "_LOADED", {})
+    loads: list[str] = []
+
+    def slow_load(name: str, backend: str, device: str, batch_size: int) -> object:
+        loads.append(name)
+        time.sleep(0.2)  # a conversion, or weights read from disk
+        return object()
+
+    monkeypatch.setattr(registry, "_load", slow_load)
+    got: list[object] = []
+    workers = [
+        threading.Thread(target=lambda: got.append(registry.load("m", "auto", "cpu")))
+        for _ in range(4)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert loads == ["m"] and len(got) == 4 and all(engine is got[0] for engine in got)
+
+
 @pytest.fixture
 def fake_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Install a package that adds the fake engine through the briefer.engines entry point."""

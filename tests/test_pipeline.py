@@ -9,7 +9,7 @@ import pytest
 import torch
 from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
-from briefer import Briefer, ModelError, Options, UsageError, prompts
+from briefer import Briefer, InputError, ModelError, Options, UsageError, prompts
 from briefer.engines import registry
 from briefer.engines import torch as torch_engine
 from briefer.sentences import split_sentences
@@ -350,3 +350,61 @@ def test_one_chunk_article_is_one_generate_at_the_requested_length(bart: Path, m
 def test_unknown_strategy_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="reduce, shares"):
         Options(strategy="fold")
+
+
+# -- the library's inputs: what a service hands a Briefer ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"lang": None}, "lang takes a string, not None"),
+        ({"model": None}, "model takes a model id"),
+        ({"model": 42}, "model takes a model id"),
+        ({"pivot": ["de"]}, "pivot takes a table of language to model id"),
+        ({"translator": 42}, "translator takes a model id"),
+        ({"translator": {"xx!": "m"}}, "unsupported language 'xx!'"),
+        ({"translator": {"fr": "a", "fra": "b"}}, "translator names fr twice"),
+        ({"translator": {"en": "m"}}, "English is never translated"),
+    ],
+)
+def test_options_of_the_wrong_shape_are_usage_errors(options: dict, message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        Options(**options)
+
+
+def test_options_take_paths_and_tags_and_keep_their_own_tables(tmp_path: Path) -> None:
+    table = {"FR": tmp_path / "opus-mt-en-fr", "ara": "models/ar"}
+    options = Options(lang="fr", model=tmp_path / "bart", translator=table)
+    assert options.model == str(tmp_path / "bart")
+    assert options.translator_model("fr") == str(tmp_path / "opus-mt-en-fr")
+    assert options.translator_model("ar") == "models/ar"
+    table["FR"] = "changed"  # the caller's dict is theirs: a frozen Options does not follow it
+    assert options.translator_model("fr") == str(tmp_path / "opus-mt-en-fr")
+
+
+def test_a_briefer_checks_what_it_is_given(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="Briefer takes an Options"):
+        Briefer("fr")  # type: ignore[arg-type]
+    briefer = Briefer(Options(engine="extractive", source_lang="en"))
+    # A generator is read once: its articles are briefed, not used up by the checks.
+    assert len(briefer.brief_many(text for text in [ARTICLE])) == 1
+    with pytest.raises(UsageError, match="brief_many takes a list of articles"):
+        briefer.brief_many(ARTICLE)  # type: ignore[arg-type]
+    for bad in (None, b"bytes"):
+        with pytest.raises(UsageError, match="translate takes a str"):
+            briefer.translate(bad)  # type: ignore[arg-type]
+    story = tmp_path / "story.txt"
+    story.write_text(ARTICLE, encoding="utf-8")
+    with pytest.raises(UsageError, match="names a file; give its text, or read it with"):
+        briefer.brief(str(story))
+    assert briefer.brief(read_path(str(story))).summary
+    # Untrusted text is bounded as files are: a request body is no exception.
+    small = Briefer(Options(engine="extractive", source_lang="en", max_input_bytes=1000))
+    with pytest.raises(InputError, match="text larger than 1,000 bytes"):
+        small.brief(ARTICLE * 10)
+    with pytest.raises(InputError, match="text larger than 1,000 bytes"):
+        small.translate("é" * 600)  # 1,200 bytes in UTF-8
+    # Languages as Options takes them: a tag or code in any case.
+    assert briefer.route("FRA").summary_language == "fr"
+    assert briefer.brief(ARTICLE, lang="EN").language == "en"

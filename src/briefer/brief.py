@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -11,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 from .checks import Finding, Support
 from .chunking import Chunk, normalize
 from .errors import InputError, UsageError
-from .options import Options
+from .languages import code_of
+from .options import Options, check_language
 from .sentences import Span, split_sentences
 from .sources import Article, parse_article
 
@@ -111,6 +113,11 @@ class Briefer:
     """Summarize (and translate) articles with models loaded once and reused across calls."""
 
     def __init__(self, options: Options | None = None):
+        if options is not None and not isinstance(options, Options):
+            raise UsageError(
+                f"Briefer takes an Options (briefer.Options(lang='fr', ...)), "
+                f"not {type(options).__name__}"
+            )
         self.options = options or Options()
         # Engines by model name, loaded on first use; tests may put their own in, here or,
         # for the English summarizer and a brief language's translator, in the two below.
@@ -202,6 +209,9 @@ class Briefer:
         lang could not be brought into one of targets.
         """
         o = self.options
+        # route("FR") and route("fra") are route("fr"); a code briefer does not know (one the
+        # detector gave) stays as it is, and has no route below.
+        lang = code_of(lang) or lang
         extractive = o.engine == "extractive"
         if lang == "en":
             return Route(EXTRACTIVE if extractive else o.summarizer_model("en") or "", None, "en")
@@ -598,19 +608,44 @@ class Briefer:
     def brief_many(
         self, articles: Sequence[Article | str], lang: str | None = None, source: str = "<text>"
     ) -> list[Brief]:
-        """Return the briefs of several articles (Articles or raw texts) in one language."""
+        """Return the briefs of several articles (Articles or raw texts) in one language (the
+        run's by default; a code or tag, as Options.lang takes)."""
+        if isinstance(articles, (str, bytes, Article)):
+            raise UsageError("brief_many takes a list of articles; brief() takes one")
+        articles = list(articles)  # a generator is read once, here, not by the checks below
         for a in articles:
-            if not isinstance(a, (Article, str)):
-                # None or bytes failed deep inside (AttributeError, TypeError).
-                hint = ": decode it first (briefer.sources.decode)" if isinstance(a, bytes) else ""
-                raise UsageError(f"brief takes an Article or a str, not {type(a).__name__}{hint}")
+            self._check_text(a, "brief", Article)
         parsed = [a if isinstance(a, Article) else parse_article(a, source) for a in articles]
-        lang = lang or self.options.lang
+        lang = check_language(lang) if lang else self.options.lang
         return self.localize(self.digest_many(parsed, targets=[lang]), lang)
 
-    def brief(self, article: Article | str, source: str = "<text>") -> Brief:
-        """Return the brief of one article (an Article, or raw text)."""
-        return self.brief_many([article], source=source)[0]
+    def brief(
+        self, article: Article | str, source: str = "<text>", lang: str | None = None
+    ) -> Brief:
+        """Return the brief of one article (an Article, or raw text) in a language (the run's
+        by default)."""
+        return self.brief_many([article], lang=lang, source=source)[0]
+
+    def _check_text(self, value: object, what: str, *kinds: type) -> None:
+        """Raise a usage error for an input that is not text (or one of kinds), and an input
+        error for a text over max_input_bytes, the bound files and stdin have: a service that
+        hands a request body to the library is as exposed as the command line."""
+        if not isinstance(value, (str, *kinds)):
+            # None or bytes failed deep inside (AttributeError, TypeError).
+            hint = ": decode it first (briefer.sources.decode)" if isinstance(value, bytes) else ""
+            expected = "an Article or a str" if kinds else "a str"
+            raise UsageError(f"{what} takes {expected}, not {type(value).__name__}{hint}")
+        if not isinstance(value, str):
+            return
+        limit = self.options.max_input_bytes
+        if len(value) > limit // 4 and len(value.encode("utf-8", "surrogatepass")) > limit:
+            raise InputError(f"text larger than {limit:,} bytes (raise max_input_bytes to read it)")
+        if "\n" not in value and 0 < len(value) < 4096 and os.path.isfile(value.strip()):
+            # brief("wire/story.txt") summarized the file's name.
+            raise UsageError(
+                f"{value.strip()!r} names a file; give its text, or read it with "
+                "briefer.sources.read_path"
+            )
 
     def translate(
         self,
@@ -628,7 +663,8 @@ class Briefer:
         """
         from .translate import translate_markdown, translate_text
 
-        lang = lang or self.options.lang
+        self._check_text(text, "translate")
+        lang = check_language(lang) if lang else self.options.lang
         glossary = self.glossary  # read before the model loads: a bad glossary fails first
         model = self.translator(lang)
         if model is None:

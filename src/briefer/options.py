@@ -407,6 +407,8 @@ class Options:
             raise UsageError("--model needs a model id")
         if self.pivot is not None:
             object.__setattr__(self, "pivot", language_table("pivot", self.pivot))
+        if isinstance(self.translator, dict):
+            object.__setattr__(self, "translator", _translator_table(self.translator))
         if self.source_lang is not None:
             from .detect import check_code
 
@@ -434,6 +436,10 @@ class Options:
         """Raise a usage error for a value of the wrong type (a library caller's mistake, which
         raised TypeError deep inside, or passed: guard="no" left the guard on)."""
         words = {bool: "true or false", int: "a whole number", str: "a string"}
+        if not isinstance(self.lang, str):
+            raise UsageError(f"lang takes a string, not {self.lang!r}")
+        for name in ("model", "pivot", "translator"):
+            object.__setattr__(self, name, _models(name, getattr(self, name)))
         for spec in SCHEMA:
             if spec.name not in _FIELDS or spec.per_language or spec.name == "translator":
                 continue
@@ -546,6 +552,48 @@ def language_table(name: str, table: Mapping[str, str], where: str | None = None
             )
         if not isinstance(model, str) or not model.strip():
             raise UsageError(f"{flag} {code}{'' if where else '='} needs a model id")
+        out[code] = model.strip()
+    return out
+
+
+def _models(name: str, value: object) -> str | dict[str, str] | None:
+    """Return a model setting as a model id (a path given as one) or a table of language to
+    model id (a copy, so the caller's dict cannot change a frozen Options), or raise a usage
+    error for any other type. The tables' languages are checked by the callers."""
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)  # type: ignore[return-value]
+    if isinstance(value, str) and (name == "model" or value.strip()):
+        return value
+    if value is None and name != "model":
+        return None
+    if isinstance(value, Mapping):
+        table: dict[str, str] = {}
+        for lang, model in value.items():
+            model = os.fspath(model) if isinstance(model, os.PathLike) else model
+            if not isinstance(lang, str) or not isinstance(model, str):
+                break
+            table[lang] = model  # type: ignore[assignment]
+        else:
+            return table
+    shape = {
+        "model": "a model id, or a table of language to model id ({'fr': MODEL})",
+        "pivot": "a table of language to model id ({'fr': MODEL}), or None",
+    }.get(name, "a model id, a table of language to model id ({'fr': MODEL}), or None")
+    raise UsageError(f"{name} takes {shape}, not {value!r}")
+
+
+def _translator_table(table: Mapping[str, str]) -> dict[str, str]:
+    """Return a translator table keyed by ISO 639-1 codes ({"FR": m} and {"fra": m} are fr),
+    or raise a usage error for an unknown language, English, a repeat or an empty model."""
+    out: dict[str, str] = {}
+    for lang, model in table.items():
+        code = check_language(lang)
+        if code == ENGLISH:
+            raise UsageError(f"translator {lang!r}: English is never translated; leave it out")
+        if code in out:
+            raise UsageError(f"translator names {code} twice ({lang!r})")
+        if not model.strip():
+            raise UsageError(f"translator {lang!r} needs a model id")
         out[code] = model.strip()
     return out
 

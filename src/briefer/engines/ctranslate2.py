@@ -5,9 +5,12 @@ Conversion and its cache live in briefer.ctranslate; this module runs what it ma
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -372,13 +375,14 @@ def load(name: str, device: str = "auto", batch_size: int = 4, compute_type: str
     def open_translator(path: Path) -> Any:
         """Load converted weights (native code, which lets other Python threads run)."""
         try:
-            return ctranslate2.Translator(
-                str(path),
-                device=device,
-                compute_type=compute_type,
-                inter_threads=inter,
-                intra_threads=intra,
-            )
+            with _torch_threads_kept():
+                return ctranslate2.Translator(
+                    str(path),
+                    device=device,
+                    compute_type=compute_type,
+                    inter_threads=inter,
+                    intra_threads=intra,
+                )
         except (RuntimeError, ValueError, OSError) as exc:
             detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise EngineUnavailable(f"CTranslate2 could not load {name!r}: {detail}") from exc
@@ -426,6 +430,25 @@ def load(name: str, device: str = "auto", batch_size: int = 4, compute_type: str
     standalone.write(model, target)
     words = vocabulary.result() if vocabulary is not None else read_vocabulary(target)
     return CT2Engine(model, translator, words, _start_in_prefix(target), whole)
+
+
+@contextlib.contextmanager
+def _torch_threads_kept() -> Iterator[None]:
+    """Keep torch's thread count across a Translator's construction.
+
+    CTranslate2 sets OpenMP's thread count to intra_threads on the thread that opens a model,
+    and where torch was imported first its OpenMP library, loaded globally, is the one that
+    call reaches: torch then ran on 1 thread (2 before), a torch model beside it included (a
+    summarizer on torch, a library caller's own models). Without torch imported, nothing to
+    keep, and nothing imported.
+    """
+    torch = sys.modules.get("torch")
+    before = torch.get_num_threads() if torch is not None else None
+    try:
+        yield
+    finally:
+        if torch is not None and before is not None and torch.get_num_threads() != before:
+            torch.set_num_threads(before)
 
 
 class StoredModel(HFModel):

@@ -16,6 +16,7 @@ import importlib
 import logging
 import os
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -173,18 +174,29 @@ def check(backend: str) -> str:
 
 
 _LOADED: dict[tuple[str, str, int, str], Engine] = {}
+# One lock per model: threads of a service asking for a model not loaded yet wait for the one
+# loading it, instead of each loading (and converting) it: three threads on a cold cache took
+# 42 s, three conversions of each model. Other models load meanwhile.
+_LOCKS: dict[tuple[str, str, int, str], threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
 
 
 def load(name: str, backend: str = AUTO, device: str = "auto", batch_size: int = 4) -> Engine:
-    """Return the model loaded on the engine asked for, once per process."""
+    """Return the model loaded on the engine asked for, once per process (and thread-safe)."""
     key = (name, backend, batch_size, device)
-    if key not in _LOADED:
-        if _LOADED:
-            # The models loaded before have done work (a brief's summaries before its
-            # translator): their freed activations go back before this one loads on top.
-            heap.trim()
-        _LOADED[key] = _load(name, backend, device, batch_size)
-    return _LOADED[key]
+    loaded = _LOADED.get(key)
+    if loaded is not None:
+        return loaded
+    with _LOCKS_GUARD:
+        lock = _LOCKS.setdefault(key, threading.Lock())
+    with lock:
+        if key not in _LOADED:
+            if _LOADED:
+                # The models loaded before have done work (a brief's summaries before its
+                # translator): their freed activations go back before this one loads on top.
+                heap.trim()
+            _LOADED[key] = _load(name, backend, device, batch_size)
+        return _LOADED[key]
 
 
 def _load(name: str, backend: str, device: str, batch_size: int) -> Engine:
