@@ -128,3 +128,11 @@ def test_anchors_are_unique_and_unicode() -> None:
     ctx = context([brief("Markets fall!", "x"), brief("Markets fall!", "y"), brief("الوزراء", "z")])
     assert [a["anchor"] for a in ctx["articles"]] == ["markets-fall", "markets-fall-1", "الوزراء"]
     assert slug("U.S. strikes: what's next?") == "us-strikes-whats-next"
+
+
+def test_an_unknown_format_is_a_usage_error_not_markdown() -> None:
+    from briefer import OutputError, UsageError
+
+    with pytest.raises(UsageError, match="unknown format 'xml'; choose one of: markdown, json"):
+        render([], "xml")
+    assert issubclass(OutputError, Exception)  # exported beside the other errors, as documented

@@ -13,6 +13,7 @@ __all__ = [
     "InputError",
     "ModelError",
     "Options",
+    "OutputError",
     "UsageError",
     "__version__",
     "batch_dataset",
@@ -21,7 +22,7 @@ __all__ = [
 if TYPE_CHECKING:
     from .brief import Brief, Briefer
     from .dataset import batch_dataset
-    from .errors import BrieferError, InputError, ModelError, UsageError
+    from .errors import BrieferError, InputError, ModelError, OutputError, UsageError
     from .options import Options
 
 
@@ -31,7 +32,7 @@ def __getattr__(name: str) -> Any:
         from . import brief
 
         return getattr(brief, name)
-    if name in {"BrieferError", "InputError", "ModelError", "UsageError"}:
+    if name in {"BrieferError", "InputError", "ModelError", "OutputError", "UsageError"}:
         from . import errors
 
         return getattr(errors, name)

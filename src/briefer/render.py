@@ -16,7 +16,7 @@ from . import escape, files
 from .brief import Brief
 from .checks import Support
 from .errors import UsageError
-from .options import RTL_LANGUAGES
+from .options import FORMATS, RTL_LANGUAGES
 
 WORDS_PER_MINUTE = 230
 
@@ -57,6 +57,8 @@ def render(
             )
             + "\n"
         )
+    if fmt != "markdown":
+        raise UsageError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
     return markdown(briefs, failed=failed, template=template, title=title, date=date, cite=cite)
 
 
