@@ -408,3 +408,16 @@ def test_a_briefer_checks_what_it_is_given(tmp_path: Path) -> None:
     # Languages as Options takes them: a tag or code in any case.
     assert briefer.route("FRA").summary_language == "fr"
     assert briefer.brief(ARTICLE, lang="EN").language == "en"
+
+
+def test_options_key_a_cache_of_briefers() -> None:
+    # A service keeps one Briefer per configuration: Options with tables hash by value.
+    import functools
+
+    @functools.lru_cache(maxsize=8)
+    def briefer_for(options: Options) -> Briefer:
+        return Briefer(options)
+
+    first = briefer_for(Options(lang="fr", translator={"fr": "models/fr"}))
+    assert briefer_for(Options(lang="FR", translator={"fra": "models/fr"})) is first
+    assert briefer_for(Options(lang="fr", translator={"fr": "models/other"})) is not first

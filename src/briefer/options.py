@@ -432,6 +432,11 @@ class Options:
                 f"--min-length ({self.min_length}) is larger than --max-length ({self.max_length})"
             )
 
+    def __hash__(self) -> int:
+        """Hash by value, tables included, so an Options can key a cache of Briefers
+        (functools.lru_cache); the generated hash failed on the model tables (dicts)."""
+        return hash(tuple(_frozen(getattr(self, name)) for name in sorted(_FIELDS)))
+
     def _check_types(self) -> None:
         """Raise a usage error for a value of the wrong type (a library caller's mistake, which
         raised TypeError deep inside, or passed: guard="no" left the guard on)."""
@@ -554,6 +559,13 @@ def language_table(name: str, table: Mapping[str, str], where: str | None = None
             raise UsageError(f"{flag} {code}{'' if where else '='} needs a model id")
         out[code] = model.strip()
     return out
+
+
+def _frozen(value: object) -> object:
+    """Return a value in a hashable form: a table as its sorted items."""
+    if isinstance(value, Mapping):
+        return tuple(sorted(value.items()))
+    return value
 
 
 def _models(name: str, value: object) -> str | dict[str, str] | None:
