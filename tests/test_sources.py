@@ -804,3 +804,9 @@ def test_hard_wrapped_wire_copy_gives_the_chunks_and_brief_of_unwrapped(
     b = extractive.brief(parse_article(unwrap(wrapped), f"{feed}.txt"))
     assert a.summary == b.summary
     assert a.summary.startswith(("WASHINGTON", "The", "Senate"))
+
+
+def test_a_source_takes_a_path() -> None:
+    from briefer.sources import Source
+
+    assert Source(Path("wire") / "a.txt").name == str(Path("wire") / "a.txt")

@@ -838,6 +838,11 @@ class Source:
     name: str
     error: str | None = None
 
+    def __post_init__(self) -> None:
+        """Take a path as its name (Source(Path("wire/a.txt"))), as every file option does."""
+        if isinstance(self.name, os.PathLike):
+            object.__setattr__(self, "name", os.fspath(self.name))
+
 
 def is_url(value: str) -> bool:
     """Tell whether value is an http:// or https:// URL (other schemes are not fetched)."""
