@@ -148,35 +148,53 @@ def test_without_ray_one_line_naming_the_extra(
     ]
 
 
-def test_a_folder_of_articles_lists_what_summarize_reads(tmp_path: Path) -> None:
+def test_a_folder_skips_hidden_and_underscore_entries_unless_named(tmp_path: Path) -> None:
     from briefer import dataset
+    from briefer.errors import InputError
 
-    # A Jekyll site: posts in _posts/, a draft at the top, a hidden editor file; and an
-    # archive exported by Spark beside it, with its _SUCCESS marker and _temporary/ folder.
-    site = tmp_path / "site"
-    (site / "_posts").mkdir(parents=True)
-    (site / "_posts" / "2026-12-07-council.md").write_text("# Council\n\nText.\n")
-    (site / "_draft.txt").write_text("Draft\n\nText.\n")
-    (site / ".swap.txt").write_text("x\n")
-    kind, paths = dataset.find_inputs([str(site)])
-    assert kind == "files"
-    assert sorted(Path(p).relative_to(site).as_posix() for p in paths) == [
-        "_draft.txt",
-        "_posts/2026-12-07-council.md",
-    ]
+    # An archive exported by Spark, with its _SUCCESS marker, _temporary/ folder and a
+    # _README.md beside the shards: the shards only.
     archive = tmp_path / "archive"
     (archive / "_temporary" / "0").mkdir(parents=True)
     (archive / "part-0.jsonl").write_text('{"id": "a", "text": "x"}\n')
     (archive / "_temporary" / "0" / "part-1.jsonl").write_text('{"id": "b", "text": "y"}\n')
     (archive / "_SUCCESS").write_text("")
+    (archive / "_README.md").write_text("# About this export\n")
     assert dataset.find_inputs([str(archive)]) == ("jsonl", [str(archive / "part-0.jsonl")])
+    # A Jekyll site: its posts live in _posts/, read when that folder is the one named.
+    posts = tmp_path / "site" / "_posts"
+    posts.mkdir(parents=True)
+    (posts / "2026-12-07-council.md").write_text("# Council\n\nText.\n")
+    (posts / ".2026-12-07-council.md.swp").write_text("x\n")
+    with pytest.raises(InputError, match="no input among"):
+        dataset.find_inputs([str(tmp_path / "site")])
+    assert dataset.find_inputs([str(posts)]) == ("files", [str(posts / "2026-12-07-council.md")])
+
+
+def test_sigterm_stops_a_run_only_while_asked_and_only_once() -> None:
+    from briefer import dataset
+    from briefer.errors import Terminated
+
+    before = signal.getsignal(signal.SIGTERM)
+    with dataset._sigterm_stops(True):
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(2)  # the handler runs here, between two bytecodes
+            raise AssertionError("SIGTERM did not stop the run")
+        except Terminated:
+            # A second SIGTERM while the run winds down ends the process, as by default.
+            assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+    # The handler before comes back: a library caller's process is left as it was.
+    assert signal.getsignal(signal.SIGTERM) == before
+    with dataset._sigterm_stops(False):
+        assert signal.getsignal(signal.SIGTERM) == before
 
 
 def test_a_model_folder_names_one_job_from_any_working_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from briefer import dataset
-    from briefer.errors import UsageError
+    from briefer.errors import OutputError, UsageError
 
     model = tmp_path / "models" / "bart"
     model.mkdir(parents=True)
@@ -193,6 +211,15 @@ def test_a_model_folder_names_one_job_from_any_working_folder(
     # A hub id is no path; another model is another job, and the message says which.
     with pytest.raises(UsageError, match=f"model: '{model}' there, 'org/other' now"):
         dataset._check_manifest(out, Options(model="org/other"), "parquet")
+    # A folder noted by the version before, which kept the path as given, from where it ran.
+    monkeypatch.chdir(tmp_path)
+    noted["options"]["model"] = "models/bart"
+    (out / dataset.MANIFEST).write_text(json.dumps(noted), encoding="utf-8")
+    dataset._check_manifest(out, Options(model=str(model)), "parquet")
+    # A hand-edited file that is no job's settings is named, not a traceback.
+    (out / dataset.MANIFEST).write_text('{"options": ["model"]}', encoding="utf-8")
+    with pytest.raises(OutputError, match="not the settings of a briefer job"):
+        dataset._check_manifest(out, Options(model=str(model)), "parquet")
 
 
 def test_brief_rows_keeps_every_row_and_blames_only_the_bad(
@@ -546,19 +573,20 @@ def test_bad_records_get_an_error_and_the_rest_succeed(
 def test_an_id_given_twice_counts_the_copy_kept_not_the_one_dropped(
     ray_address: str, tmp_path: Path
 ) -> None:
-    # An archive export that names an id twice, the second copy empty: one copy is kept
-    # (whichever shard sorts first), and the counts and exit code say what the folder holds.
+    # An archive export that names an id twice, both copies empty: one record is kept, with
+    # its error, and the count is the folder's one error, not the two copies briefed (the
+    # dropped copy's error was counted too: "2 with an error" over a folder holding 1).
     rows = [story(i) for i in range(6)]
-    rows.append({"id": rows[2]["id"], "text": ""})
+    rows += [{"id": "blank", "text": ""}, {"id": "blank", "text": " "}]
     path = tmp_path / "dup.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     out = tmp_path / "out"
     code, _, err = run("batch", str(path), "-o", str(out), "--engine", "extractive")
     written = by_id(out)
     assert sorted(written) == sorted({r["id"] for r in rows})
-    errors = sum(1 for record in written.values() if record["error"])
-    assert code == (3 if errors else 0), err
-    assert f"6 record(s) written ({errors} with an error)" in err
+    assert [k for k, record in written.items() if record["error"]] == ["blank"]
+    assert code == 3, err
+    assert "7 record(s) written (1 with an error)" in err
 
 
 def test_sigterm_stops_a_batch_as_ctrl_c_does(ray_address: str, tmp_path: Path) -> None:

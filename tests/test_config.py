@@ -736,3 +736,26 @@ def test_the_readme_flag_table_has_every_summarize_flag() -> None:
         if flag.startswith("--") and flag not in documented
     ]
     assert missing == []
+
+
+@pytest.mark.parametrize(
+    ("given", "hint"),
+    [
+        # A script that joined two languages with a dash: not French of Argentina, silently.
+        ("fr-ar", "several languages go with commas (fr,ar), and a region in capitals (fr-AR)"),
+        ("en-fr", "several languages go with commas (en,fr)"),
+    ],
+)
+def test_two_languages_joined_by_a_dash_are_refused_with_the_fix(given: str, hint: str) -> None:
+    from briefer.config import parse_langs
+
+    with pytest.raises(UsageError, match=re.escape(hint)):
+        parse_langs(given)
+    assert parse_langs(given.split("-")[0] + "-" + given.split("-")[1].upper()) == [given[:2]]
+
+
+def test_a_language_named_twice_in_a_model_table_is_refused() -> None:
+    with pytest.raises(UsageError, match="names fr twice"):
+        Options(model={"en": "a", "fr": "b", "fra": "c"})
+    with pytest.raises(UsageError, match="names fr twice"):
+        Options(lang="fr", translator={"fr": "a", "FR": "b"})

@@ -51,7 +51,10 @@ def test_toml_and_csv_give_the_same_glossary(tmp_path: Path, glossary: Glossary)
         # Line numbers are the file's, blank lines counted.
         ("g.csv", "term,fr\n\nParis,Paris\nX,Y,Z\n", "line 4: more cells than the header"),
         # A quote never closed would read the rest of the file as one cell.
-        ("g.csv", 'term,fr\n"Paris,Paris\nLondon,Londres\n', "line 3: not valid CSV"),
+        ("g.csv", 'term,fr\n"Paris,Paris\nLondon,Londres\n', "line 2: not valid CSV"),
+        # The line the bad row starts on, however many lines follow it.
+        ("g.csv", 'term,fr\nParis,Paris\n"Elysee,Élysée\nBrussels,B\nBerlin,B\n', "line 3: not"),
+        ("g.csv", 'term,fr\n"Quai\nd\'Orsay",Quai\nX,Y,Z\n', "line 4: more cells than"),
         ("g.csv", 'term,fr\n"Paris" (city),Paris\n', "line 2: not valid CSV"),
         ("g.txt", "x", "name it .toml or .csv"),
     ],

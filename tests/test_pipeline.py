@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 
@@ -362,6 +363,7 @@ def test_unknown_strategy_is_a_usage_error() -> None:
         ({"model": None}, "model takes a model id"),
         ({"model": 42}, "model takes a model id"),
         ({"pivot": ["de"]}, "pivot takes a table of language to model id"),
+        ({"pivot": "org/model"}, "pivot takes a table of language to model id"),
         ({"translator": 42}, "translator takes a model id"),
         ({"translator": {"xx!": "m"}}, "unsupported language 'xx!'"),
         ({"translator": {"fr": "a", "fra": "b"}}, "translator names fr twice"),
@@ -383,7 +385,7 @@ def test_options_take_paths_and_tags_and_keep_their_own_tables(tmp_path: Path) -
     assert options.translator_model("fr") == str(tmp_path / "opus-mt-en-fr")
 
 
-def test_a_briefer_checks_what_it_is_given(tmp_path: Path) -> None:
+def test_a_briefer_checks_what_it_is_given(tmp_path: Path, caplog) -> None:
     with pytest.raises(UsageError, match="Briefer takes an Options"):
         Briefer("fr")  # type: ignore[arg-type]
     briefer = Briefer(Options(engine="extractive", source_lang="en"))
@@ -396,8 +398,9 @@ def test_a_briefer_checks_what_it_is_given(tmp_path: Path) -> None:
             briefer.translate(bad)  # type: ignore[arg-type]
     story = tmp_path / "story.txt"
     story.write_text(ARTICLE, encoding="utf-8")
-    with pytest.raises(UsageError, match="names a file; give its text, or read it with"):
+    with caplog.at_level(logging.WARNING, logger="briefer"):
         briefer.brief(str(story))
+    assert f"{str(story)!r} names a file: its name is briefed" in caplog.text
     assert briefer.brief(read_path(str(story))).summary
     # Untrusted text is bounded as files are: a request body is no exception.
     small = Briefer(Options(engine="extractive", source_lang="en", max_input_bytes=1000))

@@ -208,6 +208,9 @@ def test_a_pivot_that_is_not_there_leaves_out_its_articles_only(
     assert f"briefer: skipped {french}: written in fr; its fr→en translator" in result.err
     alone = run("summarize", french, *args)
     assert alone.code == 4 and alone.out == ""
+    # Several sources, every one left out for want of the model: still the model's error.
+    both = run("summarize", french, str(ARTICLES / "fr-budget.txt"), *args)
+    assert both.code == 4 and both.out == "" and "no article to brief" in both.err
     assert f"model folder '{missing}' does not exist" in alone.err
     assert alone.err.count("briefer: error:") == 1
 

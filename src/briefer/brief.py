@@ -640,11 +640,13 @@ class Briefer:
         limit = self.options.max_input_bytes
         if len(value) > limit // 4 and len(value.encode("utf-8", "surrogatepass")) > limit:
             raise InputError(f"text larger than {limit:,} bytes (raise max_input_bytes to read it)")
-        if "\n" not in value and 0 < len(value) < 4096 and os.path.isfile(value.strip()):
-            # brief("wire/story.txt") summarized the file's name.
-            raise UsageError(
-                f"{value.strip()!r} names a file; give its text, or read it with "
-                "briefer.sources.read_path"
+        if kinds and "\n" not in value and 0 < len(value) < 4096 and os.path.isfile(value.strip()):
+            # brief("wire/story.txt") summarizes the file's name. Said in the log, not raised:
+            # a service's caller must not learn from an error which paths exist on the server.
+            log.warning(
+                "%r names a file: its name is briefed, not the file (read it with "
+                "briefer.sources.read_path)",
+                value.strip(),
             )
 
     def translate(

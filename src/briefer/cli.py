@@ -730,6 +730,7 @@ def batch(
         progress=None if quiet else _batch_progress(env),
         verbose=verbose,
         retry_errors=retry_errors,
+        stop_on_sigterm=True,  # cron's and systemd's stop: exit 143 with one line
     )
     if not quiet:
         earlier = result.errors - result.failed  # skipped records written with an error

@@ -136,8 +136,13 @@ def find_inputs(names: Sequence[str], kind: str = "auto") -> tuple[str, list[str
     for name in names:
         path = Path(name).expanduser()
         if path.is_dir():
+            # Hidden entries and `_` ones (Spark's _SUCCESS and _temporary/, Hive's _metadata,
+            # Jekyll's rendered _site/) are no input; a `_` folder named itself is read.
             files.extend(
-                (p, False) for p in sorted(path.rglob("*")) if p.is_file() and _listed(p, path)
+                (p, False)
+                for p in sorted(path.rglob("*"))
+                if p.is_file()
+                and not any(x.startswith((".", "_")) for x in p.relative_to(path).parts)
             )
         elif path.is_file():
             files.append((path, True))
@@ -170,16 +175,6 @@ def find_inputs(names: Sequence[str], kind: str = "auto") -> tuple[str, list[str
         )
     ((found, paths),) = kinds.items()
     return found, paths
-
-
-def _listed(path: Path, folder: Path) -> bool:
-    """Tell whether a file found in a folder is an input: never a hidden one; `_` files and
-    folders (Spark's _SUCCESS and _temporary, Hive's _metadata) only when they are articles,
-    which `summarize` reads from the same folder (Jekyll keeps posts in _posts)."""
-    parts = path.relative_to(folder).parts
-    if any(part.startswith(".") for part in parts):
-        return False
-    return path.suffix.lower() in ARTICLE_SUFFIXES or not any(p.startswith("_") for p in parts)
 
 
 def read_dataset(
@@ -443,9 +438,12 @@ def run_batch(
     progress: Progress | None = None,
     verbose: bool = False,
     retry_errors: bool = False,
+    stop_on_sigterm: bool = False,
 ) -> Result:
     """Brief every record of the inputs into shards in output, skipping those already there
-    (those written with an error too, unless retry_errors: then they are briefed again)."""
+    (those written with an error too, unless retry_errors: then they are briefed again).
+    stop_on_sigterm: a SIGTERM during the run raises errors.Terminated (the command line's
+    choice; Ray's own handler otherwise)."""
     options = options or Options()
     sizing = sizing or Sizing()
     if fmt not in records.FORMATS:
@@ -464,52 +462,53 @@ def run_batch(
         done_ids = records.written_ids(output)
         errors_before = records.error_count(output)
         _connect(ray, address, verbose)
-        import pyarrow as pa
+        with _sigterm_stops(stop_on_sigterm):
+            import pyarrow as pa
 
-        done = pa.array(sorted(done_ids), type=pa.string())
-        # Counted here, not by a Ray pass over the input: that would read everything twice.
-        rows = count_rows(kind, paths)
-        total = max(0, rows - len(done_ids))
-        # An actor call takes whole blocks (a 200-record file read as one block went to one
-        # actor while the other sat idle), and each call's output becomes one shard: so read in
-        # blocks of a batch each, but no more than MAX_BLOCKS, which bounds Ray's bookkeeping.
-        blocks = min(MAX_BLOCKS, max(1, -(-rows // sizing.records_per_batch)))
-        ds = read_dataset(kind, paths, folders, blocks)
-        normal = ds.map_batches(
-            _normalize, batch_format="pyarrow", num_cpus=LIGHT_CPUS, compute=_light()
-        )
-        pending = normal.map_batches(
-            _pending,
-            fn_kwargs={"done": done},
-            batch_format="pyarrow",
-            num_cpus=LIGHT_CPUS,
-            compute=_light(),
-        )
-        result = Result(skipped=len(done_ids), repeats=before, retried=retried)
-        if total:
-            if model_cache:
-                Path(model_cache).expanduser().mkdir(parents=True, exist_ok=True)
-            _prepare(ray, options, model_cache)
-            briefs = batch_dataset(pending, options, sizing, model_cache=model_cache)
-            written = briefs.map_batches(
-                _write,
-                fn_kwargs={"folder": str(output), "fmt": fmt},
-                batch_size=None,
+            done = pa.array(sorted(done_ids), type=pa.string())
+            # Counted here, not by a Ray pass over the input: that would read everything twice.
+            rows = count_rows(kind, paths)
+            total = max(0, rows - len(done_ids))
+            # An actor call takes whole blocks (a 200-record file read as one block went to one
+            # actor while the other sat idle), and each call's output becomes one shard: so read in
+            # blocks of a batch each, but no more than MAX_BLOCKS, which bounds Ray's bookkeeping.
+            blocks = min(MAX_BLOCKS, max(1, -(-rows // sizing.records_per_batch)))
+            ds = read_dataset(kind, paths, folders, blocks)
+            normal = ds.map_batches(
+                _normalize, batch_format="pyarrow", num_cpus=LIGHT_CPUS, compute=_light()
+            )
+            pending = normal.map_batches(
+                _pending,
+                fn_kwargs={"done": done},
                 batch_format="pyarrow",
                 num_cpus=LIGHT_CPUS,
+                compute=_light(),
             )
-            for row in _run(written):
-                result.written += row["records"]
-                total = max(total, result.written)
-                result.failed += row["failed"]
-                if progress:
-                    progress(result.written, total, result.failed, time.monotonic() - started)
-        result.repeats += records.drop_repeats(output)
-        result.written -= min(result.written, result.repeats - before)
-        result.records = result.skipped + result.written
-        # Counted in the folder, not tallied: a repeat dropped above may have been an error.
-        result.errors = records.error_count(output)
-        result.failed = max(0, result.errors - errors_before)
+            result = Result(skipped=len(done_ids), repeats=before, retried=retried)
+            if total:
+                if model_cache:
+                    Path(model_cache).expanduser().mkdir(parents=True, exist_ok=True)
+                _prepare(ray, options, model_cache)
+                briefs = batch_dataset(pending, options, sizing, model_cache=model_cache)
+                written = briefs.map_batches(
+                    _write,
+                    fn_kwargs={"folder": str(output), "fmt": fmt},
+                    batch_size=None,
+                    batch_format="pyarrow",
+                    num_cpus=LIGHT_CPUS,
+                )
+                for row in _run(written):
+                    result.written += row["records"]
+                    total = max(total, result.written)
+                    result.failed += row["failed"]
+                    if progress:
+                        progress(result.written, total, result.failed, time.monotonic() - started)
+            result.repeats += records.drop_repeats(output)
+            result.written -= min(result.written, result.repeats - before)
+            result.records = result.skipped + result.written
+            # Counted in the folder, not tallied: a repeat dropped above may have been an error.
+            result.errors = records.error_count(output)
+            result.failed = max(0, result.errors - errors_before)
     result.seconds = time.monotonic() - started
     return result
 
@@ -607,19 +606,27 @@ def _connect(ray: Any, address: str | None, verbose: bool) -> None:
     except (ConnectionError, ValueError, RuntimeError) as exc:
         where = address or "this machine"
         raise UsageError(f"cannot reach a Ray cluster at {where}: {exc}") from None
-    _own_sigterm()
 
 
-def _own_sigterm() -> None:
-    """Take SIGTERM back from Ray: ray.init makes it exit with code 15 after eight lines of
-    its C++ core's stack dump, under -q too; briefer stops the run as on Ctrl-C (what was
-    written stays, a rerun goes on) and exits 143. Only the main thread may set a handler."""
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _terminate)
+@contextlib.contextmanager
+def _sigterm_stops(wanted: bool) -> Iterator[None]:
+    """While a run lasts, make SIGTERM stop it as Ctrl-C does (what was written stays, a rerun
+    goes on; the command line exits 143), instead of Ray's handler, which ray.init sets: exit
+    code 15 after eight lines of its C++ core's stack dump, under -q too. The handler before
+    comes back after the run. Only the main thread may set one; a library caller asks."""
+    if not wanted or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
 
 
 def _terminate(signum: int, frame: Any) -> None:
-    """Stop the run where it is (the SIGTERM handler)."""
+    """Stop the run where it is (the SIGTERM handler); a second SIGTERM ends the process."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     raise Terminated()
 
 
@@ -716,9 +723,11 @@ def _check_manifest(output: Path, options: Options, fmt: str) -> None:
             theirs = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise OutputError(f"{path}: unreadable ({exc})") from None
+        if not isinstance(theirs, dict) or not isinstance(theirs.get("options", {}), dict):
+            raise OutputError(f"{path}: unreadable (not the settings of a briefer job)")
         # A folder noted before paths were made absolute holds them as given, relative to
         # where that run started: read from here, as a rerun from the same place would.
-        theirs = _local_paths(theirs) if isinstance(theirs, dict) else {}
+        theirs = _local_paths(theirs)
         if theirs != ours:
             before = theirs.get("options", {})
             changed = [

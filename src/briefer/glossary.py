@@ -145,17 +145,20 @@ def _from_toml(text: str, path: Path) -> list[Term]:
 def _from_csv(text: str, path: Path) -> list[Term]:
     """Read the CSV form: a header row "term,fr,ar", one term a row, empty cells kept as is."""
     # strict: a quote opened and never closed, or text after a closing quote, is an error; the
-    # lax reader would read the rest of the file into one cell. Rows keep their line number.
+    # lax reader would read the rest of the file into one cell. Each row keeps the line it
+    # starts on (a quoted cell may run over several), which messages name.
     reader = csv.reader(io.StringIO(text), strict=True)
     rows: list[tuple[int, list[str]]] = []
-    try:
-        for row in reader:
-            if any(cell.strip() for cell in row):
-                rows.append((reader.line_num, row))
-    except csv.Error as exc:
-        raise UsageError(
-            f"glossary {path}: line {reader.line_num}: not valid CSV ({exc})"
-        ) from None
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise UsageError(f"glossary {path}: line {start}: not valid CSV ({exc})") from None
+        if any(cell.strip() for cell in row):
+            rows.append((start, row))
     if not rows:
         return []
     header = [cell.strip().lower() for cell in rows[0][1]]

@@ -76,19 +76,39 @@ class Target:
     family: str
 
 
-# A language code, or a tag that starts with one: fr, FR, fra, fr-FR, fr_CA, fra_Latn,
-# zh-Hant-TW, and POSIX locales as $LANG holds them (fr_FR.UTF-8, de_DE@euro).
-_TAG = re.compile(r"([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*(?:\.[A-Za-z0-9-]+)?(?:@[A-Za-z0-9]+)?")
+# A language code, or a tag that starts with one and goes on with scripts (4 letters) and
+# regions (2 letters, 3 digits): fr, FR, fra, fr-FR, fr_CA, fra_Latn, zh-Hant-TW, es-419, and
+# POSIX locales as $LANG holds them (fr_FR.UTF-8, de_DE@euro).
+_TAG = re.compile(
+    r"([A-Za-z]{2,3})((?:[-_](?:[A-Za-z]{4}|[A-Za-z]{2}|[0-9]{3}))*)"
+    r"(?:\.[A-Za-z0-9-]+)?(?:@[A-Za-z0-9]+)?"
+)
 
 
 def code_of(value: str) -> str | None:
     """Return the ISO 639-1 code a language code or tag stands for, None if unknown.
 
     Scripts build flags from what they have: `$LANG` gives fr_FR.UTF-8, a CMS fr-FR, NLLB
-    fra_Latn.
-    The language is the first part; briefer has one model per language, not per region."""
+    fra_Latn. The language is the first part; briefer has one model per language, not per
+    region. A lower-case region that is a language code too is taken for none: "fr-ar" is
+    more likely French and Arabic than French of Argentina (fr-AR), and "en-fr" no English.
+    """
     match = _TAG.fullmatch(value.strip())
-    return iso1(match.group(1)) if match else None
+    if not match:
+        return None
+    for part in re.split(r"[-_]", match.group(2))[1:]:
+        if len(part) == 2 and part.islower() and part in ISO3:
+            return None
+    return iso1(match.group(1))
+
+
+def several_languages(value: str) -> list[str] | None:
+    """Return the languages a value like "fr-ar" or "fr_ar" joins, None if it is not that."""
+    parts = re.split(r"[-_]", value.strip())
+    codes = [iso1(part) for part in parts]
+    if len(parts) > 1 and all(codes):
+        return [code for code in codes if code]
+    return None
 
 
 def iso1(code: str) -> str | None:

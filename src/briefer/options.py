@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from .errors import UsageError
 from .files import MAX_INPUT_BYTES
-from .languages import ENGLISH, code_of
+from .languages import ENGLISH, code_of, several_languages
 from .languages import RTL_LANGUAGES as RTL_LANGUAGES
 
 DEFAULT_SUMMARIZER = "sshleifer/distilbart-cnn-12-6"
@@ -557,6 +557,8 @@ def language_table(name: str, table: Mapping[str, str], where: str | None = None
             )
         if not isinstance(model, str) or not model.strip():
             raise UsageError(f"{flag} {code}{'' if where else '='} needs a model id")
+        if code in out:
+            raise UsageError(f"{flag} names {code} twice ({lang!r})")
         out[code] = model.strip()
     return out
 
@@ -574,7 +576,9 @@ def _models(name: str, value: object) -> str | dict[str, str] | None:
     error for any other type. The tables' languages are checked by the callers."""
     if isinstance(value, os.PathLike):
         return os.fspath(value)  # type: ignore[return-value]
-    if isinstance(value, str) and (name == "model" or value.strip()):
+    if isinstance(value, str) and name == "model":
+        return value  # an empty one gets its own message in __post_init__
+    if isinstance(value, str) and name == "translator" and value.strip():
         return value
     if value is None and name != "model":
         return None
@@ -615,6 +619,13 @@ def check_language(lang: str) -> str:
     raise a usage error naming the value as given."""
     code = code_of(lang)
     if code is None:
+        joined = several_languages(lang)
+        if joined:
+            head, tail = lang.strip()[:2], lang.strip()[3:5]
+            raise UsageError(
+                f"unsupported language {lang!r}: several languages go with commas "
+                f"({','.join(joined)}), and a region in capitals ({head}-{tail.upper()})"
+            )
         raise UsageError(
             f"unsupported language {lang!r}: give an ISO 639-1 code (en, fr, ar, de, ...); "
             f"{', '.join(DEFAULT_TRANSLATORS)} have default translators"

@@ -178,7 +178,8 @@ _LOADED: dict[tuple[str, str, int, str], Engine] = {}
 # loading it, instead of each loading (and converting) it: three threads on a cold cache took
 # 42 s, three conversions of each model. Other models load meanwhile.
 _LOCKS: dict[tuple[str, str, int, str], threading.Lock] = {}
-_LOCKS_GUARD = threading.Lock()
+# Held only to read or change _LOADED and _LOCKS, never while a model loads.
+_GUARD = threading.Lock()
 
 
 def load(name: str, backend: str = AUTO, device: str = "auto", batch_size: int = 4) -> Engine:
@@ -187,16 +188,19 @@ def load(name: str, backend: str = AUTO, device: str = "auto", batch_size: int =
     loaded = _LOADED.get(key)
     if loaded is not None:
         return loaded
-    with _LOCKS_GUARD:
+    with _GUARD:
         lock = _LOCKS.setdefault(key, threading.Lock())
     with lock:
-        if key not in _LOADED:
+        loaded = _LOADED.get(key)
+        if loaded is None:
             if _LOADED:
                 # The models loaded before have done work (a brief's summaries before its
                 # translator): their freed activations go back before this one loads on top.
                 heap.trim()
-            _LOADED[key] = _load(name, backend, device, batch_size)
-        return _LOADED[key]
+            loaded = _load(name, backend, device, batch_size)
+            with _GUARD:
+                _LOADED[key] = loaded
+        return loaded
 
 
 def _load(name: str, backend: str, device: str, batch_size: int) -> Engine:
@@ -222,18 +226,21 @@ def _load(name: str, backend: str, device: str, batch_size: int) -> Engine:
 
 def holds(name: str) -> bool:
     """Return whether a model of that name is loaded in this process (on any engine)."""
-    return any(key[0] == name for key in _LOADED)
+    with _GUARD:
+        return any(key[0] == name for key in _LOADED)
 
 
 def release(engine: Engine) -> None:
     """Forget a loaded model, so that it is freed once its users let go of it (then
     ``heap.trim()`` gives its pages back)."""
-    for key in [key for key, loaded in _LOADED.items() if loaded is engine]:
-        del _LOADED[key]
+    with _GUARD:
+        for key in [key for key, loaded in _LOADED.items() if loaded is engine]:
+            del _LOADED[key]
 
 
 def clear() -> None:
     """Forget loaded models and the engines found (tests, long-running hosts that switch
     models or install a plug-in)."""
-    _LOADED.clear()
+    with _GUARD:
+        _LOADED.clear()
     _SPECS.clear()
