@@ -90,16 +90,19 @@ def code_of(value: str) -> str | None:
 
     Scripts build flags from what they have: `$LANG` gives fr_FR.UTF-8, a CMS fr-FR, NLLB
     fra_Latn. The language is the first part; briefer has one model per language, not per
-    region. A lower-case region that is a language code too is taken for none: "fr-ar" is
-    more likely French and Arabic than French of Argentina (fr-AR), and "en-fr" no English.
+    region. A lower-case region that is another language's code is taken for none: "fr-ar"
+    is more likely French and Arabic than French of Argentina (fr-AR), and "en-fr" no English;
+    "fr-fr" is French.
     """
     match = _TAG.fullmatch(value.strip())
     if not match:
         return None
+    code = iso1(match.group(1))
     for part in re.split(r"[-_]", match.group(2))[1:]:
-        if len(part) == 2 and part.islower() and part in ISO3:
+        # fr-fr and de-de, as HTML lang attributes often have them, are French and German.
+        if len(part) == 2 and part.islower() and part in ISO3 and part != code:
             return None
-    return iso1(match.group(1))
+    return code
 
 
 def several_languages(value: str) -> list[str] | None:
