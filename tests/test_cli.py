@@ -222,6 +222,24 @@ def test_v_beats_quiet_from_the_config_file_and_not_q_beside_it(
     assert both.code == 2 and "-q and -v ask for opposite things" in both.err
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["summarize", "a.txt", "-o", ""],
+        ["translate", "a.md", "-l", "fr", "--output", ""],
+        ["batch", "a.jsonl", "-o", ""],  # the current folder would have taken its shards
+        ["summarize", "a.txt", "--output="],
+    ],
+)
+def test_an_empty_output_path_is_a_usage_error(
+    args: list[str], tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run(*args)
+    assert result.code == 2 and "-o needs a path, not an empty one" in result.err
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("group", [[], ["cache"], ["config"], ["models"]])
 def test_a_group_alone_shows_its_help(group: list[str]) -> None:
     result = run(*group)

@@ -1018,6 +1018,7 @@ def main(argv: list[str] | None = None, env: Env | None = None) -> int:
         # and not under -q, before any command has set the log up from its own flags.
         _logging(env, quiet="-q" in args or "--quiet" in args, verbose=False)
         _describe_engines()
+        _refuse_empty_output(args)
         # typer prints help, versions and usage errors to sys.stdout/stderr: point those at env.
         with contextlib.redirect_stdout(env.stdout), contextlib.redirect_stderr(env.stderr):
             # Without standalone mode, typer returns the code of an Exit raised in a command.
@@ -1057,6 +1058,14 @@ def main(argv: list[str] | None = None, env: Env | None = None) -> int:
     if code == EXIT_INTERRUPTED:  # typer's word for KeyboardInterrupt
         env.stderr.write("briefer: interrupted\n")
     return code
+
+
+def _refuse_empty_output(args: list[str]) -> None:
+    """Refuse `-o ""`, what `-o "$OUT"` gives when OUT is unset: click reads it as ".", the
+    current folder, where batch would write its shards and summarize fail on a folder."""
+    for flag, value in zip(args, [*args[1:], None], strict=True):
+        if (flag in ("-o", "--output") and value == "") or flag == "--output=":
+            raise UsageError("-o needs a path, not an empty one (is its shell variable set?)")
 
 
 def _stopped(exc: BaseException | None, env: Env) -> int:
