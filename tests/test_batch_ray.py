@@ -589,10 +589,11 @@ def test_an_id_given_twice_counts_the_copy_kept_not_the_one_dropped(
     assert "7 record(s) written (1 with an error)" in err
 
 
-def test_sigterm_stops_a_batch_as_ctrl_c_does(ray_address: str, tmp_path: Path) -> None:
-    # cron and systemd stop a job with SIGTERM: ray.init made that exit 15 after a C++ stack
-    # dump on stderr, under -q too. briefer ends the run with one line and exit 143, and a
-    # rerun goes on from what was written.
+def slow_job(
+    tmp_path: Path, ray_address: str
+) -> tuple[list[dict[str, str]], Path, Path, list[str], dict[str, str]]:
+    """Return a job to stop midway: 48 records in calls of 4 on one actor, as a child process
+    (its rows, input, output folder, command and environment)."""
     rows = [story(i) for i in range(48)]
     source = write_input(tmp_path / "in", rows, "jsonl")
     out = tmp_path / "out"
@@ -601,7 +602,14 @@ def test_sigterm_stops_a_batch_as_ctrl_c_does(ray_address: str, tmp_path: Path) 
         "--engine", "extractive", "--actors", "1", "--records-per-batch", "4", "-q",
         "--ray-address", ray_address,
     ]  # fmt: skip
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    return rows, source, out, command, {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+
+
+def test_sigterm_stops_a_batch_as_ctrl_c_does(ray_address: str, tmp_path: Path) -> None:
+    # cron and systemd stop a job with SIGTERM: ray.init made that exit 15 after a C++ stack
+    # dump on stderr, under -q too. briefer ends the run with one line and exit 143, and a
+    # rerun goes on from what was written.
+    rows, source, out, command, env = slow_job(tmp_path, ray_address)
     job = subprocess.Popen(command, env=env, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 90
     while len(records.shards(out)) < 2 and job.poll() is None and time.monotonic() < deadline:
@@ -679,15 +687,7 @@ def test_a_killed_actor_loses_and_repeats_nothing(ray_address: str, tmp_path: Pa
 def test_a_rerun_writes_only_what_an_interrupted_run_left_with_the_same_settings(
     ray_address: str, tmp_path: Path
 ) -> None:
-    rows = [story(i) for i in range(48)]
-    source = write_input(tmp_path / "in", rows, "jsonl")
-    out = tmp_path / "out"
-    command = [
-        sys.executable, "-m", "briefer", "batch", str(source), "-o", str(out),
-        "--engine", "extractive", "--actors", "1", "--records-per-batch", "4", "-q",
-        "--ray-address", ray_address,
-    ]  # fmt: skip
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    rows, source, out, command, env = slow_job(tmp_path, ray_address)
     job = subprocess.Popen(command, env=env, start_new_session=True)
     deadline = time.monotonic() + 90
     while len(records.shards(out)) < 3 and job.poll() is None and time.monotonic() < deadline:

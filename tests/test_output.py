@@ -214,15 +214,20 @@ def test_dev_stdout_goes_to_the_pipe(story: Path) -> None:
 # -- pipes ------------------------------------------------------------------------------------
 
 
-def test_head_on_a_large_brief_exits_141(tmp_path: Path) -> None:
-    # 150 stories make a brief of about 120 kB, twice a pipe's 64 KiB buffer: `| head -1`
-    # goes away while briefer still has most of it to write.
+def wire_of_150(tmp_path: Path) -> Path:
+    """Return a folder of 150 stories: a brief of about 120 kB, twice a pipe's 64 KiB buffer."""
     folder = tmp_path / "wire"
     folder.mkdir()
     for i in range(150):
         (folder / f"story-{i:03d}.txt").write_text(
             STORY.replace("a new bridge", f"bridge number {i}"), encoding="utf-8"
         )
+    return folder
+
+
+def test_head_on_a_large_brief_exits_141(tmp_path: Path) -> None:
+    # `| head -1` goes away while briefer still has most of the brief to write.
+    folder = wire_of_150(tmp_path)
     child = subprocess.Popen(
         [BRIEFER, "summarize", str(folder), "--engine", "extractive", "--no-cache"],
         stdout=subprocess.PIPE,
@@ -239,12 +244,7 @@ def test_head_on_a_large_brief_exits_141(tmp_path: Path) -> None:
 def test_a_fifo_whose_reader_leaves_exits_141_as_stdout_does(tmp_path: Path) -> None:
     # `-o fifo` read by `head -c 10 fifo`: the reader goes away with most of the brief unwritten.
     # click turned the EPIPE into a silent exit 1; the README promises 141, as for stdout.
-    folder = tmp_path / "wire"
-    folder.mkdir()
-    for i in range(150):
-        (folder / f"story-{i:03d}.txt").write_text(
-            STORY.replace("a new bridge", f"bridge number {i}"), encoding="utf-8"
-        )
+    folder = wire_of_150(tmp_path)
     fifo = tmp_path / "brief.fifo"
     os.mkfifo(fifo)
     child = subprocess.Popen(
