@@ -2,6 +2,7 @@ import codecs
 import gzip
 import io
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -563,15 +564,20 @@ def test_yaml_without_title_uses_the_heading() -> None:
 
 
 def test_leading_rule_is_not_front_matter() -> None:
+    # Not YAML (no key: value inside): the rules are rules, no story, and the line between
+    # them is the headline they frame.
     text = "---\nIraq talks open in Paris today\n---\nThe story.\n"
     article = parse_article(text, "notes.txt")
-    assert article.title == "Notes"
-    assert paragraphs(article) == ["---", "Iraq talks open in Paris today", "---", "The story."]
+    assert article.title == "Iraq talks open in Paris today"
+    assert paragraphs(article) == ["The story."]
+    assert article.dropped == ("---", "Iraq talks open in Paris today", "---")
 
 
 def test_unclosed_front_matter_is_story() -> None:
+    # Not read as YAML: its lines are judged as any text's, the rule left out as no story.
     article = parse_article("---\ntitle: x\nThe story.\n", "notes.txt")
-    assert paragraphs(article) == ["---", "title: x", "The story."]
+    assert paragraphs(article) == ["The story."]
+    assert article.title == "title: x" and article.dropped == ("---", "title: x")
 
 
 # --- invariants -----------------------------------------------------------------------------
@@ -810,3 +816,105 @@ def test_a_source_takes_a_path() -> None:
     from briefer.sources import Source
 
     assert Source(Path("wire") / "a.txt").name == str(Path("wire") / "a.txt")
+
+
+# --- agency furniture and sentence ends, from a reading trial of agency copy (2026-12-07) ---
+# Written for these tests in the shape of what agencies send:
+# - reuters-take-furniture.txt: a Reuters take with its slug line, a CORRECTED-UPDATE all-caps
+#   headline, a correction note, a byline, MORE between takes and a second dateline with its
+#   "(Adds ...)" note, the Reporting/Editing trailer, ENDS, a contact line and Keywords;
+# - ap-take-furniture.txt: an AP take with APNewsAlert, the ^BC- slug and ^EDS: note, a byline
+#   over "Associated Press", a "___" rule, the contributor line and the copyright notice,
+#   wrapped over three lines;
+# - afp-ar-depeche.txt and afp-fr-depeche.txt: AFP dispatches in Arabic (Arabic commas and
+#   question marks, «» quotes, the "د." title, desk initials) and French ("Le Dr.", a
+#   "par X avec Y à Z" byline, desk initials, © line);
+# - reuters-abbreviations.txt: Reuters copy dense with abbreviations (mi., 10-yr., p.m. EST).
+FURNITURE = {
+    "reuters": (
+        "reuters-take-furniture.txt",
+        "FRENCH GOVERNMENT SURVIVES NO-CONFIDENCE VOTE OVER BUDGET",
+        "Elizabeth Pineau; Michel Rose",
+        "PARIS, Dec 7 (Reuters) - France's minority government survived",
+        "Bond markets were calm",
+    ),
+    "ap": (
+        "ap-take-furniture.txt",
+        "TORNADOES KILL AT LEAST 6 IN TEXAS AS STORMS SWEEP ACROSS SOUTH",
+        "JAMIE STENGLE",
+        "DALLAS (AP) — Tornadoes tore through rural Texas",
+        "More than 120,000 homes and businesses were without power",
+    ),
+    "afp-fr": (
+        "afp-fr-depeche.txt",
+        "Grève SNCF : le trafic fortement perturbé avant les fêtes",  # its NBSP made a space
+        None,
+        "PARIS, 7 déc 2024 (AFP) - Le trafic ferroviaire",
+        "Le mouvement pourrait s'étendre à la RATP",
+    ),
+}
+
+
+@pytest.mark.parametrize("feed", sorted(FURNITURE))
+def test_agency_furniture_is_no_story_and_the_headline_is_the_title(feed: str) -> None:
+    name, title, author, first, last = FURNITURE[feed]
+    article = read_path(str(FIXTURES / name))
+    assert (article.title, article.author) == (title, author)
+    story = [" ".join(p.split()) for p in paragraphs(article)]
+    assert story[0].startswith(first) and story[-1].startswith(last)
+    # Every line of the file is either in the story or in what was left out, and what was
+    # left out is furniture: no story paragraph went with it.
+    furniture = (
+        "MORE", "ENDS", "Keywords:", "((", "(Reporting by", "(Corrects", "BC-", "^BC-", "^EDS",
+        "APNewsAlert", "By ", "Associated Press", "___", "Copyright", "material may not",
+        "redistributed.", "to this report.", "par Julien", "jmi-hl", "©", "PARIS, Dec 7 (Reuters) - (Adds",
+        "reporting by Leigh", "Alison Williams", title.split()[0], "CORRECTED", "BUDGET",
+    )  # fmt: skip
+    for line in article.dropped:
+        assert line.startswith(furniture) or line in title, line
+    assert not any(p.startswith(("MORE", "ENDS", "(", "___", "Copyright")) for p in story)
+
+
+def test_a_sentence_that_starts_copyright_is_still_story() -> None:
+    article = parse_article(
+        "Court rules on song\n\nCopyright law changed in 2019, the court said.\n\n"
+        "More than 100 artists signed the letter.\n",
+        "a.txt",
+    )
+    assert paragraphs(article) == [
+        "Copyright law changed in 2019, the court said.",
+        "More than 100 artists signed the letter.",
+    ]
+
+
+def test_arabic_copy_splits_at_sentence_ends_not_at_arabic_commas() -> None:
+    from briefer.brief import sentences_of
+
+    article = read_path(str(FIXTURES / "afp-ar-depeche.txt"))
+    sentences = [" ".join(article.text[s:e].split()) for s, e in sentences_of(article, "ar")]
+    # pysbd's Arabic rules ended one at every "،": 24 fragments such as "بيروت،".
+    assert not any(s.endswith(("\u060c", "\u061b")) for s in sentences)
+    # Each sentence ends where Arabic ends one: a full stop, a question or exclamation mark
+    # (with its closing quote), or a colon before a quote.
+    assert all(re.search(r"[.:\u061f!][»\"]?$", s) for s in sentences), sentences
+    # The title "د." and the quote closed after "؟" stay inside their sentences.
+    assert any("وقال د. محمد شمس الدين" in s for s in sentences)
+    assert any("الدولي؟» مضيفاً أن البرلمان" in s for s in sentences)
+    assert len(sentences) == 8
+
+
+@pytest.mark.parametrize(
+    ("name", "lang", "whole"),
+    [
+        ("ap-take-furniture.txt", "en", "in Navarro County, about 60 mi. south of Dallas."),
+        ("reuters-abbreviations.txt", "en", "with the 10-yr. note at 4.52%."),
+        ("reuters-abbreviations.txt", "en", "The S&P 500 fell 1.1% by 3:30 p.m. EST."),
+        ("afp-fr-depeche.txt", "fr", "Le Dr. Martin, médecin du travail cité par l'AFP,"),
+    ],
+)
+def test_abbreviations_do_not_end_sentences(name: str, lang: str, whole: str) -> None:
+    from briefer.brief import sentences_of
+
+    article = read_path(str(FIXTURES / name))
+    sentences = [" ".join(article.text[s:e].split()) for s, e in sentences_of(article, lang)]
+    assert any(whole in s for s in sentences), sentences

@@ -90,8 +90,49 @@ def split_sentences(
         if segment[pos:cut].strip():
             spans.append(_strip_span(segment, pos, cut))
         pos = cut
-    spans = _close_gaps(segment, spans)
+    spans = _join_false_ends(segment, _close_gaps(segment, spans))
     return [(start + s, start + e) for s, e in spans]
+
+
+# Where pysbd ends a sentence that goes on, seen in agency copy (a reading trial, 2026-12-07):
+# - pysbd's Arabic rules end one at every Arabic comma or semicolon, so "بيروت،" was a
+#   sentence of its own, and a brief a collage of clauses;
+_CLAUSE_END = re.compile(r"[\u060c\u061b]$")
+# - a closing quote or bracket left alone after "؟" or "!" belongs to the sentence before;
+_CLOSER_START = re.compile(r"^[\u00bb\u201d\u2019\u203a)\]]")
+# - a title before a name ("Dr. Martin", "Le Dr. Martin", Arabic "د."), never a sentence's end;
+_TITLE_END = re.compile(
+    r"(?:^|[\s(«\u201c\"])(?:Dr|Mr|Mrs|Ms|Mme|Mlle|Mgr|Pr|Prof|Gen|Sen|Rep|Gov|Lt|Col|Capt|Sgt"
+    r"|\u062f)\.$"
+)
+# - a short lower-case abbreviation followed by lower case ("about 60 mi. south of Dallas",
+#   "the 10-yr. note"): news sentences start with a capital;
+_SHORT_ABBREVIATION_END = re.compile(r"\b[a-z]{1,4}\.$")
+_LOWER_START = re.compile(r"^[a-z]")
+# - a time zone after a time ("by 3:30 p.m. EST."): a lone 2-4 capital word is no sentence.
+_ZONE_ONLY = re.compile(r"^[A-Z]{2,4}\.$")
+
+
+def _join_false_ends(segment: str, spans: list[Span]) -> list[Span]:
+    """Join spans where the first does not end a sentence (the patterns above); a joined span
+    stays within MAX_PIECE."""
+    out: list[Span] = []
+    for s, e in spans:
+        if out:
+            before = segment[out[-1][0] : out[-1][1]]
+            after = segment[s:e]
+            joins = (
+                _CLAUSE_END.search(before)
+                or _CLOSER_START.match(after)
+                or _TITLE_END.search(before)
+                or (_SHORT_ABBREVIATION_END.search(before) and _LOWER_START.match(after))
+                or (before.endswith(".") and _ZONE_ONLY.match(after))
+            )
+            if joins and e - out[-1][0] <= MAX_PIECE:
+                out[-1] = (out[-1][0], e)
+                continue
+        out.append((s, e))
+    return out
 
 
 def _pysbd_spans(segment: str, lang: str) -> list[Span]:

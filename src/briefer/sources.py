@@ -200,12 +200,29 @@ def parse_article(text: str, source: str, name: str | None = None) -> Article:
             skip.add(paras[after].first)
 
     front_set = {p.first for p in front}
+    author = None
     body: list[tuple[int, Span]] = []
-    for para in paras:
+    for k, para in enumerate(paras):
+        byline = para.first in front_set and not body and byline_name(" ".join(para.text.split()))
+        if byline and author is None:
+            # Plain-text copy names its writers under the headline ("By Jane Doe", then
+            # "Associated Press"): the brief's author, not a sentence of the story.
+            author = byline.removesuffix(" and").strip()
+            names = re.split(r"\s+(?:and|&)\s+|,\s*", " ".join(para.text.split())[3:])
+            author = "; ".join(n.strip() for n in names if n.strip() and not _AGENCY.fullmatch(n))
         if (
             para.first in skip
+            or byline
             or _is_caption(para.text)
             or _is_teaser(para.text)
+            or _is_wire_furniture(para.text)
+            or (
+                para.first in front_set
+                and not body
+                and k > 0
+                and byline_name(" ".join(paras[k - 1].text.split()))
+                and _AGENCY.fullmatch(" ".join(para.text.split()))
+            )
             or (
                 para.first in front_set
                 and (_is_furniture(para.text) or (from_text and _same_headline(para.text, title)))
@@ -227,6 +244,7 @@ def parse_article(text: str, source: str, name: str | None = None) -> Article:
         text=text,
         body=tuple(span for _, span in body),
         dropped=tuple(line for i in sorted(dropped) for line in dropped[i]),
+        author=author or None,
     )
 
 
@@ -725,16 +743,79 @@ def _is_teaser(line: str) -> bool:
     return len(line) <= _TEASER_MAX and bool(_TEASER.match(line))
 
 
+# What news agencies put around a story in plain-text copy (Reuters, AP, AFP, read in a trial of
+# such copy, 2026-12-07), none of it story: a whole paragraph of one of these is left out.
+_WIRE_FURNITURE = re.compile(
+    # take markers, alerts, and the end
+    r"\(?(?:MORE|ENDS?|FLASH|URGENT|BULLETIN|APNewsAlert|AP-NewsAlert)\)?|-30-|#{3}|<"
+    # slugs and editors' notes: "BC-FRANCE-POLITICS/BUDGET (CORRECTED)", "^BC-US--Storm...<",
+    # "^EDS: UPDATES with ...", and AFP's desk initials ("jmi-hl/abl/gm", "ز ع/س ح/ع ش")
+    r"|\^?BC-\S+.*|\^?EDS?:.*"
+    # notes on a take: "(Corrects vote tally ...)", a dateline with only "(Adds comment ...)"
+    r"|(?:[A-Z][\w.,' ]{0,40}\([A-Za-z ]{2,30}\) [-\u2013\u2014]{1,2} )?\((?:Corrects|Adds|Updates"
+    r"|Recasts|Changes|Refiles|Fixes|Removes|Inserts|Rewrites|Repeats)\b[^()]*\)"
+    # trailers: "(Reporting by ...; Editing by ...)", "((email; phone))", "Keywords: ..."
+    r"|\((?:(?:additional\s+)?reporting|writing|editing|compiled|translated|graphics?|"
+    r"research)\s+by\b.*\)|\(\(.*\)\)|Keywords:.*"
+    # a rule, "Associated Press writer X contributed to this report.", the rights notice and
+    # its wrapped tail, AFP's "© Agence France-Presse" and "par X avec Y à Z"
+    r"|[_\-=*~\s]{3,}|.{0,160}\bcontributed to this (?:report|story|article)\.?"
+    r"|(?:copyright\s*)?(?:\u00a9|\(c\)|copyright)\s*(?:\d{4}\s*)?.{0,200}"
+    r"|(?:this\s+)?material\s+may\s+not\s+be\s+published\b.{0,100}"
+    r"|par [A-Z\u00c0-\u00de][\w'\-]+(?: [A-Z\u00c0-\u00de][\w'\-]+){0,3}"
+    r"(?:,? (?:avec|et) [A-Z\u00c0-\u00de][\w'\-]+(?: [A-Z\u00c0-\u00de][\w'\-]+){0,3})*"
+    r"(?: (?:à|a) [A-Z\u00c0-\u00de][\w'\-]+)?",
+    re.IGNORECASE,
+)
+# AFP's desk initials at a dispatch's end, in lower case with a slash: "jmi-hl/abl/gm", and
+# in Arabic letters, "ز ع/س ح/ع ش".
+_DESK_SLUG = re.compile(
+    r"[a-z]{2,4}(?:-[a-z]{1,4})?(?:/[a-z]{1,4}(?:-[a-z]{1,4})?){1,4}"
+    r"|[\u0621-\u064a]{1,2}(?: [\u0621-\u064a]{1,2})?"
+    r"(?:/[\u0621-\u064a]{1,2}(?: [\u0621-\u064a]{1,2})?){1,4}"
+)
+_COPYRIGHT_NOTICE = re.compile(r"copyright\s*(?:\u00a9\s*|\(c\)\s*)?\d{4}\b", re.IGNORECASE)
+# Only in capitals: "MORE" and "ENDS" are words too ("More than 120,000 homes ...").
+_WIRE_MARKER_CASE = re.compile(r"\(?(?:MORE|ENDS?|FLASH|URGENT|BULLETIN)\)?")
+# "Associated Press", "Reuters", "AFP": the agency line under a byline.
+_AGENCY = re.compile(
+    r"(?:The )?(?:Associated Press|AP|Reuters|AFP|Agence France-Presse|Bloomberg(?: News)?)",
+    re.IGNORECASE,
+)
+# Reuters' headline prefixes: "CORRECTED-UPDATE 2-FRENCH GOVERNMENT SURVIVES ...".
+_WIRE_PREFIX = re.compile(
+    r"(?:(?:CORRECTED|CORRECTION|UPDATE \d+|RPT|REFILE|WRAPUP \d+|EXCLUSIVE|INSIGHT|ANALYSIS"
+    r"|FACTBOX|FOCUS|PREVIEW|TIMELINE|EXPLAINER|BUZZ|BREAKINGVIEWS|URGENT)-)+(?=\S)"
+)
+
+
+def _is_wire_furniture(text: str) -> bool:
+    """Tell whether a paragraph is an agency's slug, marker, note, trailer or notice."""
+    line = " ".join(text.split())
+    if _DESK_SLUG.fullmatch(line):
+        return True
+    if len(line) > 400 or not _WIRE_FURNITURE.fullmatch(line):
+        return False
+    word = line.strip("()")
+    if word.upper() in {"MORE", "END", "ENDS", "FLASH", "URGENT", "BULLETIN"}:
+        return bool(_WIRE_MARKER_CASE.fullmatch(line))
+    if line.lower().startswith("copyright"):
+        # The notice ("Copyright 2025 The Associated Press. All rights reserved."), not a
+        # sentence that starts with the word ("Copyright law changed in 2019, ...").
+        return bool(_COPYRIGHT_NOTICE.match(line) or re.search(r"rights reserved", line, re.I))
+    return True
+
+
 def _title_from_paragraphs(front: list[_Para]) -> tuple[str | None, _Para | None]:
     """Return (title, paragraph) from the first front paragraph that is not furniture."""
     for para in front:
-        if _is_furniture(para.text) or _is_caption(para.text):
+        if _is_furniture(para.text) or _is_caption(para.text) or _is_wire_furniture(para.text):
             continue
         heading = _ATX_HEADING.fullmatch(para.text)
         if heading and heading.group(1).strip():
             return " ".join(heading.group(1).split()), para
         if _is_headline(para.text):
-            return " ".join(para.text.split()), para
+            return _WIRE_PREFIX.sub("", " ".join(para.text.split()), count=1), para
         return None, None
     return None, None
 
