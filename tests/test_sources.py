@@ -918,3 +918,33 @@ def test_abbreviations_do_not_end_sentences(name: str, lang: str, whole: str) ->
     article = read_path(str(FIXTURES / name))
     sentences = [" ".join(article.text[s:e].split()) for s, e in sentences_of(article, lang)]
     assert any(whole in s for s in sentences), sentences
+
+
+def test_a_web_page_saved_as_txt_is_read_as_the_page(tmp_path: Path) -> None:
+    # "Save page as" into a .txt name, or a CMS export that names every file .txt: its markup
+    # was the story ("<!DOCTYPE html>" the title); on stdin the same bytes were a page.
+    page = (
+        "<!DOCTYPE html><html><head><title>Flood wall approved | The Gazette</title>"
+        '<meta property="og:title" content="Council approves flood wall"></head><body>'
+        "<nav><a href='/'>Home</a> <a href='/news'>News</a></nav><article>"
+        "<h1>Council approves flood wall</h1>"
+        + "".join(
+            f"<p>The council voted {n} to 2 on Thursday to build the wall along the levee, "
+            f"ending two years of argument over its cost and its route, officials said.</p>"
+            for n in range(5, 9)
+        )
+        + "</article><footer>Contact us</footer></body></html>"
+    )
+    saved = tmp_path / "story.txt"
+    saved.write_text(page, encoding="utf-8")
+    article = read_path(str(saved))
+    assert article.title == "Council approves flood wall"
+    assert all("<" not in p for p in paragraphs(article))
+    assert paragraphs(article)[0].startswith("The council voted 5 to 2")
+
+
+def test_an_rtf_document_is_refused_with_the_fix(tmp_path: Path) -> None:
+    rtf = tmp_path / "stringer.txt"
+    rtf.write_bytes(b"{\\rtf1\\ansi\\deff0 {\\fonttbl {\\f0 Times;}}\\f0\\fs24 CITY HALL\\par}")
+    with pytest.raises(InputError, match="an RTF document, not plain text: save it as .txt"):
+        read_path(str(rtf))

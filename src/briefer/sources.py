@@ -306,11 +306,30 @@ def read_path(path: str, max_bytes: int = MAX_INPUT_BYTES) -> Article:
 
     A Markdown file (MARKDOWN_SUFFIXES) is read as Markdown: see markdown_text.
     """
-    text = decode(read_bytes(path, max_bytes), path)
-    if Path(path).suffix.lower() in MARKDOWN_SUFFIXES:
+    markdown = Path(path).suffix.lower() in MARKDOWN_SUFFIXES
+    # Read as much as a page may hold: a web page saved under another name (story.txt) is
+    # read as the page it is, as on stdin, not as its markup (its <title> the brief's).
+    page_bytes = int(max_bytes * HTML_FACTOR)
+    data = read_bytes(path, max_bytes if markdown else page_bytes)
+    if not markdown and _looks_html(data):
+        from . import web
+
+        return from_page(web.extract_html(data, None), path)
+    if len(data) > max_bytes:
+        raise _too_large(path, max_bytes)
+    _refuse_rtf(data, path)
+    text = decode(data, path)
+    if markdown:
         # A file with no Markdown prose (paragraphs all in HTML blocks) is read line by line.
         text = markdown_text(text) or text
     return parse_article(text, source=path)
+
+
+def _refuse_rtf(data: bytes, label: str) -> None:
+    """Refuse a Rich Text document (a stringer's word processor): read as text, its control
+    words ({\\rtf1\\ansi ... \\par) were briefed as the story."""
+    if data.lstrip()[:5] == b"{\\rtf":
+        raise InputError(f"{label}: an RTF document, not plain text: save it as .txt or .html")
 
 
 def markdown_text(markdown: str) -> str | None:
@@ -1036,6 +1055,7 @@ def read_source(
             return from_page(web.extract_html(data, None), name)
         if len(data) > max_bytes:
             raise _too_large("stdin", max_bytes)
+        _refuse_rtf(data, "stdin")
         return parse_article(decode(data, "stdin"), name)
     if Path(name).suffix.lower() in HTML_SUFFIXES:
         from . import web
