@@ -1316,3 +1316,21 @@ def test_through_a_proxy_the_page_host_is_checked_not_the_proxy(
         fetch(url, timeout=3)
     assert_error(excinfo, url, "refused: intranet.corp.example is a private address (10.1.2.3)")
     assert url not in server.state.headers
+
+
+def test_a_paywall_box_is_no_story_and_the_run_says_the_story_stops_there(caplog) -> None:
+    # fixtures/paywall-metered.html imitates a metered-paywall page (FT/WSJ style) saved while
+    # logged out: headline, standfirst, the lede, then "Subscribe to continue reading" with
+    # plan prices; the rest of the story is not in the HTML.
+    import logging
+
+    from briefer.sources import read_source
+
+    path = Path(__file__).resolve().parent / "fixtures" / "paywall-metered.html"
+    with caplog.at_level(logging.WARNING, logger="briefer"):
+        article = read_source(str(path))
+    story = article.body_text()
+    assert story.startswith("Shares in Tokai Semiconductor fell 14% on Monday")
+    for wall in ("Subscribe", "unlimited access", "$39 per month", "$69", "Already a subscriber"):
+        assert wall not in story
+    assert "paywall-metered.html: cut off by a paywall; briefed from the" in caplog.text

@@ -6,6 +6,7 @@ import codecs
 import functools
 import glob
 import json
+import logging
 import os
 import re
 import tomllib
@@ -232,6 +233,8 @@ def parse_article(text: str, source: str, name: str | None = None) -> Article:
             continue
         body.append((para.first, para.span(lines)))
 
+    if any(is_paywall(para.text) for para in paras):
+        paywalled(label, sum(len(text[s:e].split()) for _, (s, e) in body))
     if not body and title_para is not None:
         # A lone headline is all the story there is; summarising nothing helps no one.
         body.append((title_para.first, title_para.span(lines)))
@@ -736,6 +739,20 @@ _TEASER = re.compile(
     r"|proudly\s+powered\s+by\b)",
     re.IGNORECASE,
 )
+# A paywall's box, where a page saved while logged out shows the lede and then asks for money
+# (a reading trial, 2026-12-07: "Standard Digital: $39 per month" ended the brief).
+_PAYWALL = re.compile(
+    r"(?:subscribe|sign\s+up|register|log\s*in|sign\s+in)\s+(?:now\s+)?to\s+(?:continue|keep|read)"
+    r"|(?:to\s+)?continue\s+reading\b.{0,40}$"
+    r"|already\s+(?:a\s+)?(?:subscriber|member|registered)(?:\s*\?|\W+(?:sign|log)\s*in\b)"
+    r"|get\s+(?:unlimited|full|instant)\s+(?:digital\s+)?access\b"
+    r"|subscribe\s+(?:now|today)\b"
+    r"|this\s+(?:article|story|content)\s+is\s+(?:only\s+)?(?:for|available\s+to|exclusive\s+to)"
+    r"\s+(?:paying\s+)?(?:subscribers|members)\b"
+    r"|(?:[A-Z][\w+]*\s+){0,2}(?:digital|print|access|subscription|plan)\s*:\s*[$\u20ac\u00a3]\s?\d"
+    r"[\d.,]*\s*(?:(?:a|per|/)\s*(?:month|week|year|mo|yr))?",
+    re.IGNORECASE,
+)
 # A teaser is one short line; a paragraph that happens to start "Watch: ..." and goes on is not.
 _TEASER_MAX = 200
 
@@ -758,8 +775,21 @@ def is_boilerplate(line: str) -> bool:
 
 
 def _is_teaser(line: str) -> bool:
-    """Tell whether a line is a teaser, a follow-us or a newsletter line rather than story."""
-    return len(line) <= _TEASER_MAX and bool(_TEASER.match(line))
+    """Tell whether a line is a teaser, a follow-us, a newsletter or a paywall line rather
+    than story."""
+    return len(line) <= _TEASER_MAX and bool(_TEASER.match(line) or is_paywall(line))
+
+
+def paywalled(label: str, words: int) -> None:
+    """Say that a story stops at a paywall: the brief holds only what came before it."""
+    logging.getLogger("briefer").warning(
+        "%s: cut off by a paywall; briefed from the %d word(s) before it", label, words
+    )
+
+
+def is_paywall(line: str) -> bool:
+    """Tell whether a short line is a paywall's ("Subscribe to continue reading")."""
+    return len(line) <= _TEASER_MAX and bool(_PAYWALL.match(" ".join(line.split())))
 
 
 # What news agencies put around a story in plain-text copy (Reuters, AP, AFP, read in a trial of

@@ -32,7 +32,9 @@ from briefer.sources import (
     decode,
     is_boilerplate,
     is_headline,
+    is_paywall,
     is_url,
+    paywalled,
     read_bytes,
 )
 
@@ -647,6 +649,8 @@ def _extract(text: str, *, page_url: str, label: str, base_url: str | None) -> P
     story = [
         b.text for b in blocks if not b.only_links and b.has_words and not is_boilerplate(b.text)
     ]
+    if any(is_paywall(b.text) for b in blocks):
+        paywalled(label, sum(len(text.split()) for text in story))
     # trafilatura keeps the <h1> as the first line of the text; it is the title, not story.
     if story and title and _squash(story[0]) == _squash(title):
         story = story[1:]
