@@ -406,8 +406,9 @@ def test_markdown_heading_is_the_title(tmp_path: Path) -> None:
     data = b"# Iraq allies meet in Paris\n\nThe talks opened.\n\n## Tensions\n\nMore.\n"
     article = read_path(write(tmp_path, "talks.md", data))
     assert article.title == "Iraq allies meet in Paris"
-    assert article.dropped == ("# Iraq allies meet in Paris",)
-    assert paragraphs(article) == ["The talks opened.", "## Tensions", "More."]
+    # A subheading names a section; it is no sentence (it ran into the next one, unpunctuated).
+    assert article.dropped == ("# Iraq allies meet in Paris", "## Tensions")
+    assert paragraphs(article) == ["The talks opened.", "More."]
 
 
 # A post as a static-site CMS (Jekyll, Hugo) stores it: front matter, a setext headline, a
@@ -715,7 +716,7 @@ def test_wrapped_markdown_and_stdin_read_alike() -> None:
             "Markets slide\n\nShares fell sharply in Tokyo on Monday as the\nyen rose.\n",
             ["Shares fell sharply in Tokyo on Monday as the\nyen rose."],
         ),
-        # List items, headings, quotes and bylines stand apart.
+        # List items, headings, quotes and bylines stand apart (a subheading is then left out).
         (
             "Markets slide\n\nTraders said:\n- the yen rose\n- oil fell\n## Why\n> a quote\n"
             "By Ann Lee\nThe rest.\n",
@@ -723,7 +724,6 @@ def test_wrapped_markdown_and_stdin_read_alike() -> None:
                 "Traders said:",
                 "- the yen rose",
                 "- oil fell",
-                "## Why",
                 "> a quote",
                 "By Ann Lee",
                 "The rest.",
@@ -948,3 +948,19 @@ def test_an_rtf_document_is_refused_with_the_fix(tmp_path: Path) -> None:
     rtf.write_bytes(b"{\\rtf1\\ansi\\deff0 {\\fonttbl {\\f0 Times;}}\\f0\\fs24 CITY HALL\\par}")
     with pytest.raises(InputError, match="an RTF document, not plain text: save it as .txt"):
         read_path(str(rtf))
+
+
+def test_a_cms_markdown_export_gives_its_story_and_its_front_matter() -> None:
+    # fixtures/cms-export-footnotes.md imitates a headless CMS's Markdown export (its front
+    # matter says so): YAML with title, author and date, setext headline and subheading, a
+    # footnote, an image with an italic caption, a reference link, nested quotes and a table.
+    article = read_path(str(FIXTURES / "cms-export-footnotes.md"))
+    assert article.title == "Port strike ends after 11 days: dockworkers win 62% raise"
+    assert (article.author, article.date) == ("Denise Okafor", "2024-10-03")
+    story = paragraphs(article)
+    assert story[0].startswith("Dockworkers at 36 East and Gulf Coast ports")
+    assert story[0].endswith("ending the first coast-wide strike since 1977.")  # no "[^1]"
+    assert story[-1].endswith("Retailers said shelves would be restocked within weeks.")
+    for left_out in ("#", "[^1]", "The last coast-wide strike lasted", "Photo: Jane Doe"):
+        assert not any(left_out in p for p in story), left_out
+    assert len(story) == 5

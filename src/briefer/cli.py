@@ -1063,7 +1063,7 @@ def main(argv: list[str] | None = None, env: Env | None = None) -> int:
 def _refuse_empty_output(args: list[str]) -> None:
     """Refuse `-o ""`, what `-o "$OUT"` gives when OUT is unset: click reads it as ".", the
     current folder, where batch would write its shards and summarize fail on a folder."""
-    for flag, value in zip(args, [*args[1:], None], strict=True):
+    for flag, value in zip(args, [*args[1:], None], strict=False):
         if (flag in ("-o", "--output") and value == "") or flag == "--output=":
             raise UsageError("-o needs a path, not an empty one (is its shell variable set?)")
 

@@ -124,7 +124,7 @@ _GETTY_END = re.compile(r"getty\s+images\W*$", re.IGNORECASE)
 _ATX_HEADING = re.compile(r"#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*")
 _SETEXT_RULE = re.compile(r"={3,}[ \t]*")
 _YAML_KEY = re.compile(r"[A-Za-z_][\w.-]*[ \t]*:(?:\s|$)")
-_YAML_TITLE = re.compile(r"title[ \t]*:[ \t]*(.*)", re.IGNORECASE)
+_YAML_FIELD = r"{}[ \t]*:[ \t]*(.*)"
 _BLOCK_SCALAR = re.compile(r"[|>][+-]?")
 
 
@@ -137,7 +137,7 @@ class Article:
     text: str = field(repr=False)  # decoded, BOM removed, newlines normalised to "\n"
     body: tuple[Span, ...]  # spans in `text` of the story's paragraphs, in order
     dropped: tuple[str, ...]  # lines kept out of the body (title, dates, captions), in order
-    author: str | None = None  # known for web pages only
+    author: str | None = None  # a web page's, front matter's or a plain-text byline's
     date: str | None = None
 
     def body_text(self) -> str:
@@ -179,7 +179,8 @@ def parse_article(text: str, source: str, name: str | None = None) -> Article:
     lines = list(_lines(text))
     dropped: dict[int, list[str]] = {}  # first line index -> the stripped lines dropped there
 
-    start, yaml_title = _front_matter(lines)
+    start, meta = _front_matter(lines)
+    yaml_title = _yaml_value(meta, "title")
     for i in range(start):
         if _strip(lines[i][1]):
             dropped[i] = [_strip(lines[i][1])]
@@ -217,6 +218,8 @@ def parse_article(text: str, source: str, name: str | None = None) -> Article:
             or _is_caption(para.text)
             or _is_teaser(para.text)
             or _is_wire_furniture(para.text)
+            # A heading is a section's name, not a sentence ("# Port strike ends", "## Talks").
+            or bool(_ATX_HEADING.fullmatch(para.text))
             or (
                 para.first in front_set
                 and not body
@@ -247,7 +250,8 @@ def parse_article(text: str, source: str, name: str | None = None) -> Article:
         text=text,
         body=tuple(span for _, span in body),
         dropped=tuple(line for i in sorted(dropped) for line in dropped[i]),
-        author=author or None,
+        author=_yaml_people(meta) or author or None,
+        date=_yaml_date(meta),
     )
 
 
@@ -363,8 +367,13 @@ def markdown_text(markdown: str) -> str | None:
     tokens = _markdown_parser().parse(markdown)
     blocks: list[str] = []
     marker = ""  # a list item's marker, for the first paragraph inside it
+    notes = 0  # inside a footnote's definition
     for index, token in enumerate(tokens):
         kind = token.type
+        if kind in ("footnote_open", "footnote_close"):
+            notes += 1 if kind == "footnote_open" else -1
+        elif notes:
+            continue
         if kind == "front_matter" and token.map and token.content.strip():
             # Kept for its title; an empty one ("---" over "---") is left out whole.
             front.append("\n".join(markdown.split("\n")[: token.map[1]]))
@@ -374,7 +383,11 @@ def markdown_text(markdown: str) -> str | None:
         elif kind == "inline" and token.children is not None:
             parent = tokens[index - 1]
             text = _inline_text(token.children)
-            if parent.type in ("th_open", "td_open") or not text:
+            if (
+                parent.type in ("th_open", "td_open")
+                or not text
+                or _is_image_caption(token.children)
+            ):
                 continue
             if parent.type == "heading_open":
                 text = "#" * int(parent.tag[1:]) + " " + text
@@ -385,6 +398,22 @@ def markdown_text(markdown: str) -> str | None:
     if not blocks:
         return None
     return "\n\n".join(front + blocks) + "\n"
+
+
+def _is_image_caption(children: list[Any]) -> bool:
+    """Tell whether a paragraph is an image and its caption: all its text in emphasis
+    ("![...](port.jpg)" then "*Containers wait at the port. Photo: Jane Doe*")."""
+    if not any(child.type == "image" for child in children):
+        return False
+    depth = 0
+    for child in children:
+        if child.type in ("em_open", "strong_open"):
+            depth += 1
+        elif child.type in ("em_close", "strong_close"):
+            depth -= 1
+        elif child.type == "text" and child.content.strip() and not depth:
+            return False
+    return True
 
 
 def _inline_text(children: list[Any]) -> str:
@@ -406,9 +435,13 @@ def _inline_text(children: list[Any]) -> str:
 def _markdown_parser() -> Any:
     """Return a CommonMark parser with GFM tables and YAML front matter (markdown-it-py)."""
     from markdown_it import MarkdownIt
+    from mdit_py_plugins.footnote import footnote_plugin
     from mdit_py_plugins.front_matter import front_matter_plugin
 
-    return MarkdownIt("commonmark").enable("table").use(front_matter_plugin)
+    # Footnotes as CMS exports write them ("1977.[^1]", "[^1]: The last strike ..."): read as
+    # such, their markers and notes stay out of the story; plain CommonMark made the marker
+    # text and the note a paragraph.
+    return MarkdownIt("commonmark").enable("table").use(front_matter_plugin).use(footnote_plugin)
 
 
 def _label(source: str) -> str:
@@ -528,29 +561,31 @@ def _looks_binary(text: str) -> bool:
     return bad * 20 > len(sample)
 
 
-def _front_matter(lines: list[tuple[int, str]]) -> tuple[int, str | None]:
-    """Return (index of the first line after a YAML front matter block, its title), or (0, None)."""
+def _front_matter(lines: list[tuple[int, str]]) -> tuple[int, list[str]]:
+    """Return (index of the first line after a YAML front matter block, its lines), or (0, [])."""
     if not lines or lines[0][1].rstrip() != "---":
-        return 0, None
+        return 0, []
     keys = 0
     for i in range(1, len(lines)):
         line = lines[i][1]
         if line.rstrip() in ("---", "..."):
             if not keys:
-                return 0, None
-            return i + 1, _yaml_title([line for _, line in lines[1:i]])
+                return 0, []
+            return i + 1, [line for _, line in lines[1:i]]
         if _YAML_KEY.match(line):
             keys += 1
         elif _strip(line) and not line[0].isspace() and not line.startswith(("-", "#")):
             # Not YAML: a horizontal rule that opens a plain text.
-            return 0, None
-    return 0, None
+            return 0, []
+    return 0, []
 
 
-def _yaml_title(block: list[str]) -> str | None:
-    """Return the top-level `title:` value of a YAML block, unquoted, or None."""
+def _yaml_value(block: list[str], key: str) -> str | None:
+    """Return a top-level scalar of a YAML block (`title:`, `author:`, `date:`), unquoted, or
+    None; a flow list (`author: [A, B]`) is its items joined by "; "."""
+    pattern = re.compile(_YAML_FIELD.format(re.escape(key)), re.IGNORECASE)
     for i, line in enumerate(block):
-        match = _YAML_TITLE.fullmatch(line.rstrip())
+        match = pattern.fullmatch(line.rstrip())
         if not match:
             continue
         value = match.group(1).strip()
@@ -570,6 +605,30 @@ def _yaml_title(block: list[str]) -> str | None:
         value = " ".join(value.split())
         return value or None
     return None
+
+
+def _yaml_people(block: list[str]) -> str | None:
+    """Return a front matter's `author` (or `authors`): one name, or a list ("[A, B]", or
+    "- A" items) as its names joined by "; ", as web pages' authors are."""
+    value = _yaml_value(block, "author") or _yaml_value(block, "authors")
+    if value is None:
+        return None
+    if value.startswith("[") and value.endswith("]"):
+        names = value[1:-1].split(",")
+    elif value.startswith("- "):
+        names = value[2:].split(" - ")
+    else:
+        names = [value]
+    names = [n.strip().strip("\"'").strip() for n in names]
+    return "; ".join(n for n in names if n) or None
+
+
+def _yaml_date(block: list[str]) -> str | None:
+    """Return a front matter's `date` as an ISO date (2024-10-03T18:20:00Z gives 2024-10-03),
+    None when it is not one."""
+    value = _yaml_value(block, "date")
+    match = re.match(r"\d{4}-\d{2}-\d{2}", value or "")
+    return match.group(0) if match else None
 
 
 @dataclass(frozen=True)
