@@ -255,22 +255,35 @@ def parse_article(text: str, source: str, name: str | None = None) -> Article:
     )
 
 
-def read_bytes(path: str, max_bytes: int = MAX_INPUT_BYTES) -> bytes:
+def read_bytes(path: str, max_bytes: int = MAX_INPUT_BYTES, page_bytes: int = 0) -> bytes:
     """Return the bytes of the file at path, at most max_bytes; errors name the path as given.
+    With page_bytes, a file that starts as an HTML page may be that large instead.
 
-    A device or pipe (/dev/zero, a FIFO) is read no further than max_bytes + 1: never until
-    memory runs out.
+    A device or pipe (/dev/zero, a FIFO) is read no further than the larger limit + 1: never
+    until memory runs out.
     """
     p = Path(path)
+
+    def limit(head: bytes) -> int:
+        """Return the limit for a file that starts so."""
+        return page_bytes if page_bytes > max_bytes and _looks_html(head) else max_bytes
+
     try:
         with p.open("rb") as file:
             size = os.fstat(file.fileno()).st_size
-            if size > max_bytes:
-                # A regular file says its size: refuse it without reading it.
-                raise _too_large(path, max_bytes)
-            data = file.read(max_bytes + 1)
-            if len(data) > max_bytes:
-                raise _too_large(path, max_bytes)
+            if size:
+                # A regular file says its size: refuse it without reading it; its start, read
+                # and read again, says whether it is a page.
+                most = limit(file.read(2048))
+                file.seek(0)
+                if size > most:
+                    raise _too_large(path, most)
+                data = file.read(most + 1)
+            else:
+                data = file.read(max(max_bytes, page_bytes) + 1)
+                most = limit(data)
+            if len(data) > most:
+                raise _too_large(path, most)
             return data
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory") from None
@@ -316,14 +329,11 @@ def read_path(path: str, max_bytes: int = MAX_INPUT_BYTES) -> Article:
     markdown = Path(path).suffix.lower() in MARKDOWN_SUFFIXES
     # Read as much as a page may hold: a web page saved under another name (story.txt) is
     # read as the page it is, as on stdin, not as its markup (its <title> the brief's).
-    page_bytes = int(max_bytes * HTML_FACTOR)
-    data = read_bytes(path, max_bytes if markdown else page_bytes)
+    data = read_bytes(path, max_bytes, 0 if markdown else int(max_bytes * HTML_FACTOR))
     if not markdown and _looks_html(data):
         from . import web
 
         return from_page(web.extract_html(data, None), path)
-    if len(data) > max_bytes:
-        raise _too_large(path, max_bytes)
     _refuse_rtf(data, path)
     text = decode(data, path)
     if markdown:
