@@ -1334,3 +1334,17 @@ def test_a_paywall_box_is_no_story_and_the_run_says_the_story_stops_there(caplog
     for wall in ("Subscribe", "unlimited access", "$39 per month", "$69", "Already a subscriber"):
         assert wall not in story
     assert "paywall-metered.html: cut off by a paywall; briefed from the" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("found", "author"),
+    [
+        # An AMP page's "By Olena Kovalenko, Kyiv · April 9, 2025", as trafilatura splits it.
+        ("Olena Kovalenko; Kyiv · April 9", "Olena Kovalenko"),
+        ("Jane Doe · May 1, 2025", "Jane Doe"),
+        ("Marisol Ortega; Ben Adeyemi", "Marisol Ortega; Ben Adeyemi"),
+        ("April 9, 2025", None),
+    ],
+)
+def test_a_bylines_place_and_date_are_not_authors(found: str, author: str | None) -> None:
+    assert web._authors(found) == author

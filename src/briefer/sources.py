@@ -974,6 +974,11 @@ def _is_furniture(line: str) -> bool:
     return bool(parts) and all(_is_date(p) or _READING_TIME.fullmatch(p) for p in parts)
 
 
+def is_date(line: str) -> bool:
+    """Tell whether a line is only a date and/or time ("April 9, 2025", "Tuesday 10:45 BST")."""
+    return _is_date(line)
+
+
 def _is_date(line: str) -> bool:
     """Tell whether a line is only a date and/or time, such as "Tuesday 2 June 2015 10:45 BST"."""
     if _RELATIVE.fullmatch(line):

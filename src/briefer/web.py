@@ -31,6 +31,7 @@ from briefer.sources import (
     byline_name,
     decode,
     is_boilerplate,
+    is_date,
     is_headline,
     is_paywall,
     is_url,
@@ -658,7 +659,7 @@ def _extract(text: str, *, page_url: str, label: str, base_url: str | None) -> P
         # A table-layout page has no <h1> and no og:title, and its <title> names the site:
         # the headline is the story's first line, set in bold type.
         title, story = story[0], story[1:]
-    author = _clean(doc.author)
+    author = _authors(doc.author)
     if story and byline_name(story[0]):
         # A byline left at the top of the story ("By Tom Becker, Staff Writer") names the author.
         author = author or byline_name(story[0])
@@ -840,6 +841,23 @@ def _blocks(body: Any) -> list[_Block]:
     for element in body:
         walk(element)
     return out
+
+
+def _authors(value: str | None) -> str | None:
+    """Return trafilatura's authors ("A; B") less what a byline adds after them: a date, and
+    a place with its date ("By Olena Kovalenko, Kyiv · April 9, 2025" gave "Olena Kovalenko;
+    Kyiv · April 9")."""
+    names: list[str] = []
+    for part in (_clean(p) for p in (value or "").split(";")):
+        if not part or is_date(part):
+            continue
+        pieces = re.split(r"\s+[\u00b7|\u2022]\s+", part)
+        if len(pieces) > 1 and all(is_date(piece) for piece in pieces[1:]):
+            if names:
+                continue  # a place and a date after the names
+            part = pieces[0]  # a name and a date
+        names.append(part)
+    return "; ".join(names) or None
 
 
 def _clean(value: str | None) -> str | None:
