@@ -424,3 +424,19 @@ def test_options_key_a_cache_of_briefers() -> None:
     first = briefer_for(Options(lang="fr", translator={"fr": "models/fr"}))
     assert briefer_for(Options(lang="FR", translator={"fra": "models/fr"})) is first
     assert briefer_for(Options(lang="fr", translator={"fr": "models/other"})) is not first
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        # Joins that must not happen: a sentence may end on a word abbreviations share.
+        ("He said no. eBay shares fell on Monday.", 2),
+        ("Ms. Lee spoke. \u201990s fashion is back.", 2),
+        ("He left at 5 p.m. Then the rain came.", 2),
+        # Joins that must: a time's day, a unit before lower case.
+        ("The vote is at 5 p.m. Friday. Then they leave.", 2),
+        ("It was 60 mi. south of Dallas.", 1),
+    ],
+)
+def test_sentence_ends_around_abbreviations(text: str, sentences: int) -> None:
+    assert len(split_sentences(text)) == sentences

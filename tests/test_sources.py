@@ -964,3 +964,61 @@ def test_a_cms_markdown_export_gives_its_story_and_its_front_matter() -> None:
     for left_out in ("#", "[^1]", "The last coast-wide strike lasted", "Photo: Jane Doe"):
         assert not any(left_out in p for p in story), left_out
     assert len(story) == 5
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        # Story that the agency-furniture and paywall rules must leave alone (a review of them).
+        "(c) the committee shall review the matter.",
+        "More than 200 scientists from 60 countries contributed to this report.",
+        "Ed: It was the best night of my life.",
+        "(Changes in the law take effect next year, the minister said.)",
+        "Par contre, le gouvernement a reculé.",
+        "Copyright law changed in 2019, the court said.",
+        "The plan: $40 billion over ten years, officials said.",
+        "Digital: $5 billion was set aside for broadband.",
+        "Subscribe now or pay more later, the company told customers on Tuesday.",
+        "Get full access to the stadium was the goal.",
+        "Already a member of the party since 1990, she said.",
+        "By the end of the week, the talks had collapsed.",
+    ],
+)
+def test_story_paragraphs_that_look_like_furniture_stay(paragraph: str, caplog) -> None:
+    import logging
+
+    text = f"Talks collapse\n\nThe talks opened on Monday in Geneva.\n\n{paragraph}\n\nThey end Friday.\n"
+    with caplog.at_level(logging.WARNING, logger="briefer"):
+        article = parse_article(text, "a.txt")
+    assert paragraph in paragraphs(article)
+    assert "paywall" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("byline", "author"),
+    [
+        ("By Tom Becker, Staff Writer", "Tom Becker"),
+        ("By JOSH BOAK, AP Economics Writer", "JOSH BOAK"),
+        ("By Jane Doe and John Roe, Reuters", "Jane Doe; John Roe"),
+        ("By Monday", None),  # no one: story
+    ],
+)
+def test_a_plain_text_byline_names_the_writers(byline: str, author: str | None) -> None:
+    article = parse_article(f"Markets rally\n\n{byline}\n\nShares rose 3% on Tuesday.\n", "a.txt")
+    assert article.author == author
+    assert (byline in paragraphs(article)) == (author is None)
+
+
+def test_a_headline_shaped_like_a_byline_is_the_title() -> None:
+    article = parse_article("By George, It Works\n\nThe machine ran on Tuesday.\n", "a.txt")
+    assert (article.title, article.author) == ("By George, It Works", None)
+
+
+def test_a_story_that_mentions_html_is_text(tmp_path: Path) -> None:
+    story = tmp_path / "tech.txt"
+    story.write_text(
+        'Web standards\n\nDevelopers who omit the <html lang="en"> attribute make pages '
+        "harder to read aloud, the report said.\n",
+        encoding="utf-8",
+    )
+    assert paragraphs(read_path(str(story)))[0].startswith("Developers who omit the <html")

@@ -1343,6 +1343,7 @@ def test_a_paywall_box_is_no_story_and_the_run_says_the_story_stops_there(caplog
         ("Olena Kovalenko; Kyiv · April 9", "Olena Kovalenko"),
         ("Jane Doe · May 1, 2025", "Jane Doe"),
         ("Marisol Ortega; Ben Adeyemi", "Marisol Ortega; Ben Adeyemi"),
+        ("Jane Doe; John Roe · April 9, 2025", "Jane Doe; John Roe"),
         ("April 9, 2025", None),
     ],
 )

@@ -99,18 +99,28 @@ def split_sentences(
 #   sentence of its own, and a brief a collage of clauses;
 _CLAUSE_END = re.compile(r"[\u060c\u061b]$")
 # - a closing quote or bracket left alone after "؟" or "!" belongs to the sentence before;
-_CLOSER_START = re.compile(r"^[\u00bb\u201d\u2019\u203a)\]]")
+_CLOSER_START = re.compile(r"^[\u00bb\u201d\u2019\u203a)\]](?:\s|$)")
 # - a title before a name ("Dr. Martin", "Le Dr. Martin", Arabic "د."), never a sentence's end;
 _TITLE_END = re.compile(
     r"(?:^|[\s(«\u201c\"])(?:Dr|Mr|Mrs|Ms|Mme|Mlle|Mgr|Pr|Prof|Gen|Sen|Rep|Gov|Lt|Col|Capt|Sgt"
     r"|\u062f)\.$"
 )
-# - a short lower-case abbreviation followed by lower case ("about 60 mi. south of Dallas",
-#   "the 10-yr. note"): news sentences start with a capital;
-_SHORT_ABBREVIATION_END = re.compile(r"\b[a-z]{1,4}\.$")
+# - a unit's or a word's abbreviation followed by lower case ("about 60 mi. south of Dallas",
+#   "the 10-yr. note"): news sentences start with a capital ("He said no. eBay shares fell"
+#   does end one, hence the list);
+_SHORT_ABBREVIATION_END = re.compile(
+    r"\b(?:mi|km|ft|yd|lb|lbs|oz|kg|yr|yrs|mo|mos|wk|wks|hr|hrs|min|mins|sec|approx|vs|etc"
+    r"|incl|cf|ca|pp|vol|fig|dept|govt|est|avg|max|temp|bn|mln|pct)\.$"
+)
 _LOWER_START = re.compile(r"^[a-z]")
-# - a time zone after a time ("by 3:30 p.m. EST."): a lone 2-4 capital word is no sentence.
+# - what follows a time ("by 3:30 p.m. EST.", "at 5 p.m. Friday."): a lone 2-4 capital word
+#   is no sentence, and after "a.m."/"p.m." a zone or a day goes with the time.
 _ZONE_ONLY = re.compile(r"^[A-Z]{2,4}\.$")
+_CLOCK_END = re.compile(r"\b[ap]\.m\.$")
+_AFTER_CLOCK = re.compile(
+    r"^(?:[A-Z]{2,4}|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|today|tonight"
+    r"|tomorrow|yesterday|local\s+time|on|in|at|GMT|UTC)\b"
+)
 
 
 def _join_false_ends(segment: str, spans: list[Span]) -> list[Span]:
@@ -127,6 +137,7 @@ def _join_false_ends(segment: str, spans: list[Span]) -> list[Span]:
                 or _TITLE_END.search(before)
                 or (_SHORT_ABBREVIATION_END.search(before) and _LOWER_START.match(after))
                 or (before.endswith(".") and _ZONE_ONLY.match(after))
+                or (_CLOCK_END.search(before) and _AFTER_CLOCK.match(after))
             )
             if joins and e - out[-1][0] <= MAX_PIECE:
                 out[-1] = (out[-1][0], e)

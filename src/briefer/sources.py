@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import datetime
 import functools
 import glob
 import json
@@ -202,29 +203,34 @@ def parse_article(text: str, source: str, name: str | None = None) -> Article:
             skip.add(paras[after].first)
 
     front_set = {p.first for p in front}
+    markdown = Path(source).suffix.lower() in MARKDOWN_SUFFIXES
     author = None
     body: list[tuple[int, Span]] = []
     for k, para in enumerate(paras):
-        byline = para.first in front_set and not body and byline_name(" ".join(para.text.split()))
+        # Plain-text copy names its writers under the headline ("By Jane Doe", then "Associated
+        # Press"): the brief's author, not a sentence of the story.
+        byline = (
+            para.first in front_set
+            and para.first not in skip
+            and not body
+            and _byline_authors(para.text)
+        )
         if byline and author is None:
-            # Plain-text copy names its writers under the headline ("By Jane Doe", then
-            # "Associated Press"): the brief's author, not a sentence of the story.
-            author = byline.removesuffix(" and").strip()
-            names = re.split(r"\s+(?:and|&)\s+|,\s*", " ".join(para.text.split())[3:])
-            author = "; ".join(n.strip() for n in names if n.strip() and not _AGENCY.fullmatch(n))
+            author = byline
         if (
             para.first in skip
             or byline
             or _is_caption(para.text)
             or _is_teaser(para.text)
-            or _is_wire_furniture(para.text)
-            # A heading is a section's name, not a sentence ("# Port strike ends", "## Talks").
-            or bool(_ATX_HEADING.fullmatch(para.text))
+            or _is_wire_furniture(para.text, front=para.first in front_set and not body)
+            # In Markdown, a heading is a section's name, not a sentence ("## Talks"); a .txt
+            # line may start "# of victims".
+            or (markdown and bool(_ATX_HEADING.fullmatch(para.text)))
             or (
                 para.first in front_set
                 and not body
                 and k > 0
-                and byline_name(" ".join(paras[k - 1].text.split()))
+                and _byline_authors(paras[k - 1].text)
                 and _AGENCY.fullmatch(" ".join(para.text.split()))
             )
             or (
@@ -236,7 +242,10 @@ def parse_article(text: str, source: str, name: str | None = None) -> Article:
             continue
         body.append((para.first, para.span(lines)))
 
-    if any(is_paywall(para.text) for para in paras):
+    walls = [para.first for para in paras if is_paywall(para.text)]
+    if walls and all(first < walls[0] for first, _ in body):
+        # Said only where the story stops at the wall: a "Continue reading" link mid-story
+        # cut nothing.
         paywalled(label, sum(len(text[s:e].split()) for _, (s, e) in body))
     if not body and title_para is not None:
         # A lone headline is all the story there is; summarising nothing helps no one.
@@ -266,7 +275,7 @@ def read_bytes(path: str, max_bytes: int = MAX_INPUT_BYTES, page_bytes: int = 0)
 
     def limit(head: bytes) -> int:
         """Return the limit for a file that starts so."""
-        return page_bytes if page_bytes > max_bytes and _looks_html(head) else max_bytes
+        return page_bytes if page_bytes > max_bytes and _starts_html(head) else max_bytes
 
     try:
         with p.open("rb") as file:
@@ -330,10 +339,10 @@ def read_path(path: str, max_bytes: int = MAX_INPUT_BYTES) -> Article:
     # Read as much as a page may hold: a web page saved under another name (story.txt) is
     # read as the page it is, as on stdin, not as its markup (its <title> the brief's).
     data = read_bytes(path, max_bytes, 0 if markdown else int(max_bytes * HTML_FACTOR))
-    if not markdown and _looks_html(data):
+    if not markdown and _starts_html(data):
         from . import web
 
-        return from_page(web.extract_html(data, None), path)
+        return from_page(web.extract_html(data, None, label=path), path)
     _refuse_rtf(data, path)
     text = decode(data, path)
     if markdown:
@@ -345,7 +354,7 @@ def read_path(path: str, max_bytes: int = MAX_INPUT_BYTES) -> Article:
 def _refuse_rtf(data: bytes, label: str) -> None:
     """Refuse a Rich Text document (a stringer's word processor): read as text, its control
     words ({\\rtf1\\ansi ... \\par) were briefed as the story."""
-    if data.lstrip()[:5] == b"{\\rtf":
+    if data.removeprefix(b"\xef\xbb\xbf").lstrip()[:5] == b"{\\rtf":
         raise InputError(f"{label}: an RTF document, not plain text: save it as .txt or .html")
 
 
@@ -411,15 +420,16 @@ def markdown_text(markdown: str) -> str | None:
 
 
 def _is_image_caption(children: list[Any]) -> bool:
-    """Tell whether a paragraph is an image and its caption: all its text in emphasis
-    ("![...](port.jpg)" then "*Containers wait at the port. Photo: Jane Doe*")."""
+    """Tell whether a paragraph is an image and its caption: all its text in italics
+    ("![...](port.jpg)" then "*Containers wait at the port. Photo: Jane Doe*"); a lead set in
+    bold under an image is story."""
     if not any(child.type == "image" for child in children):
         return False
     depth = 0
     for child in children:
-        if child.type in ("em_open", "strong_open"):
+        if child.type == "em_open":
             depth += 1
-        elif child.type in ("em_close", "strong_close"):
+        elif child.type == "em_close":
             depth -= 1
         elif child.type == "text" and child.content.strip() and not depth:
             return False
@@ -624,9 +634,15 @@ def _yaml_people(block: list[str]) -> str | None:
     if value is None:
         return None
     if value.startswith("[") and value.endswith("]"):
-        names = value[1:-1].split(",")
+        # A flow list, its items quoted or not: ["Doe, Jane", "Roe, John"], [Ann Lee, Bo Li].
+        names = [a or b for a, b in re.findall(r"\"([^\"]*)\"|'([^']*)'", value)]
+        if not names:
+            names = value[1:-1].split(",")
     elif value.startswith("- "):
         names = value[2:].split(" - ")
+    elif value.lower().startswith("name:"):
+        # A mapping (name:, email:, url:): its name.
+        names = [re.split(r"\s+[A-Za-z_]+:\s", value[5:], maxsplit=1)[0]]
     else:
         names = [value]
     names = [n.strip().strip("\"'").strip() for n in names]
@@ -638,7 +654,10 @@ def _yaml_date(block: list[str]) -> str | None:
     None when it is not one."""
     value = _yaml_value(block, "date")
     match = re.match(r"\d{4}-\d{2}-\d{2}", value or "")
-    return match.group(0) if match else None
+    try:
+        return datetime.date.fromisoformat(match.group(0)).isoformat() if match else None
+    except ValueError:  # 2024-13-45
+        return None
 
 
 @dataclass(frozen=True)
@@ -801,6 +820,9 @@ _TEASER = re.compile(
     r"|tiktok|threads|bluesky|mastodon|whatsapp|telegram|youtube|social\s+media)\b"
     r"|(?:sign\s+up|subscribe|register)\s+(?:for|to)\s+(?:our|the)\b.{0,60}\bnewsletters?\b"
     r"|click\s+here\b"
+    # "Continue reading the main story", a link between a page's parts
+    r"|(?:to\s+)?continue\s+reading(?:\s+(?:the\s+)?(?:main\s+|full\s+)?(?:story|article|below))?"
+    r"\s*[.:\u2026>\u00bb]*$"
     r"|(?:download|get)\s+(?:our|the)\s+(?:\S+\s+){0,3}app\b"
     r"|share\s+(?:this|on)\s+(?:article|story|page|facebook|twitter|x|whatsapp|linkedin)\b"
     # A page's or a feed's footer: "© 2026 News Corp", "Copyright 2026 The Associated Press".
@@ -811,17 +833,20 @@ _TEASER = re.compile(
 # A paywall's box, where a page saved while logged out shows the lede and then asks for money
 # (a reading trial, 2026-12-07: "Standard Digital: $39 per month" ended the brief).
 _PAYWALL = re.compile(
-    r"(?:subscribe|sign\s+up|register|log\s*in|sign\s+in)\s+(?:now\s+)?to\s+(?:continue|keep|read)"
-    r"|(?:to\s+)?continue\s+reading\b.{0,40}$"
-    r"|already\s+(?:a\s+)?(?:subscriber|member|registered)(?:\s*\?|\W+(?:sign|log)\s*in\b)"
-    r"|get\s+(?:unlimited|full|instant)\s+(?:digital\s+)?access\b"
-    r"|subscribe\s+(?:now|today)\b"
+    r"(?i:(?:subscribe|sign\s+up|register|log\s*in|sign\s+in)(?:\s+now)?\s+to\s+(?:continue|keep)"
+    r"\s+reading\b.{0,40}"
+    r"|(?:subscribe|sign\s+in|log\s*in)(?:\s+now|\s+today)?"
+    r"|(?:to\s+)?continue\s+reading"
+    r"|already\s+(?:a\s+)?(?:subscriber|member|registered)\s*\?(?:\s*(?:sign|log)\s*in)?"
+    r"|get\s+(?:unlimited|full|instant)\s+(?:digital\s+)?access\s+to\s+.{0,60}"
+    r"\b(?:journalism|articles|stories|content|reporting|coverage|news|site)"
     r"|this\s+(?:article|story|content)\s+is\s+(?:only\s+)?(?:for|available\s+to|exclusive\s+to)"
-    r"\s+(?:paying\s+)?(?:subscribers|members)\b"
-    r"|(?:[A-Z][\w+]*\s+){0,2}(?:digital|print|access|subscription|plan)\s*:\s*[$\u20ac\u00a3]\s?\d"
-    r"[\d.,]*\s*(?:(?:a|per|/)\s*(?:month|week|year|mo|yr))?",
-    re.IGNORECASE,
+    r"\s+(?:paying\s+)?(?:subscribers|members))"
+    # a plan's price: "Standard Digital: $39 per month"
+    r"|(?:[A-Z][\w+]*\s+){0,2}(?:Digital|Print|Access|Subscription|Plan)\s*:\s*"
+    r"[$\u20ac\u00a3]\s?\d[\d.,]*\s*(?i:(?:a|per|/)\s*(?:month|week|year|mo|yr))"
 )
+
 # A teaser is one short line; a paragraph that happens to start "Watch: ..." and goes on is not.
 _TEASER_MAX = 200
 
@@ -857,33 +882,49 @@ def paywalled(label: str, words: int) -> None:
 
 
 def is_paywall(line: str) -> bool:
-    """Tell whether a short line is a paywall's ("Subscribe to continue reading")."""
-    return len(line) <= _TEASER_MAX and bool(_PAYWALL.match(" ".join(line.split())))
+    """Tell whether a short line, whole, is a paywall's ("Subscribe to continue reading")."""
+    text = " ".join(line.split()).rstrip(".!:\u2026 ")
+    return len(text) <= _TEASER_MAX and bool(_PAYWALL.fullmatch(text))
 
 
 # What news agencies put around a story in plain-text copy (Reuters, AP, AFP, read in a trial of
 # such copy, 2026-12-07), none of it story: a whole paragraph of one of these is left out.
+_NAME_CAPS = (
+    r"[A-Z\u00c0-\u00de][a-z\u00df-\u00ff'\-]+(?: [A-Z\u00c0-\u00de][a-z\u00df-\u00ff'\-]+)*"
+)
+_SURNAME = r"[A-Z\u00c0-\u00de][A-Z\u00c0-\u00de'\-]+"
 _WIRE_FURNITURE = re.compile(
-    # take markers, alerts, and the end
-    r"\(?(?:MORE|ENDS?|FLASH|URGENT|BULLETIN|APNewsAlert|AP-NewsAlert)\)?|-30-|#{3}|<"
-    # slugs and editors' notes: "BC-FRANCE-POLITICS/BUDGET (CORRECTED)", "^BC-US--Storm...<",
-    # "^EDS: UPDATES with ...", and AFP's desk initials ("jmi-hl/abl/gm", "ز ع/س ح/ع ش")
-    r"|\^?BC-\S+.*|\^?EDS?:.*"
-    # notes on a take: "(Corrects vote tally ...)", a dateline with only "(Adds comment ...)"
-    r"|(?:[A-Z][\w.,' ]{0,40}\([A-Za-z ]{2,30}\) [-\u2013\u2014]{1,2} )?\((?:Corrects|Adds|Updates"
-    r"|Recasts|Changes|Refiles|Fixes|Removes|Inserts|Rewrites|Repeats)\b[^()]*\)"
+    # take markers in capitals, alerts and the end: "MORE" and "ENDS" are words too
+    r"\(?(?:MORE|ENDS?|FLASH|URGENT|BULLETIN)\)?|(?i:AP-?NewsAlert)|-30-|#{3}|<"
+    # slugs: "BC-FRANCE-POLITICS/BUDGET (CORRECTED)", "^BC-US--Storm-Texas ...<"
+    r"|\^?BC-\S+.*"
     # trailers: "(Reporting by ...; Editing by ...)", "((email; phone))", "Keywords: ..."
-    r"|\((?:(?:additional\s+)?reporting|writing|editing|compiled|translated|graphics?|"
-    r"research)\s+by\b.*\)|\(\(.*\)\)|Keywords:.*"
-    # a rule, "Associated Press writer X contributed to this report.", the rights notice and
-    # its wrapped tail, AFP's "© Agence France-Presse" and "par X avec Y à Z"
-    r"|[_\-=*~\s]{3,}|.{0,160}\bcontributed to this (?:report|story|article)\.?"
-    r"|(?:copyright\s*)?(?:\u00a9|\(c\)|copyright)\s*(?:\d{4}\s*)?.{0,200}"
-    r"|(?:this\s+)?material\s+may\s+not\s+be\s+published\b.{0,100}"
-    r"|par [A-Z\u00c0-\u00de][\w'\-]+(?: [A-Z\u00c0-\u00de][\w'\-]+){0,3}"
-    r"(?:,? (?:avec|et) [A-Z\u00c0-\u00de][\w'\-]+(?: [A-Z\u00c0-\u00de][\w'\-]+){0,3})*"
-    r"(?: (?:à|a) [A-Z\u00c0-\u00de][\w'\-]+)?",
-    re.IGNORECASE,
+    r"|\((?i:(?:additional\s+)?reporting|writing|editing|compiled|translated|graphics?"
+    r"|research)\s+by\b.*\)|\(\(.*\)\)|Keywords:.*"
+    # a rule; a contributor line of the agency's own ("Associated Press writer Sean Murphy in
+    # Oklahoma City contributed to this report."), not "200 scientists contributed to ..."
+    r"|[_\-=*~\s]{3,}"
+    r"|.{0,160}\b(?i:writers?|reporters?|correspondents?|staff|Associated Press|Reuters|AFP"
+    r"|Bloomberg)\b.{0,100}\bcontributed to this (?i:report|story|article)\.?"
+    # the rights notice and its wrapped tail: "Copyright 2025 The Associated Press. All rights
+    # reserved.", "(c) Copyright Thomson Reuters 2025", "© Agence France-Presse", "This
+    # material may not be published, ..."
+    r"|(?i:(?:\(c\)\s*)?copyright\s*(?:\u00a9\s*|\(c\)\s*)?)(?:[A-Z][\w&.']*\s+){0,4}\d{4}\b.{0,200}"
+    r"|(?:\u00a9|\(c\))\s*(?:\d{4}\b.{0,200}|.{0,60}\b(?:Press|Presse|Reuters|AFP|News|Media|Ltd"
+    r"|Inc|LLC|Group|Agency)\b.{0,100})"
+    r"|.{0,200}(?i:all rights reserved).{0,120}"
+    r"|(?i:(?:this\s+)?material\s+may\s+not\s+be\s+published\b).{0,100}"
+    # AFP's byline at the end: "par Julien MIVIELLE avec Hugo LEBRUN à Lyon"
+    rf"|[Pp]ar {_NAME_CAPS} {_SURNAME}(?:,? (?:avec|et) {_NAME_CAPS} {_SURNAME})*"
+    rf"(?: (?:à|a) {_NAME_CAPS})?"
+)
+# What agencies put only over a story, before its first paragraph: alerts and editors' notes
+# ("^EDS: UPDATES with ..."), notes on a take ("(Corrects vote tally ...)", a second take's
+# "PARIS, Dec 7 (Reuters) - (Adds comment ...)"), never a sentence ending in ".)".
+_WIRE_FRONT = re.compile(
+    r"\^?EDS?:.*"
+    r"|(?:[A-Z][\w.,' ]{0,40}\([A-Za-z ]{2,30}\) [-\u2013\u2014]{1,2} )?\((?:Corrects|Adds"
+    r"|Updates|Recasts|Changes|Refiles|Fixes|Removes|Inserts|Rewrites|Repeats)\b[^()]*[^().]\)"
 )
 # AFP's desk initials at a dispatch's end, in lower case with a slash: "jmi-hl/abl/gm", and
 # in Arabic letters, "ز ع/س ح/ع ش".
@@ -892,9 +933,6 @@ _DESK_SLUG = re.compile(
     r"|[\u0621-\u064a]{1,2}(?: [\u0621-\u064a]{1,2})?"
     r"(?:/[\u0621-\u064a]{1,2}(?: [\u0621-\u064a]{1,2})?){1,4}"
 )
-_COPYRIGHT_NOTICE = re.compile(r"copyright\s*(?:\u00a9\s*|\(c\)\s*)?\d{4}\b", re.IGNORECASE)
-# Only in capitals: "MORE" and "ENDS" are words too ("More than 120,000 homes ...").
-_WIRE_MARKER_CASE = re.compile(r"\(?(?:MORE|ENDS?|FLASH|URGENT|BULLETIN)\)?")
 # "Associated Press", "Reuters", "AFP": the agency line under a byline.
 _AGENCY = re.compile(
     r"(?:The )?(?:Associated Press|AP|Reuters|AFP|Agence France-Presse|Bloomberg(?: News)?)",
@@ -907,27 +945,56 @@ _WIRE_PREFIX = re.compile(
 )
 
 
-def _is_wire_furniture(text: str) -> bool:
-    """Tell whether a paragraph is an agency's slug, marker, note, trailer or notice."""
+# What follows a name in a byline: a role ("Staff Writer", "AP Economics Writer") or an agency.
+_BYLINE_ROLE = re.compile(
+    r"\b(?:writer|correspondent|editor|reporter|staff|contributor|columnist|bureau|chief"
+    r"|producer|analyst|photographer)s?\b",
+    re.IGNORECASE,
+)
+_BYLINE_AGENCY_TAIL = re.compile(
+    r"\s+(?:The\s+)?(?:AP|Associated Press|Reuters|AFP|Bloomberg)\b.*$"
+)
+
+
+def _byline_authors(text: str) -> str | None:
+    """Return the writers a byline names ("By Jane Doe and John Roe, Reuters" -> "Jane Doe;
+    John Roe"), less roles and agencies, or None when it names no one ("By Monday", a headline
+    such as "By Land And Sea": each name has two words at least)."""
     line = " ".join(text.split())
-    if _DESK_SLUG.fullmatch(line):
-        return True
-    if len(line) > 400 or not _WIRE_FURNITURE.fullmatch(line):
+    if not byline_name(line):
+        return None
+    names = []
+    for part in re.split(r"\s+(?:and|&)\s+|,\s*", line[3:]):
+        part = _BYLINE_AGENCY_TAIL.sub("", part).strip()
+        if not part or _AGENCY.fullmatch(part) or _BYLINE_ROLE.search(part):
+            continue
+        if len(part.split()) < 2:
+            return None
+        names.append(part)
+    return "; ".join(names) or None
+
+
+def _is_wire_furniture(text: str, front: bool = False) -> bool:
+    """Tell whether a paragraph is an agency's slug, marker, trailer or notice; with front, one
+    over the story too (an editor's note, a note on the take)."""
+    line = " ".join(text.split())
+    if len(line) > 400:
         return False
-    word = line.strip("()")
-    if word.upper() in {"MORE", "END", "ENDS", "FLASH", "URGENT", "BULLETIN"}:
-        return bool(_WIRE_MARKER_CASE.fullmatch(line))
-    if line.lower().startswith("copyright"):
-        # The notice ("Copyright 2025 The Associated Press. All rights reserved."), not a
-        # sentence that starts with the word ("Copyright law changed in 2019, ...").
-        return bool(_COPYRIGHT_NOTICE.match(line) or re.search(r"rights reserved", line, re.I))
-    return True
+    return bool(
+        _DESK_SLUG.fullmatch(line)
+        or _WIRE_FURNITURE.fullmatch(line)
+        or (front and _WIRE_FRONT.fullmatch(line))
+    )
 
 
 def _title_from_paragraphs(front: list[_Para]) -> tuple[str | None, _Para | None]:
     """Return (title, paragraph) from the first front paragraph that is not furniture."""
     for para in front:
-        if _is_furniture(para.text) or _is_caption(para.text) or _is_wire_furniture(para.text):
+        if (
+            _is_furniture(para.text)
+            or _is_caption(para.text)
+            or _is_wire_furniture(para.text, front=True)
+        ):
             continue
         heading = _ATX_HEADING.fullmatch(para.text)
         if heading and heading.group(1).strip():
@@ -1174,6 +1241,12 @@ def from_page(page: web.Page, source: str) -> Article:
     text = page.text if not page.title else f"{page.title}\n\n{page.text}"
     article = parse_article(text, source, page.url)
     return replace(article, title=page.title or article.title, author=page.author, date=page.date)
+
+
+def _starts_html(data: bytes) -> bool:
+    """Return whether a file's bytes start as an HTML page (a story may mention `<html>`)."""
+    head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith((b"<!doctype html", b"<html"))
 
 
 def _looks_html(data: bytes) -> bool:

@@ -389,9 +389,10 @@ def _fetch_error(
     raise exc
 
 
-def extract_html(html: bytes | str, url: str | None = None) -> Page:
-    """Extract the article of an HTML page with trafilatura; raise InputError if there is none."""
-    label = url or "HTML page"
+def extract_html(html: bytes | str, url: str | None = None, label: str | None = None) -> Page:
+    """Extract the article of an HTML page with trafilatura; raise InputError if there is none
+    (naming the page by label, else its URL)."""
+    label = label or url or "HTML page"
     text = _decode_html(html, None, label) if isinstance(html, bytes) else html
     return _extract(text, page_url=url or "", label=label, base_url=url)
 
@@ -650,7 +651,11 @@ def _extract(text: str, *, page_url: str, label: str, base_url: str | None) -> P
     story = [
         b.text for b in blocks if not b.only_links and b.has_words and not is_boilerplate(b.text)
     ]
-    if any(is_paywall(b.text) for b in blocks):
+    walls = [k for k, b in enumerate(blocks) if is_paywall(b.text)]
+    kept = [k for k, b in enumerate(blocks) if b.text in story]
+    if walls and all(k < walls[0] for k in kept):
+        # Said only where the story stops at the wall: a "Continue reading the main story"
+        # link mid-story cut nothing.
         paywalled(label, sum(len(text.split()) for text in story))
     # trafilatura keeps the <h1> as the first line of the text; it is the title, not story.
     if story and title and _squash(story[0]) == _squash(title):
@@ -853,9 +858,9 @@ def _authors(value: str | None) -> str | None:
             continue
         pieces = re.split(r"\s+[\u00b7|\u2022]\s+", part)
         if len(pieces) > 1 and all(is_date(piece) for piece in pieces[1:]):
-            if names:
-                continue  # a place and a date after the names
-            part = pieces[0]  # a name and a date
+            if names and len(pieces[0].split()) < 2:
+                continue  # a place and a date after the names ("Kyiv · April 9")
+            part = pieces[0]  # a name and a date ("John Roe · April 9, 2025")
         names.append(part)
     return "; ".join(names) or None
 
