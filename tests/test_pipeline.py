@@ -436,6 +436,10 @@ def test_options_key_a_cache_of_briefers() -> None:
         # Joins that must: a time's day, a unit before lower case.
         ("The vote is at 5 p.m. Friday. Then they leave.", 2),
         ("It was 60 mi. south of Dallas.", 1),
+        # pysbd went on past "D.C." (it splits after "U.S." and "U.K."), not after "D.C. and".
+        ("He will speak in Washington, D.C. The Fed meets next on Jan. 28.", 2),
+        ("He lives in D.C. and works in Virginia.", 1),
+        ("The U.S. Army said it would help.", 1),
     ],
 )
 def test_sentence_ends_around_abbreviations(text: str, sentences: int) -> None:

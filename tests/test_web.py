@@ -1349,3 +1349,20 @@ def test_a_paywall_box_is_no_story_and_the_run_says_the_story_stops_there(caplog
 )
 def test_a_bylines_place_and_date_are_not_authors(found: str, author: str | None) -> None:
     assert web._authors(found) == author
+
+
+def test_an_old_table_layout_page_gives_its_story_without_its_byline_lines() -> None:
+    # fixtures/table-cms-2002.html imitates a small paper's 2002 CMS (its comment says so): the
+    # story in nested <table>s and <font> tags, "By Tom Alvarez" over "Courier Staff Writer"
+    # and a date line, and an "Other stories:" box of links.
+    from briefer.sources import read_source
+
+    article = read_source(str(Path(__file__).resolve().parent / "fixtures" / "table-cms-2002.html"))
+    assert (article.title, article.author) == (
+        "School board delays vote on four-day week",
+        "Tom Alvarez",
+    )
+    story = article.body_text()
+    assert story.startswith("MONTE VISTA -- The Valley School District board on Monday")
+    for furniture in ("Staff Writer", "Other stories", "County fair draws", "Published:"):
+        assert furniture not in story

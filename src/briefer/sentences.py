@@ -90,8 +90,27 @@ def split_sentences(
         if segment[pos:cut].strip():
             spans.append(_strip_span(segment, pos, cut))
         pos = cut
-    spans = _join_false_ends(segment, _close_gaps(segment, spans))
+    spans = _join_false_ends(segment, _split_after_places(segment, _close_gaps(segment, spans)))
     return [(start + s, start + e) for s, e in spans]
+
+
+# Where pysbd goes on past a sentence's end: after "D.C." before a capital that opens a sentence
+# ("in Washington, D.C. The Fed's next meeting ..."), which it splits after "U.S." and "U.K.".
+_PLACE_END = re.compile(
+    r"\b(?:D\.C|U\.S|U\.K|U\.N|E\.U)\.(?= (?:The|A|An|He|She|It|They|We|This|That|These|Those"
+    r"|His|Her|Its|Their|But|In|On|At|After|When|While)\s)"
+)
+
+
+def _split_after_places(segment: str, spans: list[Span]) -> list[Span]:
+    """Split spans after a place abbreviation that ends a sentence (_PLACE_END)."""
+    out: list[Span] = []
+    for s, e in spans:
+        for found in _PLACE_END.finditer(segment, s, e):
+            out.append((s, found.end()))
+            s = found.end() + 1
+        out.append((s, e))
+    return out
 
 
 # Where pysbd ends a sentence that goes on, seen in agency copy (a reading trial, 2026-12-07):

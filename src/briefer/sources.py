@@ -820,6 +820,7 @@ _TEASER = re.compile(
     r"|tiktok|threads|bluesky|mastodon|whatsapp|telegram|youtube|social\s+media)\b"
     r"|(?:sign\s+up|subscribe|register)\s+(?:for|to)\s+(?:our|the)\b.{0,60}\bnewsletters?\b"
     r"|click\s+here\b"
+    r"|(?:other|more|top|latest)\s+(?:stories|news|headlines)\s*[:\-\u2013\u2014|\u00bb]"
     # "Continue reading the main story", a link between a page's parts
     r"|(?:to\s+)?continue\s+reading(?:\s+(?:the\s+)?(?:main\s+|full\s+)?(?:story|article|below))?"
     r"\s*[.:\u2026>\u00bb]*$"

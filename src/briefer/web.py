@@ -669,6 +669,8 @@ def _extract(text: str, *, page_url: str, label: str, base_url: str | None) -> P
         # A byline left at the top of the story ("By Tom Becker, Staff Writer") names the author.
         author = author or byline_name(story[0])
         story = story[1:]
+        if story and _ROLE_LINE.fullmatch(story[0]):
+            story = story[1:]  # its role on a line of its own: "Courier Staff Writer"
     reason = _not_an_article(blocks, story, title, facts, page_url)
     if reason:
         raise InputError(f"{label}: not an article: {reason}")
@@ -846,6 +848,14 @@ def _blocks(body: Any) -> list[_Block]:
     for element in body:
         walk(element)
     return out
+
+
+# A writer's role on the line under a byline: "Courier Staff Writer", "Associated Press".
+_ROLE_LINE = re.compile(
+    r"(?:[A-Z][\w.'&-]*\s+){0,4}(?:(?:Staff|Senior|Chief|Special|Contributing)\s+)?"
+    r"(?:Writer|Correspondent|Reporter|Editor|Columnist|Contributor)s?"
+    r"|(?:The\s+)?(?:Associated Press|Reuters|AFP|Bloomberg(?:\s+News)?)"
+)
 
 
 def _authors(value: str | None) -> str | None:
