@@ -873,6 +873,7 @@ def test_agency_furniture_is_no_story_and_the_headline_is_the_title(feed: str) -
     for line in article.dropped:
         assert line.startswith(furniture) or line in title, line
     assert not any(p.startswith(("MORE", "ENDS", "(", "___", "Copyright")) for p in story)
+    assert not any("(Adds" in p or "(Corrects" in p for p in story)
 
 
 def test_a_sentence_that_starts_copyright_is_still_story() -> None:

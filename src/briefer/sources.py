@@ -922,10 +922,15 @@ _WIRE_FURNITURE = re.compile(
 # What agencies put only over a story, before its first paragraph: alerts and editors' notes
 # ("^EDS: UPDATES with ..."), notes on a take ("(Corrects vote tally ...)", a second take's
 # "PARIS, Dec 7 (Reuters) - (Adds comment ...)"), never a sentence ending in ".)".
-_WIRE_FRONT = re.compile(
-    r"\^?EDS?:.*"
-    r"|(?:[A-Z][\w.,' ]{0,40}\([A-Za-z ]{2,30}\) [-\u2013\u2014]{1,2} )?\((?:Corrects|Adds"
-    r"|Updates|Recasts|Changes|Refiles|Fixes|Removes|Inserts|Rewrites|Repeats)\b[^()]*[^().]\)"
+_TAKE_NOTE = (
+    r"\((?:Corrects|Adds|Updates|Recasts|Changes|Refiles|Fixes|Removes|Inserts|Rewrites"
+    r"|Repeats)\b[^()]*[^().]\)"
+)
+_WIRE_FRONT = re.compile(r"\^?EDS?:.*|" + _TAKE_NOTE)
+# A later take's dateline with only its note ("PARIS, Dec 7 (Reuters) - (Adds comment from
+# finance minister)"), wherever the take starts.
+_TAKE_DATELINE = re.compile(
+    r"[A-Z][\w.,' ]{0,40}\([A-Za-z ]{2,30}\) [-\u2013\u2014]{1,2} " + _TAKE_NOTE
 )
 # AFP's desk initials at a dispatch's end, in lower case with a slash: "jmi-hl/abl/gm", and
 # in Arabic letters, "ز ع/س ح/ع ش".
@@ -984,6 +989,7 @@ def _is_wire_furniture(text: str, front: bool = False) -> bool:
     return bool(
         _DESK_SLUG.fullmatch(line)
         or _WIRE_FURNITURE.fullmatch(line)
+        or _TAKE_DATELINE.fullmatch(line)
         or (front and _WIRE_FRONT.fullmatch(line))
     )
 
