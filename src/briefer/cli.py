@@ -1056,7 +1056,7 @@ def main(argv: list[str] | None = None, env: Env | None = None) -> int:
         return 1
     code = code if isinstance(code, int) else 0
     if code == EXIT_INTERRUPTED:  # typer's word for KeyboardInterrupt
-        env.stderr.write("briefer: interrupted\n")
+        return _stopped(None, env)
     return code
 
 

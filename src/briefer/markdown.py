@@ -93,13 +93,11 @@ def close_open_block(markdown: str) -> str:
     it (the `</div>` of a right-to-left block) would become code. The added closing line
     changes nothing the document showed: the block ran to its end either way.
     """
-    from markdown_it import MarkdownIt
-
-    parser = MarkdownIt("commonmark")
+    parser = _parser()  # the blocks are what matters here: inline parsing is off
 
     def swallowed(text: str) -> Any:
         """Return the block that swallows a line added after the text, None if none does."""
-        tokens = [t for t in parser.parse(text + "\n\n<p></p>\n") if t.level == 0]
+        tokens = [t for t in parser.parse(text + "\n\n<p></p>\n", {}) if t.level == 0]
         last = tokens[-1] if tokens else None
         return None if last is None or last.content == "<p></p>\n" else last
 

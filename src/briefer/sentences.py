@@ -138,7 +138,7 @@ _ZONE_ONLY = re.compile(r"^[A-Z]{2,4}\.$")
 _CLOCK_END = re.compile(r"\b[ap]\.m\.$")
 _AFTER_CLOCK = re.compile(
     r"^(?:[A-Z]{2,4}|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|today|tonight"
-    r"|tomorrow|yesterday|local\s+time|on|in|at|GMT|UTC)\b"
+    r"|tomorrow|yesterday|local\s+time|on|in|at)\b"
 )
 
 

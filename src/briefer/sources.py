@@ -602,7 +602,7 @@ def _front_matter(lines: list[tuple[int, str]]) -> tuple[int, list[str]]:
 
 def _yaml_value(block: list[str], key: str) -> str | None:
     """Return a top-level scalar of a YAML block (`title:`, `author:`, `date:`), unquoted, or
-    None; a flow list (`author: [A, B]`) is its items joined by "; "."""
+    None; a block value (`|`, `>`, or items on the lines below) joined on one line."""
     pattern = re.compile(_YAML_FIELD.format(re.escape(key)), re.IGNORECASE)
     for i, line in enumerate(block):
         match = pattern.fullmatch(line.rstrip())

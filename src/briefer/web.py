@@ -648,11 +648,13 @@ def _extract(text: str, *, page_url: str, label: str, base_url: str | None) -> P
     # Menus and related-story links (blocks of nothing but links), the separators left between
     # a menu's links ("Home | News | Sport" in a table cell leaves two "|" blocks), captions
     # and teasers go; the text reader's own rules would drop the last two anyway.
-    story = [
-        b.text for b in blocks if not b.only_links and b.has_words and not is_boilerplate(b.text)
+    kept = [
+        k
+        for k, b in enumerate(blocks)
+        if not b.only_links and b.has_words and not is_boilerplate(b.text)
     ]
+    story = [blocks[k].text for k in kept]
     walls = [k for k, b in enumerate(blocks) if is_paywall(b.text)]
-    kept = [k for k, b in enumerate(blocks) if b.text in story]
     if walls and all(k < walls[0] for k in kept):
         # Said only where the story stops at the wall: a "Continue reading the main story"
         # link mid-story cut nothing.
