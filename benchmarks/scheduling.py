@@ -103,7 +103,7 @@ def workload(model: Path, lengths: list[int], seed: int = 7) -> list[list[str]]:
 def child(spec: dict) -> None:
     """Run one setting in this process and print its seconds as JSON (the parent set its env)."""
     from briefer.engines.cpu import lone_batch_covers
-    from briefer.engines.ctranslate2 import _apply_plan, batch_size
+    from briefer.engines.ctranslate2 import Decoding, _apply_plan, batch_size, shape_of
 
     # What briefer sets before CTranslate2 loads (AVX-512 kernels on Intel with VNNI or AMX),
     # set by the engine's own code, under the setting's environment as under a user's.
@@ -124,7 +124,15 @@ def child(spec: dict) -> None:
     if spec["batches"] == "briefer":
         # As the engine does: a small job is one batch where one batch's threads cover the cores.
         whole = lone_batch_covers(spec["inter"], spec["intra"], len(os.sched_getaffinity(0)))
-        size = batch_size([[len(s) for s in sources]], spec["inter"], beams=[4], merge=whole)
+        # Planned with the model's sizes, from the config.json of the model converted.
+        source = HERE / ".models" / "full-v1" / model.name.rsplit("-", 1)[0] / "config.json"
+        size = batch_size(
+            [[len(s) for s in sources]],
+            spec["inter"],
+            merge=whole,
+            decodings=[Decoding(4, spec["new_tokens"], spec["new_tokens"])],
+            shape=shape_of(json.loads(source.read_text(encoding="utf-8"))),
+        )
         kind = "tokens"
     elif spec["batches"] == "halves":
         size, kind = max(math.ceil(total / spec["inter"]), longest), "tokens"

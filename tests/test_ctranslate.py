@@ -371,37 +371,122 @@ def test_groups_queued_together_equal_separate_calls(bart: Path) -> None:
 
 
 def _next_fit(lengths: list[int], size: int) -> list[list[int]]:
-    """CTranslate2's batching written out batch by batch: longest first, fill while it fits."""
+    """CTranslate2's batching written out batch by batch: longest first, fill while the batch
+    padded to its longest (its first) input fits."""
     out: list[list[int]] = []
     for length in sorted(lengths, reverse=True):
-        if out and sum(out[-1]) + length <= size:
+        if out and (len(out[-1]) + 1) * out[-1][0] <= size:
             out[-1].append(length)
         else:
             out.append([length])
     return out
 
 
-@examples(max_examples=300, deadline=None)
+def _finish(groups, decodings, shape, workers: int, size: int) -> float:
+    """When the last of so many workers finishes, each taking the next batch as it comes free."""
+    free = [0.0] * workers
+    for group, decoding in zip(groups, decodings, strict=True):
+        for batch in _next_fit(group, size):
+            free.sort()
+            free[0] += ct2.batch_cost(batch, decoding, shape)
+    return max(free)
+
+
+@examples(max_examples=200, deadline=None)
 @given(
-    groups=st.lists(
-        st.lists(st.integers(1, 1100), min_size=1, max_size=30), min_size=1, max_size=3
-    ),
+    groups=st.lists(st.lists(st.integers(1, 300), min_size=1, max_size=8), min_size=1, max_size=3),
     workers=st.integers(1, 4),
-    cap=st.sampled_from([64, 512, 2048]),
+    cap=st.sampled_from([64, 512]),
+    beams=st.sampled_from([1, 4]),
+    longest=st.sampled_from([None, 40]),
 )
-def test_batch_size_takes_the_fewest_rounds_within_the_cap(groups, workers, cap) -> None:
-    size = ct2.batch_size(groups, workers, cap)  # no merging unless asked for
-    even = max(1, min(cap, -(-sum(map(sum, groups)) // workers)))
-
-    def rounds(tokens: int) -> int:
-        return -(-sum(len(_next_fit(group, tokens)) for group in groups) // workers)
-
+def test_batch_size_plans_the_soonest_finish_within_the_cap(
+    groups, workers, cap, beams, longest
+) -> None:
+    decodings = [ct2.Decoding(beams, 0, longest)] * len(groups)
+    shape = ct2.Shape()
+    size = ct2.batch_size(groups, workers, cap, decodings=decodings, shape=shape)
+    assert 1 <= size <= cap
     for group in groups:
-        assert ct2.batches(group, size) == len(_next_fit(group, size))
-    assert even <= size <= cap  # never past the cap, never below an even split
-    assert rounds(size) == rounds(cap)  # no idle last round that a size within the cap avoids
-    if size > even:
-        assert rounds(size - 1) > rounds(size)  # and no bigger than that takes
+        assert ct2.next_fit(group, size) == _next_fit(group, size)
+    # No size within the cap, tried one by one, finishes sooner.
+    soonest = min(_finish(groups, decodings, shape, workers, tried) for tried in range(1, cap + 1))
+    assert _finish(groups, decodings, shape, workers, size) == pytest.approx(soonest)
+
+
+# Sizes as the hub's config.json files give them: sshleifer/distilbart-cnn-12-6,
+# Helsinki-NLP/opus-mt-en-fr (Marian base), t5-small (num_layers serves both stacks when
+# num_decoder_layers is absent, as in the original T5 checkpoints).
+DISTILBART = {
+    "model_type": "bart", "d_model": 1024, "encoder_layers": 12, "decoder_layers": 6,
+    "encoder_ffn_dim": 4096, "decoder_ffn_dim": 4096, "vocab_size": 50264,
+}  # fmt: skip
+OPUS_MT = {
+    "model_type": "marian", "d_model": 512, "encoder_layers": 6, "decoder_layers": 6,
+    "encoder_ffn_dim": 2048, "decoder_ffn_dim": 2048, "vocab_size": 59514,
+}  # fmt: skip
+T5_SMALL = {"model_type": "t5", "d_model": 512, "d_ff": 2048, "num_layers": 6, "vocab_size": 32128}
+
+
+def test_shape_of_reads_each_family_config() -> None:
+    assert ct2.shape_of(DISTILBART) == ct2.Shape(1024, 12, 6, 4096, 4096, 50264)
+    assert ct2.shape_of(OPUS_MT) == ct2.Shape(512, 6, 6, 2048, 2048, 59514)
+    assert ct2.shape_of(T5_SMALL) == ct2.Shape(512, 6, 6, 2048, 2048, 32128)
+    assert ct2.shape_of({**T5_SMALL, "num_decoder_layers": 2}).decoder_layers == 2
+    assert ct2.shape_of({"model_type": "bart"}) is None
+    assert ct2.shape_of({**OPUS_MT, "d_model": "512"}) is None  # not a size: no plan from it
+    # A deeper encoder costs more per token; a bigger vocabulary more per decoder row.
+    assert ct2.Shape(encoder_layers=12).encoder_token(10) > ct2.Shape().encoder_token(10)
+    assert ct2.Shape(vocab=64000).decoder_row(10) > ct2.Shape().decoder_row(10)
+
+
+def test_engine_plans_with_its_model_shape(bart: Path) -> None:
+    import json
+
+    model = ct2.load(str(bart), "cpu", compute_type="float32")
+    config = json.loads((bart / "config.json").read_text(encoding="utf-8"))
+    assert model.shape == ct2.shape_of(config) and model.shape is not None
+    assert model.step_rows == ct2.STEP_ROWS  # on the CPU
+
+
+def test_on_a_gpu_batches_are_as_few_as_the_cap_allows() -> None:
+    # A GPU's decoder step costs about the same for a few rows or hundreds: fewest batches.
+    decoding = ct2.Decoding(4, 41, 41)
+    for workers in (1, 2):
+        size = ct2.batch_size(
+            [SENTENCES], workers, decodings=[decoding], step_rows=ct2.GPU_STEP_ROWS
+        )
+        assert ct2.batches(SENTENCES, size) == ct2.batches(SENTENCES, ct2.BATCH_TOKENS)
+
+
+# The benchmark's 46 summary sentences (benchmarks/run.py), in opus-mt-en-fr's tokens.
+SENTENCES = [
+    31, 44, 42, 20, 43, 29, 32, 29, 29, 47, 45, 38, 51, 61, 62, 27, 45, 43, 34, 20, 44, 51, 32,
+    32, 31, 65, 29, 75, 39, 31, 44, 44, 42, 20, 43, 29, 32, 29, 47, 47, 45, 38, 51, 61, 62, 45,
+]  # fmt: skip
+
+
+def test_sentences_are_split_evenly_over_two_workers() -> None:
+    # CTranslate2 sorts longest first, so at the smallest size that makes two batches the
+    # second holds most sentences (17 and 29): one worker decoded 63% of the rows. Decoding
+    # is most of a translation's work, so the plan evens the sentences out instead.
+    decoding = ct2.Decoding(4, 41, 41)
+    size = ct2.batch_size([SENTENCES], 2, decodings=[decoding], shape=ct2.shape_of(OPUS_MT))
+    made = [len(batch) for batch in _next_fit(SENTENCES, size)]
+    assert len(made) == 2 and abs(made[0] - made[1]) <= 2
+    assert [len(b) for b in _next_fit(SENTENCES, 1276)] == [17, 29]
+
+
+def test_reduce_inputs_take_one_round() -> None:
+    # The reduce pass of the benchmark's six articles: three joined summaries, beam 4, 62 steps.
+    reduce = [138, 134, 122]
+    decoding = ct2.Decoding(4, 62, 62)
+    size = ct2.batch_size([reduce], 2, decodings=[decoding], shape=ct2.shape_of(DISTILBART))
+    assert _next_fit(reduce, size) == [[138], [134, 122]]
+    # Nine map chunks: pairs, and the three shortest together, two rounds of two workers.
+    chunks = [898, 895, 893, 740, 720, 696, 557, 533, 512]
+    size = ct2.batch_size([chunks], 2, decodings=[decoding], shape=ct2.shape_of(DISTILBART))
+    assert [len(b) for b in _next_fit(chunks, size)] == [2, 2, 2, 3]
 
 
 @examples(max_examples=300, deadline=None)
@@ -421,11 +506,13 @@ def test_a_small_job_is_one_batch_per_group(groups, beams, cap) -> None:
     if small:
         # Every group one batch, at the smallest size that makes it so.
         assert all(ct2.batches(group, size) == 1 for group, _ in filled)
-        assert size == max(sum(group) for group, _ in filled)
+        assert size == max(len(group) * max(group) for group, _ in filled)
     else:
         assert size == ct2.batch_size(groups, 2, cap, beams=beams)  # as without merging
     # One worker has nothing to split over, and nothing changes without merge.
-    assert ct2.batch_size(groups, 1, cap, beams=beams, merge=True) == ct2.batch_size(groups, 1, cap)
+    assert ct2.batch_size(groups, 1, cap, beams=beams, merge=True) == ct2.batch_size(
+        groups, 1, cap, beams=beams
+    )
 
 
 def test_three_long_inputs_on_two_workers_make_two_batches() -> None:
@@ -434,9 +521,6 @@ def test_three_long_inputs_on_two_workers_make_two_batches() -> None:
     assert ct2.batches([700] * 3, 1050) == 3
     size = ct2.batch_size([[700] * 3], workers=2, beams=[4])
     assert size == 1400 and _next_fit([700] * 3, size) == [[700, 700], [700]]
-    # Nine map chunks already fill 2 rounds of 2 workers within the cap: unchanged.
-    chunks = [951, 945, 945, 785, 751, 744, 575, 575, 541]
-    assert ct2.batch_size([chunks], workers=2, beams=[4]) == ct2.BATCH_TOKENS
 
 
 def test_small_jobs_run_as_one_batch() -> None:
@@ -490,22 +574,93 @@ def test_groups_are_batched_call_by_call() -> None:
     # Two calls queued together (say, one article's chunks with settings of their own): at 200
     # tokens they make 1 + 2 batches, a second round for one worker; at 300, 1 + 1.
     assert ct2.batch_size([[100], [100, 100, 100]], workers=2) == 300
+    assert ct2.next_fit([100, 100, 100], 200) == [[100, 100], [100]]
     # An input past the cap gets a batch of its own; the others still share theirs.
     size = ct2.batch_size([[3000, 40, 30]], workers=2, cap=2048)
     assert size <= 2048 and _next_fit([3000, 40, 30], size) == [[3000], [40, 30]]
 
 
+def _ct2_batches(translator, lengths: list[int], size: int) -> list[int]:
+    """Return how many inputs each batch CTranslate2 itself made held, in the order it ran them.
+
+    One worker runs the batches one after another; greedy decoding's step callback reports
+    every input of a batch at step 0, then at step 1; a report back at step 0 is a new batch.
+    """
+    steps: list[int] = []
+    translator.translate_batch(
+        [["▁a"] * length for length in lengths],
+        max_batch_size=size,
+        batch_type="tokens",
+        beam_size=1,
+        min_decoding_length=2,
+        max_decoding_length=2,
+        callback=lambda step: steps.append(step.step) and False,
+    )
+    runs: list[int] = []
+    last = None
+    for step in steps:
+        if last is None or step < last:
+            runs.append(0)
+        runs[-1] += step == 0
+        last = step
+    return runs
+
+
+def test_batches_are_counted_as_ctranslate2_makes_them(bart: Path) -> None:
+    # The batch size is chosen by predicting CTranslate2's batching, so the prediction is
+    # checked against CTranslate2 itself: it pads each batch to its longest input, and a
+    # prediction that summed lengths instead picked sizes one batch short (138, 134 and 122
+    # tokens at 256: 3 batches, where 2 were planned).
+    import random
+
+    import ctranslate2
+
+    model = ct2.load(str(bart), "cpu", compute_type="float32")
+    folder = ctranslate.converted_path(str(bart.resolve()), model.revision, "float32")
+    translator = ctranslate2.Translator(str(folder), device="cpu", inter_threads=1, intra_threads=1)
+    draw = random.Random(7)
+    cases = [([138, 134, 122], 256), ([138, 134, 122], 268), ([190, 150, 130], 470)]
+    for _ in range(150):
+        lengths = [draw.randint(1, 60) for _ in range(draw.randint(1, 9))]
+        cases.append((lengths, draw.randint(1, 200)))
+    for lengths, size in cases:
+        made = _ct2_batches(translator, lengths, size)
+        assert made == [len(batch) for batch in _next_fit(lengths, size)], (lengths, size)
+        assert ct2.batches(lengths, size) == len(made), (lengths, size)
+    assert _ct2_batches(translator, [138, 134, 122], 256) == [1, 1, 1]
+    assert _ct2_batches(translator, [138, 134, 122], ct2.batch_size([[138, 134, 122]], 2)) == [1, 2]
+    # Merged, a small job is one batch per group as CTranslate2 makes it.
+    merged = ct2.batch_size([[190, 150, 130]], 2, beams=[4], merge=True)
+    assert _ct2_batches(translator, [190, 150, 130], merged) == [3]
+
+
 def test_generate_sends_that_batch_size(bart: Path) -> None:
     model = ct2.load(str(bart), "cpu", compute_type="float32")
     sent: list[int] = []
+    planned: list[int] = []
 
     class Recording:
-        """The loaded translator, with two workers' worth of batching, recording its batches."""
+        """The loaded translator, with two workers' worth of batching, recording its batches
+        and the size planned from what the call itself asks for (beams, decoding lengths)."""
 
         num_translators = 2
 
         def translate_batch(self, sources, **options):
             sent.append(options["max_batch_size"])
+            decoding = ct2.Decoding(
+                options["beam_size"],
+                options["min_decoding_length"],
+                options["max_decoding_length"],
+            )
+            planned.append(
+                ct2.batch_size(
+                    [[len(tokens) for tokens in sources]],
+                    2,
+                    decodings=[decoding],
+                    shape=model.shape,
+                    merge=model.whole_machine,
+                )
+            )
             return real.translate_batch(sources, **options)
 
     real, model.translator = model.translator, Recording()
@@ -513,19 +668,21 @@ def test_generate_sends_that_batch_size(bart: Path) -> None:
     greedy = model.settings.with_values("test", **GREEDY)
     model.generate([(TEXTS[:3], greedy)])
     lengths = [len(model.model.tokenizer(text).input_ids) for text in TEXTS[:3]]
-    assert sent == [ct2.batch_size([lengths], 2, beams=[1])]
+    assert sent == planned and len(sent) == 1
     assert len(_next_fit(lengths, sent[0])) == 2
     # Where it gets every core, a small job (3 texts, greedy) is one batch.
     model.whole_machine = True
     sent.clear()
+    planned.clear()
     model.generate([(TEXTS[:3], greedy)])
+    assert sent == planned
     assert _next_fit(lengths, sent[0]) == [sorted(lengths, reverse=True)]
     # Twelve texts at beam 4 (48 decoder rows) are split over the two workers all the same.
     sent.clear()
     texts = (TEXTS * 3)[:12]
     model.generate([(texts, model.settings.with_values("test", num_beams=4, max_length=8))])
     lengths = [len(model.model.tokenizer(text).input_ids) for text in texts]
-    assert sent == [ct2.batch_size([lengths], 2, beams=[4])]
+    assert sent == planned[-1:] and len(sent) == 1
     assert len(_next_fit(lengths, sent[0])) == 2
 
 

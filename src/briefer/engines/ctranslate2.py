@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import math
 import os
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -177,6 +177,7 @@ class CT2Engine(HFDelegate):
         vocabulary: frozenset[str] | None = None,
         start_in_prefix: bool = False,
         whole_machine: bool = False,
+        device: str = "cpu",
     ):
         self.model = model
         self.name = model.name
@@ -190,6 +191,10 @@ class CT2Engine(HFDelegate):
         self.batch_tokens = BATCH_TOKENS
         # Whether a lone batch's threads cover every core: then a small job runs as one batch.
         self.whole_machine = whole_machine
+        # The model's sizes (its config.json, already read), for planning batches, and what
+        # a decoder step costs beside its rows on this device.
+        self.shape = shape_of(model.facts.config)
+        self.step_rows = STEP_ROWS if device == "cpu" else GPU_STEP_ROWS
         # Tokens in, decoder steps out, per sequence, summed: the benchmark's FLOP count.
         self.usage = Usage()
 
@@ -224,8 +229,17 @@ class CT2Engine(HFDelegate):
             [[len(tokens) for tokens in sources] for sources in encoded],
             workers,
             self.batch_tokens,
-            beams=[beams for beams, _ in shapes],
             merge=self.whole_machine,
+            decodings=[
+                Decoding(
+                    p[0]["beam_size"], p[0]["min_decoding_length"], p[0]["max_decoding_length"]
+                )
+                if p
+                else Decoding()
+                for p in planned
+            ],
+            shape=self.shape,
+            step_rows=self.step_rows,
         )
         pending = []
         for sources, plan in zip(encoded, planned, strict=True):
@@ -269,19 +283,156 @@ class CT2Engine(HFDelegate):
         return self.model.clean(tokenizer.decode(ids, skip_special_tokens=True))
 
 
-def batches(lengths: list[int], size: int) -> int:
-    """Return how many batches CTranslate2 makes of inputs this long at ``max_batch_size=size``.
+# A decoder step costs about as much as this many more rows would: each step streams every
+# decoder weight (and the LM head) through the cores whatever the rows. Measured with one
+# worker of one thread, int8, beam 4, AMD EPYC Zen 3 (2026-12-07, best of 3): opus-mt-en-fr's
+# shape, 40-token inputs, 41 steps: 1, 2, 4 and 8 inputs took 1.20, 1.59, 2.23 and 3.94 s,
+# (rows + 8 to 10) each; distilbart-cnn-12-6's, 124-token inputs, 62 steps: 1, 2 and 4
+# inputs 2.65, 3.34 and 5.09 s, (rows + 10).
+STEP_ROWS = 9
+# On a GPU a step of a few rows or of hundreds takes about the same time (not measured here: no
+# GPU was lent to this project's sessions), so there the plan is as few batches as the cap
+# allows, as before plans were weighed.
+GPU_STEP_ROWS = 1000
 
-    With ``batch_type="tokens"`` it sorts the inputs longest first and fills each batch while
-    the sum of their lengths stays within the size; a batch always takes at least one input
-    (``rebatch_input`` and ``BatchReader::get_next`` in its batch_reader.cc).
+
+@dataclass(frozen=True)
+class Shape:
+    """An encoder-decoder's sizes, for the FLOPs of its work as benchmarks/floor.py counts them."""
+
+    d_model: int = 512
+    encoder_layers: int = 6
+    decoder_layers: int = 6
+    encoder_ffn: int = 2048
+    decoder_ffn: int = 2048
+    vocab: int = 32000
+
+    def encoder_token(self, length: int) -> float:
+        """Return the FLOPs of one input token in an input this long (padding included)."""
+        d = self.d_model
+        return self.encoder_layers * (8 * d * d + 4 * d * self.encoder_ffn + 4 * d * length)
+
+    def decoder_row(self, length: int) -> float:
+        """Return the FLOPs of one decoder step of one row (a beam) over an input this long."""
+        d = self.d_model
+        layer = 12 * d * d + 4 * d * self.decoder_ffn + 4 * d * length
+        return self.decoder_layers * layer + 2 * d * self.vocab
+
+
+def shape_of(config: dict[str, Any]) -> Shape | None:
+    """Return a model's Shape from its config.json (BART, Marian, PEGASUS, M2M100, NLLB,
+    mBART keys, or T5's), None when it does not say."""
+
+    def number(*keys: str) -> int | None:
+        for key in keys:
+            value = config.get(key)
+            if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+                return value
+        return None
+
+    d_model = number("d_model")
+    encoder_layers = number("encoder_layers", "num_layers")
+    decoder_layers = number("decoder_layers", "num_decoder_layers", "num_layers")
+    encoder_ffn = number("encoder_ffn_dim", "d_ff")
+    decoder_ffn = number("decoder_ffn_dim", "d_ff")
+    vocab = number("vocab_size")
+    sizes = (d_model, encoder_layers, decoder_layers, encoder_ffn, decoder_ffn, vocab)
+    if any(size is None for size in sizes):
+        return None
+    return Shape(*sizes)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Decoding:
+    """How a group decodes: beams and the decoding lengths translate_batch gets."""
+
+    beams: int = 1
+    min_length: int = 0
+    max_length: int | None = None
+
+    def steps(self, longest: int) -> int:
+        """Return the steps a batch whose longest input is this long is expected to run: as
+        many as the input has tokens, and ten more (a translation's length), within the
+        decoding lengths (a summary's)."""
+        steps = max(self.min_length, longest + 10)
+        return steps if self.max_length is None else max(1, min(self.max_length, steps))
+
+
+def next_fit(lengths: list[int], size: int) -> list[list[int]]:
+    """Return the batches CTranslate2 makes of inputs this long at ``max_batch_size=size``
+    (``batch_type="tokens"``), in the order it runs them.
+
+    It sorts the inputs longest first and fills each batch while its padded size, the inputs
+    so far times the longest of them, stays within the size; a batch always takes at least one
+    input (``rebatch_input``, which asks ``BatchReader::get_next`` for the fixed increment that
+    padding makes, in its batch_reader.cc). Counting the plain sum of lengths instead (what
+    briefer did until 2026-12-07) planned sizes one batch short: three reduce inputs of 138,
+    134 and 122 tokens at 256 made 3 batches, not 2, and one worker decoded the third alone
+    while the other idled. tests/test_ctranslate.py checks this against CTranslate2 itself.
     """
-    count, filled = 0, 0
+    made: list[list[int]] = []
     for length in sorted(lengths, reverse=True):
-        if filled and filled + length > size:
-            count, filled = count + 1, 0
-        filled += length
-    return count + (filled > 0)
+        if made and (len(made[-1]) + 1) * made[-1][0] <= size:
+            made[-1].append(length)
+        else:
+            made.append([length])
+    return made
+
+
+def batches(lengths: list[int], size: int) -> int:
+    """Return how many batches CTranslate2 makes of inputs this long at ``max_batch_size=size``."""
+    return len(next_fit(lengths, size))
+
+
+def batch_cost(
+    batch: list[int], decoding: Decoding, shape: Shape, step_rows: int = STEP_ROWS
+) -> float:
+    """Return the planned cost (FLOPs, the decoder's per-step weight traffic counted as
+    step_rows more rows) of one batch of inputs this long, longest first."""
+    longest = batch[0]
+    encoder = len(batch) * longest * shape.encoder_token(longest)
+    rows = len(batch) * max(1, decoding.beams) + step_rows
+    return encoder + decoding.steps(longest) * shape.decoder_row(longest) * rows
+
+
+def planned_time(
+    groups: list[list[int]],
+    decodings: list[Decoding],
+    shape: Shape,
+    workers: int,
+    size: int,
+    step_rows: int = STEP_ROWS,
+) -> tuple[float, float]:
+    """Return (when the last worker finishes, the work in all) for groups queued in order at
+    this batch size: CTranslate2's workers each take the next batch as they come free."""
+    free = [0.0] * max(1, workers)
+    total = 0.0
+    for group, decoding in zip(groups, decodings, strict=True):
+        for batch in next_fit(group, size):
+            cost = batch_cost(batch, decoding, shape, step_rows)
+            total += cost
+            first = free.index(min(free))
+            free[first] += cost
+    return max(free), total
+
+
+# At most this many batch sizes are planned for one job (every size that changes a batch is
+# tried below that; a job of hundreds of inputs gets an even spread of them).
+MAX_CANDIDATES = 256
+
+
+def candidate_sizes(groups: list[list[int]], cap: int) -> list[int]:
+    """Return the batch sizes within the cap at which some group's batches change: k inputs
+    padded to one of the lengths, and the cap itself."""
+    sizes = {cap}
+    for group in groups:
+        for length in set(group):
+            sizes.update(k * length for k in range(1, min(len(group), cap // length) + 1))
+    ordered = sorted(sizes)
+    if len(ordered) > MAX_CANDIDATES:
+        step = len(ordered) / MAX_CANDIDATES
+        ordered = sorted({ordered[int(i * step)] for i in range(MAX_CANDIDATES)} | {cap})
+    return ordered
 
 
 def batch_size(
@@ -290,45 +441,45 @@ def batch_size(
     cap: int = BATCH_TOKENS,
     beams: list[int] | None = None,
     merge: bool = False,
+    decodings: list[Decoding] | None = None,
+    shape: Shape | None = None,
+    step_rows: int = STEP_ROWS,
 ) -> int:
-    """Return the tokens per batch that keep every worker busy: ``max_batch_size`` for groups
-    of inputs this long, each group a ``translate_batch`` call queued beside the others.
+    """Return ``max_batch_size`` for groups of inputs this long, each group a
+    ``translate_batch`` call queued beside the others: the size within ``cap`` whose batches
+    the workers finish soonest, as planned by ``planned_time``.
 
-    With ``merge`` (a lone batch's threads cover every core), a small job (``merged``: few
-    decoder rows, few tokens; ``beams`` gives each group's beam size, 1 if not given) runs as
-    one batch per group. Otherwise the work is split evenly over the workers,
-    up to ``cap`` tokens a batch (an input longer than that gets a batch of its own).
-    CTranslate2 batches each call on its own, and where that leaves a last round in which only
-    some workers have a batch, the others idle for a whole batch's decoding: three 125-token
-    reduce inputs on 2 workers made 3 batches, 2 rounds, 7.1 s; 2 batches, 1 round, 5.2 s
-    (distilbart-cnn-12-6 shape, int8, one worker thread each, AMD EPYC AVX2). So the size
-    grows, never past the cap, to the smallest one that needs the fewest rounds.
+    ``decodings`` gives each group's beams and decoding lengths (else ``beams``, else greedy),
+    ``shape`` the model's sizes (else a Marian base's), ``step_rows`` what a decoder step
+    costs beside its rows (STEP_ROWS on CPU, GPU_STEP_ROWS on a GPU). With ``merge`` (a lone batch's threads
+    cover every core), a small job (``merged``: few decoder rows, few tokens) runs as one batch
+    per group. An input longer than the cap gets a batch of its own.
+
+    The plan weighs what sizes trade: more inputs a batch share each decoder step's weight
+    traffic (STEP_ROWS), but pad to their longest, and a worker left without a batch idles
+    while the others decode. Choosing the smallest size that takes the fewest rounds instead,
+    as briefer did until 2026-12-07, left one worker 29 of the 46 sentences of the benchmark's
+    translation (CTranslate2 sorts the inputs longest first, so the later batch holds more of
+    them): 12.2 s against 10.5 s for 27 and 19 and 9.4 s for 23 and 23, medians of 6 and 4
+    rounds side by side (opus-mt-en-fr shape, int8, 2 workers × 1 thread, AMD EPYC Zen 3).
     """
-    sizes = [1] * len(groups) if beams is None else beams
-    kept = [(group, size) for group, size in zip(groups, sizes, strict=True) if group]
-    groups = [group for group, _ in kept]
-    if not groups:
+    if decodings is None:
+        decodings = [Decoding(beams=b) for b in (beams or [1] * len(groups))]
+    kept = [(group, decoding) for group, decoding in zip(groups, decodings, strict=True) if group]
+    if not kept:
         return 1
+    groups = [group for group, _ in kept]
+    decodings = [decoding for _, decoding in kept]
     workers = max(1, workers)
     cap = max(1, cap)
-    if merge and workers > 1 and merged(groups, [size for _, size in kept], cap):
-        return max(map(sum, groups))
-    size = max(1, min(cap, math.ceil(sum(map(sum, groups)) / workers)))
+    if merge and workers > 1 and merged(groups, [d.beams for d in decodings], cap):
+        return max(len(group) * max(group) for group in groups)  # padded: one batch each
+    shape = shape or Shape()
 
-    def rounds(tokens: int) -> int:
-        return math.ceil(sum(batches(group, tokens) for group in groups) / workers)
+    def plan(size: int) -> tuple[float, float, int]:
+        return (*planned_time(groups, decodings, shape, workers, size, step_rows), size)
 
-    fewest = rounds(cap)
-    # rounds() never grows with the size (in each group, each batch holds at least what it
-    # held before), so the smallest size that reaches the fewest rounds is found by bisection.
-    low, high = size, cap
-    while low < high:
-        middle = (low + high) // 2
-        if rounds(middle) == fewest:
-            high = middle
-        else:
-            low = middle + 1
-    return high
+    return min(candidate_sizes(groups, cap), key=plan)
 
 
 def merged(groups: list[list[int]], beams: list[int], cap: int = BATCH_TOKENS) -> bool:
@@ -415,7 +566,7 @@ def load(name: str, device: str = "auto", batch_size: int = 4, compute_type: str
             # transformers (and torch) stay unloaded.
             model = StoredModel(model, stored)
             return CT2Engine(
-                model, translator, vocabulary.result(), _start_in_prefix(target), whole
+                model, translator, vocabulary.result(), _start_in_prefix(target), whole, device
             )
     if not supports(model):
         raise ConversionError(f"CTranslate2 cannot convert {name!r} ({model.facts.model_type})")
@@ -429,7 +580,7 @@ def load(name: str, device: str = "auto", batch_size: int = 4, compute_type: str
     # Next time, this model runs without transformers (when its tokenizer can be stored exactly).
     standalone.write(model, target)
     words = vocabulary.result() if vocabulary is not None else read_vocabulary(target)
-    return CT2Engine(model, translator, words, _start_in_prefix(target), whole)
+    return CT2Engine(model, translator, words, _start_in_prefix(target), whole, device)
 
 
 @contextlib.contextmanager
