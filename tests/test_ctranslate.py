@@ -382,6 +382,15 @@ def _next_fit(lengths: list[int], size: int) -> list[list[int]]:
     return out
 
 
+def _rows_within(groups, decodings, size: int, max_rows: int | None) -> bool:
+    """Whether every batch of several inputs has at most max_rows decoder rows."""
+    return max_rows is None or all(
+        len(batch) == 1 or len(batch) * decoding.beams <= max_rows
+        for group, decoding in zip(groups, decodings, strict=True)
+        for batch in _next_fit(group, size)
+    )
+
+
 def _finish(groups, decodings, shape, workers: int, size: int) -> float:
     """When the last of so many workers finishes, each taking the next batch as it comes free."""
     free = [0.0] * workers
@@ -399,18 +408,24 @@ def _finish(groups, decodings, shape, workers: int, size: int) -> float:
     cap=st.sampled_from([64, 512]),
     beams=st.sampled_from([1, 4]),
     longest=st.sampled_from([None, 40]),
+    max_rows=st.sampled_from([None, 8, ct2.MAX_ROWS]),
 )
 def test_batch_size_plans_the_soonest_finish_within_the_cap(
-    groups, workers, cap, beams, longest
+    groups, workers, cap, beams, longest, max_rows
 ) -> None:
     decodings = [ct2.Decoding(beams, 0, longest)] * len(groups)
     shape = ct2.Shape()
-    size = ct2.batch_size(groups, workers, cap, decodings=decodings, shape=shape)
+    size = ct2.batch_size(groups, workers, cap, decodings=decodings, shape=shape, max_rows=max_rows)
     assert 1 <= size <= cap
     for group in groups:
         assert ct2.next_fit(group, size) == _next_fit(group, size)
-    # No size within the cap, tried one by one, finishes sooner.
-    soonest = min(_finish(groups, decodings, shape, workers, tried) for tried in range(1, cap + 1))
+    assert _rows_within(groups, decodings, size, max_rows)
+    # No size within the cap and the rows, tried one by one, finishes sooner.
+    soonest = min(
+        _finish(groups, decodings, shape, workers, tried)
+        for tried in range(1, cap + 1)
+        if _rows_within(groups, decodings, tried, max_rows)
+    )
     assert _finish(groups, decodings, shape, workers, size) == pytest.approx(soonest)
 
 
@@ -446,15 +461,16 @@ def test_engine_plans_with_its_model_shape(bart: Path) -> None:
     model = ct2.load(str(bart), "cpu", compute_type="float32")
     config = json.loads((bart / "config.json").read_text(encoding="utf-8"))
     assert model.shape == ct2.shape_of(config) and model.shape is not None
-    assert model.step_rows == ct2.STEP_ROWS  # on the CPU
+    assert model.step_rows == ct2.STEP_ROWS and model.max_rows == ct2.MAX_ROWS  # on the CPU
 
 
 def test_on_a_gpu_batches_are_as_few_as_the_cap_allows() -> None:
-    # A GPU's decoder step costs about the same for a few rows or hundreds: fewest batches.
+    # A GPU's decoder step costs about the same for a few rows or hundreds, and its memory is
+    # not the CPU's: fewest batches.
     decoding = ct2.Decoding(4, 41, 41)
     for workers in (1, 2):
         size = ct2.batch_size(
-            [SENTENCES], workers, decodings=[decoding], step_rows=ct2.GPU_STEP_ROWS
+            [SENTENCES], workers, decodings=[decoding], step_rows=ct2.GPU_STEP_ROWS, max_rows=None
         )
         assert ct2.batches(SENTENCES, size) == ct2.batches(SENTENCES, ct2.BATCH_TOKENS)
 
@@ -471,10 +487,28 @@ def test_sentences_are_split_evenly_over_two_workers() -> None:
     # second holds most sentences (17 and 29): one worker decoded 63% of the rows. Decoding
     # is most of a translation's work, so the plan evens the sentences out instead.
     decoding = ct2.Decoding(4, 41, 41)
-    size = ct2.batch_size([SENTENCES], 2, decodings=[decoding], shape=ct2.shape_of(OPUS_MT))
+    shape = ct2.shape_of(OPUS_MT)
+    size = ct2.batch_size([SENTENCES], 2, decodings=[decoding], shape=shape, max_rows=None)
     made = [len(batch) for batch in _next_fit(SENTENCES, size)]
     assert len(made) == 2 and abs(made[0] - made[1]) <= 2
     assert [len(b) for b in _next_fit(SENTENCES, 1276)] == [17, 29]
+    # Within MAX_ROWS (16 sentences at beam 4) they are more batches, and the workers, each
+    # taking the next batch as it comes free, still get about as many sentences each.
+    size = ct2.batch_size([SENTENCES], 2, decodings=[decoding], shape=shape)
+    made = [len(batch) for batch in _next_fit(SENTENCES, size)]
+    assert max(made) * 4 <= ct2.MAX_ROWS and sum(made) == len(SENTENCES)
+    first, second = _shares(_next_fit(SENTENCES, size), decoding, shape, workers=2)
+    assert abs(first - second) <= 2
+
+
+def _shares(batches, decoding, shape, workers: int) -> list[int]:
+    """The inputs each worker decodes, each taking the next batch as it comes free."""
+    free, taken = [0.0] * workers, [0] * workers
+    for batch in batches:
+        first = free.index(min(free))
+        free[first] += ct2.batch_cost(batch, decoding, shape)
+        taken[first] += len(batch)
+    return taken
 
 
 def test_reduce_inputs_take_one_round() -> None:

@@ -195,6 +195,7 @@ class CT2Engine(HFDelegate):
         # a decoder step costs beside its rows on this device.
         self.shape = shape_of(model.facts.config)
         self.step_rows = STEP_ROWS if device == "cpu" else GPU_STEP_ROWS
+        self.max_rows = MAX_ROWS if device == "cpu" else None
         # Tokens in, decoder steps out, per sequence, summed: the benchmark's FLOP count.
         self.usage = Usage()
 
@@ -240,6 +241,7 @@ class CT2Engine(HFDelegate):
             ],
             shape=self.shape,
             step_rows=self.step_rows,
+            max_rows=self.max_rows,
         )
         pending = []
         for sources, plan in zip(encoded, planned, strict=True):
@@ -294,6 +296,17 @@ STEP_ROWS = 9
 # GPU was lent to this project's sessions), so there the plan is as few batches as the cap
 # allows, as before plans were weighed.
 GPU_STEP_ROWS = 1000
+# At most this many decoder rows (inputs × beams) a batch on the CPU, a lone input aside. A
+# batch's decoder state (each row's attention caches and logits) grows with its rows, and two
+# batches decode side by side: the benchmark's 46 sentences through opus-mt-tc-big-en-ar's
+# shape (beam 4, 2 workers × 1 thread, AMD EPYC Zen 3, 2026-12-07, two alternating rounds) as
+# 22 and 24 sentences (96 rows) peaked at 1,120–1,147 MB and took 13.3–13.9 s; as 8, 12, 14 and
+# 12 (56 rows) 731–744 MB and 13.4–15.1 s; as 12, 21 and 13 (briefer's earlier plan)
+# 825–855 MB and 14.3–16.9 s. Through opus-mt-en-fr's shape, three rounds: 22 and 24 sentences
+# 604–642 MB, 6.21–6.69 s; 8, 13, 15 and 10 (60 rows) 420–435 MB, 6.27–7.11 s. Token-capped
+# batches alone bound the rows only at the cap (2,048 tokens of 20-token sentences at beam 4:
+# 400 rows).
+MAX_ROWS = 64
 
 
 @dataclass(frozen=True)
@@ -444,6 +457,7 @@ def batch_size(
     decodings: list[Decoding] | None = None,
     shape: Shape | None = None,
     step_rows: int = STEP_ROWS,
+    max_rows: int | None = MAX_ROWS,
 ) -> int:
     """Return ``max_batch_size`` for groups of inputs this long, each group a
     ``translate_batch`` call queued beside the others: the size within ``cap`` whose batches
@@ -451,9 +465,11 @@ def batch_size(
 
     ``decodings`` gives each group's beams and decoding lengths (else ``beams``, else greedy),
     ``shape`` the model's sizes (else a Marian base's), ``step_rows`` what a decoder step
-    costs beside its rows (STEP_ROWS on CPU, GPU_STEP_ROWS on a GPU). With ``merge`` (a lone batch's threads
-    cover every core), a small job (``merged``: few decoder rows, few tokens) runs as one batch
-    per group. An input longer than the cap gets a batch of its own.
+    costs beside its rows (STEP_ROWS on CPU, GPU_STEP_ROWS on a GPU), ``max_rows`` the most
+    decoder rows a batch of several inputs may have (MAX_ROWS on CPU, None: no bound). With
+    ``merge`` (a lone batch's threads cover every core), a small job (``merged``: few decoder
+    rows, few tokens) runs as one batch per group. An input longer than the cap gets a batch of
+    its own.
 
     The plan weighs what sizes trade: more inputs a batch share each decoder step's weight
     traffic (STEP_ROWS), but pad to their longest, and a worker left without a batch idles
@@ -479,7 +495,19 @@ def batch_size(
     def plan(size: int) -> tuple[float, float, int]:
         return (*planned_time(groups, decodings, shape, workers, size, step_rows), size)
 
-    return min(candidate_sizes(groups, cap), key=plan)
+    def within_rows(size: int) -> bool:
+        return all(
+            len(batch) == 1 or len(batch) * max(1, decoding.beams) <= max_rows
+            for group, decoding in zip(groups, decodings, strict=True)
+            for batch in next_fit(group, size)
+        )
+
+    sizes = candidate_sizes(groups, cap)
+    if max_rows is not None:
+        # Never empty: the shortest input's length is a candidate, and at that size every
+        # batch is one input.
+        sizes = [size for size in sizes if within_rows(size)]
+    return min(sizes, key=plan)
 
 
 def merged(groups: list[list[int]], beams: list[int], cap: int = BATCH_TOKENS) -> bool:
