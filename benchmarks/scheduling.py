@@ -41,8 +41,9 @@ SENTENCES = [18 + (i * 7) % 17 for i in range(46)]
 
 
 # (label, environment, compute type, inter threads, intra threads, batches)
-# batches: "briefer" sizes batches as the engine does (ctranslate2.batch_size: the tokens split
-# over the workers, at most BATCH_TOKENS a batch, no idle last round); "halves" gives each
+# batches: "briefer" makes batches as the engine does (ctranslate2.batch_size, the size whose
+# batches the workers finish soonest within BATCH_TOKENS, and ctranslate2.queue, each batch a
+# call of its own with at most MAX_ROWS decoder rows); "halves" gives each
 # worker one batch of half the tokens; "one" sends everything as one batch; "each" one text per
 # batch. Settings 0 and 8 are briefer's layout on this CPU and the other one of 2 workers
 # (2 × 2 where briefer runs 2 × 1, and the reverse); the settings that change something else
@@ -103,7 +104,15 @@ def workload(model: Path, lengths: list[int], seed: int = 7) -> list[list[str]]:
 def child(spec: dict) -> None:
     """Run one setting in this process and print its seconds as JSON (the parent set its env)."""
     from briefer.engines.cpu import lone_batch_covers
-    from briefer.engines.ctranslate2 import Decoding, _apply_plan, batch_size, shape_of
+    from briefer.engines.ctranslate2 import (
+        MAX_ROWS,
+        Decoding,
+        _apply_plan,
+        batch_size,
+        most_inputs,
+        queue,
+        shape_of,
+    )
 
     # What briefer sets before CTranslate2 loads (AVX-512 kernels on Intel with VNNI or AMX),
     # set by the engine's own code, under the setting's environment as under a user's.
@@ -126,11 +135,12 @@ def child(spec: dict) -> None:
         whole = lone_batch_covers(spec["inter"], spec["intra"], len(os.sched_getaffinity(0)))
         # Planned with the model's sizes, from the config.json of the model converted.
         source = HERE / ".models" / "full-v1" / model.name.rsplit("-", 1)[0] / "config.json"
+        decoding = Decoding(4, spec["new_tokens"], spec["new_tokens"])
         size = batch_size(
             [[len(s) for s in sources]],
             spec["inter"],
             merge=whole,
-            decodings=[Decoding(4, spec["new_tokens"], spec["new_tokens"])],
+            decodings=[decoding],
             shape=shape_of(json.loads(source.read_text(encoding="utf-8"))),
         )
         kind = "tokens"
@@ -150,7 +160,14 @@ def child(spec: dict) -> None:
     }
     translator.translate_batch(sources[:1], beam_size=1, max_decoding_length=2)  # warm-up
     started = time.perf_counter()
-    results = translator.translate_batch(sources, max_batch_size=size, batch_type=kind, **options)
+    if spec["batches"] == "briefer":
+        # Batches made and queued as the engine makes them (at most MAX_ROWS rows each).
+        queued = queue(translator, sources, size, most_inputs(decoding, MAX_ROWS), **options)
+        results = [result.result() for result in queued]
+    else:
+        results = translator.translate_batch(
+            sources, max_batch_size=size, batch_type=kind, **options
+        )
     seconds = time.perf_counter() - started
     generated = sum(len(r.hypotheses[0]) for r in results)
     print(json.dumps({"seconds": seconds, "generated": generated}))

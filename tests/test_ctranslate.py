@@ -6,6 +6,7 @@ import logging
 import os
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -202,6 +203,7 @@ def test_killed_conversion_leaves_no_entry(bart: Path, monkeypatch, tmp_path: Pa
 SLOW_PARENT = """
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 from briefer import ctranslate
 
 STUB = (
@@ -370,32 +372,26 @@ def test_groups_queued_together_equal_separate_calls(bart: Path) -> None:
     assert together[0] != model.generate([(TEXTS[:2], short)])[0]  # the settings did differ
 
 
-def _next_fit(lengths: list[int], size: int) -> list[list[int]]:
+def _next_fit(lengths: list[int], size: int, most: int | None = None) -> list[list[int]]:
     """CTranslate2's batching written out batch by batch: longest first, fill while the batch
-    padded to its longest (its first) input fits."""
+    padded to its longest (its first) input fits (and, as briefer bounds it, holds fewer
+    than ``most`` inputs)."""
     out: list[list[int]] = []
     for length in sorted(lengths, reverse=True):
-        if out and (len(out[-1]) + 1) * out[-1][0] <= size:
+        fits = out and (len(out[-1]) + 1) * out[-1][0] <= size
+        if fits and (most is None or len(out[-1]) < most):
             out[-1].append(length)
         else:
             out.append([length])
     return out
 
 
-def _rows_within(groups, decodings, size: int, max_rows: int | None) -> bool:
-    """Whether every batch of several inputs has at most max_rows decoder rows."""
-    return max_rows is None or all(
-        len(batch) == 1 or len(batch) * decoding.beams <= max_rows
-        for group, decoding in zip(groups, decodings, strict=True)
-        for batch in _next_fit(group, size)
-    )
-
-
-def _finish(groups, decodings, shape, workers: int, size: int) -> float:
+def _finish(groups, decodings, shape, workers: int, size: int, max_rows=None) -> float:
     """When the last of so many workers finishes, each taking the next batch as it comes free."""
     free = [0.0] * workers
     for group, decoding in zip(groups, decodings, strict=True):
-        for batch in _next_fit(group, size):
+        most = None if max_rows is None else max(1, max_rows // decoding.beams)
+        for batch in _next_fit(group, size, most):
             free.sort()
             free[0] += ct2.batch_cost(batch, decoding, shape)
     return max(free)
@@ -417,16 +413,18 @@ def test_batch_size_plans_the_soonest_finish_within_the_cap(
     shape = ct2.Shape()
     size = ct2.batch_size(groups, workers, cap, decodings=decodings, shape=shape, max_rows=max_rows)
     assert 1 <= size <= cap
+    most = None if max_rows is None else max(1, max_rows // beams)
     for group in groups:
         assert ct2.next_fit(group, size) == _next_fit(group, size)
-    assert _rows_within(groups, decodings, size, max_rows)
-    # No size within the cap and the rows, tried one by one, finishes sooner.
+        made = ct2.next_fit(group, size, most)
+        assert made == _next_fit(group, size, most)
+        # Every batch of several inputs within the rows.
+        assert max_rows is None or all(len(b) == 1 or len(b) * beams <= max_rows for b in made)
+    # No size within the cap, tried one by one, finishes sooner.
     soonest = min(
-        _finish(groups, decodings, shape, workers, tried)
-        for tried in range(1, cap + 1)
-        if _rows_within(groups, decodings, tried, max_rows)
+        _finish(groups, decodings, shape, workers, tried, max_rows) for tried in range(1, cap + 1)
     )
-    assert _finish(groups, decodings, shape, workers, size) == pytest.approx(soonest)
+    assert _finish(groups, decodings, shape, workers, size, max_rows) == pytest.approx(soonest)
 
 
 # Sizes as the hub's config.json files give them: sshleifer/distilbart-cnn-12-6,
@@ -491,13 +489,13 @@ def test_sentences_are_split_evenly_over_two_workers() -> None:
     size = ct2.batch_size([SENTENCES], 2, decodings=[decoding], shape=shape, max_rows=None)
     made = [len(batch) for batch in _next_fit(SENTENCES, size)]
     assert len(made) == 2 and abs(made[0] - made[1]) <= 2
-    assert [len(b) for b in _next_fit(SENTENCES, 1276)] == [17, 29]
+    assert [len(b) for b in ct2.next_fit(SENTENCES, 1276)] == [17, 29]  # the earlier plan's
     # Within MAX_ROWS (16 sentences at beam 4) they are more batches, and the workers, each
     # taking the next batch as it comes free, still get about as many sentences each.
     size = ct2.batch_size([SENTENCES], 2, decodings=[decoding], shape=shape)
-    made = [len(batch) for batch in _next_fit(SENTENCES, size)]
-    assert max(made) * 4 <= ct2.MAX_ROWS and sum(made) == len(SENTENCES)
-    first, second = _shares(_next_fit(SENTENCES, size), decoding, shape, workers=2)
+    made = _next_fit(SENTENCES, size, ct2.MAX_ROWS // 4)
+    assert len(made) > 2 and max(map(len, made)) * 4 <= ct2.MAX_ROWS
+    first, second = _shares(made, decoding, shape, workers=2)
     assert abs(first - second) <= 2
 
 
@@ -668,56 +666,88 @@ def test_batches_are_counted_as_ctranslate2_makes_them(bart: Path) -> None:
     assert _ct2_batches(translator, [190, 150, 130], merged) == [3]
 
 
-def test_generate_sends_that_batch_size(bart: Path) -> None:
+def test_generate_sends_the_planned_batches(bart: Path) -> None:
     model = ct2.load(str(bart), "cpu", compute_type="float32")
-    sent: list[int] = []
-    planned: list[int] = []
+    calls: list[tuple[list[int], int]] = []
 
     class Recording:
-        """The loaded translator, with two workers' worth of batching, recording its batches
-        and the size planned from what the call itself asks for (beams, decoding lengths)."""
+        """The loaded translator, with two workers' worth of batching, recording each call's
+        input lengths and max_batch_size."""
 
         num_translators = 2
 
         def translate_batch(self, sources, **options):
-            sent.append(options["max_batch_size"])
-            decoding = ct2.Decoding(
-                options["beam_size"],
-                options["min_decoding_length"],
-                options["max_decoding_length"],
-            )
-            planned.append(
-                ct2.batch_size(
-                    [[len(tokens) for tokens in sources]],
-                    2,
-                    decodings=[decoding],
-                    shape=model.shape,
-                    merge=model.whole_machine,
-                )
-            )
+            calls.append(([len(tokens) for tokens in sources], options["max_batch_size"]))
             return real.translate_batch(sources, **options)
+
+    def planned(texts, settings, merge: bool) -> list[list[int]]:
+        """The batches planned for these texts from the call's own options (beams, lengths)."""
+        lengths = [len(model.model.tokenizer(text).input_ids) for text in texts]
+        decoding = ct2.Decoding(settings.num_beams, settings.min_length, settings.max_length)
+        size = ct2.batch_size([lengths], 2, decodings=[decoding], shape=model.shape, merge=merge)
+        return _next_fit(lengths, size, ct2.most_inputs(decoding, ct2.MAX_ROWS))
 
     real, model.translator = model.translator, Recording()
     model.whole_machine = False  # as on a machine where a lone batch gets some cores only
     greedy = model.settings.with_values("test", **GREEDY)
     model.generate([(TEXTS[:3], greedy)])
-    lengths = [len(model.model.tokenizer(text).input_ids) for text in TEXTS[:3]]
-    assert sent == planned and len(sent) == 1
-    assert len(_next_fit(lengths, sent[0])) == 2
+    # Each batch is a call of its own, sized so that CTranslate2 makes exactly that batch.
+    assert [lengths for lengths, _ in calls] == planned(TEXTS[:3], greedy, False)
+    assert len(calls) == 2
+    assert all(size == len(lengths) * max(lengths) for lengths, size in calls)
     # Where it gets every core, a small job (3 texts, greedy) is one batch.
     model.whole_machine = True
-    sent.clear()
-    planned.clear()
+    calls.clear()
     model.generate([(TEXTS[:3], greedy)])
-    assert sent == planned
-    assert _next_fit(lengths, sent[0]) == [sorted(lengths, reverse=True)]
+    assert [lengths for lengths, _ in calls] == planned(TEXTS[:3], greedy, True)
+    assert len(calls) == 1
     # Twelve texts at beam 4 (48 decoder rows) are split over the two workers all the same.
-    sent.clear()
+    calls.clear()
     texts = (TEXTS * 3)[:12]
-    model.generate([(texts, model.settings.with_values("test", num_beams=4, max_length=8))])
-    lengths = [len(model.model.tokenizer(text).input_ids) for text in texts]
-    assert sent == planned[-1:] and len(sent) == 1
-    assert len(_next_fit(lengths, sent[0])) == 2
+    beam = model.settings.with_values("test", num_beams=4, max_length=8)
+    model.generate([(texts, beam)])
+    assert [lengths for lengths, _ in calls] == planned(texts, beam, True)
+    assert len(calls) == 2
+    # Twenty-four at beam 4 are 96 rows: more batches, none over MAX_ROWS.
+    calls.clear()
+    texts = (TEXTS * 5)[:24]
+    model.generate([(texts, beam)])
+    assert [lengths for lengths, _ in calls] == planned(texts, beam, True)
+    assert all(len(lengths) * 4 <= ct2.MAX_ROWS for lengths, _ in calls)
+
+
+def test_batches_come_back_in_the_inputs_order(bart: Path) -> None:
+    # Batches run longest first, each a call of its own; the outputs are put back in order.
+    model = ct2.load(str(bart), "cpu", compute_type="float32")
+
+    class Echo:
+        """A translator that answers each input with its own tokens, at once."""
+
+        num_translators = 2
+
+        def translate_batch(self, sources, **options):
+            return [_Done(SimpleNamespace(hypotheses=[tokens])) for tokens in sources]
+
+    model.translator = Echo()
+    model.whole_machine = False
+    beam = model.settings.with_values("test", num_beams=4, max_length=8)
+    texts = [f"{text} ({n})" for n, text in enumerate(TEXTS * 5)]  # 25, no two alike
+    alone = [model.generate([([text], beam)])[0][0] for text in texts]
+    assert len(set(alone)) == len(texts)
+    assert model.generate([(texts, beam), (texts[:3], beam)]) == [alone, alone[:3]]
+
+
+class _Done:
+    """An asynchronous result that is already there."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def done(self) -> bool:
+        return True
+
+    def result(self):
+        return self.value
 
 
 # CPUs as /proc/cpuinfo describes the two kinds CI runs on, and a newer one: an Intel Xeon with

@@ -226,39 +226,31 @@ class CT2Engine(HFDelegate):
         # sixty short sentences do. Splitting the work over the workers, and queuing every
         # group before waiting, keeps all of them busy until the last batch; a job too small
         # to gain from that runs as one batch.
+        decodings = [
+            Decoding(p[0]["beam_size"], p[0]["min_decoding_length"], p[0]["max_decoding_length"])
+            if p
+            else Decoding()
+            for p in planned
+        ]
         per_batch = batch_size(
             [[len(tokens) for tokens in sources] for sources in encoded],
             workers,
             self.batch_tokens,
             merge=self.whole_machine,
-            decodings=[
-                Decoding(
-                    p[0]["beam_size"], p[0]["min_decoding_length"], p[0]["max_decoding_length"]
-                )
-                if p
-                else Decoding()
-                for p in planned
-            ],
+            decodings=decodings,
             shape=self.shape,
             step_rows=self.step_rows,
             max_rows=self.max_rows,
         )
         pending = []
-        for sources, plan in zip(encoded, planned, strict=True):
+        for sources, plan, decoding in zip(encoded, planned, decodings, strict=True):
             if plan is None:
                 pending.append([])
                 continue
             options, prefix = plan
-            pending.append(
-                self.translator.translate_batch(
-                    sources,
-                    target_prefix=[prefix] * len(sources) if prefix else None,
-                    max_batch_size=per_batch,  # a longer input gets a batch of its own
-                    batch_type="tokens",
-                    asynchronous=True,
-                    **options,
-                )
-            )
+            # A longer input than the size gets a batch of its own.
+            most = most_inputs(decoding, self.max_rows)
+            pending.append(queue(self.translator, sources, per_batch, most, prefix, **options))
         outputs = []
         progress = Progress(
             self.name,
@@ -294,11 +286,14 @@ class CT2Engine(HFDelegate):
 STEP_ROWS = 9
 # On a GPU a step of a few rows or of hundreds takes about the same time (not measured here: no
 # GPU was lent to this project's sessions), so there the plan is as few batches as the cap
-# allows, as before plans were weighed.
+# allows (a GPU runs one worker), and no row bound applies (MAX_ROWS is the CPU's).
 GPU_STEP_ROWS = 1000
 # At most this many decoder rows (inputs × beams) a batch on the CPU, a lone input aside. A
 # batch's decoder state (each row's attention caches and logits) grows with its rows, and two
-# batches decode side by side: the benchmark's 46 sentences through opus-mt-tc-big-en-ar's
+# batches decode side by side. CTranslate2 bounds a call's batches by tokens only, so briefer
+# makes the batches itself (``batch_indices``) and queues each as a call of its own (a bound on
+# a call's one size instead made a long job's long inputs run one by one: 300 sentences of
+# 20–90 tokens planned 1.18× slower than unbounded, against 1.02× so). The benchmark's 46 sentences through opus-mt-tc-big-en-ar's
 # shape (beam 4, 2 workers × 1 thread, AMD EPYC Zen 3, 2026-12-07, two alternating rounds) as
 # 22 and 24 sentences (96 rows) peaked at 1,120–1,147 MB and took 13.3–13.9 s; as 8, 12, 14 and
 # 12 (56 rows) 731–744 MB and 13.4–15.1 s; as 12, 21 and 13 (briefer's earlier plan)
@@ -371,30 +366,89 @@ class Decoding:
         return steps if self.max_length is None else max(1, min(self.max_length, steps))
 
 
-def next_fit(lengths: list[int], size: int) -> list[list[int]]:
-    """Return the batches CTranslate2 makes of inputs this long at ``max_batch_size=size``
-    (``batch_type="tokens"``), in the order it runs them.
+def batch_indices(lengths: list[int], size: int, most: int | None = None) -> list[list[int]]:
+    """Return the batches of inputs this long, as their indices, in the order they run: the
+    batches CTranslate2 makes at ``max_batch_size=size`` (``batch_type="tokens"``), each
+    holding at most ``most`` inputs (None: no bound).
 
-    It sorts the inputs longest first and fills each batch while its padded size, the inputs
-    so far times the longest of them, stays within the size; a batch always takes at least one
-    input (``rebatch_input``, which asks ``BatchReader::get_next`` for the fixed increment that
-    padding makes, in its batch_reader.cc). Counting the plain sum of lengths instead (what
-    briefer did until 2026-12-07) planned sizes one batch short: three reduce inputs of 138,
-    134 and 122 tokens at 256 made 3 batches, not 2, and one worker decoded the third alone
-    while the other idled. tests/test_ctranslate.py checks this against CTranslate2 itself.
+    CTranslate2 sorts the inputs longest first and fills each batch while its padded size, the
+    inputs so far times the longest of them, stays within the size; a batch always takes at
+    least one input (``rebatch_input``, which asks ``BatchReader::get_next`` for the fixed
+    increment that padding makes, in its batch_reader.cc). Counting the plain sum of lengths
+    instead (what briefer did until 2026-12-07) planned sizes one batch short: three reduce
+    inputs of 138, 134 and 122 tokens at 256 made 3 batches, not 2, and one worker decoded the
+    third alone while the other idled. tests/test_ctranslate.py checks this against
+    CTranslate2 itself. Inputs of one length keep their order.
     """
-    made: list[list[int]] = []
-    for length in sorted(lengths, reverse=True):
-        if made and (len(made[-1]) + 1) * made[-1][0] <= size:
-            made[-1].append(length)
-        else:
-            made.append([length])
-    return made
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    return _split(order, _counts([lengths[i] for i in order], size, most))
+
+
+def next_fit(lengths: list[int], size: int, most: int | None = None) -> list[list[int]]:
+    """Return the lengths of ``batch_indices``' batches, longest first in each."""
+    descending = sorted(lengths, reverse=True)
+    return _split(descending, _counts(descending, size, most))
+
+
+def _counts(descending: list[int], size: int, most: int | None) -> list[int]:
+    """Return how many inputs each batch takes of inputs this long, longest first."""
+    counts: list[int] = []
+    taken, longest = 0, 0
+    for length in descending:
+        if taken and (most is None or taken < most) and (taken + 1) * longest <= size:
+            taken += 1
+            continue
+        if taken:
+            counts.append(taken)
+        taken, longest = 1, length
+    return [*counts, taken] if taken else counts
+
+
+def _split(items: list[int], counts: list[int]) -> list[list[int]]:
+    """Return items cut into consecutive runs this many long."""
+    runs, start = [], 0
+    for count in counts:
+        runs.append(items[start : start + count])
+        start += count
+    return runs
 
 
 def batches(lengths: list[int], size: int) -> int:
     """Return how many batches CTranslate2 makes of inputs this long at ``max_batch_size=size``."""
     return len(next_fit(lengths, size))
+
+
+def most_inputs(decoding: Decoding, max_rows: int | None) -> int | None:
+    """Return the most inputs a batch decoded so may hold within max_rows decoder rows."""
+    return None if max_rows is None else max(1, max_rows // max(1, decoding.beams))
+
+
+def queue(
+    translator: Any,
+    sources: list[list[str]],
+    size: int,
+    most: int | None = None,
+    target_prefix: list[str] | None = None,
+    **options: Any,
+) -> list[Any]:
+    """Queue tokenized inputs on a CTranslate2 translator in ``batch_indices``' batches, each an
+    asynchronous ``translate_batch`` call of its own (so the batch it makes is exactly that
+    one), and return their async results in the inputs' order. Workers take the calls in the
+    order queued, each as it comes free."""
+    results: list[Any] = [None] * len(sources)
+    for batch in batch_indices([len(tokens) for tokens in sources], size, most):
+        inputs = [sources[i] for i in batch]
+        made = translator.translate_batch(
+            inputs,
+            target_prefix=[target_prefix] * len(inputs) if target_prefix else None,
+            max_batch_size=len(inputs) * len(inputs[0]),  # longest first: one batch
+            batch_type="tokens",
+            asynchronous=True,
+            **options,
+        )
+        for index, result in zip(batch, made, strict=True):
+            results[index] = result
+    return results
 
 
 def batch_cost(
@@ -415,13 +469,14 @@ def planned_time(
     workers: int,
     size: int,
     step_rows: int = STEP_ROWS,
+    max_rows: int | None = None,
 ) -> tuple[float, float]:
     """Return (when the last worker finishes, the work in all) for groups queued in order at
     this batch size: CTranslate2's workers each take the next batch as they come free."""
     free = [0.0] * max(1, workers)
     total = 0.0
     for group, decoding in zip(groups, decodings, strict=True):
-        for batch in next_fit(group, size):
+        for batch in next_fit(group, size, most_inputs(decoding, max_rows)):
             cost = batch_cost(batch, decoding, shape, step_rows)
             total += cost
             first = free.index(min(free))
@@ -459,14 +514,14 @@ def batch_size(
     step_rows: int = STEP_ROWS,
     max_rows: int | None = MAX_ROWS,
 ) -> int:
-    """Return ``max_batch_size`` for groups of inputs this long, each group a
-    ``translate_batch`` call queued beside the others: the size within ``cap`` whose batches
-    the workers finish soonest, as planned by ``planned_time``.
+    """Return the batch size (``batch_indices``' size) for groups of inputs this long, each
+    group's batches queued after the one before: the size within ``cap`` whose batches the
+    workers finish soonest, as planned by ``planned_time``.
 
     ``decodings`` gives each group's beams and decoding lengths (else ``beams``, else greedy),
     ``shape`` the model's sizes (else a Marian base's), ``step_rows`` what a decoder step
     costs beside its rows (STEP_ROWS on CPU, GPU_STEP_ROWS on a GPU), ``max_rows`` the most
-    decoder rows a batch of several inputs may have (MAX_ROWS on CPU, None: no bound). With
+    decoder rows a batch of several inputs holds (MAX_ROWS on CPU, None: no bound). With
     ``merge`` (a lone batch's threads cover every core), a small job (``merged``: few decoder
     rows, few tokens) runs as one batch per group. An input longer than the cap gets a batch of
     its own.
@@ -493,21 +548,10 @@ def batch_size(
     shape = shape or Shape()
 
     def plan(size: int) -> tuple[float, float, int]:
-        return (*planned_time(groups, decodings, shape, workers, size, step_rows), size)
+        timed = planned_time(groups, decodings, shape, workers, size, step_rows, max_rows)
+        return (*timed, size)
 
-    def within_rows(size: int) -> bool:
-        return all(
-            len(batch) == 1 or len(batch) * max(1, decoding.beams) <= max_rows
-            for group, decoding in zip(groups, decodings, strict=True)
-            for batch in next_fit(group, size)
-        )
-
-    sizes = candidate_sizes(groups, cap)
-    if max_rows is not None:
-        # Never empty: the shortest input's length is a candidate, and at that size every
-        # batch is one input.
-        sizes = [size for size in sizes if within_rows(size)]
-    return min(sizes, key=plan)
+    return min(candidate_sizes(groups, cap), key=plan)
 
 
 def merged(groups: list[list[int]], beams: list[int], cap: int = BATCH_TOKENS) -> bool:
