@@ -222,10 +222,10 @@ class CT2Engine(HFDelegate):
         shapes = [
             (p[0]["beam_size"], p[0]["max_decoding_length"]) if p else (1, None) for p in planned
         ]
-        # Batches are capped in tokens, not texts: two 900-token chunks fill a core as well as
-        # sixty short sentences do. Splitting the work over the workers, and queuing every
-        # group before waiting, keeps all of them busy until the last batch; a job too small
-        # to gain from that runs as one batch.
+        # Batches are capped in tokens (two 900-token chunks fill a core as well as sixty short
+        # sentences do) and, on the CPU, in decoder rows (memory). Planning the sizes for the
+        # workers, and queuing every batch before waiting, keeps all of them busy until the
+        # last batch; a job too small to gain from that runs as one batch.
         decodings = [
             Decoding(p[0]["beam_size"], p[0]["min_decoding_length"], p[0]["max_decoding_length"])
             if p
