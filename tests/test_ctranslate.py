@@ -460,6 +460,9 @@ def test_engine_plans_with_its_model_shape(bart: Path) -> None:
     config = json.loads((bart / "config.json").read_text(encoding="utf-8"))
     assert model.shape == ct2.shape_of(config) and model.shape is not None
     assert model.step_rows == ct2.STEP_ROWS and model.max_rows == ct2.MAX_ROWS  # on the CPU
+    # On a GPU (the engine built as load() builds it for one): fewest batches, no row bound.
+    on_gpu = ct2.CT2Engine(model.model, model.translator, device="cuda")
+    assert on_gpu.step_rows == ct2.GPU_STEP_ROWS and on_gpu.max_rows is None
 
 
 def test_on_a_gpu_batches_are_as_few_as_the_cap_allows() -> None:

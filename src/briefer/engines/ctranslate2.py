@@ -494,7 +494,7 @@ def candidate_sizes(groups: list[list[int]], cap: int) -> list[int]:
     padded to one of the lengths, and the cap itself."""
     sizes = {cap}
     for group in groups:
-        for length in set(group):
+        for length in set(group) - {0}:  # an empty input pads nothing
             sizes.update(k * length for k in range(1, min(len(group), cap // length) + 1))
     ordered = sorted(sizes)
     if len(ordered) > MAX_CANDIDATES:
