@@ -203,7 +203,6 @@ def test_killed_conversion_leaves_no_entry(bart: Path, monkeypatch, tmp_path: Pa
 SLOW_PARENT = """
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 from briefer import ctranslate
 
 STUB = (
@@ -672,6 +671,7 @@ def test_batches_are_counted_as_ctranslate2_makes_them(bart: Path) -> None:
 def test_generate_sends_the_planned_batches(bart: Path) -> None:
     model = ct2.load(str(bart), "cpu", compute_type="float32")
     calls: list[tuple[list[int], int]] = []
+    beams: list[int] = []
 
     class Recording:
         """The loaded translator, with two workers' worth of batching, recording each call's
@@ -681,14 +681,30 @@ def test_generate_sends_the_planned_batches(bart: Path) -> None:
 
         def translate_batch(self, sources, **options):
             calls.append(([len(tokens) for tokens in sources], options["max_batch_size"]))
+            beams.append(options["beam_size"])
             return real.translate_batch(sources, **options)
 
-    def planned(texts, settings, merge: bool) -> list[list[int]]:
-        """The batches planned for these texts from the call's own options (beams, lengths)."""
-        lengths = [len(model.model.tokenizer(text).input_ids) for text in texts]
-        decoding = ct2.Decoding(settings.num_beams, settings.min_length, settings.max_length)
-        size = ct2.batch_size([lengths], 2, decodings=[decoding], shape=model.shape, merge=merge)
-        return _next_fit(lengths, size, ct2.most_inputs(decoding, ct2.MAX_ROWS))
+    def planned(texts, settings, merge: bool, *more) -> list[list[int]]:
+        """The batches planned for these texts (and more texts and settings, queued after
+        them) from the options CTranslate2 gets for them."""
+        jobs = [(texts, settings), *zip(more[::2], more[1::2], strict=True)]
+        groups, decodings = [], []
+        for group_texts, group_settings in jobs:
+            groups.append([len(model.model.tokenizer(text).input_ids) for text in group_texts])
+            options, _ = ct2.translate_options(group_settings, model.model, model.vocabulary)
+            decodings.append(
+                ct2.Decoding(
+                    options["beam_size"],
+                    options["min_decoding_length"],
+                    options["max_decoding_length"],
+                )
+            )
+        size = ct2.batch_size(groups, 2, decodings=decodings, shape=model.shape, merge=merge)
+        return [
+            batch
+            for lengths, decoding in zip(groups, decodings, strict=True)
+            for batch in _next_fit(lengths, size, ct2.most_inputs(decoding, ct2.MAX_ROWS))
+        ]
 
     real, model.translator = model.translator, Recording()
     model.whole_machine = False  # as on a machine where a lone batch gets some cores only
@@ -717,6 +733,47 @@ def test_generate_sends_the_planned_batches(bart: Path) -> None:
     model.generate([(texts, beam)])
     assert [lengths for lengths, _ in calls] == planned(texts, beam, True)
     assert all(len(lengths) * 4 <= ct2.MAX_ROWS for lengths, _ in calls)
+    # Each group is cut by its own beams: 16 inputs at beam 4, 64 greedy.
+    calls.clear()
+    beams.clear()
+    model.generate([(texts, greedy), (texts, beam)])
+    assert [lengths for lengths, _ in calls] == planned(texts, greedy, True, texts, beam)
+    assert all(
+        len(lengths) * b <= ct2.MAX_ROWS for (lengths, _), b in zip(calls, beams, strict=True)
+    )
+    assert sorted(set(beams)) == [1, 4]
+
+
+@examples(max_examples=300, deadline=None)
+@given(
+    lengths=st.lists(st.sampled_from([1, 3, 7, 7, 12, 40]), max_size=30),
+    size=st.integers(1, 200),
+    most=st.sampled_from([None, 1, 2, 5]),
+    prefix=st.sampled_from([None, ["fra_Latn"]]),
+)
+def test_queue_sends_each_batch_once_and_keeps_the_order(lengths, size, most, prefix) -> None:
+    sources = [[f"{n}:{k}" for k in range(length)] for n, length in enumerate(lengths)]
+    sent = []
+
+    class Echo:
+        def translate_batch(self, inputs, **options):
+            sent.append((inputs, options))
+            return [_Done(tokens) for tokens in inputs]
+
+    results = ct2.queue(Echo(), sources, size, most, prefix, beam_size=2)
+    assert [result.result() for result in results] == sources  # every input, in order
+    batches = [[len(tokens) for tokens in inputs] for inputs, _ in sent]
+    assert batches == _next_fit(lengths, size, most)  # the planned batches, longest first
+    for inputs, options in sent:
+        # Sized so that CTranslate2 makes it one batch, with each input's prefix and options.
+        assert options["max_batch_size"] == len(inputs) * len(inputs[0])
+        assert options["target_prefix"] == ([prefix] * len(inputs) if prefix else None)
+        assert options["batch_type"] == "tokens" and options["beam_size"] == 2
+    # Inputs of one length keep their order within the batches.
+    order = [int(tokens[0].split(":")[0]) for inputs, _ in sent for tokens in inputs if tokens]
+    for length in set(lengths):
+        same = [n for n in order if lengths[n] == length]
+        assert same == sorted(same)
 
 
 def test_batches_come_back_in_the_inputs_order(bart: Path) -> None:

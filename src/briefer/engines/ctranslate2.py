@@ -291,16 +291,16 @@ GPU_STEP_ROWS = 1000
 # At most this many decoder rows (inputs × beams) a batch on the CPU, a lone input aside. A
 # batch's decoder state (each row's attention caches and logits) grows with its rows, and two
 # batches decode side by side. CTranslate2 bounds a call's batches by tokens only, so briefer
-# makes the batches itself (``batch_indices``) and queues each as a call of its own (a bound on
-# a call's one size instead made a long job's long inputs run one by one: 300 sentences of
-# 20–90 tokens planned 1.18× slower than unbounded, against 1.02× so). The benchmark's 46 sentences through opus-mt-tc-big-en-ar's
-# shape (beam 4, 2 workers × 1 thread, AMD EPYC Zen 3, 2026-12-07, two alternating rounds) as
-# 22 and 24 sentences (96 rows) peaked at 1,120–1,147 MB and took 13.3–13.9 s; as 8, 12, 14 and
-# 12 (56 rows) 731–744 MB and 13.4–15.1 s; as 12, 21 and 13 (briefer's earlier plan)
-# 825–855 MB and 14.3–16.9 s. Through opus-mt-en-fr's shape, three rounds: 22 and 24 sentences
-# 604–642 MB, 6.21–6.69 s; 8, 13, 15 and 10 (60 rows) 420–435 MB, 6.27–7.11 s. Token-capped
-# batches alone bound the rows only at the cap (2,048 tokens of 20-token sentences at beam 4:
-# 400 rows).
+# makes the batches itself (``batch_indices``) and queues each as a call of its own (a bound on a
+# call's one size instead made a long job's long inputs run one by one: 300 sentences of 20–90
+# tokens planned 1.18× slower than unbounded, against 1.02× so). The benchmark's 46 sentences
+# through opus-mt-tc-big-en-ar's shape (beam 4, 2 workers × 1 thread, AMD EPYC Zen 3, 2026-12-07,
+# two alternating rounds) as 22 and 24 sentences (96 rows) peaked at 1,120–1,147 MB and took
+# 13.3–13.9 s; as 8, 12, 14 and 12 (56 rows) 731–744 MB and 13.4–15.1 s; as 12, 21 and 13
+# (briefer's earlier plan) 825–855 MB and 14.3–16.9 s. Through opus-mt-en-fr's shape, three
+# rounds: 22 and 24 sentences 604–642 MB, 6.21–6.69 s; 8, 13, 15 and 10 (60 rows) 420–435 MB,
+# 6.27–7.11 s. Token-capped batches alone bound the rows only at the cap (2,048 tokens of 20-token
+# sentences at beam 4: 400 rows).
 MAX_ROWS = 64
 
 
@@ -368,8 +368,8 @@ class Decoding:
 
 def batch_indices(lengths: list[int], size: int, most: int | None = None) -> list[list[int]]:
     """Return the batches of inputs this long, as their indices, in the order they run: the
-    batches CTranslate2 makes at ``max_batch_size=size`` (``batch_type="tokens"``), each
-    holding at most ``most`` inputs (None: no bound).
+    batches CTranslate2 makes at ``max_batch_size=size`` (``batch_type="tokens"``), further
+    cut at ``most`` inputs (None: not cut), a bound of briefer's own.
 
     CTranslate2 sorts the inputs longest first and fills each batch while its padded size, the
     inputs so far times the longest of them, stays within the size; a batch always takes at
@@ -414,7 +414,8 @@ def _split(items: list[int], counts: list[int]) -> list[list[int]]:
 
 
 def batches(lengths: list[int], size: int) -> int:
-    """Return how many batches CTranslate2 makes of inputs this long at ``max_batch_size=size``."""
+    """Return how many batches CTranslate2 makes of inputs this long at ``max_batch_size=size``
+    (without briefer's row bound: what one call with that size would run)."""
     return len(next_fit(lengths, size))
 
 
@@ -428,19 +429,19 @@ def queue(
     sources: list[list[str]],
     size: int,
     most: int | None = None,
-    target_prefix: list[str] | None = None,
+    prefix: list[str] | None = None,
     **options: Any,
 ) -> list[Any]:
     """Queue tokenized inputs on a CTranslate2 translator in ``batch_indices``' batches, each an
     asynchronous ``translate_batch`` call of its own (so the batch it makes is exactly that
     one), and return their async results in the inputs' order. Workers take the calls in the
-    order queued, each as it comes free."""
+    order queued, each as it comes free. ``prefix``, if any, starts every input's target."""
     results: list[Any] = [None] * len(sources)
     for batch in batch_indices([len(tokens) for tokens in sources], size, most):
         inputs = [sources[i] for i in batch]
         made = translator.translate_batch(
             inputs,
-            target_prefix=[target_prefix] * len(inputs) if target_prefix else None,
+            target_prefix=[prefix] * len(inputs) if prefix else None,
             max_batch_size=len(inputs) * len(inputs[0]),  # longest first: one batch
             batch_type="tokens",
             asynchronous=True,
@@ -472,7 +473,8 @@ def planned_time(
     max_rows: int | None = None,
 ) -> tuple[float, float]:
     """Return (when the last worker finishes, the work in all) for groups queued in order at
-    this batch size: CTranslate2's workers each take the next batch as they come free."""
+    this batch size, batches cut at ``most_inputs(decoding, max_rows)`` inputs: CTranslate2's
+    workers each take the next batch as they come free."""
     free = [0.0] * max(1, workers)
     total = 0.0
     for group, decoding in zip(groups, decodings, strict=True):
@@ -544,7 +546,8 @@ def batch_size(
     workers = max(1, workers)
     cap = max(1, cap)
     if merge and workers > 1 and merged(groups, [d.beams for d in decodings], cap):
-        return max(len(group) * max(group) for group in groups)  # padded: one batch each
+        # Padded: one batch each (MERGE_ROWS is within MAX_ROWS, so no row cut either).
+        return max(len(group) * max(group) for group in groups)
     shape = shape or Shape()
 
     def plan(size: int) -> tuple[float, float, int]:
