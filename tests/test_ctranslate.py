@@ -87,6 +87,24 @@ def test_the_suites_thread_count_reaches_ctranslate2(
     assert generate(model, TEXTS[:1], **GREEDY)[0]  # and the model it opened runs
 
 
+def test_queuing_batches_never_blocks(bart: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # With CTranslate2's default queue (a few batches per worker), posting a long job's
+    # batches blocked until all but the last were done, and the progress log, which starts
+    # once everything is queued, stayed silent for most of the job.
+    import ctranslate2
+
+    queued: list[object] = []
+    real = ctranslate2.Translator
+
+    def recording(*args: object, **kwargs: object) -> object:
+        queued.append(kwargs.get("max_queued_batches", 0))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ctranslate2, "Translator", recording)
+    ct2.load(str(bart), "cpu", compute_type="float32")
+    assert queued == [-1]  # unlimited
+
+
 def test_opening_a_model_keeps_torchs_thread_count(marian_fr: Path, monkeypatch) -> None:
     # CTranslate2 sets OpenMP's thread count on the thread that opens a model; with torch
     # imported first, that reached torch's OpenMP: a torch model beside it ran on one thread.
