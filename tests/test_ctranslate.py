@@ -490,7 +490,7 @@ def test_on_a_gpu_batches_are_as_few_as_the_cap_allows() -> None:
         size = ct2.batch_size(
             [SENTENCES], workers, decodings=[decoding], step_rows=ct2.GPU_STEP_ROWS, max_rows=None
         )
-        assert ct2.batches(SENTENCES, size) == ct2.batches(SENTENCES, ct2.BATCH_TOKENS)
+        assert len(ct2.next_fit(SENTENCES, size)) == len(ct2.next_fit(SENTENCES, ct2.BATCH_TOKENS))
 
 
 # The benchmark's 46 summary sentences (benchmarks/run.py), in opus-mt-en-fr's tokens.
@@ -557,7 +557,7 @@ def test_a_small_job_is_one_batch_per_group(groups, beams, cap) -> None:
     assert ct2.merged(groups, beams, cap) is small
     if small:
         # Every group one batch, at the smallest size that makes it so.
-        assert all(ct2.batches(group, size) == 1 for group, _ in filled)
+        assert all(len(ct2.next_fit(group, size)) == 1 for group, _ in filled)
         assert size == max(len(group) * max(group) for group, _ in filled)
     else:
         assert size == ct2.batch_size(groups, 2, cap, beams=beams)  # as without merging
@@ -570,7 +570,7 @@ def test_a_small_job_is_one_batch_per_group(groups, beams, cap) -> None:
 def test_three_long_inputs_on_two_workers_make_two_batches() -> None:
     # Three 700-token chunks: an even split (1,050 tokens) gives 3 batches, so one worker
     # would decode the third alone; 1,400 gives 2 batches, one round.
-    assert ct2.batches([700] * 3, 1050) == 3
+    assert len(ct2.next_fit([700] * 3, 1050)) == 3
     size = ct2.batch_size([[700] * 3], workers=2, beams=[4])
     assert size == 1400 and _next_fit([700] * 3, size) == [[700, 700], [700]]
 
@@ -678,7 +678,7 @@ def test_batches_are_counted_as_ctranslate2_makes_them(bart: Path) -> None:
     for lengths, size in cases:
         made = _ct2_batches(translator, lengths, size)
         assert made == [len(batch) for batch in _next_fit(lengths, size)], (lengths, size)
-        assert ct2.batches(lengths, size) == len(made), (lengths, size)
+        assert len(ct2.next_fit(lengths, size)) == len(made), (lengths, size)
     assert _ct2_batches(translator, [138, 134, 122], 256) == [1, 1, 1]
     assert _ct2_batches(translator, [138, 134, 122], ct2.batch_size([[138, 134, 122]], 2)) == [1, 2]
     # Merged, a small job is one batch per group as CTranslate2 makes it.
@@ -710,13 +710,7 @@ def test_generate_sends_the_planned_batches(bart: Path) -> None:
         for group_texts, group_settings in jobs:
             groups.append([len(model.model.tokenizer(text).input_ids) for text in group_texts])
             options, _ = ct2.translate_options(group_settings, model.model, model.vocabulary)
-            decodings.append(
-                ct2.Decoding(
-                    options["beam_size"],
-                    options["min_decoding_length"],
-                    options["max_decoding_length"],
-                )
-            )
+            decodings.append(ct2.Decoding.of(options))
         size = ct2.batch_size(groups, 2, decodings=decodings, shape=model.shape, merge=merge)
         return [
             batch

@@ -218,20 +218,12 @@ class CT2Engine(HFDelegate):
             else None
             for sources, (_, settings) in zip(encoded, groups, strict=True)
         ]
-        # Each group's beams and step limit.
-        shapes = [
-            (p[0]["beam_size"], p[0]["max_decoding_length"]) if p else (1, None) for p in planned
-        ]
         # Batches are capped in tokens (two 900-token chunks fill a core as well as sixty short
         # sentences do) and, on the CPU, in decoder rows (memory). Planning the sizes for the
         # workers, and queuing every batch before waiting, keeps all of them busy until the
         # last batch; a job too small to gain from that runs as one batch.
-        decodings = [
-            Decoding(p[0]["beam_size"], p[0]["min_decoding_length"], p[0]["max_decoding_length"])
-            if p
-            else Decoding()
-            for p in planned
-        ]
+        # Each group's beams and decoding lengths.
+        decodings = [Decoding.of(p[0]) if p else Decoding() for p in planned]
         per_batch = batch_size(
             [[len(tokens) for tokens in sources] for sources in encoded],
             workers,
@@ -257,15 +249,15 @@ class CT2Engine(HFDelegate):
             sum(map(len, encoded)),
             finished=lambda: sum(result.done() for results in pending for result in results),
         )
-        for sources, results, (beams, limit) in zip(encoded, pending, shapes, strict=True):
+        for sources, results, decoding in zip(encoded, pending, decodings, strict=True):
             done = []
             for result in results:
                 done.append(result.result())
                 progress.advance()
             for tokens, result in zip(sources, done, strict=True):
                 # The hypothesis holds the target prefix, not the end token.
-                steps = steps_taken(len(result.hypotheses[0]), limit)
-                self.usage.add(len(tokens), steps, beams)
+                steps = steps_taken(len(result.hypotheses[0]), decoding.max_length)
+                self.usage.add(len(tokens), steps, decoding.beams)
             outputs.append([self._decode(result) for result in done])
         self.usage.calls += any(encoded)
         return outputs
@@ -358,6 +350,13 @@ class Decoding:
     min_length: int = 0
     max_length: int | None = None
 
+    @classmethod
+    def of(cls, options: dict[str, Any]) -> Decoding:
+        """Return the Decoding of translate_batch options (``translate_options``')."""
+        return cls(
+            options["beam_size"], options["min_decoding_length"], options["max_decoding_length"]
+        )
+
     def steps(self, longest: int) -> int:
         """Return the steps a batch whose longest input is this long is expected to run: as
         many as the input has tokens, and ten more (a translation's length), within the
@@ -411,12 +410,6 @@ def _split(items: list[int], counts: list[int]) -> list[list[int]]:
         runs.append(items[start : start + count])
         start += count
     return runs
-
-
-def batches(lengths: list[int], size: int) -> int:
-    """Return how many batches CTranslate2 makes of inputs this long at ``max_batch_size=size``
-    (without briefer's row bound: what one call with that size would run)."""
-    return len(next_fit(lengths, size))
 
 
 def most_inputs(decoding: Decoding, max_rows: int | None) -> int | None:
