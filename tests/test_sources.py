@@ -1002,6 +1002,11 @@ def test_story_paragraphs_that_look_like_furniture_stay(paragraph: str, caplog) 
         ("By JOSH BOAK, AP Economics Writer", "JOSH BOAK"),
         ("By Jane Doe and John Roe, Reuters", "Jane Doe; John Roe"),
         ("By Monday", None),  # no one: story
+        # AP's all-caps byline: two writers, whatever the case of "and".
+        ("By JANE DOE AND JOHN ROE, Associated Press", "JANE DOE; JOHN ROE"),
+        ("By Jane Doe & John Roe", "Jane Doe; John Roe"),
+        # A title-case deck under the headline: "Land" and "Sea" are no one's full name.
+        ("By Land And Sea", None),
     ],
 )
 def test_a_plain_text_byline_names_the_writers(byline: str, author: str | None) -> None:

@@ -1351,6 +1351,25 @@ def test_a_bylines_place_and_date_are_not_authors(found: str, author: str | None
     assert web._authors(found) == author
 
 
+@pytest.mark.parametrize(
+    ("line", "author"),
+    [
+        # Two writers, as plain text reads them: "and" joins names, whatever its case.
+        ("By Tom Alvarez and Rita Moreno", "Tom Alvarez; Rita Moreno"),
+        ("By TOM ALVAREZ AND RITA MORENO", "TOM ALVAREZ; RITA MORENO"),
+        # A title-case deck in the byline's place names no one: it stays story.
+        ("By Land And Sea", None),
+    ],
+)
+def test_a_pages_byline_is_read_as_plain_texts_is(line: str, author: str | None) -> None:
+    # The table-layout fixture (a small paper's 2002 CMS) with its byline line replaced.
+    html = (Path(__file__).resolve().parent / "fixtures" / "table-cms-2002.html").read_text()
+    assert "By Tom Alvarez<BR>" in html
+    page = extract_html(html.replace("By Tom Alvarez<BR>", f"{line}<BR>"), label="page.html")
+    assert page.author == author
+    assert (line in page.text) == (author is None)
+
+
 def test_an_old_table_layout_page_gives_its_story_without_its_byline_lines() -> None:
     # fixtures/table-cms-2002.html imitates a small paper's 2002 CMS (its comment says so): the
     # story in nested <table>s and <font> tags, "By Tom Alvarez" over "Courier Staff Writer"

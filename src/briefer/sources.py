@@ -213,7 +213,7 @@ def parse_article(text: str, source: str, name: str | None = None) -> Article:
             para.first in front_set
             and para.first not in skip
             and not body
-            and _byline_authors(para.text)
+            and byline_authors(para.text)
         )
         if byline and author is None:
             author = byline
@@ -230,7 +230,7 @@ def parse_article(text: str, source: str, name: str | None = None) -> Article:
                 para.first in front_set
                 and not body
                 and k > 0
-                and _byline_authors(paras[k - 1].text)
+                and byline_authors(paras[k - 1].text)
                 and _AGENCY.fullmatch(" ".join(para.text.split()))
             )
             or (
@@ -857,13 +857,6 @@ def is_headline(line: str) -> bool:
     return _is_headline(line)
 
 
-def byline_name(line: str) -> str | None:
-    """Return the name in a byline ("By Tom Becker, Staff Writer" -> "Tom Becker"), else None."""
-    if len(line) > 80 or not _BYLINE.fullmatch(line):
-        return None
-    return line[3:].split(",")[0].strip() or None
-
-
 def is_boilerplate(line: str) -> bool:
     """Tell whether a line is a caption, credit, teaser or follow-us line rather than story."""
     return _is_caption(line) or _is_teaser(line)
@@ -962,15 +955,18 @@ _BYLINE_AGENCY_TAIL = re.compile(
 )
 
 
-def _byline_authors(text: str) -> str | None:
+def byline_authors(text: str) -> str | None:
     """Return the writers a byline names ("By Jane Doe and John Roe, Reuters" -> "Jane Doe;
     John Roe"), less roles and agencies, or None when it names no one ("By Monday", a headline
-    such as "By Land And Sea": each name has two words at least)."""
+    such as "By Land And Sea": each name has two words at least). Plain text and web pages
+    both read bylines with it."""
     line = " ".join(text.split())
-    if not byline_name(line):
+    if len(line) > 80 or not _BYLINE.fullmatch(line):
         return None
     names = []
-    for part in re.split(r"\s+(?:and|&)\s+|,\s*", line[3:]):
+    # "and" in any case: AP's all-caps bylines ("By JANE DOE AND JOHN ROE") name two writers,
+    # and a title-case deck ("By Land And Sea") splits into one-word parts, which name no one.
+    for part in re.split(r"\s+(?:and|&)\s+|,\s*", line[3:], flags=re.IGNORECASE):
         part = _BYLINE_AGENCY_TAIL.sub("", part).strip()
         if not part or _AGENCY.fullmatch(part) or _BYLINE_ROLE.search(part):
             continue

@@ -28,7 +28,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from briefer.errors import InputError
 from briefer.sources import (
-    byline_name,
+    byline_authors,
     decode,
     is_boilerplate,
     is_date,
@@ -667,9 +667,10 @@ def _extract(text: str, *, page_url: str, label: str, base_url: str | None) -> P
         # the headline is the story's first line, set in bold type.
         title, story = story[0], story[1:]
     author = _authors(doc.author)
-    if story and byline_name(story[0]):
+    byline = byline_authors(story[0]) if story else None
+    if byline:
         # A byline left at the top of the story ("By Tom Becker, Staff Writer") names the author.
-        author = author or byline_name(story[0])
+        author = author or byline
         story = story[1:]
         if story and _ROLE_LINE.fullmatch(story[0]):
             story = story[1:]  # its role on a line of its own: "Courier Staff Writer"
