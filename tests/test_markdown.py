@@ -218,6 +218,36 @@ def test_nothing_but_prose_reaches_the_model() -> None:
     assert sent() and not any("secret" in text for text in sent())
 
 
+def test_task_list_boxes_stay_boxes() -> None:
+    # A GFM task list as GitHub issues, GitLab and Obsidian write one: unchecked, checked in
+    # either case, ordered, nested in a quote; then brackets that are no box.
+    source = (
+        "- [ ] Call the mayor.\n- [x] File the *story*.\n* [X] Check the quote.\n\n"
+        "1. [ ] Numbered task.\n\n> - [ ] Quoted task.\n\n"
+        "- [x]No space, no box.\n\n[ ] Not in a list.\n"
+    )
+    out = up(source)
+    assert out == (
+        "- [ ] CALL THE MAYOR.\n- [x] FILE THE *STORY*.\n* [X] CHECK THE QUOTE.\n\n"
+        "1. [ ] NUMBERED TASK.\n\n> - [ ] QUOTED TASK.\n\n"
+        "- \\[X\\]NO SPACE, NO BOX.\n\n\\[ \\] NOT IN A LIST.\n"
+    )
+    assert sent()[:5] == [
+        "Call the mayor.",
+        "File the <1>story</1>.",
+        "Check the quote.",
+        "Numbered task.",
+        "Quoted task.",
+    ]
+    # Whatever the model writes, each box is still a box where GitHub's renderer looks for it.
+    from mdit_py_plugins.tasklists import tasklists_plugin
+
+    gfm = MarkdownIt("commonmark").use(tasklists_plugin)
+    for translate in (upper, nasty, reverse):
+        boxes = gfm.render(translate_markdown(source, translate)).count('type="checkbox"')
+        assert boxes == gfm.render(source).count('type="checkbox"') == 5
+
+
 def test_lost_placeholders_fall_back_to_pieces() -> None:
     source = "The *talks* went on [until late](http://a.b) and `x` stayed.\n"
     out = translate_markdown(source, lossy)

@@ -839,9 +839,12 @@ def _units(markdown: str) -> Iterator[_Placed]:
             second = lines.text[first + 1][: offsets[1] - lines.starts[first + 1]]
             width = max(len(lines.text[first + k]) for k in range(len(offsets)))
             wrap = (width, offsets[0] - lines.starts[first], second)
+        pieces = _pieces(content, 0, len(content), env)
+        if parent.type == "paragraph_open" and tokens[index - 2].type == "list_item_open":
+            pieces = _task_box(content, pieces)
         unit = _Unit(
             content,
-            _pieces(content, 0, len(content), env),
+            pieces,
             line_start=parent.type == "paragraph_open"
             or (parent.type == "heading_open" and not parent.markup.startswith("#")),
             heading=parent.type == "heading_open",
@@ -852,6 +855,27 @@ def _units(markdown: str) -> Iterator[_Placed]:
         _share(unit)
         end = _mapper(content, offsets, markdown)(0, len(content))
         yield _Placed(unit, offsets[0], offsets[0] + len(end))
+
+
+# A GFM task list item's box, "- [ ] Call the mayor" or "- [x] File the story": markup that
+# GitHub, GitLab and Obsidian draw as a checkbox, where the item's first paragraph starts.
+_TASK_BOX = re.compile(r"\[[ xX]\](?=[ \t])")
+
+
+def _task_box(content: str, pieces: list[_Piece]) -> list[_Piece]:
+    """Make a list item's leading task box an atom: kept as written, never sent to the model
+    (which would translate or drop the brackets) and never escaped (`\\[ \\]` is no box)."""
+    first = pieces[0] if pieces else None
+    if (
+        first is None
+        or first.kind != "text"
+        or first.start != 0
+        or not _TASK_BOX.match(content)
+        or not first.text.startswith(content[:3])
+    ):
+        return pieces
+    rest = [_Piece("text", 3, first.end, text=first.text[3:])] if first.end > 3 else []
+    return [_Piece("atom", 0, 3), *rest, *pieces[1:]]
 
 
 def _share(unit: _Unit) -> None:
