@@ -1370,6 +1370,19 @@ def test_a_pages_byline_is_read_as_plain_texts_is(line: str, author: str | None)
     assert (line in page.text) == (author is None)
 
 
+@pytest.mark.parametrize(
+    "role",
+    ["Courier Staff Writer", "Associated Press", "Agence France-Presse", "Staff Photographer"],
+)
+def test_the_line_under_a_pages_byline_is_not_story(role: str) -> None:
+    # The table-layout fixture with its role line replaced: the roles and agencies that
+    # plain-text bylines leave out are left out of a page too (one list, sources.ROLE/AGENCY).
+    html = (Path(__file__).resolve().parent / "fixtures" / "table-cms-2002.html").read_text()
+    page = extract_html(html.replace("Courier Staff Writer<BR>", f"{role}<BR>"), label="p.html")
+    assert page.author == "Tom Alvarez"
+    assert role not in page.text
+
+
 def test_an_old_table_layout_page_gives_its_story_without_its_byline_lines() -> None:
     # fixtures/table-cms-2002.html imitates a small paper's 2002 CMS (its comment says so): the
     # story in nested <table>s and <font> tags, "By Tom Alvarez" over "Courier Staff Writer"

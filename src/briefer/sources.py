@@ -932,11 +932,19 @@ _DESK_SLUG = re.compile(
     r"|[\u0621-\u064a]{1,2}(?: [\u0621-\u064a]{1,2})?"
     r"(?:/[\u0621-\u064a]{1,2}(?: [\u0621-\u064a]{1,2})?){1,4}"
 )
-# "Associated Press", "Reuters", "AFP": the agency line under a byline.
-_AGENCY = re.compile(
-    r"(?:The )?(?:Associated Press|AP|Reuters|AFP|Agence France-Presse|Bloomberg(?: News)?)",
-    re.IGNORECASE,
+# The agencies a byline names ("By Jane Doe, Reuters", an "Associated Press" line under it);
+# web.py reads a page's byline lines with the same two patterns.
+AGENCY = (
+    r"(?:The\s+)?(?:Associated\s+Press|AP|Reuters|AFP|Agence\s+France-Presse"
+    r"|Bloomberg(?:\s+News)?)"
 )
+# A writer's role after the name or on the line under it ("Staff Writer", "AP Economics Writer").
+ROLE = (
+    r"(?:Writer|Correspondent|Reporter|Editor|Columnist|Contributor|Producer|Analyst"
+    r"|Photographer)s?"
+)
+# "Associated Press", "Reuters", "AFP": the agency line under a byline.
+_AGENCY = re.compile(AGENCY, re.IGNORECASE)
 # Reuters' headline prefixes: "CORRECTED-UPDATE 2-FRENCH GOVERNMENT SURVIVES ...".
 _WIRE_PREFIX = re.compile(
     r"(?:(?:CORRECTED|CORRECTION|UPDATE \d+|RPT|REFILE|WRAPUP \d+|EXCLUSIVE|INSIGHT|ANALYSIS"
@@ -945,14 +953,8 @@ _WIRE_PREFIX = re.compile(
 
 
 # What follows a name in a byline: a role ("Staff Writer", "AP Economics Writer") or an agency.
-_BYLINE_ROLE = re.compile(
-    r"\b(?:writer|correspondent|editor|reporter|staff|contributor|columnist|bureau|chief"
-    r"|producer|analyst|photographer)s?\b",
-    re.IGNORECASE,
-)
-_BYLINE_AGENCY_TAIL = re.compile(
-    r"\s+(?:The\s+)?(?:AP|Associated Press|Reuters|AFP|Bloomberg)\b.*$"
-)
+_BYLINE_ROLE = re.compile(rf"\b(?:{ROLE}|(?:staff|bureau|chief)s?)\b", re.IGNORECASE)
+_BYLINE_AGENCY_TAIL = re.compile(rf"\s+{AGENCY}\b.*$")
 
 
 def byline_authors(text: str) -> str | None:

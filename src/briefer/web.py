@@ -28,6 +28,8 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from briefer.errors import InputError
 from briefer.sources import (
+    AGENCY,
+    ROLE,
     byline_authors,
     decode,
     is_boilerplate,
@@ -855,9 +857,8 @@ def _blocks(body: Any) -> list[_Block]:
 
 # A writer's role on the line under a byline: "Courier Staff Writer", "Associated Press".
 _ROLE_LINE = re.compile(
-    r"(?:[A-Z][\w.'&-]*\s+){0,4}(?:(?:Staff|Senior|Chief|Special|Contributing)\s+)?"
-    r"(?:Writer|Correspondent|Reporter|Editor|Columnist|Contributor)s?"
-    r"|(?:The\s+)?(?:Associated Press|Reuters|AFP|Bloomberg(?:\s+News)?)"
+    rf"(?:[A-Z][\w.'&-]*\s+){{0,4}}(?:(?:Staff|Senior|Chief|Special|Contributing)\s+)?{ROLE}"
+    rf"|{AGENCY}"
 )
 
 
