@@ -46,6 +46,38 @@ def test_english_article_is_english() -> None:
     assert (found.lang, found.sure) == ("en", True)
 
 
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        # A wire sports brief, short and full of names: py3langid ranks it Nigerian Pidgin
+        # (0.62, English 0.24), and briefer refused it for want of a pcm→en translator.
+        (
+            "Nadal wins Roland-Garros\n\nRafael Nadal beat Casper Ruud 6-3, 6-3, 6-0 at "
+            "Roland-Garros on Sunday to win his 14th French Open title.",
+            "en",
+        ),
+        ("Messi scores twice as Inter Miami beat Orlando 3-1 on Saturday night.", "en"),
+        # BBC News Pidgin's register: the relative itself, sure of it, stays itself.
+        ("Wetin dey happen for Lagos? Di goment don talk say dem go close di market.", "pcm"),
+    ],
+)
+def test_a_language_beside_a_larger_relative_needs_to_be_sure(text: str, lang: str) -> None:
+    found = detect.detect(text)
+    assert (found.lang, found.sure) == (lang, True)
+
+
+def test_relatives_fold_into_their_language_only_below_sure() -> None:
+    # Every relative's probability goes to its larger language unless it is RELATIVE_SURE.
+    assert set(detect._RELATIVES.values()) <= {"en", "es", "it", "fr"}
+    samples = json.loads(
+        (
+            Path(__file__).resolve().parent.parent / "benchmarks" / "language_samples.json"
+        ).read_text()
+    )["samples"]
+    for sample in samples:
+        assert detect.detect(sample["text"]).lang not in detect._RELATIVES
+
+
 @pytest.mark.parametrize("text", ["", "   \n", "Nasa 2025", "12:30 — 14:45"])
 def test_too_little_text_is_taken_as_english_and_flagged(text: str) -> None:
     found = detect.detect(text)
