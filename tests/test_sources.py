@@ -1015,6 +1015,25 @@ def test_a_plain_text_byline_names_the_writers(byline: str, author: str | None) 
     assert (byline in paragraphs(article)) == (author is None)
 
 
+@pytest.mark.parametrize(
+    "under",
+    # What AP and newspapers set on the line under a byline: a role, a desk's plural, an agency.
+    ["AP Economics Writer", "AP Congressional Correspondents", "ASSOCIATED PRESS", "Staff writer"],
+)
+@pytest.mark.parametrize("gap", ["\n", "\n\n"])
+def test_the_line_under_a_byline_is_not_the_lede(under: str, gap: str) -> None:
+    text = f"Storm batters coast\n\nBy Josh Boak{gap}{under}\n\nMIAMI (AP) — The storm hit on Monday.\n"
+    article = parse_article(text, "a.txt")
+    assert article.author == "Josh Boak"
+    assert paragraphs(article) == ["MIAMI (AP) — The storm hit on Monday."]
+    assert under in article.dropped
+
+
+def test_a_story_line_under_a_byline_stays_story() -> None:
+    text = "Storm batters coast\n\nBy Josh Boak\n\nWriters said the storm hit on Monday.\n"
+    assert paragraphs(parse_article(text, "a.txt")) == ["Writers said the storm hit on Monday."]
+
+
 def test_a_headline_shaped_like_a_byline_is_the_title() -> None:
     article = parse_article("By George, It Works\n\nThe machine ran on Tuesday.\n", "a.txt")
     assert (article.title, article.author) == ("By George, It Works", None)

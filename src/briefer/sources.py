@@ -231,7 +231,7 @@ def parse_article(text: str, source: str, name: str | None = None) -> Article:
                 and not body
                 and k > 0
                 and byline_authors(paras[k - 1].text)
-                and _AGENCY.fullmatch(" ".join(para.text.split()))
+                and ROLE_LINE.fullmatch(" ".join(para.text.split()))
             )
             or (
                 para.first in front_set
@@ -945,6 +945,13 @@ ROLE = (
 )
 # "Associated Press", "Reuters", "AFP": the agency line under a byline.
 _AGENCY = re.compile(AGENCY, re.IGNORECASE)
+# A writer's role or agency on the line under a byline, in plain text and on web pages:
+# "AP Economics Writer", "Courier Staff Writer", "AP Congressional Correspondents",
+# "Associated Press".
+ROLE_LINE = re.compile(
+    rf"(?:[A-Z][\w.'&-]*\s+){{0,4}}(?i:(?:(?:Staff|Senior|Chief|Special|Contributing)\s+)?{ROLE})"
+    rf"|(?i:{AGENCY})"
+)
 # Reuters' headline prefixes: "CORRECTED-UPDATE 2-FRENCH GOVERNMENT SURVIVES ...".
 _WIRE_PREFIX = re.compile(
     r"(?:(?:CORRECTED|CORRECTION|UPDATE \d+|RPT|REFILE|WRAPUP \d+|EXCLUSIVE|INSIGHT|ANALYSIS"

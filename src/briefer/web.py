@@ -28,8 +28,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from briefer.errors import InputError
 from briefer.sources import (
-    AGENCY,
-    ROLE,
+    ROLE_LINE,
     byline_authors,
     decode,
     is_boilerplate,
@@ -674,7 +673,7 @@ def _extract(text: str, *, page_url: str, label: str, base_url: str | None) -> P
         # A byline left at the top of the story ("By Tom Becker, Staff Writer") names the author.
         author = author or byline
         story = story[1:]
-        if story and _ROLE_LINE.fullmatch(story[0]):
+        if story and ROLE_LINE.fullmatch(story[0]):
             story = story[1:]  # its role on a line of its own: "Courier Staff Writer"
     reason = _not_an_article(blocks, story, title, facts, page_url)
     if reason:
@@ -853,13 +852,6 @@ def _blocks(body: Any) -> list[_Block]:
     for element in body:
         walk(element)
     return out
-
-
-# A writer's role on the line under a byline: "Courier Staff Writer", "Associated Press".
-_ROLE_LINE = re.compile(
-    rf"(?:[A-Z][\w.'&-]*\s+){{0,4}}(?:(?:Staff|Senior|Chief|Special|Contributing)\s+)?{ROLE}"
-    rf"|{AGENCY}"
-)
 
 
 def _authors(value: str | None) -> str | None:
