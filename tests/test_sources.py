@@ -876,6 +876,46 @@ def test_agency_furniture_is_no_story_and_the_headline_is_the_title(feed: str) -
     assert not any("(Adds" in p or "(Corrects" in p for p in story)
 
 
+# AP's rights notice as AP's feed wraps it at 70 columns, broken at each place a wire
+# system may break it: the notice is left out whole, never its tail alone.
+@pytest.mark.parametrize(
+    "notice",
+    [
+        "Copyright 2024 The Associated Press. All rights reserved. This material\n"
+        "may not be published, broadcast, rewritten or redistributed.",
+        "Copyright 2024 The Associated Press. All rights reserved. This material may not\n"
+        "be published, broadcast, rewritten or redistributed.",
+        "\u00a9 2024 The Associated Press. All rights reserved. This material may not be\n"
+        "published, broadcast, rewritten or\nredistributed.",
+    ],
+)
+def test_a_wrapped_rights_notice_is_left_out_whole(notice: str) -> None:
+    text = (
+        "Bill passes\n\nWASHINGTON (AP) — The Senate voted 71 to 27 on Tuesday to approve a\n"
+        "stopgap spending bill that keeps the federal government open until\n"
+        "mid-March, sending the measure to the House before funding runs out.\n\n"
+        f"{notice}\n"
+    )
+    story = paragraphs(parse_article(text, "a.txt"))
+    assert len(story) == 1 and story[0].startswith("WASHINGTON (AP)")
+
+
+def test_a_take_note_under_a_headline_wider_than_the_wrap_is_not_the_headlines() -> None:
+    # A Reuters take as its feed gives it: a 77-column headline, the note on the next line,
+    # then the story indented and hard-wrapped at 70 columns, with no blank line anywhere.
+    text = (
+        "CORRECTED-UPDATE 2-French government survives no-confidence vote over budget\n"
+        "(Corrects vote tally in paragraph 2)\n"
+        "    PARIS, Dec 7 (Reuters) - France's minority government survived\n"
+        "a no-confidence vote in parliament on Monday, clearing the way for\n"
+        "its 2025 budget to pass without a final vote in the lower house.\n"
+    )
+    article = parse_article(text, "a.txt")
+    assert article.title == "French government survives no-confidence vote over budget"
+    assert "(Corrects vote tally in paragraph 2)" in article.dropped
+    assert [p[:22] for p in paragraphs(article)] == ["PARIS, Dec 7 (Reuters)"]
+
+
 def test_a_sentence_that_starts_copyright_is_still_story() -> None:
     article = parse_article(
         "Court rules on song\n\nCopyright law changed in 2019, the court said.\n\n"

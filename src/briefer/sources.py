@@ -752,11 +752,26 @@ def _line_kinds(lines: list[tuple[int, str]], start: int) -> list[str]:
             or _RULE_LINE.fullmatch(stripped)
             or stripped.startswith(("|", ">", "<"))
             or (len(stripped) <= 80 and _BYLINE.fullmatch(stripped))
-            or (seen <= _FRONT_LINES and _is_furniture(stripped))
-            or (after_sentence and (_is_caption(stripped) or _is_teaser(stripped)))
+            # A take's note under a headline too long for the wrap width ("(Corrects vote
+            # tally in paragraph 2)" under Reuters' 77-column headline) is not its wrap.
+            or (
+                seen <= _FRONT_LINES
+                and (_is_furniture(stripped) or _WIRE_FRONT.fullmatch(stripped))
+            )
+            or (
+                after_sentence
+                and not _RIGHTS.match(stripped)
+                and (_is_caption(stripped) or _is_teaser(stripped))
+            )
         ):
             kinds[i] = _ALONE
-        elif _LIST_ITEM.match(stripped) or _DATELINE.match(stripped):
+        elif (
+            _LIST_ITEM.match(stripped)
+            or _DATELINE.match(stripped)
+            # A rights notice opens a paragraph that its wrapped tail ("may not be published,
+            # broadcast, ...") joins, so the notice is left out whole.
+            or (after_sentence and _RIGHTS.match(stripped))
+        ):
             kinds[i] = _OPENS
         elif _indent(line) > _indent(lines[i - 1][1]) + 1 and i > start and previous:
             # An indented first line opens a paragraph, unless it continues a list item.
@@ -920,6 +935,8 @@ _TAKE_NOTE = (
     r"|Repeats)\b[^()]*[^().]\)"
 )
 _WIRE_FRONT = re.compile(r"\^?EDS?:.*|" + _TAKE_NOTE)
+# Where a rights notice starts: "Copyright 2025 The Associated Press.", "© 2025 AFP", "(c) ...".
+_RIGHTS = re.compile(r"(?:\(c\)\s*)?copyright\b|\u00a9|\(c\)", re.IGNORECASE)
 # A later take's dateline with only its note ("PARIS, Dec 7 (Reuters) - (Adds comment from
 # finance minister)"), wherever the take starts.
 _TAKE_DATELINE = re.compile(
