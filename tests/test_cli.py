@@ -375,6 +375,29 @@ def test_translate_keeps_markdown_structure(marian_fr: Path, tmp_path: Path) -> 
     assert "The talks went well" not in result.out
 
 
+def test_translate_reads_a_text_file_as_text(marian_fr: Path, tmp_path: Path) -> None:
+    # Reuters copy as its feed gives it: paragraphs indented four spaces. Read as Markdown they
+    # were indented code blocks, copied untranslated with exit 0.
+    copy = (
+        "Strike vote\n\n    PARIS, Dec 7 (Reuters) - Rail workers voted to strike on Monday.\n\n"
+        "    The union said talks had failed.\n"
+    )
+    doc = tmp_path / "wire.txt"
+    doc.write_text(copy, encoding="utf-8")
+    for fmt in ("markdown", "text", "json"):
+        result = run(
+            "translate", str(doc), "-l", "fr", "-t", str(marian_fr), "-f", fmt, "--no-guard"
+        )
+        assert result.code == 0, result.err
+        out = json.loads(result.out)["text"] if fmt == "json" else result.out
+        assert "Rail workers voted" not in out and "The union said" not in out
+        assert out.strip().count("\n\n") == 2  # three paragraphs, each translated
+    # The same text named .md is Markdown: its indented paragraphs are code, kept as written.
+    doc.rename(tmp_path / "wire.md")
+    result = run("translate", str(tmp_path / "wire.md"), "-l", "fr", "-t", str(marian_fr))
+    assert result.code == 0 and "    The union said talks had failed.\n" in result.out
+
+
 def test_translate_gives_a_windows_file_its_line_ends_back(marian_fr: Path, tmp_path: Path) -> None:
     # Saved by a Windows editor: every line ends in CRLF. The structure and the code came back
     # with "\n" line ends.

@@ -539,7 +539,7 @@ def translate(
     import json
 
     from .render import json_record, rtl_document
-    from .sources import decode
+    from .sources import TEXT_SUFFIXES, decode
 
     env: Env = ctx.obj
     settings = {key: s.value for key, s in settings_of(ctx, single_lang=True).items()}
@@ -568,8 +568,11 @@ def translate(
                 _label(source),
             )
         kept: list[Any] = []
-        # JSON carries the document as translated Markdown; only -f text reads it as plain text.
-        translated = briefer.translate(text, markdown=fmt != "text", kept=kept)
+        # JSON carries the document as translated Markdown; -f text, and a .txt file whatever
+        # the format, are read as plain text: as Markdown, Reuters' indented paragraphs are
+        # code blocks, copied untranslated, and "#5 seed wins" would come back "\#5 ...".
+        as_text = fmt == "text" or Path(source).suffix.lower() in TEXT_SUFFIXES
+        translated = briefer.translate(text, markdown=not as_text, kept=kept)
         notes = [_kept_note(k, lang) for k in kept]
         for note in notes:
             logging.getLogger("briefer").warning(

@@ -1124,6 +1124,8 @@ def _is_caption(line: str) -> bool:
 ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 HTML_SUFFIXES = (".html", ".htm")
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
+# Files that say they are plain text: `briefer translate` reads them as text, not Markdown.
+TEXT_SUFFIXES = (".txt", ".text")
 _TOML_FRONT = re.compile(r"\+\+\+[ \t]*\n(.*?\n)?\+\+\+[ \t]*(?:\n|\Z)", re.DOTALL)
 # A saved page carries two to three times its text in markup, scripts and styles: a page may be
 # this many times --max-input-bytes (5 MB by default, as much as a fetched URL may be).
