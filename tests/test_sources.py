@@ -75,6 +75,15 @@ def test_latin1_text_decodes_right(tmp_path: Path) -> None:
         ("café", "latin-1"),  # charset_normalizer alone calls these 4 bytes UTF-16
         ("“Hi” café", "cp1252"),
         ("Привет, как дела? Это тестовый текст на русском языке.", "cp1251"),
+        # Word's typography in a Windows newsroom file: charset_normalizer alone said cp852
+        # ("companyĺs ônewö prices ű up 5% ű ... Ç1.2 billion").
+        (
+            "Prices rise — again\n\nThe company’s “new” prices – up 5% – took effect on "
+            "Monday, a spokesman said, citing costs of €1.2 billion.\n",
+            "cp1252",
+        ),
+        # A DOS code page keeps its statistics-based reading when its letters say so.
+        ("Příliš žluťoučký kůň úpěl ďábelské ódy.", "cp852"),
     ],
 )
 def test_decode_short_legacy_text(text: str, codec: str) -> None:

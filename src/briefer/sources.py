@@ -551,8 +551,21 @@ def _utf8_with_fallback(data: bytes) -> str:
     return _ESCAPED.sub(legacy, data.decode("utf-8", errors="surrogateescape"))
 
 
+# Windows-1252's typographic bytes (€ ‚ „ … † ‡ ‰ ‹ ‘ ’ “ ” • – — ™ ›), which Word and
+# Windows newsroom systems write; in Latin-1 they are control codes, in DOS code pages letters.
+_CP1252_TYPOGRAPHY = frozenset(
+    b"\x80\x82\x84\x85\x86\x87\x89\x8b\x91\x92\x93\x94\x95\x96\x97\x99\x9b"
+)
+
+
 def _decode_legacy(data: bytes, name: str) -> str:
     """Decode non-UTF-8 bytes with charset_normalizer's guess, leaning to cp1252 on a tie."""
+    high = {byte for byte in data if byte >= 0x80}
+    if high and high <= _CP1252_TYPOGRAPHY:
+        # Only Word's curly quotes, dashes, ellipsis and euro sign: Windows-1252 text, whatever
+        # a short sample's statistics say (charset_normalizer read "company\x92s \x93new\x94
+        # prices \x96 up" as cp852's "companyĺs ônewö prices ű up", chaos 0.0 against 0.016).
+        return data.decode("cp1252")
     import charset_normalizer
 
     # Guesses of utf-16/32 without a BOM (or NULs) are noise on short inputs.
