@@ -672,3 +672,21 @@ def test_a_pages_author_and_date_are_text() -> None:
     assert "By &lt;script&gt;x&lt;/script&gt; \\[a\\](javascript:1)" in meta
     assert "Published \\*2026\\*" in meta
     assert inline_kinds(out) <= {"text", "em_open", "em_close"}
+
+
+def test_json_lists_what_was_left_out_of_the_story() -> None:
+    # tests/fixtures/ap-take-furniture.txt: an AP take as AP's feed gives it (alert, slug,
+    # editors' note, byline and agency line, the story, the contributor line and the notice).
+    fixture = Path(__file__).resolve().parent / "fixtures" / "ap-take-furniture.txt"
+    result = run("summarize", str(fixture), "--engine", "extractive", "-f", "json")
+    assert result.code == 0, result.err
+    record = json.loads(result.out)["briefs"][0]
+    dropped = record["dropped"]
+    for line in ("APNewsAlert", "By JAMIE STENGLE", "Associated Press"):
+        assert line in dropped
+    assert any(line.startswith("Copyright 2025 The Associated Press") for line in dropped)
+    # Each is the source's own text, and none of it is story.
+    story = " ".join(record["text"][s:e] for s, e in record["body"])
+    for line in dropped:
+        assert line.split("\n")[0] in record["text"]
+        assert line.split("\n")[0] not in story

@@ -263,6 +263,7 @@ def _known_types() -> dict[str, Any]:
         "date": pa.string(),
         "text": pa.string(),
         "body": spans,
+        "dropped": pa.list_(pa.string()),
         "chunks": pa.list_(
             pa.struct(
                 [

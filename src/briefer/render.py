@@ -343,6 +343,9 @@ def brief_record(brief: Brief) -> dict[str, Any]:
         # extracted), so coverage can be checked from the JSON alone.
         "text": brief.text,
         "body": [[s, e] for s, e in brief.body],
+        # What was kept out of the story (title, byline, dates, captions, agency furniture), as
+        # it stood in the source: an editor sees what briefer left out.
+        "dropped": list(brief.dropped),
         "chunks": [
             {
                 "index": i,
