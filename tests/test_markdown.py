@@ -248,6 +248,45 @@ def test_task_list_boxes_stay_boxes() -> None:
         assert boxes == gfm.render(source).count('type="checkbox"') == 5
 
 
+def test_footnotes_keep_their_marks_and_labels() -> None:
+    # Footnotes as GitHub, Pandoc and CMS exports write them: marks in the text, definitions
+    # on consecutive lines, a long one with a wrapped line and a second paragraph, one in a
+    # quote; then a mark with no definition.
+    source = (
+        "Ships waited.[^1] Lines warned[^note] of delays.\n\n"
+        "[^1]: Port figures, Nov. 26.\n[^note]: Said on Monday.\n\n"
+        "[^long]: First paragraph of a long note,\n    wrapped here.\n\n"
+        "    Its second paragraph.\n\n> [^q]: Quoted note.\n\nSee [^9] too.\n"
+    )
+    assert up(source) == (
+        "SHIPS WAITED.[^1] LINES WARNED[^note] OF DELAYS.\n\n"
+        "[^1]: PORT FIGURES, NOV. 26.\n[^note]: SAID ON MONDAY.\n\n"
+        "[^long]: FIRST PARAGRAPH OF A LONG NOTE,\n    WRAPPED HERE.\n\n"
+        "    ITS SECOND PARAGRAPH.\n\n> [^q]: QUOTED NOTE.\n\nSEE [^9] TOO.\n"
+    )
+    assert sent() == [
+        "Ships waited.<1/> Lines warned<2/> of delays.",
+        "Port figures, Nov. 26.",
+        "Said on Monday.",
+        "First paragraph of a long note, wrapped here.",
+        "Its second paragraph.",
+        "Quoted note.",
+        "See <1/> too.",
+    ]
+    # Whatever the model writes, the cited notes are still footnotes to a GFM renderer (which
+    # lists only those the text cites: [^1] and [^note]).
+    from mdit_py_plugins.footnote import footnote_plugin
+
+    gfm = MarkdownIt("commonmark").use(footnote_plugin)
+    notes = gfm.render(source).count('class="footnote-item"')
+    for translate in (upper, nasty, reverse):
+        assert (
+            gfm.render(translate_markdown(source, translate)).count('class="footnote-item"')
+            == notes
+            == 2
+        )
+
+
 def test_lost_placeholders_fall_back_to_pieces() -> None:
     source = "The *talks* went on [until late](http://a.b) and `x` stayed.\n"
     out = translate_markdown(source, lossy)

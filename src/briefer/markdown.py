@@ -122,9 +122,15 @@ def close_open_block(markdown: str) -> str:
 def _parser() -> Any:
     """Return the markdown-it parser: CommonMark, GFM tables, front matter, source tracking."""
     from markdown_it import MarkdownIt
+    from mdit_py_plugins.footnote import footnote_plugin
     from mdit_py_plugins.front_matter import front_matter_plugin
 
-    md = MarkdownIt("commonmark").enable("table").use(front_matter_plugin)
+    # Footnotes as the summarize reader (sources.py) and GitHub read them: a definition
+    # ("[^1]: Port figures") is a block of its own, its label kept, its text translated.
+    md = MarkdownIt("commonmark").enable("table").use(front_matter_plugin).use(footnote_plugin)
+    # footnote_tail moves the definitions a document cites to its end (and drops the rest):
+    # here they stay where they are written, every one of them.
+    md.core.ruler.disable("footnote_tail")
     # Inline content is parsed here, with its source tracked, not by the core pass (a third of
     # the time on a long document).
     md.core.ruler.disable("inline")
@@ -281,7 +287,40 @@ def _pieces(content: str, start: int, end: int, env: Any) -> list[_Piece]:
     for piece in pieces:
         piece.start += start
         piece.end += start
-    return pieces
+    return _footnote_marks(content, pieces)
+
+
+# A footnote's mark ("Ships waited.[^1]") and a footnote's label ("[^1]: Port figures"), as
+# GitHub, Pandoc and most CMS exports write them. CommonMark reads both as text; a model would
+# translate or drop them.
+_FOOTNOTE = re.compile(r"\[\^[^\]\s]{1,40}\]:?")
+
+
+def _footnote_marks(content: str, pieces: list[_Piece]) -> list[_Piece]:
+    """Make each footnote mark or label in plain prose an atom: kept as written, where the
+    translation puts it."""
+    out: list[_Piece] = []
+    for piece in pieces:
+        raw = content[piece.start : piece.end]
+        if piece.kind != "text" or raw != piece.text or "[^" not in raw:
+            out.append(piece)
+            continue
+        at = 0
+        for match in _FOOTNOTE.finditer(raw):
+            if match.start() > at:
+                out.append(
+                    _Piece(
+                        "text",
+                        piece.start + at,
+                        piece.start + match.start(),
+                        text=raw[at : match.start()],
+                    )
+                )
+            out.append(_Piece("atom", piece.start + match.start(), piece.start + match.end()))
+            at = match.end()
+        if at < len(raw):
+            out.append(_Piece("text", piece.start + at, piece.end, text=raw[at:]))
+    return out
 
 
 def _step_pieces(
