@@ -925,6 +925,41 @@ def test_a_take_note_under_a_headline_wider_than_the_wrap_is_not_the_headlines()
     assert [p[:22] for p in paragraphs(article)] == ["PARIS, Dec 7 (Reuters)"]
 
 
+@pytest.mark.parametrize(
+    ("note", "top"),
+    [
+        # AP's, at the story's end: it quotes the wrong figures it corrects.
+        ("This story has been corrected to show that the vote was 71 to 27, not 72 to 26.", False),
+        ("This version corrects the spelling of Sen. Chuck Schumer's name.", False),
+        # Reuters', over the story; and a newspaper's, either place.
+        ("(This story has been corrected to fix the vote tally in paragraph 1)", True),
+        ("CORRECTION: An earlier version of this story misstated the vote tally.", True),
+        ("An earlier version of this article misstated the vote tally.", False),
+    ],
+)
+def test_a_correction_note_is_not_story(note: str, top: bool) -> None:
+    story = (
+        "WASHINGTON (AP) — The Senate voted 71 to 27 on Tuesday to approve a stopgap bill.\n\n"
+        "The House is expected to vote on Wednesday.\n"
+    )
+    text = f"{note}\n\nBill passes\n\n{story}" if top else f"Bill passes\n\n{story}\n{note}\n"
+    article = parse_article(text, "a.txt")
+    assert article.title == "Bill passes"
+    assert paragraphs(article) == [
+        "WASHINGTON (AP) — The Senate voted 71 to 27 on Tuesday to approve a stopgap bill.",
+        "The House is expected to vote on Wednesday.",
+    ]
+    assert note in article.dropped
+
+
+def test_a_sentence_about_a_correction_is_story() -> None:
+    text = (
+        "Markets\n\nThe correction: prices fell 3% after the report, analysts said.\n\n"
+        "This story has many twists, he said.\n"
+    )
+    assert len(paragraphs(parse_article(text, "a.txt"))) == 2
+
+
 def test_a_sentence_that_starts_copyright_is_still_story() -> None:
     article = parse_article(
         "Court rules on song\n\nCopyright law changed in 2019, the court said.\n\n"

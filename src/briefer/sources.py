@@ -936,6 +936,14 @@ _WIRE_FURNITURE = re.compile(
     r"|Inc|LLC|Group|Agency)\b.{0,100})"
     r"|.{0,200}(?i:all rights reserved).{0,120}"
     r"|(?i:(?:this\s+)?material\s+may\s+not\s+be\s+published\b).{0,100}"
+    # correction notes, which quote the wrong figures they correct: AP's "This story has been
+    # corrected to show that the vote was 71 to 27, not 72 to 26." and "This version corrects
+    # ...", Reuters' "(This story has been corrected to fix ... in paragraph 3)", and
+    # "CORRECTION: An earlier version of this story misstated ..."
+    r"|\(?(?i:this\s+(?:story|article|report|version)\s+(?:has\s+been\s+|was\s+)?"
+    r"(?:corrected|refiled|amended|corrects|clarified)\b).{0,300}"
+    r"|(?i:corrections?\s*:|clarifications?\s*:|an\s+earlier\s+version\s+of\s+this\s+"
+    r"(?:story|article|report)\b).{0,400}"
     # AFP's byline at the end: "par Julien MIVIELLE avec Hugo LEBRUN à Lyon"
     rf"|[Pp]ar {_NAME_CAPS} {_SURNAME}(?:,? (?:avec|et) {_NAME_CAPS} {_SURNAME})*"
     rf"(?: (?:à|a) {_NAME_CAPS})?"
