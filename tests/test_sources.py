@@ -952,6 +952,35 @@ def test_a_correction_note_is_not_story(note: str, top: bool) -> None:
     assert note in article.dropped
 
 
+# Reuters' French and Arabic services' copy, as their feeds give it: a byline (Arabic), the
+# story, the trailer naming writer and editor, and the rights notice in the service's language.
+FRENCH_TAKE = (
+    "Le gouvernement survit\n\n"
+    "PARIS, 7 décembre (Reuters) - Le gouvernement a survécu lundi à une motion de censure.\n\n"
+    "Le budget sera adopté sans vote.\n\n"
+    "(Reportage Elizabeth Pineau, édité par Sophie Louet)\n\n"
+    "© 2024 Reuters. Tous droits réservés.\n"
+)
+ARABIC_TAKE = (
+    "الحكومة الفرنسية تنجو من حجب الثقة\n"
+    "بقلم ليلى بسام\n"
+    "باريس (رويترز) - نجت الحكومة الفرنسية يوم الاثنين من تصويت على حجب الثقة في البرلمان.\n\n"
+    "وسيتم اعتماد الميزانية دون تصويت.\n\n"
+    "(إعداد ليلى بسام للنشرة العربية - تحرير سها جادو)\n\n"
+    "جميع الحقوق محفوظة لرويترز ٢٠٢٤\n"
+)
+
+
+@pytest.mark.parametrize(("text", "author"), [(FRENCH_TAKE, None), (ARABIC_TAKE, "ليلى بسام")])
+def test_french_and_arabic_furniture_is_not_story(text: str, author: str | None) -> None:
+    article = parse_article(text, "a.txt")
+    assert article.author == author
+    story = paragraphs(article)
+    assert len(story) == 2
+    assert "(Reuters)" in story[0] or "(رويترز)" in story[0]
+    assert not any(p.startswith(("(", "©", "جميع", "بقلم")) for p in story)
+
+
 def test_a_sentence_about_a_correction_is_story() -> None:
     text = (
         "Markets\n\nThe correction: prices fell 3% after the report, analysts said.\n\n"

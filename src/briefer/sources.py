@@ -764,7 +764,10 @@ def _line_kinds(lines: list[tuple[int, str]], start: int) -> list[str]:
             _ATX_HEADING.fullmatch(stripped)
             or _RULE_LINE.fullmatch(stripped)
             or stripped.startswith(("|", ">", "<"))
-            or (len(stripped) <= 80 and _BYLINE.fullmatch(stripped))
+            or (
+                len(stripped) <= 80
+                and (_BYLINE.fullmatch(stripped) or _ARABIC_BYLINE.fullmatch(stripped))
+            )
             # A take's note under a headline too long for the wrap width ("(Corrects vote
             # tally in paragraph 2)" under Reuters' 77-column headline) is not its wrap.
             or (
@@ -944,6 +947,15 @@ _WIRE_FURNITURE = re.compile(
     r"(?:corrected|refiled|amended|corrects|clarified)\b).{0,300}"
     r"|(?i:corrections?\s*:|clarifications?\s*:|an\s+earlier\s+version\s+of\s+this\s+"
     r"(?:story|article|report)\b).{0,400}"
+    # French and Arabic copy's trailers and notices: Reuters France's "(Reportage Elizabeth
+    # Pineau, édité par Sophie Louet)", "Tous droits réservés."; Reuters Arabic's "(إعداد ليلى
+    # بسام للنشرة العربية - تحرير سها جادو)" (written by ... for the Arabic service - edited
+    # by ...), "جميع الحقوق محفوظة" (all rights reserved)
+    r"|\((?i:(?:avec\s+)?(?:reportage|rédaction|rédigé|écrit|édité|édition|version\s+française"
+    r"|traduction|traduit)\b)[^()]{0,300}\)"
+    r"|\((?:إعداد|تحرير|شارك في التغطية|تغطية صحفية)[^()]{0,300}\)"
+    r"|.{0,200}(?i:tous\s+droits\s+réservés).{0,120}"
+    r"|.{0,200}جميع\s+الحقوق\s+محفوظة.{0,120}"
     # AFP's byline at the end: "par Julien MIVIELLE avec Hugo LEBRUN à Lyon"
     rf"|[Pp]ar {_NAME_CAPS} {_SURNAME}(?:,? (?:avec|et) {_NAME_CAPS} {_SURNAME})*"
     rf"(?: (?:à|a) {_NAME_CAPS})?"
@@ -1002,12 +1014,23 @@ _BYLINE_ROLE = re.compile(rf"\b(?:{ROLE}|(?:staff|bureau|chief)s?)\b", re.IGNORE
 _BYLINE_AGENCY_TAIL = re.compile(rf"\s+{AGENCY}\b.*$")
 
 
+# An Arabic byline, "بقلم ليلى بسام" (by Layla Bassam), with the agency after a dash or comma
+# at times ("بقلم ليلى بسام - رويترز"): two to four words of a name.
+_ARABIC_BYLINE = re.compile(
+    r"بقلم\s*:?\s*([\u0621-\u064a]+(?:\s[\u0621-\u064a]+){1,3})(?:\s*[-\u2013\u2014\u060c,]\s*"
+    r"[\u0621-\u064a ]{2,30})?"
+)
+
+
 def byline_authors(text: str) -> str | None:
     """Return the writers a byline names ("By Jane Doe and John Roe, Reuters" -> "Jane Doe;
     John Roe"), less roles and agencies, or None when it names no one ("By Monday", a headline
     such as "By Land And Sea": each name has two words at least). Plain text and web pages
     both read bylines with it."""
     line = " ".join(text.split())
+    arabic = _ARABIC_BYLINE.fullmatch(line) if len(line) <= 80 else None
+    if arabic:
+        return arabic.group(1)
     if len(line) > 80 or not _BYLINE.fullmatch(line):
         return None
     names = []
