@@ -444,3 +444,24 @@ def test_options_key_a_cache_of_briefers() -> None:
 )
 def test_sentence_ends_around_abbreviations(text: str, sentences: int) -> None:
     assert len(split_sentences(text)) == sentences
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # AFP's French: a quoted sentence closed inside the guillemets, then the next one.
+        (
+            "« Nous sommes prêts. » Le ministre a ajouté que le vote aurait lieu mardi.",
+            ["« Nous sommes prêts. »", "Le ministre a ajouté que le vote aurait lieu mardi."],
+        ),
+        ("Il a dit : « Non ! » Puis il est parti.", ["Il a dit : « Non ! »", "Puis il est parti."]),
+        # A quote inside a sentence, or one the sentence goes on after, is not an end.
+        ("Le texte « Tout va bien. » est publié.", ["Le texte « Tout va bien. » est publié."]),
+        (
+            "« Nous sommes prêts », a dit le ministre. Il est parti.",
+            ["« Nous sommes prêts », a dit le ministre.", "Il est parti."],
+        ),
+    ],
+)
+def test_french_quotes_end_sentences(text: str, expected: list[str]) -> None:
+    assert [text[s:e] for s, e in split_sentences(text, lang="fr")] == expected

@@ -90,7 +90,10 @@ def split_sentences(
         if segment[pos:cut].strip():
             spans.append(_strip_span(segment, pos, cut))
         pos = cut
-    spans = _join_false_ends(segment, _split_after_places(segment, _close_gaps(segment, spans)))
+    spans = _close_gaps(segment, spans)
+    spans = _join_false_ends(
+        segment, _split_after_quotes(segment, _split_after_places(segment, spans))
+    )
     return [(start + s, start + e) for s, e in spans]
 
 
@@ -109,6 +112,25 @@ def _split_after_places(segment: str, spans: list[Span]) -> list[Span]:
         for found in _PLACE_END.finditer(segment, s, e):
             out.append((s, found.end()))
             s = found.end() + 1
+        out.append((s, e))
+    return out
+
+
+# Where pysbd's French rules go on past a quoted sentence's end: AFP closes a quote with a
+# space inside the guillemets ("« Nous sommes prêts. » Le ministre a ajouté ..."), and a new
+# sentence starts with a capital after it ("Il a dit : « Non ! » Puis il est parti.").
+_QUOTE_END = re.compile(r"[.!?\u2026]\s?[\u00bb\u201d](?=\s+[A-Z\u00c0-\u00dd])")
+
+
+def _split_after_quotes(segment: str, spans: list[Span]) -> list[Span]:
+    """Split spans after a quote that closes a sentence before a capital (_QUOTE_END)."""
+    out: list[Span] = []
+    for s, e in spans:
+        for found in _QUOTE_END.finditer(segment, s, e):
+            out.append((s, found.end()))
+            s = found.end() + 1
+            while s < e and segment[s].isspace():
+                s += 1
         out.append((s, e))
     return out
 
