@@ -1333,7 +1333,9 @@ def test_a_paywall_box_is_no_story_and_the_run_says_the_story_stops_there(caplog
     assert story.startswith("Shares in Tokai Semiconductor fell 14% on Monday")
     for wall in ("Subscribe", "unlimited access", "$39 per month", "$69", "Already a subscriber"):
         assert wall not in story
-    assert "paywall-metered.html: cut off by a paywall; briefed from the" in caplog.text
+    # The words it names are the brief's (its JSON's `words`), not the title's too.
+    said = f"paywall-metered.html: cut off by a paywall; briefed from the {article.words} word(s)"
+    assert said in caplog.text
 
 
 @pytest.mark.parametrize(
@@ -1398,3 +1400,11 @@ def test_an_old_table_layout_page_gives_its_story_without_its_byline_lines() -> 
     assert story.startswith("MONTE VISTA -- The Valley School District board on Monday")
     for furniture in ("Staff Writer", "Other stories", "County fair draws", "Published:"):
         assert furniture not in story
+
+
+def test_a_page_on_stdin_is_named_stdin() -> None:
+    # A saved page piped in (curl ... | briefer summarize -): its messages say where it came from.
+    page = b"<!DOCTYPE html><html><head><title>Home</title></head><body><nav></nav></body></html>"
+    result = run("summarize", "-", "--engine", "extractive", stdin=page)
+    assert result.code != 0
+    assert result.err == "briefer: error: stdin: no article text found\n"

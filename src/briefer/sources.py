@@ -1298,7 +1298,7 @@ def read_source(
 
             if len(data) > page_bytes:
                 raise _too_large("stdin", page_bytes)
-            return from_page(web.extract_html(data, None), name)
+            return from_page(web.extract_html(data, None, label="stdin"), name)
         if len(data) > max_bytes:
             raise _too_large("stdin", max_bytes)
         _refuse_rtf(data, "stdin")
@@ -1315,6 +1315,8 @@ def from_page(page: web.Page, source: str) -> Article:
     """Make an article from an extracted web page, its metadata kept."""
     text = page.text if not page.title else f"{page.title}\n\n{page.text}"
     article = parse_article(text, source, page.url)
+    if page.paywalled:
+        paywalled(_label(source), article.words)
     return replace(article, title=page.title or article.title, author=page.author, date=page.date)
 
 

@@ -36,7 +36,6 @@ from briefer.sources import (
     is_headline,
     is_paywall,
     is_url,
-    paywalled,
     read_bytes,
 )
 
@@ -69,6 +68,7 @@ class Page:
     author: str | None
     date: str | None  # ISO date (YYYY-MM-DD) as trafilatura gives it
     text: str  # the article text, paragraphs separated by "\n\n", boilerplate removed
+    paywalled: bool = False  # the story stops at a paywall's box: the rest is not on the page
 
 
 class _Blocked(Exception):
@@ -656,10 +656,9 @@ def _extract(text: str, *, page_url: str, label: str, base_url: str | None) -> P
     ]
     story = [blocks[k].text for k in kept]
     walls = [k for k, b in enumerate(blocks) if is_paywall(b.text)]
-    if walls and all(k < walls[0] for k in kept):
-        # Said only where the story stops at the wall: a "Continue reading the main story"
-        # link mid-story cut nothing.
-        paywalled(label, sum(len(text.split()) for text in story))
+    # Only where the story stops at the wall: a "Continue reading the main story" link
+    # mid-story cut nothing. The reader says so, with the words of the story as it counts them.
+    stopped = bool(walls) and all(k < walls[0] for k in kept)
     # trafilatura keeps the <h1> as the first line of the text; it is the title, not story.
     if story and title and _squash(story[0]) == _squash(title):
         story = story[1:]
@@ -677,7 +676,8 @@ def _extract(text: str, *, page_url: str, label: str, base_url: str | None) -> P
             story = story[1:]  # its role on a line of its own: "Courier Staff Writer"
     reason = _not_an_article(blocks, story, title, facts, page_url)
     if reason:
-        raise InputError(f"{label}: not an article: {reason}")
+        wall = " (the story stops at a paywall)" if stopped else ""
+        raise InputError(f"{label}: not an article: {reason}{wall}")
     if not story:
         raise InputError(f"{label}: no article text found")
     return Page(
@@ -686,6 +686,7 @@ def _extract(text: str, *, page_url: str, label: str, base_url: str | None) -> P
         author=author,
         date=_clean(doc.date),
         text="\n\n".join(story),
+        paywalled=stopped,
     )
 
 
