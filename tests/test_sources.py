@@ -491,6 +491,19 @@ def test_markdown_is_read_as_commonmark(tmp_path: Path) -> None:
     hugo_article = read_path(write(tmp_path, "hugo.md", hugo.encode()))
     assert hugo_article.title == 'Council votes: "yes"'
     assert paragraphs(hugo_article) == ["The council met."]
+    # ... and its author(s) and date are the brief's, as YAML's are (a TOML date is a value).
+    assert hugo_article.date == "2026-12-01"
+    hugo_people = hugo.replace(
+        "date = 2026-12-01", 'date = 2026-12-01T08:30:00Z\nauthors = ["Ann Lee", "Bo Chen"]'
+    )
+    people_article = read_path(write(tmp_path, "hugo2.md", hugo_people.encode()))
+    assert (people_article.author, people_article.date) == ("Ann Lee; Bo Chen", "2026-12-01")
+    hugo_one = hugo.replace("date = 2026-12-01", 'author = "Ann Lee"')
+    assert read_path(write(tmp_path, "hugo3.md", hugo_one.encode())).author == "Ann Lee"
+    # A GFM task list's boxes are the items' state, not their words.
+    assert markdown_text("- [x] Union notified employers.\n- [ ] Vote next month.\n") == (
+        "- Union notified employers.\n\n- Vote next month.\n"
+    )
     # Empty front matter is no story: its two rules were two paragraphs of it.
     empty = read_path(write(tmp_path, "empty.md", b"---\n---\n\nThe council met.\n"))
     assert paragraphs(empty) == ["The council met."]

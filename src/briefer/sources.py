@@ -381,8 +381,9 @@ def markdown_text(markdown: str) -> str | None:
             meta = None
         if meta is not None:
             markdown = markdown[toml.end() :]
-            if isinstance(meta.get("title"), str):
-                front.append(f"---\ntitle: {json.dumps(meta['title'], ensure_ascii=False)}\n---")
+            fields = _toml_fields(meta)
+            if fields:
+                front.append("---\n" + "".join(f"{k}: {v}\n" for k, v in fields) + "---")
     tokens = _markdown_parser().parse(markdown)
     blocks: list[str] = []
     marker = ""  # a list item's marker, for the first paragraph inside it
@@ -411,12 +412,36 @@ def markdown_text(markdown: str) -> str | None:
             if parent.type == "heading_open":
                 text = "#" * int(parent.tag[1:]) + " " + text
             elif marker:
-                text = f"{marker} {text}"
+                # A GFM task box ("- [x] Union notified employers") is the item's state, not
+                # its words.
+                text = f"{marker} {_TASK_BOX.sub('', text, count=1)}"
             marker = ""
             blocks.append(text)
     if not blocks:
         return None
     return "\n\n".join(front + blocks) + "\n"
+
+
+_TASK_BOX = re.compile(r"^\[[ xX]\]\s+")
+
+
+def _toml_fields(meta: dict[str, Any]) -> list[tuple[str, str]]:
+    """Return Hugo TOML front matter's title, author(s) and date as YAML front matter lines
+    (key, JSON-quoted value) that the front matter rules read."""
+    fields = []
+    title = meta.get("title")
+    if isinstance(title, str):
+        fields.append(("title", title))
+    people = meta.get("author", meta.get("authors"))
+    if isinstance(people, str):
+        fields.append(("author", people))
+    elif isinstance(people, list) and all(isinstance(p, str) for p in people) and people:
+        # Written as YAML's flow list, which the author rule reads as names joined by "; ".
+        fields.append(("authors", "[" + ", ".join(json.dumps(p) for p in people) + "]"))
+    date = meta.get("date")
+    if isinstance(date, (datetime.date, str)):
+        fields.append(("date", date.isoformat() if not isinstance(date, str) else date))
+    return [(k, v if k == "authors" else json.dumps(v, ensure_ascii=False)) for k, v in fields]
 
 
 def _is_image_caption(children: list[Any]) -> bool:
