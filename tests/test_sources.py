@@ -266,6 +266,22 @@ def test_title_from_name_with_underscores(tmp_path: Path) -> None:
     assert read_path(path).title == "Iraq allies meet"
 
 
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        ("2024-12-03-senate-vote.md", "Senate vote"),  # Jekyll's post names
+        ("senate-vote_2024-12-03.txt", "Senate vote"),  # an archive's dated files
+        ("senate-vote_20241203.txt", "Senate vote"),
+        ("2024-12-03.txt", "2024 12 03"),  # nothing else to name it by
+        ("top-10-of-2024.txt", "Top 10 of 2024"),  # a year is words
+        ("report-12345678-x.txt", "Report 12345678 x"),  # not a date
+    ],
+)
+def test_title_from_name_leaves_out_its_date(tmp_path: Path, name: str, title: str) -> None:
+    path = write(tmp_path, name, b"a sentence that starts the story.\n")
+    assert read_path(path).title == title
+
+
 def test_too_long_first_line_is_not_a_title(tmp_path: Path) -> None:
     first = " ".join(["word"] * 26)
     article = read_path(write(tmp_path, "long-line.txt", f"{first}\nNext.\n".encode()))

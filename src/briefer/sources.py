@@ -1103,11 +1103,20 @@ def _title_from_paragraphs(front: list[_Para]) -> tuple[str | None, _Para | None
     return None, None
 
 
+_NAME_DATE = re.compile(
+    r"(?:^|(?<=[-_ .]))(?:19|20)\d{2}([-_.]?)(?:0[1-9]|1[0-2])\1(?:0[1-9]|[12]\d|3[01])(?=$|[-_ .])"
+)
+
+
 def _title_from_name(name: str | None) -> str:
     """Turn a file name into a title: "paris-coalition_meeting.txt" -> "Paris coalition meeting"."""
     if not name or name == "-":
         return "Untitled"
     stem = Path(name).stem.strip(".")
+    # A date in the name is the file's, not the story's words: Jekyll's
+    # "2024-12-03-senate-vote.md", an archive's "senate-vote_20241203.txt".
+    undated = _NAME_DATE.sub(" ", stem)
+    stem = undated if undated.strip(" -_.") else stem
     words = " ".join(re.sub(r"[-_]+", " ", stem).split())
     return words[:1].upper() + words[1:] if words else "Untitled"
 
