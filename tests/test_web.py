@@ -1408,3 +1408,49 @@ def test_a_page_on_stdin_is_named_stdin() -> None:
     result = run("summarize", "-", "--engine", "extractive", stdin=page)
     assert result.code != 0
     assert result.err == "briefer: error: stdin: no article text found\n"
+
+
+def test_a_page_its_scripts_fill_in_is_read_from_its_json_ld() -> None:
+    # fixtures/jsonld-only.html imitates a React/Next.js news page saved with curl (its comment
+    # says so): an empty root in the body, the story only in the JSON-LD NewsArticle.
+    from briefer.sources import read_source
+
+    article = read_source(str(Path(__file__).resolve().parent / "fixtures" / "jsonld-only.html"))
+    assert (article.title, article.author, article.date) == (
+        "Harbour bridge to close for repairs",
+        "Marta Quinn",
+        "2025-03-14",
+    )
+    story = article.body_text()
+    assert story.startswith("The harbour bridge will close to traffic for six weeks")
+    assert story.endswith("The council said it would review the plan after three weeks.")
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "not json at all {",
+        "[" * 5000 + "]" * 5000,  # nesting past Python's recursion limit
+        '{"@type": "WebPage", "articleBody": "' + "word " * 100 + '"}',  # not an article
+        '{"@type": "NewsArticle", "articleBody": "Too short to brief."}',
+    ],
+)
+def test_json_ld_that_holds_no_story_gives_the_one_line_error(script: str) -> None:
+    html = (
+        "<!DOCTYPE html><html><head><title>Page</title>"
+        f'<script type="application/ld+json">{script}</script></head>'
+        '<body><div id="root"></div></body></html>'
+    )
+    with pytest.raises(InputError, match=r"^page\.html: (no article text found|not an article)"):
+        extract_html(html, label="page.html")
+
+
+def test_a_page_with_its_story_in_html_keeps_it_over_json_ld() -> None:
+    # The table-layout fixture with a JSON-LD article that says something else: the HTML's
+    # story is the one read when it is long enough.
+    html = (Path(__file__).resolve().parent / "fixtures" / "table-cms-2002.html").read_text()
+    ld = '{"@type": "NewsArticle", "articleBody": "' + "Other words here. " * 50 + '"}'
+    tag = f'<script type="application/ld+json">{ld}</script></HEAD>'
+    assert "</HEAD>" in html
+    page = extract_html(html.replace("</HEAD>", tag, 1), label="p.html")
+    assert "Other words here" not in page.text and "MONTE VISTA" in page.text

@@ -12,6 +12,7 @@ import codecs
 import contextlib
 import http.client
 import ipaddress
+import logging
 import re
 import socket
 import ssl
@@ -638,6 +639,8 @@ def _extract(text: str, *, page_url: str, label: str, base_url: str | None) -> P
         # lxml refuses some malformed documents outright.
         raise InputError(f"{label}: cannot be parsed as HTML ({_one_line(str(exc))})") from None
     if doc is None:
+        if facts.ld_article is not None:
+            return _from_ld(facts, facts.ld_article, page_url, label)
         raise InputError(f"{label}: no article text found")
     if doc.sitename:
         # trafilatura's site name (og:site_name, JSON-LD publisher) is one more the title is not.
@@ -674,6 +677,11 @@ def _extract(text: str, *, page_url: str, label: str, base_url: str | None) -> P
         story = story[1:]
         if story and ROLE_LINE.fullmatch(story[0]):
             story = story[1:]  # its role on a line of its own: "Courier Staff Writer"
+    ld = facts.ld_article
+    words = sum(len(text.split()) for text in story)
+    if ld is not None and words < MIN_WORDS and len(ld.body.split()) > words:
+        # A page its scripts fill in: the HTML holds a stub, the JSON-LD the story.
+        return _from_ld(facts, ld, page_url, label, title=title, author=author, date=doc.date)
     reason = _not_an_article(blocks, story, title, facts, page_url)
     if reason:
         wall = " (the story stops at a paywall)" if stopped else ""
@@ -717,6 +725,9 @@ class _PageFacts:
     h1s: tuple[str, ...]
     site_names: frozenset[str]  # squashed: og:site_name, home-link texts, the host's name
     linked_headlines: int  # <h1>-<h4> that link elsewhere, outside menus and footers
+    # The longest articleBody of the page's JSON-LD articles, with their author and date: a
+    # page its scripts fill in (React, Next.js) carries its story only there.
+    ld_article: _LdArticle | None = None
 
     @classmethod
     def read(cls, html: str, url: str | None) -> _PageFacts:
@@ -726,6 +737,11 @@ class _PageFacts:
         tree = load_html(html)
         if tree is None:
             return cls(None, None, (), frozenset(), 0)
+        articles = [
+            found
+            for script in tree.xpath("//script[@type='application/ld+json']/text()")
+            for found in _ld_articles(script)
+        ]
 
         def texts(xpath: str) -> list[str]:
             """Return the cleaned, non-empty texts of what xpath finds."""
@@ -752,12 +768,121 @@ class _PageFacts:
             h1s=tuple(texts("//h1")),
             site_names=frozenset(_squash(n) for n in [*names, *labels] if _squash(n)),
             linked_headlines=int(linked),
+            ld_article=max(articles, key=lambda a: len(a.body), default=None),
         )
 
     def is_site_name(self, title: str) -> bool:
         """Tell whether a title is the site's or the CMS's name rather than a headline."""
         squashed = _squash(title)
         return squashed in self.site_names or bool(_SITE_WORDS.fullmatch(title.strip()))
+
+
+@dataclass(frozen=True)
+class _LdArticle:
+    """A JSON-LD article's story and what it says of itself."""
+
+    body: str
+    headline: str | None
+    author: str | None
+    date: str | None  # YYYY-MM-DD
+
+
+# schema.org types whose articleBody is a story: Article and its kinds (NewsArticle,
+# ReportageNewsArticle, AnalysisNewsArticle, OpinionNewsArticle, ...), BlogPosting, Report.
+_LD_STORY = re.compile(r"(?:\w*Article|BlogPosting|LiveBlogPosting|Report)")
+# JSON-LD a page holds beyond this many characters is not read (a page is bounded already).
+_LD_MAX_CHARS = 2_000_000
+
+
+def _ld_articles(script: str) -> list[_LdArticle]:
+    """Return the articles in one JSON-LD script that have an articleBody; none if it is not
+    JSON or holds none."""
+    import json
+
+    if len(script) > _LD_MAX_CHARS:
+        return []
+    try:
+        data = json.loads(script)
+    except (ValueError, RecursionError):
+        return []
+    found: list[_LdArticle] = []
+    stack, seen = [data], 0
+    while stack and seen < 10_000:  # objects visited: a bound on hostile nesting
+        item = stack.pop()
+        seen += 1
+        if isinstance(item, list):
+            stack.extend(item)
+            continue
+        if not isinstance(item, dict):
+            continue
+        stack.extend(v for v in item.values() if isinstance(v, (dict, list)))
+        types = item.get("@type")
+        types = types if isinstance(types, list) else [types]
+        body = item.get("articleBody")
+        if isinstance(body, str) and any(
+            isinstance(t, str) and _LD_STORY.fullmatch(t) for t in types
+        ):
+            headline = item.get("headline")
+            date = item.get("datePublished")
+            found.append(
+                _LdArticle(
+                    body=body,
+                    headline=_clean(headline) if isinstance(headline, str) else None,
+                    author=_ld_people(item.get("author")),
+                    date=date[:10] if isinstance(date, str) and _ISO_DAY.match(date) else None,
+                )
+            )
+    return found
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _ld_people(value: Any) -> str | None:
+    """Return a JSON-LD author (a name, a Person, or a list of them) as names joined by "; "."""
+    items = value if isinstance(value, list) else [value]
+    names = []
+    for item in items:
+        name = item.get("name") if isinstance(item, dict) else item
+        if isinstance(name, str) and _clean(name):
+            names.append(_clean(name))
+    return "; ".join(names) or None
+
+
+def _ld_paragraphs(body: str) -> list[str]:
+    """Return an articleBody's paragraphs: its lines, or the whole when it is one run."""
+    return [p for p in (_clean(line) for line in body.splitlines()) if p]
+
+
+def _from_ld(
+    facts: _PageFacts,
+    ld: _LdArticle,
+    page_url: str,
+    label: str,
+    title: str | None = None,
+    author: str | None = None,
+    date: str | None = None,
+) -> Page:
+    """Build the Page of a story found only in the page's JSON-LD articleBody."""
+    story = _ld_paragraphs(ld.body)
+    words = sum(len(p.split()) for p in story)
+    if words < MIN_WORDS:
+        raise InputError(
+            f"{label}: not an article: too little text ({words} words; an article has at "
+            f"least {MIN_WORDS})"
+        )
+    headline = ld.headline or facts.og_title or (facts.h1s[0] if facts.h1s else None)
+    title = title or (_without_site_suffix(headline, facts) if headline else None)
+    logging.getLogger("briefer").info(
+        "%s: the story is the page's JSON-LD articleBody (%d words)", label, words
+    )
+    return Page(
+        url=page_url,
+        title=title,
+        author=author or ld.author,
+        date=_clean(date) or ld.date,
+        text="\n\n".join(story),
+    )
 
 
 def _choose_title(doc: Any, facts: _PageFacts) -> str | None:
