@@ -841,7 +841,7 @@ def test_extract_html_keeps_blocks_as_paragraphs() -> None:
     assert page.url == ""
     assert page.text.split("\n\n") == [
         *PARAS[:3],
-        "What happens next",
+        # The subheading names a section: no sentence, left out as Markdown's are.
         "He said the plan was only a start: the first lines will be built in the north, and the "
         "rest will follow when the money is there.",
         "Eleven countries signed the agreement on Tuesday.",
@@ -1454,3 +1454,39 @@ def test_a_page_with_its_story_in_html_keeps_it_over_json_ld() -> None:
     assert "</HEAD>" in html
     page = extract_html(html.replace("</HEAD>", tag, 1), label="p.html")
     assert "Other words here" not in page.text and "MONTE VISTA" in page.text
+
+
+def test_a_live_blogs_entry_headlines_are_not_story() -> None:
+    # A live blog as the Guardian's and the BBC's are laid out: entries newest first, each a
+    # time, an <h2> headline and paragraphs. The headlines name entries; the story is the text.
+    entries = [
+        (
+            "11.15 GMT",
+            "Rail services suspended",
+            "Transport for Wales suspended all services "
+            "between Cardiff and Merthyr Tydfil after water covered the tracks near Pontypridd.",
+        ),
+        (
+            "09.40 GMT",
+            "Red warning issued",
+            "The Met Office issued a rare red warning for rain "
+            "in south Wales, meaning there is a danger to life from fast-flowing water.",
+        ),
+        (
+            "07.02 GMT",
+            "Welcome to our coverage",
+            "Good morning and welcome to our live coverage "
+            "of Storm Bert, which brought heavy rain and winds of up to 80mph overnight.",
+        ),
+    ]
+    blocks = "".join(
+        f'<div class="block"><p><time>{t}</time></p><h2>{h}</h2><p>{p}</p></div>'
+        for t, h, p in entries
+    )
+    html = (
+        "<!DOCTYPE html><html><head><title>Storm Bert live | The Courier</title></head><body>"
+        f"<article><h1>Storm Bert live: flooding closes roads</h1>{blocks}</article></body></html>"
+    )
+    page = extract_html(html, label="live.html")
+    assert page.title == "Storm Bert live: flooding closes roads"
+    assert page.text.split("\n\n") == [p for _, _, p in entries]

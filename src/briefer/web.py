@@ -651,12 +651,16 @@ def _extract(text: str, *, page_url: str, label: str, base_url: str | None) -> P
         blocks = [_Block(p, 0) for p in (_clean(x) for x in (doc.text or "").split("\n")) if p]
     # Menus and related-story links (blocks of nothing but links), the separators left between
     # a menu's links ("Home | News | Sport" in a table cell leaves two "|" blocks), captions
-    # and teasers go; the text reader's own rules would drop the last two anyway.
+    # and teasers go; the text reader's own rules would drop the last two anyway. So do the
+    # section names within the story, as a Markdown file's subheadings do; one over the first
+    # paragraph may be the headline of a page without an <h1>, and stays.
     kept = [
         k
         for k, b in enumerate(blocks)
         if not b.only_links and b.has_words and not is_boilerplate(b.text)
     ]
+    first = next((k for k in kept if not blocks[k].subheading), None)
+    kept = [k for k in kept if first is None or k <= first or not blocks[k].section_name]
     story = [blocks[k].text for k in kept]
     walls = [k for k, b in enumerate(blocks) if is_paywall(b.text)]
     # Only where the story stops at the wall: a "Continue reading the main story" link
@@ -704,6 +708,14 @@ class _Block:
 
     text: str
     link_chars: int
+    subheading: bool = False  # an <h2>-<h6> inside the story
+
+    @property
+    def section_name(self) -> bool:
+        """Tell whether the block is a subheading that names a section ("Why it matters", a
+        live blog entry's "Rail services suspended"): no sentence. One that ends as a
+        sentence does (a deck set as <h2>) is story."""
+        return self.subheading and not _SENTENCE_END.search(self.text)
 
     @property
     def only_links(self) -> bool:
@@ -939,6 +951,11 @@ def _short(value: str, limit: int = 60) -> str:
     return value if len(value) <= limit else value[: limit - 1].rstrip() + "\u2026"
 
 
+# trafilatura's <head rend="..."> for a page's subheadings; the <h1> is the title's.
+_SUBHEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
+_SENTENCE_END = re.compile(r"[.!?\u2026\u061f][\"'\u201d\u2019\u00bb)]*$")
+
+
 def _blocks(body: Any) -> list[_Block]:
     """Return the blocks of trafilatura's output tree: headings, paragraphs, list items, cells.
 
@@ -958,7 +975,8 @@ def _blocks(body: Any) -> list[_Block]:
         links = 0
         if text is None:
             links = sum(len(_clean("".join(r.itertext())) or "") for r in element.iter("ref"))
-        out.append(_Block(value, links))
+        sub = text is None and element.tag == "head" and element.get("rend") in _SUBHEADINGS
+        out.append(_Block(value, links, sub))
 
     def walk(element: Any) -> None:
         """Add the blocks of one element of the tree, descending into lists and tables."""
