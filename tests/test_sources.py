@@ -1010,6 +1010,28 @@ def test_french_and_arabic_furniture_is_not_story(text: str, author: str | None)
     assert not any(p.startswith(("(", "©", "جميع", "بقلم")) for p in story)
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # Story sentences that open with a correction's or a notice's words (a review found
+        # each dropped by the first patterns, which matched anywhere).
+        "This version corrects several flaws in the House bill, Senate aides said on Tuesday.",
+        "This article was amended in 2019 to strip the region of its special status.",
+        "An earlier version of this report, released in March, put the death toll at 300.",
+        "Corrections officers at the state prison went on strike on Monday.",
+        "Le label rappelle que les enregistrements sont protégés, tous droits réservés, et payants.",
+        "وأكد الحاكم أن جميع الحقوق محفوظة للمودعين وأن الودائع لن تشطب.",
+        "جميع الحقوق محفوظة للمودعين وأن الودائع لن تشطب، بحسب الحاكم.",
+    ],
+)
+@pytest.mark.parametrize("where", ["middle", "end"])
+def test_a_story_sentence_with_a_notes_words_is_story(sentence: str, where: str) -> None:
+    first, last = "The talks opened on Monday in Geneva.", "They end on Friday."
+    story = [first, sentence, last] if where == "middle" else [first, last, sentence]
+    article = parse_article("Talks\n\n" + "\n\n".join(story) + "\n", "a.txt")
+    assert paragraphs(article) == story
+
+
 def test_a_sentence_about_a_correction_is_story() -> None:
     text = (
         "Markets\n\nThe correction: prices fell 3% after the report, analysts said.\n\n"

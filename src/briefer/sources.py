@@ -241,6 +241,14 @@ def parse_article(text: str, source: str, name: str | None = None) -> Article:
             dropped[para.first] = para.stripped_lines(lines)
             continue
         body.append((para.first, para.span(lines)))
+    # A correction note or a notice after the story (_WIRE_TAIL): furniture at its end only.
+    by_first = {para.first: para for para in paras}
+    while len(body) > 1:
+        last = by_first[body[-1][0]]
+        if len(last.text) > 600 or not _WIRE_TAIL.fullmatch(" ".join(last.text.split())):
+            break
+        dropped[last.first] = last.stripped_lines(lines)
+        body.pop()
 
     walls = [para.first for para in paras if is_paywall(para.text)]
     if walls and all(first < walls[0] for first, _ in body):
@@ -964,23 +972,12 @@ _WIRE_FURNITURE = re.compile(
     r"|Inc|LLC|Group|Agency)\b.{0,100})"
     r"|.{0,200}(?i:all rights reserved).{0,120}"
     r"|(?i:(?:this\s+)?material\s+may\s+not\s+be\s+published\b).{0,100}"
-    # correction notes, which quote the wrong figures they correct: AP's "This story has been
-    # corrected to show that the vote was 71 to 27, not 72 to 26." and "This version corrects
-    # ...", Reuters' "(This story has been corrected to fix ... in paragraph 3)", and
-    # "CORRECTION: An earlier version of this story misstated ..."
-    r"|\(?(?i:this\s+(?:story|article|report|version)\s+(?:has\s+been\s+|was\s+)?"
-    r"(?:corrected|refiled|amended|corrects|clarified)\b).{0,300}"
-    r"|(?i:corrections?\s*:|clarifications?\s*:|an\s+earlier\s+version\s+of\s+this\s+"
-    r"(?:story|article|report)\b).{0,400}"
-    # French and Arabic copy's trailers and notices: Reuters France's "(Reportage Elizabeth
-    # Pineau, édité par Sophie Louet)", "Tous droits réservés."; Reuters Arabic's "(إعداد ليلى
-    # بسام للنشرة العربية - تحرير سها جادو)" (written by ... for the Arabic service - edited
-    # by ...), "جميع الحقوق محفوظة" (all rights reserved)
+    # French and Arabic copy's trailers: Reuters France's "(Reportage Elizabeth Pineau, édité
+    # par Sophie Louet)"; Reuters Arabic's "(إعداد ليلى بسام للنشرة العربية - تحرير سها جادو)"
+    # (written by ... for the Arabic service - edited by ...)
     r"|\((?i:(?:avec\s+)?(?:reportage|rédaction|rédigé|écrit|édité|édition|version\s+française"
     r"|traduction|traduit)\b)[^()]{0,300}\)"
     r"|\((?:إعداد|تحرير|شارك في التغطية|تغطية صحفية)[^()]{0,300}\)"
-    r"|.{0,200}(?i:tous\s+droits\s+réservés).{0,120}"
-    r"|.{0,200}جميع\s+الحقوق\s+محفوظة.{0,120}"
     # AFP's byline at the end: "par Julien MIVIELLE avec Hugo LEBRUN à Lyon"
     rf"|[Pp]ar {_NAME_CAPS} {_SURNAME}(?:,? (?:avec|et) {_NAME_CAPS} {_SURNAME})*"
     rf"(?: (?:à|a) {_NAME_CAPS})?"
@@ -992,7 +989,29 @@ _TAKE_NOTE = (
     r"\((?:Corrects|Adds|Updates|Recasts|Changes|Refiles|Fixes|Removes|Inserts|Rewrites"
     r"|Repeats)\b[^()]*[^().]\)"
 )
-_WIRE_FRONT = re.compile(r"\^?EDS?:.*|" + _TAKE_NOTE)
+# A correction note, which quotes the wrong figures it corrects: AP's "This story has been
+# corrected to show that the vote was 71 to 27, not 72 to 26." and "This version corrects ...",
+# Reuters' "(This story has been corrected to fix ... in paragraph 3)", a paper's "CORRECTION:
+# An earlier version of this story misstated ...". Only over the story or after it: the same
+# words open sentences of stories ("This version corrects several flaws in the bill").
+_CORRECTION = (
+    r"\(?(?i:this\s+(?:story|article|version)\s+(?:has\s+been\s+|was\s+)"
+    r"(?:corrected|refiled|clarified)\b|this\s+version\s+corrects\s+(?:the|that|an?)\s).{0,300}"
+    r"|(?:CORRECTION|Correction|CLARIFICATION|Clarification)S?\s*:.{0,400}"
+    r"|(?i:an\s+earlier\s+version\s+of\s+this\s+(?:story|article)\b).{0,400}"
+)
+_WIRE_FRONT = re.compile(r"\^?EDS?:.*|" + _TAKE_NOTE + "|" + _CORRECTION)
+# What only ends a story: a correction note, and the rights notice of French and Arabic copy
+# ("© 2024 Reuters. Tous droits réservés.", "جميع الحقوق محفوظة لرويترز ٢٠٢٤"), words that
+# can be a story's own ("tous droits réservés" of a record label, Arabic "all rights are
+# preserved" for depositors) anywhere else.
+_WIRE_TAIL = re.compile(
+    _CORRECTION
+    + r"|(?:(?:\u00a9|\(c\)|(?i:copyright))[^\n]{0,80}?\s*)?(?i:tous\s+droits\s+réservés)"
+    r"[^\n]{0,40}"
+    r"|(?:(?:\u00a9|\(c\))[^\n]{0,80}?\s*)?(?:جميع\s+الحقوق|حقوق\s+النشر)\s+محفوظة"
+    r"(?:\s+ل?\S{1,25})?(?:\s+[\u0660-\u0669\d]{4})?\s*\.?"
+)
 # Where a rights notice starts: "Copyright 2025 The Associated Press.", "© 2025 AFP", "(c) ...".
 _RIGHTS = re.compile(r"(?:\(c\)\s*)?copyright\b|\u00a9|\(c\)", re.IGNORECASE)
 # A later take's dateline with only its note ("PARIS, Dec 7 (Reuters) - (Adds comment from
