@@ -1171,12 +1171,31 @@ def test_story_paragraphs_that_look_like_furniture_stay(paragraph: str, caplog) 
         ("By Jane Doe & John Roe", "Jane Doe; John Roe"),
         # A title-case deck under the headline: "Land" and "Sea" are no one's full name.
         ("By Land And Sea", None),
+        # After the first comma: a place, an outlet or a role, unless names are joined there.
+        ("By Jane Doe, Kyiv", "Jane Doe"),
+        ("By Jane Doe, BBC News", "Jane Doe"),
+        (
+            "By JOSH BOAK, LISA MASCARO and MARY CLARE JALONICK",
+            "JOSH BOAK; LISA MASCARO; MARY CLARE JALONICK",
+        ),
+        ("By Jane Doe, John Roe and Ann Lee, Reuters", "Jane Doe; John Roe; Ann Lee"),
+        # An agency alone is the author.
+        ("By Reuters", "Reuters"),
+        ("By The Associated Press", "The Associated Press"),
     ],
 )
 def test_a_plain_text_byline_names_the_writers(byline: str, author: str | None) -> None:
     article = parse_article(f"Markets rally\n\n{byline}\n\nShares rose 3% on Tuesday.\n", "a.txt")
     assert article.author == author
     assert (byline in paragraphs(article)) == (author is None)
+
+
+def test_a_byline_that_names_no_one_is_still_no_story() -> None:
+    article = parse_article(
+        "Markets rally\n\nBy Staff Writer\n\nShares rose 3% on Tuesday.\n", "a.txt"
+    )
+    assert article.author is None
+    assert paragraphs(article) == ["Shares rose 3% on Tuesday."]
 
 
 @pytest.mark.parametrize(

@@ -1361,6 +1361,11 @@ def test_a_bylines_place_and_date_are_not_authors(found: str, author: str | None
         ("By TOM ALVAREZ AND RITA MORENO", "TOM ALVAREZ; RITA MORENO"),
         # A title-case deck in the byline's place names no one: it stays story.
         ("By Land And Sea", None),
+        # A place or an outlet after the name (the first version of this change kept these
+        # lines as the lede), and an agency alone (which names the author, as it did).
+        ("By Tom Alvarez, Kyiv", "Tom Alvarez"),
+        ("By Tom Alvarez, CNN", "Tom Alvarez"),
+        ("By Reuters", "Reuters"),
     ],
 )
 def test_a_pages_byline_is_read_as_plain_texts_is(line: str, author: str | None) -> None:

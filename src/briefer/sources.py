@@ -210,13 +210,10 @@ def parse_article(text: str, source: str, name: str | None = None) -> Article:
         # Plain-text copy names its writers under the headline ("By Jane Doe", then "Associated
         # Press"): the brief's author, not a sentence of the story.
         byline = (
-            para.first in front_set
-            and para.first not in skip
-            and not body
-            and byline_authors(para.text)
+            para.first in front_set and para.first not in skip and not body and is_byline(para.text)
         )
         if byline and author is None:
-            author = byline
+            author = byline_authors(para.text)
         if (
             para.first in skip
             or byline
@@ -230,7 +227,7 @@ def parse_article(text: str, source: str, name: str | None = None) -> Article:
                 para.first in front_set
                 and not body
                 and k > 0
-                and byline_authors(paras[k - 1].text)
+                and is_byline(paras[k - 1].text)
                 and ROLE_LINE.fullmatch(" ".join(para.text.split()))
             )
             or (
@@ -1068,26 +1065,62 @@ _ARABIC_BYLINE = re.compile(
 
 def byline_authors(text: str) -> str | None:
     """Return the writers a byline names ("By Jane Doe and John Roe, Reuters" -> "Jane Doe;
-    John Roe"), less roles and agencies, or None when it names no one ("By Monday", a headline
-    such as "By Land And Sea": each name has two words at least). Plain text and web pages
-    both read bylines with it."""
+    John Roe"; "By Reuters" -> "Reuters"), or None when the line is no byline or names no one
+    (see read_byline)."""
+    return read_byline(text)[1]
+
+
+def is_byline(text: str) -> bool:
+    """Tell whether a line is a byline (see read_byline)."""
+    return read_byline(text)[0]
+
+
+def read_byline(text: str) -> tuple[bool, str | None]:
+    """Return whether a line is a byline, and the writers it names (or None).
+
+    "By Jane Doe, Kyiv", "By Jane Doe, BBC News" and "By Tom Becker, Staff Writer" name Jane
+    Doe and Tom Becker: what follows the first comma is a place, an outlet or a role, unless a
+    later part joins names with "and" (AP's "By JOSH BOAK, LISA MASCARO and MARY CLARE
+    JALONICK" names three). "and" in any case joins names. An agency alone ("By Reuters", "By
+    The Associated Press") is the author; a role alone ("By Staff Writer") a byline naming no
+    one. A line where a writer would have a one-word name is no byline: "By Monday", "By
+    George, It Works", a title-case deck such as "By Land And Sea". Plain text and web pages
+    both read bylines with it.
+    """
     line = " ".join(text.split())
-    arabic = _ARABIC_BYLINE.fullmatch(line) if len(line) <= 80 else None
+    if len(line) > 80:
+        return False, None
+    arabic = _ARABIC_BYLINE.fullmatch(line)
     if arabic:
-        return arabic.group(1)
-    if len(line) > 80 or not _BYLINE.fullmatch(line):
-        return None
-    names = []
-    # "and" in any case: AP's all-caps bylines ("By JANE DOE AND JOHN ROE") name two writers,
-    # and a title-case deck ("By Land And Sea") splits into one-word parts, which name no one.
-    for part in re.split(r"\s+(?:and|&)\s+|,\s*", line[3:], flags=re.IGNORECASE):
-        part = _BYLINE_AGENCY_TAIL.sub("", part).strip()
-        if not part or _AGENCY.fullmatch(part) or _BYLINE_ROLE.search(part):
-            continue
-        if len(part.split()) < 2:
-            return None
-        names.append(part)
-    return "; ".join(names) or None
+        return True, arabic.group(1)
+    if not _BYLINE.fullmatch(line):
+        return False, None
+    parts = [part.strip() for part in line[3:].split(",")]
+    joined = [i for i, part in enumerate(parts) if _AND.search(part)]
+    names: list[str] = []
+    agencies: list[str] = []
+    roles = False
+    for part in parts[: joined[-1] + 1 if joined else 1]:
+        for name in _AND.split(part):
+            if not _AGENCY.fullmatch(name):
+                name = _BYLINE_AGENCY_TAIL.sub("", name).strip()  # "Jane Doe Reuters"
+            if not name:
+                continue
+            if _AGENCY.fullmatch(name):
+                agencies.append(name)
+            elif _BYLINE_ROLE.search(name):
+                roles = True
+            elif len(name.split()) < 2:
+                return False, None
+            else:
+                names.append(name)
+    if names or agencies:
+        return True, "; ".join(names) or agencies[0]
+    return roles, None
+
+
+# "and" or "&" between two names, in any case: AP's all-caps bylines say "AND".
+_AND = re.compile(r"\s+(?:and|&)\s+", re.IGNORECASE)
 
 
 def _is_wire_furniture(text: str, front: bool = False) -> bool:
