@@ -1495,3 +1495,48 @@ def test_a_live_blogs_entry_headlines_are_not_story() -> None:
     page = extract_html(html, label="live.html")
     assert page.title == "Storm Bert live: flooding closes roads"
     assert page.text.split("\n\n") == [p for _, _, p in entries]
+
+
+def _script_page(
+    ld: str, body: str = '<div id="root"></div>', title: str = "Bridge to close"
+) -> str:
+    """Return a page its scripts would fill in, with this JSON-LD."""
+    return (
+        f"<!DOCTYPE html><html><head><title>{title} | Herald</title>"
+        f'<meta property="og:title" content="{title}">'
+        f'<script type="application/ld+json">{ld}</script></head><body>{body}</body></html>'
+    )
+
+
+STORY_WORDS = "The harbour bridge will close for six weeks while engineers replace cables. " * 6
+
+
+def test_json_ld_html_bodies_are_read_as_text() -> None:
+    # Some CMSs put the story's HTML, entities and all, in articleBody.
+    body = f"<p>{STORY_WORDS}</p><p>Shops &amp; caf&eacute;s fear the closure.</p>"
+    ld = json.dumps({"@type": "NewsArticle", "headline": "Bridge to close", "articleBody": body})
+    page = extract_html(_script_page(ld), label="p.html")
+    assert page.text.split("\n\n") == [STORY_WORDS.strip(), "Shops & cafés fear the closure."]
+
+
+def test_a_home_pages_list_of_articles_is_no_story() -> None:
+    # A home page's JSON-LD lists its stories (an ItemList of NewsArticles): none is the page's.
+    items = [
+        {"@type": "NewsArticle", "headline": f"Story {n}", "articleBody": STORY_WORDS * n}
+        for n in (1, 2)
+    ]
+    ld = json.dumps({"@type": "ItemList", "itemListElement": items})
+    with pytest.raises(InputError, match=r"^p\.html: no article text found"):
+        extract_html(_script_page(ld, title="Herald"), label="p.html")
+    # The one whose headline is the page's title is the page's own.
+    page = extract_html(_script_page(ld, title="Story 1"), label="p.html")
+    assert page.text == STORY_WORDS.strip()
+
+
+def test_json_ld_behind_a_paywall_is_not_the_readers() -> None:
+    # Publishers give search engines the whole paywalled story, marked not free.
+    ld = json.dumps(
+        {"@type": "NewsArticle", "isAccessibleForFree": "False", "articleBody": STORY_WORDS}
+    )
+    with pytest.raises(InputError, match=r"^p\.html: no article text found"):
+        extract_html(_script_page(ld), label="p.html")

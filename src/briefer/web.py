@@ -683,7 +683,7 @@ def _extract(text: str, *, page_url: str, label: str, base_url: str | None) -> P
             story = story[1:]  # its role on a line of its own: "Courier Staff Writer"
     ld = facts.ld_article
     words = sum(len(text.split()) for text in story)
-    if ld is not None and words < MIN_WORDS and len(ld.body.split()) > words:
+    if ld is not None and not stopped and words < MIN_WORDS and len(ld.body.split()) > words:
         # A page its scripts fill in: the HTML holds a stub, the JSON-LD the story.
         return _from_ld(facts, ld, page_url, label, title=title, author=author, date=doc.date)
     reason = _not_an_article(blocks, story, title, facts, page_url)
@@ -780,7 +780,7 @@ class _PageFacts:
             h1s=tuple(texts("//h1")),
             site_names=frozenset(_squash(n) for n in [*names, *labels] if _squash(n)),
             linked_headlines=int(linked),
-            ld_article=max(articles, key=lambda a: len(a.body), default=None),
+            ld_article=_the_pages_article(articles, [*og, *texts("//h1"), *head], url),
         )
 
     def is_site_name(self, title: str) -> bool:
@@ -797,6 +797,7 @@ class _LdArticle:
     headline: str | None
     author: str | None
     date: str | None  # YYYY-MM-DD
+    url: str | None = None  # its url or mainEntityOfPage
 
 
 # schema.org types whose articleBody is a story: Article and its kinds (NewsArticle,
@@ -831,20 +832,56 @@ def _ld_articles(script: str) -> list[_LdArticle]:
         types = item.get("@type")
         types = types if isinstance(types, list) else [types]
         body = item.get("articleBody")
-        if isinstance(body, str) and any(
-            isinstance(t, str) and _LD_STORY.fullmatch(t) for t in types
+        if (
+            isinstance(body, str)
+            and any(isinstance(t, str) and _LD_STORY.fullmatch(t) for t in types)
+            # A paywalled story that publishers give search engines: not the reader's.
+            and item.get("isAccessibleForFree") not in (False, "False", "false")
         ):
             headline = item.get("headline")
             date = item.get("datePublished")
+            page = item.get("mainEntityOfPage")
+            page = page.get("@id") if isinstance(page, dict) else page
+            url = item.get("url") if isinstance(item.get("url"), str) else page
             found.append(
                 _LdArticle(
-                    body=body,
+                    body=_ld_text(body),
                     headline=_clean(headline) if isinstance(headline, str) else None,
                     author=_ld_people(item.get("author")),
                     date=date[:10] if isinstance(date, str) and _ISO_DAY.match(date) else None,
+                    url=url if isinstance(url, str) else None,
                 )
             )
     return found
+
+
+def _the_pages_article(
+    articles: list[_LdArticle], titles: list[str], url: str | None
+) -> _LdArticle | None:
+    """Return the JSON-LD article that is the page's own: the only one, else the one whose
+    URL is the page's or whose headline is its title; None when that is not clear (a home
+    page's list of stories)."""
+    if len(articles) <= 1:
+        return articles[0] if articles else None
+    squashed = {_squash(t) for t in titles}
+    own = [
+        a
+        for a in articles
+        if (url and a.url and a.url.rstrip("/") == url.rstrip("/"))
+        or (a.headline and _squash(a.headline) in squashed)
+    ]
+    return own[0] if len(own) == 1 else None
+
+
+def _ld_text(body: str) -> str:
+    """Return an articleBody as text: some CMSs put the story's HTML there ("<p>...</p>"),
+    entities and all; its paragraphs become lines."""
+    import html
+
+    if re.search(r"<[A-Za-z/][^>]{0,200}>", body):
+        body = re.sub(r"(?i)</p\s*>|<br\s*/?>|</h[1-6]\s*>|</li\s*>", "\n", body)
+        body = re.sub(r"<[^<>]{0,2000}>", "", body)
+    return html.unescape(body)
 
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
