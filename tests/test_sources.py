@@ -514,6 +514,13 @@ def test_markdown_is_read_as_commonmark(tmp_path: Path) -> None:
     )
     people_article = read_path(write(tmp_path, "hugo2.md", hugo_people.encode()))
     assert (people_article.author, people_article.date) == ("Ann Lee; Bo Chen", "2026-12-01")
+    # Names as they are: accents, quotes and apostrophes.
+    hugo_names = hugo.replace(
+        "date = 2026-12-01",
+        'authors = ["José Pérez", "Ann \\"Nan\\" Lee", "Seán O\'Connor"]',
+    )
+    named = read_path(write(tmp_path, "hugo4.md", hugo_names.encode()))
+    assert named.author == 'José Pérez; Ann "Nan" Lee; Seán O\'Connor'
     hugo_one = hugo.replace("date = 2026-12-01", 'author = "Ann Lee"')
     assert read_path(write(tmp_path, "hugo3.md", hugo_one.encode())).author == "Ann Lee"
     # A GFM task list's boxes are the items' state, not their words.

@@ -442,11 +442,19 @@ def _toml_fields(meta: dict[str, Any]) -> list[tuple[str, str]]:
         fields.append(("author", people))
     elif isinstance(people, list) and all(isinstance(p, str) for p in people) and people:
         # Written as YAML's flow list, which the author rule reads as names joined by "; ".
-        fields.append(("authors", "[" + ", ".join(json.dumps(p) for p in people) + "]"))
+        fields.append(("authors", "[" + ", ".join(_flow_item(p) for p in people) + "]"))
     date = meta.get("date")
     if isinstance(date, (datetime.date, str)):
         fields.append(("date", date.isoformat() if not isinstance(date, str) else date))
     return [(k, v if k == "authors" else json.dumps(v, ensure_ascii=False)) for k, v in fields]
+
+
+def _flow_item(name: str) -> str:
+    """Return a name quoted as an item of the YAML flow list _yaml_people reads back: in the
+    quotes it does not hold."""
+    if '"' not in name:
+        return f'"{name}"'
+    return f"'{name}'" if "'" not in name else name.replace('"', "")
 
 
 def _is_image_caption(children: list[Any]) -> bool:
