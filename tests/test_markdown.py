@@ -287,6 +287,14 @@ def test_footnotes_keep_their_marks_and_labels() -> None:
         )
 
 
+def test_a_pandoc_inline_note_is_translated_in_place() -> None:
+    # Pandoc's inline footnote: its text is prose, translated with its sentence; its markers
+    # stay as written (escaped, "^\\[...\\]" is no note).
+    out = up("Prices rose.^[According to the ministry.] Then they fell.\n")
+    assert out == "PRICES ROSE.^[ACCORDING TO THE MINISTRY.] THEN THEY FELL.\n"
+    assert sent() == ["Prices rose.<1>According to the ministry.</1> Then they fell."]
+
+
 def test_lost_placeholders_fall_back_to_pieces() -> None:
     source = "The *talks* went on [until late](http://a.b) and `x` stayed.\n"
     out = translate_markdown(source, lossy)
