@@ -570,6 +570,40 @@ def test_bad_records_get_an_error_and_the_rest_succeed(
     assert "8 record(s) written (6 with an error), 31 already there, 8 earlier error(s)" in err
 
 
+def test_a_folder_holding_another_inputs_records_briefs_the_new_ones(
+    ray_address: str, tmp_path: Path
+) -> None:
+    # A daily job writing into one folder: day two's input has fewer rows than the folder has
+    # records, all of them new. The run skipped them all ("0 written, 2 already there").
+    out = tmp_path / "out"
+    for day, rows in (("day1", [story(1), story(2)]), ("day2", [{**story(3), "id": "d2-1"}])):
+        path = tmp_path / f"{day}.jsonl"
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+        code, _, err = run("batch", str(path), "-o", str(out), "--engine", "extractive")
+        assert code == 0, err
+    assert sorted(by_id(out)) == ["0001", "0002", "d2-1"]
+    assert "1 record(s) written (0 with an error), 2 already there" in err
+
+
+def test_a_record_in_a_language_with_no_translator_gets_an_error(
+    ray_address: str, tmp_path: Path, marian_fr: Path
+) -> None:
+    # A record asking for German, with no German translator named and no default for it: the
+    # whole job stopped with exit 2 and nothing written.
+    rows = [story(1), {**story(2), "lang": "de"}]
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "out"
+    code, _, err = run(
+        "batch", str(path), "-o", str(out), "-f", "jsonl", "--engine", "extractive",
+        "-t", f"fr={marian_fr}", "--backend", "torch", "--actors", "1",
+    )  # fmt: skip
+    assert code == 3, err
+    written = by_id(out)
+    assert written["0001"]["summary"] and written["0001"]["error"] is None
+    assert written["0002"]["error"].startswith("no default translator for 'de'")
+
+
 def test_an_id_given_twice_counts_the_copy_kept_not_the_one_dropped(
     ray_address: str, tmp_path: Path
 ) -> None:
@@ -805,3 +839,23 @@ def test_a_shard_written_before_checks_had_a_type_reads_back(tmp_path: Path) -> 
     brief = json.loads(out[0]["brief"])
     assert back["support"] == brief["support"] and back["checks"] == brief["checks"]
     assert back["source_language"] == brief["source_language"] == "en"
+
+
+def test_a_csv_whose_columns_change_type_after_the_first_block_is_read(tmp_path: Path) -> None:
+    # pyarrow infers a column's type from its first block (about 1 MB): an archive export with
+    # numeric ids then "abc", or an optional column empty for 30,000 rows then filled, stopped
+    # the run before any work ("CSV conversion error to int64").
+    from briefer.dataset import count_rows, read_dataset
+
+    path = tmp_path / "archive.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "text", "lang", "desk"])
+        # 2.4 MB: the odd row comes blocks after the first
+        writer.writerows(
+            [i, f"Story {i} of the archive, one line of it. " * 2, "", ""] for i in range(30_000)
+        )
+        writer.writerow(["abc", "The last story.", "fr", "late"])
+    assert count_rows("csv", [str(path)]) == 30_001
+    rows = read_dataset("csv", [str(path)], [], 1).take_all()
+    assert len(rows) == 30_001 and rows[-1]["id"] == "abc" and rows[0]["id"] == "0"

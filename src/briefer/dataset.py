@@ -182,7 +182,6 @@ def read_dataset(
 ) -> Any:
     """Return a Ray dataset of the inputs, each row one record (normalized later), in blocks."""
     ray = require_ray()
-    import pyarrow as pa
 
     light: dict[str, Any] = {
         "num_cpus": LIGHT_CPUS,
@@ -204,9 +203,7 @@ def read_dataset(
         return ray.data.read_csv(
             list(paths),
             # Ids such as 007 stay text; stories hold newlines inside quoted fields.
-            convert_options=csv.ConvertOptions(
-                column_types={name: pa.string() for name in records.INPUT_COLUMNS}
-            ),
+            convert_options=_csv_as_text(paths),
             parse_options=csv.ParseOptions(newlines_in_values=True),
             **light,
         )
@@ -214,6 +211,28 @@ def read_dataset(
         items = [{"id": _file_id(p, folders), "path": p} for p in paths]
         return ray.data.from_items(items, override_num_blocks=blocks)
     raise UsageError(f"unknown input format {kind!r}")
+
+
+def _csv_as_text(paths: Sequence[str]) -> Any:
+    """Return pyarrow's CSV options that read every column of these files as text.
+
+    pyarrow infers a column's type from the first block (about 1 MB): ids 0-29999 then
+    "abc", or a lang column empty for 30,000 rows then "fr", stopped the run with
+    "CSV conversion error to int64". Every column briefer reads is text anyway.
+    """
+    import csv as stdcsv
+
+    import pyarrow as pa
+    from pyarrow import csv
+
+    names = set(records.INPUT_COLUMNS)
+    for path in paths:
+        with (
+            contextlib.suppress(OSError, UnicodeDecodeError, stdcsv.Error),
+            open(path, encoding="utf-8-sig", newline="") as handle,
+        ):
+            names.update(next(stdcsv.reader(handle), []))
+    return csv.ConvertOptions(column_types={name: pa.string() for name in names})
 
 
 def count_rows(kind: str, paths: Sequence[str]) -> int:
@@ -230,7 +249,8 @@ def count_rows(kind: str, paths: Sequence[str]) -> int:
         rows = 0
         for p in paths:
             options = csv.ParseOptions(newlines_in_values=True)
-            with csv.open_csv(p, parse_options=options) as reader:
+            convert = _csv_as_text([p])
+            with csv.open_csv(p, parse_options=options, convert_options=convert) as reader:
                 rows += sum(batch.num_rows for batch in reader)
         return rows
     rows = 0
@@ -485,6 +505,11 @@ def run_batch(
                 compute=_light(),
             )
             result = Result(skipped=len(done_ids), repeats=before, retried=retried)
+            if not total and rows:
+                # As many ids written as the input has rows, but they may be another input's
+                # (a daily job writing into one folder): count what is pending, reading the
+                # input once more and loading no model.
+                total = pending.count()
             if total:
                 if model_cache:
                     Path(model_cache).expanduser().mkdir(parents=True, exist_ok=True)

@@ -172,7 +172,12 @@ def route_problem(briefer: Briefer, source: str, lang: str, usable: Usable) -> s
             return None
         needs.append((summary, "pivot", pivot, "en"))
         summary = "en"
-    translator = o.translator_model(lang)
+    try:
+        translator = o.translator_model(lang)
+    except BrieferError as exc:
+        # A record's own lang with no translator to give it (no default for "de"): that
+        # record's error, not the whole job's.
+        return str(exc)
     if summary != lang and translator and lang != o.lang:
         needs.append((lang, "translator", translator, lang))
     for where, role, name, target in needs:
