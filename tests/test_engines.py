@@ -348,6 +348,34 @@ def test_threads_asking_for_a_cold_model_load_it_once(monkeypatch: pytest.Monkey
     assert loads == ["m"] and len(got) == 4 and all(engine is got[0] for engine in got)
 
 
+def test_threads_loading_different_models_at_once_on_torch(
+    monkeypatch: pytest.MonkeyPatch, bart: Path, marian_fr: Path, marian_ar: Path
+) -> None:
+    # A library caller's threads, each loading another model (summarizer and translators) on
+    # torch: transformers' loading is not thread-safe, and one load failed with "Cannot copy
+    # out of meta tensor; no data!" in every run of three threads, until hub.LOADING.
+    import threading
+
+    for _ in range(2):
+        monkeypatch.setattr(registry, "_LOADED", {})
+        errors: list[BaseException] = []
+        got: dict[str, object] = {}
+
+        def load(path: Path, got: dict = got, errors: list = errors) -> None:
+            try:
+                got[str(path)] = registry.load(str(path), "torch", "cpu")
+            except BaseException as exc:  # the test reports every failure
+                errors.append(exc)
+
+        workers = [threading.Thread(target=load, args=(p,)) for p in (bart, marian_fr, marian_ar)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        assert not errors, errors
+        assert len(got) == 3
+
+
 @pytest.fixture
 def fake_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Install a package that adds the fake engine through the briefer.engines entry point."""

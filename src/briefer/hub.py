@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import socket
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -380,8 +381,23 @@ def human_size(n: int | None) -> str:
     raise AssertionError("unreachable")
 
 
+# transformers' loading is not thread-safe: two threads of a library caller loading two
+# models at once (a summarizer and a translator, torch backend) failed one load with
+# "Cannot copy out of meta tensor; no data!", at times for the rest of the process, and two
+# threads importing transformers first at once "cannot import name AutoModelForSeq2SeqLM".
+# Every from_pretrained, and an engine's first import of transformers, holds this lock; the
+# same model is loaded once anyway (engines.registry), so only two different loads wait.
+LOADING = threading.RLock()
+
+
 def from_pretrained(loader: Callable[..., Any], name: str, **kwargs: Any) -> Any:
     """Call a from_pretrained loader, cache first, turning every failure into one ModelError."""
+    with LOADING:
+        return _from_pretrained(loader, name, **kwargs)
+
+
+def _from_pretrained(loader: Callable[..., Any], name: str, **kwargs: Any) -> Any:
+    """from_pretrained, without the lock."""
     path = Path(name).expanduser()
     if path.exists() or name.startswith((".", "/", "~")):
         if not path.is_dir():

@@ -123,6 +123,12 @@ class TorchEngine(HFDelegate):
 
 def load(name: str, device: str = "auto", batch_size: int = 4) -> TorchEngine:
     """Load a model's tokenizer and weights for torch; raise ModelError if it cannot."""
+    with hub.LOADING:  # transformers' imports and loads are not thread-safe
+        return _load(name, device, batch_size)
+
+
+def _load(name: str, device: str, batch_size: int) -> TorchEngine:
+    """load(), under hub.LOADING."""
     import torch
     from transformers import AutoModelForSeq2SeqLM
 
