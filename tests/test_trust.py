@@ -741,6 +741,15 @@ def test_translate_command_names_kept_passages_as_written(
     assert out.getvalue() == doc.read_text(encoding="utf-8")  # no dir="rtl" wrapper
     assert "'The ministers met in Paris on Tuesday.' (ar): the translation loops" in err.getvalue()
     assert "<1>" not in err.getvalue()
+    # The same as a .txt file, read as plain text: its last newline does not come back, and
+    # the English it keeps got the right-to-left wrapper for it.
+    text = tmp_path / "notes.txt"
+    text.write_text("Police arrested two suspects in the old town.\n", encoding="utf-8")
+    out = io.StringIO()
+    env = Env(io.BytesIO(), out, io.StringIO(), stdin_isatty=True, stderr_isatty=False)
+    args = ["translate", str(text), "-l", "ar", "-t", str(marian_fr), "--backend", "torch"]
+    assert main(args, env) == 0
+    assert out.getvalue().strip() == "Police arrested two suspects in the old town."
 
 
 def test_a_translator_that_cannot_say_its_language_is_named_when_the_name_does_not(

@@ -580,7 +580,9 @@ def translate(
             )
         # A document that comes back as it was (kept by the guard, all code, or an HTML
         # page) is not in the target language: no right-to-left wrapper goes around it.
-        results.append((source, translated, notes, translated == text))
+        # Compared by words: read as plain text, a file's last newline does not come back.
+        unchanged = translated.split() == text.split()
+        results.append((source, translated, notes, unchanged))
     if fmt in ("json", "jsonl"):
         records = [
             json_record(
