@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,9 @@ def test_toml_and_csv_give_the_same_glossary(tmp_path: Path, glossary: Glossary)
         ("g.csv", 'term,fr\n"Quai\nd\'Orsay",Quai\nX,Y,Z\n', "line 4: more cells than"),
         ("g.csv", 'term,fr\n"Paris" (city),Paris\n', "line 2: not valid CSV"),
         ("g.txt", "x", "name it .toml or .csv"),
+        # A language key no run can ask for was silently never applied.
+        ("g.toml", '[terms."Paris"]\nxx = "P"', "terms.'Paris': 'xx' is not a language code"),
+        ("g.csv", "term,xx\nParis,P\n", "header: 'xx' is not a language code"),
     ],
 )
 def test_bad_glossaries_are_usage_errors(tmp_path: Path, name: str, text: str, message: str):
@@ -64,6 +68,39 @@ def test_bad_glossaries_are_usage_errors(tmp_path: Path, name: str, text: str, m
     path.write_text(text, encoding="utf-8")
     with pytest.raises(UsageError, match=message):
         load(path)
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("g.toml", '[terms."Islamic State"]\nFR = "État islamique"\n'),
+        ("g.toml", '[terms."Islamic State"]\nfra = "État islamique"\n'),
+        ("g.csv", "term,fr-FR\nIslamic State,État islamique\n"),
+    ],
+)
+def test_glossary_language_keys_are_read_as_lang_reads_them(
+    tmp_path: Path, name: str, text: str
+) -> None:
+    # FR, fra and fr-FR are French to --lang; a house translation under them was never applied.
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    (term,) = load(path).terms
+    assert term.target("fr") == "État islamique"
+
+
+def test_the_pieces_fallback_keeps_punctuation_where_it_was(glossary: Glossary) -> None:
+    def scrambler(texts: list[str]) -> list[str]:
+        return [f"[{re.sub(r'[0-9]', '', t)}]" for t in texts]  # loses every placeholder
+
+    sentence = "The envoy met Laurent Fabius."
+    assert protect([sentence], glossary, "en", scrambler) == ["[The envoy met] Laurent Fabius."]
+    # French sets a space before ; and !, and English none.
+    assert protect(["Laurent Fabius ; DGAP !"], glossary, "fr", scrambler) == [
+        "Laurent Fabius ; DGAP !"
+    ]
+    assert protect(["Laurent Fabius; DGAP!"], glossary, "en", scrambler) == [
+        "Laurent Fabius; DGAP!"
+    ]
 
 
 def test_a_missing_glossary_is_a_usage_error(tmp_path: Path) -> None:

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from . import files
 from .errors import UsageError
+from .languages import code_of
 
 # A glossary is read whole; a newsroom's runs to a few thousand terms.
 MAX_BYTES = 2_000_000
@@ -135,11 +136,25 @@ def _from_toml(text: str, path: Path) -> list[Term]:
         if not isinstance(translations, dict):
             raise UsageError(f"glossary {path}: {where} must be a table of language = translation")
         pairs = tuple(
-            (str(lang), _checked(value, path, f"{where}.{lang}"))
-            for lang, value in sorted(translations.items())
+            sorted(
+                (_language(str(lang), path, where), _checked(value, path, f"{where}.{lang}"))
+                for lang, value in translations.items()
+            )
         )
         terms.append(Term(_checked(name, path, where), pairs))
     return terms
+
+
+def _language(value: str, path: Path, where: str) -> str:
+    """Return a glossary's language key as the ISO 639-1 code --lang gives (FR, fr-FR and fra
+    are fr), or raise a usage error naming it: a key no run can ask for was never applied."""
+    code = code_of(value)
+    if code is None:
+        raise UsageError(
+            f"glossary {path}: {where}: {value!r} is not a language code briefer knows "
+            "(give one such as fr or ar)"
+        )
+    return code
 
 
 def _from_csv(text: str, path: Path) -> list[Term]:
@@ -164,6 +179,7 @@ def _from_csv(text: str, path: Path) -> list[Term]:
     header = [cell.strip().lower() for cell in rows[0][1]]
     if not header or header[0] != "term":
         raise UsageError(f'glossary {path}: the first row must be a header starting with "term"')
+    header[1:] = [_language(cell, path, "header") for cell in header[1:]]
     terms = []
     for number, row in rows[1:]:
         if len(row) > len(header):
@@ -286,8 +302,28 @@ def protect(
                     parts.append(next(translated))
                 elif piece.strip():
                     parts.append(piece.strip())
-            results[i] = None if None in parts else " ".join(p for p in parts if p)
+            results[i] = None if None in parts else _joined([p for p in parts if p], lang)
     return results
+
+
+# Text that sticks to the piece before it ("Reuters" + "." is "Reuters.") or after it. French
+# sets a space before ; : ! ? and inside « », so those keep theirs there.
+_STICKS_LEFT = re.compile(r"^[.,;:!?%)\]}\u00bb\u201d\u2019\u060c\u061b\u061f]")
+_STICKS_LEFT_FR = re.compile(r"^[.,%)\]}\u201d\u2019]")
+_STICKS_RIGHT = re.compile(r"[(\[{\u00ab\u201c\u2018]$")
+_STICKS_RIGHT_FR = re.compile(r"[(\[{\u201c\u2018]$")
+
+
+def _joined(parts: list[str], lang: str) -> str:
+    """Join translated pieces and terms with a space, but none before closing punctuation or
+    after an opening bracket or quote (as the language sets them)."""
+    left, right = (
+        (_STICKS_LEFT_FR, _STICKS_RIGHT_FR) if lang == "fr" else (_STICKS_LEFT, _STICKS_RIGHT)
+    )
+    out = parts[0] if parts else ""
+    for part in parts[1:]:
+        out += ("" if left.match(part) or right.search(out) else " ") + part
+    return out
 
 
 def missing(glossary: Glossary, brief: str, translation: str, lang: str) -> list[str]:
