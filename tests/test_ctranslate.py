@@ -902,6 +902,16 @@ def test_omp_num_threads_bounds_the_threads(budget: str, layout: tuple) -> None:
         assert (unbounded.inter, unbounded.intra) == (4, 2)
 
 
+def test_a_kernel_set_ctranslate2_lacks_is_said_before_any_work() -> None:
+    # CTranslate2 raised a bare "ValueError: Invalid CPU ISA: BOGUS" at the first translation
+    # (exit 1); under --backend auto the run now goes on with torch, and says why.
+    from briefer.errors import EngineUnavailable
+
+    with pytest.raises(EngineUnavailable, match="CT2_FORCE_CPU_ISA=BOGUS is not a kernel set"):
+        cpu.plan(EPYC_AVX2, "cpu", {"CT2_FORCE_CPU_ISA": "BOGUS"})
+    assert cpu.plan(EPYC_AVX2, "cpu", {"CT2_FORCE_CPU_ISA": "avx"}).kernels == "AVX"
+
+
 def test_one_core_gets_one_worker_of_one_thread() -> None:
     single = cpu.Cpu("AMD EPYC 7B13", "AuthenticAMD", frozenset(["avx", "avx2", "fma"]), 1)
     layout = cpu.plan(single, "cpu", {})

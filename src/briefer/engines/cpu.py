@@ -16,6 +16,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import EngineUnavailable
+
+# The values CTranslate2 4.x takes for CT2_FORCE_CPU_ISA (its cpu_isa_from_string).
+KERNELS = ("GENERIC", "AVX", "AVX2", "AVX512", "NEON")
+
 # The vector extensions that decide which int8 and fp32 kernels can run, in order of age.
 ISA_FLAGS = ("avx", "avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8", "amx_bf16")
 
@@ -129,6 +134,12 @@ def plan(cpu: Cpu, device: str = "cpu", environ: Mapping[str, str] | None = None
     intel = cpu.vendor == "GenuineIntel"
     if environ.get("CT2_FORCE_CPU_ISA"):
         kernels = environ["CT2_FORCE_CPU_ISA"].upper()
+        if kernels not in KERNELS:
+            # CTranslate2 says so only at the first translation, as a bare ValueError.
+            raise EngineUnavailable(
+                f"CT2_FORCE_CPU_ISA={environ['CT2_FORCE_CPU_ISA']} is not a kernel set "
+                f"CTranslate2 has ({', '.join(KERNELS)})"
+            )
         reasons.append("kernels set by CT2_FORCE_CPU_ISA")
     elif intel and "avx512f" in cpu.flags and {"avx512_vnni", "amx_int8"} & cpu.flags:
         kernels = "AVX512"
