@@ -859,3 +859,15 @@ def test_a_csv_whose_columns_change_type_after_the_first_block_is_read(tmp_path:
     assert count_rows("csv", [str(path)]) == 30_001
     rows = read_dataset("csv", [str(path)], [], 1).take_all()
     assert len(rows) == 30_001 and rows[-1]["id"] == "abc" and rows[0]["id"] == "0"
+
+
+def test_an_output_that_is_a_file_is_exit_1_in_briefers_words(tmp_path: Path) -> None:
+    # The option's own check said "Directory 'a.txt' is a file." with exit 2 (a usage error);
+    # the README's exit 1 is an output that cannot be written.
+    path = tmp_path / "in.jsonl"
+    path.write_text(json.dumps(story(1)) + "\n", encoding="utf-8")
+    target = tmp_path / "a.txt"
+    target.write_text("notes\n", encoding="utf-8")
+    code, _, err = run("batch", str(path), "-o", str(target), "--engine", "extractive")
+    assert code == 1 and err == f"briefer: error: {target}: exists and is not a folder\n"
+    assert target.read_text(encoding="utf-8") == "notes\n"

@@ -650,7 +650,8 @@ def batch(
             "--output",
             "-o",
             metavar="DIR",
-            file_okay=False,
+            # A file there is the output's fault (exit 1, said by the batch runner), not a
+            # usage error.
             help="Folder of record shards; a rerun into it writes only what is missing.",
             show_default=False,
         ),
