@@ -396,6 +396,11 @@ def test_a_briefer_checks_what_it_is_given(tmp_path: Path, caplog) -> None:
     for bad in (None, b"bytes"):
         with pytest.raises(UsageError, match="translate takes a str"):
             briefer.translate(bad)  # type: ignore[arg-type]
+    # Checked before any model is asked for (this Briefer has no translator at all).
+    with pytest.raises(UsageError, match="translate's markdown takes True or False, not 'no'"):
+        briefer.translate("The talks went well.", markdown="no")  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match="translate's kept takes a list, not str"):
+        briefer.translate("The talks went well.", kept="x")  # type: ignore[arg-type]
     story = tmp_path / "story.txt"
     story.write_text(ARTICLE, encoding="utf-8")
     with caplog.at_level(logging.WARNING, logger="briefer"):

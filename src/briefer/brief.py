@@ -666,6 +666,12 @@ class Briefer:
         from .translate import translate_markdown, translate_text
 
         self._check_text(text, "translate")
+        # Checked before any model work: kept="x" failed after the translation, markdown="no"
+        # read as true.
+        if not isinstance(markdown, bool):
+            raise UsageError(f"translate's markdown takes True or False, not {markdown!r}")
+        if kept is not None and not isinstance(kept, list):
+            raise UsageError(f"translate's kept takes a list, not {type(kept).__name__}")
         lang = check_language(lang) if lang else self.options.lang
         glossary = self.glossary  # read before the model loads: a bad glossary fails first
         model = self.translator(lang)
