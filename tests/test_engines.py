@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -299,6 +300,21 @@ def test_broken_model_is_a_model_error(backend: str, tmp_path: Path) -> None:
     with pytest.raises(ModelError) as caught:
         registry.load(str(broken), backend, "cpu")
     assert caught.value.exit_code == 4 and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("backend", ENGINES)
+def test_a_model_folder_without_tokenizer_files_says_so(
+    backend: str, marian_fr: Path, tmp_path: Path
+) -> None:
+    # A folder with the config and weights but no tokenizer (copied without its *.spm and
+    # vocab.json): transformers said "expected str, bytes or os.PathLike object, not NoneType".
+    folder = tmp_path / "no-tokenizer"
+    folder.mkdir()
+    for name in ("config.json", "generation_config.json", "model.safetensors"):
+        if (marian_fr / name).exists():
+            shutil.copy(marian_fr / name, folder / name)
+    with pytest.raises(ModelError, match="its folder has no tokenizer files"):
+        registry.load(str(folder), backend, "cpu")
 
 
 def test_lengths_beyond_the_model_are_usage_errors(bart: Path, tmp_path: Path) -> None:

@@ -24,6 +24,23 @@ from .settings import ModelFacts, facts
 _NEWLINE_PIECE = re.compile(r"[ \t]*<n>[ \t]*")
 
 
+# The files some tokenizer of the model families briefer runs is read from (fast tokenizers,
+# BART's byte-level BPE, Marian's SentencePiece pair, T5's and PEGASUS's spiece, NLLB's and
+# M2M100's SentencePiece, BERT-style vocabularies).
+TOKENIZER_FILES = (
+    "tokenizer.json",
+    "vocab.json",
+    "source.spm",
+    "spiece.model",
+    "sentencepiece.bpe.model",
+    "tokenizer.model",
+    "tokenizer_config.json",
+    "merges.txt",
+    "target.spm",
+    "vocab.txt",
+)
+
+
 class HFModel:
     """A model folder's tokenizer and facts, shared by the engines that run it."""
 
@@ -41,6 +58,13 @@ class HFModel:
         """Return the model's tokenizer, loaded on first use, set to read English."""
         from transformers import AutoTokenizer
 
+        if self.folder.is_dir() and not any((self.folder / f).exists() for f in TOKENIZER_FILES):
+            # transformers failed here with "expected str, bytes or os.PathLike object, not
+            # NoneType" (a folder holding only config.json and weights).
+            raise ModelError(
+                f"cannot load model {self.name!r}: its folder has no tokenizer files "
+                f"({', '.join(TOKENIZER_FILES[:4])}, ...)"
+            )
         tokenizer = hub.from_pretrained(AutoTokenizer.from_pretrained, str(self.folder))
         _read_english(tokenizer)
         return tokenizer
