@@ -621,6 +621,7 @@ def test_an_id_given_twice_counts_the_copy_kept_not_the_one_dropped(
     assert [k for k, record in written.items() if record["error"]] == ["blank"]
     assert code == 3, err
     assert "7 record(s) written (1 with an error)" in err
+    assert "1 repeated id(s) dropped" in err  # said, not silent
 
 
 def slow_job(

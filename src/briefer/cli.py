@@ -745,6 +745,8 @@ def batch(
             f"{result.skipped:,} already there"
             + (f" ({earlier:,} with an error: --retry-errors briefs them again)" if earlier else "")
             + (f", {result.retried:,} earlier error(s) retried" if result.retried else "")
+            # Ids the input gives twice (7, "7" and 7.0 are one id): one copy of each is kept.
+            + (f", {result.repeats:,} repeated id(s) dropped" if result.repeats else "")
             + f", in {result.seconds:.1f} s\n"
         )
     # The folder is the job's result: any record in it with an error is a partial job, whichever
