@@ -91,9 +91,8 @@ def split_sentences(
             spans.append(_strip_span(segment, pos, cut))
         pos = cut
     spans = _close_gaps(segment, spans)
-    spans = _join_false_ends(
-        segment, _split_after_quotes(segment, _split_after_places(segment, spans))
-    )
+    spans = _split_after(_QUOTE_END, segment, _split_after(_PLACE_END, segment, spans))
+    spans = _join_false_ends(segment, spans)
     return [(start + s, start + e) for s, e in spans]
 
 
@@ -105,13 +104,16 @@ _PLACE_END = re.compile(
 )
 
 
-def _split_after_places(segment: str, spans: list[Span]) -> list[Span]:
-    """Split spans after a place abbreviation that ends a sentence (_PLACE_END)."""
+def _split_after(pattern: re.Pattern[str], segment: str, spans: list[Span]) -> list[Span]:
+    """Split spans after each match of a sentence end pysbd went on past (_PLACE_END,
+    _QUOTE_END), the next span starting at the next non-space character."""
     out: list[Span] = []
     for s, e in spans:
-        for found in _PLACE_END.finditer(segment, s, e):
+        for found in pattern.finditer(segment, s, e):
             out.append((s, found.end()))
-            s = found.end() + 1
+            s = found.end()
+            while s < e and segment[s].isspace():
+                s += 1
         out.append((s, e))
     return out
 
@@ -120,19 +122,6 @@ def _split_after_places(segment: str, spans: list[Span]) -> list[Span]:
 # space inside the guillemets ("« Nous sommes prêts. » Le ministre a ajouté ..."), and a new
 # sentence starts with a capital after it ("Il a dit : « Non ! » Puis il est parti.").
 _QUOTE_END = re.compile(r"[.!?\u2026]\s?[\u00bb\u201d](?=\s+[A-Z\u00c0-\u00dd])")
-
-
-def _split_after_quotes(segment: str, spans: list[Span]) -> list[Span]:
-    """Split spans after a quote that closes a sentence before a capital (_QUOTE_END)."""
-    out: list[Span] = []
-    for s, e in spans:
-        for found in _QUOTE_END.finditer(segment, s, e):
-            out.append((s, found.end()))
-            s = found.end() + 1
-            while s < e and segment[s].isspace():
-                s += 1
-        out.append((s, e))
-    return out
 
 
 # Where pysbd ends a sentence that goes on, seen in agency copy (a reading trial, 2026-12-07):
