@@ -392,6 +392,38 @@ def test_threads_loading_different_models_at_once_on_torch(
         assert len(got) == 3
 
 
+@pytest.mark.own_conversions
+def test_threads_loading_on_both_backends_at_once_finish(
+    monkeypatch: pytest.MonkeyPatch, bart: Path, marian_fr: Path, tmp_path: Path
+) -> None:
+    # One thread converting and opening a model for CTranslate2 (it reads the tokenizer first),
+    # another loading on torch (it holds hub.LOADING, then reads its tokenizer): with the
+    # tokenizer a cached_property, Python 3.11's lock for it and LOADING were taken in opposite
+    # orders, and both threads slept for good in 4 runs of 4.
+    import threading
+
+    monkeypatch.setenv("BRIEFER_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(registry, "_LOADED", {})
+    errors: list[BaseException] = []
+
+    def load(path: Path, backend: str) -> None:
+        try:
+            registry.load(str(path), backend, "cpu")
+        except BaseException as exc:  # the test reports every failure
+            errors.append(exc)
+
+    workers = [
+        threading.Thread(target=load, args=(marian_fr, "ctranslate2"), daemon=True),
+        threading.Thread(target=load, args=(bart, "torch"), daemon=True),
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=240)
+    assert not any(worker.is_alive() for worker in workers), "the loads deadlocked"
+    assert not errors, errors
+
+
 @pytest.fixture
 def fake_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Install a package that adds the fake engine through the briefer.engines entry point."""

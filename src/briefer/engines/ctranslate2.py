@@ -564,8 +564,9 @@ def merged(groups: list[list[int]], beams: list[int], cap: int = BATCH_TOKENS) -
 
 def supports(model: HFModel) -> bool:
     """Return whether ctranslate2's converter handles the model's family (its own registry)."""
-    from ctranslate2.converters.transformers import _MODEL_LOADERS
-    from transformers.models.auto.configuration_auto import CONFIG_MAPPING_NAMES
+    with hub.LOADING:  # its first import of transformers, which is not thread-safe
+        from ctranslate2.converters.transformers import _MODEL_LOADERS
+        from transformers.models.auto.configuration_auto import CONFIG_MAPPING_NAMES
 
     config_class = CONFIG_MAPPING_NAMES.get(model.facts.model_type)
     encoder_decoder = model.facts.config.get("is_encoder_decoder", True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -53,9 +52,24 @@ class HFModel:
         self.task_prefix = self.facts.task_prefix
         self.revision = hub.revision(name)
 
-    @cached_property
+    @property
     def tokenizer(self) -> Any:
-        """Return the model's tokenizer, loaded on first use, set to read English."""
+        """Return the model's tokenizer, loaded on first use, set to read English.
+
+        Not a cached_property: on Python 3.11 that holds one lock for every model, and a thread
+        holding it while waiting for hub.LOADING deadlocked one loading on torch under
+        LOADING that asked for its own tokenizer. LOADING is taken first, and alone.
+        """
+        loaded = self.__dict__.get("_tokenizer")
+        if loaded is None:
+            with hub.LOADING:
+                loaded = self.__dict__.get("_tokenizer")
+                if loaded is None:
+                    loaded = self.__dict__["_tokenizer"] = self._load_tokenizer()
+        return loaded
+
+    def _load_tokenizer(self) -> Any:
+        """Load the tokenizer (under hub.LOADING)."""
         from transformers import AutoTokenizer
 
         if self.folder.is_dir() and not any((self.folder / f).exists() for f in TOKENIZER_FILES):
@@ -85,9 +99,16 @@ class HFModel:
         """Return the number of tokens of a text, special tokens left out."""
         return len(self.tokenizer(text, add_special_tokens=False, verbose=False).input_ids)
 
-    @cached_property
+    @property
     def _targets(self) -> dict[str, Target] | None:
-        """Return the targets the vocabulary selects; a one-pair Marian named en-xx has one."""
+        """Return the targets the vocabulary selects; a one-pair Marian named en-xx has one.
+        (Cached by hand, without cached_property's Python 3.11 lock: see tokenizer.)"""
+        if "_found_targets" not in self.__dict__:
+            self.__dict__["_found_targets"] = self._find_targets()
+        return self.__dict__["_found_targets"]
+
+    def _find_targets(self) -> dict[str, Target] | None:
+        """Return the targets, found afresh."""
         found = targets_in(vocabulary(self.tokenizer))
         if found:
             return found
