@@ -128,13 +128,14 @@ def _parser() -> Any:
     # Footnotes as the summarize reader (sources.py) and GitHub read them: a definition
     # ("[^1]: Port figures") is a block of its own, its label kept, its text translated.
     # move_to_end off: each definition stays where it is written (its tail rule would move
-    # the cited ones to the end and drop the rest). inline off: a Pandoc inline note
-    # ("^[According to the ministry.]") is prose, translated with its sentence.
+    # the cited ones to the end and drop the rest). A Pandoc inline note ("^[According to the
+    # ministry.]") is the plugin's: kept as written, as a code span is (read as prose, its
+    # brackets came back escaped, "^\[...\]", no note at all once it held a link).
     md = (
         MarkdownIt("commonmark")
         .enable("table")
         .use(front_matter_plugin)
-        .use(footnote_plugin, inline=False, move_to_end=False)
+        .use(footnote_plugin, move_to_end=False)
     )
     # Inline content is parsed here, with its source tracked, not by the core pass (a third of
     # the time on a long document).
@@ -296,57 +297,27 @@ def _pieces(content: str, start: int, end: int, env: Any) -> list[_Piece]:
 
 
 # A footnote's mark ("Ships waited.[^1]") and a footnote's label ("[^1]: Port figures"), as
-# GitHub, Pandoc and most CMS exports write them, and Pandoc's inline note ("Prices
-# rose.^[According to the ministry.]"). CommonMark reads all three as text: a model would
-# translate or drop the marks and labels, and the note's brackets would come back escaped.
-_FOOTNOTE = re.compile(r"\[\^[^\]\s]{1,40}\]:?|\^\[([^\[\]]{1,1000})\]")
-# Pair numbers for inline notes, past any markdown-it gives a unit's own pairs.
-_NOTE_PAIRS = 1_000_000
+# GitHub, Pandoc and most CMS exports write them, where the footnote plugin does not take them
+# (a mark with no definition): CommonMark reads them as text, and a model would translate or
+# drop them.
+_FOOTNOTE = re.compile(r"\[\^[^\]\s]{1,40}\]:?")
 
 
 def _footnote_marks(content: str, pieces: list[_Piece]) -> list[_Piece]:
-    """Make each footnote mark or label in plain prose an atom, kept as written where the
-    translation puts it, and each inline note a pair of markers around its prose."""
-    merged: list[_Piece] = []
-    for piece in pieces:  # a note's brackets may have cut the prose into several text pieces
-        plain = piece.kind == "text" and content[piece.start : piece.end] == piece.text
-        last = merged[-1] if merged else None
-        if (
-            plain
-            and last is not None
-            and last.kind == "text"
-            and last.end == piece.start
-            and (content[last.start : last.end] == last.text)
-        ):
-            merged[-1] = _Piece("text", last.start, piece.end, text=last.text + piece.text)
-        else:
-            merged.append(piece)
+    """Make each footnote mark or label in plain prose an atom: kept as written, where the
+    translation puts it."""
     out: list[_Piece] = []
-    pairs = _NOTE_PAIRS
-    for piece in merged:
+    for piece in pieces:
         raw = content[piece.start : piece.end]
-        if piece.kind != "text" or raw != piece.text or ("[^" not in raw and "^[" not in raw):
+        if piece.kind != "text" or raw != piece.text or "[^" not in raw:
             out.append(piece)
             continue
         at = 0
         for match in _FOOTNOTE.finditer(raw):
             if match.start() > at:
-                out.append(
-                    _Piece(
-                        "text",
-                        piece.start + at,
-                        piece.start + match.start(),
-                        text=raw[at : match.start()],
-                    )
-                )
-            start, end = piece.start + match.start(), piece.start + match.end()
-            if match.group(1) is None:
-                out.append(_Piece("atom", start, end))
-            else:
-                pairs += 1
-                out.append(_Piece("open", start, start + 2, pair=pairs))
-                out.append(_Piece("text", start + 2, end - 1, text=match.group(1)))
-                out.append(_Piece("close", end - 1, end, pair=pairs))
+                text = raw[at : match.start()]
+                out.append(_Piece("text", piece.start + at, piece.start + match.start(), text=text))
+            out.append(_Piece("atom", piece.start + match.start(), piece.start + match.end()))
             at = match.end()
         if at < len(raw):
             out.append(_Piece("text", piece.start + at, piece.end, text=raw[at:]))
