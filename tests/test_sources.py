@@ -1186,6 +1186,10 @@ def test_story_paragraphs_that_look_like_furniture_stay(paragraph: str, caplog) 
             "JOSH BOAK; LISA MASCARO; MARY CLARE JALONICK",
         ),
         ("By Jane Doe, John Roe and Ann Lee, Reuters", "Jane Doe; John Roe; Ann Lee"),
+        (
+            "By JOSH BOAK, LISA MASCARO, and MARY CLARE JALONICK",
+            "JOSH BOAK; LISA MASCARO; MARY CLARE JALONICK",
+        ),
         # An agency alone is the author.
         ("By Reuters", "Reuters"),
         ("By The Associated Press", "The Associated Press"),

@@ -1533,6 +1533,13 @@ def test_a_home_pages_list_of_articles_is_no_story() -> None:
     assert page.text == STORY_WORDS.strip()
 
 
+def test_json_ld_that_gives_its_article_twice_is_read() -> None:
+    # An @graph copy and a standalone copy of one NewsArticle, as many CMSs emit them.
+    article = {"@type": "NewsArticle", "headline": "Other", "articleBody": STORY_WORDS}
+    ld = json.dumps([{"@graph": [article]}, article])
+    assert extract_html(_script_page(ld), label="p.html").text == STORY_WORDS.strip()
+
+
 def test_json_ld_behind_a_paywall_is_not_the_readers() -> None:
     # Publishers give search engines the whole paywalled story, marked not free.
     ld = json.dumps(

@@ -1128,7 +1128,7 @@ def read_byline(text: str) -> tuple[bool, str | None]:
 
 
 # "and" or "&" between two names, in any case: AP's all-caps bylines say "AND".
-_AND = re.compile(r"\s+(?:and|&)\s+", re.IGNORECASE)
+_AND = re.compile(r"(?:^|\s+)(?:and|&)\s+", re.IGNORECASE)  # "A, B, and C" too
 
 
 def _is_wire_furniture(text: str, front: bool = False) -> bool:

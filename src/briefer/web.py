@@ -861,6 +861,8 @@ def _the_pages_article(
     """Return the JSON-LD article that is the page's own: the only one, else the one whose
     URL is the page's or whose headline is its title; None when that is not clear (a home
     page's list of stories)."""
+    # Many CMSs give the same article twice (in an @graph and on its own): one story.
+    articles = list({a.body: a for a in articles}.values())
     if len(articles) <= 1:
         return articles[0] if articles else None
     squashed = {_squash(t) for t in titles}
