@@ -907,9 +907,14 @@ def test_a_kernel_set_ctranslate2_lacks_is_said_before_any_work() -> None:
     # (exit 1); under --backend auto the run now goes on with torch, and says why.
     from briefer.errors import EngineUnavailable
 
-    with pytest.raises(EngineUnavailable, match="CT2_FORCE_CPU_ISA=BOGUS is not a kernel set"):
-        cpu.plan(EPYC_AVX2, "cpu", {"CT2_FORCE_CPU_ISA": "BOGUS"})
-    assert cpu.plan(EPYC_AVX2, "cpu", {"CT2_FORCE_CPU_ISA": "avx"}).kernels == "AVX"
+    # CTranslate2 takes the value as written, and only its architecture's (a review found
+    # "avx2" and "NEON" on x86 passing this check and failing at the first translation).
+    for bad in ("BOGUS", "avx2", "NEON"):
+        with pytest.raises(EngineUnavailable, match=f"CT2_FORCE_CPU_ISA={bad} is not a kernel"):
+            cpu.plan(EPYC_AVX2, "cpu", {"CT2_FORCE_CPU_ISA": bad})
+    assert cpu.plan(EPYC_AVX2, "cpu", {"CT2_FORCE_CPU_ISA": "AVX"}).kernels == "AVX"
+    arm = cpu.Cpu("unknown CPU", "unknown", frozenset(["fp", "asimd"]), 2)
+    assert cpu.plan(arm, "cpu", {"CT2_FORCE_CPU_ISA": "NEON"}).kernels == "NEON"
 
 
 def test_one_core_gets_one_worker_of_one_thread() -> None:

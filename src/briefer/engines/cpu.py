@@ -19,7 +19,8 @@ from pathlib import Path
 from ..errors import EngineUnavailable
 
 # The values CTranslate2 4.x takes for CT2_FORCE_CPU_ISA (its cpu_isa_from_string).
-KERNELS = ("GENERIC", "AVX", "AVX2", "AVX512", "NEON")
+KERNELS = ("GENERIC", "AVX", "AVX2", "AVX512")
+KERNELS_ARM = ("GENERIC", "NEON")
 
 # The vector extensions that decide which int8 and fp32 kernels can run, in order of age.
 ISA_FLAGS = ("avx", "avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8", "amx_bf16")
@@ -133,12 +134,14 @@ def plan(cpu: Cpu, device: str = "cpu", environ: Mapping[str, str] | None = None
     reasons: list[str] = []
     intel = cpu.vendor == "GenuineIntel"
     if environ.get("CT2_FORCE_CPU_ISA"):
-        kernels = environ["CT2_FORCE_CPU_ISA"].upper()
-        if kernels not in KERNELS:
-            # CTranslate2 says so only at the first translation, as a bare ValueError.
+        kernels = environ["CT2_FORCE_CPU_ISA"]
+        # CTranslate2 reads the value as written (avx2 is refused) and takes only its own
+        # architecture's; it says so only at the first translation, as a bare ValueError.
+        known = KERNELS_ARM if "asimd" in cpu.flags or "neon" in cpu.flags else KERNELS
+        if kernels not in known:
             raise EngineUnavailable(
-                f"CT2_FORCE_CPU_ISA={environ['CT2_FORCE_CPU_ISA']} is not a kernel set "
-                f"CTranslate2 has ({', '.join(KERNELS)})"
+                f"CT2_FORCE_CPU_ISA={kernels} is not a kernel set CTranslate2 has on this CPU "
+                f"({', '.join(known)})"
             )
         reasons.append("kernels set by CT2_FORCE_CPU_ISA")
     elif intel and "avx512f" in cpu.flags and {"avx512_vnni", "amx_int8"} & cpu.flags:
