@@ -23,20 +23,17 @@ from .settings import ModelFacts, facts
 _NEWLINE_PIECE = re.compile(r"[ \t]*<n>[ \t]*")
 
 
-# The files some tokenizer of the model families briefer runs is read from (fast tokenizers,
-# BART's byte-level BPE, Marian's SentencePiece pair, T5's and PEGASUS's spiece, NLLB's and
-# M2M100's SentencePiece, BERT-style vocabularies).
+# What a tokenizer is read from, in the hub repos of the families briefer runs: fast
+# tokenizers' tokenizer.json, BART's vocab.json and merges.txt, Marian's source.spm, T5's and
+# PEGASUS's spiece.model, NLLB's and M2M100's sentencepiece.bpe.model, ProphetNet's
+# prophetnet.tokenizer, BERT-style vocab.txt, and the tokenizer_config.json of ByT5.
 TOKENIZER_FILES = (
-    "tokenizer.json",
-    "vocab.json",
-    "source.spm",
-    "spiece.model",
-    "sentencepiece.bpe.model",
-    "tokenizer.model",
-    "tokenizer_config.json",
+    "tokenizer*.json",
+    "vocab*",
+    "*.spm",
+    "*.model",
     "merges.txt",
-    "target.spm",
-    "vocab.txt",
+    "*.tokenizer",
 )
 
 
@@ -72,7 +69,9 @@ class HFModel:
         """Load the tokenizer (under hub.LOADING)."""
         from transformers import AutoTokenizer
 
-        if self.folder.is_dir() and not any((self.folder / f).exists() for f in TOKENIZER_FILES):
+        if self.folder.is_dir() and not any(
+            any(self.folder.glob(pattern)) for pattern in TOKENIZER_FILES
+        ):
             # transformers failed here with "expected str, bytes or os.PathLike object, not
             # NoneType" (a folder holding only config.json and weights).
             raise ModelError(
