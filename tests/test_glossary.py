@@ -61,6 +61,9 @@ def test_toml_and_csv_give_the_same_glossary(tmp_path: Path, glossary: Glossary)
         # A language key no run can ask for was silently never applied.
         ("g.toml", '[terms."Paris"]\nxx = "P"', "terms.'Paris': 'xx' is not a language code"),
         ("g.csv", "term,xx\nParis,P\n", "header: 'xx' is not a language code"),
+        # Two keys that are one language: which applied was a matter of sorting.
+        ("g.toml", '[terms."Paris"]\nfr = "P"\nFR = "Q"', "language 'fr' is given twice"),
+        ("g.csv", "term,pt-BR,pt-PT\nParis,P,Q\n", "header: language 'pt' is given twice"),
     ],
 )
 def test_bad_glossaries_are_usage_errors(tmp_path: Path, name: str, text: str, message: str):

@@ -141,8 +141,18 @@ def _from_toml(text: str, path: Path) -> list[Term]:
                 for lang, value in translations.items()
             )
         )
+        _once(pairs, path, where)
         terms.append(Term(_checked(name, path, where), pairs))
     return terms
+
+
+def _once(pairs: Sequence[tuple[str, str]], path: Path, where: str) -> None:
+    """Raise a usage error when two keys are one language (pt-BR and pt-PT, fr and FR): which
+    translation applies would be a matter of sorting."""
+    langs = [lang for lang, _ in pairs]
+    twice = sorted({lang for lang in langs if langs.count(lang) > 1})
+    if twice:
+        raise UsageError(f"glossary {path}: {where}: language {twice[0]!r} is given twice")
 
 
 def _language(value: str, path: Path, where: str) -> str:
@@ -180,6 +190,7 @@ def _from_csv(text: str, path: Path) -> list[Term]:
     if not header or header[0] != "term":
         raise UsageError(f'glossary {path}: the first row must be a header starting with "term"')
     header[1:] = [_language(cell, path, "header") for cell in header[1:]]
+    _once([(lang, "") for lang in header[1:]], path, "header")
     terms = []
     for number, row in rows[1:]:
         if len(row) > len(header):
