@@ -872,3 +872,29 @@ def test_an_output_that_is_a_file_is_exit_1_in_briefers_words(tmp_path: Path) ->
     code, _, err = run("batch", str(path), "-o", str(target), "--engine", "extractive")
     assert code == 1 and err == f"briefer: error: {target}: exists and is not a folder\n"
     assert target.read_text(encoding="utf-8") == "notes\n"
+
+
+def test_pending_ids_are_counted_as_the_run_reads_them(tmp_path: Path) -> None:
+    # A rerun of a written job counts what is left from the ids alone, on the driver; the
+    # counts must be the run's own (7, "7" and 7.0 are one id; a broken line has a hash id).
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from briefer.dataset import _pending_ids
+
+    lines = tmp_path / "a.jsonl"
+    lines.write_text('{"id": 7, "text": "x"}\n{"id": "8", "text": "y"}\n\n{"id": 9.0}\n', "utf-8")
+    assert _pending_ids("jsonl", [str(lines)], [], {"7", "8", "9"}) == 0
+    assert _pending_ids("jsonl", [str(lines)], [], {"7"}) == 2
+    table = tmp_path / "a.csv"
+    table.write_text("id,text\n007,x\n8,y\n", encoding="utf-8")
+    assert _pending_ids("csv", [str(table)], [], {"007"}) == 1
+    pq.write_table(pa.table({"id": [1, 2], "text": ["x", "y"]}), tmp_path / "a.parquet")
+    assert _pending_ids("parquet", [str(tmp_path / "a.parquet")], [], {"1", "2"}) == 0
+    # A table record without an id takes its text's hash: counted through Ray instead.
+    table.write_text("id,text\n,x\n8,y\n", encoding="utf-8")
+    assert _pending_ids("csv", [str(table)], [], set()) is None
+    folder = tmp_path / "wire"
+    folder.mkdir()
+    files = [str(folder / "a.txt"), str(folder / "b.txt")]
+    assert _pending_ids("files", files, [str(folder)], {"a.txt"}) == 1

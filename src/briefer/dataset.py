@@ -21,7 +21,7 @@ import signal
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
 from typing import Any
@@ -267,6 +267,49 @@ def _light() -> Any:
     return ray.data.TaskPoolStrategy(size=LIGHT_TASKS)
 
 
+def _pending_ids(
+    kind: str, paths: Sequence[str], folders: Sequence[str], done: Collection[str]
+) -> int | None:
+    """Return how many of the inputs' ids are not in done, reading ids as the run does; None
+    when that takes more than the ids (a table record without one: its id is its text's hash)."""
+    ids: set[str] = set()
+    if kind == "files":
+        ids = {_file_id(p, folders) for p in paths}
+    elif kind == "jsonl":
+        for p in paths:
+            with open(p, encoding="utf-8", errors="replace") as handle:
+                lines = (line for line in handle if line.strip())
+                ids.update(
+                    r["id"] for r in records.normalize_rows(map(records.parse_json_line, lines))
+                )
+    elif kind in ("csv", "parquet"):
+        import pyarrow.parquet as pq
+        from pyarrow import csv
+
+        for p in paths:
+            if kind == "parquet":
+                if "id" not in pq.ParquetFile(p).schema_arrow.names:
+                    return None
+                column = pq.read_table(p, columns=["id"]).column("id")
+            else:
+                convert = _csv_as_text([p])
+                convert.include_columns = ["id"]
+                options = csv.ParseOptions(newlines_in_values=True)
+                try:
+                    column = csv.read_csv(p, parse_options=options, convert_options=convert).column(
+                        "id"
+                    )
+                except (KeyError, ValueError):
+                    return None
+            for value in column.to_pylist():
+                if value is None or not str(value).strip():
+                    return None
+                ids.add(records.record_id({"id": value}))
+    else:
+        return None
+    return len(ids - set(done))
+
+
 def _file_id(path: str, folders: Sequence[str]) -> str:
     """Return a file's id: its path inside the folder named on the command line, else as given."""
     for folder in folders:
@@ -507,9 +550,11 @@ def run_batch(
             result = Result(skipped=len(done_ids), repeats=before, retried=retried)
             if not total and rows:
                 # As many ids written as the input has rows, but they may be another input's
-                # (a daily job writing into one folder): count what is pending, reading the
-                # input once more and loading no model.
-                total = pending.count()
+                # (a daily job writing into one folder): count what is pending, from the ids
+                # alone where they can be read on the driver (a complete job's rerun read the
+                # whole input through Ray again: 30,000 rows 21 s -> 87 s), else through Ray.
+                found = _pending_ids(kind, paths, folders, done_ids)
+                total = pending.count() if found is None else found
             if total:
                 if model_cache:
                     Path(model_cache).expanduser().mkdir(parents=True, exist_ok=True)
