@@ -924,7 +924,7 @@ def test_one_core_gets_one_worker_of_one_thread() -> None:
 
 
 def test_plan_never_overrides_the_users_settings() -> None:
-    layout = cpu.plan(XEON_VNNI, "cpu", {"CT2_FORCE_CPU_ISA": "avx2", "CT2_USE_MKL": "0"})
+    layout = cpu.plan(XEON_VNNI, "cpu", {"CT2_FORCE_CPU_ISA": "AVX2", "CT2_USE_MKL": "0"})
     assert (layout.kernels, layout.gemm, layout.env) == ("AVX2", "oneDNN", ())
     assert "CT2_FORCE_CPU_ISA" in layout.why and "CT2_USE_MKL" in layout.why
     forced = cpu.plan(EPYC_AVX2, "cpu", {"CT2_USE_MKL": "1"})
