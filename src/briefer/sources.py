@@ -209,11 +209,13 @@ def parse_article(text: str, source: str, name: str | None = None) -> Article:
     for k, para in enumerate(paras):
         # Plain-text copy names its writers under the headline ("By Jane Doe", then "Associated
         # Press"): the brief's author, not a sentence of the story.
-        byline = (
-            para.first in front_set and para.first not in skip and not body and is_byline(para.text)
+        byline, writers = (
+            read_byline(para.text)
+            if para.first in front_set and para.first not in skip and not body
+            else (False, None)
         )
         if byline and author is None:
-            author = byline_authors(para.text)
+            author = writers
         if (
             para.first in skip
             or byline
@@ -227,7 +229,7 @@ def parse_article(text: str, source: str, name: str | None = None) -> Article:
                 para.first in front_set
                 and not body
                 and k > 0
-                and is_byline(paras[k - 1].text)
+                and read_byline(paras[k - 1].text)[0]
                 and ROLE_LINE.fullmatch(" ".join(para.text.split()))
             )
             or (
@@ -1069,18 +1071,6 @@ _ARABIC_BYLINE = re.compile(
     r"بقلم\s*:?\s*([\u0621-\u064a]+(?:\s[\u0621-\u064a]+){1,3})(?:\s*[-\u2013\u2014\u060c,]\s*"
     r"[\u0621-\u064a ]{2,30})?"
 )
-
-
-def byline_authors(text: str) -> str | None:
-    """Return the writers a byline names ("By Jane Doe and John Roe, Reuters" -> "Jane Doe;
-    John Roe"; "By Reuters" -> "Reuters"), or None when the line is no byline or names no one
-    (see read_byline)."""
-    return read_byline(text)[1]
-
-
-def is_byline(text: str) -> bool:
-    """Tell whether a line is a byline (see read_byline)."""
-    return read_byline(text)[0]
 
 
 def read_byline(text: str) -> tuple[bool, str | None]:

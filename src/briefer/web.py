@@ -30,14 +30,13 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from briefer.errors import InputError
 from briefer.sources import (
     ROLE_LINE,
-    byline_authors,
     decode,
     is_boilerplate,
-    is_byline,
     is_date,
     is_headline,
     is_paywall,
     is_url,
+    read_byline,
     read_bytes,
 )
 
@@ -675,9 +674,10 @@ def _extract(text: str, *, page_url: str, label: str, base_url: str | None) -> P
         # the headline is the story's first line, set in bold type.
         title, story = story[0], story[1:]
     author = _authors(doc.author)
-    if story and is_byline(story[0]):
+    byline, writers = read_byline(story[0]) if story else (False, None)
+    if byline:
         # A byline left at the top of the story ("By Tom Becker, Staff Writer") names the author.
-        author = author or byline_authors(story[0])
+        author = author or writers
         story = story[1:]
         if story and ROLE_LINE.fullmatch(story[0]):
             story = story[1:]  # its role on a line of its own: "Courier Staff Writer"
