@@ -523,6 +523,13 @@ def test_markdown_is_read_as_commonmark(tmp_path: Path) -> None:
     assert named.author == 'José Pérez; Ann "Nan" Lee; Seán O\'Connor'
     hugo_one = hugo.replace("date = 2026-12-01", 'author = "Ann Lee"')
     assert read_path(write(tmp_path, "hugo3.md", hugo_one.encode())).author == "Ann Lee"
+    # A name with both kinds of quote; the author under [params], where Hugo now keeps it;
+    # publishDate when there is no date.
+    hugo_params = hugo.replace(
+        "date = 2026-12-01", 'publishDate = 2026-12-02\n[params]\nauthor = "Ann \\"Nan\\" O\'Neil"'
+    )
+    params_article = read_path(write(tmp_path, "hugo5.md", hugo_params.encode()))
+    assert (params_article.author, params_article.date) == ('Ann "Nan" O\'Neil', "2026-12-02")
     # A GFM task list's boxes are the items' state, not their words.
     assert markdown_text("- [x] Union notified employers.\n- [ ] Vote next month.\n") == (
         "- Union notified employers.\n\n- Vote next month.\n"
@@ -607,6 +614,64 @@ def test_yaml_without_title_uses_the_heading() -> None:
     assert article.title == "Iraq talks"
     assert article.dropped == ("---", "author: AFP", "---", "# Iraq talks")
     assert paragraphs(article) == ["Body."]
+
+
+# Front matter as site generators and CMS exports write it, read as YAML is: Jekyll's
+# `author:` mapping (a theme's name/email/url), a list of such mappings, Astro's `pubDate`,
+# Ghost's `published_at`, YAML comments and quoting, and a hand-made file whose unquoted
+# title has a colon in it (which YAML refuses: the other fields still count).
+@pytest.mark.parametrize(
+    ("front", "title", "author", "date"),
+    [
+        (
+            'title: No\nauthor: Jane Doe # staff writer\ndate: "2024-10-03"',
+            "No",
+            "Jane Doe",
+            "2024-10-03",
+        ),
+        (
+            'title: x\nauthors: ["C# Desk", \'Bo "B" Chen\', Ann Lee]',
+            "x",
+            'C# Desk; Bo "B" Chen; Ann Lee',
+            None,
+        ),
+        ("title: x\nauthor:\n  name: Jane Doe\n  email: jane@example.com", "x", "Jane Doe", None),
+        (
+            "title: x\nauthors:\n- name: Jane Doe\n- name: Bo Li\n  url: /bo",
+            "x",
+            "Jane Doe; Bo Li",
+            None,
+        ),
+        ("title: x\npubDate: 2024-10-03T08:00:00Z", "x", None, "2024-10-03"),
+        ("title: x\npublished_at: '2024-10-03 08:00'\ndate: soon", "x", None, "2024-10-03"),
+        (
+            "title: Floods: 42 dead\nauthor: AFP\ndate: 2024-10-03",
+            "Floods: 42 dead",
+            "AFP",
+            "2024-10-03",
+        ),
+        ('title: "Floods" kill 42\nauthor: "Ann Lee"', '"Floods" kill 42', "Ann Lee", None),
+        ("title: 2024\nauthor: [[nested], {email: a@b.c}]", "2024", None, None),
+    ],
+)
+def test_front_matter_is_read_as_yaml(
+    front: str, title: str, author: str | None, date: str | None
+) -> None:
+    article = parse_article(f"---\n{front}\n---\nThe story.\n", "a.md")
+    assert (article.title, article.author, article.date) == (title, author, date)
+    assert paragraphs(article) == ["The story."]
+
+
+def test_front_matter_is_bounded() -> None:
+    # Aliases nested nine deep (a "billion laughs") are read at once, not expanded; front
+    # matter past 64 KB is left out of the story without being parsed for its fields.
+    levels = "".join(f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]\n" for i in range(1, 10))
+    bomb = f"---\ntitle: Bomb\nl0: &l0 [lol]\n{levels}author: *l9\n---\nThe story.\n"
+    article = parse_article(bomb, "a.md")
+    assert (article.title, article.author, paragraphs(article)) == ("Bomb", None, ["The story."])
+    big = "---\ntitle: Big\n" + "tag: x\n" * 10_000 + "---\n# Heading here\nThe story.\n"
+    article = parse_article(big, "a.md")
+    assert (article.title, paragraphs(article)) == ("Heading here", ["The story."])
 
 
 def test_leading_rule_is_not_front_matter() -> None:

@@ -6,7 +6,6 @@ import codecs
 import datetime
 import functools
 import glob
-import json
 import logging
 import os
 import re
@@ -125,8 +124,6 @@ _GETTY_END = re.compile(r"getty\s+images\W*$", re.IGNORECASE)
 _ATX_HEADING = re.compile(r"#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*")
 _SETEXT_RULE = re.compile(r"={3,}[ \t]*")
 _YAML_KEY = re.compile(r"[A-Za-z_][\w.-]*[ \t]*:(?:\s|$)")
-_YAML_FIELD = r"{}[ \t]*:[ \t]*(.*)"
-_BLOCK_SCALAR = re.compile(r"[|>][+-]?")
 
 
 @dataclass(frozen=True)
@@ -180,8 +177,9 @@ def parse_article(text: str, source: str, name: str | None = None) -> Article:
     lines = list(_lines(text))
     dropped: dict[int, list[str]] = {}  # first line index -> the stripped lines dropped there
 
-    start, meta = _front_matter(lines)
-    yaml_title = _yaml_value(meta, "title")
+    start, block = _front_matter(lines)
+    meta = _front_fields(block)
+    yaml_title = _front_text(meta.get("title"))
     for i in range(start):
         if _strip(lines[i][1]):
             dropped[i] = [_strip(lines[i][1])]
@@ -266,8 +264,8 @@ def parse_article(text: str, source: str, name: str | None = None) -> Article:
         text=text,
         body=tuple(span for _, span in body),
         dropped=tuple(line for i in sorted(dropped) for line in dropped[i]),
-        author=_yaml_people(meta) or author or None,
-        date=_yaml_date(meta),
+        author=_front_people(meta) or author or None,
+        date=_front_date(meta),
     )
 
 
@@ -390,7 +388,11 @@ def markdown_text(markdown: str) -> str | None:
             markdown = markdown[toml.end() :]
             fields = _toml_fields(meta)
             if fields:
-                front.append("---\n" + "".join(f"{k}: {v}\n" for k, v in fields) + "---")
+                import yaml  # PyYAML: only for a Hugo post
+
+                # Written by PyYAML, quoted as it needs, so that any name or title reads back.
+                dumped = yaml.safe_dump(fields, allow_unicode=True, sort_keys=False, width=1 << 16)
+                front.append("---\n" + dumped + "---")
     tokens = _markdown_parser().parse(markdown)
     blocks: list[str] = []
     marker = ""  # a list item's marker, for the first paragraph inside it
@@ -432,31 +434,24 @@ def markdown_text(markdown: str) -> str | None:
 _TASK_BOX = re.compile(r"^\[[ xX]\]\s+")
 
 
-def _toml_fields(meta: dict[str, Any]) -> list[tuple[str, str]]:
-    """Return Hugo TOML front matter's title, author(s) and date as YAML front matter lines
-    (key, JSON-quoted value) that the front matter rules read."""
-    fields = []
-    title = meta.get("title")
-    if isinstance(title, str):
-        fields.append(("title", title))
+def _toml_fields(meta: dict[str, Any]) -> dict[str, Any]:
+    """Return Hugo TOML front matter's title, author(s) and date under the keys the YAML front
+    matter rules read (author under `params`, where Hugo now wants it, too); dates as text."""
+    params = meta.get("params")
     people = meta.get("author", meta.get("authors"))
-    if isinstance(people, str):
-        fields.append(("author", people))
-    elif isinstance(people, list) and all(isinstance(p, str) for p in people) and people:
-        # Written as YAML's flow list, which the author rule reads as names joined by "; ".
-        fields.append(("authors", "[" + ", ".join(_flow_item(p) for p in people) + "]"))
-    date = meta.get("date")
-    if isinstance(date, (datetime.date, str)):
-        fields.append(("date", date.isoformat() if not isinstance(date, str) else date))
-    return [(k, v if k == "authors" else json.dumps(v, ensure_ascii=False)) for k, v in fields]
-
-
-def _flow_item(name: str) -> str:
-    """Return a name quoted as an item of the YAML flow list _yaml_people reads back: in the
-    quotes it does not hold."""
-    if '"' not in name:
-        return f'"{name}"'
-    return f"'{name}'" if "'" not in name else name.replace('"', "")
+    if people is None and isinstance(params, dict):
+        people = params.get("author", params.get("authors"))
+    fields: dict[str, Any] = {}
+    if isinstance(meta.get("title"), str):
+        fields["title"] = meta["title"]
+    if isinstance(people, str) or (isinstance(people, list) and people):
+        names = [people] if isinstance(people, str) else people
+        fields["authors"] = [p for p in names if isinstance(p, str)]
+    for key in ("date", "publishDate"):
+        date = meta.get(key)
+        if isinstance(date, (datetime.date, str)) and "date" not in fields:
+            fields["date"] = date if isinstance(date, str) else date.isoformat()
+    return fields
 
 
 def _is_image_caption(children: list[Any]) -> bool:
@@ -653,64 +648,99 @@ def _front_matter(lines: list[tuple[int, str]]) -> tuple[int, list[str]]:
     return 0, []
 
 
-def _yaml_value(block: list[str], key: str) -> str | None:
-    """Return a top-level scalar of a YAML block (`title:`, `author:`, `date:`), unquoted, or
-    None; a block value (`|`, `>`, or items on the lines below) joined on one line."""
-    pattern = re.compile(_YAML_FIELD.format(re.escape(key)), re.IGNORECASE)
-    for i, line in enumerate(block):
-        match = pattern.fullmatch(line.rstrip())
-        if not match:
-            continue
-        value = match.group(1).strip()
-        if not value or _BLOCK_SCALAR.fullmatch(value):
-            more = []
-            for nxt in block[i + 1 :]:
-                if nxt.strip() and not nxt[0].isspace():
-                    break
-                more.append(nxt.strip())
-            value = " ".join(more)
-        elif value[0] == '"' and value.rfind('"') > 0:
-            value = value[1 : value.rfind('"')].replace('\\"', '"').replace("\\\\", "\\")
-        elif value[0] == "'" and value.rfind("'") > 0:
-            value = value[1 : value.rfind("'")].replace("''", "'")
-        else:
-            value = re.sub(r"\s+#.*$", "", value)
-        value = " ".join(value.split())
-        return value or None
-    return None
+# Front matter is metadata a site generator reads as a whole; past this size it is not read
+# for its fields (it is still left out of the story): PyYAML's parser is not bounded in time
+# on hostile input the way a size cap bounds it.
+_FRONT_MAX_CHARS = 64 * 1024
+# The keys site generators and CMS exports keep a post's date under, in the order they are
+# tried: Jekyll and Hugo `date`, Hugo `publishDate`, Astro `pubDate`, Ghost `published_at`.
+_DATE_KEYS = ("date", "publishdate", "pubdate", "published", "published_at")
 
 
-def _yaml_people(block: list[str]) -> str | None:
-    """Return a front matter's `author` (or `authors`): one name, or a list ("[A, B]", or
-    "- A" items) as its names joined by "; ", as web pages' authors are."""
-    value = _yaml_value(block, "author") or _yaml_value(block, "authors")
-    if value is None:
-        return None
-    if value.startswith("[") and value.endswith("]"):
-        # A flow list, its items quoted or not: ["Doe, Jane", "Roe, John"], [Ann Lee, Bo Li].
-        names = [a or b for a, b in re.findall(r"\"([^\"]*)\"|'([^']*)'", value)]
-        if not names:
-            names = value[1:-1].split(",")
-    elif value.startswith("- "):
-        names = value[2:].split(" - ")
-    elif value.lower().startswith("name:"):
-        # A mapping (name:, email:, url:): its name.
-        names = [re.split(r"\s+[A-Za-z_]+:\s", value[5:], maxsplit=1)[0]]
-    else:
-        names = [value]
-    names = [n.strip().strip("\"'").strip() for n in names]
-    return "; ".join(n for n in names if n) or None
+def _front_fields(block: list[str]) -> dict[str, Any]:
+    """Return a YAML front matter block's top-level fields by lower-cased key (the first of
+    `Title` and `title` wins), read by PyYAML's BaseLoader: every scalar a string, so
+    `title: No` stays "No" (not YAML 1.1's false) and a date stays as written; lists and
+    mappings as lists and dicts. Quoting, escapes, comments, block scalars and flow lists are
+    YAML's, read by a maintained parser rather than by hand.
 
+    A block PyYAML refuses as a whole (an unquoted `title: Floods: 42 dead`, which a site
+    generator would refuse too but a hand-made file has) is read field by field, and a field
+    it refuses alone still gives the words after its colon.
+    """
+    text = "\n".join(block)
+    if not block or len(text) > _FRONT_MAX_CHARS:
+        return {}
+    import yaml  # PyYAML: only for a file with front matter (10 ms)
 
-def _yaml_date(block: list[str]) -> str | None:
-    """Return a front matter's `date` as an ISO date (2024-10-03T18:20:00Z gives 2024-10-03),
-    None when it is not one."""
-    value = _yaml_value(block, "date")
-    match = re.match(r"\d{4}-\d{2}-\d{2}", value or "")
+    loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
     try:
-        return datetime.date.fromisoformat(match.group(0)).isoformat() if match else None
-    except ValueError:  # 2024-13-45
+        data = yaml.load(text, Loader=loader)  # noqa: S506 - BaseLoader builds only str, list, dict
+    except yaml.YAMLError:
+        data = {}
+        for entry in _front_entries(block):
+            try:
+                one = yaml.load("\n".join(entry), Loader=loader)  # noqa: S506 - as above
+            except yaml.YAMLError:
+                key, _, value = entry[0].partition(":")
+                words = " ".join([value, *entry[1:]]).split()
+                one = {key.strip(): " ".join(words)}
+            if isinstance(one, dict):
+                for key, value in one.items():
+                    data.setdefault(key, value)
+    fields: dict[str, Any] = {}
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(key, str):
+                fields.setdefault(key.strip().lower(), value)
+    return fields
+
+
+def _front_entries(block: list[str]) -> list[list[str]]:
+    """Return a YAML block's top-level fields one by one: a `key:` line with the lines under
+    it (indented, or a `- item` or comment at the margin, as YAML allows)."""
+    entries: list[list[str]] = []
+    for line in block:
+        if entries and (not line.strip() or line[0].isspace() or line.startswith(("-", "#"))):
+            entries[-1].append(line)
+        elif _YAML_KEY.match(line):
+            entries.append([line])
+    return entries
+
+
+def _front_text(value: Any) -> str | None:
+    """Return a front matter scalar on one line, or None for a list, a mapping or nothing."""
+    if not isinstance(value, str):
         return None
+    return " ".join(value.split()) or None
+
+
+def _front_people(fields: dict[str, Any]) -> str | None:
+    """Return a front matter's `author` (or `authors`): one name, or a list of names (or of
+    mappings with a `name:`, as Jekyll themes keep them) joined by "; ", as web pages' authors
+    are."""
+    value = fields.get("author") or fields.get("authors")
+    names = []
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, dict):  # name:, email:, url:
+            item = next((v for k, v in item.items() if str(k).lower() == "name"), None)
+        name = _front_text(item)
+        if name:
+            names.append(name)
+    return "; ".join(names) or None
+
+
+def _front_date(fields: dict[str, Any]) -> str | None:
+    """Return a front matter's date as an ISO date (2024-10-03T18:20:00Z gives 2024-10-03), from
+    the first key of _DATE_KEYS that holds one; None when none does."""
+    for key in _DATE_KEYS:
+        match = re.match(r"\d{4}-\d{2}-\d{2}", _front_text(fields.get(key)) or "")
+        if match:
+            try:
+                return datetime.date.fromisoformat(match.group(0)).isoformat()
+            except ValueError:  # 2024-13-45
+                continue
+    return None
 
 
 @dataclass(frozen=True)
