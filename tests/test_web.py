@@ -1405,6 +1405,8 @@ def test_an_old_table_layout_page_gives_its_story_without_its_byline_lines() -> 
     assert story.startswith("MONTE VISTA -- The Valley School District board on Monday")
     for furniture in ("Staff Writer", "Other stories", "County fair draws", "Published:"):
         assert furniture not in story
+    # The byline and its role line are listed with what was left out, in the page's order.
+    assert article.dropped[-2:] == ("By Tom Alvarez", "Courier Staff Writer")
 
 
 def test_a_page_on_stdin_is_named_stdin() -> None:
@@ -1495,6 +1497,8 @@ def test_a_live_blogs_entry_headlines_are_not_story() -> None:
     page = extract_html(html, label="live.html")
     assert page.title == "Storm Bert live: flooding closes roads"
     assert page.text.split("\n\n") == [p for _, _, p in entries]
+    # They are accounted for all the same, in page order, as a Markdown file's subheadings are.
+    assert page.dropped == tuple(h for _, h, _ in entries)
 
 
 def _script_page(

@@ -1431,7 +1431,13 @@ def from_page(page: web.Page, source: str) -> Article:
     article = parse_article(text, source, page.url)
     if page.paywalled:
         paywalled(_label(source), article.words)
-    return replace(article, title=page.title or article.title, author=page.author, date=page.date)
+    return replace(
+        article,
+        title=page.title or article.title,
+        author=page.author,
+        date=page.date,
+        dropped=article.dropped + page.dropped,
+    )
 
 
 def _starts_html(data: bytes) -> bool:

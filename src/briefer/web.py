@@ -70,6 +70,9 @@ class Page:
     date: str | None  # ISO date (YYYY-MM-DD) as trafilatura gives it
     text: str  # the article text, paragraphs separated by "\n\n", boilerplate removed
     paywalled: bool = False  # the story stops at a paywall's box: the rest is not on the page
+    # What was taken out of the story's own run of paragraphs, in page order: a byline and
+    # its role line, section subheadings. (Menus, teasers and captions are page furniture.)
+    dropped: tuple[str, ...] = ()
 
 
 class _Blocked(Exception):
@@ -660,8 +663,8 @@ def _extract(text: str, *, page_url: str, label: str, base_url: str | None) -> P
         if not b.only_links and b.has_words and not is_boilerplate(b.text)
     ]
     first = next((k for k in kept if not blocks[k].subheading), None)
-    kept = [k for k in kept if first is None or k <= first or not blocks[k].section_name]
-    story = [blocks[k].text for k in kept]
+    sections = {k for k in kept if first is not None and k > first and blocks[k].section_name}
+    story = [blocks[k].text for k in kept if k not in sections]
     walls = [k for k, b in enumerate(blocks) if is_paywall(b.text)]
     # Only where the story stops at the wall: a "Continue reading the main story" link
     # mid-story cut nothing. The reader says so, with the words of the story as it counts them.
@@ -675,12 +678,13 @@ def _extract(text: str, *, page_url: str, label: str, base_url: str | None) -> P
         title, story = story[0], story[1:]
     author = _authors(doc.author)
     byline, writers = read_byline(story[0]) if story else (False, None)
+    left = [blocks[k].text for k in sorted(sections)]
     if byline:
         # A byline left at the top of the story ("By Tom Becker, Staff Writer") names the author.
         author = author or writers
-        story = story[1:]
+        left.insert(0, story.pop(0))
         if story and ROLE_LINE.fullmatch(story[0]):
-            story = story[1:]  # its role on a line of its own: "Courier Staff Writer"
+            left.insert(1, story.pop(0))  # its role on a line of its own: "Courier Staff Writer"
     ld = facts.ld_article
     words = sum(len(text.split()) for text in story)
     if ld is not None and not stopped and words < MIN_WORDS and len(ld.body.split()) > words:
@@ -699,6 +703,7 @@ def _extract(text: str, *, page_url: str, label: str, base_url: str | None) -> P
         date=_clean(doc.date),
         text="\n\n".join(story),
         paywalled=stopped,
+        dropped=tuple(left),
     )
 
 
