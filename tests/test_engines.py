@@ -392,6 +392,46 @@ def test_threads_loading_different_models_at_once_on_torch(
         assert len(got) == 3
 
 
+def test_a_download_does_not_hold_up_another_threads_load(
+    monkeypatch: pytest.MonkeyPatch, marian_fr: Path
+) -> None:
+    # One thread's model is still downloading (hub.pull, stood in for by a wait) while another
+    # loads a model already on disk on torch: the second must not wait for the download.
+    import threading
+
+    from briefer.engines import hf
+
+    monkeypatch.setattr(registry, "_LOADED", {})
+    downloading, release = threading.Event(), threading.Event()
+    real_folder = hf._folder
+
+    def folder(name: str) -> Path:
+        if name == "org/downloading":
+            downloading.set()
+            release.wait(120)
+            raise ModelError("download stopped by the test")
+        return real_folder(name)
+
+    monkeypatch.setattr(hf, "_folder", folder)
+    slow = threading.Thread(
+        target=lambda: pytest.raises(ModelError, registry.load, "org/downloading", "torch", "cpu"),
+        daemon=True,
+    )
+    slow.start()
+    try:
+        assert downloading.wait(30)
+        done: list[object] = []
+        fast = threading.Thread(
+            target=lambda: done.append(registry.load(str(marian_fr), "torch", "cpu")), daemon=True
+        )
+        fast.start()
+        fast.join(timeout=60)  # seconds here; the stand-in download lasts 120 s
+        assert done, "the load on disk waited for the other thread's download"
+    finally:
+        release.set()
+        slow.join(timeout=60)
+
+
 @pytest.mark.own_conversions
 def test_threads_loading_on_both_backends_at_once_finish(
     monkeypatch: pytest.MonkeyPatch, bart: Path, marian_fr: Path, tmp_path: Path

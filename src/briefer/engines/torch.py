@@ -123,16 +123,19 @@ class TorchEngine(HFDelegate):
 
 def load(name: str, device: str = "auto", batch_size: int = 4) -> TorchEngine:
     """Load a model's tokenizer and weights for torch; raise ModelError if it cannot."""
+    # Found, and downloaded if need be, before the lock: a download of minutes must not hold
+    # up another thread's load of a model already on disk.
+    model = HFModel(name)
     with hub.LOADING:  # transformers' imports and loads are not thread-safe
-        return _load(name, device, batch_size)
+        return _load(model, device, batch_size)
 
 
-def _load(name: str, device: str, batch_size: int) -> TorchEngine:
+def _load(model: HFModel, device: str, batch_size: int) -> TorchEngine:
     """load(), under hub.LOADING."""
     import torch
     from transformers import AutoModelForSeq2SeqLM
 
-    model = HFModel(name)
+    name = model.name
     device = resolve_device(device)
     log.info("loading %s on %s with torch", name, device)
     if not log.isEnabledFor(logging.INFO):
