@@ -583,6 +583,25 @@ def test_a_folder_holding_another_inputs_records_briefs_the_new_ones(
         assert code == 0, err
     assert sorted(by_id(out)) == ["0001", "0002", "d2-1"]
     assert "1 record(s) written (0 with an error), 2 already there" in err
+    assert "from another input" not in err  # none of day two's ids was there
+    # Day three names an id day one wrote (two days' folders that both hold `story.txt`):
+    # the record is skipped as written, and stderr says so and names day one's input. A rerun
+    # of day one itself, its ids all there, is a rerun: nothing to say.
+    day3 = tmp_path / "day3.jsonl"
+    day3.write_text(json.dumps({**story(9), "id": "0001"}) + "\n", encoding="utf-8")
+    code, _, err = run("batch", str(day3), "-o", str(out), "--engine", "extractive")
+    assert code == 0, err
+    assert by_id(out)["0001"]["text"] == story(1)["text"]
+    assert (
+        f"briefer: 1 id(s) of this input are in {out} already, from another input "
+        f"({tmp_path / 'day1.jsonl'}, {tmp_path / 'day2.jsonl'}): those records are skipped"
+    ) in err
+    code, _, err = run(
+        "batch", str(tmp_path / "day1.jsonl"), "-o", str(out), "--engine", "extractive"
+    )
+    assert code == 0 and "from another input" not in err, err
+    noted = json.loads((out / "_briefer.json").read_text(encoding="utf-8"))["inputs"]
+    assert noted == [str(tmp_path / f"day{n}.jsonl") for n in (1, 2, 3)]
 
 
 def test_a_record_in_a_language_with_no_translator_gets_an_error(

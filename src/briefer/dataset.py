@@ -272,6 +272,36 @@ def _pending_ids(
 ) -> int | None:
     """Return how many of the inputs' ids are not in done, reading ids as the run does; None
     when that takes more than the ids (a table record without one: its id is its text's hash)."""
+    ids = _input_ids(kind, paths, folders)
+    return None if ids is None else len(ids - set(done))
+
+
+def _say_shared_ids(
+    kind: str,
+    paths: Sequence[str],
+    folders: Sequence[str],
+    done: Collection[str],
+    output: Path,
+    others: Sequence[str],
+) -> None:
+    """Say on stderr how many of this input's ids another input's run wrote into the folder:
+    those records are skipped as briefed, which is what a daily export that repeats yesterday's
+    stories wants, and not what two days' folders that both hold `story.txt` want."""
+    ids = _input_ids(kind, paths, folders)
+    shared = len(ids & set(done)) if ids is not None else 0
+    if shared:
+        log.warning(
+            "%d id(s) of this input are in %s already, from another input (%s): those "
+            "records are skipped; give them ids of their own, or write to a new folder",
+            shared,
+            output,
+            ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else ""),
+        )
+
+
+def _input_ids(kind: str, paths: Sequence[str], folders: Sequence[str]) -> set[str] | None:
+    """Return the inputs' ids, read as the run reads them; None when that takes more than the
+    ids (a table record without one: its id is its text's hash)."""
     ids: set[str] = set()
     if kind == "files":
         ids = {_file_id(p, folders) for p in paths}
@@ -307,7 +337,7 @@ def _pending_ids(
                 ids.add(records.record_id({"id": value}))
     else:
         return None
-    return len(ids - set(done))
+    return ids
 
 
 def _file_id(path: str, folders: Sequence[str]) -> str:
@@ -517,13 +547,15 @@ def run_batch(
     folders = [n for n in inputs if Path(n).expanduser().is_dir()]
     ray = require_ray()
     started = time.monotonic()
-    with _claim(output, options, fmt):
+    with _claim(output, options, fmt, inputs) as others:
         # An error record goes only once its id is no longer written: a run stopped after this
         # briefs it, like any record not yet written.
         retried = records.drop_errors(output) if retry_errors else 0
         before = records.drop_repeats(output)
         done_ids = records.written_ids(output)
         errors_before = records.error_count(output)
+        if others and done_ids:
+            _say_shared_ids(kind, paths, folders, done_ids, output, others)
         _connect(ray, address, verbose)
         with _sigterm_stops(stop_on_sigterm):
             import pyarrow as pa
@@ -723,8 +755,11 @@ def start_local(ray: Any, cpus: int, *, verbose: bool = False) -> Any:
 
 
 @contextlib.contextmanager
-def _claim(output: Path, options: Options, fmt: str) -> Iterator[None]:
-    """Hold the output folder for one run: lock it, check it holds this job's shards, tidy it."""
+def _claim(
+    output: Path, options: Options, fmt: str, inputs: Sequence[str] = ()
+) -> Iterator[list[str]]:
+    """Hold the output folder for one run: lock it, check it holds this job's shards, tidy it.
+    Yields the inputs earlier runs wrote there from, when these inputs are not among them."""
     output = output.expanduser()
     if output.exists() and not output.is_dir():
         raise OutputError(f"{output}: exists and is not a folder")
@@ -738,11 +773,11 @@ def _claim(output: Path, options: Options, fmt: str) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             raise OutputError(f"{output}: another briefer batch is writing there") from None
-        _check_manifest(output, options, fmt)
+        others = _check_manifest(output, options, fmt, inputs)
         for leftover in output.glob(f".{records.SHARD_PREFIX}*.tmp"):
             # Shards a killed run was writing; no one else writes here while we hold the lock.
             leftover.unlink(missing_ok=True)
-        yield
+        yield others
 
 
 def job_settings(options: Options, fmt: str) -> dict[str, Any]:
@@ -784,10 +819,19 @@ def _local_paths(settings: dict[str, Any]) -> dict[str, Any]:
     return {**settings, "options": options}
 
 
-def _check_manifest(output: Path, options: Options, fmt: str) -> None:
-    """Refuse to mix records made with other settings into a folder; note ours on first use."""
+def _check_manifest(
+    output: Path, options: Options, fmt: str, inputs: Sequence[str] = ()
+) -> list[str]:
+    """Refuse to mix records made with other settings into a folder; note ours on first use.
+
+    The inputs each run read are noted too (absolute): returns those of earlier runs when
+    these are new to the folder, so that the run can say which of its ids another input wrote
+    (none when the folder is new, or was noted before briefer noted inputs).
+    """
     path = output / MANIFEST
     ours = job_settings(options, fmt)
+    names = [os.path.abspath(os.path.expanduser(name)) for name in inputs]
+    earlier: list[str] = []
     if path.is_file():
         try:
             theirs = json.loads(path.read_text(encoding="utf-8"))
@@ -798,6 +842,8 @@ def _check_manifest(output: Path, options: Options, fmt: str) -> None:
         # A folder noted before paths were made absolute holds them as given, relative to
         # where that run started: read from here, as a rerun from the same place would.
         theirs = _local_paths(theirs)
+        noted = theirs.pop("inputs", None)
+        earlier = [str(n) for n in noted] if isinstance(noted, list) else []
         if theirs != ours:
             before = theirs.get("options", {})
             changed = [
@@ -812,9 +858,14 @@ def _check_manifest(output: Path, options: Options, fmt: str) -> None:
                 f"({'; '.join(changed) or 'unknown'}); "
                 "rerun with the same settings, or write to a new folder"
             )
-        return
-    if records.shards(output):
+        if not names or set(names) <= set(earlier):
+            return []
+        if noted is None:
+            earlier = []  # noted before inputs were: which input wrote what is not known
+    elif records.shards(output):
         raise UsageError(f"{output} holds shards without {MANIFEST}; write to a new folder")
     tmp = path.with_name(f".{MANIFEST}.tmp")
-    tmp.write_text(json.dumps(ours, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    noting = {**ours, "inputs": earlier + [n for n in names if n not in earlier]}
+    tmp.write_text(json.dumps(noting, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     os.replace(tmp, path)
+    return [n for n in earlier if n not in names]
