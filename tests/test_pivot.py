@@ -215,6 +215,27 @@ def test_a_pivot_that_is_not_there_leaves_out_its_articles_only(
     assert alone.err.count("briefer: error:") == 1
 
 
+def test_extractive_briefs_leave_out_only_the_articles_whose_pivot_is_not_there(
+    sample: Path, tmp_path: Path
+) -> None:
+    # The no-download fallback (--engine extractive) on the same morning: the French story is
+    # summarized in French, and only its English brief needs the fr→en pivot, which was never
+    # pulled. The whole run stopped with exit 4 and no brief at all.
+    missing = tmp_path / "models" / "opus-mt-fr-en"
+    french = str(ARTICLES / "fr-greve.txt")
+    args = ("--engine", "extractive", "--pivot", f"fr={missing}", "--no-cache", "-f", "json")
+    result = run("summarize", french, str(sample), *args)
+    assert result.code == 3, result.err
+    out = json.loads(result.out)
+    assert [b["source"] for b in out["briefs"]] == [str(sample)]
+    assert [f["source"] for f in out["failed"]] == [french]
+    assert out["failed"][0]["error"].startswith("written in fr; its fr→en translator: model")
+    # A French brief of it needs no pivot: the summary is already French.
+    french_brief = run("summarize", french, *args, "--lang", "fr")
+    assert french_brief.code == 0, french_brief.err
+    assert [b["source"] for b in json.loads(french_brief.out)["briefs"]] == [french]
+
+
 def test_french_brief_of_a_french_article_translates_the_english_summary_back(
     bart: Path, fr_en: Path, ar_en: Path, marian_fr: Path, monkeypatch
 ) -> None:

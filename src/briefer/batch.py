@@ -135,7 +135,7 @@ def _routed(
     for article, lang in zip(group, group_languages, strict=True):
         try:
             work.briefer.route(lang, langs)
-            work.check_models(lang)
+            work.check_models(lang, langs)
         except (InputError, ModelError) as exc:
             if fail_fast:
                 raise type(exc)(f"{_label(article.source)}: {exc}") from None
@@ -279,22 +279,25 @@ class _Work:
             languages.append(lang)
         return languages
 
-    def check_models(self, lang: str) -> None:
+    def check_models(self, lang: str, langs: Sequence[str] = ()) -> None:
         """Raise a ModelError when a model only articles in lang need (their pivot into
         English, a summarizer of their own) cannot load here, so those articles are left out
         and the rest of the brief goes on. Judged once a run: by the hub's cache, without
         loading; a model it cannot place (not cached under its main revision) is loaded, as
-        the articles would load it next."""
+        the articles would load it next. langs: the brief's languages; a summary made in lang
+        (the extractive engine's) needs the pivot too, to reach any other of them."""
         from . import hub
         from .brief import EXTRACTIVE
 
         options = self.briefer.options
         route = self.briefer.route(lang)
         needs = []
-        if route.pivot:
-            needs.append(
-                (f"its {lang}→en translator", route.pivot, lambda: self.briefer.pivot(lang))
-            )
+        pivot = route.pivot
+        own_summary = route.summary_language == lang != "en"
+        if pivot is None and own_summary and any(t != lang for t in langs):
+            pivot = options.pivot_model(lang)
+        if pivot:
+            needs.append((f"its {lang}→en translator", pivot, lambda: self.briefer.pivot(lang)))
         if route.summarizer not in (EXTRACTIVE, options.summarizer_model("en")):
             name = route.summarizer
             needs.append((f"its {lang} summarizer", name, lambda: self.briefer.load(name)))
