@@ -171,6 +171,31 @@ def test_a_folder_skips_hidden_and_underscore_entries_unless_named(tmp_path: Pat
     assert dataset.find_inputs([str(posts)]) == ("files", [str(posts / "2026-12-07-council.md")])
 
 
+def test_an_output_folder_inside_the_input_folder_is_not_input(tmp_path: Path) -> None:
+    from briefer import dataset
+    from briefer.errors import UsageError
+
+    # `briefer batch arch -o arch/out`: the first run wrote Parquet shards (and JSON Lines
+    # ones, with -f jsonl) into arch/out, and every rerun read them back as input ("the input
+    # mixes files and parquet files", or each shard briefed as a binary article).
+    arch = tmp_path / "arch"
+    (arch / "out").mkdir(parents=True)
+    (arch / "story.txt").write_text("Council votes\n\nThe council voted.\n")
+    (arch / "out" / "part-0001.parquet").write_bytes(b"PAR1")
+    (arch / "out" / "part-0002.jsonl").write_text('{"id": "story.txt"}\n')
+    story = ("files", [str(arch / "story.txt")])
+    assert dataset.find_inputs([str(arch)], "auto", arch / "out") == story
+    assert dataset.find_inputs([str(arch)], "files", arch / "out") == story
+    # So with the output named another way (relative, through a link) or the input a glob.
+    link = tmp_path / "link"
+    link.symlink_to(arch / "out")
+    assert dataset.find_inputs([str(arch)], "files", link) == story
+    assert dataset.find_inputs([f"{arch}/**/*"], "files", arch / "out") == story
+    # Without the output folder to leave out, it is the mix the reruns refused.
+    with pytest.raises(UsageError, match="mixes files and jsonl and parquet"):
+        dataset.find_inputs([str(arch)])
+
+
 def test_sigterm_stops_a_run_only_while_asked_and_only_once() -> None:
     from briefer import dataset
     from briefer.errors import Terminated

@@ -124,8 +124,12 @@ def require_ray() -> Any:
 # --- Inputs ----------------------------------------------------------------------------------
 
 
-def find_inputs(names: Sequence[str], kind: str = "auto") -> tuple[str, list[str]]:
-    """Return the input format and its files, from paths, folders and globs."""
+def find_inputs(
+    names: Sequence[str], kind: str = "auto", output: Path | None = None
+) -> tuple[str, list[str]]:
+    """Return the input format and its files, from paths, folders and globs; none from inside
+    the output folder (`briefer batch articles/ -o articles/briefs/` must not read its own
+    shards back as input on the rerun)."""
     if kind not in INPUT_FORMATS:
         raise UsageError(
             f"unknown input format {kind!r}; choose one of: {', '.join(INPUT_FORMATS)}"
@@ -133,6 +137,7 @@ def find_inputs(names: Sequence[str], kind: str = "auto") -> tuple[str, list[str
     if not names:
         raise UsageError("no input: name a JSON Lines, Parquet or CSV file, or a folder")
     files: list[tuple[Path, bool]] = []  # (file, named on its own rather than found in a folder)
+    out = output.expanduser().resolve() if output is not None else None
     for name in names:
         path = Path(name).expanduser()
         if path.is_dir():
@@ -143,6 +148,7 @@ def find_inputs(names: Sequence[str], kind: str = "auto") -> tuple[str, list[str
                 for p in sorted(path.rglob("*"))
                 if p.is_file()
                 and not any(x.startswith((".", "_")) for x in p.relative_to(path).parts)
+                and not _inside(p, out)
             )
         elif path.is_file():
             files.append((path, True))
@@ -150,7 +156,7 @@ def find_inputs(names: Sequence[str], kind: str = "auto") -> tuple[str, list[str
             matches = [Path(m) for m in sorted(glob.glob(str(path), recursive=True))]
             if not any(m.is_file() for m in matches):
                 raise InputError(f"{name}: no files match")
-            files.extend((m, True) for m in matches if m.is_file())
+            files.extend((m, True) for m in matches if m.is_file() and not _inside(m, out))
         else:
             raise InputError(f"{name}: no such file or folder")
     kinds: dict[str, list[str]] = {}
@@ -175,6 +181,13 @@ def find_inputs(names: Sequence[str], kind: str = "auto") -> tuple[str, list[str
         )
     ((found, paths),) = kinds.items()
     return found, paths
+
+
+def _inside(path: Path, folder: Path | None) -> bool:
+    """Tell whether a file lies in a folder (or is it), symlinks resolved."""
+    if folder is None:
+        return False
+    return path.resolve().is_relative_to(folder)
 
 
 def read_dataset(
@@ -543,7 +556,7 @@ def run_batch(
         raise UsageError(f"unknown format {fmt!r}; choose one of: {', '.join(records.FORMATS)}")
     if "," in options.lang:
         raise UsageError("batch writes one brief per record: give one --lang (or a lang column)")
-    kind, paths = find_inputs(inputs, input_format)
+    kind, paths = find_inputs(inputs, input_format, output)
     folders = [n for n in inputs if Path(n).expanduser().is_dir()]
     ray = require_ray()
     started = time.monotonic()
