@@ -886,6 +886,43 @@ def test_a_shard_written_before_checks_had_a_type_reads_back(tmp_path: Path) -> 
     assert back["source_language"] == brief["source_language"] == "en"
 
 
+def test_an_input_without_a_text_column_stops_before_the_job(tmp_path: Path) -> None:
+    # CMS exports keep the story under `body` or `content`: every record became an error
+    # ("a: holds no text"), written after the whole job had run, exit 3.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from briefer.dataset import check_columns
+    from briefer.errors import InputError
+
+    jsonl = tmp_path / "cms.jsonl"
+    jsonl.write_text('{"id": "a", "body": "The council met."}\n[1]\nnot json\n')
+    csv = tmp_path / "cms.csv"
+    csv.write_text("id,headline,content\n1,Vote,The council met.\n", encoding="utf-8")
+    parquet = tmp_path / "cms.parquet"
+    pq.write_table(pa.table({"id": ["1"], "body": ["The council met."]}), parquet)
+    for path, kind, columns in (
+        (jsonl, "jsonl", "id, body"),
+        (csv, "csv", "id, headline, content"),
+        (parquet, "parquet", "id, body"),
+    ):
+        with pytest.raises(InputError, match=f"no 'text' column \\(its columns: {columns}\\)"):
+            check_columns(kind, [str(path)])
+    code, out, err = run("batch", str(jsonl), "-o", str(tmp_path / "out"), "--engine", "extractive")
+    assert (code, out) == (1, "")
+    assert err == (
+        f"briefer: error: {jsonl}: no 'text' column (its columns: id, body); briefer reads each "
+        "record's story from 'text': rename the column that holds it\n"
+    )
+    assert not (tmp_path / "out").exists()
+    # A record with a text among others without is a job: those others get their errors.
+    jsonl.write_text('{"id": "a", "body": "x"}\n{"id": "b", "text": "The council met."}\n')
+    check_columns("jsonl", [str(jsonl)])
+    # Nothing but lines that are no JSON object: error records, as before, not this error.
+    jsonl.write_text("not json\n[1, 2]\n")
+    check_columns("jsonl", [str(jsonl)])
+
+
 def test_a_csv_whose_columns_change_type_after_the_first_block_is_read(tmp_path: Path) -> None:
     # pyarrow infers a column's type from its first block (about 1 MB): an archive export with
     # numeric ids then "abc", or an optional column empty for 30,000 rows then filled, stopped

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import glob
+import itertools
 import json
 import logging
 import os
@@ -246,6 +247,59 @@ def _csv_as_text(paths: Sequence[str]) -> Any:
         ):
             names.update(next(stdcsv.reader(handle), []))
     return csv.ConvertOptions(column_types={name: pa.string() for name in names})
+
+
+# Records are read this far into a JSON Lines file to find a `text` field before the job
+# starts; an archive whose first thousand records have none has none.
+COLUMN_PROBE = 1_000
+
+
+def check_columns(kind: str, paths: Sequence[str]) -> None:
+    """Raise InputError, before any Ray work, for a table file with no `text` column (an
+    export whose story is under `body` or `content` gave one error record per row, after the
+    whole job had run). A JSON Lines file has none when no record of its first COLUMN_PROBE
+    that is a JSON object has one; lines that are no JSON object stay error records."""
+    for path in paths:
+        names = _columns(kind, path)
+        if names is not None and "text" not in names:
+            found = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
+            raise InputError(
+                f"{path}: no 'text' column (its columns: {found or 'none'}); briefer reads "
+                "each record's story from 'text': rename the column that holds it"
+            )
+
+
+def _columns(kind: str, path: str) -> list[str] | None:
+    """Return a table file's column names (a JSON Lines file's fields, in order of first
+    sight); None when they cannot be told here (the read itself reports why)."""
+    import csv as stdcsv
+
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            return list(pq.ParquetFile(path).schema_arrow.names)
+        except Exception:  # noqa: BLE001 - not Parquet after all: the read says so
+            return None
+    try:
+        with open(path, encoding="utf-8-sig", newline="" if kind == "csv" else None) as handle:
+            if kind == "csv":
+                return [name.strip() for name in next(stdcsv.reader(handle), [])] or None
+            if kind != "jsonl":
+                return None
+            seen: dict[str, None] = {}
+            objects = 0
+            for line in itertools.islice((x for x in handle if x.strip()), COLUMN_PROBE):
+                with contextlib.suppress(ValueError):
+                    value = json.loads(line)
+                    if isinstance(value, dict):
+                        objects += 1
+                        if "text" in value:
+                            return ["text"]  # enough said
+                        seen.update(dict.fromkeys(map(str, value)))
+            return list(seen) if objects else None
+    except (OSError, UnicodeDecodeError, stdcsv.Error):
+        return None
 
 
 def count_rows(kind: str, paths: Sequence[str]) -> int:
@@ -557,6 +611,7 @@ def run_batch(
     if "," in options.lang:
         raise UsageError("batch writes one brief per record: give one --lang (or a lang column)")
     kind, paths = find_inputs(inputs, input_format, output)
+    check_columns(kind, paths)
     folders = [n for n in inputs if Path(n).expanduser().is_dir()]
     ray = require_ray()
     started = time.monotonic()
