@@ -877,6 +877,15 @@ def test_a_caption_after_a_wrapped_paragraph_is_still_dropped() -> None:
         "Sign up for our Politics newsletter",
         "Click here to subscribe",
         "Download the NewsCorp app for breaking news alerts",
+        # Ad slots' labels left between paragraphs of a page saved as text or a CMS export.
+        "ADVERTISEMENT",
+        "Advertisement",
+        "Story continues below advertisement",
+        "Advertisement - Scroll to Continue",
+        "[Advertisement]",
+        "Publicité",
+        "La suite après cette publicité",
+        "إعلان",
     ],
 )
 def test_teaser_and_follow_lines_are_dropped(line: str) -> None:
@@ -893,6 +902,8 @@ def test_teaser_and_follow_lines_are_dropped(line: str) -> None:
         "Read the full statement on the White House website.",
         "Followers of the senator said on Twitter that he would vote no.",
         "He urged voters to sign up for the new health plan before December.",
+        "Advertisements for the plan ran on local radio.",
+        "Publicité mensongère : la société a été condamnée.",
     ],
 )
 def test_sentences_like_teasers_are_kept(line: str) -> None:

@@ -1551,3 +1551,27 @@ def test_json_ld_behind_a_paywall_is_not_the_readers() -> None:
     )
     with pytest.raises(InputError, match=r"^p\.html: no article text found"):
         extract_html(_script_page(ld), label="p.html")
+
+
+def test_an_ad_slots_label_between_paragraphs_is_not_story() -> None:
+    # A news site's article body with its ad slots' labels left in as paragraphs (the slot's
+    # script stripped when the page was saved): "Advertisement", "Story continues below
+    # advertisement". They are labels, not sentences.
+    story = [
+        "The Valley County Board of Supervisors voted 4-1 on Tuesday night to approve a "
+        "$48 million water treatment plant that will end years of boil-water notices.",
+        "The plant, to be built on a 12-acre site north of Millbrook, will treat up to "
+        "6 million gallons a day when it opens in 2027, county officials said.",
+        "Supervisor Tom Hale, the lone vote against, said the county should have sought "
+        "more federal money before committing local funds to the project.",
+    ]
+    body = (
+        f"<p>{story[0]}</p><p>Advertisement</p><p>{story[1]}</p>"
+        f"<p>Story continues below advertisement</p><p>{story[2]}</p>"
+    )
+    html = (
+        "<!DOCTYPE html><html><head><title>County approves plant</title></head><body>"
+        f"<article><h1>County approves plant</h1>{body}</article></body></html>"
+    )
+    page = extract_html(html, label="page.html")
+    assert page.text.split("\n\n") == story

@@ -951,6 +951,20 @@ _PAYWALL = re.compile(
 
 # A teaser is one short line; a paragraph that happens to start "Watch: ..." and goes on is not.
 _TEASER_MAX = 200
+# An ad slot's label, on a line of its own where a page saved as text or a CMS export kept the
+# slot between paragraphs ("ADVERTISEMENT", "Story continues below advertisement"; the
+# Washington Post's, the Globe and Mail's, Le Monde's "Publicité", Al Jazeera's "إعلان").
+_AD_LABEL = re.compile(
+    r"(?i:advertisements?|advert|ads?|sponsored(?:\s+content)?|paid\s+(?:content|post)"
+    r"|promoted(?:\s+content)?|skip\s+(?:advertisement|ad)|ad\s+feedback"
+    r"|(?:advertisement\s*[-\u2013\u2014:|]\s*)?scroll\s+(?:down\s+)?to\s+continue"
+    r"(?:\s+(?:reading|with\s+(?:the\s+)?(?:content|article|story)))?"
+    r"|(?:the\s+)?(?:story|article|text)\s+continues\s+(?:below|after)(?:\s+(?:this|the))?"
+    r"\s+(?:advertisement|ad|advert)"
+    r"|publicit[ée]|contenu\s+sponsoris[ée]|(?:la\s+)?suite\s+(?:de\s+l'article\s+)?apr[eè]s"
+    r"\s+(?:cette|la)\s+publicit[ée]|anzeige|werbung"
+    r"|إعلانا?ت?|محتوى\s+ممول|مساحة\s+إعلانية)"
+)
 
 
 def is_headline(line: str) -> bool:
@@ -966,7 +980,10 @@ def is_boilerplate(line: str) -> bool:
 def _is_teaser(line: str) -> bool:
     """Tell whether a line is a teaser, a follow-us, a newsletter or a paywall line rather
     than story."""
-    return len(line) <= _TEASER_MAX and bool(_TEASER.match(line) or is_paywall(line))
+    if len(line) > _TEASER_MAX:
+        return False
+    label = " ".join(line.split()).strip(".:!\u2026-\u2013\u2014|[]() ")
+    return bool(_TEASER.match(line) or is_paywall(line) or _AD_LABEL.fullmatch(label))
 
 
 def paywalled(label: str, words: int) -> None:
