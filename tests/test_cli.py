@@ -229,6 +229,15 @@ def test_v_beats_quiet_from_the_config_file_and_not_q_beside_it(
         ["translate", "a.md", "-l", "fr", "--output", ""],
         ["batch", "a.jsonl", "-o", ""],  # the current folder would have taken its shards
         ["summarize", "a.txt", "--output="],
+        # Every flag that takes a path: each was read as left out (the built-in template, no
+        # glossary, the usual config file), exit 0 without a word.
+        ["summarize", "a.txt", "--template", ""],
+        ["summarize", "a.txt", "--glossary="],
+        ["translate", "a.md", "-l", "fr", "--glossary", ""],
+        ["summarize", "a.txt", "--prompt", ""],
+        ["summarize", "a.txt", "--config", ""],
+        ["summarize", "--from-list", ""],
+        ["batch", "a.jsonl", "-o", "out", "--model-cache", ""],
     ],
 )
 def test_an_empty_output_path_is_a_usage_error(
@@ -236,7 +245,10 @@ def test_an_empty_output_path_is_a_usage_error(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     result = run(*args)
-    assert result.code == 2 and "-o needs a path, not an empty one" in result.err
+    flag = next(a for a in reversed(args) if a.startswith("-")).split("=")[0]
+    flag = "-o" if flag == "--output" else flag
+    assert result.code == 2 and f"{flag} needs a path, not an empty one" in result.err
+    assert result.err.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
 
 

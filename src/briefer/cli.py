@@ -1068,12 +1068,24 @@ def main(argv: list[str] | None = None, env: Env | None = None) -> int:
     return code
 
 
+# Flags that take a path: an empty one is what `--glossary "$GLOSSARY"` gives when the
+# variable is unset, and was read as the flag left out (the built-in template, no glossary,
+# the config file found the usual way) without a word.
+_PATH_FLAGS = ("--config", "--template", "--glossary", "--prompt", "--from-list", "--model-cache")
+
+
 def _refuse_empty_output(args: list[str]) -> None:
     """Refuse `-o ""`, what `-o "$OUT"` gives when OUT is unset: click reads it as ".", the
-    current folder, where batch would write its shards and summarize fail on a folder."""
+    current folder, where batch would write its shards and summarize fail on a folder. So
+    for every flag that takes a path (_PATH_FLAGS)."""
     for flag, value in zip(args, [*args[1:], None], strict=False):
+        if flag == "--":
+            return  # what follows is input, not flags
         if (flag in ("-o", "--output") and value == "") or flag == "--output=":
             raise UsageError("-o needs a path, not an empty one (is its shell variable set?)")
+        name = flag.removesuffix("=")
+        if name in _PATH_FLAGS and (value == "" or flag.endswith("=")):
+            raise UsageError(f"{name} needs a path, not an empty one (is its shell variable set?)")
 
 
 def _stopped(exc: BaseException | None, env: Env) -> int:
