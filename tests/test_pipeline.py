@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import time
 from pathlib import Path
@@ -14,7 +15,7 @@ from briefer import Briefer, InputError, ModelError, Options, UsageError, prompt
 from briefer.engines import registry
 from briefer.engines import torch as torch_engine
 from briefer.sentences import split_sentences
-from briefer.sources import read_path
+from briefer.sources import read_path, read_source
 
 BODY = (
     "The ministers met in Paris on Tuesday to agree a plan against the militants. "
@@ -407,6 +408,14 @@ def test_a_briefer_checks_what_it_is_given(tmp_path: Path, caplog) -> None:
         briefer.brief(str(story))
     assert f"{str(story)!r} names a file: its name is briefed" in caplog.text
     assert briefer.brief(read_path(str(story))).summary
+    # A service handing a fetched page's body to the library: read as a page, as piped HTML is
+    # (its markup was the brief: title "<!DOCTYPE html>", summary "<html><head>...").
+    fixtures = Path(__file__).resolve().parent / "fixtures"
+    page = (fixtures / "table-cms-2002.html").read_text(encoding="utf-8")
+    from_page = briefer.brief(page, source="https://example.com/school-board")
+    piped = briefer.brief(read_source("-", io.BytesIO(page.encode("utf-8"))))
+    assert from_page.title == piped.title == "School board delays vote on four-day week"
+    assert from_page.summary == piped.summary and "<" not in from_page.summary
     # Untrusted text is bounded as files are: a request body is no exception.
     small = Briefer(Options(engine="extractive", source_lang="en", max_input_bytes=1000))
     with pytest.raises(InputError, match="text larger than 1,000 bytes"):

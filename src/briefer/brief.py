@@ -15,7 +15,7 @@ from .errors import InputError, UsageError
 from .languages import code_of
 from .options import Options, check_language
 from .sentences import Span, split_sentences
-from .sources import Article, parse_article
+from .sources import Article, parse_text
 
 if TYPE_CHECKING:
     from .engines.base import Engine
@@ -615,7 +615,7 @@ class Briefer:
         articles = list(articles)  # a generator is read once, here, not by the checks below
         for a in articles:
             self._check_text(a, "brief", Article)
-        parsed = [a if isinstance(a, Article) else parse_article(a, source) for a in articles]
+        parsed = [a if isinstance(a, Article) else parse_text(a, source) for a in articles]
         lang = check_language(lang) if lang else self.options.lang
         return self.localize(self.digest_many(parsed, targets=[lang]), lang)
 

@@ -1442,6 +1442,16 @@ def read_source(
     return read_path(name, max_bytes)
 
 
+def parse_text(text: str, source: str = "<text>") -> Article:
+    """Parse a text handed over as a str (the library's brief()): an HTML page, as piped HTML
+    is, through the page extractor; anything else as parse_article reads it."""
+    if _looks_html(text[:2048].encode("utf-8", "replace")):
+        from . import web
+
+        return from_page(web.extract_html(text, None, label=source), source)
+    return parse_article(text, source)
+
+
 def from_page(page: web.Page, source: str) -> Article:
     """Make an article from an extracted web page, its metadata kept."""
     text = page.text if not page.title else f"{page.title}\n\n{page.text}"
