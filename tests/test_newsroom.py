@@ -445,6 +445,25 @@ def test_cache_info_and_clear(bart: Path, sample: Path) -> None:
     assert "entries: 0" in run("cache", "info").out
 
 
+def test_cache_commands_say_when_the_cache_cannot_be_there(tmp_path: Path, monkeypatch) -> None:
+    # BRIEFER_CACHE_DIR pointing at a file: a run warns and goes on without a cache, but
+    # `cache info` printed "entries: 0" and `cache clear` "removed 0", exit 0, about a cache
+    # that cannot exist.
+    afile = tmp_path / "afile"
+    afile.write_text("x\n")
+    monkeypatch.setenv("BRIEFER_CACHE_DIR", str(afile))
+    for command in ("info", "clear"):
+        result = run("cache", command)
+        assert (result.code, result.out) == (1, "")
+        assert result.err == (
+            f"briefer: error: result cache {afile / 'results.sqlite3'} is unusable "
+            f"({afile} is not a folder)\n"
+        )
+    # A cache not made yet is an empty one, and asking does not make it.
+    monkeypatch.setenv("BRIEFER_CACHE_DIR", str(tmp_path / "new"))
+    assert "entries: 0" in run("cache", "info").out and not (tmp_path / "new").exists()
+
+
 def test_cache_covers_the_ctranslate2_conversions(tmp_path: Path, monkeypatch) -> None:
     from briefer import ctranslate
 

@@ -34,6 +34,8 @@ except ImportError:  # pragma: no cover - Windows
 
 import platformdirs
 
+from .errors import OutputError
+
 log = logging.getLogger("briefer")
 
 ENV_VAR = "BRIEFER_CACHE_DIR"
@@ -121,10 +123,15 @@ def _file_size(path: Path) -> int:
 class ResultCache:
     """A key → JSON-dict store in one SQLite file, shared safely by overlapping runs."""
 
-    def __init__(self, path: Path | None = None, *, enabled: bool = True) -> None:
-        """Point at a cache file (default_path() if None); nothing is opened until first use."""
+    def __init__(
+        self, path: Path | None = None, *, enabled: bool = True, strict: bool = False
+    ) -> None:
+        """Point at a cache file (default_path() if None); nothing is opened until first use.
+        strict: raise OutputError where a run would warn and go on without the cache (the
+        `briefer cache` commands, whose whole job is the cache, must not report an empty one)."""
         self.path = Path(path) if path is not None else default_path()
         self.enabled = enabled
+        self.strict = strict
         self._conn: sqlite3.Connection | None = None
         # Set once the cache proved unusable, so the rest of the run skips it after one warning.
         self._broken = False
@@ -197,6 +204,7 @@ class ResultCache:
             }
             # Asking about a cache that does not exist should not create one.
             if self._conn is None and not self.path.exists():
+                self._check_folder()
                 return result
             conn = self._connection()
             if conn is None:
@@ -219,6 +227,7 @@ class ResultCache:
         """Delete every entry, VACUUM to give the space back, and return how many were removed."""
         with self._lock:
             if self._conn is None and not self.path.exists():
+                self._check_folder()
                 return 0
             conn = self._connection()
             if conn is None:
@@ -409,8 +418,23 @@ class ResultCache:
                 os.replace(side, aside.with_name(aside.name + suffix))
         return aside
 
+    def _check_folder(self) -> None:
+        """Raise, when strict, for a cache that cannot exist where it is asked for: one of its
+        folders is a file (BRIEFER_CACHE_DIR set to a file's path)."""
+        if not self.strict:
+            return
+        for folder in self.path.parents:
+            if folder.exists():
+                if not folder.is_dir():
+                    self._give_up(NotADirectoryError(f"{folder} is not a folder"))
+                return
+
     def _give_up(self, exc: BaseException) -> None:
-        """Warn once and run the rest of this session without a cache."""
+        """Warn once and run the rest of this session without a cache (raise, when strict)."""
+        if self.strict:
+            self._broken = True
+            self.close()
+            raise OutputError(f"result cache {self.path} is unusable ({exc})")
         if not self._broken:
             log.warning(
                 "result cache %s is unusable (%s); running without cache",

@@ -791,7 +791,7 @@ def cache_info(ctx: typer.Context) -> None:
     from .ctranslate import cache_root, conversions
     from .hub import human_size
 
-    info = ResultCache().info()
+    info = ResultCache(strict=True).info()
     converted = conversions()
     ctx.obj.stdout.write(
         f"path: {info['path']}\nentries: {info['entries']}\nsize: {human_size(info['bytes'])}\n"
@@ -815,7 +815,7 @@ def cache_clear(
     """Empty the result cache."""
     from .cache import ResultCache
 
-    removed = ResultCache().clear()
+    removed = ResultCache(strict=True).clear()
     ctx.obj.stdout.write(f"removed {removed} cached result(s)\n")
     if conversions:
         from .ctranslate import remove_conversions
