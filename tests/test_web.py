@@ -1575,3 +1575,34 @@ def test_an_ad_slots_label_between_paragraphs_is_not_story() -> None:
     )
     page = extract_html(html, label="page.html")
     assert page.text.split("\n\n") == story
+
+
+# A live blog as a US paper's CMS lays it out: JSON-LD LiveBlogPosting, og:title, entries
+# newest first, each a <time>, an <h3> headline and a paragraph; the oldest has no headline.
+LIVE_BLOG = """<!DOCTYPE html>
+<html lang="en"><head><title>Live updates | Daily Planet</title>
+<meta property="og:title" content="Election night live: results as they come in">
+<script type="application/ld+json">{"@context": "https://schema.org",
+"@type": "LiveBlogPosting", "headline": "Election night live: results as they come in"}</script>
+</head><body><main><article>
+<h1>Election night live: results as they come in</h1>
+<div class="entry"><time>11:45 PM</time><h3>Governor's race called</h3>
+<p>The Associated Press has called the governor's race for Maria Chen, who led by 8 points
+with 90 percent of precincts reporting.</p></div>
+<div class="entry"><time>10:30 PM</time><h3>Turnout hits record</h3>
+<p>State officials said turnout had passed 71 percent, the highest in a midterm since 1970.</p>
+</div>
+<div class="entry"><time>8:00 PM</time>
+<p>Welcome to our live coverage of election night, with results from across the state.</p>
+</div></article></main></body></html>"""
+
+
+def test_a_live_blogs_newest_entry_headline_is_not_story_either() -> None:
+    # trafilatura keeps the first <h3> and not the <h1>: the newest entry's headline, over
+    # the first paragraph, was kept as the headline of a page without one, though og:title
+    # had given the title.
+    page = extract_html(LIVE_BLOG, label="live.html")
+    assert page.title == "Election night live: results as they come in"
+    assert "Governor's race called" not in page.text
+    assert page.text.startswith("The Associated Press has called the governor's race")
+    assert page.dropped[0] == "Governor's race called"

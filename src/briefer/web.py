@@ -664,6 +664,18 @@ def _extract(text: str, *, page_url: str, label: str, base_url: str | None) -> P
     ]
     first = next((k for k in kept if not blocks[k].subheading), None)
     sections = {k for k in kept if first is not None and k > first and blocks[k].section_name}
+    if first is not None and title and not _title_is_the_sites(title, facts):
+        # The title is known, so one over the first paragraph is no headline: on a live blog,
+        # or at the level of the section names below it, it is the first of them (a live
+        # blog's newest entry, trafilatura having kept no <h1> above it).
+        levels = {blocks[k].level for k in sections}
+        sections |= {
+            k
+            for k in kept[: kept.index(first)]
+            if blocks[k].section_name
+            and (facts.live_blog or blocks[k].level in levels)
+            and _squash(blocks[k].text) != _squash(title)
+        }
     story = [blocks[k].text for k in kept if k not in sections]
     walls = [k for k, b in enumerate(blocks) if is_paywall(b.text)]
     # Only where the story stops at the wall: a "Continue reading the main story" link
@@ -714,6 +726,7 @@ class _Block:
     text: str
     link_chars: int
     subheading: bool = False  # an <h2>-<h6> inside the story
+    level: str = ""  # a subheading's tag ("h3")
 
     @property
     def section_name(self) -> bool:
@@ -745,6 +758,8 @@ class _PageFacts:
     # The longest articleBody of the page's JSON-LD articles, with their author and date: a
     # page its scripts fill in (React, Next.js) carries its story only there.
     ld_article: _LdArticle | None = None
+    # A live blog (JSON-LD LiveBlogPosting): its subheadings are its entries' headlines.
+    live_blog: bool = False
 
     @classmethod
     def read(cls, html: str, url: str | None) -> _PageFacts:
@@ -754,11 +769,8 @@ class _PageFacts:
         tree = load_html(html)
         if tree is None:
             return cls(None, None, (), frozenset(), 0)
-        articles = [
-            found
-            for script in tree.xpath("//script[@type='application/ld+json']/text()")
-            for found in _ld_articles(script)
-        ]
+        scripts = tree.xpath("//script[@type='application/ld+json']/text()")
+        articles = [found for script in scripts for found in _ld_articles(script)]
 
         def texts(xpath: str) -> list[str]:
             """Return the cleaned, non-empty texts of what xpath finds."""
@@ -786,6 +798,7 @@ class _PageFacts:
             site_names=frozenset(_squash(n) for n in [*names, *labels] if _squash(n)),
             linked_headlines=int(linked),
             ld_article=_the_pages_article(articles, [*og, *texts("//h1"), *head], url),
+            live_blog=any(_LIVE_BLOG.search(script) for script in scripts),
         )
 
     def is_site_name(self, title: str) -> bool:
@@ -808,6 +821,7 @@ class _LdArticle:
 # schema.org types whose articleBody is a story: Article and its kinds (NewsArticle,
 # ReportageNewsArticle, AnalysisNewsArticle, OpinionNewsArticle, ...), BlogPosting, Report.
 _LD_STORY = re.compile(r"(?:\w*Article|BlogPosting|LiveBlogPosting|Report)")
+_LIVE_BLOG = re.compile(r'"@type"\s*:\s*(?:\[[^\]]*)?"LiveBlogPosting"')
 # JSON-LD a page holds beyond this many characters is not read (a page is bounded already).
 _LD_MAX_CHARS = 2_000_000
 
@@ -1020,7 +1034,7 @@ def _blocks(body: Any) -> list[_Block]:
         if text is None:
             links = sum(len(_clean("".join(r.itertext())) or "") for r in element.iter("ref"))
         sub = text is None and element.tag == "head" and element.get("rend") in _SUBHEADINGS
-        out.append(_Block(value, links, sub))
+        out.append(_Block(value, links, sub, element.get("rend", "") if sub else ""))
 
     def walk(element: Any) -> None:
         """Add the blocks of one element of the tree, descending into lists and tables."""
