@@ -114,6 +114,47 @@ def test_load_normalises_dashes_and_keeps_values(tmp_path: Path) -> None:
     }
 
 
+def test_relative_paths_are_read_from_the_config_files_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A newsroom's ~/.config/briefer/config.toml naming the template, glossary, prompt and a
+    # model folder kept beside it, read by cron from another folder: each was looked for in
+    # the current folder ("template my.j2: cannot read it").
+    home = tmp_path / "cfg"
+    for name in ("my.j2", "g.toml", "p.txt"):
+        write(home / name, "x\n")
+    (home / "models" / "barthez").mkdir(parents=True)
+    path = write(
+        home / "config.toml",
+        'template = "my.j2"\nglossary = "g.toml"\nprompt = "p.txt"\n'
+        '[model]\nen = "org/hub-model"\nfr = "models/barthez"\n'
+        '[pivot]\nde = "./models/none"\n',
+    )
+    elsewhere = tmp_path / "cron"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    values = load(path)
+    assert values["template"] == str(home / "my.j2")
+    assert values["glossary"] == str(home / "g.toml")
+    assert values["prompt"] == str(home / "p.txt")
+    # A hub id stays one; a model folder or prompt that is not there stays as written.
+    assert values["model"] == {"en": "org/hub-model", "fr": str(home / "models" / "barthez")}
+    assert values["pivot"] == {"de": "./models/none"}
+    # A built-in prompt's name, an absolute path and ~ are as written; a file setting found in
+    # the current folder and not beside the config is read there, as it was.
+    write(elsewhere / "local.j2", "x\n")
+    path.write_text(
+        f'prompt = "default"\nglossary = "{home / "g.toml"}"\ntemplate = "local.j2"\n',
+        encoding="utf-8",
+    )
+    values = load(path)
+    assert (values["prompt"], values["template"]) == ("default", "local.j2")
+    assert values["glossary"] == str(home / "g.toml")
+    # Nothing at either place: the error will name the config's folder.
+    path.write_text('template = "gone.j2"\n', encoding="utf-8")
+    assert load(path)["template"] == str(home / "gone.j2")
+
+
 @pytest.mark.parametrize(
     "text",
     ['lang = "fr"\n', 'lang = ["fr"]\n', 'lang = "FR, fr"\n'],

@@ -123,7 +123,44 @@ def load(path: Path | None) -> dict[str, object]:
             )
         spelled[name] = key
         values[name] = _check_value(path, key, name, value)
-    return values
+    return _from_its_folder(path, values)
+
+
+# Settings that name files, read from the config file's folder (as --from-list reads a list's
+# paths from the list's): a newsroom's ~/.config/briefer/config.toml naming `template =
+# "brief.j2"` beside it failed under cron, run from another folder. Models and prompts may be
+# names too (a hub id, a built-in prompt): theirs are read from there only when there.
+_FILE_KEYS = ("template", "glossary")
+_NAME_OR_PATH_KEYS = ("prompt", "model", "translator", "pivot")
+
+
+def _from_its_folder(path: Path, values: dict[str, object]) -> dict[str, object]:
+    """Return config values with each relative path read from the config file's folder."""
+    folder = path.expanduser().resolve().parent
+
+    def place(value: str, name_or_path: bool) -> str:
+        """Return one value, made a path in the config's folder where it is one there."""
+        written = os.path.expanduser(value)
+        if os.path.isabs(written):
+            return value
+        there = folder / written
+        if there.exists() or (not name_or_path and not os.path.exists(written)):
+            # For a file setting with nothing at either place, the error names this one.
+            return str(there)
+        return value  # a name, or (as before) a path from the current folder
+
+    out = dict(values)
+    for name in (*_FILE_KEYS, *_NAME_OR_PATH_KEYS):
+        value = values.get(name)
+        by_name = name in _NAME_OR_PATH_KEYS
+        if isinstance(value, str) and value.strip():
+            out[name] = place(value, by_name)
+        elif isinstance(value, dict):
+            out[name] = {
+                k: place(v, by_name) if isinstance(v, str) and v.strip() else v
+                for k, v in value.items()
+            }
+    return out
 
 
 def _unknown_key(path: Path, key: str, name: str) -> str:
