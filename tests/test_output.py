@@ -606,6 +606,11 @@ def test_missing_output_folder_fails_before_model_work(story: Path, tmp_path: Pa
     assert result.code == 1 and "does not exist" in result.err
     result = run("summarize", str(story), "-o", str(story / "brief.md"))
     assert result.code == 1 and result.err.count("\n") == 1
+    # An existing folder takes no file: exit 1, as README's table says, for both commands
+    # (typer's own check said "Invalid value for '--output'", exit 2).
+    for command in (["summarize", str(story)], ["translate", str(story), "-l", "fr"]):
+        result = run(*command, "-o", str(tmp_path))
+        assert (result.code, result.err) == (1, f"briefer: error: {tmp_path}: is a folder\n")
 
 
 def test_names_in_errors_and_warnings_stay_on_one_line(story: Path, tmp_path: Path) -> None:

@@ -70,7 +70,6 @@ Output = Annotated[
         "--output",
         "-o",
         metavar="FILE",
-        dir_okay=False,
         help="Write here (atomically) instead of "
         "stdout; with several languages, NAME.LANG.EXT for each.",
     ),
@@ -526,7 +525,6 @@ def translate(
             "--output",
             "-o",
             metavar="FILE",
-            dir_okay=False,
             help="Write here (atomically) instead of stdout.",
         ),
     ] = None,
