@@ -923,6 +923,40 @@ def test_an_input_without_a_text_column_stops_before_the_job(tmp_path: Path) -> 
     check_columns("jsonl", [str(jsonl)])
 
 
+def test_a_csv_with_a_quote_never_closed_or_a_bad_row_stops_before_the_job(
+    tmp_path: Path,
+) -> None:
+    # A hand-edited archive export: the quote that opens record 2's text is never closed, so
+    # record 3 was read as part of it and lost, exit 0; a row with too many fields stopped the
+    # job with "ArrowInvalid: CSV parse error: ...", no file named.
+    path = tmp_path / "archive.csv"
+    path.write_text(
+        'id,text\n1,"The Senate voted."\n2,"unterminated quote\n3,ok text here\n',
+        encoding="utf-8",
+    )
+    code, out, err = run("batch", str(path), "-o", str(tmp_path / "out"), "--engine", "extractive")
+    assert (code, out) == (1, "")
+    assert err == (
+        f"briefer: error: {path}: the quoted field that opens on line 3 is never closed: every "
+        "line after it would be read as that record's text\n"
+    )
+    path.write_text("id,text\n1,The Senate voted.\n2,a,b,c,d\n", encoding="utf-8")
+    code, out, err = run("batch", str(path), "-o", str(tmp_path / "out"), "--engine", "extractive")
+    assert (code, out) == (1, "")
+    assert err.startswith(f"briefer: error: {path}: not valid CSV (CSV parse error: "), err
+    assert "Expected 2 columns, got 5" in err
+    assert err.count("\n") == 1
+    # Quotes inside an unquoted field, doubled quotes and line breaks inside a quoted field
+    # are CSV as written by spreadsheets: no complaint.
+    path.write_text(
+        'id,text\n1,A 5" screen\n2,"He said ""no"" twice"\n3,"two\nlines"\n', encoding="utf-8"
+    )
+    from briefer.dataset import check_columns, count_rows
+
+    check_columns("csv", [str(path)])
+    assert count_rows("csv", [str(path)]) == 3
+
+
 def test_a_csv_whose_columns_change_type_after_the_first_block_is_read(tmp_path: Path) -> None:
     # pyarrow infers a column's type from its first block (about 1 MB): an archive export with
     # numeric ids then "abc", or an optional column empty for 30,000 rows then filled, stopped

@@ -260,6 +260,8 @@ def check_columns(kind: str, paths: Sequence[str]) -> None:
     whole job had run). A JSON Lines file has none when no record of its first COLUMN_PROBE
     that is a JSON object has one; lines that are no JSON object stay error records."""
     for path in paths:
+        if kind == "csv":
+            _check_quotes(path)
         names = _columns(kind, path)
         if names is not None and "text" not in names:
             found = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
@@ -267,6 +269,37 @@ def check_columns(kind: str, paths: Sequence[str]) -> None:
                 f"{path}: no 'text' column (its columns: {found or 'none'}); briefer reads "
                 "each record's story from 'text': rename the column that holds it"
             )
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    """Return a library's message on one line, cut to limit characters."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _check_quotes(path: str) -> None:
+    """Raise InputError for a CSV file that ends inside a quoted field: a quote opened and
+    never closed made every record after it part of that record's text, and the job went on
+    without a word (pyarrow and Python's csv both read it so). Read by Python's csv module,
+    strict, at about 95 MB/s here (a 54 MB archive in 0.58 s); its other complaints are left
+    to the read itself."""
+    import csv as stdcsv
+
+    with (
+        contextlib.suppress(OSError, UnicodeDecodeError),
+        open(path, encoding="utf-8-sig", newline="") as handle,
+    ):
+        reader = stdcsv.reader(handle, strict=True)
+        start = 1
+        try:
+            for _ in reader:
+                start = reader.line_num + 1
+        except stdcsv.Error as exc:
+            if "unexpected end of data" in str(exc):
+                raise InputError(
+                    f"{path}: the quoted field that opens on line {start} is never closed: "
+                    "every line after it would be read as that record's text"
+                ) from None
 
 
 def _columns(kind: str, path: str) -> list[str] | None:
@@ -311,14 +344,19 @@ def count_rows(kind: str, paths: Sequence[str]) -> int:
 
         return sum(pq.ParquetFile(p).metadata.num_rows for p in paths)
     if kind == "csv":
+        import pyarrow as pa
         from pyarrow import csv
 
         rows = 0
         for p in paths:
             options = csv.ParseOptions(newlines_in_values=True)
             convert = _csv_as_text([p])
-            with csv.open_csv(p, parse_options=options, convert_options=convert) as reader:
-                rows += sum(batch.num_rows for batch in reader)
+            try:
+                with csv.open_csv(p, parse_options=options, convert_options=convert) as reader:
+                    rows += sum(batch.num_rows for batch in reader)
+            except pa.ArrowInvalid as exc:
+                # "CSV parse error: Expected 3 columns, got 5: ...": the file, not pyarrow.
+                raise InputError(f"{p}: not valid CSV ({_one_line(str(exc))})") from None
         return rows
     rows = 0
     for p in paths:
