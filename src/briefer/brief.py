@@ -160,8 +160,7 @@ class Briefer:
         if name is None:
             return None
         if lang not in self._translators:
-            # Sentences are short, so translation batches can be wider than summary batches.
-            self._translators[lang] = self.load(name, max(self.options.batch_size, 8))
+            self._translators[lang] = self.load(name, self.options.translation_batch_size)
         return self._translators[lang]
 
     def usage(self) -> dict[str, dict[str, int]]:
@@ -181,7 +180,7 @@ class Briefer:
     def pivot(self, lang: str) -> Engine | None:
         """Return the model that translates articles in lang into English, or None."""
         name = self.options.pivot_model(lang)
-        return None if name is None else self.load(name, max(self.options.batch_size, 8))
+        return None if name is None else self.load(name, self.options.translation_batch_size)
 
     @property
     def glossary(self) -> Any:
@@ -431,7 +430,7 @@ class Briefer:
                 texts.append(article.title)
                 texts.extend(normalize(article.text[s:e]) for s, e in spans[k])
             log.info("translating %d sentences into English with %s", len(texts), pivot_name)
-            pivot = self.load(pivot_name, max(self.options.batch_size, 8))
+            pivot = self.load(pivot_name, self.options.translation_batch_size)
             english = iter(translate_texts(pivot, texts, "en"))
             for k in picked:
                 article = group[k][0]

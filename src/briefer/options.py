@@ -460,6 +460,12 @@ class Options:
             ):
                 raise UsageError(f"{spec.name} takes {words[kind]}, not {value!r}")
 
+    @property
+    def translation_batch_size(self) -> int:
+        """Return the batch size translators and pivots load with: sentences are short, so
+        translation batches can be wider than summary batches."""
+        return max(self.batch_size, 8)
+
     def translator_model(self, lang: str | None = None) -> str | None:
         """Return the translation model for a language (the run's by default); None for en."""
         lang = check_language(lang or self.lang)
