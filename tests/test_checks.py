@@ -137,6 +137,43 @@ def test_a_translation_that_changes_or_drops_is_caught() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("brief", "french"),
+    [
+        # Faithful French of wire-copy wording: the nationality follows the noun in lower case,
+        # and an article that opens a sentence is no part of the name.
+        (
+            "French Foreign Minister Laurent Fabius said the group must be defeated.",
+            "Le ministre français des Affaires étrangères, Laurent Fabius, a déclaré que le "
+            "groupe devait être vaincu.",
+        ),
+        (
+            "The European Central Bank raised rates.",
+            "La Banque centrale européenne a relevé ses taux.",
+        ),
+        ("The White House said no.", "La Maison Blanche a dit non."),
+        (
+            "The United Nations Security Council met.",
+            "Le Conseil de sécurité des Nations unies s'est réuni.",
+        ),
+        (
+            "U.S. Secretary of State John Kerry arrived.",
+            "Le secrétaire d'État américain John Kerry est arrivé.",
+        ),
+        (
+            "British Prime Minister David Cameron spoke.",
+            "Le Premier ministre britannique David Cameron a parlé.",
+        ),
+    ],
+)
+def test_translated_titles_and_nationalities_are_no_missing_name(brief: str, french: str) -> None:
+    assert checks.check_translation(brief, french, "fr") == []
+    # The person's own name is still wanted: another name in its place is caught.
+    if "Fabius" in brief:
+        swapped = french.replace("Fabius", "Dupont")
+        assert [f.kind for f in checks.check_translation(brief, swapped, "fr")] == ["name"]
+
+
 def test_a_missing_date_in_arabic_is_caught() -> None:
     arabic = "بدأت المحادثات يوم الأربعاء ٢ يونيو ٢٠١٥."
     found = checks.check_translation("The talks began on Tuesday, 2 June 2015.", arabic, "ar")

@@ -287,7 +287,25 @@ _TRANSLATED_WORDS = frozenset({
     "party", "national", "international", "north", "south", "east", "west", "middle", "central",
     "university", "institute", "court", "parliament", "government", "committee", "organisation",
     "organization", "agency", "bank", "commission", "league", "new", "saint", "st",
+}) | frozenset({
+    # Nationalities, which French writes in lower case after the noun ("French Foreign
+    # Minister Laurent Fabius": "le ministre français des Affaires étrangères, Laurent
+    # Fabius") and Arabic as an adjective, and the countries' short forms (U.S., UK, EU, UN).
+    "us", "uk", "eu", "un", "american", "british", "french", "german", "italian", "spanish",
+    "russian", "chinese", "japanese", "korean", "indian", "pakistani", "afghan", "iraqi",
+    "iranian", "syrian", "turkish", "israeli", "palestinian", "egyptian", "saudi", "jordanian",
+    "lebanese", "yemeni", "libyan", "tunisian", "algerian", "moroccan", "sudanese", "qatari",
+    "emirati", "kuwaiti", "bahraini", "omani", "kurdish", "arab", "african", "ukrainian",
+    "polish", "dutch", "belgian", "swiss", "austrian", "swedish", "norwegian", "danish",
+    "finnish", "greek", "portuguese", "irish", "scottish", "welsh", "english", "hungarian",
+    "czech", "romanian", "bulgarian", "serbian", "croatian", "belarusian", "georgian",
+    "armenian", "canadian", "mexican", "brazilian", "argentine", "colombian", "venezuelan",
+    "chilean", "cuban", "australian", "nigerian", "kenyan", "ethiopian", "somali",
+    "indonesian", "malaysian", "filipino", "vietnamese", "thai", "taiwanese",
 })  # fmt: skip
+# An article opening a capitalised span is no part of the name: "The European Central Bank"
+# at a sentence's start is "La Banque centrale européenne".
+_ARTICLES = frozenset({"the", "a", "an"})
 
 
 @dataclass(frozen=True)
@@ -323,6 +341,8 @@ def names(text: str) -> list[Name]:
         while current and not current[-1].group()[:1].isupper():
             current.pop()
         while current and not current[0].group()[:1].isupper():
+            current.pop(0)
+        while len(current) > 1 and fold(current[0].group()) in _ARTICLES:
             current.pop(0)
         if current:
             words = tuple(_fold_word(m.group()) for m in current)

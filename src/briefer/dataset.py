@@ -317,7 +317,7 @@ def _columns(kind: str, path: str) -> list[str] | None:
     try:
         with open(path, encoding="utf-8-sig", newline="" if kind == "csv" else None) as handle:
             if kind == "csv":
-                return [name.strip() for name in next(stdcsv.reader(handle), [])] or None
+                return next(stdcsv.reader(handle), []) or None
             if kind != "jsonl":
                 return None
             seen: dict[str, None] = {}
