@@ -441,6 +441,20 @@ def make_handler(state: State) -> type[BaseHTTPRequestHandler]:
         def gzip_bomb(self) -> None:
             self.send(200, "text/html", gzip.compress(b" " * 3_000_000), Content_Encoding="gzip")
 
+        def half(self) -> None:
+            # A server or proxy that drops the connection half way: Content-Length says the
+            # whole page, the body stops at half.
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(ARTICLE)))
+            self.end_headers()
+            self.wfile.write(ARTICLE[: len(ARTICLE) // 2])
+
+        def half_gzip(self) -> None:
+            # A gzip stream cut short, its Content-Length true to what is sent.
+            body = gzip.compress(ARTICLE)
+            self.send(200, "text/html", body[: len(body) // 2], Content_Encoding="gzip")
+
         def brotli(self) -> None:
             self.send(200, "text/html", b"\x0b\x02\x80hello\x03", Content_Encoding="br")
 
@@ -486,6 +500,8 @@ def make_handler(state: State) -> type[BaseHTTPRequestHandler]:
             "/gzip": gzipped,
             "/gzip-bomb": gzip_bomb,
             "/brotli": brotli,
+            "/half": half,
+            "/half-gzip": half_gzip,
         }
 
     return Handler
@@ -747,6 +763,16 @@ def test_gzip_bomb_is_stopped_at_max_bytes(server: Server) -> None:
     with pytest.raises(InputError) as excinfo:
         fetch(url, max_bytes=100_000, allow_private=True)
     assert str(excinfo.value) == f"{url}: larger than 100 kB"
+
+
+@pytest.mark.parametrize("route", ["/half", "/half-gzip"])
+def test_a_page_cut_off_in_transfer_is_refused(server: Server, route: str) -> None:
+    # Half the page arrived and the connection closed: it was briefed as if it were whole,
+    # its text ending mid-word, exit 0.
+    url = server.url(route)
+    with pytest.raises(InputError) as excinfo:
+        fetch(url, allow_private=True)
+    assert str(excinfo.value) == f"{url}: connection closed before the whole page arrived"
 
 
 def test_unknown_content_encoding(server: Server) -> None:

@@ -466,12 +466,14 @@ def _read_body(
         raise InputError(f"{url}: unsupported content encoding {_one_line(encoding)}")
     chunks: list[bytes] = []
     size = 0
+    received = 0  # bytes as sent, before gunzipping: what Content-Length counts
     try:
         while True:
             guard.remaining()  # raises TimeoutError once the deadline has passed
             raw = response.read1(_CHUNK)  # read() would wait for a whole chunk, past the deadline
             if not raw:
                 break
+            received += len(raw)
             if inflate is not None:
                 # Bounded output, so that a small gzip bomb cannot fill memory.
                 raw = inflate.decompress(raw, max_bytes - size + 1)
@@ -487,6 +489,12 @@ def _read_body(
             chunks.append(tail)
         # The deadline's shutdown looks like the end of a body without Content-Length.
         guard.remaining()
+        # A server that closes early ends a body with Content-Length as the end of the body
+        # would: read1() gives b"" and no IncompleteRead, and half a page was briefed whole.
+        if length.strip().isdigit() and received < int(length):
+            raise http.client.IncompleteRead(b"", int(length) - received)
+        if inflate is not None and not inflate.eof:
+            raise http.client.IncompleteRead(b"")  # a gzip stream cut before its end
     except zlib.error:
         raise InputError(f"{url}: corrupt gzip body") from None
     except http.client.IncompleteRead:
