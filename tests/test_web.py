@@ -698,24 +698,40 @@ def test_body_over_max_bytes_by_content_length(server: Server) -> None:
     url = server.url("/huge")
     with pytest.raises(InputError) as excinfo:
         read_url(url, max_bytes=100_000, allow_private=True)
-    assert str(excinfo.value) == f"{url}: larger than 100 kB"
+    assert str(excinfo.value) == f"{url}: larger than 100 kB (raise --max-input-bytes to read it)"
 
 
 def test_endless_body_is_not_downloaded_whole(server: Server) -> None:
     url = server.url("/stream")
     with pytest.raises(InputError) as excinfo:
         fetch(url, max_bytes=100_000, allow_private=True)
-    assert str(excinfo.value) == f"{url}: larger than 100 kB"
+    assert str(excinfo.value) == f"{url}: larger than 100 kB (raise --max-input-bytes to read it)"
     assert server.state.stream_done.wait(5)
     # Socket buffers take a few MB once we hang up; the server meant to send 50 MB.
     assert server.state.stream_sent < 20_000_000
+
+
+def test_max_input_bytes_bounds_a_url_as_it_bounds_a_saved_page(server: Server) -> None:
+    # --max-input-bytes had no effect on URLs: 5 MB whatever it said, so a larger page could
+    # not be let in and a smaller bound did not hold. A URL takes what a saved page may
+    # (HTML_FACTOR times the text bound), with the same hint.
+    from briefer.sources import HTML_FACTOR, read_source
+
+    url = server.url("/stream")
+    with pytest.raises(InputError) as excinfo:
+        read_source(url, allow_private_urls=True, max_bytes=40_000)
+    assert str(excinfo.value) == (
+        f"{url}: larger than {int(40_000 * HTML_FACTOR) // 1000} kB{' (raise --max-input-bytes to read it)'}"
+    )
+    article = read_source(server.url("/article"), allow_private_urls=True, max_bytes=40_000)
+    assert article.words > 0
 
 
 def test_default_limit_is_named_in_megabytes(server: Server) -> None:
     url = server.url("/stream")
     with pytest.raises(InputError) as excinfo:
         fetch(url, allow_private=True)
-    assert str(excinfo.value) == f"{url}: larger than 5 MB"
+    assert str(excinfo.value) == f"{url}: larger than 5 MB (raise --max-input-bytes to read it)"
 
 
 @pytest.mark.parametrize(
@@ -762,7 +778,7 @@ def test_gzip_bomb_is_stopped_at_max_bytes(server: Server) -> None:
     url = server.url("/gzip-bomb")
     with pytest.raises(InputError) as excinfo:
         fetch(url, max_bytes=100_000, allow_private=True)
-    assert str(excinfo.value) == f"{url}: larger than 100 kB"
+    assert str(excinfo.value) == f"{url}: larger than 100 kB (raise --max-input-bytes to read it)"
 
 
 @pytest.mark.parametrize("route", ["/half", "/half-gzip"])

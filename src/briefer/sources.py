@@ -1420,7 +1420,8 @@ def read_source(
     if is_url(name):
         from . import web
 
-        return from_page(web.read_url(name, allow_private=allow_private_urls), name)
+        page = web.read_url(name, allow_private=allow_private_urls, max_bytes=page_bytes)
+        return from_page(page, name)
     if name == "-":
         # Read as much as a page may hold, then hold text to the text limit.
         data = _read_up_to(stdin, page_bytes + 1, "stdin") if stdin is not None else b""

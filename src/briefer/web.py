@@ -453,7 +453,9 @@ def _read_body(
     url: str, response: http.client.HTTPResponse, max_bytes: int, guard: _Guard
 ) -> bytes:
     """Read the body, gunzipping it, and stop as soon as it passes max_bytes or the deadline."""
-    too_large = InputError(f"{url}: larger than {_size(max_bytes)}")
+    too_large = InputError(
+        f"{url}: larger than {_size(max_bytes)} (raise --max-input-bytes to read it)"
+    )
     length = response.headers.get("Content-Length", "")
     if length.strip().isdigit() and int(length) > max_bytes:
         raise too_large
