@@ -334,6 +334,18 @@ from the first tests to the bond vote.</p>"""
 
 
 ARTICLE = news_page().encode("utf-8")
+# A wire story as a text file, hard-wrapped, with its headline and byline, in cp1252 (curly
+# quotes), served with no charset; and a static site's Markdown post.
+TEXT_STORY = (
+    "Council backs new bridge\n\nBy Jane Doe\n\nThe council voted on Tuesday to build a new\n"
+    "bridge over the river, at a cost of $12 million, officials said.\n\n"
+    "\u201cWork starts in March,\u201d the mayor said after the vote.\n"
+)
+MARKDOWN_STORY = (
+    "---\ntitle: Council backs new bridge\nauthor: Jane Doe\n---\n\n"
+    "The council voted on **Tuesday** to build a [new bridge](https://example.com/b).\n\n"
+    "## Cost\n\nIt will cost $12 million, officials said.\n"
+)
 LEGACY = news_page([*PARAS[:4], LEGACY_PARA, *PARAS[4:]], charset="windows-1252").encode("cp1252")
 
 
@@ -502,6 +514,12 @@ def make_handler(state: State) -> type[BaseHTTPRequestHandler]:
             "/brotli": brotli,
             "/half": half,
             "/half-gzip": half_gzip,
+            # How `python -m http.server` serves a story kept as a file: .txt as text/plain,
+            # .md as text/markdown, a page saved without a suffix as application/octet-stream.
+            "/story.txt": lambda h: h.send(200, "text/plain", TEXT_STORY.encode("cp1252")),
+            "/notes.md": lambda h: h.send(200, "text/markdown", MARKDOWN_STORY.encode()),
+            "/saved": lambda h: h.send(200, "application/octet-stream", ARTICLE),
+            "/blob": lambda h: h.send(200, "application/octet-stream", TEXT_STORY.encode()),
         }
 
     return Handler
@@ -789,6 +807,31 @@ def test_a_page_cut_off_in_transfer_is_refused(server: Server, route: str) -> No
     with pytest.raises(InputError) as excinfo:
         fetch(url, allow_private=True)
     assert str(excinfo.value) == f"{url}: connection closed before the whole page arrived"
+
+
+def test_text_and_markdown_urls_are_read_as_their_files_are(server: Server) -> None:
+    # Both were refused, "no article text found": the body always went to trafilatura.
+    from briefer.sources import read_source
+
+    story = read_source(server.url("/story.txt"), allow_private_urls=True)
+    assert (story.title, story.author) == ("Council backs new bridge", "Jane Doe")
+    assert [story.text[a:b] for a, b in story.body] == [
+        "The council voted on Tuesday to build a new\nbridge over the river, at a cost of "
+        "$12 million, officials said.",
+        "\u201cWork starts in March,\u201d the mayor said after the vote.",
+    ]
+    notes = read_source(server.url("/notes.md"), allow_private_urls=True)
+    assert (notes.title, notes.author) == ("Council backs new bridge", "Jane Doe")
+    assert notes.body_text() == (
+        "The council voted on Tuesday to build a new bridge.\n\n"
+        "It will cost $12 million, officials said."
+    )
+    # An HTML page served untyped is a page; anything else untyped is still refused.
+    assert_article(read_url(server.url("/saved"), allow_private=True))
+    url = server.url("/blob")
+    with pytest.raises(InputError) as excinfo:
+        read_url(url, allow_private=True)
+    assert str(excinfo.value) == f"{url}: not an article (content type application/octet-stream)"
 
 
 def test_unknown_content_encoding(server: Server) -> None:
@@ -1116,7 +1159,7 @@ def test_a_link_that_drips_its_headers_does_not_hang_the_brief(
     server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The default deadline is 20 s; the test shortens it, not the rule.
-    monkeypatch.setitem(web.fetch.__kwdefaults__, "timeout", 2.0)
+    monkeypatch.setitem(web.read_url.__kwdefaults__, "timeout", 2.0)
     start = time.monotonic()
     result = run(
         "summarize",

@@ -1454,7 +1454,13 @@ def parse_text(text: str, source: str = "<text>") -> Article:
 
 
 def from_page(page: web.Page, source: str) -> Article:
-    """Make an article from an extracted web page, its metadata kept."""
+    """Make an article from an extracted web page, its metadata kept; from a document served
+    as text or Markdown, as a .txt or .md file of it is read."""
+    if page.kind != "html":
+        text = page.text
+        if page.kind == "markdown":
+            text = markdown_text(text) or text
+        return parse_article(text, source, page.url)
     text = page.text if not page.title else f"{page.title}\n\n{page.text}"
     article = parse_article(text, source, page.url)
     if page.paywalled:

@@ -48,6 +48,7 @@ USER_AGENT = "briefer/0.1 (+https://github.com/briefer; news brief tool)"
 # Browsers' order of preference; anything else is refused before its body is read.
 _ACCEPT = "text/html,application/xhtml+xml;q=0.9,text/plain;q=0.5"
 _HTML_TYPES = frozenset({"application/xhtml+xml"})
+_UNTYPED = "application/octet-stream"
 
 _CHUNK = 64 * 1024
 
@@ -70,6 +71,9 @@ class Page:
     date: str | None  # ISO date (YYYY-MM-DD) as trafilatura gives it
     text: str  # the article text, paragraphs separated by "\n\n", boilerplate removed
     paywalled: bool = False  # the story stops at a paywall's box: the rest is not on the page
+    # "html" for an extracted page; "text" or "markdown" for a document served as text/plain
+    # or text/markdown, whose text is the document as it came, for the file readers' rules.
+    kind: str = "html"
     # What was taken out of the story's own run of paragraphs, in page order: a byline and
     # its role line, section subheadings. (Menus, teasers and captions are page furniture.)
     dropped: tuple[str, ...] = ()
@@ -335,6 +339,20 @@ def fetch(
     Loopback, link-local and private addresses are refused, on the first request and on every
     redirect, unless allow_private is true.
     """
+    final, body, charset, _ = _fetch(
+        url,
+        timeout=timeout,
+        max_bytes=max_bytes,
+        max_redirects=max_redirects,
+        allow_private=allow_private,
+    )
+    return final, body, charset
+
+
+def _fetch(
+    url: str, *, timeout: float, max_bytes: int, max_redirects: int, allow_private: bool
+) -> tuple[str, bytes, str | None, str | None]:
+    """fetch(), with the response's content type (None when it sent none) as a fourth value."""
     request_url = _request_url(url)
     request = urllib.request.Request(
         request_url,
@@ -354,6 +372,11 @@ def fetch(
             final = response.geturl()
             _check_type(url, response.headers)
             charset = response.headers.get_content_charset()
+            ctype = (
+                response.headers.get_content_type()
+                if response.headers.get("Content-Type")
+                else None
+            )
             body = _read_body(url, response, max_bytes, guard)
     except Exception as exc:  # noqa: BLE001 - every failure becomes one line naming the URL
         late = time.monotonic() > guard.deadline and not isinstance(exc, InputError)
@@ -363,7 +386,7 @@ def fetch(
         raise _fetch_error(url, exc, request_url, timeout, max_redirects) from None
     finally:
         guard.close()
-    return final, body, charset
+    return final, body, charset, ctype
 
 
 def _fetch_error(
@@ -402,9 +425,45 @@ def extract_html(html: bytes | str, url: str | None = None, label: str | None = 
     return _extract(text, page_url=url or "", label=label, base_url=url)
 
 
-def read_url(url: str, **fetch_options: Any) -> Page:
-    """Fetch the page at url and extract its article; errors name the URL as given."""
-    final, body, charset = fetch(url, **fetch_options)
+# Documents served as text, read as the files of that kind are: a wire service's or a CMS's
+# story.txt, a static site's notes.md (python -m http.server serves .md as text/markdown).
+_TEXT_KINDS = {"text/plain": "text", "text/markdown": "markdown", "text/x-markdown": "markdown"}
+
+
+def read_url(
+    url: str,
+    *,
+    timeout: float = 20.0,
+    max_bytes: int = 5_000_000,
+    max_redirects: int = 5,
+    allow_private: bool = False,
+) -> Page:
+    """Fetch the page at url and extract its article; errors name the URL as given.
+
+    A text/plain or text/markdown document (not an HTML page sent under that type) comes back
+    whole, as kind "text" or "markdown", for the readers of .txt and .md files; an
+    application/octet-stream body is read only when it starts as an HTML page does.
+    """
+    final, body, charset, ctype = _fetch(
+        url,
+        timeout=timeout,
+        max_bytes=max_bytes,
+        max_redirects=max_redirects,
+        allow_private=allow_private,
+    )
+    html = (
+        body.lstrip(b"\xef\xbb\xbf \t\r\n")[:64].lower().startswith((b"<!doctype html", b"<html"))
+    )
+    if ctype == _UNTYPED and not html:
+        raise InputError(f"{url}: not an article (content type {ctype})")
+    kind = _TEXT_KINDS.get(ctype or "")
+    if kind and not html:
+        if charset:
+            with contextlib.suppress(LookupError, UnicodeDecodeError):
+                body = body.decode(charset).encode("utf-8")
+        return Page(
+            url=final, title=None, author=None, date=None, text=decode(body, url), kind=kind
+        )
     text = _decode_html(body, charset, url)
     return _extract(text, page_url=final, label=url, base_url=final)
 
@@ -445,7 +504,9 @@ def _check_type(url: str, headers: Message) -> None:
     if headers.get("Content-Type") is None:
         return  # many servers send none for pages; decoding will tell binary data anyway
     ctype = headers.get_content_type()
-    if not (ctype.startswith("text/") or ctype in _HTML_TYPES):
+    # application/octet-stream: what a server says of a file it cannot type (a page saved
+    # without a suffix); read_url reads it only when it starts as an HTML page.
+    if not (ctype.startswith("text/") or ctype in _HTML_TYPES or ctype == _UNTYPED):
         raise InputError(f"{url}: not an article (content type {ctype})")
 
 
