@@ -367,6 +367,7 @@ class Briefer:
                     tuple(chunks),
                     model.name,
                     lang,
+                    notes=pivoted[k][2] if k in pivoted else (),
                     summary_language=route.summary_language,
                     title=pivoted[k][1] if k in pivoted else None,
                     pivot=route.pivot,
@@ -409,34 +410,46 @@ class Briefer:
 
     def _pivot_plans(
         self, model: Engine, template: str, group: Sequence[tuple[Article, str, Route]]
-    ) -> dict[int, tuple[list[Chunk], str]]:
+    ) -> dict[int, tuple[list[Chunk], str | None, tuple[Finding, ...]]]:
         """Translate the pivot-route articles of a group into English and chunk them.
 
         The original text is split into sentences by its own language's rules, each sentence
         is translated (all of a pivot model's sentences in one batched call), and the English
         sentences are packed into chunks that fit the summarizer. Each chunk keeps the spans of
         the original sentences it holds, so coverage still refers to the original text.
-        Returns, by position in group, the chunks and the English title.
+        Returns, by position in group, the chunks, the English title (None where the output
+        guard kept the article's own, as `translate` keeps a passage) and the guard's notes.
+        The titles go through the output guard, as every title a reader sees does; the
+        sentences, which only the summarizer reads, as they are.
         """
-        from .translate import translate_texts
+        from .translate import translate_guarded, translate_texts
 
-        out: dict[int, tuple[list[Chunk], str]] = {}
+        out: dict[int, tuple[list[Chunk], str | None, tuple[Finding, ...]]] = {}
         for pivot_name in dict.fromkeys(r.pivot for _, _, r in group if r.pivot):
             picked = [k for k, (_, _, r) in enumerate(group) if r.pivot == pivot_name]
             spans = {k: sentences_of(group[k][0], group[k][1]) for k in picked}
-            texts: list[str] = []
-            for k in picked:
-                article = group[k][0]
-                texts.append(article.title)
-                texts.extend(normalize(article.text[s:e]) for s, e in spans[k])
+            texts = [normalize(group[k][0].text[s:e]) for k in picked for s, e in spans[k]]
             log.info("translating %d sentences into English with %s", len(texts), pivot_name)
             pivot = self.load(pivot_name, self.options.translation_batch_size)
+            titles = translate_guarded(
+                pivot, [group[k][0].title for k in picked], "en", guard=self.options.guard
+            )
             english = iter(translate_texts(pivot, texts, "en"))
-            for k in picked:
+            for k, title in zip(picked, titles, strict=True):
                 article = group[k][0]
-                title = next(english) or article.title
                 sentences = [next(english) for _ in spans[k]]
-                out[k] = (_original_chunks(model, template, article, spans[k], sentences), title)
+                notes: tuple[Finding, ...] = ()
+                if title.untranslated:
+                    notes = (
+                        Finding(
+                            "untranslated",
+                            f"the translation {title.untranslated}; left as it was",
+                            "title (en)",
+                        ),
+                    )
+                english_title = title.text if title.text and not title.untranslated else None
+                chunks = _original_chunks(model, template, article, spans[k], sentences)
+                out[k] = (chunks, english_title, notes)
         return out
 
     def _extract_many(self, group: Sequence[tuple[Article, str, Route]]) -> list[Digest]:
