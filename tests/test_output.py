@@ -384,6 +384,28 @@ POST = (
 )
 
 
+def test_a_hugo_posts_toml_front_matter_is_kept_as_it_is() -> None:
+    # Hugo keeps front matter in TOML between +++ lines, which CommonMark reads as paragraphs:
+    # translate sent it to the model and wrote the gibberish back, and an Arabic document's
+    # right-to-left wrapper went above it, where Hugo no longer finds it.
+    from briefer.markdown import translate_markdown
+    from briefer.render import rtl_document
+
+    front = '+++\ntitle = "Budget vote delayed"\ndate = 2026-12-01\ntags = ["council"]\n+++\n'
+    post = front + "\nThe council met on Tuesday.\n"
+    seen: list[str] = []
+
+    def translate(texts: list[str]) -> list[str]:
+        seen.extend(texts)
+        return ["traduit" for _ in texts]
+
+    translated = translate_markdown(post, translate)
+    assert seen == ["The council met on Tuesday."]
+    assert translated == front + "\ntraduit\n"
+    assert rtl_document(translated, "ar").startswith(front + '<div dir="rtl" lang="ar">')
+    assert translate_markdown(front, translate) == front
+
+
 def test_an_arabic_document_keeps_its_front_matter_first_and_its_code_as_it_was() -> None:
     from mdit_py_plugins.front_matter import front_matter_plugin
 

@@ -24,6 +24,8 @@ from functools import cache
 from types import MethodType
 from typing import Any
 
+from .sources import TOML_FRONT
+
 log = logging.getLogger(__name__)
 
 Translate = Callable[[list[str]], list[str]]
@@ -63,9 +65,12 @@ def without_tags(text: str) -> str:
 
 
 def split_front_matter(markdown: str) -> tuple[str, str]:
-    """Return a document's YAML front matter (its closing line included) and the rest; ("",
-    markdown) when it has none. A wrapper put around a document goes after its front matter,
-    which site generators (Jekyll, Hugo) read only at the very start."""
+    """Return a document's YAML front matter, or Hugo's TOML (its closing line included), and
+    the rest; ("", markdown) when it has none. A wrapper put around a document goes after its
+    front matter, which site generators (Jekyll, Hugo) read only at the very start."""
+    toml = TOML_FRONT.match(markdown)
+    if toml:
+        return markdown[: toml.end()], markdown[toml.end() :]
     lines = _Lines(markdown)
     tokens = _parser().parse("\n".join(lines.text), {})
     if not tokens or tokens[0].type != "front_matter" or not tokens[0].map:
@@ -938,8 +943,15 @@ def translate_markdown(markdown: str, translate: Translate) -> str:
     """Translate the prose of a Markdown document, keeping everything else byte for byte.
 
     translate is called once with every text of the document, and once more with the prose
-    pieces of the units whose placeholders did not come back, if there are any.
+    pieces of the units whose placeholders did not come back, if there are any. Front matter
+    is metadata, kept as it is: YAML (the parser's own) and Hugo's TOML between +++ lines,
+    which CommonMark reads as paragraphs (a Hugo post's title, date and tags were translated
+    into nonsense lines).
     """
+    toml = TOML_FRONT.match(markdown)
+    if toml:
+        rest = markdown[toml.end() :]
+        return markdown[: toml.end()] + (translate_markdown(rest, translate) if rest else "")
     placed = list(_units(markdown))
     units = [unit for place in placed for unit in _all(place.unit)]
     done = _batch(translate, [text for unit in units for text in unit.plan()])

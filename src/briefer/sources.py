@@ -376,7 +376,7 @@ def markdown_text(markdown: str) -> str | None:
     TOML front matter gives its title the same way.
     """
     front: list[str] = []
-    toml = _TOML_FRONT.match(markdown)
+    toml = TOML_FRONT.match(markdown)
     if toml:
         # Hugo's TOML front matter (+++): its title, restated as the YAML front matter the
         # title rules read; the rest of it is metadata, not story.
@@ -1301,7 +1301,8 @@ HTML_SUFFIXES = (".html", ".htm")
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
 # Files that say they are plain text: `briefer translate` reads them as text, not Markdown.
 TEXT_SUFFIXES = (".txt", ".text")
-_TOML_FRONT = re.compile(r"\+\+\+[ \t]*\n(.*?\n)?\+\+\+[ \t]*(?:\n|\Z)", re.DOTALL)
+# Hugo's TOML front matter: between +++ lines at the very start of a document.
+TOML_FRONT = re.compile(r"\+\+\+[ \t]*\n(.*?\n)?\+\+\+[ \t]*(?:\n|\Z)", re.DOTALL)
 # A saved page carries two to three times its text in markup, scripts and styles: a page may be
 # this many times --max-input-bytes (5 MB by default, as much as a fetched URL may be).
 HTML_FACTOR = 2.5
