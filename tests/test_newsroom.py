@@ -151,6 +151,24 @@ def test_url_and_list_inputs_keep_boilerplate_out(
         assert junk not in seen
 
 
+def test_several_lists_are_all_read_in_order(wire: Path, tmp_path: Path) -> None:
+    # A desk's morning list and the night desk's: the second --from-list replaced the first,
+    # and its stories were left out without a word.
+    night = tmp_path / "night.list"
+    night.write_text("wire/sub/b.md\n")
+    morning = tmp_path / "wire" / "morning.txt"  # kept in the folder it names, as .txt
+    morning.write_text("a.txt\n")
+    args = ("--engine", "extractive", "-f", "json", "--no-cache")
+    result = run("summarize", "--from-list", str(morning), "--from-list", str(night), *args)
+    assert result.code == 0, result.err
+    assert sources(result.out) == [str(wire / "a.txt"), str(wire / "sub" / "b.md")]
+    # A list kept in a folder that is briefed is no story, whichever list names that folder.
+    night.write_text("wire\n")
+    result = run("summarize", "--from-list", str(morning), "--from-list", str(night), *args)
+    assert result.code == 0, result.err
+    assert str(morning) not in sources(result.out)
+
+
 def test_broken_sources_are_listed_and_the_rest_briefed(bart, wire, server, tmp_path) -> None:
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"\x00\x01\x02" * 100)

@@ -193,11 +193,11 @@ def summarize(
     inputs: Inputs = None,
     output: Output = None,
     from_list: Annotated[
-        str | None,
+        list[str] | None,
         typer.Option(
             "--from-list",
             metavar="FILE",
-            help="A file of paths and URLs, one a line (# comments).",
+            help="A file of paths and URLs, one a line (# comments); may be given more than once.",
             show_default=False,
         ),
     ] = None,
@@ -228,7 +228,9 @@ def summarize(
             # It made a heading of nothing: "# " over the articles.
             raise UsageError("--title needs some text (it heads a brief of several articles)")
     if output is not None:
-        read = [s.name for s in sources] + [n for n in (from_list, settings["template"]) if n]
+        read = [s.name for s in sources] + [
+            n for n in (*(from_list or []), settings["template"]) if n
+        ]
         check_outputs([output_path(output, lang, langs) for lang in langs], read)
     stream = fmt == "jsonl" and output is None
     briefer = _briefer(options)
@@ -901,10 +903,10 @@ def check_format(fmt: str, allowed: tuple[str, ...]) -> None:
         )
 
 
-def _names(inputs: list[str] | None, env: Env, from_list: str | None) -> list[str]:
+def _names(inputs: list[str] | None, env: Env, from_list: list[str] | None) -> list[str]:
     """Return the input names, or stdin when none are given and text is piped in."""
     names = list(inputs or [])
-    if not names and from_list is None:
+    if not names and not from_list:
         if env.stdin_isatty:
             raise UsageError("no input: name an article file, or pipe text in (use - for stdin)")
         names = ["-"]

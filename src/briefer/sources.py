@@ -1330,19 +1330,23 @@ def is_url(value: str) -> bool:
     )
 
 
-def expand(inputs: Sequence[str], from_list: str | None = None) -> list[Source]:
-    """Turn what the user named into the sources to read, in order: folders, globs, lists."""
+def expand(inputs: Sequence[str], from_list: str | Sequence[str] | None = None) -> list[Source]:
+    """Turn what the user named into the sources to read, in order: folders, globs, lists
+    (one list file, or several, read in the order given)."""
+    lists = [from_list] if isinstance(from_list, str) else list(from_list or ())
     names = list(inputs)
-    if from_list is not None:
-        names.extend(read_list(from_list))
+    for listed in lists:
+        names.extend(read_list(listed))
     sources: list[Source] = []
     for name in names:
         found = _expand_one(name)
-        if from_list is not None:
+        if lists:
             # A list kept in the wire folder (or glob) it names is no story of that folder;
             # named itself, it is read as asked.
             found = [
-                s for s in found if s.error or s.name == name or not _same_file(s.name, from_list)
+                s
+                for s in found
+                if s.error or s.name == name or not any(_same_file(s.name, x) for x in lists)
             ]
         sources.extend(found)
     if [s.name for s in sources].count("-") > 1:
