@@ -371,6 +371,21 @@ def test_broken_pipe_is_quiet(bart: Path, sample: Path) -> None:
     assert err.getvalue() == ""
 
 
+@pytest.mark.parametrize(
+    "args", [["config", "show"], ["models", "list"], ["cache", "info"], ["--version"]]
+)
+def test_every_command_that_prints_exits_141_on_a_closed_pipe(args: list[str]) -> None:
+    # `briefer config show | (exec 0<&-; ...)`: click turned the EPIPE into a silent exit 1,
+    # an input error's code; summarize and translate exit 141, as README's table says.
+    class ClosedPipe(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    err = io.StringIO()
+    env = Env(stdin=io.BytesIO(), stdout=ClosedPipe(), stderr=err, stdin_isatty=True)
+    assert (main(args, env), err.getvalue()) == (141, "")
+
+
 def test_translate_keeps_markdown_structure(marian_fr: Path, tmp_path: Path) -> None:
     doc = tmp_path / "notes.md"
     doc.write_text(

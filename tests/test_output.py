@@ -685,6 +685,15 @@ def test_a_full_disk_is_one_line_and_exit_1(story: Path) -> None:
     done = subprocess.run([*args, "-o", "/dev/full"], capture_output=True, check=False)
     assert (done.returncode, done.stderr.count(b"\n")) == (1, 1)
     assert stat.S_ISCHR(os.lstat("/dev/full").st_mode)
+    # So for the commands that print a listing (a bare "OSError: [Errno 28] ..." before).
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run(
+            [BRIEFER, "config", "show"], stdout=full, stderr=subprocess.PIPE, check=False
+        )
+    assert (done.returncode, done.stderr) == (
+        1,
+        b"briefer: error: cannot write to stdout: No space left on device\n",
+    )
 
 
 def test_a_pages_author_and_date_are_text() -> None:

@@ -117,10 +117,10 @@ Debug = Annotated[bool, typer.Option("--debug", help="Show a traceback when some
 EXIT_PARTIAL = 3
 
 
-def _version(value: bool) -> None:
+def _version(ctx: typer.Context, value: bool) -> None:
     """Print the version and stop, before any command runs."""
     if value:
-        typer.echo(f"briefer {__version__}")
+        emit(f"briefer {__version__}\n", None, ctx.obj)
         raise typer.Exit()
 
 
@@ -793,11 +793,13 @@ def cache_info(ctx: typer.Context) -> None:
 
     info = ResultCache(strict=True).info()
     converted = conversions()
-    ctx.obj.stdout.write(
+    emit(
         f"path: {info['path']}\nentries: {info['entries']}\nsize: {human_size(info['bytes'])}\n"
         f"oldest: {info['oldest'] or '-'}\nnewest: {info['newest'] or '-'}\n"
         f"conversions: {cache_root()} ({len(converted)} model(s), "
-        f"{human_size(sum(size for _, size in converted))})\n"
+        f"{human_size(sum(size for _, size in converted))})\n",
+        None,
+        ctx.obj,
     )
 
 
@@ -816,11 +818,11 @@ def cache_clear(
     from .cache import ResultCache
 
     removed = ResultCache(strict=True).clear()
-    ctx.obj.stdout.write(f"removed {removed} cached result(s)\n")
+    emit(f"removed {removed} cached result(s)\n", None, ctx.obj)
     if conversions:
         from .ctranslate import remove_conversions
 
-        ctx.obj.stdout.write(f"removed {remove_conversions()} CTranslate2 conversion(s)\n")
+        emit(f"removed {remove_conversions()} CTranslate2 conversion(s)\n", None, ctx.obj)
 
 
 @config_app.command(
@@ -846,7 +848,7 @@ def config_show(ctx: typer.Context, config_file: ConfigFile = None) -> None:
     out += show_engines()
     if settings["engine"].value != "extractive":
         out += show_generation(str(settings["model"].value["en"]), flags, origins)
-    ctx.obj.stdout.write(out)
+    emit(out, None, ctx.obj)
 
 
 @models_app.command("list")
@@ -859,10 +861,11 @@ def models_list(ctx: typer.Context) -> None:
 
     rows = [describe(task, name) for task, name in default_models()]
     width = max(len(r.name) for r in rows)
-    out = ctx.obj.stdout
+    lines = []
     for r in rows:
         state = f"cached  {human_size(r.size):>8}" if r.cached else "missing"
-        out.write(f"{r.task:<13} {r.name:<{width}}  {state}\n")
+        lines.append(f"{r.task:<13} {r.name:<{width}}  {state}\n")
+    emit("".join(lines), None, ctx.obj)
 
 
 @models_app.command("pull")
@@ -891,7 +894,7 @@ def models_pull(
     for task, name in default_models(langs, sources):
         ctx.obj.stderr.write(f"briefer: fetching {name} ({task})\n") if not quiet else None
         path = pull(name, progress=not quiet and ctx.obj.stderr_isatty)
-        ctx.obj.stdout.write(f"{name}  {path}\n")
+        emit(f"{name}  {path}\n", None, ctx.obj)
 
 
 def check_format(fmt: str, allowed: tuple[str, ...]) -> None:
