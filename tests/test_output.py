@@ -9,6 +9,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -604,6 +605,25 @@ def test_bad_prompts_fail_before_any_model_loads(
     result = run("summarize", str(story), "--prompt", prompt.format(folder=tmp_path))
     assert result.code == 2, result.err
     assert result.err.count("\n") == 1 and message.format(folder=tmp_path) in result.err
+
+
+def test_a_template_that_reads_the_support_and_footnotes_passes_the_check(
+    story: Path, tmp_path: Path
+) -> None:
+    # The check renders the template on stub briefs first; they had no support, footnotes or
+    # findings, so `a.support[0]` failed ("list object has no element 0", exit 2) though
+    # every real brief has a supported sentence.
+    path = tmp_path / "sources.j2"
+    path.write_text(
+        "{% for a in articles %}{{ a.support[0].sources[0].paragraph }}:"
+        "{{ a.footnotes[0].label }}:{{ a.checks|length }}\n{% endfor %}",
+        encoding="utf-8",
+    )
+    result = run(
+        "summarize", str(story), "--engine", "extractive", "--template", str(path), "--cite"
+    )
+    assert result.code == 0, result.err
+    assert re.fullmatch(r"\d+:1:\d+\n", result.out), result.out
 
 
 def test_custom_template_gets_escaped_values_and_raw_ones(story: Path, tmp_path: Path) -> None:

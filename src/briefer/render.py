@@ -14,7 +14,7 @@ from typing import Any
 
 from . import escape, files
 from .brief import Brief
-from .checks import Support
+from .checks import Finding, SourceSentence, Support
 from .errors import UsageError
 from .options import FORMATS, RTL_LANGUAGES
 
@@ -241,10 +241,19 @@ def check_template(template: str | None) -> None:
     from .chunking import Chunk
 
     def stub(title: str, lang: str) -> Brief:
-        """Return a brief shaped as the pipeline makes them."""
+        """Return a brief shaped as the pipeline makes them: a source sentence supporting
+        its summary (so a footnote with --cite), as every brief has; the findings, which
+        only some have, in the first stub only."""
         chunk = Chunk(start=0, end=20, sentences=((0, 20),), text="Stub text.", tokens=4)
         models = {"summarizer": "summarizer"} | ({"translator": "t"} if lang != "en" else {})
-        return Brief("stub.txt", title, "A stub summary.", lang, (chunk,), models, 100, title)
+        summary = "A stub summary."
+        source = SourceSentence(start=0, end=10, paragraph=1, text="Stub text.")
+        support = (Support(0, len(summary), summary, 1.0, (source,)),)
+        checks = (Finding("number", "12 is not in the source", "brief"),) if lang == "en" else ()
+        return Brief(
+            "stub.txt", title, summary, lang, (chunk,), models, 100, title,
+            text="Stub text.", body=((0, 10),), checks=checks, support=support,
+        )  # fmt: skip
 
     markdown([stub("Stub", "en")], template=template)
     several = [stub("Stub one", "en"), stub("Stub two", "ar")]
