@@ -341,7 +341,8 @@ def test_parse_translator_flags(values: list[str], langs: list[str], expected: o
     ("values", "langs", "expected"),
     [
         (["m"], ["fr", "ar"], "with several languages, give -t LANG=MODEL for each"),
-        (["m"], ["en"], "needs a language to translate to"),
+        (["m"], ["en"], r"the brief is in English \(--lang en\), which needs none"),
+        (["m"], [], "needs a language to translate to"),
         (["a", "b"], ["fr"], "-t given several times"),
         (["m", "fr=x"], ["fr", "ar"], "not both"),
         (["de=x"], ["fr"], "de is not a requested language"),

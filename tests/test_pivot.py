@@ -547,3 +547,26 @@ def test_models_list_and_pull_know_the_pivots(monkeypatch: pytest.MonkeyPatch) -
     assert fetched == [Options.model, *DEFAULT_PIVOTS.values()]
     refused = run("models", "pull", "--source-lang", "de", "-q")
     assert refused.code == 2 and "no default pivot for articles in 'de'" in refused.err
+
+
+def test_a_brief_in_a_language_without_a_translator_needs_one_only_to_translate(
+    sample: Path,
+) -> None:
+    # A German desk briefing German copy with the extractive engine: the summary is German
+    # already, yet the run was refused up front ("no default translator for 'de'", exit 2).
+    german = str(ARTICLES / "de-haushalt.txt")
+    args = ("--engine", "extractive", "-l", "de", "--no-cache", "-f", "json")
+    alone = run("summarize", german, *args)
+    assert alone.code == 0, alone.err
+    [brief] = json.loads(alone.out)["briefs"]
+    assert (brief["language"], brief["models"]) == ("de", {"summarizer": "extractive (TextRank)"})
+    # English copy beside it would need an en→de translator: that article is left out, named.
+    both = run("summarize", german, str(sample), *args)
+    assert both.code == 3, both.err
+    out = json.loads(both.out)
+    assert [b["source"] for b in out["briefs"]] == [german]
+    assert out["failed"][0]["source"] == str(sample)
+    assert out["failed"][0]["error"].startswith("no default translator for 'de'")
+    # With a model summarizer, the English summary always needs translating: refused up front.
+    refused = run("summarize", german, "-l", "de", "--no-cache")
+    assert refused.code == 2 and "no default translator for 'de'" in refused.err

@@ -16,7 +16,7 @@ from .cache import ResultCache, make_key
 from .checks import FACT_KINDS, Finding
 from .chunking import Chunk
 from .detect import release as release_detector
-from .errors import InputError, ModelError
+from .errors import InputError, ModelError, UsageError
 from .files import MAX_INPUT_BYTES
 from .render import Failure
 from .sources import Article, Source, read_source
@@ -134,7 +134,8 @@ def _routed(
     languages: list[str] = []
     for article, lang in zip(group, group_languages, strict=True):
         try:
-            work.briefer.route(lang, langs)
+            route = work.briefer.route(lang, langs)
+            _check_translators(work.briefer.options, route.summary_language, langs)
             work.check_models(lang, langs)
         except (InputError, ModelError) as exc:
             if fail_fast:
@@ -147,6 +148,19 @@ def _routed(
         kept.append(article)
         languages.append(lang)
     return kept, languages
+
+
+def _check_translators(options: Any, summary_language: str, langs: Sequence[str]) -> None:
+    """Raise InputError when a summary in summary_language cannot be brought into one of the
+    brief's languages for want of a translator (a Spanish brief of English copy, with no
+    -t es=MODEL and no default for es); a Spanish brief of Spanish copy summarized in Spanish
+    needs none, and goes on."""
+    for target in langs:
+        if target != summary_language:
+            try:
+                options.translator_model(target)
+            except UsageError as exc:
+                raise InputError(str(exc)) from None
 
 
 def _label(source: str) -> str:

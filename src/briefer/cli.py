@@ -216,8 +216,11 @@ def summarize(
     _logging(env, bool(settings["quiet"]), verbose)
     langs, options = options_from(settings)
     for lang in langs:
-        # A language with no translator named or by default fails now, not after the summaries.
-        options.translator_model(lang)
+        # A language with no translator named or by default fails now, not after the summaries;
+        # unless summaries can be made in it (the extractive engine, or a summarizer of its
+        # own): then only the articles that would need translating into it are left out.
+        if options.engine != "extractive" and not options.summarizer_model(lang):
+            options.translator_model(lang)
     fmt = settings["format"]
     check_format(fmt, FORMATS)
     sources = expand(_names(inputs, env, from_list), from_list)

@@ -527,6 +527,12 @@ def parse_translator_flags(
     if plain:
         if len(plain) > 1:
             raise UsageError("-t given several times; use -t LANG=MODEL for each language")
+        if not targets and langs:
+            # --lang en (given, or the default): an English brief is never translated.
+            raise UsageError(
+                "-t names a translator, but the brief is in English (--lang en), which needs "
+                "none: add --lang fr or --lang ar, or leave -t out"
+            )
         if not targets:
             raise UsageError("-t needs a language to translate to: add --lang fr or --lang ar")
         if len(targets) > 1:
