@@ -386,6 +386,15 @@ def test_every_command_that_prints_exits_141_on_a_closed_pipe(args: list[str]) -
     assert (main(args, env), err.getvalue()) == (141, "")
 
 
+def test_translate_of_a_url_says_it_reads_files() -> None:
+    # It said "https://example.com/story: no such file".
+    result = run("translate", "https://example.com/story", "-l", "fr")
+    assert result.code == 2
+    assert result.err.startswith(
+        "briefer: error: https://example.com/story: translate reads files and stdin, not URLs"
+    )
+
+
 def test_translate_keeps_markdown_structure(marian_fr: Path, tmp_path: Path) -> None:
     doc = tmp_path / "notes.md"
     doc.write_text(

@@ -928,11 +928,20 @@ def read_raw(
 
     Each input past max_bytes is refused (an InputError), stdin and devices included.
     """
-    from .sources import read_bytes, read_limited
+    from .sources import is_url, read_bytes, read_limited
 
+    names = _names(inputs, env, None)
+    for name in names:
+        if is_url(name):
+            # It said "no such file": translate keeps a document's structure, which a page's
+            # extracted article no longer has.
+            raise UsageError(
+                f"{name}: translate reads files and stdin, not URLs (save the page, or "
+                "`briefer summarize URL --lang LANG` to brief it)"
+            )
     return [
         (n, read_limited(env.stdin, max_bytes) if n == "-" else read_bytes(n, max_bytes))
-        for n in _names(inputs, env, None)
+        for n in names
     ]
 
 
