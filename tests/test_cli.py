@@ -475,6 +475,19 @@ def test_translate_jsonl_is_one_record_a_line_whatever_the_count(
     assert json.loads(run("translate", str(first), *model, "-f", "json").out) == lines[0]
 
 
+def test_translate_json_of_arabic_carries_no_wrapper(marian_ar: Path, tmp_path: Path) -> None:
+    # The Markdown output wraps an Arabic document in <div dir="rtl">; the JSON record's text
+    # does not (its language says it), as README says.
+    doc = tmp_path / "a.md"
+    doc.write_text("# Talks\n\nThe talks went well.\n", encoding="utf-8")
+    args = ("translate", str(doc), "-l", "ar", "-t", str(marian_ar), "--no-guard")
+    markdown = run(*args)
+    record = json.loads(run(*args, "-f", "json").out)
+    assert markdown.out.startswith('<div dir="rtl" lang="ar">')
+    assert record["language"] == "ar" and "<div" not in record["text"]
+    assert record["text"].strip() in markdown.out
+
+
 def test_translate_says_an_html_page_is_not_translated(marian_fr: Path, tmp_path: Path) -> None:
     # A saved page is HTML blocks to the Markdown reader: it came back as it was, silently.
     page = tmp_path / "story.html"
