@@ -434,6 +434,27 @@ def test_translate_reads_a_text_file_as_text(marian_fr: Path, tmp_path: Path) ->
     assert result.code == 0 and "    The union said talks had failed.\n" in result.out
 
 
+def test_translate_of_text_keeps_its_lines_where_the_reader_does(
+    marian_fr: Path, tmp_path: Path
+) -> None:
+    # A wire story as a text file: headline, byline and dateline on lines of their own, a list,
+    # and a hard-wrapped paragraph. The headline, byline and date came back as one line, the
+    # two items as one without their markers; the wrapped paragraph is one line, as before.
+    doc = tmp_path / "story.txt"
+    doc.write_text(
+        "Minister resigns\nBy Jane Doe\n02 June, 2015\n\n- The first item here.\n"
+        "- The second item here.\n\nThe minister said on Tuesday that he\n"
+        "would resign next week.\n",
+        encoding="utf-8",
+    )
+    result = run("translate", str(doc), "-l", "fr", "-t", str(marian_fr), "--no-guard")
+    assert result.code == 0, result.err
+    blocks = [block.split("\n") for block in result.out.rstrip("\n").split("\n\n")]
+    assert [len(block) for block in blocks] == [3, 2, 1]
+    assert all(line.startswith("- ") and line[2:].strip() for line in blocks[1])
+    assert all(line.strip() for block in blocks for line in block)
+
+
 def test_translate_gives_a_windows_file_its_line_ends_back(marian_fr: Path, tmp_path: Path) -> None:
     # Saved by a Windows editor: every line ends in CRLF. The structure and the code came back
     # with "\n" line ends.

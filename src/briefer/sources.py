@@ -763,6 +763,20 @@ class _Para:
         return [_strip(lines[i][1]) for i in range(self.first, self.last + 1)]
 
 
+def text_paragraphs(text: str) -> list[tuple[str, str]]:
+    """Return a plain text's paragraphs as the article reader forms them, each on one line:
+    soft-wrapped lines joined, and headlines, bylines, datelines, list items, rules and
+    captions standing apart, as they do in a brief (see _paragraphs). Each comes with what
+    separated it from the one before: "" for the first, "\n" for the next line, "\n\n" across
+    blank lines."""
+    lines = list(_lines(_normalise_newlines(text)))
+    paras = _paragraphs(lines, 0)
+    return [
+        ("" if k == 0 else "\n" if para.first == paras[k - 1].last + 1 else "\n\n", para.text)
+        for k, para in enumerate(paras)
+    ]
+
+
 def _paragraphs(lines: list[tuple[int, str]], start: int) -> list[_Para]:
     """Group the non-blank lines from start on into paragraphs.
 
@@ -791,6 +805,8 @@ def _paragraphs(lines: list[tuple[int, str]], start: int) -> list[_Para]:
 _BLANK, _TEXT, _ALONE, _OPENS = "blank", "text", "alone", "opens"
 
 _LIST_ITEM = re.compile(r"(?:[-*+\u2022\u2013]|\d{1,3}[.)])[ \t]+\S")
+# A list item's marker and the space after it ("- ", "2) ", "• ").
+LIST_MARKER = re.compile(r"(?:[-*+\u2022\u2013]|\d{1,3}[.)])[ \t]+(?=\S)")
 _RULE_LINE = re.compile(r"(?:[=\-]{2,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})")
 _FENCE = re.compile(r"(?:`{3,}|~{3,})")
 # "WASHINGTON (AP) — ", "LONDON, Nov 30 (Reuters) - ", "PARIS (AFP) -- ": the city in capitals.

@@ -14,6 +14,7 @@ from .errors import ModelError
 from .glossary import Glossary, mask, protect
 from .languages import SOURCE_PREFIX, Target
 from .sentences import split_sentences
+from .sources import LIST_MARKER, text_paragraphs
 
 log = logging.getLogger("briefer")
 
@@ -110,12 +111,19 @@ def _translate(
     retry = settings.with_values("output guard", **RETRY_SETTINGS)
     # Each text becomes paragraphs, each paragraph sentences; all sentences go in one batch.
     layout: list[list[int]] = []
+    markers: list[str] = []  # each paragraph's list marker, or ""
+    gaps: list[str] = []  # what separates each paragraph from the one before
     sentences: list[str] = []
     fit = _fitter(model, target)
     for text in texts:
         counts = []
-        for paragraph in _paragraphs(text):
-            pieces = [piece for s, e in split_sentences(paragraph) for piece in fit(paragraph[s:e])]
+        for gap, paragraph in _paragraphs(text):
+            gaps.append(gap)
+            # A list item's marker is kept as it is, not given to the model ("- ", "2) ").
+            marker = LIST_MARKER.match(paragraph)
+            markers.append(marker.group() if marker else "")
+            body = paragraph[marker.end() :] if marker else paragraph
+            pieces = [piece for s, e in split_sentences(body) for piece in fit(body[s:e])]
             sentences.extend(pieces)
             counts.append(len(pieces))
         layout.append(counts)
@@ -150,6 +158,7 @@ def _translate(
     outputs = protect(sentences, glossary, lang, run) if glossary else run(sentences)
     results: list[Translated] = []
     at = 0
+    marks, seps = iter(markers), iter(gaps)
     for text, counts in zip(texts, layout, strict=True):
         paragraphs = []
         lost: list[str] = []
@@ -160,18 +169,22 @@ def _translate(
                 for given, o in zip(sentences[at : at + count], done, strict=True)
                 if o is None
             ]
-            paragraphs.append(" ".join(" ".join(o.split()) for o in done if o))
+            words = " ".join(" ".join(o.split()) for o in done if o)
+            paragraphs.append(next(seps) + next(marks) + words)
             at += count
         if lost:
             results.append(Translated(text, _reason(lost[0], reasons, glossary)))
         else:
-            results.append(Translated("\n\n".join(paragraphs)))
+            results.append(Translated("".join(paragraphs)))
     return results
 
 
-def _paragraphs(text: str) -> list[str]:
-    """Return a text's paragraphs (split at blank lines), blank ones left out."""
-    return [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()] if text else []
+def _paragraphs(text: str) -> list[tuple[str, str]]:
+    """Return a text's paragraphs as the article reader forms them, each with the separator
+    before it (sources.text_paragraphs): wrapped lines joined, a headline, byline, dateline
+    or list item each its own line, as in the text (they were joined at blank lines only:
+    "Minister resigns By Jane Doe 02 June, 2015")."""
+    return text_paragraphs(text) if text.strip() else []
 
 
 def _reason(sentence: str, reasons: dict[str, str], glossary: Glossary | None) -> str:
@@ -226,7 +239,9 @@ def translate_text(
         return _texts(model, [text], lang, glossary, kept)[0]
     # Under the guard each paragraph stands alone, so one that fails keeps only itself in its
     # own language; the paragraphs are joined as _translate joins them.
-    return "\n\n".join(_texts(model, _paragraphs(text), lang, glossary, kept))
+    paragraphs = _paragraphs(text)
+    done = _texts(model, [p for _, p in paragraphs], lang, glossary, kept)
+    return "".join(gap + t for (gap, _), t in zip(paragraphs, done, strict=True))
 
 
 def translate_markdown(
