@@ -194,6 +194,17 @@ def test_an_output_folder_inside_the_input_folder_is_not_input(tmp_path: Path) -
     # Without the output folder to leave out, it is the mix the reruns refused.
     with pytest.raises(UsageError, match="mixes files and jsonl and parquet"):
         dataset.find_inputs([str(arch)])
+    # An output folder above the input holds it: nothing is left out (`-o .` left out every
+    # input: "no input among inbox").
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "day.jsonl").write_text('{"id": "a", "text": "x"}\n')
+    day = ("jsonl", [str(inbox / "day.jsonl")])
+    assert dataset.find_inputs([str(inbox)], "auto", tmp_path) == day
+    assert dataset.find_inputs([f"{inbox}/*.jsonl"], "auto", tmp_path) == day
+    # The input folder itself as the output is refused: its shards would sit among the inputs.
+    with pytest.raises(UsageError, match="is the input folder itself"):
+        dataset.find_inputs([str(inbox)], "auto", inbox)
 
 
 def test_sigterm_stops_a_run_only_while_asked_and_only_once() -> None:

@@ -144,12 +144,13 @@ def find_inputs(
         if path.is_dir():
             # Hidden entries and `_` ones (Spark's _SUCCESS and _temporary/, Hive's _metadata,
             # Jekyll's rendered _site/) are no input; a `_` folder named itself is read.
+            ours = _output_files(path, out)
             files.extend(
                 (p, False)
                 for p in sorted(path.rglob("*"))
                 if p.is_file()
                 and not any(x.startswith((".", "_")) for x in p.relative_to(path).parts)
-                and not _inside(p, out)
+                and not ours(p)
             )
         elif path.is_file():
             files.append((path, True))
@@ -157,7 +158,8 @@ def find_inputs(
             matches = [Path(m) for m in sorted(glob.glob(str(path), recursive=True))]
             if not any(m.is_file() for m in matches):
                 raise InputError(f"{name}: no files match")
-            files.extend((m, True) for m in matches if m.is_file() and not _inside(m, out))
+            ours = _output_files(_glob_base(path), out)
+            files.extend((m, True) for m in matches if m.is_file() and not ours(m))
         else:
             raise InputError(f"{name}: no such file or folder")
     kinds: dict[str, list[str]] = {}
@@ -184,11 +186,35 @@ def find_inputs(
     return found, paths
 
 
-def _inside(path: Path, folder: Path | None) -> bool:
-    """Tell whether a file lies in a folder (or is it), symlinks resolved."""
-    if folder is None:
-        return False
-    return path.resolve().is_relative_to(folder)
+def _output_files(base: Path, out: Path | None) -> Callable[[Path], bool]:
+    """Return a test of whether a file found under an input folder (or a glob's fixed part)
+    is the batch's own output: everything under the output folder when that folder lies
+    inside the input one (`briefer batch arch -o arch/out`); an output folder that is the input
+    folder itself is refused. An output folder above the input (`-o .`) holds the input:
+    nothing is left out then."""
+    if out is None:
+        return lambda _: False
+    base = base.resolve()
+    if out == base:
+        # Its shards would sit among the inputs (a Spark export's part-00000.jsonl beside
+        # briefer's part-....parquet), and a rerun could not tell them apart.
+        raise UsageError(
+            f"-o {out} is the input folder itself: write the briefs to a folder of their own "
+            f"(-o {out / 'briefs'})"
+        )
+    if out.is_relative_to(base):
+        return lambda p: p.resolve().is_relative_to(out)
+    return lambda _: False
+
+
+def _glob_base(pattern: Path) -> Path:
+    """Return the folder a glob pattern starts from: its parts before the first wildcard."""
+    fixed = []
+    for part in pattern.parts:
+        if glob.has_magic(part):
+            break
+        fixed.append(part)
+    return Path(*fixed) if fixed else Path(".")
 
 
 def read_dataset(
