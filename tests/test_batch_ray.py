@@ -940,6 +940,9 @@ def test_a_csv_with_a_quote_never_closed_or_a_bad_row_stops_before_the_job(
     # A hand-edited archive export: the quote that opens record 2's text is never closed, so
     # record 3 was read as part of it and lost, exit 0; a row with too many fields stopped the
     # job with "ArrowInvalid: CSV parse error: ...", no file named.
+    from briefer.dataset import check_columns, count_rows
+    from briefer.errors import InputError
+
     path = tmp_path / "archive.csv"
     path.write_text(
         'id,text\n1,"The Senate voted."\n2,"unterminated quote\n3,ok text here\n',
@@ -957,13 +960,19 @@ def test_a_csv_with_a_quote_never_closed_or_a_bad_row_stops_before_the_job(
     assert err.startswith(f"briefer: error: {path}: not valid CSV (CSV parse error: "), err
     assert "Expected 2 columns, got 5" in err
     assert err.count("\n") == 1
+    # So when the rest of the archive after the quote is past the csv module's 128 KB field
+    # limit (the check stopped there without a word).
+    rows = "".join(
+        f"{n},The council met on day {n} and voted on the bridge.\n" for n in range(3000)
+    )
+    path.write_text(f'id,text\n1,"He said hello.\n{rows}', encoding="utf-8")
+    with pytest.raises(InputError, match="opens on line 2 is never closed"):
+        check_columns("csv", [str(path)])
     # Quotes inside an unquoted field, doubled quotes and line breaks inside a quoted field
     # are CSV as written by spreadsheets: no complaint.
     path.write_text(
         'id,text\n1,A 5" screen\n2,"He said ""no"" twice"\n3,"two\nlines"\n', encoding="utf-8"
     )
-    from briefer.dataset import check_columns, count_rows
-
     check_columns("csv", [str(path)])
     assert count_rows("csv", [str(path)]) == 3
 

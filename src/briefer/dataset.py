@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import signal
+import sys
 import threading
 import time
 import warnings
@@ -311,21 +312,28 @@ def _check_quotes(path: str) -> None:
     to the read itself."""
     import csv as stdcsv
 
-    with (
-        contextlib.suppress(OSError, UnicodeDecodeError),
-        open(path, encoding="utf-8-sig", newline="") as handle,
-    ):
-        reader = stdcsv.reader(handle, strict=True)
-        start = 1
-        try:
-            for _ in reader:
-                start = reader.line_num + 1
-        except stdcsv.Error as exc:
-            if "unexpected end of data" in str(exc):
-                raise InputError(
-                    f"{path}: the quoted field that opens on line {start} is never closed: "
-                    "every line after it would be read as that record's text"
-                ) from None
+    # The csv module stops at 128 KB a field ("field larger than field limit"), which an
+    # unclosed quote with a real archive after it passes at once: the limit is lifted for the
+    # check (this thread is the driver's, which reads nothing else meanwhile).
+    limit = stdcsv.field_size_limit(sys.maxsize)
+    try:
+        with (
+            contextlib.suppress(OSError, UnicodeDecodeError),
+            open(path, encoding="utf-8-sig", newline="") as handle,
+        ):
+            reader = stdcsv.reader(handle, strict=True)
+            start = 1
+            try:
+                for _ in reader:
+                    start = reader.line_num + 1
+            except stdcsv.Error as exc:
+                if "unexpected end of data" in str(exc):
+                    raise InputError(
+                        f"{path}: the quoted field that opens on line {start} is never "
+                        "closed: every line after it would be read as that record's text"
+                    ) from None
+    finally:
+        stdcsv.field_size_limit(limit)
 
 
 def _columns(kind: str, path: str) -> list[str] | None:
