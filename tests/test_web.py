@@ -520,6 +520,10 @@ def make_handler(state: State) -> type[BaseHTTPRequestHandler]:
             "/notes.md": lambda h: h.send(200, "text/markdown", MARKDOWN_STORY.encode()),
             "/saved": lambda h: h.send(200, "application/octet-stream", ARTICLE),
             "/blob": lambda h: h.send(200, "application/octet-stream", TEXT_STORY.encode()),
+            # A saved page opening with a comment, served as text (it was briefed as markup).
+            "/commented": lambda h: h.send(200, "text/plain", b"<!-- saved -->\n" + ARTICLE),
+            "/big.txt": lambda h: h.send(200, "text/plain", TEXT_STORY.encode() * 600),
+            "/empty-gzip": lambda h: h.send(200, "text/html", b"", Content_Encoding="gzip"),
         }
 
     return Handler
@@ -832,6 +836,21 @@ def test_text_and_markdown_urls_are_read_as_their_files_are(server: Server) -> N
     with pytest.raises(InputError) as excinfo:
         read_url(url, allow_private=True)
     assert str(excinfo.value) == f"{url}: not an article (content type application/octet-stream)"
+    # A page is told as piped bytes are: one that opens with a comment is a page still.
+    assert_article(read_url(server.url("/commented"), allow_private=True))
+    # Served as text, a document is held to the text bound, as the same file saved is (the
+    # page bound, 2.5 times more, let 4 MB of text in at the 2 MB default).
+    big = server.url("/big.txt")
+    with pytest.raises(InputError, match=r"larger than 100,000 bytes \(raise --max-input-bytes"):
+        read_source(big, allow_private_urls=True, max_bytes=100_000)
+    assert read_source(big, allow_private_urls=True, max_bytes=200_000).words > 0
+
+
+def test_an_empty_gzip_body_is_an_empty_page_not_a_cut_one(server: Server) -> None:
+    url = server.url("/empty-gzip")
+    with pytest.raises(InputError) as excinfo:
+        read_url(url, allow_private=True)
+    assert "connection closed" not in str(excinfo.value)
 
 
 def test_unknown_content_encoding(server: Server) -> None:

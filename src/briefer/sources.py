@@ -1442,11 +1442,14 @@ def read_source(
         from . import web
 
         page = web.read_url(name, allow_private=allow_private_urls, max_bytes=page_bytes)
+        if page.kind != "html" and len(page.text.encode("utf-8", "replace")) > max_bytes:
+            # Served as text, it is held to the text bound, as the same file saved would be.
+            raise _too_large(name, max_bytes)
         return from_page(page, name)
     if name == "-":
         # Read as much as a page may hold, then hold text to the text limit.
         data = _read_up_to(stdin, page_bytes + 1, "stdin") if stdin is not None else b""
-        if _looks_html(data):
+        if looks_html(data):
             from . import web
 
             if len(data) > page_bytes:
@@ -1467,7 +1470,7 @@ def read_source(
 def parse_text(text: str, source: str = "<text>") -> Article:
     """Parse a text handed over as a str (the library's brief()): an HTML page, as piped HTML
     is, through the page extractor; anything else as parse_article reads it."""
-    if _looks_html(text[:2048].encode("utf-8", "replace")):
+    if looks_html(text[:2048].encode("utf-8", "replace")):
         from . import web
 
         return from_page(web.extract_html(text, None, label=source), source)
@@ -1501,7 +1504,8 @@ def _starts_html(data: bytes) -> bool:
     return head.startswith((b"<!doctype html", b"<html"))
 
 
-def _looks_html(data: bytes) -> bool:
-    """Return whether piped bytes are an HTML page rather than plain text."""
+def looks_html(data: bytes) -> bool:
+    """Return whether bytes given as text (piped, served as text/plain, handed to brief()) are
+    an HTML page rather than plain text."""
     head = data[:2048].lstrip().lower()
     return head.startswith((b"<!doctype html", b"<html")) or b"<html" in head[:512]

@@ -36,6 +36,7 @@ from briefer.sources import (
     is_headline,
     is_paywall,
     is_url,
+    looks_html,
     read_byline,
     read_bytes,
 )
@@ -428,12 +429,11 @@ def read_url(url: str, **fetch_options: Any) -> Page:
 
     A text/plain or text/markdown document (not an HTML page sent under that type) comes back
     whole, as kind "text" or "markdown", for the readers of .txt and .md files; an
-    application/octet-stream body is read only when it starts as an HTML page does.
+    application/octet-stream body is read only when it looks like an HTML page.
     """
     final, body, charset, ctype = _fetch(url, **fetch_options)
-    html = (
-        body.lstrip(b"\xef\xbb\xbf \t\r\n")[:64].lower().startswith((b"<!doctype html", b"<html"))
-    )
+    # As piped bytes are told (a saved page may open with a comment before <html>).
+    html = looks_html(body.removeprefix(b"\xef\xbb\xbf"))
     if ctype == _UNTYPED and not html:
         raise InputError(f"{url}: not an article (content type {ctype})")
     kind = _TEXT_KINDS.get(ctype or "")
@@ -536,7 +536,7 @@ def _read_body(
         # would: read1() gives b"" and no IncompleteRead, and half a page was briefed whole.
         if length.strip().isdigit() and received < int(length):
             raise http.client.IncompleteRead(b"", int(length) - received)
-        if inflate is not None and not inflate.eof:
+        if inflate is not None and received and not inflate.eof:
             raise http.client.IncompleteRead(b"")  # a gzip stream cut before its end
     except zlib.error:
         raise InputError(f"{url}: corrupt gzip body") from None
