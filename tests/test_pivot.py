@@ -239,7 +239,7 @@ def test_extractive_briefs_leave_out_only_the_articles_whose_pivot_is_not_there(
 
 
 def test_a_pivot_title_goes_through_the_output_guard(
-    bart: Path, fr_en: Path, ar_en: Path, monkeypatch
+    bart: Path, fr_en: Path, ar_en: Path, marian_ar: Path, monkeypatch
 ) -> None:
     # A foreign article's title through a pivot whose translation loops: the heading read
     # "milliuse Incut filler141pos filler41pos filler41 ...", with no finding, though the same
@@ -266,6 +266,14 @@ def test_a_pivot_title_goes_through_the_output_guard(
     assert [c for c in brief.checks if c.kind == "untranslated"] == [
         Finding("untranslated", "the translation loops; left as it was", "title (en)")
     ]
+    # In a brief in another language, the kept title is no English for its translator: it
+    # stays as it was (it was sent to the en→ar translator as if it were English).
+    recorder = Recorder(monkeypatch)
+    arabic = Briefer(options(bart, fr_en, ar_en, lang="ar", translator=str(marian_ar)))
+    brief = arabic.brief(a)
+    assert brief.title == a.title
+    sent = [texts for name, texts, _ in recorder.calls if name == str(marian_ar)]
+    assert sent and all(a.title not in texts for texts in sent)
 
 
 def test_french_brief_of_a_french_article_translates_the_english_summary_back(

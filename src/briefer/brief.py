@@ -510,8 +510,14 @@ class Briefer:
         picked = [i for i, w in enumerate(where) if w == "en" and w != lang]
         model = self.translator(lang) if picked else None  # loaded only when something needs it
         if model is not None:
-            # The article's own title beats a round trip through English.
-            own = {i for i in picked if digests[i].language == lang}
+            # The article's own title beats a round trip through English; and a title the
+            # pivot's guard kept in the article's language is no English to translate (it went
+            # to the en→xx translator as if it were).
+            own = {
+                i
+                for i in picked
+                if digests[i].language == lang or (digests[i].pivot and digests[i].title is None)
+            }
             texts = [titles[i] for i in picked if i not in own] + [summaries[i] for i in picked]
             out = iter(
                 translate_guarded(model, texts, lang, self.glossary, guard=self.options.guard)
