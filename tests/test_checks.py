@@ -174,6 +174,21 @@ def test_translated_titles_and_nationalities_are_no_missing_name(brief: str, fre
         assert [f.kind for f in checks.check_translation(brief, swapped, "fr")] == ["name"]
 
 
+@pytest.mark.parametrize(
+    ("brief", "french"),
+    [
+        # A nationality is excused only where it describes a name whose own words are there:
+        # one that is the name's distinctive word, swapped, is caught.
+        ("The Indian Army moved on Tuesday.", "L'armée pakistanaise a bougé mardi."),
+        ("Kim Jong Un spoke on Tuesday.", "Kim Jong a parlé mardi."),
+    ],
+)
+def test_a_swapped_nationality_or_a_dropped_name_word_is_still_caught(
+    brief: str, french: str
+) -> None:
+    assert [f.kind for f in checks.check_translation(brief, french, "fr")] == ["name"]
+
+
 def test_a_missing_date_in_arabic_is_caught() -> None:
     arabic = "بدأت المحادثات يوم الأربعاء ٢ يونيو ٢٠١٥."
     found = checks.check_translation("The talks began on Tuesday, 2 June 2015.", arabic, "ar")
