@@ -903,6 +903,7 @@ def test_teaser_and_follow_lines_are_dropped(line: str) -> None:
         "Followers of the senator said on Twitter that he would vote no.",
         "He urged voters to sign up for the new health plan before December.",
         "Advertisements for the plan ran on local radio.",
+        "Promoted!",
         "Publicité mensongère : la société a été condamnée.",
     ],
 )

@@ -998,7 +998,8 @@ def _is_teaser(line: str) -> bool:
     than story."""
     if len(line) > _TEASER_MAX:
         return False
-    label = " ".join(line.split()).strip(".:!\u2026-\u2013\u2014|[]() ")
+    # Not "!": "Promoted!" over a sports story is a sentence, not a slot's label.
+    label = " ".join(line.split()).strip(".:\u2026-\u2013\u2014|[]() ")
     return bool(_TEASER.match(line) or is_paywall(line) or _AD_LABEL.fullmatch(label))
 
 

@@ -75,8 +75,8 @@ class Page:
     # "html" for an extracted page; "text" or "markdown" for a document served as text/plain
     # or text/markdown, whose text is the document as it came, for the file readers' rules.
     kind: str = "html"
-    # What was taken out of the story's own run of paragraphs, in page order: a byline and
-    # its role line, section subheadings. (Menus, teasers and captions are page furniture.)
+    # What was taken out of the story's own run of paragraphs: a byline and its role line,
+    # then the section subheadings in page order. (Menus, teasers and captions are furniture.)
     dropped: tuple[str, ...] = ()
 
 
