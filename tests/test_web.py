@@ -1710,6 +1710,12 @@ def test_a_live_blogs_newest_entry_headline_is_not_story_either() -> None:
     assert "Governor's race called" not in page.text
     assert page.text.startswith("The Associated Press has called the governor's race")
     assert page.dropped[0] == "Governor's race called"
+    # A byline under it is left out too, and listed after it, in page order.
+    signed = LIVE_BLOG.replace(
+        "<h3>Governor's race called</h3>", "<h3>Governor's race called</h3><p>By Sam Lee</p>"
+    )
+    page = extract_html(signed, label="live.html")
+    assert (page.author, page.dropped[:2]) == ("Sam Lee", ("Governor's race called", "By Sam Lee"))
 
 
 def test_a_hostile_json_ld_type_list_is_read_in_linear_time() -> None:

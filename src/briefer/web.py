@@ -75,8 +75,8 @@ class Page:
     # "html" for an extracted page; "text" or "markdown" for a document served as text/plain
     # or text/markdown, whose text is the document as it came, for the file readers' rules.
     kind: str = "html"
-    # What was taken out of the story's own run of paragraphs: a byline and its role line,
-    # then the section subheadings in page order. (Menus, teasers and captions are furniture.)
+    # What was taken out of the story's own run of paragraphs, in page order: a byline and
+    # its role line, section subheadings. (Menus, teasers and captions are page furniture.)
     dropped: tuple[str, ...] = ()
 
 
@@ -727,27 +727,30 @@ def _extract(text: str, *, page_url: str, label: str, base_url: str | None) -> P
             and (facts.live_blog or blocks[k].level in levels)
             and _squash(blocks[k].text) != _squash(title)
         }
-    story = [blocks[k].text for k in kept if k not in sections]
+    order = [k for k in kept if k not in sections]  # the story's blocks, by index
+    story = [blocks[k].text for k in order]
     walls = [k for k, b in enumerate(blocks) if is_paywall(b.text)]
     # Only where the story stops at the wall: a "Continue reading the main story" link
     # mid-story cut nothing. The reader says so, with the words of the story as it counts them.
     stopped = bool(walls) and all(k < walls[0] for k in kept)
     # trafilatura keeps the <h1> as the first line of the text; it is the title, not story.
     if story and title and _squash(story[0]) == _squash(title):
-        story = story[1:]
+        story, order = story[1:], order[1:]
     elif story and _title_is_the_sites(title, facts) and is_headline(story[0]):
         # A table-layout page has no <h1> and no og:title, and its <title> names the site:
         # the headline is the story's first line, set in bold type.
-        title, story = story[0], story[1:]
+        title, story, order = story[0], story[1:], order[1:]
     author = _authors(doc.author)
     byline, writers = read_byline(story[0]) if story else (False, None)
-    left = [blocks[k].text for k in sorted(sections)]
+    left = set(sections)  # what is taken out of the story, listed in page order
     if byline:
         # A byline left at the top of the story ("By Tom Becker, Staff Writer") names the author.
         author = author or writers
-        left.insert(0, story.pop(0))
+        story.pop(0)
+        left.add(order.pop(0))
         if story and ROLE_LINE.fullmatch(story[0]):
-            left.insert(1, story.pop(0))  # its role on a line of its own: "Courier Staff Writer"
+            story.pop(0)  # its role on a line of its own: "Courier Staff Writer"
+            left.add(order.pop(0))
     ld = facts.ld_article
     words = sum(len(text.split()) for text in story)
     if ld is not None and not stopped and words < MIN_WORDS and len(ld.body.split()) > words:
@@ -766,7 +769,7 @@ def _extract(text: str, *, page_url: str, label: str, base_url: str | None) -> P
         date=_clean(doc.date),
         text="\n\n".join(story),
         paywalled=stopped,
-        dropped=tuple(left),
+        dropped=tuple(blocks[k].text for k in sorted(left)),
     )
 
 
