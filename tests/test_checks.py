@@ -164,6 +164,15 @@ def test_a_translation_that_changes_or_drops_is_caught() -> None:
             "British Prime Minister David Cameron spoke.",
             "Le Premier ministre britannique David Cameron a parlé.",
         ),
+        # A nationality that is the name's one distinctive word, in its French form.
+        (
+            "The Swiss Foreign Ministry said no.",
+            "Le ministère suisse des Affaires étrangères a dit non.",
+        ),
+        (
+            "The Iraqi Foreign Ministry condemned the attack.",
+            "Le ministère irakien des Affaires étrangères a condamné l'attaque.",
+        ),
     ],
 )
 def test_translated_titles_and_nationalities_are_no_missing_name(brief: str, french: str) -> None:
@@ -181,6 +190,15 @@ def test_translated_titles_and_nationalities_are_no_missing_name(brief: str, fre
         # one that is the name's distinctive word, swapped, is caught.
         ("The Indian Army moved on Tuesday.", "L'armée pakistanaise a bougé mardi."),
         ("Kim Jong Un spoke on Tuesday.", "Kim Jong a parlé mardi."),
+        # Neighbours that share their first letters: told apart by their French forms.
+        (
+            "The Iraqi Foreign Ministry condemned the attack.",
+            "Le ministère iranien des Affaires étrangères a condamné l'attaque.",
+        ),
+        (
+            "The Austrian Foreign Ministry said no.",
+            "Le ministère australien des Affaires étrangères a dit non.",
+        ),
     ],
 )
 def test_a_swapped_nationality_or_a_dropped_name_word_is_still_caught(

@@ -293,19 +293,40 @@ _TRANSLATED_WORDS = frozenset({
 # countries' short forms (U.S., UK, EU). They may go untranslated-looking only where they
 # describe a name whose own words are there: "The Iraqi Foreign Ministry" as "le ministère
 # iranien" is still a missing name.
-_NATIONALITIES = frozenset({
-    "us", "uk", "eu", "american", "british", "french", "german", "italian", "spanish",
-    "russian", "chinese", "japanese", "korean", "indian", "pakistani", "afghan", "iraqi",
-    "iranian", "syrian", "turkish", "israeli", "palestinian", "egyptian", "saudi", "jordanian",
-    "lebanese", "yemeni", "libyan", "tunisian", "algerian", "moroccan", "sudanese", "qatari",
-    "emirati", "kuwaiti", "bahraini", "omani", "kurdish", "arab", "african", "ukrainian",
-    "polish", "dutch", "belgian", "swiss", "austrian", "swedish", "norwegian", "danish",
-    "finnish", "greek", "portuguese", "irish", "scottish", "welsh", "english", "hungarian",
-    "czech", "romanian", "bulgarian", "serbian", "croatian", "belarusian", "georgian",
-    "armenian", "canadian", "mexican", "brazilian", "argentine", "colombian", "venezuelan",
-    "chilean", "cuban", "australian", "nigerian", "kenyan", "ethiopian", "somali",
-    "indonesian", "malaysian", "filipino", "vietnamese", "thai", "taiwanese",
-})  # fmt: skip
+# Each with the stems of its French forms (folded), which decide whether it is there in a
+# French translation: the shared-prefix rule took "iranien" for "Iraqi" ("ira") and missed
+# "suisse" for "Swiss".
+_FRENCH_NATIONALITIES: dict[str, tuple[str, ...]] = {
+    "us": ("americ", "etats"), "uk": ("britann", "royaume"), "eu": ("europ", "ue"),
+    "american": ("americ",), "british": ("britann",), "french": ("franc",),
+    "german": ("allemand",), "italian": ("italien",), "spanish": ("espagnol",),
+    "russian": ("russe",), "chinese": ("chinois",), "japanese": ("japonais",),
+    "korean": ("coreen",), "indian": ("indien",), "pakistani": ("pakistanais",),
+    "afghan": ("afghan",), "iraqi": ("irakien",), "iranian": ("iranien",),
+    "syrian": ("syrien",), "turkish": ("turc", "turque"), "israeli": ("israelien",),
+    "palestinian": ("palestinien",), "egyptian": ("egyptien",), "saudi": ("saoudien",),
+    "jordanian": ("jordanien",), "lebanese": ("libanais",), "yemeni": ("yemenite",),
+    "libyan": ("libyen",), "tunisian": ("tunisien",), "algerian": ("algerien",),
+    "moroccan": ("marocain",), "sudanese": ("soudanais",), "qatari": ("qatari",),
+    "emirati": ("emirati",), "kuwaiti": ("koweitien",), "bahraini": ("bahreini",),
+    "omani": ("omanais",), "kurdish": ("kurde",), "arab": ("arabe",), "african": ("africain",),
+    "ukrainian": ("ukrainien",), "polish": ("polonais",), "dutch": ("neerlandais", "hollandais"),
+    "belgian": ("belge",), "swiss": ("suisse",), "austrian": ("autrichien",),
+    "swedish": ("suedois",), "norwegian": ("norvegien",), "danish": ("danois",),
+    "finnish": ("finlandais",), "greek": ("grec",), "portuguese": ("portugais",),
+    "irish": ("irlandais",), "scottish": ("ecossais",), "welsh": ("gallois",),
+    "english": ("anglais",), "hungarian": ("hongrois",), "czech": ("tcheque",),
+    "romanian": ("roumain",), "bulgarian": ("bulgare",), "serbian": ("serbe",),
+    "croatian": ("croate",), "belarusian": ("bielorusse",), "georgian": ("georgien",),
+    "armenian": ("armenien",), "canadian": ("canadien",), "mexican": ("mexicain",),
+    "brazilian": ("bresilien",), "argentine": ("argentin",), "colombian": ("colombien",),
+    "venezuelan": ("venezuelien",), "chilean": ("chilien",), "cuban": ("cubain",),
+    "australian": ("australien",), "nigerian": ("nigerian",), "kenyan": ("kenyan",),
+    "ethiopian": ("ethiopien",), "somali": ("somalien",), "indonesian": ("indonesien",),
+    "malaysian": ("malaisien", "malais"), "filipino": ("philippin",),
+    "vietnamese": ("vietnamien",), "thai": ("thailandais",), "taiwanese": ("taiwanais",),
+}  # fmt: skip
+_NATIONALITIES = frozenset(_FRENCH_NATIONALITIES)
 # An article opening a capitalised span is no part of the name: "The European Central Bank"
 # at a sentence's start is "La Banque centrale européenne".
 _ARTICLES = frozenset({"the", "a", "an"})
@@ -388,6 +409,15 @@ def _words(text: str) -> set[str]:
         out.add(word)
         out.update(part for part in re.split(r"[-']", word) if part)
     return out
+
+
+def _name_word_found(word: str, vocabulary: set[str], lang: str) -> bool:
+    """Tell whether a name's word is in a translation: a nationality in French by its French
+    forms, any other word by its prefix (_prefix_match)."""
+    stems = _FRENCH_NATIONALITIES.get(word) if lang == "fr" else None
+    if stems:
+        return any(other.startswith(stems) for other in vocabulary)
+    return _prefix_match(word, vocabulary)
 
 
 def _prefix_match(word: str, vocabulary: Iterable[str]) -> bool:
@@ -513,7 +543,7 @@ def check_translation(brief: str, translation: str, lang: str, where: str = "") 
                 # français), and acronyms are translated (IS, EI; NATO, OTAN).
                 continue
             wanted = [w for w in name.words if w not in _TRANSLATED_WORDS and w not in _CONNECTORS]
-            lost = [w for w in wanted if not _prefix_match(w, vocabulary)]
+            lost = [w for w in wanted if not _name_word_found(w, vocabulary, lang)]
             if len(lost) < len(wanted) and all(w in _NATIONALITIES for w in lost):
                 lost = []  # "French ... Laurent Fabius": the name is there, its nationality moved
             if lost and name.text not in seen:
