@@ -1015,7 +1015,11 @@ def test_pending_ids_are_counted_as_the_run_reads_them(tmp_path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from briefer.dataset import _pending_ids
+    from briefer.dataset import _input_ids
+    from briefer.dataset import _pending_ids as count
+
+    def _pending_ids(kind: str, paths: list[str], folders: list[str], done: set[str]) -> int | None:
+        return count(_input_ids(kind, paths, folders), done)  # as the run does: ids read once
 
     lines = tmp_path / "a.jsonl"
     lines.write_text('{"id": 7, "text": "x"}\n{"id": "8", "text": "y"}\n\n{"id": 9.0}\n', "utf-8")
