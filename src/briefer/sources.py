@@ -349,11 +349,15 @@ def read_path(path: str, max_bytes: int = MAX_INPUT_BYTES) -> Article:
 
         return from_page(web.extract_html(data, None, label=path), path)
     _refuse_rtf(data, path)
-    text = decode(data, path)
+    return _parse_document(decode(data, path), path, markdown=markdown)
+
+
+def _parse_document(text: str, source: str, *, markdown: bool, name: str | None = None) -> Article:
+    """Parse a decoded document: as Markdown (see markdown_text) or as plain text. A Markdown
+    one with no prose (paragraphs all in HTML blocks) is read line by line, as text."""
     if markdown:
-        # A file with no Markdown prose (paragraphs all in HTML blocks) is read line by line.
         text = markdown_text(text) or text
-    return parse_article(text, source=path)
+    return parse_article(text, source, name)
 
 
 def _refuse_rtf(data: bytes, label: str) -> None:
@@ -804,8 +808,8 @@ def _paragraphs(lines: list[tuple[int, str]], start: int) -> list[_Para]:
 # Line kinds: what a line may do at a paragraph boundary.
 _BLANK, _TEXT, _ALONE, _OPENS = "blank", "text", "alone", "opens"
 
-_LIST_ITEM = re.compile(r"(?:[-*+\u2022\u2013]|\d{1,3}[.)])[ \t]+\S")
-# A list item's marker and the space after it ("- ", "2) ", "• ").
+# A list item's marker and the space after it ("- ", "2) ", "• "), before its words: a line it
+# opens is a list item (the reader's rule, and translate's marker kept as it is).
 LIST_MARKER = re.compile(r"(?:[-*+\u2022\u2013]|\d{1,3}[.)])[ \t]+(?=\S)")
 _RULE_LINE = re.compile(r"(?:[=\-]{2,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})")
 _FENCE = re.compile(r"(?:`{3,}|~{3,})")
@@ -868,7 +872,7 @@ def _line_kinds(lines: list[tuple[int, str]], start: int) -> list[str]:
         ):
             kinds[i] = _ALONE
         elif (
-            _LIST_ITEM.match(stripped)
+            LIST_MARKER.match(stripped)
             or _DATELINE.match(stripped)
             # A rights notice opens a paragraph that its wrapped tail ("may not be published,
             # broadcast, ...") joins, so the notice is left out whole.
@@ -878,7 +882,7 @@ def _line_kinds(lines: list[tuple[int, str]], start: int) -> list[str]:
         elif _indent(line) > _indent(lines[i - 1][1]) + 1 and i > start and previous:
             # An indented first line opens a paragraph, unless it continues a list item.
             item = next((k for k in range(i - 1, start - 1, -1) if kinds[k] != _TEXT), None)
-            opens_item = item is not None and _LIST_ITEM.match(_strip(lines[item][1]))
+            opens_item = item is not None and LIST_MARKER.match(_strip(lines[item][1]))
             kinds[i] = _TEXT if opens_item and kinds[item] == _OPENS else _OPENS
         else:
             kinds[i] = _TEXT
@@ -1482,10 +1486,7 @@ def from_page(page: web.Page, source: str) -> Article:
     """Make an article from an extracted web page, its metadata kept; from a document served
     as text or Markdown, as a .txt or .md file of it is read."""
     if page.kind != "html":
-        text = page.text
-        if page.kind == "markdown":
-            text = markdown_text(text) or text
-        return parse_article(text, source, page.url)
+        return _parse_document(page.text, source, markdown=page.kind == "markdown", name=page.url)
     text = page.text if not page.title else f"{page.title}\n\n{page.text}"
     article = parse_article(text, source, page.url)
     if page.paywalled:
