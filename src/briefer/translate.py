@@ -111,17 +111,16 @@ def _translate(
     retry = settings.with_values("output guard", **RETRY_SETTINGS)
     # Each text becomes paragraphs, each paragraph sentences; all sentences go in one batch.
     layout: list[list[int]] = []
-    markers: list[str] = []  # each paragraph's list marker, or ""
-    gaps: list[str] = []  # what separates each paragraph from the one before
+    # What goes before each paragraph's translation: what separated it from the one before
+    # ("", "\n" or "\n\n") and its list marker, kept as it is, not given to the model.
+    heads: list[str] = []
     sentences: list[str] = []
     fit = _fitter(model, target)
     for text in texts:
         counts = []
         for gap, paragraph in _paragraphs(text):
-            gaps.append(gap)
-            # A list item's marker is kept as it is, not given to the model ("- ", "2) ").
-            marker = LIST_MARKER.match(paragraph)
-            markers.append(marker.group() if marker else "")
+            marker = LIST_MARKER.match(paragraph)  # "- ", "2) "
+            heads.append(gap + (marker.group() if marker else ""))
             body = paragraph[marker.end() :] if marker else paragraph
             pieces = [piece for s, e in split_sentences(body) for piece in fit(body[s:e])]
             sentences.extend(pieces)
@@ -158,7 +157,7 @@ def _translate(
     outputs = protect(sentences, glossary, lang, run) if glossary else run(sentences)
     results: list[Translated] = []
     at = 0
-    marks, seps = iter(markers), iter(gaps)
+    head = iter(heads)
     for text, counts in zip(texts, layout, strict=True):
         paragraphs = []
         lost: list[str] = []
@@ -170,7 +169,7 @@ def _translate(
                 if o is None
             ]
             words = " ".join(" ".join(o.split()) for o in done if o)
-            paragraphs.append(next(seps) + next(marks) + words)
+            paragraphs.append(next(head) + words)
             at += count
         if lost:
             results.append(Translated(text, _reason(lost[0], reasons, glossary)))

@@ -364,13 +364,8 @@ def _fetch(
     try:
         with opener.open(request, timeout=timeout) as response:
             final = response.geturl()
-            _check_type(url, response.headers)
+            ctype = _check_type(url, response.headers)
             charset = response.headers.get_content_charset()
-            ctype = (
-                response.headers.get_content_type()
-                if response.headers.get("Content-Type")
-                else None
-            )
             body = _read_body(url, response, max_bytes, guard)
     except Exception as exc:  # noqa: BLE001 - every failure becomes one line naming the URL
         late = time.monotonic() > guard.deadline and not isinstance(exc, InputError)
@@ -479,15 +474,17 @@ def _request_url(url: str) -> str:
     return urlunsplit((parts.scheme.lower(), netloc, path or "/", query, ""))
 
 
-def _check_type(url: str, headers: Message) -> None:
-    """Refuse a response whose Content-Type is neither HTML nor text, before reading its body."""
+def _check_type(url: str, headers: Message) -> str | None:
+    """Refuse a response whose Content-Type is neither HTML nor text, before reading its body;
+    return the type, None when the response names none."""
     if headers.get("Content-Type") is None:
-        return  # many servers send none for pages; decoding will tell binary data anyway
+        return None  # many servers send none for pages; decoding will tell binary data anyway
     ctype = headers.get_content_type()
     # application/octet-stream: what a server says of a file it cannot type (a page saved
-    # without a suffix); read_url reads it only when it starts as an HTML page.
+    # without a suffix); read_url reads it only when it looks like an HTML page.
     if not (ctype.startswith("text/") or ctype in _HTML_TYPES or ctype == _UNTYPED):
         raise InputError(f"{url}: not an article (content type {ctype})")
+    return ctype
 
 
 def _read_body(
