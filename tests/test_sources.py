@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from briefer.errors import InputError
+from briefer.sentences import split_sentences
 from briefer.sources import (
     Article,
     decode,
@@ -1143,13 +1144,50 @@ def test_arabic_copy_splits_at_sentence_ends_not_at_arabic_commas() -> None:
     sentences = [" ".join(article.text[s:e].split()) for s, e in sentences_of(article, "ar")]
     # pysbd's Arabic rules ended one at every "،": 24 fragments such as "بيروت،".
     assert not any(s.endswith(("\u060c", "\u061b")) for s in sentences)
-    # Each sentence ends where Arabic ends one: a full stop, a question or exclamation mark
-    # (with its closing quote), or a colon before a quote.
-    assert all(re.search(r"[.:\u061f!][»\"]?$", s) for s in sentences), sentences
-    # The title "د." and the quote closed after "؟" stay inside their sentences.
+    # Each sentence ends where Arabic ends one: a full stop, or a question or exclamation
+    # mark (with its closing quote); a colon introduces what follows.
+    assert all(re.search(r"[.\u061f!][»\"]?$", s) for s in sentences), sentences
+    # The title "د." and the quote closed after "؟" stay inside their sentences, and so does
+    # the quote a colon introduces (pysbd's rules made "told reporters:" a sentence).
     assert any("وقال د. محمد شمس الدين" in s for s in sentences)
     assert any("الدولي؟» مضيفاً أن البرلمان" in s for s in sentences)
-    assert len(sentences) == 8
+    assert any("للصحافيين: «هذه موازنة الضرورة" in s for s in sentences)
+    assert len(sentences) == 6
+
+
+# Arabic and Persian paragraphs as agencies write them. pysbd's one-letter abbreviations
+# ("ا", "م", "ه") matched inside any word once the line started with one, so a paragraph that
+# opens with the article "ال", with "مصادر" or with "هذا" (most of them) ran its sentences
+# together wherever one ended in that letter.
+@pytest.mark.parametrize(
+    ("lang", "sentences"),
+    [
+        ("ar", ["الساعة العاشرة صباحا.", "انتهى الاجتماع في العاصمة.", "وغادر الوفد."]),
+        ("ar", ["مصادر قالت إن الاتفاق سيوقع اليوم.", "وأضاف أن المحادثات مستمرة.", "ثم غادر."]),
+        ("ar", ["هذا ما قاله له.", "وأضاف أنه سيعود إليه.", "ثم غادر."]),
+        ("ar", ["الساعة 10:30 صباحا.", "وقال الوزير: «لن نتراجع».", "انتهى الاجتماع."]),
+        ("fa", ["این گزارش امروز منتشر شد.", "وزیر گفت: «ما آماده هستیم».", "سپس رفت."]),
+    ],
+)
+def test_arabic_script_paragraphs_split_at_each_sentence_end(
+    lang: str, sentences: list[str]
+) -> None:
+    text = " ".join(sentences)
+    assert [text[s:e] for s, e in split_sentences(text, lang=lang)] == sentences
+    # The same sentences after a line break: each line is read the same way.
+    wrapped = sentences[0] + "\n" + " ".join(sentences[1:])
+    assert [" ".join(wrapped[s:e].split()) for s, e in split_sentences(wrapped, lang=lang)] == [
+        " ".join(x.split()) for x in sentences
+    ]
+
+
+def test_an_arabic_abbreviation_of_its_own_still_ends_no_sentence() -> None:
+    # "م." (the Gregorian-year mark) and "د." (Dr) are abbreviations, as pysbd's rules say.
+    text = "ولد عام 1950 م. في بيروت، ثم انتقل. وقال د. محمد إن الرواتب ارتفعت."
+    assert [text[s:e] for s, e in split_sentences(text, lang="ar")] == [
+        "ولد عام 1950 م. في بيروت، ثم انتقل.",
+        "وقال د. محمد إن الرواتب ارتفعت.",
+    ]
 
 
 @pytest.mark.parametrize(
