@@ -266,12 +266,13 @@ def test_a_pivot_title_goes_through_the_output_guard(
     assert [c for c in brief.checks if c.kind == "untranslated"] == [
         Finding("untranslated", "the translation loops; left as it was", "title (en)")
     ]
+    assert brief.title_language == "fr"  # the kept title is the article's French
     # In a brief in another language, the kept title is no English for its translator: it
     # stays as it was (it was sent to the en→ar translator as if it were English).
     recorder = Recorder(monkeypatch)
     arabic = Briefer(options(bart, fr_en, ar_en, lang="ar", translator=str(marian_ar)))
     brief = arabic.brief(a)
-    assert brief.title == a.title
+    assert brief.title == a.title and brief.title_language == "fr"
     sent = [texts for name, texts, _ in recorder.calls if name == str(marian_ar)]
     assert sent and all(a.title not in texts for texts in sent)
 

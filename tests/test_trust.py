@@ -485,6 +485,78 @@ def test_an_untranslated_brief_is_flagged_in_every_format(bart: Path, marian_fr:
         assert asdict(note) in json.loads(render([brief], "json"))["briefs"][0]["checks"]
 
 
+ARABIC = "التقى الوزراء في باريس يوم الثلاثاء للاتفاق على خطة ضد المسلحين."
+
+
+def _heading_html(markdown: str) -> list[str]:
+    """Return the inline HTML inside the document's headings, as markdown-it parses them."""
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").parse(markdown)
+    return [
+        child.content
+        for n, token in enumerate(tokens)
+        if token.type == "heading_open"
+        for child in tokens[n + 1].children or []
+        if child.type == "html_inline"
+    ]
+
+
+@pytest.mark.parametrize("kept", ["title", "summary"])
+def test_a_part_left_in_english_keeps_its_own_direction_in_an_arabic_brief(
+    bart: Path, marian_ar: Path, kept: str
+) -> None:
+    from briefer.render import render
+
+    sentence = BODY.split(". ")[0] + "."
+    title = "Ministers agree new plan in Paris"
+    briefer = Briefer(Options(lang="ar", backend="torch", translator=str(marian_ar)))
+    briefer._summarizer = Stub(torch_engine(bart), lambda _t: sentence)
+    # The translator loops on one part, as the tiny random Marian does, and translates the other.
+    looped = title if kept == "title" else sentence
+    briefer._translators["ar"] = Stub(
+        torch_engine(marian_ar),
+        lambda t: "filler18 " * 12 if t == looped else ("خطة جديدة" if t == title else ARABIC),
+    )
+    brief = briefer.brief(ARTICLE)
+    markdown = render([brief], "markdown")
+    if kept == "title":
+        # An Arabic summary under an English title: the title reads left to right inside the
+        # summary's right-to-left block.
+        assert (brief.title, brief.summary, brief.language) == (title, ARABIC, "ar")
+        assert brief.title_language == "en"
+        assert f'# <span dir="ltr" lang="en">{title}</span>' in markdown
+        assert markdown.index('<div dir="rtl" lang="ar">') < markdown.index(title)
+        assert markdown.index(ARABIC) < markdown.index("</div>")
+        assert _heading_html(markdown) == ['<span dir="ltr" lang="en">', "</span>"]
+    else:
+        # The summary kept in English is no Arabic brief (no block), but its title is Arabic.
+        assert (brief.title, brief.summary, brief.language) == ("خطة جديدة", sentence, "en")
+        assert brief.title_language == "ar"
+        assert '# <span dir="rtl" lang="ar">خطة جديدة</span>' in markdown
+        assert 'dir="rtl" lang="ar">\n' not in markdown and "<div" not in markdown
+        assert _heading_html(markdown) == ['<span dir="rtl" lang="ar">', "</span>"]
+    # The JSON and text are as they were: the record's checks say which part was kept.
+    record = json.loads(render([brief], "json"))["briefs"][0]
+    assert "title_language" not in record
+    where = "title (ar)" if kept == "title" else "translation (ar)"
+    assert any(c["kind"] == "untranslated" and c["where"] == where for c in record["checks"])
+
+
+def test_a_title_in_the_briefs_own_language_gets_no_span(bart: Path, marian_ar: Path) -> None:
+    from briefer.render import render
+
+    briefer = Briefer(Options(lang="ar", backend="torch", translator=str(marian_ar)))
+    briefer._summarizer = Stub(torch_engine(bart), lambda _t: BODY.split(". ")[0] + ".")
+    briefer._translators["ar"] = Stub(
+        torch_engine(marian_ar), lambda t: "خطة جديدة" if t.startswith("Ministers") else ARABIC
+    )
+    brief = briefer.brief(ARTICLE)
+    assert brief.title_language == "" and brief.language == "ar"
+    markdown = render([brief], "markdown")
+    assert "<span" not in markdown and "# خطة جديدة" in markdown
+
+
 def test_no_guard_keeps_the_models_output(bart: Path, marian_fr: Path) -> None:
     """--no-guard: a looping summary and a looping translation are kept as the models wrote
     them, tried once each, with no fallback or untranslated note (the benchmark's setting:

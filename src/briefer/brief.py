@@ -85,6 +85,9 @@ class Brief:
     # Fact-check findings and guard notes (see checks.py), and each brief sentence's sources.
     checks: tuple[Finding, ...] = ()
     support: tuple[Support, ...] = ()
+    # The language the title is in, where it is not the summary's: a title the output guard
+    # kept in English above an Arabic summary, or an Arabic title above a summary it kept.
+    title_language: str = ""
 
 
 def sentences_of(article: Article, lang: str = "en") -> list[Span]:
@@ -602,6 +605,13 @@ class Briefer:
         language = lang
         if translator and f"translation ({lang})" in left:
             language = digest.summary_language if "translation (en)" in left else "en"
+        # So is a title: left in English by the guard, or in the article's own language where
+        # its pivot's guard kept it (that note comes with the digest).
+        title_language = lang
+        if translator and f"title ({lang})" in left:
+            title_language = "en"
+        if "title (en)" in {n.where for n in digest.notes}:
+            title_language = digest.language
         return Brief(
             source=a.source,
             title=title,
@@ -621,6 +631,7 @@ class Briefer:
             # The same finding twice (a name or date repeated in the brief) is said once.
             checks=tuple(dict.fromkeys(checks)),
             support=tuple(supports),
+            title_language="" if title_language == language else title_language,
         )
 
     def brief_many(

@@ -91,6 +91,11 @@ def context(
     for number, b in enumerate(briefs, start=1):
         cited_summary, footnotes = citations(b, md, f"{number}-" if len(briefs) > 1 else "")
         original = b.original_title or b.title
+        rtl = b.language in RTL_LANGUAGES
+        title_language = b.title_language or b.language
+        # A title written the other way from its summary (one the output guard kept in English
+        # in an Arabic brief) gets its own direction, inside or outside the summary's block.
+        title_dir = "" if (title_language in RTL_LANGUAGES) == rtl else ("ltr" if rtl else "rtl")
         articles.append(
             {
                 "title": md(b.title),
@@ -98,7 +103,9 @@ def context(
                 "source": md_name(b.source),
                 "language": Markup(escape.html(escape.one_line(b.language))),
                 "source_language": Markup(escape.html(escape.one_line(b.source_language))),
-                "rtl": b.language in RTL_LANGUAGES,
+                "rtl": rtl,
+                "title_language": Markup(escape.html(escape.one_line(title_language))),
+                "title_dir": title_dir,
                 "words": b.words,
                 "reading_minutes": reading_minutes(b.words),
                 "models": Roles({k: md_name(v) for k, v in b.models.items()}),
