@@ -714,3 +714,32 @@ def test_auto_falls_back_in_one_line(bart: Path, monkeypatch, caplog) -> None:
     assert [r.getMessage() for r in caplog.records] == [
         "CTranslate2 could not load it: no kernel; running it with torch instead"
     ]
+
+
+@pytest.mark.parametrize(
+    ("own", "flag", "changed"),
+    [
+        # A model with max_new_tokens (set by a generation_config.json): a max_length clears it.
+        ({"max_new_tokens": 40}, {"max_length": 30}, {"max_length", "max_new_tokens"}),
+        # One without: nothing is cleared, and max_new_tokens keeps its origin.
+        ({}, {"max_length": 30}, {"max_length"}),
+        # A min_length above the new max_length comes down with it.
+        ({"min_length": 56}, {"max_length": 30}, {"max_length", "min_length"}),
+        ({"min_length": 5}, {"max_length": 30}, {"max_length"}),
+        # Greedy search turns early stopping off, where the model had it on.
+        (
+            {"num_beams": 4, "early_stopping": True},
+            {"num_beams": 1},
+            {"num_beams", "early_stopping"},
+        ),
+        ({"num_beams": 4}, {"num_beams": 1}, {"num_beams"}),
+    ],
+)
+def test_a_value_laid_over_marks_only_what_it_changed(own, flag, changed) -> None:
+    model = GenerationSettings(**own).with_values("generation_config.json", **own)
+    laid = model.with_values("c.toml", **flag)
+    assert {k for k, v in laid.origins.items() if v == "c.toml"} == changed
+    # What it did not change is as the model had it, origin and value.
+    for name in set(own) - changed:
+        assert (getattr(laid, name), laid.origins[name]) == (own[name], "generation_config.json")
+    assert laid.max_new_tokens is None or "max_length" not in flag

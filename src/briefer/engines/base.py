@@ -76,12 +76,13 @@ class GenerationSettings:
         settings = dict(values)
         cause = {k: k for k in values}
         if "max_length" in values and values["max_length"] is not None:
-            # max_new_tokens would silently win over the user's --max-length.
-            if "max_new_tokens" not in settings:
+            # max_new_tokens would silently win over the user's --max-length. One the model never
+            # set stays as it was, its origin too (config show said "(not set)  # c.toml").
+            if "max_new_tokens" not in settings and self.max_new_tokens is not None:
                 settings["max_new_tokens"], cause["max_new_tokens"] = None, "max_length"
             if "min_length" not in values and (self.min_length or 0) > values["max_length"]:
                 settings["min_length"], cause["min_length"] = values["max_length"], "max_length"
-        if values.get("num_beams") == 1 and "early_stopping" not in values:
+        if values.get("num_beams") == 1 and "early_stopping" not in values and self.early_stopping:
             settings["early_stopping"], cause["early_stopping"] = False, "num_beams"
         where = {k: origin if isinstance(origin, str) else origin[cause[k]] for k in settings}
         return replace(self, **settings, origins={**self.origins, **where})
