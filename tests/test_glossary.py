@@ -167,3 +167,38 @@ def test_missing_terms_are_named(glossary: Glossary) -> None:
         "Laurent Fabius",
         "État islamique",
     ]
+
+
+# Names that are also ordinary words, as a newsroom glossary holds them (the US, Theresa May,
+# Condoleezza Rice, the Apple company) beside a lower-case common term.
+CASE = """
+keep = ["US", "May", "Rice", "Apple"]
+
+[terms."central bank"]
+fr = "banque centrale"
+"""
+
+
+def test_terms_are_found_as_written_not_in_ordinary_words(tmp_path: Path) -> None:
+    path = tmp_path / "glossary.toml"
+    path.write_text(CASE, encoding="utf-8")
+    glossary = load(path)
+    text = "They told us they may come, and the apple and rice harvests are late."
+    assert glossary.find(text) == []
+    assert mask(text, glossary).text == text  # the model reads the sentence as it is
+    names = "The US said May and Rice would meet Apple; the central bank agreed."
+    found = [(names[s:e], t.text) for s, e, t in glossary.find(names)]
+    assert found == [
+        ("US", "US"),
+        ("May", "May"),
+        ("Rice", "Rice"),
+        ("Apple", "Apple"),
+        ("central bank", "central bank"),
+    ]
+    # A lower-case term opens a sentence with a capital; a name in capitals is another word.
+    opening = "Central bank officials met. APPLE SHARES FELL."
+    assert [(opening[s:e], t.text) for s, e, t in glossary.find(opening)] == [
+        ("Central bank", "central bank")
+    ]
+    masked = mask(opening, glossary)
+    assert unmask(masked.text, masked, "fr") == "banque centrale officials met. APPLE SHARES FELL."

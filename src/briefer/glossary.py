@@ -60,15 +60,21 @@ class Glossary:
     terms: tuple[Term, ...] = ()
 
     def __post_init__(self) -> None:
-        """Order the terms longest first and build the pattern that finds them."""
+        """Order the terms longest first and build the pattern that finds them.
+
+        A term is found as it is written: "US" is not the pronoun "us", nor "May" the verb
+        (matched regardless of case, a glossary keeping "US" and "May" turned "They told us
+        they may come" into "US" and "May"). Only a term written in lower case may start with
+        a capital, as it does at the start of a sentence ("euro area", "Euro area").
+        """
         ordered = tuple(sorted(self.terms, key=lambda t: (-len(t.text), t.text)))
         object.__setattr__(self, "terms", ordered)
-        alternatives = "|".join(re.escape(t.text) for t in ordered)
-        pattern = (
-            re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE) if ordered else None
-        )
+        alternatives = "|".join(_written(t.text) for t in ordered)
+        pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)") if ordered else None
         object.__setattr__(self, "_pattern", pattern)
-        object.__setattr__(self, "_by_key", {t.text.casefold(): t for t in ordered})
+        by_form = {t.text: t for t in ordered}
+        by_form |= {_capitalized(t.text): t for t in ordered}
+        object.__setattr__(self, "_by_form", by_form)
 
     def __bool__(self) -> bool:
         """Tell whether the glossary holds any term."""
@@ -80,8 +86,22 @@ class Glossary:
         if pattern is None:
             return []
         return [
-            (m.start(), m.end(), self._by_key[m.group().casefold()]) for m in pattern.finditer(text)
+            (m.start(), m.end(), self._by_form[m.group()]) for m in pattern.finditer(text)
         ]  # type: ignore[attr-defined]
+
+
+def _written(term: str) -> str:
+    """Return the pattern of a term as written, its first letter either case when lower."""
+    if _capitalized(term) != term:
+        return f"[{re.escape(term[0])}{re.escape(_capitalized(term)[0])}]{re.escape(term[1:])}"
+    return re.escape(term)
+
+
+def _capitalized(term: str) -> str:
+    """Return a lower-case term with its first letter upper case, as a sentence starts (the
+    term itself where that letter has no one-letter capital: "ß" is "SS")."""
+    first = term[0].upper()
+    return first + term[1:] if term[0].islower() and len(first) == 1 else term
 
 
 def load(path: str | Path) -> Glossary:
