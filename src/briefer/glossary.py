@@ -85,9 +85,8 @@ class Glossary:
         pattern = self._pattern  # type: ignore[attr-defined]
         if pattern is None:
             return []
-        return [
-            (m.start(), m.end(), self._by_form[m.group()]) for m in pattern.finditer(text)
-        ]  # type: ignore[attr-defined]
+        forms = self._by_form  # type: ignore[attr-defined]
+        return [(m.start(), m.end(), forms[m.group()]) for m in pattern.finditer(text)]
 
 
 def _written(term: str) -> str:
