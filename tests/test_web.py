@@ -1509,8 +1509,15 @@ def test_an_old_table_layout_page_gives_its_story_without_its_byline_lines() -> 
     assert story.startswith("MONTE VISTA -- The Valley School District board on Monday")
     for furniture in ("Staff Writer", "Other stories", "County fair draws", "Published:"):
         assert furniture not in story
-    # The byline and its role line are listed with what was left out, in the page's order.
-    assert article.dropped[-2:] == ("By Tom Alvarez", "Courier Staff Writer")
+    # The byline and its role line are listed with what was left out, in the page's order:
+    # the date line under them (which the text reader drops) after them, then the box's label.
+    assert article.dropped[-5:] == (
+        "School board delays vote on four-day week",
+        "By Tom Alvarez",
+        "Courier Staff Writer",
+        "Published: Tuesday, October 8, 2002",
+        "Other stories:",
+    )
 
 
 def test_a_page_on_stdin_is_named_stdin() -> None:
@@ -1732,3 +1739,38 @@ def test_a_hostile_json_ld_type_list_is_read_in_linear_time() -> None:
 
     small, large = cost(10_000), cost(40_000)
     assert large < 9 * small, (small, large)
+
+
+def test_a_story_set_in_one_paragraph_with_line_breaks_gives_its_paragraphs() -> None:
+    # fixtures/br-paragraphs-cms.html (its comment says what it imitates): read as one block,
+    # the caption and the "Related stories:" links were story, and the summary quoted them.
+    from briefer.sources import read_source
+
+    article = read_source(
+        str(Path(__file__).resolve().parent / "fixtures" / "br-paragraphs-cms.html")
+    )
+    paragraphs = [article.text[s:e] for s, e in article.body]
+    assert [p.split()[0] for p in paragraphs] == [
+        "MILLBROOK",
+        "Mayor",
+        "State",
+        "Residents",
+        "Insurance",
+    ]
+    # The paragraph broken mid-sentence is one paragraph again.
+    assert paragraphs[2].endswith("which would free up money for repairs to roads and bridges.")
+    story = article.body_text()
+    for furniture in ("Volunteers fill", "Related stories", "Where to get", "List of", "Follow us"):
+        assert furniture not in story
+    # The caption and the teasers are listed with what was left out, in page order; the links
+    # are page furniture, as a menu is.
+    assert article.dropped == (
+        "Flood waters recede in Millbrook as cleanup begins",
+        "By Priya Natarajan, Staff Writer",
+        "Published Nov. 26, 2024",
+        "Volunteers fill sandbags on Main Street. (Photo: Courier staff)",
+        "Related stories:",
+        "Follow us on Twitter @DailyCourier",
+        "© 2024 Daily Courier. All rights reserved. |",
+    )
+    assert article.author == "Priya Natarajan"

@@ -1496,8 +1496,21 @@ def from_page(page: web.Page, source: str) -> Article:
         title=page.title or article.title,
         author=page.author,
         date=page.date,
-        dropped=article.dropped + page.dropped,
+        dropped=_in_page_order(article.dropped + page.dropped, page.outline),
     )
+
+
+def _in_page_order(dropped: tuple[str, ...], outline: tuple[str, ...]) -> tuple[str, ...]:
+    """Return what was left out of a page's story in page order: each item where the block
+    that is it, or holds it, stands (the reader's date line after the page's byline above
+    it); one found in no block keeps its place after them."""
+
+    def where(item: str) -> int:
+        return next(
+            (n for n, block in enumerate(outline) if item == block or item in block), len(outline)
+        )
+
+    return tuple(sorted(dropped, key=where))
 
 
 def _starts_html(data: bytes) -> bool:

@@ -76,8 +76,12 @@ class Page:
     # or text/markdown, whose text is the document as it came, for the file readers' rules.
     kind: str = "html"
     # What was taken out of the story's own run of paragraphs, in page order: a byline and
-    # its role line, section subheadings. (Menus, teasers and captions are page furniture.)
+    # its role line, section subheadings, captions and teasers. (Menus and link lists are
+    # page furniture, and go unsaid.)
     dropped: tuple[str, ...] = ()
+    # The page's blocks in page order (headings, paragraphs, lines), so what the text reader
+    # takes out later can be listed in page order with the above.
+    outline: tuple[str, ...] = ()
 
 
 class _Blocked(Exception):
@@ -739,7 +743,13 @@ def _extract(text: str, *, page_url: str, label: str, base_url: str | None) -> P
         title, story, order = story[0], story[1:], order[1:]
     author = _authors(doc.author)
     byline, writers = read_byline(story[0]) if story else (False, None)
-    left = set(sections)  # what is taken out of the story, listed in page order
+    # What is taken out of the story, listed in page order: with the section names, the
+    # captions and teasers (menus and link lists are no part of any story, and go unsaid).
+    left = sections | {
+        k
+        for k, b in enumerate(blocks)
+        if not b.only_links and b.has_words and is_boilerplate(b.text)
+    }
     if byline:
         # A byline left at the top of the story ("By Tom Becker, Staff Writer") names the author.
         author = author or writers
@@ -767,6 +777,7 @@ def _extract(text: str, *, page_url: str, label: str, base_url: str | None) -> P
         text="\n\n".join(story),
         paywalled=stopped,
         dropped=tuple(blocks[k].text for k in sorted(left)),
+        outline=tuple(b.text for b in blocks),
     )
 
 
@@ -1101,11 +1112,55 @@ def _blocks(body: Any) -> list[_Block]:
             for child in element:
                 walk(child)
                 add(child, child.tail or "")
+        elif element.tag == "p" and element.find(".//lb") is not None:
+            for text, links in _lines(element):
+                out.append(_Block(text, links))
         else:
             add(element)
 
     for element in body:
         walk(element)
+    return out
+
+
+def _lines(paragraph: Any) -> list[tuple[str, int]]:
+    """Return the lines of a paragraph set with line breaks, each with its link characters.
+
+    Older CMSs set a whole story in one <p>, its paragraphs parted by "<br><br>" (which
+    trafilatura often keeps as one <lb/>), with a photo's caption and a "Related stories:"
+    list of links between them: read as one block, all of it was story. Each line is a block
+    of its own, so those go as they do from <p>s. A line that ends no sentence, followed by
+    one that runs on in lower case, is one paragraph set with line breaks, and joins it.
+    """
+    lines: list[list[Any]] = [["", 0]]
+
+    def text(value: str | None) -> None:
+        lines[-1][0] += value or ""
+
+    def visit(element: Any) -> None:
+        """Add an element's text (and its tail) to the lines, starting one at each break."""
+        if element.tag == "lb":
+            lines.append(["", 0])
+        elif isinstance(element.tag, str):
+            text(element.text)
+            for child in element:
+                visit(child)
+            if element.tag == "ref":
+                lines[-1][1] += len(_clean("".join(element.itertext())) or "")
+        text(element.tail)
+
+    text(paragraph.text)
+    for child in paragraph:
+        visit(child)
+    out: list[tuple[str, int]] = []
+    for value, links in lines:
+        line = _clean(value)
+        if not line:
+            continue
+        if out and not _SENTENCE_END.search(out[-1][0]) and line[0].islower():
+            out[-1] = (f"{out[-1][0]} {line}", out[-1][1] + links)
+        else:
+            out.append((line, links))
     return out
 
 
