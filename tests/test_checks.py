@@ -331,3 +331,22 @@ def test_a_fused_sentence_cites_both_sources() -> None:
     )
     assert len(only.sources) == 2 and only.score == 1.0
     assert [s.paragraph for s in only.sources] == [1, 1]
+
+
+@pytest.mark.parametrize("mark", ["\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"])
+def test_an_invisible_character_inside_a_name_is_no_new_name(mark: str) -> None:
+    # CMS copy sets soft hyphens (&shy;) and zero-width characters inside long words; an
+    # extractive brief copies them. "Ram\u00adadi" was read as the name "Ram", not in the source.
+    source = (
+        f"Iraqi forces retook Ram{mark}adi on Monday, officials in Bagh{mark}dad said. "
+        "More than 4,100 airstrikes were carried out."
+    )
+    brief = source.split(". ")[0] + "."
+    assert checks.check_brief(source, brief) == []
+    # The same sentence without the mark, as a model writes it, reads the same.
+    assert checks.check_brief(source, brief.replace(mark, "")) == []
+    assert checks.check_translation(brief, brief.replace(mark, ""), "fr") == []
+    # A name that is not in the source is still found.
+    assert checks.check_brief(source, brief.replace(f"Ram{mark}adi", "Mosul")) == [
+        Finding("name", "Mosul is not in the source", "brief")
+    ]

@@ -443,6 +443,10 @@ def _number_label(number: Number) -> str:
 
 def check_brief(source: str, brief: str, where: str = "brief") -> list[Finding]:
     """Return what the brief states that its source does not: numbers, dates, names."""
+    # Both sides as they read: a soft hyphen or zero-width space inside a name (CMS copy's
+    # "Ram\u00adadi") cut it in two, and an extractive brief copied word for word from its
+    # source was reported as naming "Ram", which the source does not.
+    source, brief = visible(source), visible(brief)
     findings: list[Finding] = []
     source_numbers = numbers(source)
     values = set().union(*(n.values for n in source_numbers)) | _number_words(source)
@@ -494,6 +498,7 @@ def check_translation(brief: str, translation: str, lang: str, where: str = "") 
     Arabic, glossary terms are what keeps a name (see glossary.py).
     """
     where = where or f"translation ({lang})"
+    brief, translation = visible(brief), visible(translation)  # as check_brief reads them
     findings: list[Finding] = []
     left = numbers(brief)
     right = numbers(translation)
