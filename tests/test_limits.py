@@ -277,6 +277,30 @@ def test_endless_stdin_is_read_no_further_than_the_limit() -> None:
     assert main(args, env) == 1 and stdin.raw.given <= 1001 + io.DEFAULT_BUFFER_SIZE
 
 
+@pytest.mark.parametrize("limit", [10**11, 10**23])
+def test_a_limit_raised_to_mean_no_limit_reads_what_there_is(sample: Path, limit: int) -> None:
+    # A script sets a huge limit to mean "none": read(limit + 1) set aside that many bytes
+    # before reading one (MemoryError on a 5 kB file), or was past any index (OverflowError).
+    from briefer.cli import Env, main
+
+    args = ["summarize", "--engine", "extractive", "-f", "json", "--max-input-bytes", str(limit)]
+    result = run(*args[:1], str(sample), *args[1:])
+    assert result.code == 0, result.err
+    out = io.StringIO()
+    stdin = io.BufferedReader(io.BytesIO(sample.read_bytes()))
+    env = Env(stdin=stdin, stdout=out, stderr=io.StringIO(), stdin_isatty=False)
+    assert main(args, env) == 0
+    assert (
+        json.loads(out.getvalue())["briefs"][0]["text"]
+        == json.loads(result.out)["briefs"][0]["text"]
+    )
+    # An endless stream is still read a chunk at a time, and stopped at the limit.
+    from briefer.files import read_at_most
+
+    endless = io.BufferedReader(EndlessZeros())
+    assert len(read_at_most(endless, 3_000_001)) == 3_000_001
+
+
 def test_a_big_file_is_not_included_and_a_lone_one_is_an_error(sample: Path, tmp_path) -> None:
     limit = sample.stat().st_size + 100  # the real article fits; the dump does not
     big = tmp_path / "dump.txt"

@@ -9,6 +9,7 @@ MAX_INPUT_BYTES (--max-input-bytes), which sources.py enforces as it reads.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import BinaryIO
 
 from .errors import UsageError
 
@@ -31,7 +32,7 @@ def read_text(path: Path, what: str, limit: int = MAX_OPERATOR_BYTES) -> str:
         raise UsageError(f"{what} {path}: is a folder, not a file")
     try:
         with path.open("rb") as handle:
-            data = handle.read(limit + 1)
+            data = read_at_most(handle, limit + 1)
     except OSError as exc:
         raise UsageError(f"{what} {path}: cannot read it ({exc.strerror or exc})") from None
     if len(data) > limit:
@@ -41,3 +42,23 @@ def read_text(path: Path, what: str, limit: int = MAX_OPERATOR_BYTES) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise UsageError(f"{what} {path}: not UTF-8 text (byte {exc.start})") from None
+
+
+# The most read from a stream at once.
+_CHUNK = 1 << 20
+
+
+def read_at_most(stream: BinaryIO, size: int) -> bytes:
+    """Return the first size bytes of a stream, or all of it if shorter, reading a chunk at a
+    time: read(size) sets aside size bytes before reading one, so a limit raised to mean "no
+    limit" (--max-input-bytes 100000000000) failed with MemoryError on a 5 kB file, and one
+    past the largest index with OverflowError."""
+    parts: list[bytes] = []
+    left = size
+    while left > 0:
+        part = stream.read(min(left, _CHUNK))
+        if not part:
+            break
+        parts.append(part)
+        left -= len(part)
+    return b"".join(parts)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from .errors import InputError, UsageError
+from . import files
 from .files import MAX_INPUT_BYTES
 
 if TYPE_CHECKING:
@@ -292,9 +293,9 @@ def read_bytes(path: str, max_bytes: int = MAX_INPUT_BYTES, page_bytes: int = 0)
                 file.seek(0)
                 if size > most:
                     raise _too_large(path, most)
-                data = file.read(most + 1)
+                data = files.read_at_most(file, most + 1)
             else:
-                data = file.read(max(max_bytes, page_bytes) + 1)
+                data = files.read_at_most(file, max(max_bytes, page_bytes) + 1)
                 most = limit(data)
             if len(data) > most:
                 raise _too_large(path, most)
@@ -323,7 +324,7 @@ def read_limited(stream: BinaryIO, max_bytes: int, source: str = "-") -> bytes:
 def _read_up_to(stream: BinaryIO, size: int, label: str) -> bytes:
     """Return the first size bytes of a stream (all of it if shorter); errors name label."""
     try:
-        return stream.read(size)
+        return files.read_at_most(stream, size)
     except OSError as exc:
         raise InputError(f"{label}: cannot be read ({exc.strerror or exc})") from None
 
