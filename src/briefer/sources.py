@@ -16,8 +16,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from .errors import InputError, UsageError
 from . import files
+from .errors import InputError, UsageError
 from .files import MAX_INPUT_BYTES
 
 if TYPE_CHECKING:
