@@ -1222,12 +1222,19 @@ def test_a_web_page_saved_as_txt_is_read_as_the_page(tmp_path: Path) -> None:
         )
         + "</article><footer>Contact us</footer></body></html>"
     )
-    saved = tmp_path / "story.txt"
-    saved.write_text(page, encoding="utf-8")
-    article = read_path(str(saved))
-    assert article.title == "Council approves flood wall"
-    assert all("<" not in p for p in paragraphs(article))
-    assert paragraphs(article)[0].startswith("The council voted 5 to 2")
+    # As browsers save it: Internet Explorer's and Edge's "mark of the web" comment first.
+    marked = "<!-- saved from url=(0036)https://gazette.example/flood-wall -->\r\n" + page
+    for n, text in enumerate([page, "\ufeff" + marked, marked.replace("<!DOCTYPE html>", "")]):
+        saved = tmp_path / f"story{n}.txt"
+        saved.write_text(text, encoding="utf-8")
+        article = read_path(str(saved))
+        assert article.title == "Council approves flood wall"
+        assert all("<" not in p for p in paragraphs(article))
+        assert paragraphs(article)[0].startswith("The council voted 5 to 2")
+    # A story that opens with a comment of its own is still a story.
+    note = tmp_path / "note.txt"
+    note.write_text("<!-- draft -->\nCouncil approves wall\n\nThe council voted.\n")
+    assert "The council voted." in paragraphs(read_path(str(note)))
 
 
 def test_an_rtf_document_is_refused_with_the_fix(tmp_path: Path) -> None:

@@ -1515,9 +1515,15 @@ def _in_page_order(dropped: tuple[str, ...], outline: tuple[str, ...]) -> tuple[
 
 
 def _starts_html(data: bytes) -> bool:
-    """Return whether a file's bytes start as an HTML page (a story may mention `<html>`)."""
-    head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    """Return whether a file's bytes start as an HTML page (a story may mention `<html>`),
+    after any comments before it: a browser's "Save page as" puts `<!-- saved from
+    url=(0055)https://... -->` first, and such a page saved as story.txt was read as text."""
+    head = _HTML_PREAMBLE.sub(b"", data[:2048].removeprefix(b"\xef\xbb\xbf"), count=1).lower()
     return head.startswith((b"<!doctype html", b"<html"))
+
+
+# What may come before a page's <!DOCTYPE> or <html>: spaces and (a few short) comments.
+_HTML_PREAMBLE = re.compile(rb"\A(?:\s*<!--.{0,1024}?-->)*\s*", re.DOTALL)
 
 
 def looks_html(data: bytes) -> bool:
