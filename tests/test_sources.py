@@ -950,8 +950,8 @@ def test_a_source_takes_a_path() -> None:
 #   over "Associated Press", a "___" rule, the contributor line and the copyright notice,
 #   wrapped over three lines;
 # - afp-ar-depeche.txt and afp-fr-depeche.txt: AFP dispatches in Arabic (Arabic commas and
-#   question marks, «» quotes, the "د." title, desk initials) and French ("Le Dr.", a
-#   "par X avec Y à Z" byline, desk initials, © line);
+#   question marks, «» quotes, the "د." title, desk initials) and French (the keyword slug
+#   over the headline, "Le Dr.", a "par X avec Y à Z" byline, desk initials, © line);
 # - reuters-abbreviations.txt: Reuters copy dense with abbreviations (mi., 10-yr., p.m. EST).
 FURNITURE = {
     "reuters": (
@@ -992,6 +992,7 @@ def test_agency_furniture_is_no_story_and_the_headline_is_the_title(feed: str) -
         "APNewsAlert", "By ", "Associated Press", "___", "Copyright", "material may not",
         "redistributed.", "to this report.", "par Julien", "jmi-hl", "©", "PARIS, Dec 7 (Reuters) - (Adds",
         "reporting by Leigh", "Alison Williams", title.split()[0], "CORRECTED", "BUDGET",
+        "FRANCE-SOCIAL",
     )  # fmt: skip
     for line in article.dropped:
         assert line.startswith(furniture) or line in title, line

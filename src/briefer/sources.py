@@ -1076,7 +1076,12 @@ _CORRECTION = (
     r"|(?:CORRECTION|Correction|CLARIFICATION|Clarification)S?\s*:.{0,400}"
     r"|(?i:an\s+earlier\s+version\s+of\s+this\s+(?:story|article)\b).{0,400}"
 )
-_WIRE_FRONT = re.compile(r"\^?EDS?:.*|" + _TAKE_NOTE + "|" + _CORRECTION)
+# AFP's keyword slug over a dispatch's headline, words joined by hyphens with no space:
+# "FRANCE-POLITIQUE-BUDGET", English desks' "US-politics-vote" (it was taken for the title).
+_KEYWORD_SLUG = r"[A-Z\u00c0-\u00dd][\w']*(?:-[\w']+){1,7}"
+_WIRE_FRONT = re.compile(
+    r"\^?EDS?:.*|" + _TAKE_NOTE + "|" + _CORRECTION + "|" + _KEYWORD_SLUG
+)
 # What only ends a story: a correction note, and the rights notice of French and Arabic copy
 # ("© 2024 Reuters. Tous droits réservés.", "جميع الحقوق محفوظة لرويترز ٢٠٢٤"), words that
 # can be a story's own ("tous droits réservés" of a record label, Arabic "all rights are
