@@ -1079,9 +1079,7 @@ _CORRECTION = (
 # AFP's keyword slug over a dispatch's headline, words joined by hyphens with no space:
 # "FRANCE-POLITIQUE-BUDGET", English desks' "US-politics-vote" (it was taken for the title).
 _KEYWORD_SLUG = r"[A-Z\u00c0-\u00dd][\w']*(?:-[\w']+){1,7}"
-_WIRE_FRONT = re.compile(
-    r"\^?EDS?:.*|" + _TAKE_NOTE + "|" + _CORRECTION + "|" + _KEYWORD_SLUG
-)
+_WIRE_FRONT = re.compile(r"\^?EDS?:.*|" + _TAKE_NOTE + "|" + _CORRECTION + "|" + _KEYWORD_SLUG)
 # What only ends a story: a correction note, and the rights notice of French and Arabic copy
 # ("© 2024 Reuters. Tous droits réservés.", "جميع الحقوق محفوظة لرويترز ٢٠٢٤"), words that
 # can be a story's own ("tous droits réservés" of a record label, Arabic "all rights are
