@@ -1364,3 +1364,38 @@ def test_a_story_that_mentions_html_is_text(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert paragraphs(read_path(str(story)))[0].startswith("Developers who omit the <html")
+
+
+# A Reuters take as its text feed sends it (blank lines between paragraphs, 69 columns), with
+# the trailer wrapped where the feed wraps it: its close on the next line.
+_TAKE = """UK economy shrinks unexpectedly in October
+
+LONDON, Nov 30 (Reuters) - Britain's economy shrank unexpectedly in
+October as higher borrowing costs weighed on consumers and
+businesses, official data showed on Thursday, raising the risk that
+the country will slip into recession before the end of the year.
+
+Gross domestic product fell 0.3% month-on-month, the Office for
+National Statistics (ONS) said, confounding the median forecast in a
+Reuters poll of economists for growth of 0.1%.
+
+{trailer}
+((william.schomberg@thomsonreuters.com; +44 20 7542 7000))
+"""
+
+
+@pytest.mark.parametrize(
+    "trailer",
+    [
+        "(Reporting by William Schomberg and Andy Bruce; Editing by\nToby Chopra)",
+        "(Reporting by William Schomberg and Andy Bruce;\nEditing by Toby Chopra)",
+        "(Reporting by William Schomberg\nand Andy Bruce; Editing by Toby Chopra)",
+        "(Reporting by William Schomberg and Andy Bruce; Editing by Toby Chopra)",
+    ],
+)
+def test_a_wrapped_trailer_is_left_out_whole(trailer: str) -> None:
+    article = parse_article(_TAKE.format(trailer=trailer), "take.txt")
+    story = paragraphs(article)
+    assert len(story) == 2
+    assert story[-1].endswith("for growth of 0.1%.")
+    assert " ".join(" ".join(article.dropped).split()).count("Toby Chopra") == 1

@@ -928,6 +928,11 @@ def _joins(lines: list[tuple[int, str]], kinds: list[str], i: int, width: int | 
         return False  # a headline repeated under itself, as scraped pages do
     if not _ENDS_SENTENCE.search(previous) and line[:1].islower():
         return True
+    if previous.count("(") > previous.count(")") and line.count(")") > line.count("("):
+        # A bracket opened on the line before is closed on this one: Reuters' "(Reporting by
+        # ...; Editing by" wrapped before "Toby Chopra)" was two paragraphs, and the trailer
+        # went into the story as two pieces no rule knew.
+        return True
     # Greedy wrapping (fold, textwrap, wire systems) breaks a line only where the next word
     # would not fit; a shorter line was ended on purpose.
     return width is not None and _width(lines[i - 1][1]) + 1 + len(line.split()[0]) > width
