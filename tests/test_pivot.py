@@ -500,6 +500,10 @@ def test_config_tables_are_laid_under_flags(tmp_path: Path) -> None:
         (["-m", "fr="], "needs a model id"),
         (["-m", "fr=a", "-m", "fr=b"], "fr given twice"),
         (["-m", "a", "-m", "b"], "en given twice"),
+        # A code no language has: taken before, and never used (--source-lang and glossary
+        # keys refused it).
+        (["-m", "xx=my/model"], "'xx' is not an ISO 639-1 language code"),
+        (["--pivot", "qq=my/model"], "'qq' is not an ISO 639-1 language code"),
     ],
 )
 def test_bad_model_and_pivot_flags(flags: list[str], message: str) -> None:
@@ -525,6 +529,7 @@ def _settings(flags: list[str]) -> dict:
         ('pivot = "x"\n', "'pivot' must be a table"),
         ("[model]\nfr = 1\n", r"\[model\] fr must be a model id"),
         ('[model]\nfrench = "x"\n', "give the language of the articles"),
+        ('[model]\nxx = "x"\n', r"\[model\] xx: 'xx' is not an ISO 639-1 language code"),
     ],
 )
 def test_bad_model_and_pivot_tables(text: str, message: str, tmp_path: Path) -> None:

@@ -561,6 +561,12 @@ def language_table(name: str, table: Mapping[str, str], where: str | None = None
                 f"{flag} {lang}{'' if where else '=...'}: give the language of the articles it is for, such as fr "
                 "or ar" + (" (English articles need no pivot)" if code == ENGLISH else "")
             )
+        if code_of(code) is None:
+            # No article is ever in it: a typo (-m xx=...) that was taken, and never used.
+            raise UsageError(
+                f"{flag} {lang}{'' if where else '=...'}: {code!r} is not an ISO 639-1 "
+                "language code"
+            )
         if not isinstance(model, str) or not model.strip():
             raise UsageError(f"{flag} {code}{'' if where else '='} needs a model id")
         if code in out:
