@@ -499,3 +499,20 @@ def test_unwritable_directory_means_no_cache(tmp_path, warnings_seen, inside):
         assert list(locked.iterdir()) == []
     finally:
         locked.chmod(0o700)
+
+
+def test_a_digest_is_keyed_by_the_story_the_reader_chose(tmp_path: Path) -> None:
+    # The same file read by rules that keep other paragraphs as story (an editors' note the
+    # reader came to leave out) is another digest: the cache gave the old brief back.
+    from dataclasses import replace
+
+    from briefer import Briefer, Options
+    from briefer.batch import _Work
+    from briefer.cache import ResultCache
+    from briefer.sources import parse_article
+
+    work = _Work(Briefer(Options(engine="extractive")), ResultCache(tmp_path / "c.sqlite3"))
+    article = parse_article("Title\n\nEds: a note.\n\nThe story. It goes on.\n", "a.txt")
+    key = work.digest_key(article)
+    assert key == work.digest_key(replace(article))
+    assert key != work.digest_key(replace(article, body=article.body[1:]))

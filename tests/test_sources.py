@@ -952,6 +952,8 @@ def test_a_source_takes_a_path() -> None:
 # - afp-ar-depeche.txt and afp-fr-depeche.txt: AFP dispatches in Arabic (Arabic commas and
 #   question marks, «» quotes, the "د." title, desk initials) and French (the keyword slug
 #   over the headline, "Le Dr.", a "par X avec Y à Z" byline, desk initials, © line);
+# - ap-anpa-header.txt: an AP story whose header lines come in the ANPA wire format, each
+#   between "^" and "<" (slug, headline, a mixed-case "Eds:" note, byline, agency line);
 # - reuters-abbreviations.txt: Reuters copy dense with abbreviations (mi., 10-yr., p.m. EST).
 FURNITURE = {
     "reuters": (
@@ -967,6 +969,13 @@ FURNITURE = {
         "JAMIE STENGLE",
         "DALLAS (AP) — Tornadoes tore through rural Texas",
         "More than 120,000 homes and businesses were without power",
+    ),
+    "ap-anpa": (
+        "ap-anpa-header.txt",
+        "Senate passes stopgap bill, averts shutdown",
+        "LISA MASCARO; MARY CLARE JALONICK",
+        "WASHINGTON (AP) — The Senate voted 71 to 27",
+        "The measure is the third short-term extension",
     ),
     "afp-fr": (
         "afp-fr-depeche.txt",
@@ -992,7 +1001,7 @@ def test_agency_furniture_is_no_story_and_the_headline_is_the_title(feed: str) -
         "APNewsAlert", "By ", "Associated Press", "___", "Copyright", "material may not",
         "redistributed.", "to this report.", "par Julien", "jmi-hl", "©", "PARIS, Dec 7 (Reuters) - (Adds",
         "reporting by Leigh", "Alison Williams", title.split()[0], "CORRECTED", "BUDGET",
-        "FRANCE-SOCIAL",
+        "FRANCE-SOCIAL", "^",
     )  # fmt: skip
     for line in article.dropped:
         assert line.startswith(furniture) or line in title, line

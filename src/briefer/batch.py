@@ -29,7 +29,10 @@ log = logging.getLogger("briefer")
 # 4: digests and translations record their languages and the models that made them.
 # 5: sentences are split by pysbd's rules for every language it has (Hindi, Amharic, Armenian
 #    and others were split by English rules), so their chunks differ.
-CACHE_FORMAT = 5
+# 6: Arabic and Persian sentences end at no colon, and run on past no word ending in "ا.";
+#    digests are keyed by the story's paragraphs too (the reader's rules choose them from the
+#    text: a digest of AP copy kept the editors' note the reader came to leave out).
+CACHE_FORMAT = 6
 # Articles summarized together: enough to keep every core busy with batches that span
 # articles, few enough that a killed run loses little, as results are cached after each round.
 ROUND = 8
@@ -254,6 +257,7 @@ class _Work:
             "kind": "digest",
             "format": CACHE_FORMAT,
             "text": article.text,
+            "body": [list(span) for span in article.body],
             "engine": o.engine,
             # Sentences are split by the language's rules, and the route follows from it.
             "source_language": lang,

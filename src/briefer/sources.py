@@ -798,12 +798,25 @@ def _paragraphs(lines: list[tuple[int, str]], start: int) -> list[_Para]:
     first = None
     for i in range(start, len(lines) + 1):
         if first is not None and (i == len(lines) or not _joins(lines, kinds, i, width)):
-            texts = [_strip(lines[k][1]) for k in range(first, i)]
+            texts = [_judged(_strip(lines[k][1])) for k in range(first, i)]
             paras.append(_Para(first, i - 1, " ".join(texts)))
             first = None
         if i < len(lines) and first is None and kinds[i] != _BLANK:
             first = i
     return paras
+
+
+# A line of an AP story's header in the ANPA wire format, between "^" and "<": the slug
+# "^BC-US--Congress-Shutdown,1st Ld-Writethru<", the headline, "^Eds: ...<", the byline,
+# "^Associated Press<". Each stands alone, and is judged by what is between the markers (the
+# headline was the title with them, and the byline no byline).
+_ANPA_LINE = re.compile(r"\^(.*)<")
+
+
+def _judged(line: str) -> str:
+    """Return a stripped line as the rules judge it: an ANPA header line without its markers."""
+    anpa = _ANPA_LINE.fullmatch(line)
+    return _strip(anpa.group(1)) if anpa else line
 
 
 # Line kinds: what a line may do at a paragraph boundary.
@@ -853,6 +866,7 @@ def _line_kinds(lines: list[tuple[int, str]], start: int) -> list[str]:
         after_sentence = not previous or bool(_ENDS_SENTENCE.search(previous))
         if (
             _ATX_HEADING.fullmatch(stripped)
+            or _ANPA_LINE.fullmatch(stripped)
             or _RULE_LINE.fullmatch(stripped)
             or stripped.startswith(("|", ">", "<"))
             or (
@@ -1084,7 +1098,9 @@ _CORRECTION = (
 # AFP's keyword slug over a dispatch's headline, words joined by hyphens with no space:
 # "FRANCE-POLITIQUE-BUDGET", English desks' "US-politics-vote" (it was taken for the title).
 _KEYWORD_SLUG = r"[A-Z\u00c0-\u00dd][\w']*(?:-[\w']+){1,7}"
-_WIRE_FRONT = re.compile(r"\^?EDS?:.*|" + _TAKE_NOTE + "|" + _CORRECTION + "|" + _KEYWORD_SLUG)
+_WIRE_FRONT = re.compile(
+    r"\^?(?:EDS?|Eds?):.*|" + _TAKE_NOTE + "|" + _CORRECTION + "|" + _KEYWORD_SLUG
+)
 # What only ends a story: a correction note, and the rights notice of French and Arabic copy
 # ("© 2024 Reuters. Tous droits réservés.", "جميع الحقوق محفوظة لرويترز ٢٠٢٤"), words that
 # can be a story's own ("tous droits réservés" of a record label, Arabic "all rights are
