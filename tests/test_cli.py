@@ -518,6 +518,32 @@ def test_translate_says_an_html_page_is_not_translated(marian_fr: Path, tmp_path
     assert f"briefer: {page}: an HTML page; translate reads text or Markdown" in result.err
 
 
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("doc.json", '{"title": "Talks", "body": "The talks went well."}\n'),
+        ("docs.jsonl", '{"id": 1, "text": "The talks went well."}\n'),
+        ("docs.csv", "id,text\n1,The talks went well.\n"),
+    ],
+)
+def test_translate_refuses_a_data_file(
+    marian_fr: Path, tmp_path: Path, name: str, data: str
+) -> None:
+    # Read as prose, a JSON document's keys and braces were translated away, with exit 0.
+    doc = tmp_path / name
+    doc.write_text(data, encoding="utf-8")
+    out = tmp_path / "out.md"
+    out.write_text("yesterday's\n", encoding="utf-8")
+    result = run("translate", str(doc), "--lang", "fr", "-t", str(marian_fr), "-o", str(out))
+    kind = name.split(".")[1].upper()
+    assert (result.code, result.out) == (1, "")
+    assert result.err == (
+        f"briefer: error: {doc}: a {kind} data file; translate reads text or Markdown (give it "
+        "the text, or brief a dataset with briefer batch)\n"
+    )
+    assert out.read_text(encoding="utf-8") == "yesterday's\n"
+
+
 def test_translate_guards_every_passage(marian_fr: Path, tmp_path: Path) -> None:
     from briefer.checks import loops
 

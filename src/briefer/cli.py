@@ -556,6 +556,15 @@ def translate(
     raw = read_raw(inputs, env, options.max_input_bytes)
     if output is not None:
         check_outputs([output], [source for source, _ in raw])
+    for source, _ in raw:
+        # Read as prose, a data file's keys, quotes and brackets were translated or lost with
+        # exit 0; its texts are for a script to pull out (jq, csvcut) and translate.
+        kind = Path(source).suffix.lower()
+        if kind in _DATA_SUFFIXES:
+            raise InputError(
+                f"{_label(source)}: a {kind[1:].upper()} data file; translate reads text or "
+                "Markdown (give it the text, or brief a dataset with briefer batch)"
+            )
     texts = [(source, decode(data, _label(source))) for source, data in raw]
     briefer = _briefer(options)
     # Each document: its source, its translation, the checks of the passages the guard kept, and
@@ -1086,6 +1095,8 @@ def main(argv: list[str] | None = None, env: Env | None = None) -> int:
 # Flags that take a path: an empty one is what `--glossary "$GLOSSARY"` gives when the
 # variable is unset, and was read as the flag left out (the built-in template, no glossary,
 # the config file found the usual way) without a word.
+# Files that hold data, not a document: `translate` refuses them.
+_DATA_SUFFIXES = frozenset({".json", ".jsonl", ".ndjson", ".csv", ".tsv", ".parquet", ".xml"})
 _PATH_FLAGS = ("--config", "--template", "--glossary", "--prompt", "--from-list", "--model-cache")
 
 
