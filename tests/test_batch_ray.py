@@ -548,8 +548,16 @@ def test_bad_records_get_an_error_and_the_rest_succeed(
         for n in (0, 1)
     ]
     lines.append(json.dumps({"id": "ar-0", "text": " ".join(ARABIC[:5])}))
+    # As Python's json writes text raw (ensure_ascii=False): U+2028 and U+0085 inside strings,
+    # which are no line ends in JSON Lines (Ray's read_text split there, and lost both records).
+    for name, mark in (("ls", "\u2028"), ("nel", "\u0085")):
+        text = good[2]["text"].replace("\n\n", f"\n\n{mark}", 1)
+        lines.append(json.dumps({"id": name, "text": text}, ensure_ascii=False))
     missing = tmp_path / "models" / "opus-mt-fr-en"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # A BOM before the first line (a Windows editor's), and one line that is not UTF-8 (a
+    # Latin-1 "café"): one record's error, not the job's end.
+    data = "\n".join(lines).encode("utf-8").replace(b"unterminated", b"caf\xe9 unterminated")
+    path.write_bytes(b"\xef\xbb\xbf" + data + b"\n")
     out = tmp_path / "out"
     command = [
         "batch", str(path), "-o", str(out), "-f", "jsonl", "--engine", "extractive",
@@ -558,7 +566,9 @@ def test_bad_records_get_an_error_and_the_rest_succeed(
     code, _, err = run(*command)
     assert code == 3, err
     written = by_id(out)
-    assert len(written) == 39
+    assert len(written) == 41
+    assert written["ls"]["summary"] and written["nel"]["summary"]
+    assert written[good[0]["id"]]["summary"]  # the record after the BOM
     errors = {k: v["error"] for k, v in written.items() if v["error"]}
     for n in (0, 1):
         assert errors.pop(f"fr-{n}").startswith(
@@ -572,16 +582,18 @@ def test_bad_records_get_an_error_and_the_rest_succeed(
     assert errors.pop("caption-only").startswith("caption-only: holds no story text")
     assert errors.pop("klingon").startswith("unsupported language 'tlh'")
     (broken,) = errors
-    assert broken.startswith("sha256:") and errors[broken].startswith("not a JSON line")
+    # Named by its file and line (the 9th: 3 good records, 5 odd ones before it).
+    assert broken.startswith("sha256:")
+    assert errors[broken] == f"{path}, line 9: not UTF-8 (byte 30)"
     assert written["77"]["title"] == "Numeric id" and written["77"]["summary"]
     assert all(written[r["id"]]["summary"] for r in good)
-    assert "39 record(s) written (8 with an error)" in err
+    assert "41 record(s) written (8 with an error)" in err
     # A rerun finds everything written: still a partial job (exit 3) while errors are in the
     # folder, and it says how to brief them again.
     code, _, err = run(*command)
     assert code == 3, err
     assert (
-        "0 record(s) written (0 with an error), 39 already there (8 with an error: "
+        "0 record(s) written (0 with an error), 41 already there (8 with an error: "
         "--retry-errors briefs them again)"
     ) in err
 
@@ -603,7 +615,7 @@ def test_bad_records_get_an_error_and_the_rest_succeed(
         "fr-1",
     }
     assert all(again[k] == v for k, v in before.items())
-    assert "8 record(s) written (6 with an error), 31 already there, 8 earlier error(s)" in err
+    assert "8 record(s) written (6 with an error), 33 already there, 8 earlier error(s)" in err
 
 
 def test_a_folder_holding_another_inputs_records_briefs_the_new_ones(

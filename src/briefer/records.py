@@ -547,7 +547,9 @@ def _keep_only(path: Path, ids: Sequence[str], keep: Sequence[bool]) -> str:
 
         fmt, content = "parquet", pq.read_table(path).filter(pa.array(list(keep)))
     else:
-        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        # At "\n" only: a record's text may hold U+2028, which splitlines() ends a line at.
+        text = path.read_text(encoding="utf-8")
+        lines = [line for line in text.split("\n") if line.strip()]
         fmt = "jsonl"
         content = "".join(f"{line}\n" for line, k in zip(lines, keep, strict=True) if k)
     name = _commit(path.parent, kept_ids, content, fmt) if kept_ids else ""
@@ -584,12 +586,40 @@ def normalize_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def read_json_lines(lines: Iterable[bytes], source: str) -> Iterator[dict[str, Any]]:
+    """Return the records of a JSON Lines file given as its raw lines (each with or without
+    its newline), naming the file and line of each that has none.
+
+    Lines end at "\n" only, as JSON Lines says: U+2028 and U+0085, which Python's json writes
+    raw inside strings (ensure_ascii=False), are no line ends (Ray's read_text split there, and
+    both halves of each such record became errors under made-up ids). A line that is not UTF-8
+    is one record's error, not the job's end, and a BOM before the first is no part of it.
+    """
+    for number, raw in enumerate(lines, start=1):
+        raw = raw.rstrip(b"\r\n")
+        if number == 1:
+            raw = raw.removeprefix(b"\xef\xbb\xbf")
+        if not raw.strip():
+            continue
+        where = f"{source}, line {number}"
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            text = raw.decode("utf-8", "replace")
+            yield {"id": content_id(text), "error": f"{where}: not UTF-8 (byte {exc.start + 1})"}
+            continue
+        record = parse_json_line(line)
+        if "error" in record:
+            record["error"] = f"{where}: {record['error']}"
+        yield record
+
+
 def parse_json_line(line: str) -> dict[str, Any]:
     """Return the fields of one JSON Lines record, or a record whose error says why it has none."""
     try:
         value = json.loads(line)
     except ValueError as exc:
-        return {"id": content_id(line), "error": f"not a JSON line: {exc}"}
+        return {"id": content_id(line.strip()), "error": f"not a JSON line: {exc}"}
     if not isinstance(value, dict):
-        return {"id": content_id(line), "error": "a JSON line that is not an object"}
+        return {"id": content_id(line.strip()), "error": "a JSON line that is not an object"}
     return {name: value.get(name) for name in INPUT_COLUMNS}
