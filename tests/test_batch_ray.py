@@ -1049,3 +1049,30 @@ def test_pending_ids_are_counted_as_the_run_reads_them(tmp_path: Path) -> None:
     folder.mkdir()
     files = [str(folder / "a.txt"), str(folder / "b.txt")]
     assert _pending_ids("files", files, [str(folder)], {"a.txt"}) == 1
+
+
+def test_a_file_whose_name_is_not_utf8_is_briefed_under_an_escaped_id(tmp_path: Path) -> None:
+    # A Latin-1 name from an old archive: Arrow took no undecodable text, and the job ended
+    # with "the Ray job failed: To change retry attempts, ...".
+    import pyarrow as pa
+
+    from briefer import dataset
+
+    folder = tmp_path / "wire"
+    folder.mkdir()
+    name = os.fsdecode(b"caf\xe9.txt")
+    (folder / name).write_text(story(0)["text"], encoding="utf-8")
+    path = str(folder / name)
+    row = {"id": dataset._file_id(path, [str(folder)]), "path": records.carried_path(path)}
+    assert row["id"] == "caf\\xe9.txt"
+    table = pa.table({k: [v] for k, v in row.items()})  # what the job's blocks hold
+    assert records.article_of(table.to_pylist()[0]).body_text() == read_source_text(path)
+    # A name that is UTF-8 travels as it is.
+    assert records.carried_path(str(folder / "été.txt")) == str(folder / "été.txt")
+
+
+def read_source_text(path: str) -> str:
+    """Return the story `briefer summarize FILE` reads from a file."""
+    from briefer.sources import read_source
+
+    return read_source(path).body_text()

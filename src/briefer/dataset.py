@@ -248,7 +248,7 @@ def read_dataset(
             **light,
         )
     if kind == "files":
-        items = [{"id": _file_id(p, folders), "path": p} for p in paths]
+        items = [{"id": _file_id(p, folders), "path": records.carried_path(p)} for p in paths]
         return ray.data.from_items(items, override_num_blocks=blocks)
     raise UsageError(f"unknown input format {kind!r}")
 
@@ -469,11 +469,17 @@ def _input_ids(kind: str, paths: Sequence[str], folders: Sequence[str]) -> set[s
 
 
 def _file_id(path: str, folders: Sequence[str]) -> str:
-    """Return a file's id: its path inside the folder named on the command line, else as given."""
+    """Return a file's id: its path inside the folder named on the command line, else as given.
+
+    A name whose bytes are not UTF-8 (Latin-1 "caf\xe9.txt" from an old archive) shows them
+    as escapes, "caf\\xe9.txt": Arrow takes no undecodable text, and the whole job ended.
+    """
+    found = path
     for folder in folders:
         with contextlib.suppress(ValueError):
-            return Path(path).relative_to(Path(folder).expanduser()).as_posix()
-    return path
+            found = Path(path).relative_to(Path(folder).expanduser()).as_posix()
+            break
+    return os.fsencode(found).decode("utf-8", "backslashreplace")
 
 
 def _json_lines_source(paths: list[str]) -> Any:

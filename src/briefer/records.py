@@ -8,6 +8,7 @@ read or written.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import logging
@@ -54,11 +55,28 @@ def record_id(row: dict[str, Any]) -> str:
     return content_id(text if isinstance(text, str) else "")
 
 
+# Marks a path carried as its bytes, base64-encoded: no real path holds a NUL.
+_RAW_PATH = "\0"
+
+
+def carried_path(path: str) -> str:
+    """Return a file's path as a record carries it: as it is, or, when its name's bytes are
+    not UTF-8 (which Arrow cannot hold as text), those bytes base64-encoded after a NUL."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return _RAW_PATH + base64.b64encode(os.fsencode(path)).decode("ascii")
+    return path
+
+
 def article_of(row: dict[str, Any]) -> Article:
     """Return the article a row describes: a file to read as `summarize` reads it, or its text."""
     if row.get("path"):
         # A folder of files: read each exactly as `briefer summarize FILE` would.
-        return read_source(str(row["path"]))
+        path = str(row["path"])
+        if path.startswith(_RAW_PATH):
+            path = os.fsdecode(base64.b64decode(path[len(_RAW_PATH) :]))
+        return read_source(path)
     rid = record_id(row)
     text = row.get("text")
     if not isinstance(text, str):
