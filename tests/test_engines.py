@@ -392,6 +392,59 @@ def test_threads_loading_different_models_at_once_on_torch(
         assert len(got) == 3
 
 
+class _OneAtATime:
+    """A tokenizer that notes how many threads are inside it at once (each call lingers a
+    little, so calls that are not kept apart overlap)."""
+
+    def __init__(self, real: object):
+        self.__dict__["_real"] = real
+        self.__dict__["inside"] = 0
+        self.__dict__["most"] = 0
+        self.__dict__["calls"] = 0
+
+    def _enter(self, call, *args, **kwargs):  # noqa: ANN001, ANN202
+        import time
+
+        self.__dict__["inside"] += 1
+        self.__dict__["most"] = max(self.most, self.inside)
+        self.__dict__["calls"] += 1
+        try:
+            time.sleep(0.002)
+            return call(*args, **kwargs)
+        finally:
+            self.__dict__["inside"] -= 1
+
+    def __call__(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN204
+        return self._enter(self._real, *args, **kwargs)
+
+    def batch_decode(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        return self._enter(self._real.batch_decode, *args, **kwargs)
+
+    def __getattr__(self, name: str):  # noqa: ANN204
+        return getattr(self._real, name)
+
+
+def test_threads_briefing_through_one_torch_model_take_its_tokenizer_in_turn(bart: Path) -> None:
+    # A fast tokenizer sets its padding and truncation on each call: four threads briefing
+    # through one warm Briefer on torch failed with "Unable to create tensor ... padding=True"
+    # in 4 of 48 briefs, one thread's count having turned another's padding off.
+    from concurrent.futures import ThreadPoolExecutor
+
+    briefer = Briefer(Options(model=str(bart), backend="torch", guard=False))
+    texts = [
+        f"Talks {n}\n\n" + " ".join(f"The ministers met in Paris on day {n + k}." for k in range(6))
+        for n in range(8)
+    ]
+    alone = [briefer.brief(t).summary for t in texts]  # warm, and the answers to match
+    model = briefer.summarizer
+    spy = _OneAtATime(model.model.tokenizer)
+    model.model.__dict__["_tokenizer"] = spy
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda t: briefer.brief(t).summary, texts * 2))
+    assert together == alone * 2
+    assert spy.calls > len(texts) and spy.most == 1
+
+
 def test_a_download_does_not_hold_up_another_threads_load(
     monkeypatch: pytest.MonkeyPatch, marian_fr: Path
 ) -> None:

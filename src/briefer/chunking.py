@@ -9,6 +9,7 @@ Spans with no non-space text are dropped.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -301,30 +302,33 @@ def _trimmed_offsets(text: str, offsets: Sequence[Span]) -> list[Span]:
 class _HFCounter:
     """TokenCounter backed by a Hugging Face tokenizer and a prompt template."""
 
-    def __init__(self, tokenizer: Any, template: str) -> None:
-        """Keep the tokenizer and the template that wraps each text."""
+    def __init__(self, tokenizer: Any, template: str, lock: Any = None) -> None:
+        """Keep the tokenizer, the template that wraps each text, and the tokenizer's lock."""
         self.tokenizer = tokenizer
         self.template = template
+        self.lock = lock if lock is not None else contextlib.nullcontext()
 
     def count(self, text: str) -> int:
         """Tokens of the templated text, special tokens included, never truncated."""
         # verbose=False stops the "sequence length is longer than the maximum" warning, which
         # would fire on every over-long sentence we measure before splitting it.
-        encoding = self.tokenizer(
-            self.template.format(text=text),
-            add_special_tokens=True,
-            truncation=False,
-            verbose=False,
-        )
+        with self.lock:
+            encoding = self.tokenizer(
+                self.template.format(text=text),
+                add_special_tokens=True,
+                truncation=False,
+                verbose=False,
+            )
         return len(encoding["input_ids"])
 
     def offsets(self, text: str) -> list[Span]:
         """Character spans of text's tokens, or of its words when the tokenizer has no offsets."""
         if getattr(self.tokenizer, "is_fast", False):
             try:
-                encoding = self.tokenizer(
-                    text, add_special_tokens=False, return_offsets_mapping=True, verbose=False
-                )
+                with self.lock:
+                    encoding = self.tokenizer(
+                        text, add_special_tokens=False, return_offsets_mapping=True, verbose=False
+                    )
                 mapping = encoding.get("offset_mapping")
             except (NotImplementedError, TypeError, ValueError):
                 mapping = None
@@ -346,11 +350,12 @@ def word_offsets(text: str) -> list[Span]:
     return out
 
 
-def hf_counter(tokenizer: Any, template: str = "{text}") -> TokenCounter:
-    """Adapt a Hugging Face tokenizer (and the prompt the model gets) to a TokenCounter."""
+def hf_counter(tokenizer: Any, template: str = "{text}", lock: Any = None) -> TokenCounter:
+    """Adapt a Hugging Face tokenizer (and the prompt the model gets) to a TokenCounter; lock,
+    when given, is held around each call of the tokenizer (see HFModel.tokenizing)."""
     if "{text}" not in template:
         raise ValueError(f"template must contain '{{text}}', got {template!r}")
-    return _HFCounter(tokenizer, template)
+    return _HFCounter(tokenizer, template, lock)
 
 
 def _sane(value: object) -> int | None:

@@ -8,6 +8,7 @@ their inputs, settings and outputs the same.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,11 @@ class HFModel:
         self.summary_settings: GenerationSettings = self.facts.summary_settings
         self.task_prefix = self.facts.task_prefix
         self.revision = hub.revision(name)
+        # Held around every call of the tokenizer. A fast tokenizer keeps its padding and
+        # truncation as state that each call sets: threads briefing through one warm Briefer
+        # on torch failed with "Unable to create tensor ... padding=True" (44 of 48 briefs,
+        # 4 threads), one thread's call having turned another's padding off.
+        self.tokenizing = threading.RLock()
 
     @property
     def tokenizer(self) -> Any:
@@ -92,11 +98,13 @@ class HFModel:
 
     def counter(self, template: str = "{text}") -> TokenCounter:
         """Return a counter of the tokens a text takes inside a template."""
-        return hf_counter(self.tokenizer, template)
+        return hf_counter(self.tokenizer, template, self.tokenizing)
 
     def count(self, text: str) -> int:
         """Return the number of tokens of a text, special tokens left out."""
-        return len(self.tokenizer(text, add_special_tokens=False, verbose=False).input_ids)
+        tokenizer = self.tokenizer
+        with self.tokenizing:
+            return len(tokenizer(text, add_special_tokens=False, verbose=False).input_ids)
 
     @property
     def _targets(self) -> dict[str, Target] | None:

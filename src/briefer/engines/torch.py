@@ -97,12 +97,14 @@ class TorchEngine(HFDelegate):
         with torch.inference_mode():
             for at in range(0, len(order), self.batch_size):
                 batch = order[at : at + self.batch_size]
-                encoded = tokenizer(
-                    [inputs[i] for i in batch], return_tensors="pt", padding=True
-                ).to(self.network.device)
+                with self.model.tokenizing:
+                    encoded = tokenizer(
+                        [inputs[i] for i in batch], return_tensors="pt", padding=True
+                    ).to(self.network.device)
                 output = self.network.generate(**encoded, generation_config=config)
                 self._count(encoded["attention_mask"], output, config)
-                decoded = tokenizer.batch_decode(output, skip_special_tokens=True)
+                with self.model.tokenizing:
+                    decoded = tokenizer.batch_decode(output, skip_special_tokens=True)
                 for i, text in zip(batch, decoded, strict=True):
                     results[i] = self.model.clean(text)
                 progress = self._progress  # read once: another thread's call may end meanwhile
