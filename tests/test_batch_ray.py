@@ -1076,3 +1076,45 @@ def read_source_text(path: str) -> str:
     from briefer.sources import read_source
 
     return read_source(path).body_text()
+
+
+def test_a_folder_no_record_was_written_to_takes_new_settings(tmp_path: Path) -> None:
+    # A run that stopped at a model that would not load (a typo in -m) wrote _briefer.json and
+    # no record; the fixed rerun was refused for "other settings" until the folder was removed.
+    from briefer import dataset
+    from briefer.errors import UsageError
+
+    out = tmp_path / "briefs"
+    out.mkdir()
+    typo = Options(model=str(tmp_path / "bartt"))
+    fixed = Options(model=str(tmp_path / "bart"))
+    dataset._check_manifest(out, typo, "parquet", ["day1.jsonl"])
+    dataset._check_manifest(out, fixed, "parquet", ["day1.jsonl"])
+    noted = json.loads((out / dataset.MANIFEST).read_text(encoding="utf-8"))
+    assert noted["options"]["model"] == str(tmp_path / "bart")
+    # Once a record is written with them, the settings hold.
+    (out / f"{records.SHARD_PREFIX}x.parquet").write_bytes(b"")
+    with pytest.raises(UsageError, match="holds records made with other settings"):
+        dataset._check_manifest(out, typo, "parquet", ["day1.jsonl"])
+
+
+def test_an_error_from_a_ray_worker_is_its_own_one_line() -> None:
+    # Ray's RayTaskError(ModelError) is a ModelError whose text is the worker's traceback,
+    # escaped and coloured: the error line was 1.8 kB of it.
+    from briefer import dataset
+    from briefer.errors import ModelError
+
+    cause = ModelError("model folder '/tmp/nonexist' does not exist or has no config.json")
+
+    class RayTaskErrorModelError(ModelError):
+        def __init__(self) -> None:
+            super().__init__(
+                '\x1b[36mray::_prepare_here()\x1b[39m (pid=1)\\n  File "dataset.py", line 8\\n'
+                f"briefer.errors.ModelError: {cause}"
+            )
+            self.cause = cause
+
+    found = dataset._unwrap(RayTaskErrorModelError())
+    assert type(found) is ModelError and str(found) == str(cause)
+    plain = dataset._unwrap(RuntimeError("\x1b[31mboom\x1b[0m\\nValueError: bad value"))
+    assert str(plain) == "the Ray job failed: ValueError: bad value"

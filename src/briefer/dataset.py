@@ -19,6 +19,7 @@ import itertools
 import json
 import logging
 import os
+import re
 import signal
 import sys
 import threading
@@ -781,16 +782,34 @@ def _unwrap(exc: BaseException) -> BaseException:
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, BrieferError):
-            return type(current)(str(current).strip().splitlines()[-1])
         cause = getattr(current, "cause", None)
+        if isinstance(current, BrieferError):
+            # Ray's RayTaskError(ModelError) is a ModelError whose text is the worker's whole
+            # traceback (escaped, with colour codes): the error it carries says it in one line.
+            if isinstance(cause, BrieferError):
+                current = cause
+            return type(current)(_last_line(str(current)))
         current = cause if isinstance(cause, BaseException) else current.__cause__
-    text = str(exc).strip().splitlines()
+    text = _last_line(str(exc), every=True)
     for kind in (ModelError, InputError, OutputError, UsageError):
         hit = [line for line in text if f"{kind.__name__}:" in line]
         if hit:
             return kind(hit[-1].split(f"{kind.__name__}:", 1)[1].strip())
     return RuntimeError(f"the Ray job failed: {text[-1] if text else type(exc).__name__}")
+
+
+_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _last_line(text: str, every: bool = False) -> Any:
+    """Return the last line of an error's text, colour codes and escaped newlines undone (or,
+    with every, all its lines)."""
+    lines = [
+        line for line in _COLOUR.sub("", text.replace("\\n", "\n")).splitlines() if line.strip()
+    ]
+    if every:
+        return [line.strip() for line in lines]
+    return lines[-1].strip() if lines else text.strip()
 
 
 def _prepare(ray: Any, options: Options, model_cache: str | None) -> None:
@@ -994,7 +1013,11 @@ def _check_manifest(
         theirs = _local_paths(theirs)
         noted = theirs.pop("inputs", None)
         earlier = [str(n) for n in noted] if isinstance(noted, list) else []
-        if theirs != ours:
+        if theirs != ours and not records.shards(output):
+            # No record was written with them (a run that stopped at a model that would not
+            # load, a typo in -m): the folder takes the new settings, not a refusal.
+            earlier = []
+        elif theirs != ours:
             before = theirs.get("options", {})
             changed = [
                 f"{k}: {before.get(k)!r} there, {ours['options'][k]!r} now"
@@ -1008,7 +1031,7 @@ def _check_manifest(
                 f"({'; '.join(changed) or 'unknown'}); "
                 "rerun with the same settings, or write to a new folder"
             )
-        if not names or set(names) <= set(earlier):
+        if theirs == ours and (not names or set(names) <= set(earlier)):
             return []
         if noted is None:
             earlier = []  # noted before inputs were: which input wrote what is not known
