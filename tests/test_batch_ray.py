@@ -1118,3 +1118,27 @@ def test_an_error_from_a_ray_worker_is_its_own_one_line() -> None:
     assert type(found) is ModelError and str(found) == str(cause)
     plain = dataset._unwrap(RuntimeError("\x1b[31mboom\x1b[0m\\nValueError: bad value"))
     assert str(plain) == "the Ray job failed: ValueError: bad value"
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--max-length", "99999"], "--max-length 99999 is more than {bart} can generate"),
+        (["--min-length", "500"], "--min-length 500 is more than {bart} can generate"),
+        (["--prompt", "{missing}"], "no prompt '{missing}'"),
+    ],
+)
+def test_a_run_setting_no_record_can_use_stops_before_the_job(
+    tmp_path: Path, bart: Path, flags: list[str], message: str
+) -> None:
+    # Each record of an archive got the same error (10^7 error rows for one typo), and the
+    # folder was then pinned to the bad setting.
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps(story(0)) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    missing = tmp_path / "nope.txt"
+    flags = [f.format(missing=missing) for f in flags]
+    code, _, err = run("batch", str(source), "-o", str(out), "-m", str(bart), *flags, "-q")
+    assert code == 2
+    assert err.startswith("briefer: error: " + message.format(bart=bart, missing=missing))
+    assert err.count("\n") == 1 and not out.exists()

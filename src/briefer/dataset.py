@@ -564,6 +564,34 @@ class BriefActor:
         )
 
 
+def _check_lengths(options: Options) -> None:
+    """Raise a usage error for lengths past what the summarizer can generate, read from its
+    folder's config on the driver where it is here (a local folder, or a hub id cached): every
+    record of the archive got that error, or, where an actor found it first, Ray printed the
+    actor's traceback. _load_models checks again wherever the model is."""
+    from types import SimpleNamespace
+
+    from . import hub
+    from .summarize import summary_settings
+
+    overrides = options.generation_overrides()
+    if options.engine == "extractive" or all(
+        overrides.get(k) is None for k in ("max_length", "min_length")
+    ):
+        return
+    name = options.summarizer_model("en") or ""
+    folder = hub.local_snapshot(name)
+    if folder is None or not (folder / "config.json").is_file():
+        return
+    from .engines.settings import facts
+
+    found = facts(folder)
+    model = SimpleNamespace(
+        name=name, output_limit=lambda: found.positions, summary_settings=found.summary_settings
+    )
+    summary_settings(model, overrides)  # type: ignore[arg-type]
+
+
 def _load_models(briefer: Any) -> None:
     """Load the summarizer and the run's translator, converting them for CTranslate2 if due,
     and check the translator produces the run's language: every record needs these, so one
@@ -571,7 +599,11 @@ def _load_models(briefer: Any) -> None:
     from .translate import target_for
 
     if briefer.options.engine != "extractive":
-        _ = briefer.summarizer
+        from .summarize import summary_settings
+
+        # Lengths past what the model can generate are the run's mistake, not each record's
+        # (every record of an archive got the same error): a usage error, as for summarize.
+        summary_settings(briefer.summarizer, briefer.options.generation_overrides())
     translator = briefer.translator()
     if translator is not None:
         target_for(translator, briefer.options.lang)
@@ -693,6 +725,11 @@ def run_batch(
         raise UsageError("batch writes one brief per record: give one --lang (or a lang column)")
     kind, paths = find_inputs(inputs, input_format, output)
     check_columns(kind, paths)
+    if options.prompt:
+        from . import prompts
+
+        prompts.load(options.prompt)  # a bad --prompt stops the run here, as for summarize
+    _check_lengths(options)
     folders = [n for n in inputs if Path(n).expanduser().is_dir()]
     # Read on the driver at most once, for either use below (a JSON Lines file read whole).
     input_ids = functools.cache(lambda: _input_ids(kind, paths, folders))
@@ -854,9 +891,11 @@ def _connect(ray: Any, address: str | None, verbose: bool) -> None:
     ctx.enable_progress_bars = False  # briefer draws its own: records, rate, ETA
     if not verbose:
         # Ray's notes (token authentication, disabled progress bars, execution plans) are for
-        # its developers; errors still show.
+        # its developers, and so are its error reports: a failed task's traceback (352 lines
+        # for one bad byte) came before briefer's own one-line error, which says what failed.
+        # -v shows them.
         for name in ("ray", "ray.data"):
-            logging.getLogger(name).setLevel(logging.ERROR)
+            logging.getLogger(name).setLevel(logging.CRITICAL)
         # Ray Data warns when a light step's task pool (LIGHT_TASKS) is larger than a small
         # input's blocks; that is expected, and not the user's to act on.
         warnings.filterwarnings(
