@@ -1142,3 +1142,18 @@ def test_a_run_setting_no_record_can_use_stops_before_the_job(
     assert code == 2
     assert err.startswith("briefer: error: " + message.format(bart=bart, missing=missing))
     assert err.count("\n") == 1 and not out.exists()
+
+
+def test_gpus_the_cluster_lacks_are_a_usage_error_not_a_wait() -> None:
+    # --gpus-per-actor 1 on a machine without a GPU: Ray waited for one, silently, forever.
+    from types import SimpleNamespace
+
+    from briefer import dataset
+    from briefer.errors import UsageError
+
+    cpus_only = SimpleNamespace(cluster_resources=lambda: {"CPU": 2.0})
+    with pytest.raises(UsageError, match=r"--gpus-per-actor 1: the Ray cluster has 0 GPU\(s\)"):
+        dataset.pool_size(cpus_only, dataset.Sizing(gpus_per_actor=1))
+    one_gpu = SimpleNamespace(cluster_resources=lambda: {"CPU": 8.0, "GPU": 1.0})
+    assert dataset.pool_size(one_gpu, dataset.Sizing(gpus_per_actor=0.5)) == 2
+    assert dataset.pool_size(cpus_only, dataset.Sizing()) >= 1

@@ -666,8 +666,21 @@ def actors_that_fit(resources: dict[str, float], sizing: Sizing) -> int:
     return max(1, int(spare // sizing.cpus_per_actor + 1e-9))
 
 
+def _check_gpus(ray: Any, sizing: Sizing) -> None:
+    """Raise a usage error when the cluster has fewer GPUs than one actor asks for: Ray would
+    wait for GPUs that never come (`--gpus-per-actor 1` on a CPU machine sat silent until
+    killed)."""
+    gpus = ray.cluster_resources().get("GPU", 0)
+    if sizing.gpus_per_actor > gpus:
+        raise UsageError(
+            f"--gpus-per-actor {sizing.gpus_per_actor:g}: the Ray cluster has {gpus:g} GPU(s) "
+            "(start its GPU nodes first, or brief on CPUs without the flag)"
+        )
+
+
 def pool_size(ray: Any, sizing: Sizing) -> int:
     """Return the actors to start: those asked for, or the default, never more than fit."""
+    _check_gpus(ray, sizing)
     if sizing.actors is None:
         return default_actors(ray, sizing)
     fit = actors_that_fit(ray.cluster_resources(), sizing)
@@ -745,6 +758,7 @@ def run_batch(
         if others and done_ids:
             _say_shared_ids(input_ids(), done_ids, output, others)
         _connect(ray, address, verbose)
+        _check_gpus(ray, sizing)  # before any model is converted for the actors
         with _sigterm_stops(stop_on_sigterm):
             import pyarrow as pa
 
