@@ -1157,3 +1157,27 @@ def test_gpus_the_cluster_lacks_are_a_usage_error_not_a_wait() -> None:
     one_gpu = SimpleNamespace(cluster_resources=lambda: {"CPU": 8.0, "GPU": 1.0})
     assert dataset.pool_size(one_gpu, dataset.Sizing(gpus_per_actor=0.5)) == 2
     assert dataset.pool_size(cpus_only, dataset.Sizing()) >= 1
+
+
+def test_a_sigterm_while_ray_starts_stops_the_run_as_any_sigterm_does() -> None:
+    # ray.init's own SIGTERM handler exits with code 15 and no word: cron's timeout landing in
+    # the first seconds of a run gave 15, not 143 and "briefer: terminated".
+    import signal as signals
+    from types import SimpleNamespace
+
+    from briefer import dataset
+    from briefer.errors import Terminated
+
+    def init(**_: object) -> None:
+        raise SystemExit(signals.SIGTERM)
+
+    context = SimpleNamespace(enable_progress_bars=True)
+    ray = SimpleNamespace(
+        init=init,
+        is_initialized=lambda: False,
+        data=SimpleNamespace(DataContext=SimpleNamespace(get_current=lambda: context)),
+    )
+    with pytest.raises(Terminated):
+        dataset._connect(ray, "ray://head:10001", verbose=False)
+    with pytest.raises(Terminated):
+        dataset._connect(ray, None, verbose=False)

@@ -930,6 +930,12 @@ def _connect(ray: Any, address: str | None, verbose: bool) -> None:
     except (ConnectionError, ValueError, RuntimeError) as exc:
         where = address or "this machine"
         raise UsageError(f"cannot reach a Ray cluster at {where}: {exc}") from None
+    except SystemExit as exc:
+        # ray.init sets a SIGTERM handler of its own while it starts, which exits with code 15
+        # and no word: a SIGTERM then (cron's, systemd's) stops the run as any other does.
+        if exc.code == signal.SIGTERM:
+            raise Terminated() from None
+        raise
 
 
 @contextlib.contextmanager
