@@ -1181,3 +1181,24 @@ def test_a_sigterm_while_ray_starts_stops_the_run_as_any_sigterm_does() -> None:
         dataset._connect(ray, "ray://head:10001", verbose=False)
     with pytest.raises(Terminated):
         dataset._connect(ray, None, verbose=False)
+
+
+def test_a_records_text_is_held_to_max_input_bytes_as_a_file_is(tmp_path: Path) -> None:
+    # Batch held records to a fixed 2,000,000 characters, whatever --max-input-bytes said (and
+    # batch had no such flag): 1.5 million Arabic characters, 2.75 MB of UTF-8, passed.
+    from briefer.errors import InputError
+
+    arabic = {"id": "ar", "text": "خبر\n\n" + "ع" * 1_500_000}
+    with pytest.raises(InputError, match=r"^ar: text larger than 2,000,000 bytes \(raise"):
+        records.article_of(arabic)
+    assert records.article_of(arabic, 4_000_000).title == "خبر"
+    # A file of a folder input is held to the same limit, as `summarize` holds it.
+    big = tmp_path / "big.txt"
+    big.write_text("Title\n\n" + "Words go on. " * 2000, encoding="utf-8")
+    with pytest.raises(InputError, match="larger than 1,000 bytes"):
+        records.article_of({"id": "big.txt", "path": str(big)}, 1_000)
+    assert records.article_of({"id": "big.txt", "path": str(big)}).words > 1000
+    # The flag is batch's too, and the run records it with its settings.
+    from briefer.options import command_schema
+
+    assert "max_input_bytes" in {spec.name for spec in command_schema("batch")}

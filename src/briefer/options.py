@@ -346,6 +346,7 @@ COMMANDS: dict[str, dict[str, dict[str, object]]] = {
                 "batch_size",
                 "device",
                 "backend",
+                "max_input_bytes",
                 "quiet",
             )
         },

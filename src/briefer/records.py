@@ -22,15 +22,13 @@ from typing import Any
 from .brief import EXTRACTIVE, Brief, Briefer, Digest
 from .errors import BrieferError, InputError, ModelError, OutputError
 from .options import check_language
+from .files import MAX_INPUT_BYTES
 from .sources import Article, parse_article, read_source
 
 log = logging.getLogger("briefer")
 
 # The columns a record may bring; any others are ignored.
 INPUT_COLUMNS: tuple[str, ...] = ("id", "text", "title", "url", "lang")
-# A record's text is untrusted: a 10,000-word story is about 60,000 characters, so anything
-# past this is a dump or a mistake, and would tie an actor up for minutes.
-MAX_TEXT = 2_000_000
 SHARD_PREFIX = "part-"
 FORMATS: tuple[str, ...] = ("parquet", "jsonl")
 SUFFIXES = {"parquet": ".parquet", "jsonl": ".jsonl"}
@@ -69,20 +67,24 @@ def carried_path(path: str) -> str:
     return path
 
 
-def article_of(row: dict[str, Any]) -> Article:
-    """Return the article a row describes: a file to read as `summarize` reads it, or its text."""
+def article_of(row: dict[str, Any], max_bytes: int = MAX_INPUT_BYTES) -> Article:
+    """Return the article a row describes: a file to read as `summarize` reads it, or its text;
+    either held to max_bytes (--max-input-bytes), counted in UTF-8 as a file's are."""
     if row.get("path"):
         # A folder of files: read each exactly as `briefer summarize FILE` would.
         path = str(row["path"])
         if path.startswith(_RAW_PATH):
             path = os.fsdecode(base64.b64decode(path[len(_RAW_PATH) :]))
-        return read_source(path)
+        return read_source(path, max_bytes=max_bytes)
     rid = record_id(row)
     text = row.get("text")
     if not isinstance(text, str):
         raise InputError(f"{rid}: holds no text")
-    if len(text) > MAX_TEXT:
-        raise InputError(f"{rid}: text of {len(text):,} characters is over the {MAX_TEXT:,} limit")
+    # Characters first: no text that long can be within the limit, and none is encoded.
+    if len(text) > max_bytes or len(text.encode("utf-8", "surrogatepass")) > max_bytes:
+        raise InputError(
+            f"{rid}: text larger than {max_bytes:,} bytes (raise --max-input-bytes to read it)"
+        )
     # The id names the article when it has no headline, as a file name does for `summarize`.
     article = parse_article(text, source=str(row.get("url") or rid), name=rid)
     title = row.get("title")
@@ -125,7 +127,7 @@ def brief_rows(
     for i, row in enumerate(rows):
         try:
             lang = check_language(str(row.get("lang") or briefer.options.lang).strip().lower())
-            parsed.append((i, article_of(row), lang))
+            parsed.append((i, article_of(row, briefer.options.max_input_bytes), lang))
         except Exception as exc:  # noqa: BLE001 - a bad record is reported, never fatal
             out[i]["error"] = reason(exc)
     sources = _isolated(
