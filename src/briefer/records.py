@@ -21,8 +21,8 @@ from typing import Any
 
 from .brief import EXTRACTIVE, Brief, Briefer, Digest
 from .errors import BrieferError, InputError, ModelError, OutputError
-from .options import check_language
 from .files import MAX_INPUT_BYTES
+from .options import check_language
 from .sources import Article, parse_article, read_source
 
 log = logging.getLogger("briefer")
