@@ -1202,3 +1202,20 @@ def test_a_records_text_is_held_to_max_input_bytes_as_a_file_is(tmp_path: Path) 
     from briefer.options import command_schema
 
     assert "max_input_bytes" in {spec.name for spec in command_schema("batch")}
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
+def test_a_shard_cut_short_is_named_by_every_step_of_a_rerun(tmp_path: Path, fmt: str) -> None:
+    # A shard truncated by a bad copy: the rerun's first step (dropping repeats) failed with
+    # "JSONDecodeError: Unterminated string ...", naming no file.
+    from briefer.errors import OutputError
+
+    out = tmp_path / "out"
+    out.mkdir()
+    rows = [{"id": "a", "error": None, "brief": json.dumps({"summary": "x" * 200})}]
+    name = records.write_shard(out, rows, fmt)
+    shard = out / name
+    shard.write_bytes(shard.read_bytes()[: len(shard.read_bytes()) // 2])
+    for step in (records.drop_repeats, records.drop_errors, records.written_ids):
+        with pytest.raises(OutputError, match=rf"^{shard}: unreadable shard \(.+\); move it away"):
+            step(out)

@@ -448,7 +448,17 @@ def shards(folder: Path) -> list[Path]:
 
 
 def read_shard(path: Path, columns: Sequence[str] = ("id", "error")) -> list[dict[str, Any]]:
-    """Return some columns of every record in a shard."""
+    """Return some columns of every record in a shard; one that cannot be read (cut short by
+    a bad copy) is an OutputError naming it, whichever step of a rerun reads it first."""
+    try:
+        return _read_shard(path, columns)
+    except (OSError, ValueError) as exc:  # JSONDecodeError and pyarrow's ArrowInvalid too
+        detail = " ".join(str(exc).split())[:200]
+        raise OutputError(f"{path}: unreadable shard ({detail}); move it away and rerun") from None
+
+
+def _read_shard(path: Path, columns: Sequence[str]) -> list[dict[str, Any]]:
+    """Return some columns of every record in a shard (read_shard)."""
     if path.suffix == ".parquet":
         import pyarrow.parquet as pq
 
@@ -504,10 +514,7 @@ def written_ids(folder: Path) -> dict[str, list[str]]:
     """Return, for each id written in folder, the shards that hold it (more than one is a fault)."""
     found: dict[str, list[str]] = {}
     for path in shards(folder):
-        try:
-            rows = read_shard(path, ("id",))
-        except (OSError, ValueError) as exc:
-            raise OutputError(f"{path}: unreadable shard ({exc}); move it away and rerun") from None
+        rows = read_shard(path, ("id",))
         for row in rows:
             found.setdefault(row["id"], []).append(path.name)
     return found
