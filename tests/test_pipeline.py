@@ -394,6 +394,9 @@ def test_a_briefer_checks_what_it_is_given(tmp_path: Path, caplog) -> None:
     assert len(briefer.brief_many(text for text in [ARTICLE])) == 1
     with pytest.raises(UsageError, match="brief_many takes a list of articles"):
         briefer.brief_many(ARTICLE)  # type: ignore[arg-type]
+    # Which text of a list holds nothing is said ("<text>: holds no text" named none of 40).
+    with pytest.raises(InputError, match=r"^item 2 of 3: <text>: holds no text"):
+        briefer.brief_many([ARTICLE, " ", ARTICLE])
     for bad in (None, b"bytes"):
         with pytest.raises(UsageError, match="translate takes a str"):
             briefer.translate(bad)  # type: ignore[arg-type]

@@ -644,7 +644,10 @@ class Briefer:
         articles = list(articles)  # a generator is read once, here, not by the checks below
         for a in articles:
             self._check_text(a, "brief", Article)
-        parsed = [a if isinstance(a, Article) else parse_text(a, source) for a in articles]
+        parsed = [
+            a if isinstance(a, Article) else _parsed(a, source, n, len(articles))
+            for n, a in enumerate(articles, start=1)
+        ]
         lang = check_language(lang) if lang else self.options.lang
         return self.localize(self.digest_many(parsed, targets=[lang]), lang)
 
@@ -735,6 +738,17 @@ def untranslated_notes(title: Any, summary: Any, lang: str) -> tuple[Finding, ..
                 )
             )
     return tuple(notes)
+
+
+def _parsed(text: str, source: str, number: int, count: int) -> Article:
+    """Return one text of a list parsed as an article; its error says which item it was
+    ("<text>: holds no text" named none of a list of 40)."""
+    try:
+        return parse_text(text, source)
+    except InputError as exc:
+        if count == 1:
+            raise
+        raise InputError(f"item {number} of {count}: {exc}") from None
 
 
 def _add_time(timings: dict[str, float], stage: str, started: float) -> None:
