@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -1069,6 +1070,13 @@ def test_a_file_whose_name_is_not_utf8_is_briefed_under_an_escaped_id(tmp_path: 
     assert records.article_of(table.to_pylist()[0]).body_text() == read_source_text(path)
     # A name that is UTF-8 travels as it is.
     assert records.carried_path(str(folder / "été.txt")) == str(folder / "été.txt")
+    # Such a file's error names it with the same escapes, text Arrow takes (an empty one's
+    # "caf\udce9.txt: is empty" ended the job in the actor's table).
+    (folder / name).write_bytes(b"")
+    briefer = Briefer(Options(engine="extractive"))
+    (done,) = records.brief_rows(briefer, [row])
+    assert done["error"] == f"{folder}/caf\\xe9.txt: is empty"
+    pa.table({"error": [done["error"]]})
 
 
 def read_source_text(path: str) -> str:
@@ -1116,8 +1124,11 @@ def test_an_error_from_a_ray_worker_is_its_own_one_line() -> None:
 
     found = dataset._unwrap(RayTaskErrorModelError())
     assert type(found) is ModelError and str(found) == str(cause)
-    plain = dataset._unwrap(RuntimeError("\x1b[31mboom\x1b[0m\\nValueError: bad value"))
+    plain = dataset._unwrap(RuntimeError("\x1b[31mboom\x1b[0m\nValueError: bad value"))
     assert str(plain) == "the Ray job failed: ValueError: bad value"
+    # A message's own backslashes are its own.
+    own = ModelError(r"cannot read C:\new\notes.txt")
+    assert str(dataset._unwrap(own)) == r"cannot read C:\new\notes.txt"
 
 
 @pytest.mark.parametrize(
@@ -1144,7 +1155,7 @@ def test_a_run_setting_no_record_can_use_stops_before_the_job(
     assert err.count("\n") == 1 and not out.exists()
 
 
-def test_gpus_the_cluster_lacks_are_a_usage_error_not_a_wait() -> None:
+def test_gpus_the_cluster_lacks_are_a_usage_error_not_a_wait(caplog) -> None:
     # --gpus-per-actor 1 on a machine without a GPU: Ray waited for one, silently, forever.
     from types import SimpleNamespace
 
@@ -1152,11 +1163,16 @@ def test_gpus_the_cluster_lacks_are_a_usage_error_not_a_wait() -> None:
     from briefer.errors import UsageError
 
     cpus_only = SimpleNamespace(cluster_resources=lambda: {"CPU": 2.0})
-    with pytest.raises(UsageError, match=r"--gpus-per-actor 1: the Ray cluster has 0 GPU\(s\)"):
-        dataset.pool_size(cpus_only, dataset.Sizing(gpus_per_actor=1))
+    wanted = dataset.Sizing(gpus_per_actor=1)
+    with pytest.raises(UsageError, match=r"--gpus-per-actor 1: this machine's Ray has 0 GPU"):
+        dataset._check_gpus(cpus_only, wanted, local=True)
+    # A cluster may be starting GPU nodes (autoscaling): it is said, and the run waits.
+    with caplog.at_level(logging.WARNING, logger="briefer"):
+        dataset._check_gpus(cpus_only, wanted)
+    assert "the Ray cluster has 0 GPU(s) now; waiting for GPU nodes" in caplog.text
     one_gpu = SimpleNamespace(cluster_resources=lambda: {"CPU": 8.0, "GPU": 1.0})
+    dataset._check_gpus(one_gpu, dataset.Sizing(gpus_per_actor=0.5), local=True)
     assert dataset.pool_size(one_gpu, dataset.Sizing(gpus_per_actor=0.5)) == 2
-    assert dataset.pool_size(cpus_only, dataset.Sizing()) >= 1
 
 
 def test_a_sigterm_while_ray_starts_stops_the_run_as_any_sigterm_does() -> None:
@@ -1178,8 +1194,11 @@ def test_a_sigterm_while_ray_starts_stops_the_run_as_any_sigterm_does() -> None:
         data=SimpleNamespace(DataContext=SimpleNamespace(get_current=lambda: context)),
     )
     with pytest.raises(Terminated):
-        dataset._connect(ray, "ray://head:10001", verbose=False)
+        dataset._connect(ray, "ray://head:10001", verbose=False, stop_on_sigterm=True)
     with pytest.raises(Terminated):
+        dataset._connect(ray, None, verbose=False, stop_on_sigterm=True)
+    # A library caller that did not ask keeps Ray's own way.
+    with pytest.raises(SystemExit):
         dataset._connect(ray, None, verbose=False)
 
 
@@ -1219,3 +1238,21 @@ def test_a_shard_cut_short_is_named_by_every_step_of_a_rerun(tmp_path: Path, fmt
     for step in (records.drop_repeats, records.drop_errors, records.written_ids):
         with pytest.raises(OutputError, match=rf"^{shard}: unreadable shard \(.+\); move it away"):
             step(out)
+
+
+def test_a_rerun_may_raise_max_input_bytes(tmp_path: Path) -> None:
+    # A record too large says "raise --max-input-bytes to read it"; the rerun that did was
+    # refused for "other settings", as a folder noted the limit with the job's settings.
+    from briefer import dataset
+
+    out = tmp_path / "out"
+    out.mkdir()
+    dataset._check_manifest(out, Options(), "parquet", ["in.jsonl"])
+    (out / f"{records.SHARD_PREFIX}x.parquet").write_bytes(b"")
+    dataset._check_manifest(out, Options(max_input_bytes=5_000_000), "parquet", ["in.jsonl"])
+    # A folder an older briefer noted it in takes the rerun too.
+    path = out / dataset.MANIFEST
+    noted = json.loads(path.read_text(encoding="utf-8"))
+    noted["options"]["max_input_bytes"] = 2_000_000
+    path.write_text(json.dumps(noted), encoding="utf-8")
+    dataset._check_manifest(out, Options(max_input_bytes=9_000_000), "parquet", ["in.jsonl"])

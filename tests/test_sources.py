@@ -1408,3 +1408,13 @@ def test_a_wrapped_trailer_is_left_out_whole(trailer: str) -> None:
     assert len(story) == 2
     assert story[-1].endswith("for growth of 0.1%.")
     assert " ".join(" ".join(article.dropped).split()).count("Toby Chopra") == 1
+
+
+@pytest.mark.parametrize("headline", ["Coca-Cola", "COVID-19", "Rolls-Royce", "Brexit-Deal"])
+def test_a_hyphenated_word_over_a_story_is_its_headline_not_a_slug(headline: str) -> None:
+    # AFP's keyword slug is three or more words joined (FRANCE-POLITIQUE-BUDGET); a headline of
+    # one hyphenated word was left out with it, and the file's name became the title.
+    article = parse_article(
+        f"{headline}\n\nThe company said on Monday it would cut jobs.\n", "x.txt"
+    )
+    assert article.title == headline

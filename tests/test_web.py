@@ -1774,3 +1774,21 @@ def test_a_story_set_in_one_paragraph_with_line_breaks_gives_its_paragraphs() ->
         "© 2024 Daily Courier. All rights reserved. |",
     )
     assert article.author == "Priya Natarajan"
+
+
+def test_a_line_break_inside_an_arabic_sentence_joins_it() -> None:
+    # Arabic has no lower case to say a line goes on: a <br> mid-sentence split it in two.
+    from lxml import etree
+
+    from briefer.web import _lines
+
+    paragraph = etree.fromstring(
+        "<p>قال الوزير إن الحكومة ستقدم خطة جديدة للإصلاح<lb/>الاقتصادي خلال الأسبوع المقبل."
+        "<lb/>وأضاف أن المحادثات مستمرة.<lb/>Related stories:<lb/><ref>Flood warning</ref></p>"
+    )
+    assert [text for text, _ in _lines(paragraph)] == [
+        "قال الوزير إن الحكومة ستقدم خطة جديدة للإصلاح الاقتصادي خلال الأسبوع المقبل.",
+        "وأضاف أن المحادثات مستمرة.",
+        "Related stories:",
+        "Flood warning",
+    ]

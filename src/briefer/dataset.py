@@ -666,21 +666,29 @@ def actors_that_fit(resources: dict[str, float], sizing: Sizing) -> int:
     return max(1, int(spare // sizing.cpus_per_actor + 1e-9))
 
 
-def _check_gpus(ray: Any, sizing: Sizing) -> None:
-    """Raise a usage error when the cluster has fewer GPUs than one actor asks for: Ray would
-    wait for GPUs that never come (`--gpus-per-actor 1` on a CPU machine sat silent until
-    killed)."""
+def _check_gpus(ray: Any, sizing: Sizing, local: bool = False) -> None:
+    """Say when the cluster has fewer GPUs than one actor asks for: Ray waits for GPUs
+    (`--gpus-per-actor 1` on a CPU machine sat silent until killed). On the local Ray a run
+    starts, none will come: a usage error. A cluster may be adding GPU nodes (an autoscaling
+    one starts them on demand): a warning, and the run waits."""
     gpus = ray.cluster_resources().get("GPU", 0)
-    if sizing.gpus_per_actor > gpus:
+    if sizing.gpus_per_actor <= gpus:
+        return
+    if local:
         raise UsageError(
-            f"--gpus-per-actor {sizing.gpus_per_actor:g}: the Ray cluster has {gpus:g} GPU(s) "
-            "(start its GPU nodes first, or brief on CPUs without the flag)"
+            f"--gpus-per-actor {sizing.gpus_per_actor:g}: this machine's Ray has {gpus:g} "
+            "GPU(s) (brief on CPUs without the flag, or give --ray-address of a GPU cluster)"
         )
+    log.warning(
+        "--gpus-per-actor %g: the Ray cluster has %g GPU(s) now; waiting for GPU nodes "
+        "(an autoscaling cluster starts them; Ctrl-C stops)",
+        sizing.gpus_per_actor,
+        gpus,
+    )
 
 
 def pool_size(ray: Any, sizing: Sizing) -> int:
     """Return the actors to start: those asked for, or the default, never more than fit."""
-    _check_gpus(ray, sizing)
     if sizing.actors is None:
         return default_actors(ray, sizing)
     fit = actors_that_fit(ray.cluster_resources(), sizing)
@@ -757,8 +765,9 @@ def run_batch(
         errors_before = records.error_count(output)
         if others and done_ids:
             _say_shared_ids(input_ids(), done_ids, output, others)
-        _connect(ray, address, verbose)
-        _check_gpus(ray, sizing)  # before any model is converted for the actors
+        _connect(ray, address, verbose, stop_on_sigterm)
+        # Before any model is converted for the actors.
+        _check_gpus(ray, sizing, local=address is None)
         with _sigterm_stops(stop_on_sigterm):
             import pyarrow as pa
 
@@ -853,11 +862,13 @@ _COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def _last_line(text: str, every: bool = False) -> Any:
-    """Return the last line of an error's text, colour codes and escaped newlines undone (or,
-    with every, all its lines)."""
-    lines = [
-        line for line in _COLOUR.sub("", text.replace("\\n", "\n")).splitlines() if line.strip()
-    ]
+    """Return the last line of an error's text, colour codes undone, and the escaped newlines
+    of a worker's traceback that Ray put on one line (or, with every, all its lines). A
+    message's own backslashes ("dir\\new.txt") are left as they are."""
+    text = _COLOUR.sub("", text)
+    if "\n" not in text and ("ray::" in text or 'File "' in text):
+        text = text.replace("\\n", "\n")
+    lines = [line for line in text.splitlines() if line.strip()]
     if every:
         return [line.strip() for line in lines]
     return lines[-1].strip() if lines else text.strip()
@@ -899,8 +910,9 @@ def _prepare_here(options: Options, model_cache: str | None) -> None:
     _load_models(Briefer(options))
 
 
-def _connect(ray: Any, address: str | None, verbose: bool) -> None:
-    """Join the cluster at address, or start a local Ray on this machine; quiet unless verbose."""
+def _connect(ray: Any, address: str | None, verbose: bool, stop_on_sigterm: bool = False) -> None:
+    """Join the cluster at address, or start a local Ray on this machine; quiet unless verbose.
+    stop_on_sigterm: a SIGTERM while Ray starts raises errors.Terminated (as run_batch's)."""
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = False  # briefer draws its own: records, rate, ETA
     if not verbose:
@@ -933,7 +945,7 @@ def _connect(ray: Any, address: str | None, verbose: bool) -> None:
     except SystemExit as exc:
         # ray.init sets a SIGTERM handler of its own while it starts, which exits with code 15
         # and no word: a SIGTERM then (cron's, systemd's) stops the run as any other does.
-        if exc.code == signal.SIGTERM:
+        if stop_on_sigterm and exc.code == signal.SIGTERM:
             raise Terminated() from None
         raise
 
@@ -1008,13 +1020,19 @@ def _claim(
         yield others
 
 
+# Options that do not shape a record: where and how fast a run goes, and which inputs it takes
+# on (a record too large is an error a rerun with a raised --max-input-bytes briefs, as its
+# message says; the rerun was refused for "other settings").
+RUN_ONLY = ("device", "batch_size", "max_input_bytes")
+
+
 def job_settings(options: Options, fmt: str) -> dict[str, Any]:
     """Return what shapes a job's records: every option but where and how fast it runs."""
     if is_dataclass(options):
         values = {f.name: getattr(options, f.name) for f in fields(options)}
     else:
         values = dict(vars(options))
-    for name in ("device", "batch_size"):
+    for name in RUN_ONLY:
         values.pop(name, None)
     return _local_paths({"format": fmt, "options": json.loads(json.dumps(values, default=str))})
 
@@ -1070,6 +1088,8 @@ def _check_manifest(
         # A folder noted before paths were made absolute holds them as given, relative to
         # where that run started: read from here, as a rerun from the same place would.
         theirs = _local_paths(theirs)
+        for name in RUN_ONLY:  # noted by an older briefer
+            theirs.get("options", {}).pop(name, None)
         noted = theirs.pop("inputs", None)
         earlier = [str(n) for n in noted] if isinstance(noted, list) else []
         if theirs != ours and not records.shards(output):

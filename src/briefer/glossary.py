@@ -72,8 +72,9 @@ class Glossary:
         alternatives = "|".join(_written(t.text) for t in ordered)
         pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)") if ordered else None
         object.__setattr__(self, "_pattern", pattern)
-        by_form = {t.text: t for t in ordered}
-        by_form |= {_capitalized(t.text): t for t in ordered}
+        # A capitalised form first, so a term written so wins ("May" the name over "may").
+        by_form = {_capitalized(t.text): t for t in ordered}
+        by_form |= {t.text: t for t in ordered}
         object.__setattr__(self, "_by_form", by_form)
 
     def __bool__(self) -> bool:
@@ -115,12 +116,12 @@ def load(path: str | Path) -> Glossary:
         raise UsageError(f"glossary {path}: name it .toml or .csv")
     if len(terms) > MAX_TERMS:
         raise UsageError(f"glossary {path}: more than {MAX_TERMS} terms")
-    seen: dict[str, str] = {}
+    seen: set[str] = set()
     for term in terms:
-        key = term.text.casefold()
-        if key in seen:
+        # As written: "US" and "us" are two terms now that terms are found as written.
+        if term.text in seen:
             raise UsageError(f"glossary {path}: {term.text!r} is listed twice")
-        seen[key] = term.text
+        seen.add(term.text)
     return Glossary(tuple(terms))
 
 
@@ -243,6 +244,18 @@ class Masked:
     terms: tuple[Term, ...]
     placeholders: tuple[str, ...]
 
+    def targets(self, lang: str) -> list[str]:
+        """Return each term as it goes back into the translation: its target, with a capital
+        where the sentence gave the lower-case term one ("Euro area" at a sentence's start
+        came back "euro area")."""
+        out = []
+        for term, found in zip(self.terms, self.pieces[1::2], strict=True):
+            target = term.target(lang)
+            if found != term.text and _capitalized(target[:1]) != target[:1]:
+                target = _capitalized(target[:1]) + target[1:]
+            out.append(target)
+        return out
+
 
 def mask(sentence: str, glossary: Glossary) -> Masked:
     """Replace each glossary term of a sentence with a placeholder number."""
@@ -277,13 +290,13 @@ def unmask(output: str, masked: Masked, lang: str) -> str | None:
     if not masked.terms:
         return output
     runs = [(m.start(), m.end(), _ascii_digits(m.group())) for m in _DIGIT_RUN.finditer(output)]
-    wanted = dict(zip(masked.placeholders, masked.terms, strict=True))
+    wanted = dict(zip(masked.placeholders, masked.targets(lang), strict=True))
     hits = [(s, e, digits) for s, e, digits in runs if digits in wanted]
     if sorted(d for _, _, d in hits) != sorted(wanted):
         return None
     result = output
     for start, end, digits in sorted(hits, reverse=True):
-        result = result[:start] + wanted[digits].target(lang) + result[end:]
+        result = result[:start] + wanted[digits] + result[end:]
     return result
 
 
@@ -327,7 +340,7 @@ def protect(
             parts: list[str | None] = []
             for k, piece in enumerate(masked[i].pieces):
                 if k % 2:
-                    parts.append(masked[i].terms[k // 2].target(lang))
+                    parts.append(masked[i].targets(lang)[k // 2])
                 elif re.search(r"[^\W\d_]", piece):
                     parts.append(next(translated))
                 elif piece.strip():

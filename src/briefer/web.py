@@ -1130,7 +1130,8 @@ def _lines(paragraph: Any) -> list[tuple[str, int]]:
     trafilatura often keeps as one <lb/>), with a photo's caption and a "Related stories:"
     list of links between them: read as one block, all of it was story. Each line is a block
     of its own, so those go as they do from <p>s. A line that ends no sentence, followed by
-    one that runs on in lower case, is one paragraph set with line breaks, and joins it.
+    one that runs on in lower case (or in a script without case), is one paragraph set with
+    line breaks, and joins it.
     """
     lines: list[list[Any]] = [["", 0]]
 
@@ -1157,7 +1158,9 @@ def _lines(paragraph: Any) -> list[tuple[str, int]]:
         line = _clean(value)
         if not line:
             continue
-        if out and not _SENTENCE_END.search(out[-1][0]) and line[0].islower():
+        # Lower case, or a script without case (Arabic, Persian, Chinese): the sentence goes
+        # on. A capital may open a caption or a teaser, which must stand apart.
+        if out and not _SENTENCE_END.search(out[-1][0]) and not line[0].isupper():
             out[-1] = (f"{out[-1][0]} {line}", out[-1][1] + links)
         else:
             out.append((line, links))

@@ -9,6 +9,7 @@ import contextlib
 import logging
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -692,6 +693,8 @@ class StoredModel(HFModel):
         self.task_prefix = stored.task_prefix
         self.revision = model.revision
         self.stored = stored
+        # Counting calls the stored tokenizer, in turn, as HFModel's does (HFModel.tokenizing).
+        self.tokenizing = threading.RLock()
 
     @property
     def tokenizer(self) -> Any:  # type: ignore[override]
