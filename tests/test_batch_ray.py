@@ -245,7 +245,9 @@ def test_a_model_folder_names_one_job_from_any_working_folder(
     monkeypatch.chdir(tmp_path / "models")
     for spelling in (f"{model}/", "./bart", "bart"):
         dataset._check_manifest(out, Options(model=spelling), "parquet")
-    # A hub id is no path; another model is another job, and the message says which.
+    # A hub id is no path; another model is another job, and the message says which (once
+    # a record is written: a folder with none takes new settings).
+    (out / f"{records.SHARD_PREFIX}x.parquet").write_bytes(b"")
     with pytest.raises(UsageError, match=f"model: '{model}' there, 'org/other' now"):
         dataset._check_manifest(out, Options(model="org/other"), "parquet")
     # A folder noted by the version before, which kept the path as given, from where it ran.
