@@ -1234,7 +1234,10 @@ def test_a_web_page_saved_as_txt_is_read_as_the_page(tmp_path: Path) -> None:
     )
     # As browsers save it: Internet Explorer's and Edge's "mark of the web" comment first.
     marked = "<!-- saved from url=(0036)https://gazette.example/flood-wall -->\r\n" + page
-    for n, text in enumerate([page, "\ufeff" + marked, marked.replace("<!DOCTYPE html>", "")]):
+    # And a fragment copied from a browser's developer tools: the page's <body> alone.
+    body = page[page.index("<body>") : page.index("</html>")]
+    texts = [page, "\ufeff" + marked, marked.replace("<!DOCTYPE html>", ""), body]
+    for n, text in enumerate(texts):
         saved = tmp_path / f"story{n}.txt"
         saved.write_text(text, encoding="utf-8")
         article = read_path(str(saved))
@@ -1412,9 +1415,16 @@ def test_a_wrapped_trailer_is_left_out_whole(trailer: str) -> None:
 
 @pytest.mark.parametrize("headline", ["Coca-Cola", "COVID-19", "Rolls-Royce", "Brexit-Deal"])
 def test_a_hyphenated_word_over_a_story_is_its_headline_not_a_slug(headline: str) -> None:
-    # AFP's keyword slug is three or more words joined (FRANCE-POLITIQUE-BUDGET); a headline of
-    # one hyphenated word was left out with it, and the file's name became the title.
+    # AFP's keyword slug is words joined (FRANCE-POLITIQUE-BUDGET, FRANCE-BUDGET); a headline
+    # of one hyphenated word was left out with it, and the file's name became the title.
     article = parse_article(
         f"{headline}\n\nThe company said on Monday it would cut jobs.\n", "x.txt"
     )
     assert article.title == headline
+
+
+@pytest.mark.parametrize("slug", ["FRANCE-BUDGET", "FRANCE-POLITIQUE-BUDGET", "US-politics-vote"])
+def test_an_afp_keyword_slug_over_the_headline_is_left_out(slug: str) -> None:
+    text = f"{slug}\n\nBudget vote set for Wednesday\n\nPARIS (AFP) - The vote is set.\n"
+    article = parse_article(text, "x.txt")
+    assert article.title == "Budget vote set for Wednesday" and slug in article.dropped

@@ -1095,10 +1095,14 @@ _CORRECTION = (
     r"|(?:CORRECTION|Correction|CLARIFICATION|Clarification)S?\s*:.{0,400}"
     r"|(?i:an\s+earlier\s+version\s+of\s+this\s+(?:story|article)\b).{0,400}"
 )
-# AFP's keyword slug over a dispatch's headline, three or more words joined by hyphens with
-# no space: "FRANCE-POLITIQUE-BUDGET", English desks' "US-politics-vote" (it was taken for the
-# title). Two are a headline's word ("Coca-Cola", "COVID-19").
-_KEYWORD_SLUG = r"[A-Z\u00c0-\u00dd][\w']*(?:-[\w']+){2,7}"
+# AFP's keyword slug over a dispatch's headline, words joined by hyphens with no space:
+# "FRANCE-POLITIQUE-BUDGET", English desks' "US-politics-vote" (it was taken for the title).
+# Two words are a slug in capitals ("FRANCE-BUDGET"), else a headline's word ("Coca-Cola",
+# "COVID-19").
+_KEYWORD_SLUG = (
+    r"[A-Z\u00c0-\u00dd][\w']*(?:-[\w']+){2,7}"
+    r"|[A-Z\u00c0-\u00dd]{2,}-[A-Z\u00c0-\u00dd]{2,}"
+)
 _WIRE_FRONT = re.compile(
     r"\^?(?:EDS?|Eds?):.*|" + _TAKE_NOTE + "|" + _CORRECTION + "|" + _KEYWORD_SLUG
 )
@@ -1552,7 +1556,8 @@ def _starts_html(data: bytes) -> bool:
     after any comments before it: a browser's "Save page as" puts `<!-- saved from
     url=(0055)https://... -->` first, and such a page saved as story.txt was read as text."""
     head = _HTML_PREAMBLE.sub(b"", data[:2048].removeprefix(b"\xef\xbb\xbf"), count=1).lower()
-    return head.startswith((b"<!doctype html", b"<html"))
+    # A page's <head> or <body> first: a fragment copied from a browser's developer tools.
+    return head.startswith((b"<!doctype html", b"<html", b"<head>", b"<head ", b"<body"))
 
 
 # What may come before a page's <!DOCTYPE> or <html>: spaces and (a few short) comments.
@@ -1563,4 +1568,4 @@ def looks_html(data: bytes) -> bool:
     """Return whether bytes given as text (piped, served as text/plain, handed to brief()) are
     an HTML page rather than plain text."""
     head = data[:2048].lstrip().lower()
-    return head.startswith((b"<!doctype html", b"<html")) or b"<html" in head[:512]
+    return _starts_html(data) or b"<html" in head[:512]
