@@ -480,7 +480,7 @@ def _file_id(path: str, folders: Sequence[str]) -> str:
         with contextlib.suppress(ValueError):
             found = Path(path).relative_to(Path(folder).expanduser()).as_posix()
             break
-    return os.fsencode(found).decode("utf-8", "backslashreplace")
+    return records.escaped(found)
 
 
 def _json_lines_source(paths: list[str]) -> Any:

@@ -338,9 +338,10 @@ def protect(
         translated = iter(translate(texts) if texts else [])
         for i in redo:
             parts: list[str | None] = []
+            targets = masked[i].targets(lang)
             for k, piece in enumerate(masked[i].pieces):
                 if k % 2:
-                    parts.append(masked[i].targets(lang)[k // 2])
+                    parts.append(targets[k // 2])
                 elif re.search(r"[^\W\d_]", piece):
                     parts.append(next(translated))
                 elif piece.strip():

@@ -556,13 +556,14 @@ def language_table(name: str, table: Mapping[str, str], where: str | None = None
     english_ok = ENGLISH in spec.default  # type: ignore[operator]
     out: dict[str, str] = {}
     for lang, model in table.items():
-        code = code_of(str(lang)) or str(lang).strip().lower()
+        known = code_of(str(lang))
+        code = known or str(lang).strip().lower()
         if not LANGUAGE_KEY.fullmatch(code) or (code == ENGLISH and not english_ok):
             raise UsageError(
                 f"{flag} {lang}{'' if where else '=...'}: give the language of the articles it is for, such as fr "
                 "or ar" + (" (English articles need no pivot)" if code == ENGLISH else "")
             )
-        if code_of(code) is None:
+        if known is None:
             # No article is ever in it: a typo (-m xx=...) that was taken, and never used.
             raise UsageError(
                 f"{flag} {lang}{'' if where else '=...'}: {code!r} is not an ISO 639-1 "

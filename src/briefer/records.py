@@ -96,13 +96,18 @@ def article_of(row: dict[str, Any], max_bytes: int = MAX_INPUT_BYTES) -> Article
 def reason(exc: BaseException) -> str:
     """Return a record's error as one line: briefer's own message, else the exception's kind."""
     text = str(exc) if isinstance(exc, BrieferError) else f"{type(exc).__name__}: {exc}"
-    # A file name's bytes that are not UTF-8 (held as surrogates) as escapes, as in its id:
-    # Arrow takes no undecodable text, and the shard of "caf\xe9.txt: is empty" ended the job.
+    # A file name's bytes that are not UTF-8, as in its id: the shard of "caf\xe9.txt: is
+    # empty" ended the job.
+    return " ".join(escaped(text).split()) or type(exc).__name__
+
+
+def escaped(text: str) -> str:
+    """Return text Arrow can hold: a file name's bytes that are not UTF-8 (held as surrogates,
+    as os.fsdecode gives them) as escapes, "caf\\xe9.txt"; any other lone surrogate as "?"."""
     try:
-        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     except UnicodeEncodeError:  # a lone surrogate of another kind: no byte to show
-        text = text.encode("utf-8", "replace").decode("utf-8")
-    return " ".join(text.split()) or type(exc).__name__
+        return text.encode("utf-8", "replace").decode("utf-8")
 
 
 # What an actor learned about the models that only some records need (a pivot, a summarizer

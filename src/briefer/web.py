@@ -1096,7 +1096,7 @@ def _blocks(body: Any) -> list[_Block]:
             return
         links = 0
         if text is None:
-            links = sum(len(_clean("".join(r.itertext())) or "") for r in element.iter("ref"))
+            links = sum(_text_length(r) for r in element.iter("ref"))
         sub = text is None and element.tag == "head" and element.get("rend") in _SUBHEADINGS
         out.append(_Block(value, links, sub, element.get("rend", "") if sub else ""))
 
@@ -1123,6 +1123,11 @@ def _blocks(body: Any) -> list[_Block]:
     return out
 
 
+def _text_length(element: Any) -> int:
+    """Return the characters of an element's text as a block counts them (spaces collapsed)."""
+    return len(_clean("".join(element.itertext())) or "")
+
+
 def _lines(paragraph: Any) -> list[tuple[str, int]]:
     """Return the lines of a paragraph set with line breaks, each with its link characters.
 
@@ -1147,7 +1152,7 @@ def _lines(paragraph: Any) -> list[tuple[str, int]]:
             for child in element:
                 visit(child)
             if element.tag == "ref":
-                lines[-1][1] += len(_clean("".join(element.itertext())) or "")
+                lines[-1][1] += _text_length(element)
         text(element.tail)
 
     text(paragraph.text)
