@@ -47,7 +47,84 @@ def test_number_readings_cover_both_conventions_and_arabic_digits() -> None:
     assert values("1.234,5") == {1234.5}
     assert values("\u0664\u066c\u0661\u0660\u0660") == {4100.0, 4.1}  # ٤٬١٠٠
     assert values("\u06f4\u06f1\u06f0\u06f0") == {4100.0}  # Eastern Arabic ۴۱۰۰
-    assert values("4.1 million") >= {4.1, 4_100_000.0}
+    # A scale word makes the amount: 4.1 million is not also 4.1 (a brief's "$5 billion" had
+    # passed against a source's "$5 million" on the bare 5 both kept).
+    assert values("4.1 million") == {4_100_000.0}
+    assert values("4,1 milliards") == {4.1e9}
+    assert values("٥ ملايين") == {5e6}  # ٥ ملايين
+    assert values("$5bn") == {5e9}
+    assert values("$5m") == {5e6}
+    # "m" and "mn" without money may be metres or minutes: both readings.
+    assert values("a 5 m wall") == {5.0, 5e6}
+    assert values("5 mn de retard") == {5.0, 5e6}
+    # The first end of a range takes the second end's scale, and keeps its bare reading.
+    assert values("between 3 and 5 million") == {3.0, 3e6}
+    assert values("de 3 à 5 milliards d'euros") == {3.0, 3e9}
+
+
+@pytest.mark.parametrize(
+    ("brief", "finding"),
+    [
+        ("The plan would cost $5 billion.", "5 billion is not in the source"),
+        ("The plan would cost $5bn.", "5bn is not in the source"),
+        ("It would cost 3.4 billion dollars.", "3.4 billion is not in the source"),
+        ("About 1.2 million soldiers were there.", "1.2 million is not in the source"),
+        ("The budget grew by 5%.", "5% is not in the source"),
+        ("Some 12% of soldiers left.", "12% is not in the source"),
+        ("It would cost $5 trillion.", "5 trillion is not in the source"),
+    ],
+)
+def test_a_scale_or_percent_the_source_does_not_give_is_found(brief: str, finding: str) -> None:
+    """A brief's amount matches the source's only with the same scale, and a percentage only
+    a percentage: each of these had passed on a bare number the source gives elsewhere."""
+    source = (
+        "The plan would cost $5 million, officials said on March 12. About 1,200 soldiers "
+        "and 3.4 million people live there. Unemployment hit 7.5 per cent."
+    )
+    assert [f.text for f in checks.check_brief(source, brief)] == [finding]
+
+
+@pytest.mark.parametrize(
+    "brief",
+    [
+        "The plan would cost $5 million.",
+        "The plan would cost $5m.",
+        "The plan would cost 5 million dollars.",
+        "About 1,200 soldiers and 3.4 million people.",
+        "Unemployment hit 7.5%.",
+        "Between 3 and 5 million euros were lost.",
+        "Some 3 million euros were lost.",
+        "The 5 m wall fell.",
+    ],
+)
+def test_amounts_the_source_gives_pass(brief: str) -> None:
+    source = (
+        "The plan would cost $5 million, officials said on March 12. About 1,200 soldiers "
+        "and 3.4 million people live there. Unemployment hit 7.5 per cent. Between 3 and 5 "
+        "million euros were lost. A 5 m wall fell."
+    )
+    assert checks.check_brief(source, brief) == []
+
+
+def test_a_translation_that_changes_the_scale_is_found() -> None:
+    brief = "The plan would cost $5 million."
+    assert [
+        f.text
+        for f in checks.check_translation(brief, "Le plan coûterait 5 milliards de dollars.", "fr")
+    ] == ["5 million became 5 milliards"]
+    assert checks.check_translation(brief, "Le plan coûterait 5 millions de dollars.", "fr") == []
+
+
+def test_plural_and_trillion_scales_carry_their_currency() -> None:
+    """The currency after a plural Arabic scale (ملايين, مليارات) or "trillion" was not read."""
+    arabic = "خطة بقيمة ٥ ملايين "
+    source = arabic + "دولار أعلنت اليوم."
+    euros = arabic + "يورو."  # ... يورو
+    assert [f.text for f in checks.check_brief(source, euros)] == [
+        "٥ ملايين: the source gives this amount in USD, not EUR"
+    ]
+    found = checks.check_brief("It costs $5 trillion.", "It costs 5 trillion euros.")
+    assert [f.text for f in found] == ["5 trillion: the source gives this amount in USD, not EUR"]
 
 
 def test_currency_percent_and_year_are_read() -> None:

@@ -19,7 +19,7 @@ import re
 import unicodedata
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .chunking import visible
 from .extractive import _STOPWORDS, _content_words
@@ -88,7 +88,16 @@ _SCALES = {
     "مليار": 1e9,
     "مليارات": 1e9,
 }
-_PERCENT = re.compile(r"^\s?(%|per ?cent\b|pour ?cent\b|في المئة|في المائة|بالمئة|بالمائة)")
+# Short forms that stand for a scale only beside an amount of money: "5 m" may be metres and
+# "5 mn" minutes, so without a currency they keep both readings.
+_SHORT_SCALES = {"m", "mn"}
+_SCALE_WORDS = "|".join(sorted(map(re.escape, _SCALES), key=len, reverse=True))
+_PERCENT = re.compile(
+    r"^\s?(%|per ?cent\b|pour ?cent\b|percentage points?\b|points? de pourcentage"
+    r"|في المئة|في المائة|بالمئة|بالمائة)"
+)
+# What joins the two ends of a range: "between 3 and 5 million" is 3 million to 5 million.
+_RANGE = re.compile(r"\s*(?:-|\u2013|\u2014|to|and|or|a|et|ou|الى|إلى|و)\s*\Z")
 # Currency before or after the number, mapped to one code so "$" and "dollars" agree.
 _CURRENCY_WORDS = {
     "$": "USD", "us$": "USD", "usd": "USD", "dollar": "USD", "dollars": "USD", "دولار": "USD",
@@ -98,7 +107,7 @@ _CURRENCY_WORDS = {
 }  # fmt: skip
 _BEFORE = re.compile(r"(us\$|\$|€|£|¥|\b(?:usd|eur|gbp|jpy))\s?$")
 _AFTER = re.compile(
-    r"^\s?(?:(?:thousand|million|billion|bn|m|mn|millions?|milliards?|مليون|مليار)\s)?"
+    rf"^\s?(?:(?:{_SCALE_WORDS})\s)?"
     r"(?:de\s|d')?(\$|€|£|¥|usd|eur|gbp|jpy|dollars?|euros?|pounds?|livres?|دولار|يورو|جنيه)(?!\w)"
 )
 _SCALE_AFTER = re.compile(r"^\s?(?:de\s)?([^\W\d_]+)")
@@ -130,6 +139,7 @@ class Number:
     currency: str | None = None
     year: bool = False  # a bare four-digit number read as a year
     percent: bool = False
+    scale: float | None = None  # the scale word's factor: 1e6 for "million", "m" after "$"
 
 
 def _readings(digits: str) -> set[float]:
@@ -167,19 +177,42 @@ def numbers(text: str) -> list[Number]:
         values = _readings(raw)
         after = folded[end : end + 30]
         before = folded[max(0, start - 6) : start]
-        scale = _SCALE_AFTER.match(after)
-        if scale and scale.group(1) in _SCALES:
-            values |= {round(v * _SCALES[scale.group(1)], 6) for v in values}
         currency = None
         if (m := _BEFORE.search(before)) is not None or (m := _AFTER.match(after)) is not None:
             currency = _CURRENCY_WORDS.get(m.group(1))
+        scale = _SCALE_AFTER.match(after)
+        factor = _SCALES.get(scale.group(1)) if scale else None
+        if factor:
+            # "$5 billion" is 5e9 and nothing else: with the bare 5 kept beside it, a brief's
+            # "$5 billion" passed against a source's "$5 million".
+            scaled = {round(v * factor, 6) for v in values}
+            values = values | scaled if scale.group(1) in _SHORT_SCALES and not currency else scaled
+        # A finding names the amount with its scale word: "$5 billion", not "5".
+        surface = text[start : end + scale.end()] if factor and scale else text[start:end]
         percent = bool(_PERCENT.match(after)) or before.endswith("%")
         year = (
             raw.isdigit() and len(raw) == 4 and int(raw) in _YEARS and not currency and not percent
         )
-        surface = text[start:end]
-        found.append(Number(surface, frozenset(values), start, end, currency, year, percent))
-    return found
+        found.append(
+            Number(surface, frozenset(values), start, end, currency, year, percent, factor)
+        )
+    return _ranges(folded, found)
+
+
+def _ranges(folded: str, found: list[Number]) -> list[Number]:
+    """Give the first end of a range its second end's scale too: "between 3 and 5 million" or
+    "3 to 5 milliards" (the 3 keeps its bare reading as well, since "3 and 5 million" may
+    also be two numbers)."""
+    out = list(found)
+    for i in range(len(out) - 2, -1, -1):
+        first, second = out[i], out[i + 1]
+        if not _RANGE.fullmatch(folded[first.end : second.start]):
+            continue
+        if second.scale and not first.scale:
+            extra = {round(v * second.scale, 6) for v in first.values}
+            currency = first.currency or second.currency
+            out[i] = replace(first, values=first.values | extra, currency=currency)
+    return out
 
 
 def _number_words(text: str) -> set[float]:
@@ -437,8 +470,10 @@ def _prefix_match(word: str, vocabulary: Iterable[str]) -> bool:
 
 
 def _number_label(number: Number) -> str:
-    """Return how a finding names a number: as written, without surrounding space."""
-    return number.text.strip()
+    """Return how a finding names a number: as written, without surrounding space; a
+    percentage with its sign ("7.5 per cent" as "7.5%")."""
+    label = number.text.strip()
+    return f"{label}%" if number.percent and not label.endswith("%") else label
 
 
 def check_brief(source: str, brief: str, where: str = "brief") -> list[Finding]:
@@ -450,6 +485,7 @@ def check_brief(source: str, brief: str, where: str = "brief") -> list[Finding]:
     findings: list[Finding] = []
     source_numbers = numbers(source)
     values = set().union(*(n.values for n in source_numbers)) | _number_words(source)
+    percents = set().union(*(n.values for n in source_numbers if n.percent))
     by_value: dict[float, set[str | None]] = {}
     for n in source_numbers:
         for v in n.values:
@@ -457,6 +493,10 @@ def check_brief(source: str, brief: str, where: str = "brief") -> list[Finding]:
     for n in numbers(brief):
         kind = "date" if n.year else "number"
         if not n.values & values:
+            findings.append(Finding(kind, f"{_number_label(n)} is not in the source", where))
+            continue
+        if n.percent and not n.values & percents:
+            # "grew by 5%" from a source's "$5 million", "12%" from its "March 12".
             findings.append(Finding(kind, f"{_number_label(n)} is not in the source", where))
             continue
         currencies = set().union(*(by_value.get(v, set()) for v in n.values)) - {None}
