@@ -427,3 +427,23 @@ def test_an_invisible_character_inside_a_name_is_no_new_name(mark: str) -> None:
     assert checks.check_brief(source, brief.replace(f"Ram{mark}adi", "Mosul")) == [
         Finding("name", "Mosul is not in the source", "brief")
     ]
+
+
+def test_names_with_letters_unicode_does_not_decompose_match_their_plain_spelling() -> None:
+    """ł, ø, đ, ı, œ are letters of their own to Unicode, not a letter and a mark: "Walesa"
+    had been "not in the source" of "Wałęsa", and --strict-facts dropped the article."""
+    source = (
+        "Lech Wałęsa met Kemal Kılıçdaroğlu, Novak Đoković and Lars Løkke in Łódź "
+        "to visit the Œuvre museum."
+    )
+    brief = "Walesa met Kilicdaroglu, Djokovic and Lokke in Lodz at the Oeuvre museum."
+    assert checks.check_brief(source, brief) == []
+    assert [f.text for f in checks.check_brief(source, "Walesa met Kowalski.")] == [
+        "Kowalski is not in the source"
+    ]
+    assert (
+        checks.check_translation(
+            "Lech Wałęsa met Lars Løkke.", "Lech Walesa a vu Lars Lokke.", "fr"
+        )
+        == []
+    )

@@ -376,9 +376,19 @@ class Name:
     capitalised: int  # how many of its words start with a capital
 
 
+# Latin letters that Unicode does not decompose into a base letter and a mark, so fold()
+# keeps them: "Wałęsa" stayed "wałesa" and a brief's "Walesa" was reported as a new name.
+# Written as English and French copy writes them without the letter (Đoković: Djokovic).
+_PLAIN_LETTERS = str.maketrans(
+    {"ł": "l", "ø": "o", "đ": "dj", "ı": "i", "œ": "oe", "æ": "ae", "ð": "d", "þ": "th",
+     "ħ": "h", "ŧ": "t", "ŀ": "l", "ĸ": "k"}
+)  # fmt: skip
+
+
 def _fold_word(word: str) -> str:
-    """Return a word as names are compared: folded, no possessive, no acronym dots."""
-    word = fold(word).replace("\u2019", "'")
+    """Return a word as names are compared: folded (letters such as ł and ø made plain), no
+    possessive, no acronym dots."""
+    word = fold(word).translate(_PLAIN_LETTERS).replace("\u2019", "'")
     if word.endswith("'s"):
         word = word[:-2]
     return word.replace(".", "")
