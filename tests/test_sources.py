@@ -1428,3 +1428,25 @@ def test_an_afp_keyword_slug_over_the_headline_is_left_out(slug: str) -> None:
     text = f"{slug}\n\nBudget vote set for Wednesday\n\nPARIS (AFP) - The vote is set.\n"
     article = parse_article(text, "x.txt")
     assert article.title == "Budget vote set for Wednesday" and slug in article.dropped
+
+
+def test_read_path_takes_a_path_and_keeps_its_name_as_text(tmp_path: Path) -> None:
+    """A pathlib.Path kept as the article's source made render() fail on it (JSON could not
+    serialise it; the Markdown template raised a TypeError)."""
+    from briefer import render
+    from briefer.brief import Brief
+
+    path = tmp_path / "story.txt"
+    path.write_text("Bridge to reopen\n\nThe mayor said the bridge will reopen in May.\n")
+    article = read_path(path)
+    assert article.source == str(path) and type(article.source) is str
+    brief = Brief(
+        source=article.source,
+        title=article.title,
+        summary="The bridge reopens in May.",
+        language="en",
+        chunks=(),
+        models={},
+    )
+    assert str(path) in render.render([brief], "json")
+    assert "The bridge reopens in May." in render.render([brief], "markdown")

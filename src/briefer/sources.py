@@ -336,11 +336,14 @@ def _too_large(label: str, max_bytes: int) -> InputError:
     )
 
 
-def read_path(path: str, max_bytes: int = MAX_INPUT_BYTES) -> Article:
+def read_path(path: str | os.PathLike[str], max_bytes: int = MAX_INPUT_BYTES) -> Article:
     """Read, decode and parse the file at path; errors name the path as given.
 
     A Markdown file (MARKDOWN_SUFFIXES) is read as Markdown: see markdown_text.
     """
+    # The article's source is text whatever was given: a pathlib.Path kept as its source
+    # made JSON and the Markdown template fail on it later, at render.
+    path = os.fspath(path)
     markdown = Path(path).suffix.lower() in MARKDOWN_SUFFIXES
     # Read as much as a page may hold: a web page saved under another name (story.txt) is
     # read as the page it is, as on stdin, not as its markup (its <title> the brief's).
