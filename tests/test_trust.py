@@ -854,3 +854,63 @@ def test_a_translator_that_cannot_say_its_language_is_named_when_the_name_does_n
         "translator '/models/french'",
     ]
     assert all("labelled" in w for w in warned)
+
+
+def _marked(text: str) -> str:
+    """Translate by marking every word and dropping inline placeholders (<1>, </1>, <2/>), as
+    models that lose their tags do, so Markdown's retry in pieces runs; punctuation alone
+    comes back empty, as a real model's may."""
+    import re
+
+    out = re.sub(r"[^\W\d_]+", lambda m: m.group() + "é", re.sub(r"</?\d+/?>", "", text))
+    return out if any(ch.isalpha() for ch in text) else ""
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (
+            "The minister met [the mayor](https://x.org/m). They talked for an hour.\n",
+            "Theé ministeré meté [theé mayoré](https://x.org/m). Theyé talkedé foré ané houré.\n",
+        ),
+        ('He said "**no**." Then he left.\n', 'Heé saidé "**noé**." Thené heé lefté.\n'),
+        (
+            "Figures are below (see [annex](#annex)). More later.\n",
+            "Figuresé areé belowé (seeé [annexé](#annex)). Moreé lateré.\n",
+        ),
+    ],
+)
+def test_markdown_pieces_after_markup_are_all_translated(source: str, expected: str) -> None:
+    """The retry in pieces gave the model ". They talked for an hour.", whose "." pysbd split
+    off; its empty translation failed the guard, which kept the next sentence in English."""
+    from briefer import translate
+
+    sent: list[str] = []
+
+    def answer(text: str) -> str:
+        sent.append(text)
+        return _marked(text)
+
+    kept: list[translate.Translated] = []
+    assert translate.translate_markdown(Scripted(answer), source, "fr", kept=kept) == expected
+    assert kept == []
+    assert all(any(ch.isalpha() for ch in text) for text in sent), sent
+
+
+def test_lines_without_letters_are_copied_not_translated() -> None:
+    """A scene break or a bare year was sent to the model, and "* * *" given back empty was
+    reported as a translation kept in English."""
+    from briefer import translate
+
+    sent: list[str] = []
+
+    def answer(text: str) -> str:
+        sent.append(text)
+        return _marked(text)
+
+    text = "The talks went well.\n\n* * *\n\n2024\n\nShares fell."
+    results = translate.translate_guarded(Scripted(answer), [text], "fr")
+    assert results == [
+        translate.Translated("Theé talksé wenté wellé.\n\n* * *\n\n2024\n\nSharesé fellé.")
+    ]
+    assert sent == ["The talks went well.", "Shares fell."]

@@ -154,7 +154,15 @@ def _translate(
             outputs[i] = None if reason else again
         return outputs
 
-    outputs = protect(sentences, glossary, lang, run) if glossary else run(sentences)
+    # A piece with no letter ("." that pysbd splits off after a link in Markdown's retry in
+    # pieces, "* * *", "2024") is copied, not translated: a model's "" for it failed the guard,
+    # which kept the whole text, the next sentence with it, in its own language.
+    worded = [i for i, sentence in enumerate(sentences) if any(ch.isalpha() for ch in sentence)]
+    given = [sentences[i] for i in worded]
+    outputs: list[str | None] = list(sentences)
+    done = protect(given, glossary, lang, run) if glossary else run(given)
+    for i, output in zip(worded, done, strict=True):
+        outputs[i] = output
     results: list[Translated] = []
     at = 0
     head = iter(heads)
