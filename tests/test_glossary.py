@@ -210,3 +210,36 @@ def test_terms_are_found_as_written_not_in_ordinary_words(tmp_path: Path) -> Non
         ("May", "May"),
         ("may", "may"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "copied"),
+    [
+        # An age after a name, agencies in a list, a year before a term: everyday news.
+        ("Laurent Fabius, 70, said the talks would resume.", str.upper),
+        ("DGAP, Laurent Fabius and AP reported the story.", str.upper),
+        ("In 2015 Islamic State fighters took the city.", str.upper),
+        # An Arabic model writing the placeholder with the Arabic thousands separator.
+        (
+            "Laurent Fabius said Islamic State fell.",
+            lambda t: re.sub(r"\d(\d{3})", lambda m: "\u0667\u066c" + m.group(1), t),
+        ),
+    ],
+)
+def test_a_placeholder_beside_a_number_or_another_term_is_found(
+    glossary: Glossary, sentence: str, copied
+) -> None:
+    """Read across ", " and " ", "7731, 70" was the number 773170: the placeholder counted as
+    lost, and the sentence went to the model again in fragments."""
+    calls: list[list[str]] = []
+
+    def model(texts: list[str]) -> list[str]:
+        calls.append(texts)
+        return [copied(t) for t in texts]
+
+    out = protect([sentence], glossary, "fr", model)
+    assert len(calls) == 1, calls  # no second batch of pieces
+    assert out[0] is not None
+    for term in ("Laurent Fabius", "DGAP"):
+        assert (term in out[0]) == (term in sentence)
+    assert ("État islamique" in out[0]) == ("Islamic State" in sentence)

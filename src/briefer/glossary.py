@@ -230,9 +230,12 @@ def _from_csv(text: str, path: Path) -> list[Term]:
 # Placeholders are numbers from here up: translators copy numbers, and these are never a
 # year, a price or a count a news sentence would hold.
 PLACEHOLDER_BASE = 7731
-_DIGIT_RUN = re.compile(
-    r"[0-9\u0660-\u0669\u06f0-\u06f9](?:[0-9\u0660-\u0669\u06f0-\u06f9\u00a0\u202f ,.]*[0-9\u0660-\u0669\u06f0-\u06f9])?"
-)
+# A number as a model may write a placeholder back: 7731, "7,731", "7 731", Arabic "٧٬٧٣١".
+# A separator joins only a group of three digits: read across any separator, "Laurent
+# Fabius, 70" masked as "7731, 70" read "773170", and "Reuters, AFP" ("7731, 7732")
+# "77317732", so correctly copied placeholders counted as lost.
+_D = "0-9\u0660-\u0669\u06f0-\u06f9"
+_DIGIT_RUN = re.compile(rf"[{_D}]+(?:[\u00a0\u202f ,.\u066b\u066c][{_D}]{{3}}(?![{_D}]))*")
 
 
 @dataclass(frozen=True)
