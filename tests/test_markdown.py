@@ -611,3 +611,14 @@ def test_tracking_tokenizes_as_markdown_it_does(text: str) -> None:
     assert [p.start for p in pieces] == [0, *(p.end for p in pieces[:-1])][: len(pieces)]
     assert all(p.end > p.start for p in pieces)
     assert (pieces[-1].end if pieces else 0) == len(text)
+
+
+@pytest.mark.parametrize("source", ["## Floods | live updates\n", "Floods | live\n===\n"])
+def test_a_pipe_in_a_heading_reads_as_a_pipe(source: str) -> None:
+    """A heading's "#" was escaped after the pipe became "&#124;", which gave "&\\#124;": the
+    heading read "Floods &#124; live updates"."""
+    from markdown_it import MarkdownIt
+
+    html = MarkdownIt("commonmark").enable("table").render(up(source))
+    assert re.search(r"<h[12]>FLOODS \| LIVE( UPDATES)?</h[12]>", html), html
+    assert "#124" not in html

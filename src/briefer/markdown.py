@@ -36,6 +36,9 @@ Translate = Callable[[list[str]], list[str]]
 _PLACEHOLDER = re.compile(r"<\s*(/?)\s*(\d{1,4})\s*(/?)\s*>")
 # Characters that would start inline markup if translated text carried them literally.
 _INLINE_SPECIAL = re.compile(r"[\\`*_\[\]<|]|&(?=#?[0-9A-Za-z]+;)")
+# In a heading "#" too, in the same pass: escaped after it, the pipe's "&#124;" became
+# "&\#124;", which reads as the text "&#124;".
+_HEADING_SPECIAL = re.compile(r"[\\`*_\[\]<|#]|&(?=#?[0-9A-Za-z]+;)")
 # Text at the start of a line that would open a block: a heading, quote, list item, rule,
 # setext underline or fence (`*` and `_` are escaped everywhere already).
 _LINE_START = re.compile(r"^(?:(\d{1,9})([.)])|[#>+\-=~])")
@@ -736,8 +739,8 @@ def _escape(text: str, heading: bool) -> str:
     A pipe becomes an entity rather than `\\|`: an escaped pipe still makes a line look like a
     table row to the GFM rule, and a paragraph's lines are joined when translated.
     """
-    text = _INLINE_SPECIAL.sub(lambda m: "&#124;" if m.group() == "|" else "\\" + m.group(), text)
-    return text.replace("#", "\\#") if heading else text
+    special = _HEADING_SPECIAL if heading else _INLINE_SPECIAL
+    return special.sub(lambda m: "&#124;" if m.group() == "|" else "\\" + m.group(), text)
 
 
 def _escape_line_start(text: str) -> str:
