@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -860,8 +861,6 @@ def _marked(text: str) -> str:
     """Translate by marking every word and dropping inline placeholders (<1>, </1>, <2/>), as
     models that lose their tags do, so Markdown's retry in pieces runs; punctuation alone
     comes back empty, as a real model's may."""
-    import re
-
     out = re.sub(r"[^\W\d_]+", lambda m: m.group() + "é", re.sub(r"</?\d+/?>", "", text))
     return out if any(ch.isalpha() for ch in text) else ""
 
@@ -914,3 +913,41 @@ def test_lines_without_letters_are_copied_not_translated() -> None:
         translate.Translated("Theé talksé wenté wellé.\n\n* * *\n\n2024\n\nSharesé fellé.")
     ]
     assert sent == ["The talks went well.", "Shares fell."]
+
+
+@pytest.mark.parametrize(
+    ("source", "expected", "given"),
+    [
+        (
+            "The port closed.[^1] Ships waited.\n\n[^1]: Note.\n",
+            "Theé porté closedé.[^1] Shipsé waitedé.\n\n[^1]: Noteé.\n",
+            "The port closed.<1/>",
+        ),
+        (
+            "The port closed.<sup>2</sup> Ships waited.\n",
+            "Theé porté closedé.<sup>2</sup> Shipsé waitedé.\n",
+            "The port closed.<1/>2<2/>",
+        ),
+        (
+            "Ships waited.^[According to the ministry.] The port reopened later.\n",
+            "Shipsé waitedé.^[According to the ministry.] Theé porté reopenedé lateré.\n",
+            "Ships waited.<1/>",
+        ),
+    ],
+)
+def test_a_note_glued_to_a_sentence_stays_with_it(source: str, expected: str, given: str) -> None:
+    """pysbd began the next sentence with the mark ("<1/> Ships waited."), and the note came
+    back a space after the full stop, inside the next sentence's translation."""
+    from briefer import translate
+
+    sent: list[str] = []
+
+    def answer(text: str) -> str:
+        sent.append(text)
+        parts = re.split(r"(<[^>]*>)", text)
+        return "".join(
+            p if p.startswith("<") else re.sub(r"[^\W\d_]+", r"\g<0>é", p) for p in parts
+        )
+
+    assert translate.translate_markdown(Scripted(answer), source, "fr") == expected
+    assert sent[0] == given, sent

@@ -13,7 +13,7 @@ from .engines.base import Engine
 from .errors import ModelError
 from .glossary import Glossary, mask, protect
 from .languages import SOURCE_PREFIX, Target
-from .sentences import split_sentences
+from .sentences import Span, split_sentences
 from .sources import LIST_MARKER, text_paragraphs
 
 log = logging.getLogger("briefer")
@@ -122,7 +122,8 @@ def _translate(
             marker = LIST_MARKER.match(paragraph)  # "- ", "2) "
             heads.append(gap + (marker.group() if marker else ""))
             body = paragraph[marker.end() :] if marker else paragraph
-            pieces = [piece for s, e in split_sentences(body) for piece in fit(body[s:e])]
+            spans = _marks_kept_behind(body, split_sentences(body))
+            pieces = [piece for s, e in spans for piece in fit(body[s:e])]
             sentences.extend(pieces)
             counts.append(len(pieces))
         layout.append(counts)
@@ -184,6 +185,29 @@ def _translate(
         else:
             results.append(Translated("".join(paragraphs)))
     return results
+
+
+# Markdown's placeholders for a mark glued to the end of a sentence: a footnote mark
+# ("closed.[^1]" as "closed.<1/>"), a Pandoc note, a <sup>2</sup> ("<1/>2<2/>").
+_GLUED_MARK = re.compile(r"<\d{1,4}/>(?:[^\s<]*<\d{1,4}/>)*")
+
+
+def _marks_kept_behind(body: str, spans: list[Span]) -> list[Span]:
+    """Give a mark glued to a sentence's end back to that sentence: pysbd starts the next
+    sentence with it ("The port closed." and "<1/> Ships waited."), and the note then went
+    where the next sentence's translation put it, a space before it."""
+    out: list[Span] = []
+    for start, end in spans:
+        mark = _GLUED_MARK.match(body, start) if out and out[-1][1] == start else None
+        if mark:
+            out[-1] = (out[-1][0], mark.end())
+            start = mark.end()
+            while start < end and body[start].isspace():
+                start += 1
+            if start >= end:
+                continue
+        out.append((start, end))
+    return out
 
 
 def _paragraphs(text: str) -> list[tuple[str, str]]:
