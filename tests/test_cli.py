@@ -509,6 +509,24 @@ def test_translate_json_of_arabic_carries_no_wrapper(marian_ar: Path, tmp_path: 
     assert record["text"].strip() in markdown.out
 
 
+def test_translate_wraps_arabic_markdown_once_and_plain_text_not_at_all(
+    marian_ar: Path, tmp_path: Path
+) -> None:
+    # A .txt is plain text whatever the format: a <div dir="rtl"> around its translation came
+    # out as text. Two Markdown documents are one blank line apart, wrapped or not (the
+    # wrapper's last newline and the separator had made two).
+    text = tmp_path / "a.txt"
+    text.write_text("The talks went well.\n", encoding="utf-8")
+    doc = tmp_path / "b.md"
+    doc.write_text("The talks went well.\n", encoding="utf-8")
+    model = ("-l", "ar", "-t", str(marian_ar), "--no-guard")
+    plain = run("translate", str(text), *model)
+    assert plain.code == 0 and "<div" not in plain.out and plain.out.strip()
+    both = run("translate", str(doc), str(doc), *model)
+    assert both.code == 0 and both.out.count('<div dir="rtl" lang="ar">') == 2
+    assert "</div>\n\n<div" in both.out and "\n\n\n" not in both.out
+
+
 def test_translate_says_an_html_page_is_not_translated(marian_fr: Path, tmp_path: Path) -> None:
     # A saved page is HTML blocks to the Markdown reader: it came back as it was, silently.
     page = tmp_path / "story.html"

@@ -593,8 +593,10 @@ def translate(
         # A document that comes back as it was (kept by the guard, all code, or an HTML
         # page) is not in the target language: no right-to-left wrapper goes around it.
         # Compared by words: read as plain text, a file's last newline does not come back.
-        unchanged = translated.split() == text.split()
-        results.append((source, translated, notes, unchanged))
+        # Plain text gets no wrapper either: it is not Markdown, and the <div> came out as
+        # text around a .txt file's translation.
+        unwrapped = translated.split() == text.split() or as_text
+        results.append((source, translated, notes, unwrapped))
     if fmt in ("json", "jsonl"):
         records = [
             json_record(
@@ -614,8 +616,11 @@ def translate(
             one = records if len(records) > 1 else records[0]
             out = json.dumps(one, ensure_ascii=False, indent=2)
     elif fmt == "markdown":
+        # One blank line between documents, wrapped or not (a wrapper's last newline and the
+        # separator had made two).
         out = "\n\n".join(
-            t if unchanged else rtl_document(t, lang) for _, t, _, unchanged in results
+            (t if unwrapped else rtl_document(t, lang)).rstrip("\n")
+            for _, t, _, unwrapped in results
         )
     else:
         out = "\n\n".join(t for _, t, _, _ in results)
