@@ -39,6 +39,17 @@ def test_toml_and_csv_give_the_same_glossary(tmp_path: Path, glossary: Glossary)
     assert Term("DGAP").target("ar") == "DGAP"
 
 
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_a_csv_in_semicolons_or_tabs_reads_as_with_commas(
+    tmp_path: Path, glossary: Glossary, separator: str
+) -> None:
+    """Excel saves CSV with semicolons where a comma is the decimal mark (a French or Arabic
+    locale); "term;fr;ar" was refused as having no header starting with "term"."""
+    path = tmp_path / "glossary.csv"
+    path.write_text("\ufeff" + CSV.replace(",", separator), encoding="utf-8")
+    assert load(path) == glossary
+
+
 @pytest.mark.parametrize(
     ("name", "text", "message"),
     [

@@ -192,7 +192,12 @@ def _from_csv(text: str, path: Path) -> list[Term]:
     # strict: a quote opened and never closed, or text after a closing quote, is an error; the
     # lax reader would read the rest of the file into one cell. Each row keeps the line it
     # starts on (a quoted cell may run over several), which messages name.
-    reader = csv.reader(io.StringIO(text), strict=True)
+    # Cells are split by what follows the header's "term": a comma, or the semicolon that
+    # Excel writes where a comma is the decimal mark (French, Arabic locales), or a tab.
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    separator = re.match(r'\s*"?term"?\s*([,;\t])', first, re.IGNORECASE)
+    delimiter = separator.group(1) if separator else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
     rows: list[tuple[int, list[str]]] = []
     while True:
         start = reader.line_num + 1
