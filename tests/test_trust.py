@@ -272,6 +272,22 @@ def test_cite_footnotes_name_the_paragraphs(bart: Path, sample: Path, monkeypatc
         assert source["paragraph"] == paragraph and item["score"] == 1.0
 
 
+def test_an_unsupported_sentence_gets_no_footnote(bart: Path, sample: Path, monkeypatch) -> None:
+    """A sentence the support check flags cited the paragraph of its best match anyway, a
+    footnote vouching for it beside the line saying nothing supports it."""
+    first = "More than 4,100 airstrikes by the U.S.-led coalition have failed to stem gains by Islamic State."
+    invented = "Mr. Fabius spoke warmly about tulips, windmills and cheese in Rotterdam."
+    real = torch_engine(bart)
+    patch_models(monkeypatch, {"sum": Stub(real, lambda _t: f"{first} {invented}")})
+    code, markdown, err = run_cli("summarize", str(sample), "-m", "sum", "--cite", "--no-cache")
+    assert code == 0, err
+    assert f"{first}[^1] {invented}" in markdown and "[^2]" not in markdown
+    assert "[^1]: Paragraph" in markdown
+    code, out, _ = run_cli("summarize", str(sample), "-m", "sum", "-f", "json", "--no-cache")
+    support = json.loads(out)["briefs"][0]["support"]
+    assert support[1]["score"] < 0.45 and support[1]["sources"]  # the JSON still shows it
+
+
 def test_three_chunk_reduce_with_a_stub_counts_calls(bart: Path, sample: Path, caplog) -> None:
     import logging
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from . import escape, files
 from .brief import Brief
-from .checks import Finding, SourceSentence, Support
+from .checks import SUPPORT_THRESHOLD, Finding, SourceSentence, Support
 from .errors import UsageError
 from .options import FORMATS, RTL_LANGUAGES
 
@@ -428,7 +428,9 @@ def citations(brief: Brief, md: Any = str, prefix: str = "") -> tuple[str, list[
     marks: list[str] = []
     for item in brief.support:
         labels = []
-        for source in item.sources:
+        # A sentence the support check finds unsupported cites nothing: a footnote would
+        # vouch for it beside the flagged line that says no source sentence does.
+        for source in item.sources if item.score >= SUPPORT_THRESHOLD else ():
             label = f"{prefix}{len(footnotes) + 1}"
             footnotes.append(
                 {
