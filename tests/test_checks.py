@@ -447,3 +447,37 @@ def test_names_with_letters_unicode_does_not_decompose_match_their_plain_spellin
         )
         == []
     )
+
+
+MIXED_SOURCE = (
+    "French Foreign Minister Laurent Fabius met Iraqi Prime Minister Haider al-Abadi. "
+    "Jean-Luc Mélenchon criticised the plan. President Barack Obama called Mr. Fabius."
+)
+
+
+@pytest.mark.parametrize(
+    "brief", ["Laurent Mélenchon criticised the plan.", "Haider Fabius met the press."]
+)
+def test_a_name_made_of_two_of_the_sources_names_is_found(brief: str) -> None:
+    """Each word was found alone, so the first name of one person and the last of another
+    passed."""
+    name = " ".join(brief.split()[:2])
+    assert [f.text for f in checks.check_brief(MIXED_SOURCE, brief)] == [
+        f"{name} is not in the source"
+    ]
+
+
+@pytest.mark.parametrize(
+    "brief",
+    [
+        "Laurent Fabius met Haider al-Abadi.",
+        "Prime Minister Haider al-Abadi met Fabius.",
+        "President Obama called.",
+        "Mr Fabius spoke.",  # British style, no full stop
+        "Dr. Fabius spoke.",
+        "Jean-Luc Mélenchon criticised the plan.",
+        "Abadi and Mélenchon spoke.",
+    ],
+)
+def test_names_the_source_gives_pass(brief: str) -> None:
+    assert checks.check_brief(MIXED_SOURCE, brief) == []

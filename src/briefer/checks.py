@@ -15,10 +15,11 @@ must check, or ``fallback`` / ``untranslated`` for what the guard did instead of
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from .chunking import visible
@@ -394,6 +395,12 @@ def _fold_word(word: str) -> str:
     return word.replace(".", "")
 
 
+def _capital_after_connector(word: str) -> bool:
+    """Return whether a word starts with a capital, or its connector's word does (al-Abadi)."""
+    head, _, rest = word.partition("-")
+    return word[:1].isupper() or (head in _CONNECTORS and rest[:1].isupper())
+
+
 def names(text: str) -> list[Name]:
     """Return the capitalised spans and acronyms of a text, in order.
 
@@ -405,7 +412,8 @@ def names(text: str) -> list[Name]:
 
     def close() -> None:
         """End the span being read: trim connectors at its ends and keep it."""
-        while current and not current[-1].group()[:1].isupper():
+        # A name may end in a word its connector joins ("Haider al-Abadi", "el-Sisi").
+        while current and not _capital_after_connector(current[-1].group()):
             current.pop()
         while current and not current[0].group()[:1].isupper():
             current.pop(0)
@@ -530,15 +538,61 @@ def check_brief(source: str, brief: str, where: str = "brief") -> list[Finding]:
             label = f"{d.text} {d.day}" if d.day else d.text
             findings.append(Finding("date", f"{label} is not in the source", where))
     source_words = _words(source)
+    mixed = _mixed_names(source)
     seen: set[tuple[str, ...]] = set()
     for name in names(brief):
         if all(w in _MONTHS or w in _WEEKDAYS for w in name.words):
             continue  # a date: checked as one above
-        missing = [w for w in name.words if w not in source_words]
-        if missing and name.words not in seen:
+        # A title is no word of the name: "Mr Fabius" (British style, no full stop) and
+        # "Dr. Nadal" had been reported for a source that writes "Mr. Fabius" or "Nadal".
+        missing = [w for w in name.words if w not in source_words and w not in _TITLES]
+        if (missing or mixed(name.words)) and name.words not in seen:
             seen.add(name.words)
             findings.append(Finding("name", f"{name.text} is not in the source", where))
     return findings
+
+
+# Titles before a name, which a brief may put before any name of the source ("President
+# Obama" from "Barack Obama"): never the first word of a mixed-up name.
+_TITLES = frozenset({
+    "mr", "mrs", "ms", "dr", "sir", "dame", "lord", "gen", "col", "maj", "capt", "lt", "sgt",
+    "sen", "rep", "gov", "judge", "justice", "king", "queen", "prince", "princess", "pope",
+    "sheikh", "imam", "ayatollah", "rev", "prof", "mayor", "chancellor", "premier", "emir",
+    "chief", "m", "mme", "mgr",
+})  # fmt: skip
+
+
+def _mixed_names(source: str) -> Callable[[tuple[str, ...]], bool]:
+    """Return a test for a name made of two of the source's names: the first word of one
+    and the last of another ("Laurent Mélenchon" from "Laurent Fabius" and "Jean-Luc
+    Mélenchon"), each word found alone, so it passed word by word.
+
+    A name's last two words are mixed when the source never writes them side by side, writes
+    the first before another name word and the last after another. Titles, connectors,
+    nationalities and words translations translate are left out ("President Obama").
+    """
+    adjacent: set[tuple[str, str]] = set()
+    words = [(_fold_word(m.group()), m.start(), m.end()) for m in _NAME_WORD.finditer(source)]
+    for (a, _, end), (b, start, _) in itertools.pairwise(words):
+        if not source[end:start].strip():
+            adjacent.add((a, b))
+    followed: dict[str, set[str]] = {}
+    preceded: dict[str, set[str]] = {}
+    for name in names(source):
+        for a, b in itertools.pairwise(name.words):
+            followed.setdefault(a, set()).add(b)
+            preceded.setdefault(b, set()).add(a)
+    plain = _TITLES | _CONNECTORS | _TRANSLATED_WORDS | _NATIONALITIES
+
+    def test(name: tuple[str, ...]) -> bool:
+        if len(name) < 2:
+            return False
+        a, b = name[-2:]
+        if a in plain or b in plain or (a, b) in adjacent:
+            return False
+        return bool(followed.get(a, set()) - {b}) and bool(preceded.get(b, set()) - {a})
+
+    return test
 
 
 def check_translation(brief: str, translation: str, lang: str, where: str = "") -> list[Finding]:
