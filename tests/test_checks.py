@@ -481,3 +481,48 @@ def test_a_name_made_of_two_of_the_sources_names_is_found(brief: str) -> None:
 )
 def test_names_the_source_gives_pass(brief: str) -> None:
     assert checks.check_brief(MIXED_SOURCE, brief) == []
+
+
+@pytest.mark.parametrize(
+    ("source", "brief"),
+    [
+        ("Twenty-five soldiers died.", "25 soldiers died."),
+        ("Profits rose in the third quarter.", "Profits rose in the 3rd quarter."),
+        ("The U.S.-led coalition hit Mosul.", "The US-led coalition hit Mosul."),
+        ("A convoy bound for Mosul stopped.", "The Mosul-bound convoy stopped."),
+        ("The plan costs $1.2 billion.", "The plan costs US$1.2 billion."),
+    ],
+)
+def test_correct_briefs_written_another_way_pass(source: str, brief: str) -> None:
+    """Each of these was a finding: a compound or ordinal number word, a hyphened lower-case
+    tail on a name, the US of US$."""
+    assert checks.check_brief(source, brief) == []
+
+
+def test_a_hyphened_tail_does_not_hide_a_new_name() -> None:
+    found = checks.check_brief(
+        "The U.S.-led coalition hit Mosul.", "The UK-led coalition hit Mosul."
+    )
+    assert [f.text for f in found] == ["UK-led is not in the source"]
+
+
+@pytest.mark.parametrize(
+    ("brief", "translation", "lang"),
+    [
+        ("Two soldiers died.", "2 soldats sont morts.", "fr"),
+        (
+            "5 soldiers died.",
+            "\u0642\u062a\u0644 \u062e\u0645\u0633\u0629 \u062c\u0646\u0648\u062f.",
+            "ar",
+        ),
+    ],
+)
+def test_a_number_spelled_on_one_side_and_written_on_the_other_is_kept(
+    brief: str, translation: str, lang: str
+) -> None:
+    assert checks.check_translation(brief, translation, lang) == []
+
+
+def test_a_spelled_number_does_not_hide_a_wrong_digit() -> None:
+    found = checks.check_translation("Two soldiers died.", "3 soldats sont morts.", "fr")
+    assert [f.text for f in found] == ["3 is not in the brief"]

@@ -126,6 +126,37 @@ _NUMBER_WORDS = {
     )
     for word in words.split()
 } | {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "hundred": 100, "dozen": 12}  # fmt: skip
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+         "eighty": 80, "ninety": 90}  # fmt: skip
+_NUMBER_WORDS |= _TENS | {
+    f"{tens}-{unit}": value + _NUMBER_WORDS[unit]
+    for tens, value in _TENS.items()
+    for unit in ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+}
+# Ordinals ("third quarter" supports a brief's "3rd quarter"), and Arabic's one to ten, in
+# both genders, as fold() writes them (hamza dropped): a translation's "خمسة جنود" for "5
+# soldiers" had been "5 is missing".
+_NUMBER_WORDS |= {
+    word: value
+    for value, words in enumerate(
+        [
+            "", "first premier premiere", "second deuxieme seconde", "third troisieme",
+            "fourth quatrieme", "fifth cinquieme", "sixth sixieme", "seventh septieme",
+            "eighth huitieme", "ninth neuvieme", "tenth dixieme",
+        ]
+    )
+    for word in words.split()
+}  # fmt: skip
+_NUMBER_WORDS |= {
+    fold(word): value
+    for value, words in enumerate(
+        [
+            "", "واحد واحدة", "اثنان اثنين اثنتان اثنتين", "ثلاثة ثلاث", "أربعة أربع",
+            "خمسة خمس", "ستة ست", "سبعة سبع", "ثمانية ثماني ثمان", "تسعة تسع", "عشرة عشر",
+        ]
+    )
+    for word in words.split()
+}  # fmt: skip
 _YEARS = range(1800, 2100)
 
 
@@ -217,7 +248,8 @@ def _ranges(folded: str, found: list[Number]) -> list[Number]:
 
 
 def _number_words(text: str) -> set[float]:
-    """Return the values of numbers written as words in a text (one to twenty, tens, dozen)."""
+    """Return the values of numbers written as words in a text (one to ninety-nine, dozen,
+    hundred; ordinals to tenth; Arabic one to ten)."""
     return {float(_NUMBER_WORDS[w]) for w in re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)?", fold(text))
             if w in _NUMBER_WORDS}  # fmt: skip
 
@@ -395,6 +427,16 @@ def _fold_word(word: str) -> str:
     return word.replace(".", "")
 
 
+def _name_part(word: str) -> str:
+    """Return a capitalised word without the lower-case words hyphened after it: "US-led" is
+    "US" and "Mosul-bound" "Mosul" (a source's "U.S.-led" had not matched a brief's "US-led");
+    "Jean-Luc" and "al-Abadi" stay whole."""
+    parts = word.split("-")
+    while len(parts) > 1 and word[:1].isupper() and parts[-1].islower():
+        parts.pop()
+    return "-".join(parts)
+
+
 def _capital_after_connector(word: str) -> bool:
     """Return whether a word starts with a capital, or its connector's word does (al-Abadi)."""
     head, _, rest = word.partition("-")
@@ -420,7 +462,7 @@ def names(text: str) -> list[Name]:
         while len(current) > 1 and fold(current[0].group()) in _ARTICLES:
             current.pop(0)
         if current:
-            words = tuple(_fold_word(m.group()) for m in current)
+            words = tuple(_fold_word(_name_part(m.group())) for m in current)
             capitals = sum(1 for m in current if m.group()[:1].isupper())
             if not (len(current) == 1 and current[0].start() in starts and words[0] in _STOPWORDS):
                 found.append(
@@ -437,6 +479,10 @@ def names(text: str) -> list[Name]:
     previous_end = 0
     for match in _NAME_WORD.finditer(text):
         word = match.group()
+        if text.startswith("$", match.end()):
+            close()  # "US$1.2 billion": a currency, not a name
+            previous_end = match.end()
+            continue
         gap = text[previous_end : match.start()]
         joined = current and gap.strip() == "" and "\n" not in gap
         if word[:1].isupper():
@@ -633,7 +679,10 @@ def check_translation(brief: str, translation: str, lang: str, where: str = "") 
             )
         else:
             findings.append(Finding(kind, f"{_number_label(n)} is missing", where))
+    spelled_left = _number_words(brief)
     for m in right:
+        if m.values & spelled_left:
+            continue  # "Two soldiers died." as "2 soldats sont morts."
         kind = "date" if m.year else "number"
         findings.append(Finding(kind, f"{_number_label(m)} is not in the brief", where))
     target_dates = dates(translation)
