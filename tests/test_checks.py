@@ -526,3 +526,25 @@ def test_a_number_spelled_on_one_side_and_written_on_the_other_is_kept(
 def test_a_spelled_number_does_not_hide_a_wrong_digit() -> None:
     found = checks.check_translation("Two soldiers died.", "3 soldats sont morts.", "fr")
     assert [f.text for f in found] == ["3 is not in the brief"]
+
+
+@pytest.mark.parametrize(
+    ("brief", "expected"),
+    [
+        ("Talks resume le 1er avril.", []),
+        ("Talks resume le 1 avril.", []),
+        ("Talks resume le 1er mars.", ["mars 1 is not in the source"]),
+        ("Talks resumed on the 12th of March.", []),
+        # One wrong date is one finding, not the number and the date.
+        ("Talks resumed on the 13th of March.", ["March 13 is not in the source"]),
+        ("Talks resumed on March 13.", ["March 13 is not in the source"]),
+    ],
+)
+def test_a_day_with_an_ordinal_ending_is_read_and_found_once(
+    brief: str, expected: list[str]
+) -> None:
+    """French "1er" and English "the 13th of March" had been read as no day: a wrong "1er
+    mars" passed and a right "1 avril" was flagged against "1er avril"."""
+    source = "Talks took place le 12 mars (March 12) and resume le 1er avril."
+    found = checks.check_brief(source, brief)
+    assert [f.text for f in found] == expected

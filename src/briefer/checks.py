@@ -306,6 +306,22 @@ class DateMention:
     month: int | None = None
     day: int | None = None
     weekday: int | None = None
+    day_start: int = -1  # where the day's digits start in the text, or -1
+
+
+# What may follow a day's digits: French "1er" (and "1re"), English "13th", "2nd".
+_ORDINAL_ENDS = frozenset({"er", "re", "e", "eme", "st", "nd", "rd", "th"})
+
+
+def _day_before(tokens: list[tuple[str, int, int]], i: int) -> int:
+    """Return the index of the token that may be the day before the month at i: "12 mars",
+    "1er avril", "the 13th of March" (the 1 of "1er" had been read as no day)."""
+    j = i - 1
+    if j >= 1 and tokens[j][0] == "of":
+        j -= 1
+    if j >= 1 and tokens[j][0] in _ORDINAL_ENDS and tokens[j - 1][2] == tokens[j][1]:
+        j -= 1
+    return j
 
 
 def dates(text: str) -> list[DateMention]:
@@ -319,10 +335,10 @@ def dates(text: str) -> list[DateMention]:
             continue
         if word not in _MONTHS:
             continue
-        day = None
-        for j in (i - 1, i + 1):
+        day, day_start = None, -1
+        for j in (_day_before(tokens, i), i + 1):
             if 0 <= j < len(tokens) and tokens[j][0].isdigit() and 1 <= int(tokens[j][0]) <= 31:
-                day = int(tokens[j][0])
+                day, day_start = int(tokens[j][0]), tokens[j][1]
                 break
         nearby_year = any(
             tokens[j][0].isdigit() and int(tokens[j][0]) in _YEARS
@@ -334,7 +350,7 @@ def dates(text: str) -> list[DateMention]:
             continue
         if word in _AMBIGUOUS_MONTHS and original[:1].islower() and original.isascii():
             continue  # "may", "mar" in running English text are not months
-        found.append(DateMention(original, month=_MONTHS[word], day=day))
+        found.append(DateMention(original, month=_MONTHS[word], day=day, day_start=day_start))
     return found
 
 
@@ -554,8 +570,14 @@ def check_brief(source: str, brief: str, where: str = "brief") -> list[Finding]:
     for n in source_numbers:
         for v in n.values:
             by_value.setdefault(v, set()).add(n.currency)
+    brief_dates = dates(brief)
+    # A date's day is checked with its month, below: "March 13" against "March 12" was two
+    # findings, "13" and "March 13".
+    days = {d.day_start for d in brief_dates if d.month and d.day}
     for n in numbers(brief):
         kind = "date" if n.year else "number"
+        if n.start in days:
+            continue
         if not n.values & values:
             findings.append(Finding(kind, f"{_number_label(n)} is not in the source", where))
             continue
@@ -577,7 +599,7 @@ def check_brief(source: str, brief: str, where: str = "brief") -> list[Finding]:
     months = {(d.month, d.day) for d in source_dates if d.month}
     bare_months = {d.month for d in source_dates if d.month}
     weekdays = {d.weekday for d in source_dates if d.weekday is not None}
-    for d in dates(brief):
+    for d in brief_dates:
         if d.weekday is not None and d.weekday not in weekdays:
             findings.append(Finding("date", f"{d.text} is not in the source", where))
         elif d.month and (d.month not in bare_months or (d.day and (d.month, d.day) not in months)):
