@@ -14,6 +14,7 @@ from briefer.sentences import split_sentences
 from briefer.sources import (
     Article,
     decode,
+    expand,
     markdown_text,
     parse_article,
     read_path,
@@ -1450,3 +1451,63 @@ def test_read_path_takes_a_path_and_keeps_its_name_as_text(tmp_path: Path) -> No
     )
     assert str(path) in render.render([brief], "json")
     assert "The bridge reopens in May." in render.render([brief], "markdown")
+
+
+def _linked_tree(tmp_path: Path) -> Path:
+    """A wire folder as an editor's machine may hold one: a feed folder linked in, two links
+    back to a parent (a loop), a hidden folder and a dangling link."""
+    wire = tmp_path / "wire"
+    (wire / "sub").mkdir(parents=True)
+    (wire / ".drafts").mkdir()
+    (tmp_path / "feed").mkdir()
+    (wire / "a.txt").write_text("Story one.\n")
+    (wire / "sub" / "b.txt").write_text("Story two.\n")
+    (wire / ".drafts" / "c.txt").write_text("Draft.\n")
+    (tmp_path / "feed" / "f.txt").write_text("Feed story.\n")
+    (wire / "sub" / "up").symlink_to("..")
+    (wire / "sub" / "up2").symlink_to("..")
+    (wire / "feedlink").symlink_to(tmp_path / "feed")
+    (wire / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    return wire
+
+
+def test_a_recursive_glob_follows_links_once_and_a_loop_cannot_stall_it(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """glob's "**" followed the links to a parent over and over (two of them: still expanding
+    after 60 s); the folder walk skipped the linked feed without a word."""
+    wire = _linked_tree(tmp_path)
+    want = [str(wire / "a.txt"), str(wire / "feedlink" / "f.txt"), str(wire / "sub" / "b.txt")]
+    assert [s.name for s in expand([str(wire)])] == want
+    assert [s.name for s in expand([f"{wire}/**/*.txt"])] == want
+    assert [s.name for s in expand([f"{wire}/**/b.txt"])] == [want[2]]
+    assert [s.name for s in expand([f"{wire}/*.txt"])] == [want[0]]
+    monkeypatch.chdir(tmp_path)
+    assert [s.name for s in expand(["wire/**/*.txt"])] == [
+        "wire/a.txt",
+        "wire/feedlink/f.txt",
+        "wire/sub/b.txt",
+    ]
+    assert all(s.error is None for s in expand(["**/*.txt"]))
+
+
+def test_an_unreadable_folder_in_a_walk_is_named(tmp_path: Path, monkeypatch) -> None:
+    """An unreadable subfolder had been skipped with exit 0 while an unreadable file in the
+    same folder was reported."""
+    wire = _linked_tree(tmp_path)
+    real = os.scandir
+
+    def scandir(path):  # type: ignore[no-untyped-def]
+        if str(path).endswith("sub"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    found = expand([str(wire)])
+    assert [s.name for s in found if not s.error] == [
+        str(wire / "a.txt"),
+        str(wire / "feedlink" / "f.txt"),
+    ]
+    assert [s.error for s in found if s.error] == [
+        f"{wire / 'sub'}: cannot read folder (Permission denied)"
+    ]

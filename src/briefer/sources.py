@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import datetime
+import fnmatch
 import functools
 import glob
 import logging
@@ -1443,24 +1444,89 @@ def _expand_one(name: str) -> list[Source]:
         return [Source(name)]
     path = Path(name).expanduser()
     if path.is_dir():
-        files = sorted(
-            p
-            for p in path.rglob("*")
-            if p.is_file()
-            and p.suffix.lower() in ARTICLE_SUFFIXES
-            and not any(part.startswith(".") for part in p.relative_to(path).parts)
-        )
-        if not files:
+        found, problems = _walk(path)
+        files = [p for p in found if p.suffix.lower() in ARTICLE_SUFFIXES]
+        if not files and not problems:
             kinds = ", ".join(ARTICLE_SUFFIXES)
             return [Source(name, f"{name}: folder holds no article files ({kinds})")]
-        return [Source(str(p)) for p in files]
+        return [Source(str(p)) for p in files] + problems
     if not path.exists() and _GLOB_CHARS.search(name):
-        matches = sorted(glob.glob(str(path), recursive=True))
-        files = [m for m in matches if Path(m).is_file()]
-        if not files:
+        if "**" in Path(name).parts or "**" in path.parts:
+            found, problems = _glob_walk(path)
+        else:
+            found = [Path(m) for m in sorted(glob.glob(str(path))) if Path(m).is_file()]
+            problems = []
+        if not found and not problems:
             return [Source(name, f"{name}: no files match")]
-        return [Source(m) for m in files]
+        return [Source(str(p)) for p in found] + problems
     return [Source(str(path) if name.startswith("~") else name)]
+
+
+def _walk(top: Path) -> tuple[list[Path], list[Source]]:
+    """Return the files under a folder, hidden ones left out, sorted, each once; and a Source
+    with its error for each folder that cannot be read.
+
+    Linked folders are followed, each real folder once: glob's "**" followed a link to a
+    parent over and over (two such links: still expanding after 60 s), and rglob skipped a
+    linked feed folder without a word. An unreadable folder had been skipped silently too.
+    """
+    seen: set[tuple[int, int]] = set()
+    files: dict[tuple[int, int], Path] = {}
+    problems: list[Source] = []
+
+    def unreadable(exc: OSError) -> None:
+        where = exc.filename or str(top)
+        problems.append(Source(str(where), f"{where}: cannot read folder ({exc.strerror or exc})"))
+
+    for folder, dirs, names in os.walk(top, onerror=unreadable, followlinks=True):
+        try:
+            stat = os.stat(folder)
+        except OSError as exc:
+            unreadable(exc)
+            dirs[:] = []
+            continue
+        if (stat.st_dev, stat.st_ino) in seen:
+            dirs[:] = []
+            continue
+        seen.add((stat.st_dev, stat.st_ino))
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for file in names:
+            if file.startswith("."):
+                continue
+            at = Path(folder, file)
+            try:
+                info = at.stat()
+            except OSError:
+                continue  # a dangling link, as rglob's is_file() left it out
+            if not os.path.isdir(at):
+                files.setdefault((info.st_dev, info.st_ino), at)
+    return sorted(files.values()), problems
+
+
+def _glob_walk(pattern: Path) -> tuple[list[Path], list[Source]]:
+    """Expand a glob holding "**" by walking its base folder (see _walk), "**" standing for
+    any number of folders and each other part matched as glob.glob matches it."""
+    parts = pattern.parts
+    first = next(i for i, part in enumerate(parts) if _GLOB_CHARS.search(part))
+    base = Path(*parts[:first]) if first else Path(".")
+    wanted = parts[first:]
+    if not base.is_dir():
+        return [], []
+    found, problems = _walk(base)
+    return [p for p in found if _parts_match(p.relative_to(base).parts, wanted)], problems
+
+
+def _parts_match(parts: Sequence[str], wanted: Sequence[str]) -> bool:
+    """Match path parts against glob parts, "**" matching none or any number of parts."""
+    if not wanted:
+        return not parts
+    if wanted[0] == "**":
+        return _parts_match(parts, wanted[1:]) or bool(parts) and _parts_match(parts[1:], wanted)
+    return (
+        bool(parts)
+        and fnmatch.fnmatchcase(parts[0], wanted[0])
+        and _parts_match(parts[1:], wanted[1:])
+    )
 
 
 def read_source(
