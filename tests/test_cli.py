@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -641,3 +642,20 @@ def test_real_entry_point_closed_stdout(bart: Path, sample: Path) -> None:
     os.close(write_end)
     assert done.returncode == 141
     assert beyond_checks(done.stderr.decode()) == []
+
+
+def test_a_closed_stdout_is_no_traceback(tmp_path: Path) -> None:
+    """With stdout closed by the shell (`>&-`), Python's sys.stdout is None: the exit flush
+    raised an AttributeError traceback and exit 1 after -o had written the brief."""
+    article = tmp_path / "a.txt"
+    article.write_text("Bridge to reopen\n\nThe mayor said the bridge will reopen in May.\n")
+    out = tmp_path / "out.md"
+    command = (
+        f"{shlex.quote(sys.executable)} -m briefer summarize {shlex.quote(str(article))} "
+        f"--engine extractive --no-cache -o {shlex.quote(str(out))} >&-"
+    )
+    done = subprocess.run(
+        ["sh", "-c", command], capture_output=False, stderr=subprocess.PIPE, text=True
+    )
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert "The mayor said" in out.read_text()

@@ -1141,8 +1141,11 @@ def run() -> None:
     """Console-script entry point."""
     code = main()
     try:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        # A stream closed by the shell (`>&-`) is None: nothing to flush (it had raised an
+        # AttributeError traceback after -o wrote the brief).
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
     except (BrokenPipeError, ValueError):
         code = code or EXIT_BROKEN_PIPE
     # Everything is written and every cache entry committed; tearing down torch and the
