@@ -522,6 +522,8 @@ def make_handler(state: State) -> type[BaseHTTPRequestHandler]:
             "/blob": lambda h: h.send(200, "application/octet-stream", TEXT_STORY.encode()),
             # A saved page opening with a comment, served as text (it was briefed as markup).
             "/commented": lambda h: h.send(200, "text/plain", b"<!-- saved -->\n" + ARTICLE),
+            # A stringer's word-processor file put on a server, served as text.
+            "/story.rtf": lambda h: h.send(200, "text/plain", b"{\\rtf1\\ansi Talks resume.\\par}"),
             "/big.txt": lambda h: h.send(200, "text/plain", TEXT_STORY.encode() * 600),
             "/empty-gzip": lambda h: h.send(200, "text/html", b"", Content_Encoding="gzip"),
         }
@@ -1792,3 +1794,14 @@ def test_a_line_break_inside_an_arabic_sentence_joins_it() -> None:
         "Related stories:",
         "Flood warning",
     ]
+
+
+def test_an_rtf_document_served_as_text_is_refused(server: Server) -> None:
+    """Refused as a file or on stdin, the same RTF bytes from a URL were briefed, control
+    words and all, with exit 0."""
+    from briefer.sources import read_source
+
+    url = server.url("/story.rtf")
+    with pytest.raises(InputError) as excinfo:
+        read_source(url, allow_private_urls=True)
+    assert_error(excinfo, url, "an RTF document, not plain text")

@@ -1549,6 +1549,9 @@ def read_source(
         if page.kind != "html" and len(page.text.encode("utf-8", "replace")) > max_bytes:
             # Served as text, it is held to the text bound, as the same file saved would be.
             raise _too_large(name, max_bytes)
+        if page.kind != "html":
+            # An RTF file served as text/plain, as the same bytes in a file or on stdin are.
+            _refuse_rtf(page.text[:64].encode("utf-8"), name)
         return from_page(page, name)
     if name == "-":
         # Read as much as a page may hold, then hold text to the text limit.
