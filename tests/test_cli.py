@@ -659,3 +659,15 @@ def test_a_closed_stdout_is_no_traceback(tmp_path: Path) -> None:
     )
     assert done.returncode == 0 and done.stderr == "", done.stderr
     assert "The mayor said" in out.read_text()
+
+
+def test_output_dash_is_stdout(tmp_path: Path, monkeypatch) -> None:
+    """`-o -` wrote a file named "-" (a script's `-o "${OUT:--}"`); batch refuses it."""
+    monkeypatch.chdir(tmp_path)
+    article = tmp_path / "a.txt"
+    article.write_text("Bridge to reopen\n\nThe mayor said the bridge will reopen in May.\n")
+    done = run("summarize", str(article), "--engine", "extractive", "--no-cache", "-o", "-")
+    assert done.code == 0 and "The mayor said" in done.out
+    assert not (tmp_path / "-").exists()
+    refused = run("batch", str(article), "-o", "-")
+    assert refused.code == 2 and "batch writes a folder of shards, not stdout" in refused.err

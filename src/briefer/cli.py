@@ -64,6 +64,21 @@ Inputs = Annotated[
         metavar="INPUT...",
     ),
 ]
+
+
+def _dash_is_stdout(value: Path | None) -> Path | None:
+    """Read `-o -` as stdout, as `-` is stdin among the inputs: a script's `-o "${OUT:--}"`
+    had written a file named "-"."""
+    return None if value is not None and str(value) == "-" else value
+
+
+def _dash_is_no_folder(value: Path | None) -> Path | None:
+    """Refuse `-o -` for batch, which writes a folder of shards, not a stream."""
+    if value is not None and str(value) == "-":
+        raise typer.BadParameter("batch writes a folder of shards, not stdout: name a folder")
+    return value
+
+
 Output = Annotated[
     Path | None,
     typer.Option(
@@ -71,7 +86,8 @@ Output = Annotated[
         "-o",
         metavar="FILE",
         help="Write here (atomically) instead of "
-        "stdout; with several languages, NAME.LANG.EXT for each.",
+        "stdout (also -o -); with several languages, NAME.LANG.EXT for each.",
+        callback=_dash_is_stdout,
     ),
 ]
 
@@ -530,7 +546,8 @@ def translate(
             "--output",
             "-o",
             metavar="FILE",
-            help="Write here (atomically) instead of stdout.",
+            help="Write here (atomically) instead of stdout (also -o -).",
+            callback=_dash_is_stdout,
         ),
     ] = None,
     config_file: ConfigFile = None,
@@ -671,6 +688,7 @@ def batch(
             # usage error.
             help="Folder of record shards; a rerun into it writes only what is missing.",
             show_default=False,
+            callback=_dash_is_no_folder,
         ),
     ] = None,
     fmt: Annotated[
