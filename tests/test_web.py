@@ -1805,3 +1805,19 @@ def test_an_rtf_document_served_as_text_is_refused(server: Server) -> None:
     with pytest.raises(InputError) as excinfo:
         read_source(url, allow_private_urls=True)
     assert_error(excinfo, url, "an RTF document, not plain text")
+
+
+def test_a_url_with_credentials_is_refused_with_them_hidden() -> None:
+    """urllib read "user:pw@host" as a host it could not resolve, and the brief's "Not
+    included" list printed the password."""
+    from briefer.sources import expand
+
+    url = "https://editor:s3cret@news.example/story"
+    with pytest.raises(InputError) as excinfo:
+        read_url(url)
+    assert "s3cret" not in str(excinfo.value) and "editor" not in str(excinfo.value)
+    assert str(excinfo.value).startswith("https://***@news.example/story: a URL with a user name")
+    (source,) = expand([url])
+    assert source.name == "https://***@news.example/story"
+    assert source.error and "s3cret" not in source.error
+    assert expand(["https://news.example/story"])[0].error is None

@@ -1385,6 +1385,26 @@ def is_url(value: str) -> bool:
     )
 
 
+def refuse_credentials(url: str) -> Source | None:
+    """Return a failed Source for a URL holding a user name or password, named with them
+    hidden, or None. urllib had taken the user name for part of the host ("cannot resolve
+    the host name"), and the brief's "Not included" list printed the password."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url.strip())
+        if parts.username is None and parts.password is None:
+            return None
+    except ValueError:
+        return None
+    hidden = urlunsplit(parts._replace(netloc=f"***@{parts.netloc.rpartition('@')[2]}"))
+    return Source(
+        hidden,
+        f"{hidden}: a URL with a user name or password; briefer sends no credentials "
+        "(save the page and give its file)",
+    )
+
+
 def expand(inputs: Sequence[str], from_list: str | Sequence[str] | None = None) -> list[Source]:
     """Turn what the user named into the sources to read, in order: folders, globs, lists
     (one list file, or several, read in the order given)."""
@@ -1441,7 +1461,7 @@ def read_list(path: str) -> list[str]:
 def _expand_one(name: str) -> list[Source]:
     """Expand one name: a folder to its article files, a glob to its matches, else itself."""
     if name == "-" or is_url(name):
-        return [Source(name)]
+        return [refuse_credentials(name) or Source(name)]
     path = Path(name).expanduser()
     if path.is_dir():
         found, problems = _walk(path)

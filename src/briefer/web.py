@@ -39,6 +39,7 @@ from briefer.sources import (
     looks_html,
     read_byline,
     read_bytes,
+    refuse_credentials,
 )
 
 if TYPE_CHECKING:
@@ -465,6 +466,9 @@ def _request_url(url: str) -> str:
         raise InputError(f"{url}: not a valid URL") from None
     if not host:
         raise InputError(f"{url}: not a valid URL (no host)")
+    refused = refuse_credentials(url)
+    if refused is not None:
+        raise InputError(str(refused.error))
     netloc = parts.netloc
     if not netloc.isascii():
         # Links copied from a browser's address bar hold Unicode hosts and paths (IRIs).
