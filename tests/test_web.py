@@ -1821,3 +1821,17 @@ def test_a_url_with_credentials_is_refused_with_them_hidden() -> None:
     assert source.name == "https://***@news.example/story"
     assert source.error and "s3cret" not in source.error
     assert expand(["https://news.example/story"])[0].error is None
+
+
+def test_a_masthead_h1_is_the_sites_name_and_the_articles_heading_the_title() -> None:
+    """A theme with the site's name as its only <h1> (and <title>) and the headline as the
+    article's <h2> had "Harbour Gazette" for the title, and the headline run into the first
+    summary sentence."""
+    html = (Path(__file__).resolve().parent / "fixtures" / "masthead-h1-theme.html").read_text()
+    page = extract_html(html, label="story.html")
+    assert page.title == "Storm closes port as ships wait offshore"
+    assert page.text.split("\n\n")[0].startswith("The port of Rotterdam closed on Monday")
+    # A headline in a <header> with no <article> on the page stays the headline.
+    flat = html.replace("<article", "<div").replace("</article>", "</div>")
+    flat = flat.replace('<h1 class="site-title">Harbour Gazette</h1>', "<h1>Storm closes port</h1>")
+    assert extract_html(flat, label="story.html").title == "Storm closes port"

@@ -826,6 +826,8 @@ class _PageFacts:
     ld_article: _LdArticle | None = None
     # A live blog (JSON-LD LiveBlogPosting): its subheadings are its entries' headlines.
     live_blog: bool = False
+    # The first heading inside the page's <article>: the headline where the <h1> is the site's.
+    article_headings: tuple[str, ...] = ()
 
     @classmethod
     def read(cls, html: str, url: str | None) -> _PageFacts:
@@ -851,6 +853,11 @@ class _PageFacts:
         og = texts("//meta[@property='og:title' or @name='twitter:title']/@content")
         names = texts("//meta[@property='og:site_name' or @name='application-name']/@content")
         names += texts("//a[@href='/' or @rel='home']")
+        # A masthead: an <h1> in a header outside the page's <article>, on a page that has
+        # one. A theme that sets the site's name as its only <h1> and the headline as the
+        # article's <h2> had the site's name taken for the title.
+        if tree.xpath("//article"):
+            names += texts("//header//h1[not(ancestor::article)]")
         host = urlsplit(url or "").hostname or ""
         labels = [x for x in host.split(".") if x not in ("www", "m", "amp", "news")][:1]
         skip = "ancestor::nav or ancestor::header or ancestor::footer or ancestor::aside"
@@ -861,6 +868,7 @@ class _PageFacts:
             head_title=head[0] if head else None,
             og_title=og[0] if og else None,
             h1s=tuple(texts("//h1")),
+            article_headings=tuple(texts("(//article//*[self::h1 or self::h2 or self::h3])[1]")),
             site_names=frozenset(_squash(n) for n in [*names, *labels] if _squash(n)),
             linked_headlines=int(linked),
             ld_article=_the_pages_article(articles, [*og, *texts("//h1"), *head], url),
@@ -1025,7 +1033,7 @@ def _from_ld(
 
 def _choose_title(doc: Any, facts: _PageFacts) -> str | None:
     """Return the headline: trafilatura's title, og:title or an <h1>, never the site's name."""
-    candidates = [_clean(doc.title), facts.og_title, *facts.h1s]
+    candidates = [_clean(doc.title), facts.og_title, *facts.h1s, *facts.article_headings]
     for candidate in candidates:
         if candidate and not facts.is_site_name(candidate):
             return _without_site_suffix(candidate, facts)
