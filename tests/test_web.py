@@ -1020,20 +1020,20 @@ def public_server(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize(
     ("url", "host", "kind"),
     [
-        ("http://127.0.0.1:9/article", "127.0.0.1", "loopback"),
-        ("http://[::1]:9/article", "::1", "loopback"),
-        ("http://169.254.169.254/latest/meta-data/", "169.254.169.254", "link-local"),
-        ("http://10.20.30.40/intranet", "10.20.30.40", "private"),
-        ("http://192.168.1.1/admin", "192.168.1.1", "private"),
-        ("http://100.100.100.200/latest/meta-data", "100.100.100.200", "private"),
-        ("http://0.0.0.0:8080/", "0.0.0.0", "unspecified"),
+        ("http://127.0.0.1:9/article", "127.0.0.1", "a loopback"),
+        ("http://[::1]:9/article", "::1", "a loopback"),
+        ("http://169.254.169.254/latest/meta-data/", "169.254.169.254", "a link-local"),
+        ("http://10.20.30.40/intranet", "10.20.30.40", "a private"),
+        ("http://192.168.1.1/admin", "192.168.1.1", "a private"),
+        ("http://100.100.100.200/latest/meta-data", "100.100.100.200", "a private"),
+        ("http://0.0.0.0:8080/", "0.0.0.0", "an unspecified"),
     ],
 )
 def test_non_public_addresses_are_refused(url: str, host: str, kind: str) -> None:
     with pytest.raises(InputError) as excinfo:
         fetch(url, timeout=2)
     message = str(excinfo.value)
-    assert message.startswith(f"{url}: refused: {host} is a {kind} address")
+    assert message.startswith(f"{url}: refused: {host} is {kind} address")
     assert "--allow-private-urls" in message
 
 

@@ -393,7 +393,8 @@ def _fetch_error(
         return exc
     if isinstance(exc, _Blocked):
         return InputError(
-            f"{url}: refused: {exc.host} is a {exc.kind} address ({exc.address}); "
+            f"{url}: refused: {exc.host} is {'an' if exc.kind[0] in 'aeiou' else 'a'} "
+            f"{exc.kind} address ({exc.address}); "
             "use --allow-private-urls to fetch from it"
         )
     if isinstance(exc, _TooManyRedirects):
