@@ -412,6 +412,54 @@ def test_brief_refuses_what_is_not_text(given: object) -> None:
         Briefer(Options(engine="extractive")).brief(given)  # type: ignore[arg-type]
 
 
+def test_an_options_tables_cannot_change_and_pickle_as_dicts() -> None:
+    """options.model["fr"] = ... had changed a frozen Options' hash (keying a cache of
+    Briefers wrongly) and let an unchecked model id past validation."""
+    import copy
+    import dataclasses
+    import pickle
+
+    options = Options(model={"en": "a", "fr": "b"}, translator={"fr": "t"}, pivot={"de": "p"})
+    before = hash(options)
+    for table in (options.model, options.translator, options.pivot):
+        with pytest.raises(TypeError, match="an Options table cannot be changed"):
+            table["ar"] = "x"  # type: ignore[index]
+        with pytest.raises(TypeError):
+            table.update({"ar": "x"})  # type: ignore[union-attr]
+    assert hash(options) == before
+    assert pickle.loads(pickle.dumps(options)) == options  # Ray's workers get it pickled
+    assert copy.deepcopy(options) == options
+    assert dataclasses.replace(options, lang="ar").model == {"en": "a", "fr": "b"}
+    # {"en": MODEL} is model=MODEL, as the README says.
+    assert Options(model={"en": "a"}) == Options(model="a")
+    assert hash(Options(model={"EN": "a"})) == hash(Options(model="a"))
+
+
+def test_library_calls_of_the_wrong_type_are_usage_errors(tmp_path: Path) -> None:
+    from briefer import Briefer, batch, render
+    from briefer.sources import expand
+
+    briefer = Briefer(Options(engine="extractive"))
+    text = "Talks resumed in Paris on Monday. Ministers met for hours and agreed a plan."
+    with pytest.raises(UsageError, match="a language is a code such as 'fr', not 5"):
+        briefer.brief(text, lang=5)  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match="brief_many takes a list of articles, not NoneType"):
+        briefer.brief_many(None)  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match="render takes a list of briefs, not Brief"):
+        render.render(briefer.brief(text))  # type: ignore[arg-type]
+    story = tmp_path / "a.txt"
+    story.write_text(f"Talks resume\n\n{text}\n")
+    with pytest.raises(UsageError, match="langs takes a list of language codes"):
+        batch.run(expand([str(story)]), briefer, "en")  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match="strict_facts takes true or false, not 'no'"):
+        batch.run([str(story)], briefer, ["en"], strict_facts="no")  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match="unsupported language 'xx'"):
+        batch.run([str(story)], briefer, ["xx"])
+    # Plain file names and paths are taken as the command line takes them; "EN" is en.
+    outcome = batch.run([str(story), story], briefer, ["EN"])
+    assert list(outcome.briefs) == ["en"] and len(outcome.briefs["en"]) == 1
+
+
 def test_options_take_what_the_command_line_takes(tmp_path: Path) -> None:
     assert Options(lang="FR").lang == "fr"  # -l FR works
     assert Options(glossary=tmp_path / "terms.toml").glossary == str(tmp_path / "terms.toml")

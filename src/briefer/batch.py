@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from .chunking import Chunk
 from .detect import release as release_detector
 from .errors import InputError, ModelError, UsageError
 from .files import MAX_INPUT_BYTES
+from .options import check_language
 from .render import Failure
 from .sources import Article, Source, read_source
 
@@ -56,8 +58,35 @@ Progress = Callable[[int, int, str], None]  # (articles done, articles in all, t
 OnBrief = Callable[[str, Brief], None]
 
 
+def _checked(
+    sources: Sequence[Source | str | os.PathLike[str]], langs: Sequence[str], strict_facts: bool
+) -> tuple[list[Source], list[str]]:
+    """Return run()'s sources as Sources and its languages as codes, or raise a usage error.
+
+    A library caller's plain file names failed with an AttributeError, langs="en" ran in
+    languages "e" and "n", "FR" was not found among a translator's codes, and
+    strict_facts="no" was true.
+    """
+    if isinstance(langs, str) or not all(isinstance(lang, str) for lang in langs):
+        raise UsageError(f"langs takes a list of language codes (['fr', 'ar']), not {langs!r}")
+    if not isinstance(strict_facts, bool):
+        raise UsageError(f"strict_facts takes true or false, not {strict_facts!r}")
+    if isinstance(sources, (str, bytes, os.PathLike)):
+        raise UsageError("sources takes a list of sources (sources.expand gives one)")
+    out = []
+    for source in sources:
+        if isinstance(source, os.PathLike):
+            source = os.fspath(source)
+        if isinstance(source, str):
+            source = Source(source)
+        if not isinstance(source, Source):
+            raise UsageError(f"sources takes Sources or file names, not {source!r}")
+        out.append(source)
+    return out, list(dict.fromkeys(check_language(lang) for lang in langs))
+
+
 def run(
-    sources: Sequence[Source],
+    sources: Sequence[Source | str | os.PathLike[str]],
     briefer: Briefer,
     langs: Sequence[str],
     *,
@@ -72,7 +101,11 @@ def run(
 
     With strict_facts, an article whose brief (in any language) has a fact-check finding is
     left out and listed with the failures, its findings as the reason.
+
+    sources may be Sources (sources.expand) or file names, URLs and "-" as the command line
+    takes them; langs are codes or tags, as Options.lang takes them.
     """
+    sources, langs = _checked(sources, langs, strict_facts)
     outcome = Outcome(briefs={lang: [] for lang in langs})
     articles = _read_all(
         sources,

@@ -641,7 +641,12 @@ class Briefer:
         run's by default; a code or tag, as Options.lang takes)."""
         if isinstance(articles, (str, bytes, Article)):
             raise UsageError("brief_many takes a list of articles; brief() takes one")
-        articles = list(articles)  # a generator is read once, here, not by the checks below
+        try:
+            articles = list(articles)  # a generator is read once, here, not by the checks below
+        except TypeError:
+            raise UsageError(
+                f"brief_many takes a list of articles, not {type(articles).__name__}"
+            ) from None
         for a in articles:
             self._check_text(a, "brief", Article)
         parsed = [

@@ -365,6 +365,24 @@ def command_spec(command: str, name: str) -> OptionSpec:
     return next(spec for spec in command_schema(command) if spec.name == name)
 
 
+class Table(dict):  # type: ignore[type-arg]
+    """A language table of an Options: a dict that cannot be changed, as the Options holding
+    it cannot (options.model["fr"] = ... had changed its hash, keying a cache wrongly, and
+    let an unchecked model id past validation). Build a new Options instead
+    (dataclasses.replace). Pickles, for Ray's workers, as a dict does."""
+
+    def _refuse(self, *_: object, **__: object) -> None:
+        raise TypeError(
+            "an Options table cannot be changed: build a new Options (dataclasses.replace)"
+        )
+
+    __setitem__ = __delitem__ = __ior__ = _refuse  # type: ignore[assignment]
+    clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[type, tuple[dict[str, str]]]:
+        return type(self), (dict(self),)
+
+
 @dataclass(frozen=True)
 class Options:
     """Everything a run needs to know; the CLI builds one, library users may too."""
@@ -403,13 +421,16 @@ class Options:
         # -l FR, -l fra and -l fr_FR are fr, here as on the command line.
         object.__setattr__(self, "lang", check_language(self.lang))
         if not isinstance(self.model, str):
-            object.__setattr__(self, "model", language_table("model", self.model))
+            table = language_table("model", self.model)
+            # {"en": MODEL} is model=MODEL: one value, equal and hashed alike.
+            model = table[ENGLISH] if list(table) == [ENGLISH] else Table(table)
+            object.__setattr__(self, "model", model)
         elif not self.model.strip():
             raise UsageError("--model needs a model id")
         if self.pivot is not None:
-            object.__setattr__(self, "pivot", language_table("pivot", self.pivot))
+            object.__setattr__(self, "pivot", Table(language_table("pivot", self.pivot)))
         if isinstance(self.translator, dict):
-            object.__setattr__(self, "translator", _translator_table(self.translator))
+            object.__setattr__(self, "translator", Table(_translator_table(self.translator)))
         if self.source_lang is not None:
             from .detect import check_code
 
@@ -631,6 +652,9 @@ def _translator_table(table: Mapping[str, str]) -> dict[str, str]:
 def check_language(lang: str) -> str:
     """Return the ISO 639-1 code of a language code or tag (fr, FR, fra, fr-FR, fr_FR), or
     raise a usage error naming the value as given."""
+    if not isinstance(lang, str):
+        # brief(text, lang=5) had raised an AttributeError from deep inside.
+        raise UsageError(f"a language is a code such as 'fr', not {lang!r}")
     code = code_of(lang)
     if code is None:
         joined = several_languages(lang)

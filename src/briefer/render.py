@@ -40,6 +40,9 @@ def render(
     cite: bool = False,
 ) -> str:
     """Return the briefs in the format asked for, ending with one newline."""
+    if isinstance(briefs, Brief) or not isinstance(briefs, Sequence):
+        # One Brief had failed inside the template, which the message then blamed.
+        raise UsageError(f"render takes a list of briefs, not {type(briefs).__name__}")
     if fmt == "json":
         return to_json(briefs, failed)
     if fmt == "jsonl":
