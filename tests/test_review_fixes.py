@@ -34,7 +34,9 @@ def test_translation_counts_tokens_not_characters(marian_fr: Path, monkeypatch) 
     from test_pipeline import Spy
 
     spy = Spy(monkeypatch)
-    sentence = ("1 " * 200)[:255]  # fewer characters than the 256-token limit, more tokens
+    # Fewer characters than the 256-token limit, more tokens; a letter at each end, as a
+    # piece with none is copied, not translated.
+    sentence = "Z " + ("1 " * 200)[:251] + " Z"
     Briefer(Options(backend="torch", lang="fr", translator=str(marian_fr))).translate(
         sentence, markdown=False
     )
