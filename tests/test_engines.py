@@ -313,8 +313,28 @@ def test_a_model_folder_without_tokenizer_files_says_so(
     for name in ("config.json", "generation_config.json", "model.safetensors"):
         if (marian_fr / name).exists():
             shutil.copy(marian_fr / name, folder / name)
-    with pytest.raises(ModelError, match="its folder has no tokenizer files"):
+    with pytest.raises(ModelError, match="its folder has no tokenizer vocabulary"):
         registry.load(str(folder), backend, "cpu")
+
+
+@pytest.mark.parametrize("backend", ENGINES)
+def test_a_tokenizer_config_alone_is_no_tokenizer(backend: str, bart: Path, tmp_path: Path) -> None:
+    """A folder copied with *.json and *.safetensors only (or a download cut short) keeps
+    tokenizer_config.json but not tokenizer.json: transformers built a 5-token tokenizer,
+    every article became "<s></s>", and the run wrote a brief of nothing with exit 0."""
+    folder = tmp_path / "bart-no-vocab"
+    shutil.copytree(bart, folder)
+    (folder / "tokenizer.json").unlink()
+    for name in ("vocab.json", "merges.txt"):
+        (folder / name).unlink(missing_ok=True)
+    assert (folder / "tokenizer_config.json").exists()
+    with pytest.raises(ModelError, match="its folder has no tokenizer vocabulary"):
+        registry.load(str(folder), backend, "cpu")
+    # ByT5 reads bytes: its tokenizer_config.json is all there is, and enough.
+    (folder / "tokenizer_config.json").write_text('{"tokenizer_class": "ByT5Tokenizer"}')
+    from briefer import hub
+
+    assert hub.has_tokenizer(folder)
 
 
 def test_lengths_beyond_the_model_are_usage_errors(bart: Path, tmp_path: Path) -> None:

@@ -46,7 +46,13 @@ _TOKENIZER_PATTERNS = (
     "*.tiktoken",
 )
 # Files that hold a tokenizer's vocabulary; tokenizer_config.json alone cannot build one.
-_VOCAB_PATTERNS = ("tokenizer.json", "vocab.*", "*.spm", "*.model", "*.tiktoken")
+# What a tokenizer is read from, in the hub repos of the families briefer runs: fast
+# tokenizers' tokenizer.json, BART's vocab.json and merges.txt, Marian's source.spm, T5's and
+# PEGASUS's spiece.model, NLLB's and M2M100's sentencepiece.bpe.model, ProphetNet's
+# prophetnet.tokenizer, BERT-style vocab.txt. ByT5 and CANINE read bytes and characters and
+# have none: their tokenizer_config.json names the class (_FILELESS_TOKENIZERS).
+_VOCAB_PATTERNS = ("tokenizer.json", "vocab.*", "*.spm", "*.model", "*.tiktoken", "*.tokenizer")
+_FILELESS_TOKENIZERS = ("ByT5Tokenizer", "CanineTokenizer")
 # Config files hashed by content: a changed generation setting changes the output.
 _HASHED_CONFIGS = ("config.json", "generation_config.json")
 # A .txt larger than this is not a tokenizer file (merges.txt of big BPE models is ~5 MB).
@@ -168,6 +174,19 @@ def _tokenizer_present(files: set[str]) -> bool:
     if vocab == {"vocab.json"}:
         return "merges.txt" in files
     return True
+
+
+def has_tokenizer(folder: Path) -> bool:
+    """Return whether a model folder holds a tokenizer's vocabulary, not only its
+    tokenizer_config.json (which transformers loads as a 5-token tokenizer: every article
+    became "<s></s>", and the run ended with exit 0 and a brief of nothing)."""
+    if _tokenizer_present(_top_files(folder)):
+        return True
+    try:
+        config = json.loads((folder / "tokenizer_config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(config, dict) and config.get("tokenizer_class") in _FILELESS_TOKENIZERS
 
 
 def _complete(folder: Path) -> bool:

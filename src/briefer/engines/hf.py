@@ -24,19 +24,6 @@ from .settings import ModelFacts, facts
 _NEWLINE_PIECE = re.compile(r"[ \t]*<n>[ \t]*")
 
 
-# What a tokenizer is read from, in the hub repos of the families briefer runs: fast
-# tokenizers' tokenizer.json, BART's vocab.json and merges.txt, Marian's source.spm, T5's and
-# PEGASUS's spiece.model, NLLB's and M2M100's sentencepiece.bpe.model, ProphetNet's
-# prophetnet.tokenizer, BERT-style vocab.txt, and the tokenizer_config.json of ByT5.
-TOKENIZER_FILES = (
-    "tokenizer*.json",
-    "vocab*",
-    "*.spm",
-    "*.model",
-    "merges.txt",
-    "*.tokenizer",
-)
-
 
 class HFModel:
     """A model folder's tokenizer and facts, shared by the engines that run it."""
@@ -44,6 +31,16 @@ class HFModel:
     def __init__(self, name: str, folder: Path | None = None):
         self.name = name
         self.folder = folder or _folder(name)
+        if self.folder.is_dir() and not hub.has_tokenizer(self.folder):
+            # transformers failed with "expected str, bytes or os.PathLike object, not
+            # NoneType" on a folder of config.json and weights, and built a 5-token tokenizer
+            # from a tokenizer_config.json alone (an interrupted download, a copy of *.json
+            # and *.safetensors only).
+            raise ModelError(
+                f"cannot load model {name!r}: its folder has no tokenizer vocabulary "
+                "(tokenizer.json, vocab.json with merges.txt, or a SentencePiece .model or "
+                ".spm file)"
+            )
         self.facts: ModelFacts = facts(self.folder)
         self.settings: GenerationSettings = self.facts.settings
         self.summary_settings: GenerationSettings = self.facts.summary_settings
@@ -75,15 +72,6 @@ class HFModel:
         """Load the tokenizer (under hub.LOADING)."""
         from transformers import AutoTokenizer
 
-        if self.folder.is_dir() and not any(
-            any(self.folder.glob(pattern)) for pattern in TOKENIZER_FILES
-        ):
-            # transformers failed here with "expected str, bytes or os.PathLike object, not
-            # NoneType" (a folder holding only config.json and weights).
-            raise ModelError(
-                f"cannot load model {self.name!r}: its folder has no tokenizer files "
-                f"({', '.join(TOKENIZER_FILES[:4])}, ...)"
-            )
         tokenizer = hub.from_pretrained(AutoTokenizer.from_pretrained, str(self.folder))
         _read_english(tokenizer)
         return tokenizer
