@@ -816,3 +816,34 @@ def test_a_value_laid_over_marks_only_what_it_changed(own, flag, changed) -> Non
     for name in set(own) - changed:
         assert (getattr(laid, name), laid.origins[name]) == (own[name], "generation_config.json")
     assert laid.max_new_tokens is None or "max_length" not in flag
+
+
+@pytest.mark.parametrize("backend", ENGINES)
+def test_a_models_own_settings_beyond_its_positions_are_held_to_them(
+    backend: str, bart: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """max_length 5000 on 256 positions gave "IndexError: index out of range in self" on
+    torch and "No position encodings" on CTranslate2 (exit 1), and num_beams 0 a
+    ZeroDivisionError. min_length 5000 makes the model decode to the very last position."""
+    import json
+
+    folder = tmp_path / "bart-long"
+    shutil.copytree(bart, folder)
+    path = folder / "generation_config.json"
+    config = json.loads(path.read_text())
+    path.write_text(json.dumps({**config, "max_length": 5000, "min_length": 5000, "num_beams": 0}))
+    positions = json.loads((folder / "config.json").read_text())["max_position_embeddings"]
+    with caplog.at_level(logging.WARNING, logger="briefer"):
+        engine = registry.load(str(folder), backend, "cpu")
+    settings = engine.summary_settings
+    assert (settings.max_length, settings.min_length, settings.num_beams) == (
+        positions,
+        positions,
+        1,
+    )
+    assert settings.origins["max_length"] == f"held to the model ({positions} positions)"
+    assert "max_length 5000 as 256, num_beams 0 as 1" in caplog.text
+    # Decoded to the last position (min_length = max_length), with no error.
+    text = "The council met on Monday to discuss the bridge."
+    (summary,) = engine.generate([([text], settings)])[0]
+    assert summary.strip()

@@ -24,7 +24,6 @@ from .settings import ModelFacts, facts
 _NEWLINE_PIECE = re.compile(r"[ \t]*<n>[ \t]*")
 
 
-
 class HFModel:
     """A model folder's tokenizer and facts, shared by the engines that run it."""
 

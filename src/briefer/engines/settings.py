@@ -13,12 +13,15 @@ result against transformers' own GenerationConfig.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 from ..errors import ModelError
 from .base import GenerationSettings
+
+log = logging.getLogger("briefer")
 
 GENERATION_FILE = "generation_config.json"
 CONFIG_FILE = "config.json"
@@ -108,19 +111,49 @@ def facts(folder: Path, task: str = "summarization") -> ModelFacts:
     task_values = {k: v for k, v in task_values.items() if getattr(settings, k) != v}
     summary = settings.with_values(f"task_specific_params.{task}", **task_values)
     prefix = params.get("prefix") or config.get("prefix") or ""
-    positions = [
+    found = [
         config[key]
         for key in _POSITION_KEYS
         if isinstance(config.get(key), int) and 0 < config[key] < _SANE_MAX
     ]
+    positions = min(found) if found else None
     return ModelFacts(
         model_type=str(config.get("model_type") or ""),
-        positions=min(positions) if positions else None,
+        positions=positions,
         task_prefix=str(prefix),
-        settings=settings,
-        summary_settings=summary,
+        settings=_within(settings, positions, folder),
+        summary_settings=_within(summary, positions, folder),
         config=config,
     )
+
+
+def _within(
+    settings: GenerationSettings, positions: int | None, folder: Path
+) -> GenerationSettings:
+    """Return a model's own settings held to what it can run: lengths to its decoder's
+    positions, beams to at least one. A generation_config.json with max_length 5000 on 256
+    positions ended every run with "IndexError: index out of range in self" (torch) or "No
+    position encodings" (CTranslate2), which --max-length could not mend, as chunk summaries
+    use the model's own length; num_beams 0 with a ZeroDivisionError. Noted as the origin
+    (config show) and said once a process."""
+    changes: dict[str, int] = {}
+    for name in ("max_length", "max_new_tokens"):
+        value = getattr(settings, name)
+        if positions is not None and value is not None and value > positions:
+            changes[name] = positions
+    if settings.num_beams is not None and settings.num_beams < 1:
+        changes["num_beams"] = 1
+    if not changes:
+        return settings
+    told = ", ".join(f"{k} {getattr(settings, k)} as {v}" for k, v in changes.items())
+    if (folder, told) not in _TOLD:
+        _TOLD.add((folder, told))
+        log.warning("model %s: its settings are beyond what it can run: %s", folder, told)
+    why = f"held to the model ({positions} positions)" if positions else "held to the model"
+    return settings.with_values(why, **changes)
+
+
+_TOLD: set[tuple[Path, str]] = set()
 
 
 def describe(settings: GenerationSettings) -> list[tuple[str, Any, str]]:
