@@ -849,3 +849,20 @@ def test_a_language_named_twice_in_a_model_table_is_refused() -> None:
         Options(model={"en": "a", "fr": "b", "fra": "c"})
     with pytest.raises(UsageError, match="names fr twice"):
         Options(lang="fr", translator={"fr": "a", "FR": "b"})
+
+
+def test_a_missing_translator_stops_the_run_before_any_summary(tmp_path: Path, monkeypatch) -> None:
+    """A translator missing offline was found after every map and reduce pass (6-29 s)."""
+    from briefer import Briefer, batch
+    from briefer.errors import ModelError
+
+    story = tmp_path / "a.txt"
+    story.write_text("Talks resume\n\nTalks resumed in Paris on Monday. Ministers met for hours.\n")
+    briefer = Briefer(Options(engine="extractive", lang="fr", translator=str(tmp_path / "gone")))
+
+    def summarized(*_: object, **__: object) -> None:
+        raise AssertionError("summarized before the translator was checked")
+
+    monkeypatch.setattr(Briefer, "digest_many", summarized)
+    with pytest.raises(ModelError, match="gone"):
+        batch.run([str(story)], briefer, ["fr"])
