@@ -989,3 +989,25 @@ def test_kernels_briefer_chose_are_not_reported_as_the_users(monkeypatch) -> Non
     layout = ct2._apply_plan("cpu")
     assert os.environ["CT2_FORCE_CPU_ISA"] == "AVX2"
     assert layout.kernels == "AVX2" and "kernels set by CT2_FORCE_CPU_ISA" in layout.why
+
+
+def test_a_damaged_conversion_is_converted_again(
+    bart: Path, tmp_path: Path, monkeypatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A truncated model.bin in the conversion cache failed every run with "could not load
+    '<model folder>': File model.bin is incomplete", naming the model, not the conversion,
+    and under auto sent every later run to torch."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    model = ct2.load(str(bart), "cpu", compute_type="float32")
+    text = ["The council met on Monday to discuss the bridge."]
+    want = generate(model, text, num_beams=1, max_length=12)
+    folder = ctranslate.converted_path(str(bart.resolve()), model.revision, "float32")
+    weights = folder / "model.bin"
+    size = weights.stat().st_size
+    with weights.open("r+b") as file:
+        file.truncate(size // 2)
+    with caplog.at_level(logging.WARNING, logger="briefer"):
+        again = ct2.load(str(bart), "cpu", compute_type="float32")
+    assert f"its conversion {folder} is converted again" in caplog.text
+    assert weights.stat().st_size == size
+    assert generate(again, text, num_beams=1, max_length=12) == want

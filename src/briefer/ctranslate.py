@@ -53,17 +53,19 @@ def conversions() -> list[tuple[Path, int]]:
 def remove_conversions() -> int:
     """Remove every finished conversion (each is made again on its model's next use), and
     return how many went."""
-    removed = 0
-    for folder, _ in conversions():
-        # Renamed away first: a run opening it meanwhile finds the whole folder or none.
-        trash = folder.with_name(f".{folder.name}.removing")
-        try:
-            os.rename(folder, trash)
-        except OSError:
-            continue
-        shutil.rmtree(trash, ignore_errors=True)
-        removed += 1
-    return removed
+    return sum(remove_conversion(folder) for folder, _ in conversions())
+
+
+def remove_conversion(folder: Path) -> bool:
+    """Remove one conversion folder, and return whether it went."""
+    # Renamed away first: a run opening it meanwhile finds the whole folder or none.
+    trash = folder.with_name(f".{folder.name}.removing")
+    try:
+        os.rename(folder, trash)
+    except OSError:
+        return False
+    shutil.rmtree(trash, ignore_errors=True)
+    return True
 
 
 def converted_path(name: str, revision: str, compute_type: str) -> Path:

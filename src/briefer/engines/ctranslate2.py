@@ -625,6 +625,7 @@ def load(name: str, device: str = "auto", batch_size: int = 4, compute_type: str
     target = ctranslate.converted_path(key, revision or "unknown", compute_type)
     translator = None
     vocabulary = None
+    stored = None
     if (target / "model.bin").is_file():
         with ThreadPoolExecutor(max_workers=1) as pool:
             # The stored tokenizer is read on another thread while this one opens the weights,
@@ -635,8 +636,16 @@ def load(name: str, device: str = "auto", batch_size: int = 4, compute_type: str
             # The converted vocabulary too (1.1 MB of JSON for opus-mt-en-fr, 15-25 ms).
             reading = pool.submit(standalone.read, target)
             vocabulary = pool.submit(read_vocabulary, target)
-            translator = open_translator(target)
-            stored = reading.result()
+            try:
+                translator = open_translator(target)
+                stored = reading.result()
+            except EngineUnavailable as exc:
+                # A conversion damaged on disk (a truncated model.bin, a disk that filled)
+                # had failed every run with the model's name, never the conversion's, and
+                # under auto sent every run to torch for good. It is made again.
+                log.warning("%s; its conversion %s is converted again", exc, target)
+                translator = vocabulary = None
+                ctranslate.remove_conversion(target)
         if stored is not None:
             # The hot path: converted before, tokenizer and facts stored beside it;
             # transformers (and torch) stay unloaded.
