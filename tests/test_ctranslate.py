@@ -1011,3 +1011,20 @@ def test_a_damaged_conversion_is_converted_again(
     assert f"its conversion {folder} is converted again" in caplog.text
     assert weights.stat().st_size == size
     assert generate(again, text, num_beams=1, max_length=12) == want
+
+
+def test_cache_clear_removes_what_a_killed_conversion_left(tmp_path: Path, monkeypatch) -> None:
+    """A killed conversion's .partial folder survived `cache clear --conversions`; one in
+    progress (its process alive) is left alone."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = ctranslate.cache_root()
+    dead = root / ".model-a-int8-v1.x1.partial"
+    alive = root / ".model-b-int8-v1.x2.partial"
+    finished = root / "model-c-int8-v1"
+    for folder in (dead, alive, finished):
+        folder.mkdir(parents=True)
+    (dead / "owners").write_text("999999999 1\n")  # no such process
+    ctranslate._own(alive, os.getpid())
+    (finished / "model.bin").write_bytes(b"x")
+    assert ctranslate.remove_conversions() == 1
+    assert sorted(p.name for p in root.iterdir()) == [alive.name]

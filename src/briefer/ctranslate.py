@@ -52,7 +52,10 @@ def conversions() -> list[tuple[Path, int]]:
 
 def remove_conversions() -> int:
     """Remove every finished conversion (each is made again on its model's next use), and
-    return how many went."""
+    what stopped conversions left behind, and return how many conversions went. One in
+    progress is left alone."""
+    if cache_root().is_dir():
+        _sweep(cache_root())  # a killed conversion's .partial folder had outlived the clear
     return sum(remove_conversion(folder) for folder, _ in conversions())
 
 
