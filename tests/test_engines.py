@@ -847,3 +847,31 @@ def test_a_models_own_settings_beyond_its_positions_are_held_to_them(
     text = "The council met on Monday to discuss the bridge."
     (summary,) = engine.generate([([text], settings)])[0]
     assert summary.strip()
+
+
+@pytest.mark.parametrize("family", ["gpt2", "bert"])
+@pytest.mark.parametrize("backend", ENGINES)
+def test_a_model_that_is_not_seq2seq_is_refused_before_any_conversion(
+    backend: str, family: str, bart: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """A GPT-2 folder was converted for CTranslate2, and left in the cache, before being
+    refused; a BERT one failed with an AttributeError inside the converter. Both are laid
+    out as their hub repos are (config.json, model.safetensors, a tokenizer)."""
+    from transformers import BertConfig, BertModel, GPT2Config, GPT2LMHeadModel
+
+    from briefer import ctranslate
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = tmp_path / family
+    if family == "gpt2":
+        model = GPT2LMHeadModel(GPT2Config(n_layer=1, n_head=2, n_embd=32, vocab_size=1000))
+    else:
+        config = BertConfig(
+            num_hidden_layers=1, num_attention_heads=2, hidden_size=32, intermediate_size=64
+        )
+        model = BertModel(config)
+    model.save_pretrained(folder)
+    shutil.copy(bart / "tokenizer.json", folder / "tokenizer.json")
+    with pytest.raises(ModelError, match="not a sequence-to-sequence"):
+        registry.load(str(folder), backend, "cpu")
+    assert ctranslate.conversions() == []

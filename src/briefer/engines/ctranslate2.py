@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import ctranslate, hub
-from ..errors import ConversionError, EngineUnavailable
+from ..errors import ConversionError, EngineUnavailable, ModelError
 from . import cpu, standalone
 from .base import GenerationSettings, Groups
 from .hf import HFDelegate, HFModel
@@ -563,6 +563,16 @@ def merged(groups: list[list[int]], beams: list[int], cap: int = BATCH_TOKENS) -
     return rows <= MERGE_ROWS and padded <= min(MERGE_TOKENS, cap)
 
 
+def _seq2seq(model: HFModel) -> bool:
+    """Return whether transformers knows the model's family as sequence-to-sequence."""
+    with hub.LOADING:  # its first import of transformers, which is not thread-safe
+        from transformers.models.auto.modeling_auto import (
+            MODEL_FOR_SEQ_TO_SEQ_CAUSAL_LM_MAPPING_NAMES as SEQ2SEQ,
+        )
+
+    return model.facts.model_type in SEQ2SEQ
+
+
 def supports(model: HFModel) -> bool:
     """Return whether ctranslate2's converter handles the model's family (its own registry)."""
     with hub.LOADING:  # its first import of transformers, which is not thread-safe
@@ -653,6 +663,14 @@ def load(name: str, device: str = "auto", batch_size: int = 4, compute_type: str
             return CT2Engine(
                 model, translator, vocabulary.result(), _start_in_prefix(target), whole, device
             )
+    if not _seq2seq(model):
+        # Refused as torch refuses it, before converting: a GPT-2 folder was converted (and
+        # left in the cache) before being refused, and a BERT one failed with an
+        # AttributeError inside the converter.
+        raise ModelError(
+            f"cannot load model {name!r}: it is not a sequence-to-sequence (encoder-decoder) "
+            "model"
+        )
     if not supports(model):
         raise ConversionError(f"CTranslate2 cannot convert {name!r} ({model.facts.model_type})")
     model.tokenizer  # noqa: B018 - load it now, so a broken tokenizer fails here
