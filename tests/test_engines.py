@@ -875,3 +875,17 @@ def test_a_model_that_is_not_seq2seq_is_refused_before_any_conversion(
     with pytest.raises(ModelError, match="not a sequence-to-sequence"):
         registry.load(str(folder), backend, "cpu")
     assert ctranslate.conversions() == []
+
+
+def test_a_translator_given_as_summarizer_is_named(
+    marian_ar: Path, bart: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An opus-mt folder given as -m briefed "in English" without a word; what it writes is
+    each chunk translated. A summarizer gets no such warning."""
+    text = "Talks resume\n\nThe council met on Monday to discuss the bridge. Residents came."
+    with caplog.at_level(logging.WARNING, logger="briefer"):
+        Briefer(Options(model=str(bart), backend="torch", guard=False)).brief(text)
+    assert "is a translator" not in caplog.text
+    with caplog.at_level(logging.WARNING, logger="briefer"):
+        Briefer(Options(model=str(marian_ar), backend="torch", guard=False)).brief(text)
+    assert f"summarizer {str(marian_ar)!r} is a translator (into ar" in caplog.text

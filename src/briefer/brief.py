@@ -147,6 +147,17 @@ class Briefer:
             self._models[name] = registry.load(
                 name, o.backend, o.device, batch_size or o.batch_size
             )
+            summarizers = o.model.values() if isinstance(o.model, dict) else [o.model]
+            targets = self._models[name].targets() if name in summarizers else None
+            if targets:
+                # An opus-mt folder given as -m had briefed "in English" with no word: its
+                # "summary" is each chunk translated (the reverse mistake warns already).
+                log.warning(
+                    "summarizer %r is a translator (into %s): what it writes is a "
+                    "translation of the article, not a summary",
+                    name,
+                    ", ".join(sorted(targets)[:5]) + (", …" if len(targets) > 5 else ""),
+                )
         return self._models[name]
 
     @property
