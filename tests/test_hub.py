@@ -255,6 +255,21 @@ def test_pull_offline_fails_fast_naming_the_model(
     assert "HF_HUB_OFFLINE" in str(caught.value) and "\n" not in str(caught.value)
 
 
+def test_pull_offline_of_a_cached_model_gives_it_back(
+    bart: Path, cache: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`models pull` on an air-gapped machine with every default cached failed at the
+    first model; a model cached whole is what a pull would give. One cut short is not."""
+    snapshot = install(cache, "org/tiny-bart", {f.name: f for f in bart.iterdir() if f.is_file()})
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with caplog.at_level("WARNING", logger="briefer"):
+        assert hub.pull("org/tiny-bart") == snapshot
+    assert "org/tiny-bart is in the cache" in caplog.text
+    (snapshot / "tokenizer.json").unlink()
+    with pytest.raises(ModelError, match="HF_HUB_OFFLINE"):
+        hub.pull("org/tiny-bart")
+
+
 def test_pull_with_unreachable_hub_fails(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
+import logging
 import os
 import socket
 import threading
@@ -21,6 +22,8 @@ from urllib.parse import urlparse
 
 from .errors import ModelError
 from .options import default_models as default_models
+
+log = logging.getLogger("briefer")
 
 PULL_HINT = (
     "fetch it on a connected machine (`briefer models pull`, or huggingface-cli download) "
@@ -349,6 +352,12 @@ def pull(name: str, *, progress: bool = True) -> Path:
         if local.is_dir():
             return local
         raise ModelError(f"model folder {name!r} does not exist or is not a folder")
+    cached = local_snapshot(name)
+    if cached is not None and _complete(cached) and (offline() or not hub_reachable()):
+        # Offline, a model already in the cache is what a pull would give: `models pull` on
+        # an air-gapped machine with every default cached had failed at the first one.
+        log.warning("%s is in the cache; the Hub is not asked for a newer one (offline)", name)
+        return cached
     if offline():
         raise ModelError(
             f"cannot pull model {name!r}: HF_HUB_OFFLINE is set; "

@@ -668,8 +668,7 @@ def load(name: str, device: str = "auto", batch_size: int = 4, compute_type: str
         # left in the cache) before being refused, and a BERT one failed with an
         # AttributeError inside the converter.
         raise ModelError(
-            f"cannot load model {name!r}: it is not a sequence-to-sequence (encoder-decoder) "
-            "model"
+            f"cannot load model {name!r}: it is not a sequence-to-sequence (encoder-decoder) model"
         )
     if not supports(model):
         raise ConversionError(f"CTranslate2 cannot convert {name!r} ({model.facts.model_type})")
