@@ -889,3 +889,19 @@ def test_a_translator_given_as_summarizer_is_named(
     with caplog.at_level(logging.WARNING, logger="briefer"):
         Briefer(Options(model=str(marian_ar), backend="torch", guard=False)).brief(text)
     assert f"summarizer {str(marian_ar)!r} is a translator (into ar" in caplog.text
+
+
+def test_a_config_with_no_model_type_says_so(bart: Path, tmp_path: Path, monkeypatch) -> None:
+    """CTranslate2's refusal of a config.json without model_type ended in an empty "()"."""
+    import json
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = tmp_path / "no-type"
+    shutil.copytree(bart, folder)
+    config = json.loads((folder / "config.json").read_text())
+    del config["model_type"]
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelError, match="its config.json names no model_type"):
+        registry.load(str(folder), "ctranslate2", "cpu")
+    with pytest.raises(ModelError, match="model_type"):
+        registry.load(str(folder), "torch", "cpu")

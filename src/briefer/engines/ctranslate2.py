@@ -663,6 +663,9 @@ def load(name: str, device: str = "auto", batch_size: int = 4, compute_type: str
             return CT2Engine(
                 model, translator, vocabulary.result(), _start_in_prefix(target), whole, device
             )
+    if not model.facts.model_type:
+        # As torch says it ("Unrecognized model ..."); the conversion's message had ended in "()".
+        raise ModelError(f"cannot load model {name!r}: its config.json names no model_type")
     if not _seq2seq(model):
         # Refused as torch refuses it, before converting: a GPT-2 folder was converted (and
         # left in the cache) before being refused, and a BERT one failed with an
