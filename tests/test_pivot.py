@@ -498,6 +498,8 @@ def test_config_tables_are_laid_under_flags(tmp_path: Path) -> None:
         (["--pivot", "my/model"], "give LANG=MODEL"),
         (["--pivot", "en=x"], "English articles need no pivot"),
         (["-m", "fr="], "needs a model id"),
+        # "-m $MODEL" with MODEL unset: not "--model en= needs a model id".
+        (["-m", ""], "--model needs a model id, not an empty one"),
         (["-m", "fr=a", "-m", "fr=b"], "fr given twice"),
         (["-m", "a", "-m", "b"], "en given twice"),
         # A code no language has: taken before, and never used (--source-lang and glossary

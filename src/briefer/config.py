@@ -293,6 +293,9 @@ def parse_language_flags(name: str, values: list[str]) -> dict[str, str]:
         if sep and LANGUAGE_KEY.fullmatch(code) and not os.path.exists(value):
             pair = {code: right}
         elif english_ok:
+            if not value.strip():
+                # It read "--model en= needs a model id" for a plain -m "" ("-m $MODEL" unset).
+                raise UsageError(f"{flag} needs a model id, not an empty one")
             pair = {"en": value}
         else:
             raise UsageError(f"{flag} {value}: give LANG=MODEL, such as {flag} fr=MODEL")
