@@ -671,3 +671,23 @@ def test_output_dash_is_stdout(tmp_path: Path, monkeypatch) -> None:
     assert not (tmp_path / "-").exists()
     refused = run("batch", str(article), "-o", "-")
     assert refused.code == 2 and "batch writes a folder of shards, not stdout" in refused.err
+
+
+def test_translate_says_a_document_is_not_in_english(marian_fr: Path, tmp_path: Path) -> None:
+    # Every translator of translate reads English: an Arabic document went into an en→fr
+    # model without a word, and one it handed back as it was passed the guard.
+    doc = tmp_path / "ar.md"
+    doc.write_text(
+        "\u0627\u062c\u062a\u0645\u0639 \u0627\u0644\u0648\u0632\u0631\u0627\u0621 \u0641\u064a "
+        "\u0628\u0627\u0631\u064a\u0633 \u064a\u0648\u0645 \u0627\u0644\u062b\u0644\u0627\u062b\u0627\u0621.\n",
+        encoding="utf-8",
+    )
+    result = run("translate", str(doc), "-l", "fr", "-t", str(marian_fr))
+    assert result.code == 0
+    assert (
+        f"briefer: {doc}: written in Arabic script, not English, which the translator reads"
+        in result.err
+    )
+    english = tmp_path / "en.md"
+    english.write_text("The ministers met in Paris on Tuesday.\n", encoding="utf-8")
+    assert "script" not in run("translate", str(english), "-l", "fr", "-t", str(marian_fr)).err

@@ -596,6 +596,17 @@ def translate(
                 "(briefer summarize reads pages)",
                 _label(source),
             )
+        script = _main_script(text)
+        if script not in ("LATIN", None):
+            # Every translator here reads English: an Arabic document went into opus-mt-en-fr
+            # and came back as whatever it made of it, without a word.
+            logging.getLogger("briefer").warning(
+                "%s: written in %s script, not English, which the translator reads: what it "
+                "writes will not be a translation (briefer summarize reads other languages "
+                "through a pivot)",
+                _label(source),
+                script.title(),
+            )
         kept: list[Any] = []
         # JSON carries the document as translated Markdown; -f text, and a .txt file whatever
         # the format, are read as plain text: as Markdown, Reuters' indented paragraphs are
@@ -647,6 +658,18 @@ def translate(
         out = out.replace("\n", "\r\n")
     emit(out, output, env)
     _log_work(briefer)
+
+
+def _main_script(text: str, sample: int = 4000) -> str | None:
+    """Return the script most of a text's letters are in (LATIN, ARABIC, CYRILLIC, CJK, ...),
+    from the Unicode names of its first letters; None for a text without letters."""
+    import unicodedata
+    from collections import Counter
+
+    scripts = Counter(
+        unicodedata.name(ch, "UNKNOWN").split()[0] for ch in text[:sample] if ch.isalpha()
+    )
+    return scripts.most_common(1)[0][0] if scripts else None
 
 
 def _crlf(data: bytes) -> bool:
