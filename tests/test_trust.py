@@ -967,3 +967,25 @@ def test_a_note_glued_to_a_sentence_stays_with_it(source: str, expected: str, gi
 
     assert translate.translate_markdown(Scripted(answer), source, "fr") == expected
     assert sent[0] == given, sent
+
+
+def test_a_passage_kept_in_english_in_an_arabic_document_reads_left_to_right() -> None:
+    """Kept in English inside the document's right-to-left block, a paragraph showed its
+    closing punctuation at the wrong end; summarize already gave a kept title its own span."""
+    from markdown_it import MarkdownIt
+
+    from briefer import translate
+
+    doc = "# Morning notes\n\nThe talks went well.\n\n- Shares fell in Tokyo.\n"
+
+    def answer(text: str) -> str:
+        # The paragraph loops, on the retry too; the rest is "translated" into Arabic letters.
+        return "encore " * 60 if "talks" in text else "\u062a\u0631\u062c\u0645\u0629."
+
+    out = translate.translate_markdown(Scripted(answer), doc, "ar", kept=[])
+    assert '<span dir="ltr" lang="en">The talks went well.</span>' in out
+    assert out.count("<span") == 1  # the heading and the list item were translated
+    html = MarkdownIt("commonmark").render(out)
+    assert '<p><span dir="ltr" lang="en">The talks went well.</span></p>' in html
+    # Into French, a left-to-right language, nothing is wrapped.
+    assert "<span" not in translate.translate_markdown(Scripted(answer), doc, "fr", kept=[])

@@ -942,7 +942,7 @@ def _all(unit: _Unit) -> Iterator[_Unit]:
     yield unit
 
 
-def translate_markdown(markdown: str, translate: Translate) -> str:
+def translate_markdown(markdown: str, translate: Translate, kept_as: str | None = None) -> str:
     """Translate the prose of a Markdown document, keeping everything else byte for byte.
 
     translate is called once with every text of the document, and once more with the prose
@@ -950,18 +950,27 @@ def translate_markdown(markdown: str, translate: Translate) -> str:
     is metadata, kept as it is: YAML (the parser's own) and Hugo's TOML between +++ lines,
     which CommonMark reads as paragraphs (a Hugo post's title, date and tags were translated
     into nonsense lines).
+
+    kept_as, a format string with one {}, is laid around a block whose every text translate
+    handed back as a Kept (the guard kept it as it was): a span of the other
+    direction.
     """
     toml = TOML_FRONT.match(markdown)
     if toml:
         rest = markdown[toml.end() :]
-        return markdown[: toml.end()] + (translate_markdown(rest, translate) if rest else "")
+        return markdown[: toml.end()] + (
+            translate_markdown(rest, translate, kept_as) if rest else ""
+        )
     placed = list(_units(markdown))
     units = [unit for place in placed for unit in _all(place.unit)]
     done = _batch(translate, [text for unit in units for text in unit.plan()])
     cores: dict[int, list[_Piece | str]] = {}
     retry: list[_Unit] = []
+    kept: set[int] = set()  # the units whose every text the guard kept as it was
     for unit in units:
         if unit.first is not None:
+            if _kept(done.get(unit.first)):
+                kept.add(id(unit))
             core = unit.restore(done.get(unit.first, ""))
             if core is None or unit.render(core) is None:
                 log.debug("markup lost in %r; translating its pieces", unit.first[:60])
@@ -969,10 +978,15 @@ def translate_markdown(markdown: str, translate: Translate) -> str:
             else:
                 cores[id(unit)] = core
         elif unit.segments:
+            if all(_kept(done.get(text)) for _, _, text in unit.segments):
+                kept.add(id(unit))
             cores[id(unit)] = unit.restore_segments(done)
     if retry:
         again = _batch(translate, [text for unit in retry for text in unit.plan_segments()])
         for unit in retry:
+            kept.discard(id(unit))
+            if unit.segments and all(_kept(again.get(text)) for _, _, text in unit.segments):
+                kept.add(id(unit))
             cores[id(unit)] = unit.restore_segments(again)
     for unit in units:  # innermost first, so an image's alt text is ready for its paragraph
         core = cores.get(id(unit))
@@ -983,13 +997,31 @@ def translate_markdown(markdown: str, translate: Translate) -> str:
             unit.result = unit.render(core)
             if unit.result is None:
                 log.warning("could not translate %r safely; kept as it is", unit.content[:60])
+    # A document kept whole is still in its own language, and one direction: no spans.
+    done_units = [place.unit for place in placed if place.unit.result is not None]
+    mixed = any(id(unit) not in kept for unit in done_units)
     out, at = [], 0
     for place in placed:
         if place.unit.result is not None:
-            out += [markdown[at : place.start], place.unit.result[0]]
+            text = place.unit.result[0]
+            if kept_as and mixed and id(place.unit) in kept and text.strip():
+                text = kept_as.format(text)
+            out += [markdown[at : place.start], text]
             at = place.end
     out.append(markdown[at:])
     return "".join(out)
+
+
+class Kept(str):
+    """A translation that is its text as it was, the guard having kept it in its own
+    language: translate_markdown can give its block its own direction."""
+
+    __slots__ = ()
+
+
+def _kept(text: str | None) -> bool:
+    """Return whether a translation is a text the guard kept as it was."""
+    return isinstance(text, Kept)
 
 
 def _batch(translate: Translate, texts: Sequence[str]) -> dict[str, str]:

@@ -12,7 +12,7 @@ from .chunking import chunk_sentences
 from .engines.base import Engine
 from .errors import ModelError
 from .glossary import Glossary, mask, protect
-from .languages import SOURCE_PREFIX, Target
+from .languages import RTL_LANGUAGES, SOURCE_PREFIX, Target
 from .sentences import Span, split_sentences
 from .sources import LIST_MARKER, text_paragraphs
 
@@ -291,7 +291,13 @@ def translate_markdown(
     from .markdown import without_tags
 
     held = None if kept is None else []
-    translated = translate_prose(markdown, lambda texts: _texts(model, texts, lang, glossary, held))
+    # A passage kept in English inside an Arabic document reads left to right in a span of
+    # its own: in the document's right-to-left block its closing punctuation showed at the
+    # wrong end (summarize does the same for a title kept in English).
+    ltr = '<span dir="ltr" lang="en">{}</span>' if lang in RTL_LANGUAGES else None
+    translated = translate_prose(
+        markdown, lambda texts: _texts(model, texts, lang, glossary, held), kept_as=ltr
+    )
     if kept is not None and held:
         # The model read inline markup as numbered tags (<1>Paris</1>); the passage is given
         # back as its reader sees it.
@@ -313,5 +319,10 @@ def _texts(
             return translate_texts(model, texts, lang)
         return translate_texts(model, texts, lang, glossary)
     results = _translate(model, texts, lang, glossary, guard=True)
-    kept.extend(r for r in results if r.untranslated)
-    return [r.text for r in results]
+    held = [r for r in results if r.untranslated]
+    if not held:
+        return [r.text for r in results]
+    kept.extend(held)
+    from .markdown import Kept  # only then: its patterns take 20 ms to compile
+
+    return [Kept(r.text) if r.untranslated else r.text for r in results]
