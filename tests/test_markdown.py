@@ -622,3 +622,12 @@ def test_a_pipe_in_a_heading_reads_as_a_pipe(source: str) -> None:
     html = MarkdownIt("commonmark").enable("table").render(up(source))
     assert re.search(r"<h[12]>FLOODS \| LIVE( UPDATES)?</h[12]>", html), html
     assert "#124" not in html
+
+
+def test_a_rewrapped_setext_heading_does_not_become_a_table() -> None:
+    """Found by test_structure_and_code_survive: re-wrapped, the heading's last line above its
+    "---" took the pipe of the line before it, and read as a GFM table's header row."""
+    source = "`code`\n\n*news*\n| *news news*\n[ref][]\n---\n"
+    out = translate_markdown(source, reverse)
+    assert block_shape(out) == block_shape(source)
+    assert verbatim(out) == verbatim(source)

@@ -36,6 +36,8 @@ Translate = Callable[[list[str]], list[str]]
 _PLACEHOLDER = re.compile(r"<\s*(/?)\s*(\d{1,4})\s*(/?)\s*>")
 # Characters that would start inline markup if translated text carried them literally.
 _INLINE_SPECIAL = re.compile(r"[\\`*_\[\]<|]|&(?=#?[0-9A-Za-z]+;)")
+# A pipe not escaped by a backslash.
+_PIPE = re.compile(r"(?<!\\)\|")
 # In a heading "#" too, in the same pass: escaped after it, the pipe's "&#124;" became
 # "&\#124;", which reads as the text "&#124;".
 _HEADING_SPECIAL = re.compile(r"[\\`*_\[\]<|#]|&(?=#?[0-9A-Za-z]+;)")
@@ -666,9 +668,13 @@ class _Unit:
             self.markup = _signature(original, self.env)
         if _signature("".join(content), self.env) != self.markup:
             return None
-        if self.wrap:
-            return _wrap(source, *self.wrap), "".join(content)
-        return "".join(text for text, _ in source), "".join(content)
+        text = _wrap(source, *self.wrap) if self.wrap else "".join(text for text, _ in source)
+        if self.heading and "\n" in text and _PIPE.search(text.rsplit("\n", 1)[-1]):
+            # A setext heading's last line, above its "---", holding a pipe reads as a GFM
+            # table's header row: re-wrapped, "| *news news* [ref][]" became one (hypothesis
+            # found it), where the original's last line had none.
+            return None
+        return text, "".join(content)
 
 
 def _wrap(parts: list[tuple[str, bool]], width: int, column: int, prefix: str) -> str:
