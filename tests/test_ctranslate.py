@@ -997,7 +997,7 @@ def test_a_damaged_conversion_is_converted_again(
     """A truncated model.bin in the conversion cache failed every run with "could not load
     '<model folder>': File model.bin is incomplete", naming the model, not the conversion,
     and under auto sent every later run to torch."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(ctranslate, "cache_root", lambda: tmp_path / "conversions")
     model = ct2.load(str(bart), "cpu", compute_type="float32")
     text = ["The council met on Monday to discuss the bridge."]
     want = generate(model, text, num_beams=1, max_length=12)
@@ -1016,7 +1016,7 @@ def test_a_damaged_conversion_is_converted_again(
 def test_cache_clear_removes_what_a_killed_conversion_left(tmp_path: Path, monkeypatch) -> None:
     """A killed conversion's .partial folder survived `cache clear --conversions`; one in
     progress (its process alive) is left alone."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(ctranslate, "cache_root", lambda: tmp_path / "conversions")
     root = ctranslate.cache_root()
     dead = root / ".model-a-int8-v1.x1.partial"
     alive = root / ".model-b-int8-v1.x2.partial"

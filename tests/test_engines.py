@@ -18,7 +18,7 @@ import pytest
 import torch
 from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
-from briefer import Briefer, Options
+from briefer import Briefer, Options, ctranslate
 from briefer.engines import registry
 from briefer.engines.base import GenerationSettings
 from briefer.engines.settings import generation_settings
@@ -859,9 +859,7 @@ def test_a_model_that_is_not_seq2seq_is_refused_before_any_conversion(
     out as their hub repos are (config.json, model.safetensors, a tokenizer)."""
     from transformers import BertConfig, BertModel, GPT2Config, GPT2LMHeadModel
 
-    from briefer import ctranslate
-
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(ctranslate, "cache_root", lambda: tmp_path / "conversions")
     folder = tmp_path / family
     if family == "gpt2":
         model = GPT2LMHeadModel(GPT2Config(n_layer=1, n_head=2, n_embd=32, vocab_size=1000))
@@ -895,7 +893,7 @@ def test_a_config_with_no_model_type_says_so(bart: Path, tmp_path: Path, monkeyp
     """CTranslate2's refusal of a config.json without model_type ended in an empty "()"."""
     import json
 
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(ctranslate, "cache_root", lambda: tmp_path / "conversions")
     folder = tmp_path / "no-type"
     shutil.copytree(bart, folder)
     config = json.loads((folder / "config.json").read_text())
