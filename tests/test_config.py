@@ -863,6 +863,17 @@ def test_a_missing_translator_stops_the_run_before_any_summary(tmp_path: Path, m
     def summarized(*_: object, **__: object) -> None:
         raise AssertionError("summarized before the translator was checked")
 
+    digest_many = Briefer.digest_many
     monkeypatch.setattr(Briefer, "digest_many", summarized)
     with pytest.raises(ModelError, match="gone"):
         batch.run([str(story)], briefer, ["fr"])
+    # A French article briefed in French by the extractive engine needs no translator: it
+    # goes on, the translator's absence unasked (the check had stopped the run).
+    french = tmp_path / "fr.txt"
+    french.write_text(
+        "Les négociations reprennent\n\nLes négociations ont repris lundi à Paris entre les "
+        "ministres. Ils se sont réunis pendant des heures et ont adopté un plan commun.\n"
+    )
+    monkeypatch.setattr(Briefer, "digest_many", digest_many)
+    outcome = batch.run([str(french)], briefer, ["fr"])
+    assert outcome.failed == [] and len(outcome.briefs["fr"]) == 1

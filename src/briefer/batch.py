@@ -58,16 +58,27 @@ Progress = Callable[[int, int, str], None]  # (articles done, articles in all, t
 OnBrief = Callable[[str, Brief], None]
 
 
-def _translators_load(briefer: Briefer, langs: Sequence[str]) -> None:
-    """Raise the ModelError of a brief language's translator that cannot load here, before
-    any summarizing: judged by the hub's cache without loading, and loaded (as the run would
+def _translators_load(briefer: Briefer, langs: Sequence[str], languages: Sequence[str]) -> None:
+    """Raise the ModelError of a translator the run needs that cannot load here, before any
+    summarizing: judged by the hub's cache without loading, and loaded (as the run would
     next) only when the cache cannot place it. A translator missing offline had been found
     after every map and reduce pass, 6 to 29 s into a run the README says ends in seconds.
-    A language with no translator at all is left to each article (_check_translators): one
-    written in it needs none."""
-    from . import hub
 
+    Needed: a brief language that some article's summary is not written in (languages: the
+    articles'). A French article briefed in French by its own summarizer needs none, and a
+    language with no translator at all is left to each article (_check_translators)."""
+    from . import hub
+    from .errors import BrieferError
+
+    written = set()
+    for lang in set(languages):
+        try:
+            written.add(briefer.route(lang).summary_language)
+        except BrieferError:
+            continue  # that article's own error, said when it is briefed
     for lang in langs:
+        if not written - {lang}:
+            continue
         try:
             name = briefer.options.translator_model(lang)
         except UsageError:
@@ -134,8 +145,6 @@ def run(
         max_bytes=briefer.options.max_input_bytes,
     )
     outcome.articles = len(articles)
-    if articles:
-        _translators_load(briefer, langs)
     work = _Work(briefer, cache or ResultCache(enabled=False))
     if progress:
         progress(0, len(articles), "")
@@ -145,6 +154,7 @@ def run(
     release_detector()
     # The English summarizer, loaded beside the detector, goes if no article of the run needs it.
     briefer.settle(languages)
+    _translators_load(briefer, langs, languages)
     done = 0
     for at in range(0, len(articles), ROUND):
         group = articles[at : at + ROUND]
