@@ -551,3 +551,30 @@ def test_a_day_with_an_ordinal_ending_is_read_and_found_once(
     source = "Talks took place le 12 mars (March 12) and resume le 1er avril."
     found = checks.check_brief(source, brief)
     assert [f.text for f in found] == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "brief"),
+    [
+        ("Tesla CEO Elon Musk said on Tuesday the plan works.", "Tesla's Musk said it works."),
+        ("Tesla CEO Elon Musk said the plan works.", "Tesla CEO Musk said it works."),
+        ("OpenAI Chief Executive Sam Altman testified.", "OpenAI's Altman testified."),
+        ("New York Governor Kathy Hochul signed it.", "New York Governor Hochul signed it."),
+        ("Senator Bernie Sanders of Vermont spoke.", "Vermont Senator Sanders spoke."),
+        ("Senate Majority Leader Chuck Schumer said.", "Senate Majority Leader Schumer said."),
+        ("The Federal Reserve Chair Jerome Powell said.", "Federal Reserve Chair Powell said."),
+        ("Speaker Mike Johnson and Hakeem Jeffries met.", "Speaker Johnson met Jeffries."),
+    ],
+)
+def test_an_organisation_or_title_before_a_surname_is_no_mixed_name(
+    source: str, brief: str
+) -> None:
+    """Wire copy's "Org Title Given Surname": a brief dropping the given name had been
+    reported as a name made of two of the source's names (a review found these)."""
+    assert checks.check_brief(source, brief) == []
+
+
+def test_a_mixed_name_is_found_among_papers_too() -> None:
+    source = "The New York Times and the Washington Post reported it."
+    found = checks.check_brief(source, "The New York Post reported it.")
+    assert [f.text for f in found] == ["New York Post is not in the source"]

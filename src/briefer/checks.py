@@ -626,39 +626,59 @@ _TITLES = frozenset({
     "mr", "mrs", "ms", "dr", "sir", "dame", "lord", "gen", "col", "maj", "capt", "lt", "sgt",
     "sen", "rep", "gov", "judge", "justice", "king", "queen", "prince", "princess", "pope",
     "sheikh", "imam", "ayatollah", "rev", "prof", "mayor", "chancellor", "premier", "emir",
-    "chief", "m", "mme", "mgr",
+    "chief", "m", "mme", "mgr", "ceo", "cfo", "coo", "chair", "chairman", "chairwoman",
+    "executive", "governor", "senator", "representative", "leader", "speaker", "spokesman",
+    "spokeswoman", "spokesperson", "director", "ambassador", "envoy", "commissioner", "coach",
+    "manager", "captain", "officer", "vice", "deputy", "founder", "editor", "head",
 })  # fmt: skip
 
 
 def _mixed_names(source: str) -> Callable[[tuple[str, ...]], bool]:
-    """Return a test for a name made of two of the source's names: the first word of one
-    and the last of another ("Laurent Mélenchon" from "Laurent Fabius" and "Jean-Luc
+    """Return a test for a name made of two of the source's people: the given name of one
+    and the surname of another ("Laurent Mélenchon" from "Laurent Fabius" and "Jean-Luc
     Mélenchon"), each word found alone, so it passed word by word.
 
-    A name's last two words are mixed when the source never writes them side by side, writes
-    the first before another name word and the last after another. Titles, connectors,
-    nationalities and words translations translate are left out ("President Obama").
+    A brief name's last two words are mixed when the source never writes them side by side,
+    and writes the first as the second-last word of another name ("Laurent" before "Fabius")
+    and the last as the last word of another ("Mélenchon" after "Jean-Luc"). So a title or an
+    organisation before a surname is no mix: "Tesla's Musk" and "Tesla CEO Musk" from "Tesla
+    CEO Elon Musk", "Senate Majority Leader Schumer". Titles, connectors, nationalities and
+    words translations translate are left out. The source is read once, and only when a
+    brief holds a name of two words.
     """
-    adjacent: set[tuple[str, str]] = set()
-    words = [(_fold_word(m.group()), m.start(), m.end()) for m in _NAME_WORD.finditer(source)]
-    for (a, _, end), (b, start, _) in itertools.pairwise(words):
-        if not source[end:start].strip():
-            adjacent.add((a, b))
-    followed: dict[str, set[str]] = {}
-    preceded: dict[str, set[str]] = {}
-    for name in names(source):
-        for a, b in itertools.pairwise(name.words):
-            followed.setdefault(a, set()).add(b)
-            preceded.setdefault(b, set()).add(a)
+    tables: list[tuple[set[tuple[str, str]], dict[str, set[str]], dict[str, set[str]]]] = []
+
+    def read() -> tuple[set[tuple[str, str]], dict[str, set[str]], dict[str, set[str]]]:
+        if not tables:
+            adjacent: set[tuple[str, str]] = set()
+            words = [
+                (_fold_word(m.group()), m.start(), m.end()) for m in _NAME_WORD.finditer(source)
+            ]
+            for (a, _, end), (b, start, _) in itertools.pairwise(words):
+                if not source[end:start].strip():
+                    adjacent.add((a, b))
+            given: dict[str, set[str]] = {}  # a name's second-last word → its last words
+            family: dict[str, set[str]] = {}  # a name's last word → its second-last words
+            for name in names(source):
+                if len(name.words) >= 2:
+                    a, b = name.words[-2:]
+                    given.setdefault(a, set()).add(b)
+                    family.setdefault(b, set()).add(a)
+            tables.append((adjacent, given, family))
+        return tables[0]
+
     plain = _TITLES | _CONNECTORS | _TRANSLATED_WORDS | _NATIONALITIES
 
     def test(name: tuple[str, ...]) -> bool:
         if len(name) < 2:
             return False
         a, b = name[-2:]
-        if a in plain or b in plain or (a, b) in adjacent:
+        if a in plain or b in plain:
             return False
-        return bool(followed.get(a, set()) - {b}) and bool(preceded.get(b, set()) - {a})
+        adjacent, given, family = read()
+        if (a, b) in adjacent:
+            return False
+        return bool(given.get(a, set()) - {b}) and bool(family.get(b, set()) - {a})
 
     return test
 
