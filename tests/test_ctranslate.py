@@ -1028,3 +1028,24 @@ def test_cache_clear_removes_what_a_killed_conversion_left(tmp_path: Path, monke
     (finished / "model.bin").write_bytes(b"x")
     assert ctranslate.remove_conversions() == 1
     assert sorted(p.name for p in root.iterdir()) == [alive.name]
+
+
+def test_a_load_error_that_is_no_damage_keeps_the_conversion(
+    bart: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """Out of memory or no CUDA is no damaged folder: converting again would not help (a
+    review saw a good conversion deleted, made again, and the same error raised)."""
+    import ctranslate2
+
+    monkeypatch.setattr(ctranslate, "cache_root", lambda: tmp_path / "conversions")
+    model = ct2.load(str(bart), "cpu", compute_type="float32")
+    folder = ctranslate.converted_path(str(bart.resolve()), model.revision, "float32")
+    made = (folder / "model.bin").stat().st_mtime_ns
+
+    def fails(*_: object, **__: object) -> None:
+        raise RuntimeError("CUDA failed with error out of memory")
+
+    monkeypatch.setattr(ctranslate2, "Translator", fails)
+    with pytest.raises(EngineUnavailable, match="out of memory"):
+        ct2.load(str(bart), "cpu", compute_type="float32")
+    assert (folder / "model.bin").stat().st_mtime_ns == made

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import sys
 import threading
 from collections.abc import Iterator
@@ -563,6 +564,14 @@ def merged(groups: list[list[int]], beams: list[int], cap: int = BATCH_TOKENS) -
     return rows <= MERGE_ROWS and padded <= min(MERGE_TOKENS, cap)
 
 
+# What CTranslate2 4.x says of a converted folder damaged on disk (measured on a model.bin cut
+# in half, overwritten, removed): "has an invalid payload size", "is incomplete", "Unsupported
+# model binary version", "Unable to open file 'model.bin'", "failed to read".
+_DAMAGED = re.compile(
+    r"invalid payload|incomplete|binary version|unable to open file|failed to read", re.IGNORECASE
+)
+
+
 def _seq2seq(model: HFModel) -> bool:
     """Return whether transformers knows the model's family as sequence-to-sequence."""
     with hub.LOADING:  # its first import of transformers, which is not thread-safe
@@ -650,6 +659,8 @@ def load(name: str, device: str = "auto", batch_size: int = 4, compute_type: str
                 translator = open_translator(target)
                 stored = reading.result()
             except EngineUnavailable as exc:
+                if not _DAMAGED.search(str(exc)):
+                    raise  # out of memory, no CUDA, a compute type: converting again won't help
                 # A conversion damaged on disk (a truncated model.bin, a disk that filled)
                 # had failed every run with the model's name, never the conversion's, and
                 # under auto sent every run to torch for good. It is made again.
