@@ -1835,3 +1835,10 @@ def test_a_masthead_h1_is_the_sites_name_and_the_articles_heading_the_title() ->
     flat = html.replace("<article", "<div").replace("</article>", "</div>")
     flat = flat.replace('<h1 class="site-title">Harbour Gazette</h1>', "<h1>Storm closes port</h1>")
     assert extract_html(flat, label="story.html").title == "Storm closes port"
+    # A teaser card in an <aside> is no article of the page: the headline in the <main>'s
+    # <header> stays the title (a review saw the teaser's heading taken for it).
+    teaser = '<aside><article><h3><a href="/x">Mayor opens new park</a></h3></article></aside>'
+    page = flat.replace("</main>", "</main>" + teaser)
+    assert extract_html(page, label="story.html").title == "Storm closes port"
+    inside_main = flat.replace('<header class="site-header">', '<main><header class="site-header">')
+    assert extract_html(inside_main + teaser, label="story.html").title == "Storm closes port"

@@ -813,6 +813,10 @@ class _Block:
         return any(ch.isalnum() for ch in self.text)
 
 
+# An element in a page's side parts: a teaser card in an <aside> is no story of the page.
+_ASIDE = "ancestor::aside or ancestor::nav or ancestor::footer"
+
+
 @dataclass(frozen=True)
 class _PageFacts:
     """What briefer reads from the page itself, beside trafilatura's metadata."""
@@ -857,8 +861,8 @@ class _PageFacts:
         # A masthead: an <h1> in a header outside the page's <article>, on a page that has
         # one. A theme that sets the site's name as its only <h1> and the headline as the
         # article's <h2> had the site's name taken for the title.
-        if tree.xpath("//article"):
-            names += texts("//header//h1[not(ancestor::article)]")
+        if tree.xpath(f"//article[not({_ASIDE})]"):
+            names += texts(f"//header[not(ancestor::main or {_ASIDE})]//h1[not(ancestor::article)]")
         host = urlsplit(url or "").hostname or ""
         labels = [x for x in host.split(".") if x not in ("www", "m", "amp", "news")][:1]
         skip = "ancestor::nav or ancestor::header or ancestor::footer or ancestor::aside"
@@ -869,7 +873,9 @@ class _PageFacts:
             head_title=head[0] if head else None,
             og_title=og[0] if og else None,
             h1s=tuple(texts("//h1")),
-            article_headings=tuple(texts("(//article//*[self::h1 or self::h2 or self::h3])[1]")),
+            article_headings=tuple(
+                texts(f"(//article[not({_ASIDE})]//*[self::h1 or self::h2 or self::h3])[1]")
+            ),
             site_names=frozenset(_squash(n) for n in [*names, *labels] if _squash(n)),
             linked_headlines=int(linked),
             ld_article=_the_pages_article(articles, [*og, *texts("//h1"), *head], url),
