@@ -578,3 +578,39 @@ def test_a_mixed_name_is_found_among_papers_too() -> None:
     source = "The New York Times and the Washington Post reported it."
     found = checks.check_brief(source, "The New York Post reported it.")
     assert [f.text for f in found] == ["New York Post is not in the source"]
+
+
+@pytest.mark.parametrize(
+    ("source", "brief"),
+    [
+        # Canadian Press and Globe style hyphen a scale to its number.
+        ("Ottawa signed a $1.5-billion contract.", "Ottawa signed a $1.5 billion contract."),
+        ("It won a $5 billion deal.", "It won a $5-billion deal."),
+        ("A 10-million-euro fund.", "A €10 million fund."),
+        # Percent as Arabic, Reuters, the Telegraph and a number word write it.
+        (
+            "\u0627\u0631\u062a\u0641\u0639\u062a 5 \u0628\u0627\u0644\u0645\u0626\u0629.",
+            "\u0627\u0631\u062a\u0641\u0639\u062a 5\u066a.",
+        ),
+        ("Shares rose 5 pct on Tuesday.", "Shares rose 5%."),
+        ("Shares rose 5pc on Tuesday.", "Shares rose 5%."),
+        ("Five percent of voters stayed home.", "5% of voters stayed home."),
+        # Percentage points are no percent, on either side.
+        ("A 0.5 percentage-point cut.", "A 0.5 percentage point cut."),
+        # A range's first end takes the percent of its second.
+        ("Prices rose 3-4%.", "Prices rose 3% to 4%."),
+        ("The vote was 52-48 percent.", "The vote was 52% to 48%."),
+    ],
+)
+def test_amounts_written_another_way_pass(source: str, brief: str) -> None:
+    """Each was a finding after the scale and percent rules came in (a review found them)."""
+    assert checks.check_brief(source, brief) == []
+
+
+def test_french_short_forms_of_milliard_are_scales() -> None:
+    assert (
+        checks.check_translation("The firm lost $2.5 billion.", "Elle a perdu 2,5 Mds $.", "fr")
+        == []
+    )
+    found = checks.check_translation("The firm lost $2.5 million.", "Elle a perdu 2,5 Mds $.", "fr")
+    assert [f.text for f in found] == ["2.5 million became 2,5 Mds"]

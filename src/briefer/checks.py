@@ -88,15 +88,26 @@ _SCALES = {
     "ملايين": 1e6,
     "مليار": 1e9,
     "مليارات": 1e9,
+    # French copy's short forms of milliard(s): "2,5 Mds $", "3 Md€".
+    "md": 1e9,
+    "mds": 1e9,
+    "mrd": 1e9,
+    "mrds": 1e9,
 }
+# Read off fold()ed text, where the hamza is gone ("آلاف" is "الاف"): keyed the same way.
+_SCALES = {fold(word): factor for word, factor in _SCALES.items()}
 # Short forms that stand for a scale only beside an amount of money: "5 m" may be metres and
 # "5 mn" minutes, so without a currency they keep both readings.
 _SHORT_SCALES = {"m", "mn"}
 _SCALE_WORDS = "|".join(sorted(map(re.escape, _SCALES), key=len, reverse=True))
-_PERCENT = re.compile(
-    r"^\s?(%|per ?cent\b|pour ?cent\b|percentage points?\b|points? de pourcentage"
-    r"|في المئة|في المائة|بالمئة|بالمائة)"
-)
+# A percent sign or word after a number, as fold() leaves it: "في المئة" loses its hamza.
+# Reuters' "pct" and the Telegraph's "pc" too. Percentage points are another quantity.
+_PERCENT_WORDS = ["%", r"per ?cent\b", r"pour ?cent\b", r"pct\b", r"pc\b"] + [
+    re.escape(fold(word)) for word in ("في المئة", "في المائة", "بالمئة", "بالمائة")
+]
+_PERCENT = re.compile(rf"^\s?({'|'.join(_PERCENT_WORDS)})")
+# A number word before one of them: "Five percent of voters".
+_SPELLED_PERCENT = re.compile(rf"([^\W\d_]+(?:-[^\W\d_]+)?)\s?(?:{'|'.join(_PERCENT_WORDS)})")
 # What joins the two ends of a range: "between 3 and 5 million" is 3 million to 5 million.
 _RANGE = re.compile(r"\s*(?:-|\u2013|\u2014|to|and|or|a|et|ou|الى|إلى|و)\s*\Z")
 # Currency before or after the number, mapped to one code so "$" and "dollars" agree.
@@ -108,10 +119,11 @@ _CURRENCY_WORDS = {
 }  # fmt: skip
 _BEFORE = re.compile(r"(us\$|\$|€|£|¥|\b(?:usd|eur|gbp|jpy))\s?$")
 _AFTER = re.compile(
-    rf"^\s?(?:(?:{_SCALE_WORDS})\s)?"
+    rf"^[\s-]?(?:(?:{_SCALE_WORDS})[\s-])?"
     r"(?:de\s|d')?(\$|€|£|¥|usd|eur|gbp|jpy|dollars?|euros?|pounds?|livres?|دولار|يورو|جنيه)(?!\w)"
 )
-_SCALE_AFTER = re.compile(r"^\s?(?:de\s)?([^\W\d_]+)")
+# A scale word after a number, spaced or hyphened ("$1.5-billion", Canadian Press style).
+_SCALE_AFTER = re.compile(r"^[\s-]?(?:de\s)?([^\W\d_]+)")
 # Numbers written as words in a source: a brief may write them in digits.
 _NUMBER_WORDS = {
     word: value
@@ -243,7 +255,9 @@ def _ranges(folded: str, found: list[Number]) -> list[Number]:
         if second.scale and not first.scale:
             extra = {round(v * second.scale, 6) for v in first.values}
             currency = first.currency or second.currency
-            out[i] = replace(first, values=first.values | extra, currency=currency)
+            out[i] = first = replace(first, values=first.values | extra, currency=currency)
+        if second.percent and not first.percent:
+            out[i] = replace(first, percent=True)  # "3-4%", "52-48 percent"
     return out
 
 
@@ -565,7 +579,11 @@ def check_brief(source: str, brief: str, where: str = "brief") -> list[Finding]:
     findings: list[Finding] = []
     source_numbers = numbers(source)
     values = set().union(*(n.values for n in source_numbers)) | _number_words(source)
-    percents = set().union(*(n.values for n in source_numbers if n.percent))
+    percents = set().union(*(n.values for n in source_numbers if n.percent)) | {
+        float(_NUMBER_WORDS[m.group(1)])
+        for m in _SPELLED_PERCENT.finditer(fold(source))
+        if m.group(1) in _NUMBER_WORDS
+    }
     by_value: dict[float, set[str | None]] = {}
     for n in source_numbers:
         for v in n.values:
