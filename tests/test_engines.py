@@ -330,10 +330,16 @@ def test_a_tokenizer_config_alone_is_no_tokenizer(backend: str, bart: Path, tmp_
     assert (folder / "tokenizer_config.json").exists()
     with pytest.raises(ModelError, match="its folder has no tokenizer vocabulary"):
         registry.load(str(folder), backend, "cpu")
-    # ByT5 reads bytes: its tokenizer_config.json is all there is, and enough.
-    (folder / "tokenizer_config.json").write_text('{"tokenizer_class": "ByT5Tokenizer"}')
     from briefer import hub
 
+    # FSMT (facebook/wmt19-en-de) keeps its vocabularies as vocab-src.json and vocab-tgt.json.
+    for name in ("vocab-src.json", "vocab-tgt.json", "merges.txt"):
+        (folder / name).write_text("{}")
+    assert hub.has_tokenizer(folder)
+    for name in ("vocab-src.json", "vocab-tgt.json", "merges.txt"):
+        (folder / name).unlink()
+    # ByT5 reads bytes: its tokenizer_config.json is all there is, and enough.
+    (folder / "tokenizer_config.json").write_text('{"tokenizer_class": "ByT5Tokenizer"}')
     assert hub.has_tokenizer(folder)
 
 

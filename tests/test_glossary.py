@@ -230,6 +230,8 @@ def test_terms_are_found_as_written_not_in_ordinary_words(tmp_path: Path) -> Non
         ("Laurent Fabius, 70, said the talks would resume.", str.upper),
         ("DGAP, Laurent Fabius and AP reported the story.", str.upper),
         ("In 2015 Islamic State fighters took the city.", str.upper),
+        # A term before a number of three digits: "7731 737" is no 7,731,737.
+        ("DGAP 737 jets and Laurent Fabius 225 times.", str.upper),
         # An Arabic model writing the placeholder with the Arabic thousands separator.
         (
             "Laurent Fabius said Islamic State fell.",

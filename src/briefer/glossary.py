@@ -240,7 +240,11 @@ PLACEHOLDER_BASE = 7731
 # Fabius, 70" masked as "7731, 70" read "773170", and "Reuters, AFP" ("7731, 7732")
 # "77317732", so correctly copied placeholders counted as lost.
 _D = "0-9\u0660-\u0669\u06f0-\u06f9"
-_DIGIT_RUN = re.compile(rf"[{_D}]+(?:[\u00a0\u202f ,.\u066b\u066c][{_D}]{{3}}(?![{_D}]))*")
+# Grouped only from a first group of one to three digits: "7731 737" ("Boeing 737" masked)
+# is the placeholder and the number, never 7,731,737.
+_DIGIT_RUN = re.compile(
+    rf"[{_D}]{{1,3}}(?:[\u00a0\u202f ,.\u066b\u066c][{_D}]{{3}}(?![{_D}]))+|[{_D}]+"
+)
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,8 @@ _TOKENIZER_PATTERNS = (
 # PEGASUS's spiece.model, NLLB's and M2M100's sentencepiece.bpe.model, ProphetNet's
 # prophetnet.tokenizer, BERT-style vocab.txt. ByT5 and CANINE read bytes and characters and
 # have none: their tokenizer_config.json names the class (_FILELESS_TOKENIZERS).
-_VOCAB_PATTERNS = ("tokenizer.json", "vocab.*", "*.spm", "*.model", "*.tiktoken", "*.tokenizer")
+# FSMT (facebook/wmt19-*) keeps vocab-src.json and vocab-tgt.json.
+_VOCAB_PATTERNS = ("tokenizer.json", "vocab*", "*.spm", "*.model", "*.tiktoken", "*.tokenizer")
 _FILELESS_TOKENIZERS = ("ByT5Tokenizer", "CanineTokenizer")
 # Config files hashed by content: a changed generation setting changes the output.
 _HASHED_CONFIGS = ("config.json", "generation_config.json")
