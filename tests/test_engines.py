@@ -909,3 +909,24 @@ def test_a_config_with_no_model_type_says_so(bart: Path, tmp_path: Path, monkeyp
         registry.load(str(folder), "ctranslate2", "cpu")
     with pytest.raises(ModelError, match="model_type"):
         registry.load(str(folder), "torch", "cpu")
+
+
+@pytest.mark.parametrize(("languages", "warned"), [(25, False), (52, True)])
+def test_an_mbart_cc25_summarizer_is_no_translator(
+    languages: int, warned: bool, monkeypatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """mBART-cc25's summarizers (IlyaGusev/mbart_ru_sum_gazeta) hold its 25 language codes;
+    an mBART-50 translator holds 52."""
+    from briefer.engines.fake import FakeEngine
+    from briefer.languages import FORCED_BOS, Target
+
+    codes = [f"{chr(97 + i // 26)}{chr(97 + i % 26)}" for i in range(languages)]
+
+    class Mbart(FakeEngine):
+        def targets(self) -> dict[str, Target]:
+            return {c: Target(c, f"{c}_XX", FORCED_BOS, "mbart50") for c in codes}
+
+    monkeypatch.setattr(registry, "load", lambda name, *_, **__: Mbart(name))
+    with caplog.at_level(logging.WARNING, logger="briefer"):
+        Briefer(Options(model="org/mbart-sum")).load("org/mbart-sum")
+    assert ("is a translator" in caplog.text) == warned

@@ -149,7 +149,10 @@ class Briefer:
             )
             summarizers = o.model.values() if isinstance(o.model, dict) else [o.model]
             targets = self._models[name].targets() if name in summarizers else None
-            if targets:
+            # mBART-cc25's 25 language codes are those of its summarizers too
+            # (IlyaGusev/mbart_ru_sum_gazeta); mBART-50's translators hold 52.
+            families = {t.family for t in (targets or {}).values()}
+            if targets and not (families == {"mbart50"} and len(targets) <= 25):
                 # An opus-mt folder given as -m had briefed "in English" with no word: its
                 # "summary" is each chunk translated (the reverse mistake warns already).
                 log.warning(
