@@ -1523,3 +1523,15 @@ def test_many_double_stars_match_in_linear_time() -> None:
     assert not _parts_match(["a"] * 26, ["**"] * 10 + ["b"])
     assert _parts_match(["a"] * 26 + ["b"], ["**"] * 10 + ["b"])
     assert time.monotonic() - start < 5
+
+
+def test_a_walk_past_its_bound_stops_with_one_named_error(tmp_path: Path, monkeypatch) -> None:
+    """Links are followed, so a wire folder holding a link to "/" would walk the disk."""
+    from briefer import sources
+
+    wire = _linked_tree(tmp_path)
+    monkeypatch.setattr(sources, "MAX_WALK_ENTRIES", 3)
+    (found,) = expand([str(wire)])
+    assert found.name == str(wire) and found.error
+    assert "more than 3 files and folders under it, links followed" in found.error
+    assert [s.name for s in expand([f"{wire}/*.txt"])] == [str(wire / "a.txt")]  # no walk
