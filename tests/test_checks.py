@@ -614,3 +614,22 @@ def test_french_short_forms_of_milliard_are_scales() -> None:
     )
     found = checks.check_translation("The firm lost $2.5 million.", "Elle a perdu 2,5 Mds $.", "fr")
     assert [f.text for f in found] == ["2.5 million became 2,5 Mds"]
+
+
+def test_a_french_billion_is_a_million_million() -> None:
+    """French "billion" is English "trillion"; "1,2 billion" for "$1.2 trillion" had been
+    "1.2 trillion became 1,2 billion", and for "$1.2 billion", a wrong figure, nothing."""
+    trillion = checks.check_translation(
+        "It costs $1.2 trillion.", "Il coûte 1,2 billion de dollars.", "fr"
+    )
+    assert trillion == []
+    found = checks.check_translation(
+        "It costs $1.2 billion.", "Il coûte 1,2 billion de dollars.", "fr"
+    )
+    assert [f.text for f in found] == ["1.2 billion became 1,2 billion"]
+    assert (
+        checks.check_translation(
+            "It costs $1.2 billion.", "Il coûte 1,2 milliard de dollars.", "fr"
+        )
+        == []
+    )

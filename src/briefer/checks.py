@@ -211,8 +211,14 @@ def _readings(digits: str) -> set[float]:
     return readings
 
 
-def numbers(text: str) -> list[Number]:
-    """Return every number in a text with its possible values, currency and percent sign."""
+# Where French differs: its "billion" is a million million (English's is a "milliard").
+_FRENCH_SCALES = {"billion": 1e12, "billions": 1e12, "trillion": 1e18, "trillions": 1e18}
+
+
+def numbers(text: str, lang: str = "en") -> list[Number]:
+    """Return every number in a text with its possible values, currency and percent sign;
+    lang decides what a scale word means where languages differ (French "billion")."""
+    scales = {**_SCALES, **_FRENCH_SCALES} if lang == "fr" else _SCALES
     folded = fold(text)
     found: list[Number] = []
     for match in _NUMBER.finditer(folded):
@@ -225,7 +231,7 @@ def numbers(text: str) -> list[Number]:
         if (m := _BEFORE.search(before)) is not None or (m := _AFTER.match(after)) is not None:
             currency = _CURRENCY_WORDS.get(m.group(1))
         scale = _SCALE_AFTER.match(after)
-        factor = _SCALES.get(scale.group(1)) if scale else None
+        factor = scales.get(scale.group(1)) if scale else None
         if factor:
             # "$5 billion" is 5e9 and nothing else: with the bare 5 kept beside it, a brief's
             # "$5 billion" passed against a source's "$5 million".
@@ -711,7 +717,7 @@ def check_translation(brief: str, translation: str, lang: str, where: str = "") 
     brief, translation = visible(brief), visible(translation)  # as check_brief reads them
     findings: list[Finding] = []
     left = numbers(brief)
-    right = numbers(translation)
+    right = numbers(translation, lang)
     spelled = _number_words(translation)
     unmatched_left: list[Number] = []
     for n in left:
