@@ -249,12 +249,19 @@ def test_a_cited_quote_keeps_its_own_quotation_marks() -> None:
     ]
 
 
+# A sentence of the example article, which stubs copy word for word.
+AIRSTRIKES = (
+    "More than 4,100 airstrikes by the U.S.-led coalition have failed to stem gains by "
+    "Islamic State."
+)
+
+
 def test_cite_footnotes_name_the_paragraphs(bart: Path, sample: Path, monkeypatch) -> None:
     article = read_path(str(sample))
     # Whitespace normalised: the article has no-break spaces inside some sentences.
     paragraphs = [" ".join(article.text[s:e].split()) for s, e in article.body]
     # The stub copies these two sentences of the article word for word.
-    first = "More than 4,100 airstrikes by the U.S.-led coalition have failed to stem gains by Islamic State."
+    first = AIRSTRIKES
     second = "Observers and politicians have warned that sectarianism in Iraq could be the death knell to efforts to combat IS."
     real = torch_engine(bart)
     patch_models(monkeypatch, {"sum": Stub(real, lambda _t: f"{first} {second}")})
@@ -275,7 +282,7 @@ def test_cite_footnotes_name_the_paragraphs(bart: Path, sample: Path, monkeypatc
 def test_an_unsupported_sentence_gets_no_footnote(bart: Path, sample: Path, monkeypatch) -> None:
     """A sentence the support check flags cited the paragraph of its best match anyway, a
     footnote vouching for it beside the line saying nothing supports it."""
-    first = "More than 4,100 airstrikes by the U.S.-led coalition have failed to stem gains by Islamic State."
+    first = AIRSTRIKES
     invented = "Mr. Fabius spoke warmly about tulips, windmills and cheese in Rotterdam."
     real = torch_engine(bart)
     patch_models(monkeypatch, {"sum": Stub(real, lambda _t: f"{first} {invented}")})
