@@ -930,3 +930,18 @@ def test_an_mbart_cc25_summarizer_is_no_translator(
     with caplog.at_level(logging.WARNING, logger="briefer"):
         Briefer(Options(model="org/mbart-sum")).load("org/mbart-sum")
     assert ("is a translator" in caplog.text) == warned
+
+
+def test_a_missing_gpu_says_to_change_the_device_not_the_backend(bart: Path, monkeypatch) -> None:
+    """--backend ctranslate2 --device cuda with no GPU said "--backend auto would fall back",
+    and auto's fallback, torch, had no GPU either."""
+    import ctranslate2
+
+    if ctranslate2.get_cuda_device_count() > 0:
+        pytest.skip("this machine has a CUDA GPU")
+    with pytest.raises(ModelError) as caught:
+        registry.load(str(bart), "ctranslate2", "cuda")
+    assert str(caught.value) == (
+        "--device cuda was asked for, but CTranslate2 sees no CUDA GPU "
+        "(--device auto runs on the CPU where there is none)"
+    )

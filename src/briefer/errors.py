@@ -37,6 +37,10 @@ class EngineUnavailable(ModelError):
     """An engine cannot run this model here; under --backend auto the next engine is tried."""
 
 
+class DeviceUnavailable(EngineUnavailable):
+    """The device asked for is not there for this engine (--device cuda with no GPU)."""
+
+
 class ConversionError(EngineUnavailable):
     """A model the CTranslate2 backend cannot take; briefer falls back to torch."""
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import ctranslate, hub
-from ..errors import ConversionError, EngineUnavailable, ModelError
+from ..errors import ConversionError, DeviceUnavailable, EngineUnavailable, ModelError
 from . import cpu, standalone
 from .base import GenerationSettings, Groups
 from .hf import HFDelegate, HFModel
@@ -61,7 +61,7 @@ def resolve_device(device: str) -> str:
     if device == "auto":
         return "cuda" if has_cuda else "cpu"
     if device == "cuda" and not has_cuda:
-        raise EngineUnavailable("--device cuda was asked for, but CTranslate2 sees no CUDA GPU")
+        raise DeviceUnavailable("--device cuda was asked for, but CTranslate2 sees no CUDA GPU")
     if device not in {"cpu", "cuda"}:
         raise EngineUnavailable(f"the ctranslate2 backend runs on cpu or cuda, not {device}")
     return device

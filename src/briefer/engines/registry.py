@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import EngineUnavailable, ModelError, UsageError
+from ..errors import DeviceUnavailable, EngineUnavailable, ModelError, UsageError
 from . import heap
 from .base import Engine
 
@@ -210,6 +210,9 @@ def _load(name: str, backend: str, device: str, batch_size: int) -> Engine:
         check(backend)
         try:
             return engines[backend].load(name, device, batch_size)
+        except DeviceUnavailable as exc:
+            # Another engine would want the same GPU: the device is the thing to change.
+            raise ModelError(f"{exc} (--device auto runs on the CPU where there is none)") from exc
         except EngineUnavailable as exc:
             # The user chose this engine: falling back would hide that it cannot run here.
             raise ModelError(f"{exc} (--backend auto would fall back to another engine)") from exc
