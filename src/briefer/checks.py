@@ -15,10 +15,12 @@ must check, or ``fallback`` / ``untranslated`` for what the guard did instead of
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -670,26 +672,22 @@ def _mixed_names(source: str) -> Callable[[tuple[str, ...]], bool]:
     words translations translate are left out. The source is read once, and only when a
     brief holds a name of two words.
     """
-    tables: list[tuple[set[tuple[str, str]], dict[str, set[str]], dict[str, set[str]]]] = []
 
+    @functools.cache
     def read() -> tuple[set[tuple[str, str]], dict[str, set[str]], dict[str, set[str]]]:
-        if not tables:
-            adjacent: set[tuple[str, str]] = set()
-            words = [
-                (_fold_word(m.group()), m.start(), m.end()) for m in _NAME_WORD.finditer(source)
-            ]
-            for (a, _, end), (b, start, _) in itertools.pairwise(words):
-                if not source[end:start].strip():
-                    adjacent.add((a, b))
-            given: dict[str, set[str]] = {}  # a name's second-last word → its last words
-            family: dict[str, set[str]] = {}  # a name's last word → its second-last words
-            for name in names(source):
-                if len(name.words) >= 2:
-                    a, b = name.words[-2:]
-                    given.setdefault(a, set()).add(b)
-                    family.setdefault(b, set()).add(a)
-            tables.append((adjacent, given, family))
-        return tables[0]
+        adjacent: set[tuple[str, str]] = set()
+        words = [(_fold_word(m.group()), m.start(), m.end()) for m in _NAME_WORD.finditer(source)]
+        for (a, _, end), (b, start, _) in itertools.pairwise(words):
+            if not source[end:start].strip():
+                adjacent.add((a, b))
+        given: dict[str, set[str]] = {}  # a name's second-last word → its last words
+        family: dict[str, set[str]] = {}  # a name's last word → its second-last words
+        for name in names(source):
+            if len(name.words) >= 2:
+                a, b = name.words[-2:]
+                given.setdefault(a, set()).add(b)
+                family.setdefault(b, set()).add(a)
+        return adjacent, given, family
 
     plain = _TITLES | _CONNECTORS | _TRANSLATED_WORDS | _NATIONALITIES
 
@@ -780,6 +778,15 @@ def _is_acronym(text: str) -> bool:
     """Tell whether a name is an acronym (IS, DGAP, U.S.)."""
     letters = text.replace(".", "")
     return len(letters) >= 2 and letters.isupper() and letters.isalpha()
+
+
+def main_script(text: str, sample: int = 4000) -> str | None:
+    """Return the script most of a text's letters are in (LATIN, ARABIC, CYRILLIC, CJK, ...),
+    from the Unicode names of its first letters; None for a text without letters."""
+    scripts = Counter(
+        unicodedata.name(ch, "UNKNOWN").split()[0] for ch in text[:sample] if ch.isalpha()
+    )
+    return scripts.most_common(1)[0][0] if scripts else None
 
 
 def _latin(text: str) -> bool:

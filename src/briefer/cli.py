@@ -558,6 +558,7 @@ def translate(
     """Translate a text or Markdown file as is, keeping its Markdown structure."""
     import json
 
+    from .checks import main_script
     from .render import json_record, rtl_document
     from .sources import TEXT_SUFFIXES, decode
 
@@ -596,7 +597,7 @@ def translate(
                 "(briefer summarize reads pages)",
                 _label(source),
             )
-        script = _main_script(text)
+        script = main_script(text)
         if script not in ("LATIN", None):
             # Every translator here reads English: an Arabic document went into opus-mt-en-fr
             # and came back as whatever it made of it, without a word.
@@ -658,18 +659,6 @@ def translate(
         out = out.replace("\n", "\r\n")
     emit(out, output, env)
     _log_work(briefer)
-
-
-def _main_script(text: str, sample: int = 4000) -> str | None:
-    """Return the script most of a text's letters are in (LATIN, ARABIC, CYRILLIC, CJK, ...),
-    from the Unicode names of its first letters; None for a text without letters."""
-    import unicodedata
-    from collections import Counter
-
-    scripts = Counter(
-        unicodedata.name(ch, "UNKNOWN").split()[0] for ch in text[:sample] if ch.isalpha()
-    )
-    return scripts.most_common(1)[0][0] if scripts else None
 
 
 def _crlf(data: bytes) -> bool:

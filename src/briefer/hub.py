@@ -353,18 +353,18 @@ def pull(name: str, *, progress: bool = True) -> Path:
         if local.is_dir():
             return local
         raise ModelError(f"model folder {name!r} does not exist or is not a folder")
-    cached = local_snapshot(name)
-    if cached is not None and _complete(cached) and (offline() or not hub_reachable()):
-        # Offline, a model already in the cache is what a pull would give: `models pull` on
-        # an air-gapped machine with every default cached had failed at the first one.
-        log.warning("%s is in the cache; the Hub is not asked for a newer one (offline)", name)
-        return cached
-    if offline():
-        raise ModelError(
-            f"cannot pull model {name!r}: HF_HUB_OFFLINE is set; "
-            "unset it on a machine that can reach the Hugging Face Hub"
-        )
-    if not hub_reachable():
+    if offline() or not hub_reachable():  # the Hub asked once: a probe takes up to 3 s
+        cached = local_snapshot(name)
+        if cached is not None and _complete(cached):
+            # Offline, a model already in the cache is what a pull would give: `models pull`
+            # on an air-gapped machine with every default cached had failed at the first one.
+            log.warning("%s is in the cache; the Hub is not asked for a newer one (offline)", name)
+            return cached
+        if offline():
+            raise ModelError(
+                f"cannot pull model {name!r}: HF_HUB_OFFLINE is set; "
+                "unset it on a machine that can reach the Hugging Face Hub"
+            )
         endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
         raise ModelError(
             f"cannot pull model {name!r}: the Hugging Face Hub ({endpoint}) "

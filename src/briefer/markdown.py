@@ -24,6 +24,7 @@ from functools import cache
 from types import MethodType
 from typing import Any
 
+from .sentences import has_letters
 from .sources import TOML_FRONT
 
 log = logging.getLogger(__name__)
@@ -479,7 +480,7 @@ class _Unit:
         """Return the texts this unit needs translated first: its core with placeholders."""
         low, high = self.core()
         core = self.pieces[low:high]
-        if not any(p.kind == "text" and _has_words(p.text) for p in core):
+        if not any(p.kind == "text" and has_letters(p.text) for p in core):
             return []
         if any(p.kind == "text" and _PLACEHOLDER.search(p.text) for p in core):
             return self.plan_segments()  # the prose itself looks like a placeholder
@@ -515,7 +516,7 @@ class _Unit:
                 while end < high and self.pieces[end].kind in ("text", "space"):
                     end += 1
                 text = _squash("".join(p.text or " " for p in self.pieces[at:end]))
-                if _has_words(text):
+                if has_letters(text):
                     self.segments.append((at, end, text))
                 at = end
             else:
@@ -575,7 +576,7 @@ class _Unit:
         for start, end, text in self.segments:
             items.extend(self.pieces[at:start])
             done = _squash(translations.get(text, ""))
-            if not _has_words(done):
+            if not has_letters(done):
                 items.extend(self.pieces[start:end])  # nothing came back: keep the original
             else:
                 stretch = self.content[self.pieces[start].start : self.pieces[end - 1].end]
@@ -732,11 +733,6 @@ def _tidy(items: list[_Piece | str]) -> list[_Piece | str]:
 def _squash(text: str) -> str:
     """Return text with its whitespace runs made single spaces, and trimmed."""
     return " ".join(text.split())
-
-
-def _has_words(text: str) -> bool:
-    """Return whether text has a letter in it: numbers and punctuation are not translated."""
-    return any(ch.isalpha() for ch in text)
 
 
 def _escape(text: str, heading: bool) -> str:
@@ -975,7 +971,7 @@ def translate_markdown(markdown: str, translate: Translate, kept_as: str | None 
     kept: set[int] = set()  # the units whose every text the guard kept as it was
     for unit in units:
         if unit.first is not None:
-            if _kept(done.get(unit.first)):
+            if isinstance(done.get(unit.first), Kept):
                 kept.add(id(unit))
             core = unit.restore(done.get(unit.first, ""))
             if core is None or unit.render(core) is None:
@@ -984,14 +980,16 @@ def translate_markdown(markdown: str, translate: Translate, kept_as: str | None 
             else:
                 cores[id(unit)] = core
         elif unit.segments:
-            if all(_kept(done.get(text)) for _, _, text in unit.segments):
+            if all(isinstance(done.get(text), Kept) for _, _, text in unit.segments):
                 kept.add(id(unit))
             cores[id(unit)] = unit.restore_segments(done)
     if retry:
         again = _batch(translate, [text for unit in retry for text in unit.plan_segments()])
         for unit in retry:
             kept.discard(id(unit))
-            if unit.segments and all(_kept(again.get(text)) for _, _, text in unit.segments):
+            if unit.segments and all(
+                isinstance(again.get(text), Kept) for _, _, text in unit.segments
+            ):
                 kept.add(id(unit))
             cores[id(unit)] = unit.restore_segments(again)
     for unit in units:  # innermost first, so an image's alt text is ready for its paragraph
@@ -1023,11 +1021,6 @@ class Kept(str):
     language: translate_markdown can give its block its own direction."""
 
     __slots__ = ()
-
-
-def _kept(text: str | None) -> bool:
-    """Return whether a translation is a text the guard kept as it was."""
-    return isinstance(text, Kept)
 
 
 def _batch(translate: Translate, texts: Sequence[str]) -> dict[str, str]:

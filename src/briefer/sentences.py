@@ -10,6 +10,11 @@ from functools import lru_cache
 Span = tuple[int, int]
 
 
+def has_letters(text: str) -> bool:
+    """Return whether text has a letter in it: numbers and punctuation are not translated."""
+    return any(ch.isalpha() for ch in text)
+
+
 # A segmenter per thread: pysbd's Segmenter keeps the text it is splitting on itself
 # (segment() sets self.original_text and reads it back), so two threads sharing one split each
 # other's text. One warm Briefer on 8 threads gave other sentences in 182 of 200 splits.

@@ -10,6 +10,7 @@ import glob
 import logging
 import os
 import re
+import stat
 import tomllib
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -1518,15 +1519,15 @@ def _walk(top: Path) -> tuple[list[Path], list[Source]]:
                 )
             ]
         try:
-            stat = os.stat(folder)
+            here = os.stat(folder)
         except OSError as exc:
             unreadable(exc)
             dirs[:] = []
             continue
-        if (stat.st_dev, stat.st_ino) in seen:
+        if (here.st_dev, here.st_ino) in seen:
             dirs[:] = []
             continue
-        seen.add((stat.st_dev, stat.st_ino))
+        seen.add((here.st_dev, here.st_ino))
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for file in names:
             if file.startswith("."):
@@ -1536,7 +1537,7 @@ def _walk(top: Path) -> tuple[list[Path], list[Source]]:
                 info = at.stat()
             except OSError:
                 continue  # a dangling link, as rglob's is_file() left it out
-            if not os.path.isdir(at):
+            if stat.S_ISREG(info.st_mode):  # a file, as is_file() says; not a FIFO or device
                 files.setdefault((info.st_dev, info.st_ino), at)
     return sorted(files.values()), problems
 

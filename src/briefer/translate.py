@@ -13,7 +13,7 @@ from .engines.base import Engine
 from .errors import ModelError
 from .glossary import Glossary, mask, protect
 from .languages import RTL_LANGUAGES, SOURCE_PREFIX, Target
-from .sentences import Span, split_sentences
+from .sentences import Span, has_letters, split_sentences
 from .sources import LIST_MARKER, text_paragraphs
 
 log = logging.getLogger("briefer")
@@ -158,7 +158,7 @@ def _translate(
     # A piece with no letter ("." that pysbd splits off after a link in Markdown's retry in
     # pieces, "* * *", "2024") is copied, not translated: a model's "" for it failed the guard,
     # which kept the whole text, the next sentence with it, in its own language.
-    worded = [i for i, sentence in enumerate(sentences) if any(ch.isalpha() for ch in sentence)]
+    worded = [i for i, sentence in enumerate(sentences) if has_letters(sentence)]
     given = [sentences[i] for i in worded]
     outputs: list[str | None] = list(sentences)
     done = protect(given, glossary, lang, run) if glossary else run(given)
