@@ -633,3 +633,62 @@ def test_a_french_billion_is_a_million_million() -> None:
         )
         == []
     )
+
+
+# A weather story as wires write it (AP's "-5C", Reuters' "minus 12 degrees"), and a market
+# report's "(-3%)" as in an agency's closing table.
+WEATHER = (
+    "Temperatures fell to -5C in Oslo on Monday, and to minus 12 degrees in Tromso. "
+    "Shares in the ferry operator closed down (-3%). It was 4C in Bergen."
+)
+
+
+@pytest.mark.parametrize(
+    ("brief", "finding"),
+    [
+        ("Temperatures fell to 5C in Oslo.", "5C: the source gives -5C"),
+        ("It was -4C in Bergen.", "-4C: the source gives 4C"),
+        ("It fell to 12 degrees in Tromso.", "12 degrees: the source gives minus 12 degrees"),
+        ("Shares closed down -4%.", "-4% is not in the source"),
+    ],
+)
+def test_a_changed_sign_is_found(brief: str, finding: str) -> None:
+    """A sign was not read: "-5C" and "5C" were the same number, so a summary that dropped
+    the minus of a temperature passed."""
+    assert [f.text for f in checks.check_brief(WEATHER, brief)] == [finding]
+
+
+@pytest.mark.parametrize(
+    "brief",
+    [
+        "Temperatures fell to -5C in Oslo.",
+        "It fell to minus 5 degrees in Oslo.",
+        "Oslo saw 5 degrees below zero.",
+        "It was 12 degrees below zero in Tromso.",
+        "Shares in the ferry operator fell 3%.",  # a fall written without its sign
+        "It was 4 °C in Bergen.",
+    ],
+)
+def test_a_sign_written_another_way_passes(brief: str) -> None:
+    assert checks.check_brief(WEATHER, brief) == []
+
+
+def test_hyphens_inside_names_ranges_and_dates_are_no_sign() -> None:
+    read = {n.text: n.negative for n in checks.numbers("F-16s, Covid-19, 3-5%, 2025-26, 7 -8")}
+    assert read == {"16": False, "19": False, "3": False, "5": False, "2025": False,
+                    "26": False, "7": False, "-8": True}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("translation", "lang", "found"),
+    [
+        ("Il a fait 5 degrés sous zéro à Oslo.", "fr", []),
+        ("Il a fait moins 5 degrés à Oslo.", "fr", []),
+        ("Il a fait −5 °C à Oslo.", "fr", []),
+        ("انخفضت الحرارة إلى 5 درجات تحت الصفر في أوسلو.", "ar", []),
+        ("Il a fait 5 °C à Oslo.", "fr", ["-5C became 5 °C"]),
+    ],
+)
+def test_a_translation_keeps_the_sign(translation: str, lang: str, found: list[str]) -> None:
+    findings = checks.check_translation("It was -5C in Oslo.", translation, lang)
+    assert [f.text for f in findings] == found

@@ -124,6 +124,15 @@ _AFTER = re.compile(
     rf"^[\s-]?(?:(?:{_SCALE_WORDS})[\s-])?"
     r"(?:de\s|d')?(\$|€|£|¥|usd|eur|gbp|jpy|dollars?|euros?|pounds?|livres?|دولار|يورو|جنيه)(?!\w)"
 )
+# A sign before a number: a hyphen, minus sign or en dash touching its digits and following no
+# letter or digit ("-5C", "(−3%)", but not "3-5", "F-16" or "Covid-19"), or the word.
+_SIGN = re.compile(r"(?:(?<=[^\w.,])[-\u2212\u2013]|\b(?:minus|moins|ناقص)\s)\Z")
+# A temperature below zero in words after it: "5 degrees below zero", "5 degrés sous zéro".
+_BELOW_ZERO = re.compile(
+    r"^[^.;!?\d]{0,25}?(?:below zero|sous zero|(?:au|en)[- ]dessous de zero|تحت الصفر)"
+)
+# A temperature's unit after a number: where a source's "-5C" became "5C", only the sign changed.
+_DEGREES = re.compile(r"^(?:\s?[°º](?:\s?[cf]\b)?|[cf]\b|\s(?:degrees?|degres?|درجات|درجة)\b)")
 # A scale word after a number, spaced or hyphened ("$1.5-billion", Canadian Press style).
 _SCALE_AFTER = re.compile(r"^[\s-]?(?:de\s)?([^\W\d_]+)")
 # Numbers written as words in a source: a brief may write them in digits.
@@ -186,6 +195,8 @@ class Number:
     year: bool = False  # a bare four-digit number read as a year
     percent: bool = False
     scale: float | None = None  # the scale word's factor: 1e6 for "million", "m" after "$"
+    negative: bool = False  # "-5C", "minus 5", "5 degrees below zero": values are negative
+    degrees: bool = False  # a temperature: "5C", "5 °C", "5 degrés"
 
 
 def _readings(digits: str) -> set[float]:
@@ -239,15 +250,26 @@ def numbers(text: str, lang: str = "en") -> list[Number]:
             # "$5 billion" passed against a source's "$5 million".
             scaled = {round(v * factor, 6) for v in values}
             values = values | scaled if scale.group(1) in _SHORT_SCALES and not currency else scaled
-        # A finding names the amount with its scale word: "$5 billion", not "5".
-        surface = text[start : end + scale.end()] if factor and scale else text[start:end]
+        # A finding names the amount with its scale word: "$5 billion", not "5", and its sign.
+        # (A newline stands for the start of the text, where a sign follows nothing.)
+        sign = _SIGN.search(("\n" if start < 8 else "") + folded[max(0, start - 8) : start])
+        negative = sign is not None or _BELOW_ZERO.match(after) is not None
+        if negative:
+            values = {-v for v in values}
+        begin = start - len(sign.group()) if sign else start
+        degrees = _DEGREES.match(after)
+        unit = scale.end() if factor and scale else degrees.end() if degrees else 0
+        surface = text[begin : end + unit]
         percent = bool(_PERCENT.match(after)) or before.endswith("%")
         year = (
             raw.isdigit() and len(raw) == 4 and int(raw) in _YEARS and not currency and not percent
         )
         found.append(
-            Number(surface, frozenset(values), start, end, currency, year, percent, factor)
-        )
+            Number(
+                surface, frozenset(values), start, end, currency, year and not negative,
+                percent, factor, negative, degrees is not None,
+            )
+        )  # fmt: skip
     return _ranges(folded, found)
 
 
@@ -578,6 +600,15 @@ def _number_label(number: Number) -> str:
     return f"{label}%" if number.percent and not label.endswith("%") else label
 
 
+def _unsigned(number: Number) -> frozenset[float]:
+    """Return the values a brief may give a source's number as: a negative one also without
+    its sign ("shares fell 5%" from "(-5%)"), except a temperature, where "5C" for "-5C" is
+    another temperature."""
+    if not number.negative or number.degrees:
+        return number.values
+    return number.values | {-v for v in number.values}
+
+
 def check_brief(source: str, brief: str, where: str = "brief") -> list[Finding]:
     """Return what the brief states that its source does not: numbers, dates, names."""
     # Both sides as they read: a soft hyphen or zero-width space inside a name (CMS copy's
@@ -586,15 +617,15 @@ def check_brief(source: str, brief: str, where: str = "brief") -> list[Finding]:
     source, brief = visible(source), visible(brief)
     findings: list[Finding] = []
     source_numbers = numbers(source)
-    values = set().union(*(n.values for n in source_numbers)) | _number_words(source)
-    percents = set().union(*(n.values for n in source_numbers if n.percent)) | {
+    values = set().union(*(_unsigned(n) for n in source_numbers)) | _number_words(source)
+    percents = set().union(*(_unsigned(n) for n in source_numbers if n.percent)) | {
         float(_NUMBER_WORDS[m.group(1)])
         for m in _SPELLED_PERCENT.finditer(fold(source))
         if m.group(1) in _NUMBER_WORDS
     }
     by_value: dict[float, set[str | None]] = {}
     for n in source_numbers:
-        for v in n.values:
+        for v in _unsigned(n):
             by_value.setdefault(v, set()).add(n.currency)
     brief_dates = dates(brief)
     # A date's day is checked with its month, below: "March 13" against "March 12" was two
@@ -605,7 +636,21 @@ def check_brief(source: str, brief: str, where: str = "brief") -> list[Finding]:
         if n.start in days:
             continue
         if not n.values & values:
-            findings.append(Finding(kind, f"{_number_label(n)} is not in the source", where))
+            flipped = {-v for v in n.values}
+            given = next(
+                (
+                    m
+                    for m in source_numbers
+                    if m.values & flipped and (m.percent, m.degrees) == (n.percent, n.degrees)
+                ),
+                None,
+            )
+            if given is not None and n.values != {0.0}:
+                # "-5C" from a source's "5C", or "5C" from its "-5C": the sign changed.
+                message = f"{_number_label(n)}: the source gives {_number_label(given)}"
+            else:
+                message = f"{_number_label(n)} is not in the source"
+            findings.append(Finding(kind, message, where))
             continue
         if n.percent and not n.values & percents:
             # "grew by 5%" from a source's "$5 million", "12%" from its "March 12".
