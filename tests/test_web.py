@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -358,6 +359,9 @@ class State:
     stream_sent: int = 0
     stream_done: threading.Event = field(default_factory=threading.Event)
     port: int = 0  # the server's own port, for redirects back to it
+    requests: Counter[str] = field(default_factory=Counter)
+    # The /together-N routes answer only once all three are asked at the same time.
+    together: threading.Barrier = field(default_factory=lambda: threading.Barrier(3, timeout=10))
 
 
 def make_handler(state: State) -> type[BaseHTTPRequestHandler]:
@@ -382,6 +386,7 @@ def make_handler(state: State) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             state.headers[self.path] = dict(self.headers.items())
+            state.requests[self.path] += 1
             route = self.ROUTES.get(self.path)
             if route is None:
                 self.send(404, "text/html", b"<h1>Not here</h1>")
@@ -390,6 +395,16 @@ def make_handler(state: State) -> type[BaseHTTPRequestHandler]:
 
         def article(self) -> None:
             self.send(200, "text/html; charset=utf-8", ARTICLE)
+
+        def together(self) -> None:
+            try:
+                state.together.wait()
+            except threading.BrokenBarrierError:
+                self.send(503, "text/html", b"<h1>Asked one at a time</h1>")
+                return
+            n = self.path.rsplit("-", 1)[1]
+            story = TEXT_STORY.replace("Council", f"Council {n}", 1) + f"\nStory {n} of three.\n"
+            self.send(200, "text/plain", story.encode())
 
         def slow(self) -> None:
             state.stop.wait(3)
@@ -526,6 +541,9 @@ def make_handler(state: State) -> type[BaseHTTPRequestHandler]:
             "/story.rtf": lambda h: h.send(200, "text/plain", b"{\\rtf1\\ansi Talks resume.\\par}"),
             "/big.txt": lambda h: h.send(200, "text/plain", TEXT_STORY.encode() * 600),
             "/empty-gzip": lambda h: h.send(200, "text/html", b"", Content_Encoding="gzip"),
+            "/together-1": together,
+            "/together-2": together,
+            "/together-3": together,
         }
 
     return Handler
@@ -1842,3 +1860,19 @@ def test_a_masthead_h1_is_the_sites_name_and_the_articles_heading_the_title() ->
     assert extract_html(page, label="story.html").title == "Storm closes port"
     inside_main = flat.replace('<header class="site-header">', '<main><header class="site-header">')
     assert extract_html(inside_main + teaser, label="story.html").title == "Storm closes port"
+
+
+def test_links_are_fetched_side_by_side_and_a_repeated_one_once(server: Server) -> None:
+    """A morning brief's links were fetched one after another (each up to its 20 s timeout),
+    and a link listed twice was fetched twice. The /together routes answer only when all
+    three are asked at once: fetched in turn, the first would wait 10 s and get a 503."""
+    urls = [server.url(f"/together-{n}") for n in (1, 2, 3)]
+    result = run(
+        "summarize", *urls, urls[0], "--engine", "extractive", "--allow-private-urls", "-f", "json"
+    )
+    assert result.code == 0, result.err
+    assert {path: server.state.requests[path] for path in ("/together-1", "/together-2",
+            "/together-3")} == {"/together-1": 1, "/together-2": 1, "/together-3": 1}  # fmt: skip
+    briefs = json.loads(result.out)["briefs"]
+    assert [b["source"] for b in briefs] == urls  # in the order given
+    assert f"{urls[0]} repeats {urls[0]}: briefed once" in result.err

@@ -6,7 +6,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import queue
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -21,7 +24,7 @@ from .errors import InputError, ModelError, UsageError
 from .files import MAX_INPUT_BYTES
 from .options import check_language
 from .render import Failure
-from .sources import Article, Source, read_source
+from .sources import Article, Source, download, is_url, read_source
 
 log = logging.getLogger("briefer")
 
@@ -243,34 +246,91 @@ def _read_all(
     allow_private_urls: bool = False,
     max_bytes: int = MAX_INPUT_BYTES,
 ) -> list[Article]:
-    """Read every source, noting failures and dropping articles seen before (by content)."""
+    """Read every source, noting failures and dropping articles seen before (by content).
+
+    URLs are downloaded side by side (FETCHERS at a time) while the sources are read in
+    order, and a URL listed twice is downloaded once: a morning brief's links, each up to its
+    timeout away, had been fetched one after another, a repeated one twice."""
     articles: list[Article] = []
     seen: dict[str, str] = {}
-    for source in sources:
-        try:
-            if source.error:
-                raise InputError(source.error)
-            article = read_source(
-                source.name, stdin, allow_private_urls=allow_private_urls, max_bytes=max_bytes
-            )
-        except Exception as exc:  # noqa: BLE001 - one bad source must not sink the brief
-            if fail_fast:
-                raise
-            label = "stdin" if source.name == "-" else source.name
-            reason = str(exc) if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}"
-            reason = reason.removeprefix(f"{label}: ")
-            outcome.failed.append(Failure(source.name, reason))
-            log.error("skipped %s: %s", label, reason)
-            continue
-        fingerprint = content_fingerprint(article)
-        if fingerprint in seen:
-            outcome.duplicates.append((source.name, seen[fingerprint]))
-            # Named on stderr: -f jsonl and text have no other place that says which it was.
-            log.warning("%s repeats %s: briefed once", source.name, seen[fingerprint])
-            continue
-        seen[fingerprint] = source.name
-        articles.append(article)
+    urls = [s.name for s in sources if not s.error and is_url(s.name)]
+    downloads = _download_all(urls, allow_private_urls, max_bytes)
+    try:
+        for source in sources:
+            try:
+                if source.error:
+                    raise InputError(source.error)
+                pending = downloads.get(source.name)
+                article = read_source(
+                    source.name,
+                    stdin,
+                    allow_private_urls=allow_private_urls,
+                    max_bytes=max_bytes,
+                    downloaded=pending.result() if pending is not None else None,
+                )
+            except Exception as exc:  # noqa: BLE001 - one bad source must not sink the brief
+                if fail_fast:
+                    raise
+                label = "stdin" if source.name == "-" else source.name
+                reason = str(exc) if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}"
+                reason = reason.removeprefix(f"{label}: ")
+                outcome.failed.append(Failure(source.name, reason))
+                log.error("skipped %s: %s", label, reason)
+                continue
+            fingerprint = content_fingerprint(article)
+            if fingerprint in seen:
+                outcome.duplicates.append((source.name, seen[fingerprint]))
+                # Named on stderr: -f jsonl and text have no other place that says which it was.
+                log.warning("%s repeats %s: briefed once", source.name, seen[fingerprint])
+                continue
+            seen[fingerprint] = source.name
+            articles.append(article)
+    finally:
+        # Stopped early (fail_fast, Ctrl-C): downloads not yet begun never begin.
+        for pending in downloads.values():
+            pending.cancel()
     return articles
+
+
+# Downloads at once: a morning brief's links come from a handful of sites, and each site gets
+# at most this many requests at a time from briefer.
+FETCHERS = 4
+
+
+def _download_all(
+    urls: Sequence[str], allow_private_urls: bool, max_bytes: int
+) -> dict[str, Future[Any]]:
+    """Start downloading each distinct URL on FETCHERS threads; return a future per URL.
+
+    The threads are daemons: a run stopped by Ctrl-C or a failure does not wait out the
+    fetches in flight (each may take its whole timeout). Only the network part runs on them;
+    extraction stays on the caller's thread."""
+    futures: dict[str, Future[Any]] = {url: Future() for url in dict.fromkeys(urls)}
+    if not futures:
+        return futures
+    todo: queue.SimpleQueue[str] = queue.SimpleQueue()
+    for url in futures:
+        todo.put(url)
+
+    def work() -> None:
+        while True:
+            try:
+                url = todo.get_nowait()
+            except queue.Empty:
+                return
+            future = futures[url]
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(
+                    download(url, allow_private_urls=allow_private_urls, max_bytes=max_bytes)
+                )
+            except BaseException as exc:  # noqa: BLE001 - handed to the reader, which reports it
+                future.set_exception(exc)
+
+    for n in range(min(FETCHERS, len(futures))):
+        threading.Thread(target=work, name=f"briefer-fetch-{n}", daemon=True).start()
+    return futures
 
 
 def content_fingerprint(article: Article) -> str:

@@ -1572,23 +1572,39 @@ def _parts_match(parts: Sequence[str], wanted: Sequence[str]) -> bool:
     return match(0, 0)
 
 
+def download(
+    url: str, *, allow_private_urls: bool = False, max_bytes: int = MAX_INPUT_BYTES
+) -> web.Download:
+    """Fetch a URL source for read_source(downloaded=...): the network part alone, which
+    threads may run side by side (reading it runs the page extractor, which they may not)."""
+    from . import web
+
+    return web.download(
+        url, allow_private=allow_private_urls, max_bytes=int(max_bytes * HTML_FACTOR)
+    )
+
+
 def read_source(
     name: str,
     stdin: BinaryIO | None = None,
     *,
     allow_private_urls: bool = False,
     max_bytes: int = MAX_INPUT_BYTES,
+    downloaded: web.Download | None = None,
 ) -> Article:
     """Read one source into an article: a file, saved HTML page, URL, or '-' for stdin.
 
     Files and stdin past max_bytes are refused; saved HTML pages may be HTML_FACTOR times that.
+    A URL already fetched by download() comes as downloaded.
     """
     # web imports http.client, ssl and urllib (80 ms): only for pages and URLs.
     page_bytes = int(max_bytes * HTML_FACTOR)
     if is_url(name):
         from . import web
 
-        page = web.read_url(name, allow_private=allow_private_urls, max_bytes=page_bytes)
+        if downloaded is None:
+            downloaded = download(name, allow_private_urls=allow_private_urls, max_bytes=max_bytes)
+        page = web.read_download(downloaded)
         if page.kind != "html" and len(page.text.encode("utf-8", "replace")) > max_bytes:
             # Served as text, it is held to the text bound, as the same file saved would be.
             raise _too_large(name, max_bytes)

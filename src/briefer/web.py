@@ -425,6 +425,23 @@ def extract_html(html: bytes | str, url: str | None = None, label: str | None = 
 _TEXT_KINDS = {"text/plain": "text", "text/markdown": "markdown", "text/x-markdown": "markdown"}
 
 
+@dataclass(frozen=True)
+class Download:
+    """What a fetch brought back, before anything is read from it."""
+
+    url: str  # as given: errors name it
+    final: str  # after redirects
+    body: bytes
+    charset: str | None  # from the Content-Type header
+    ctype: str | None  # the content type, or None when the server sent none
+
+
+def download(url: str, **fetch_options: Any) -> Download:
+    """Fetch url (the options of fetch()) and keep what came back for read_download: the
+    network part of read_url, which threads may run side by side."""
+    return Download(url, *_fetch(url, **fetch_options))
+
+
 def read_url(url: str, **fetch_options: Any) -> Page:
     """Fetch the page at url and extract its article; errors name the URL as given.
 
@@ -432,7 +449,14 @@ def read_url(url: str, **fetch_options: Any) -> Page:
     whole, as kind "text" or "markdown", for the readers of .txt and .md files; an
     application/octet-stream body is read only when it looks like an HTML page.
     """
-    final, body, charset, ctype = _fetch(url, **fetch_options)
+    return read_download(download(url, **fetch_options))
+
+
+def read_download(fetched: Download) -> Page:
+    """Read the article of a download as read_url does."""
+    url, final, body, charset, ctype = (
+        fetched.url, fetched.final, fetched.body, fetched.charset, fetched.ctype
+    )  # fmt: skip
     # As piped bytes are told (a saved page may open with a comment before <html>).
     html = looks_html(body.removeprefix(b"\xef\xbb\xbf"))
     if ctype == _UNTYPED and not html:
