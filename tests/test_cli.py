@@ -176,7 +176,6 @@ def test_arabic_markdown_is_right_to_left(bart: Path, marian_ar: Path, sample: P
         (["--lang", "xx"], "unsupported language 'xx': give an ISO 639-1 code"),
         (["--format", "yaml"], "unknown format 'yaml'; choose one of: markdown, json, jsonl, text"),
         (["--beams", "0"], "--beams must be at least 1, not 0"),
-        (["--title", " "], "--title needs some text"),
         (["--device", "tpu"], "unknown device 'tpu'"),
         (
             ["--max-length", "5", "--min-length", "9"],

@@ -98,6 +98,36 @@ def test_a_template_may_name_any_role_of_models(tmp_path: Path) -> None:
         render_module.check_template(str(path))
 
 
+def test_the_check_renders_with_cite_as_the_run_has_it(tmp_path: Path) -> None:
+    """An error inside `{% if cite %}` passed the check (stubs rendered without --cite) and
+    failed after the model work of a --cite run."""
+    from briefer import render as render_module
+
+    path = tmp_path / "cite.md.j2"
+    path.write_text("{% if cite %}{{ 1 // 0 }}{% endif %}ok\n", encoding="utf-8")
+    render_module.check_template(str(path))  # harmless without --cite
+    with pytest.raises(UsageError, match="line 1"):
+        render_module.check_template(str(path), cite=True)
+
+
+def test_a_blank_title_writes_no_heading() -> None:
+    """config.py calls an empty title a choice (no title line); it made a heading of nothing,
+    "# ", and the CLI refused it."""
+    several = [brief("A", "One."), brief("B", "Two.")]
+    for blank in ("", "  "):
+        out = render(several, "markdown", title=blank, date=DAY)
+        assert out.startswith("*2026-11-24 · 2 articles · en*\n")
+        assert not any(line.strip() == "#" for line in out.splitlines())
+    assert render(several, "markdown", date=DAY).startswith("# Morning brief\n\n*2026-11-24")
+
+
+def test_languages_write_as_a_list_of_codes(tmp_path: Path) -> None:
+    path = tmp_path / "langs.md.j2"
+    path.write_text("{{ languages }}|{{ languages|join('/') }}|{{ languages|length }}", "utf-8")
+    out = render([brief("A", "One."), brief("B", "Deux.", "fr")], "markdown", template=str(path))
+    assert out == "en, fr|en/fr|2\n"  # it was "[Markup('en'), Markup('fr')]"
+
+
 def test_json_fields_and_spans() -> None:
     data = json.loads(render([brief("T", "S.", "fr")], "json", failed=[Failure("x", "why")]))
     record = data["briefs"][0]

@@ -242,10 +242,7 @@ def summarize(
     sources = expand(_names(inputs, env, from_list), from_list)
     # Fail before minutes of model work, not after: the template, and where the brief goes.
     if fmt == "markdown":
-        check_template(settings["template"])
-        if not str(settings["title"]).strip():
-            # It made a heading of nothing: "# " over the articles.
-            raise UsageError("--title needs some text (it heads a brief of several articles)")
+        check_template(settings["template"], cite=bool(settings["cite"]))
     if output is not None:
         read = [s.name for s in sources] + [
             n for n in (*(from_list or []), settings["template"]) if n

@@ -65,6 +65,19 @@ def render(
     return markdown(briefs, failed=failed, template=template, title=title, date=date, cite=cite)
 
 
+class Listed(list):  # type: ignore[type-arg]
+    """A list of escaped texts that a template may also write whole: `{{ languages }}` is
+    "fr, ar", not "[Markup('fr'), Markup('ar')]"."""
+
+    def __str__(self) -> str:
+        return ", ".join(map(str, self))
+
+    def __html__(self) -> str:
+        from markupsafe import Markup
+
+        return Markup(", ").join(self)
+
+
 def context(
     briefs: Sequence[Brief],
     failed: Sequence[Failure] = (),
@@ -140,9 +153,10 @@ def context(
         )
     languages = list(dict.fromkeys(b.language for b in briefs))
     return {
-        "title": md(title),
+        # Blank is no title: the built-in template then writes no heading ("# " of nothing).
+        "title": md(title.strip()),
         "date": Markup((date or dt.date.today()).isoformat()),
-        "languages": [md(code) for code in languages],
+        "languages": Listed(md(code) for code in languages),
         "articles": articles,
         "failed": [
             {
@@ -245,9 +259,10 @@ class Roles(dict):
         raise KeyError(key)
 
 
-def check_template(template: str | None) -> None:
+def check_template(template: str | None, cite: bool = False) -> None:
     """Compile a template and render it on stub briefs, so a broken one fails before any
-    model work: one article, and several in two languages with a failure."""
+    model work: one article, and several in two languages with a failure; with cite as the
+    run will have it (an error inside `{% if cite %}` was found only after the model work)."""
     from .chunking import Chunk
 
     def stub(title: str, lang: str) -> Brief:
@@ -265,9 +280,9 @@ def check_template(template: str | None) -> None:
             text="Stub text.", body=((0, 10),), checks=checks, support=support,
         )  # fmt: skip
 
-    markdown([stub("Stub", "en")], template=template)
+    markdown([stub("Stub", "en")], template=template, cite=cite)
     several = [stub("Stub one", "en"), stub("Stub two", "ar")]
-    markdown(several, failed=[Failure("bad.txt", "stub reason")], template=template)
+    markdown(several, failed=[Failure("bad.txt", "stub reason")], template=template, cite=cite)
 
 
 def _template_line(exc: BaseException) -> int | None:
