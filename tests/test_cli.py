@@ -690,3 +690,15 @@ def test_translate_says_a_document_is_not_in_english(marian_fr: Path, tmp_path: 
     english = tmp_path / "en.md"
     english.write_text("The ministers met in Paris on Tuesday.\n", encoding="utf-8")
     assert "script" not in run("translate", str(english), "-l", "fr", "-t", str(marian_fr)).err
+
+
+def test_a_template_error_under_cite_stops_a_cite_run_before_the_models(
+    tmp_path: Path, sample: Path
+) -> None:
+    template = tmp_path / "cite.md.j2"
+    template.write_text("{% if cite %}{{ 1 // 0 }}{% endif %}{{ title }}\n", encoding="utf-8")
+    common = ("summarize", str(sample), "--template", str(template), "-m", str(tmp_path / "none"))
+    # The model folder does not exist: reaching it would be exit 4, not the template's 2.
+    cited = run(*common, "--cite")
+    assert cited.code == 2 and f"template {template}, line 1" in cited.err
+    assert run(*common).code == 4  # without --cite the template is fine; the model is not

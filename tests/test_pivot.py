@@ -277,6 +277,40 @@ def test_a_pivot_title_goes_through_the_output_guard(
     assert sent and all(a.title not in texts for texts in sent)
 
 
+def test_a_summary_its_pivot_kept_is_sent_to_no_translator(
+    bart: Path, fr_en: Path, ar_en: Path, marian_ar: Path, monkeypatch
+) -> None:
+    """An extractive French summary for an Arabic brief goes fr→en→ar. Where the pivot's
+    guard kept it in French, it went on to the en→ar translator, which reads English, and
+    the note said "left in English"."""
+    a = article("fr-greve.txt")
+    real = torch_engine.TorchEngine.generate
+    looping = "the plan the plan the plan the plan the plan the plan the plan the plan"
+
+    def generate(model, groups):  # noqa: ANN001, ANN202
+        outputs = real(model, groups)
+        if model.name != str(fr_en):
+            return outputs
+        # Every sentence but the title loops: the summary is kept, the title translated.
+        return [
+            [out if text == a.title else looping for text, out in zip(texts, outs, strict=True)]
+            for (texts, _), outs in zip(groups, outputs, strict=True)
+        ]
+
+    monkeypatch.setattr(torch_engine.TorchEngine, "generate", generate)
+    recorder = Recorder(monkeypatch)
+    run = options(bart, fr_en, ar_en, lang="ar", translator=str(marian_ar), engine="extractive")
+    brief = Briefer(run).brief(a)
+    french = brief.original_summary
+    assert brief.summary == french and brief.language == "fr"  # labelled as what it is
+    assert Finding("untranslated", "the translation loops; left as it was", "translation (en)") in (
+        brief.checks
+    )
+    assert not any("left in English" in c.text for c in brief.checks)
+    sent = [text for texts, _ in recorder.of(str(marian_ar)) for text in texts]
+    assert not any(text in french for text in sent if len(text) > 20)
+
+
 def test_french_brief_of_a_french_article_translates_the_english_summary_back(
     bart: Path, fr_en: Path, ar_en: Path, marian_fr: Path, monkeypatch
 ) -> None:

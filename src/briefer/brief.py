@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from .checks import Finding, Support
 from .chunking import Chunk, normalize
 from .errors import InputError, UsageError
-from .languages import code_of
+from .languages import ENGLISH, code_of
 from .options import Options, check_language
 from .sentences import Span, split_sentences
 from .sources import Article, parse_text
@@ -521,8 +521,10 @@ class Briefer:
             for n, i in enumerate(picked):
                 title, summary = both[n], both[len(picked) + n]
                 titles[i], summaries[i] = title.text, summary.text
-                notes[i] = untranslated_notes(title, summary, "en")
-                where[i] = "en"
+                notes[i] = untranslated_notes(title, summary, "en", kept=source)
+                # A summary the pivot's guard kept in the article's language stays there: the
+                # brief language's translator reads English (it had been sent on to it).
+                where[i] = source if summary.untranslated else "en"
                 used[i]["pivot"] = pivot.name
         picked = [i for i, w in enumerate(where) if w == "en" and w != lang]
         model = self.translator(lang) if picked else None  # loaded only when something needs it
@@ -533,7 +535,9 @@ class Briefer:
             own = {
                 i
                 for i in picked
-                if digests[i].language == lang or (digests[i].pivot and digests[i].title is None)
+                if digests[i].language == lang
+                or (digests[i].pivot and digests[i].title is None)
+                or any(f.where == "title (en)" for f in notes[i])
             }
             texts = [titles[i] for i in picked if i not in own] + [summaries[i] for i in picked]
             out = iter(
@@ -617,14 +621,16 @@ class Briefer:
         # right-to-left wrapper around English in an Arabic run), its note saying why: English,
         # or the article's own language where the pivot into English failed too.
         language = lang
-        if translator and f"translation ({lang})" in left:
-            language = digest.summary_language if "translation (en)" in left else "en"
+        if "translation (en)" in left:
+            language = digest.summary_language  # its pivot kept it: sent to no translator
+        elif translator and f"translation ({lang})" in left:
+            language = "en"
         # So is a title: left in English by the guard, or in the article's own language where
         # its pivot's guard kept it (that note comes with the digest).
         title_language = lang
         if translator and f"title ({lang})" in left:
             title_language = "en"
-        if "title (en)" in {n.where for n in digest.notes}:
+        if "title (en)" in {n.where for n in (*digest.notes, *notes)}:
             title_language = digest.language
         return Brief(
             source=a.source,
@@ -746,15 +752,17 @@ class _Kept:
     untranslated: str | None = None
 
 
-def untranslated_notes(title: Any, summary: Any, lang: str) -> tuple[Finding, ...]:
-    """Return the guard's notes for a title and summary it kept in English (Translated pairs)."""
+def untranslated_notes(
+    title: Any, summary: Any, lang: str, kept: str = ENGLISH
+) -> tuple[Finding, ...]:
+    """Return the guard's notes for a title and summary it kept as they were (Translated
+    pairs): in English, or for a pivot into English in the article's language, kept."""
+    left = "left in English" if kept == ENGLISH else "left as it was"  # as a pivot's title says
     notes = []
     for part, where in ((title, f"title ({lang})"), (summary, f"translation ({lang})")):
         if part.untranslated:
             notes.append(
-                Finding(
-                    "untranslated", f"the translation {part.untranslated}; left in English", where
-                )
+                Finding("untranslated", f"the translation {part.untranslated}; {left}", where)
             )
     return tuple(notes)
 

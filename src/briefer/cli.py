@@ -297,8 +297,9 @@ def _log_work(briefer: Any) -> None:
         log.info("work: %s", json.dumps(usage, sort_keys=True))
 
 
-def check_template(template: str | None) -> None:
-    """Compile a --template and render it on stub briefs (imported late: Jinja2).
+def check_template(template: str | None, cite: bool = False) -> None:
+    """Compile a --template and render it on stub briefs, with cite as the run has it
+    (imported late: Jinja2).
 
     The built-in template passes the same check in the test suite, so a run spares it (Jinja2's
     import and two stub renders, 0.07 s of every Markdown brief).
@@ -307,7 +308,7 @@ def check_template(template: str | None) -> None:
         return
     from .render import check_template as check
 
-    check(template)
+    check(template, cite=cite)
 
 
 def check_outputs(paths: list[Path], inputs: list[str]) -> None:
