@@ -692,3 +692,22 @@ def test_hyphens_inside_names_ranges_and_dates_are_no_sign() -> None:
 def test_a_translation_keeps_the_sign(translation: str, lang: str, found: list[str]) -> None:
     findings = checks.check_translation("It was -5C in Oslo.", translation, lang)
     assert [f.text for f in findings] == found
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers", "dates"),
+    [
+        # Arabic with its vowel marks (shadda, fatha), as Al Jazeera's copy often carries them.
+        ("تعهَّد يوم الثلاثاء ٨ ديسمبر بدفع ١٫٥ مليار", ["٨", "١٫٥ مليار"], ["الثلاثاء", "ديسمبر"]),
+        # French typed in decomposed form (macOS file names and some CMS editors write NFD).
+        ("Le 13 de\u0301cembre, 5 milliards de\u0301pense\u0301s", ["13", "5 milliards"],
+         ["de\u0301cembre"]),
+        # A ligature from a PDF export.
+        ("\ufb01nance\u0301 le 13 mars a\u0300 5 millions", ["13", "5 millions"], ["mars"]),
+    ],
+)  # fmt: skip
+def test_findings_quote_the_text_as_written(text: str, numbers: list, dates: list) -> None:
+    """Positions in the folded text were used on the original: findings read " is missing",
+    "٢٠٢ is missing", "١٫٥ مليا", "الثلاثا", "5 milli"."""
+    assert [n.text for n in checks.numbers(text)] == numbers
+    assert [d.text for d in checks.dates(text)] == dates

@@ -67,6 +67,31 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+@functools.lru_cache(maxsize=8192)
+def _fold_char(ch: str) -> str:
+    return fold(ch)
+
+
+def _folded(text: str) -> tuple[str, Callable[[int, int], str]]:
+    """Return text folded, and a function giving the original text of a folded span.
+
+    Folding drops marks and expands letters, so a folded position is not the original's:
+    Arabic with its vowel marks ("تعهّد يوم الثلاثاء") was quoted as " الثلاثا", French typed
+    in decomposed form as "5 milli", a ligature's "ﬁ" shifted what followed."""
+    if text.isascii():
+        folded = fold(text)
+        if len(folded) == len(text):
+            return folded, lambda start, end: text[start:end]
+    pieces: list[str] = []
+    origin: list[int] = []
+    for at, ch in enumerate(text):
+        piece = _fold_char(ch)
+        pieces.append(piece)
+        origin.extend([at] * len(piece))
+    origin.append(len(text))
+    return "".join(pieces), lambda start, end: text[origin[start] : origin[end]]
+
+
 # --- numbers ------------------------------------------------------------------------------
 
 # A number: digits, optionally in groups joined by , . or a group space, optionally decimal.
@@ -232,7 +257,7 @@ def numbers(text: str, lang: str = "en") -> list[Number]:
     """Return every number in a text with its possible values, currency and percent sign;
     lang decides what a scale word means where languages differ (French "billion")."""
     scales = {**_SCALES, **_FRENCH_SCALES} if lang == "fr" else _SCALES
-    folded = fold(text)
+    folded, original = _folded(text)
     found: list[Number] = []
     for match in _NUMBER.finditer(folded):
         raw = match.group().rstrip(_GROUP_SPACES)
@@ -259,7 +284,7 @@ def numbers(text: str, lang: str = "en") -> list[Number]:
         begin = start - len(sign.group()) if sign else start
         degrees = _DEGREES.match(after)
         unit = scale.end() if factor and scale else degrees.end() if degrees else 0
-        surface = text[begin : end + unit]
+        surface = original(begin, end + unit)
         percent = bool(_PERCENT.match(after)) or before.endswith("%")
         year = (
             raw.isdigit() and len(raw) == 4 and int(raw) in _YEARS and not currency and not percent
@@ -370,12 +395,12 @@ def _day_before(tokens: list[tuple[str, int, int]], i: int) -> int:
 
 def dates(text: str) -> list[DateMention]:
     """Return the months (with a day when one is beside them) and weekdays a text names."""
-    folded = fold(text)
+    folded, original_of = _folded(text)
     tokens = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(folded)]
     found: list[DateMention] = []
     for i, (word, start, end) in enumerate(tokens):
         if word in _WEEKDAYS:
-            found.append(DateMention(text[start:end], weekday=_WEEKDAYS[word]))
+            found.append(DateMention(original_of(start, end), weekday=_WEEKDAYS[word]))
             continue
         if word not in _MONTHS:
             continue
@@ -389,7 +414,7 @@ def dates(text: str) -> list[DateMention]:
             for j in (i + 1, i + 2)
             if j < len(tokens)
         )
-        original = text[start:end]
+        original = original_of(start, end)
         if word in _AMBIGUOUS_MONTHS and day is None and not nearby_year:
             continue
         if word in _AMBIGUOUS_MONTHS and original[:1].islower() and original.isascii():
