@@ -711,3 +711,29 @@ def test_findings_quote_the_text_as_written(text: str, numbers: list, dates: lis
     "٢٠٢ is missing", "١٫٥ مليا", "الثلاثا", "5 milli"."""
     assert [n.text for n in checks.numbers(text)] == numbers
     assert [d.text for d in checks.dates(text)] == dates
+
+
+def test_levantine_months_are_two_words_and_the_first_is_no_month() -> None:
+    """Syrian, Lebanese and Iraqi papers write "كانون الأول" (December): it had been read as
+    January and October, and "الفصل الأول" (the first quarter) as October."""
+    found = checks.dates("في ٨ ديسمبر/كانون الأول، وفي الفصل الأول، و١٢ تشرين الثاني")
+    assert [(d.text, d.month) for d in found] == [
+        ("ديسمبر", 12), ("كانون الأول", 12), ("تشرين الثاني", 11)
+    ]  # fmt: skip
+    translation = "في ٨ كانون الأول استؤنفت المحادثات في الفصل الأول."
+    brief = "On December 8 the talks resumed in the first quarter."
+    assert checks.check_translation(brief, translation, "ar") == []
+    assert checks.check_translation(translation, brief, "en") == []
+
+
+def test_a_missing_date_is_one_finding() -> None:
+    """ "12 mars" missing was "12 is missing" and "March is missing"; Arabic's two names of one
+    month ("آذار/مارس") two findings."""
+    found = checks.check_translation(
+        "يوم ١٢ آذار/مارس استؤنفت المحادثات.", "The talks resumed.", "en"
+    )
+    assert [f.text for f in found] == ["آذار 12 is missing"]
+    found = checks.check_translation(
+        "On 12 March talks resumed.", "Les pourparlers ont repris.", "fr"
+    )
+    assert [f.text for f in found] == ["March 12 is missing"]

@@ -328,7 +328,7 @@ def _number_words(text: str) -> set[float]:
 _MONTHS: dict[str, int] = {}
 for _month, _names in enumerate(
     [
-        "january jan janvier janv يناير كانون الثاني",
+        "january jan janvier janv يناير",
         "february feb fevrier fevr فبراير شباط",
         "march mar mars مارس آذار",
         "april apr avril أبريل ابريل نيسان",
@@ -337,16 +337,23 @@ for _month, _names in enumerate(
         "july jul juillet juil يوليو يوليه تموز",
         "august aug aout أغسطس اغسطس آب",
         "september sep sept septembre سبتمبر أيلول",
-        "october oct octobre أكتوبر اكتوبر تشرين الأول",
-        "november nov novembre نوفمبر تشرين الثاني",
-        "december dec decembre ديسمبر كانون الأول",
+        "october oct octobre أكتوبر اكتوبر",
+        "november nov novembre نوفمبر",
+        "december dec decembre ديسمبر",
     ],
     start=1,
 ):
     for _name in _names.split():
-        # Two-word Levantine names (كانون الثاني) are told apart by the first word plus
-        # context only; the single words are enough to compare a month across languages.
         _MONTHS.setdefault(_name, _month)
+# Levantine months of two words: "كانون الأول" is December, "تشرين الثاني" November. Alone,
+# neither word is a month ("الأول" is "the first": "الفصل الأول", the first quarter); they
+# had been read as January and October, so "٨ كانون الأول" was three months.
+_TWO_WORD_MONTHS = {
+    (fold("كانون"), fold("الأول")): 12,
+    (fold("كانون"), fold("الثاني")): 1,
+    (fold("تشرين"), fold("الأول")): 10,
+    (fold("تشرين"), fold("الثاني")): 11,
+}
 _WEEKDAYS: dict[str, int] = {}
 for _day, _names in enumerate(
     [
@@ -402,7 +409,10 @@ def dates(text: str) -> list[DateMention]:
         if word in _WEEKDAYS:
             found.append(DateMention(original_of(start, end), weekday=_WEEKDAYS[word]))
             continue
-        if word not in _MONTHS:
+        month = _MONTHS.get(word)
+        if i + 1 < len(tokens) and (word, tokens[i + 1][0]) in _TWO_WORD_MONTHS:
+            month, end = _TWO_WORD_MONTHS[word, tokens[i + 1][0]], tokens[i + 1][2]
+        if month is None:
             continue
         day, day_start = None, -1
         for j in (_day_before(tokens, i), i + 1):
@@ -419,7 +429,7 @@ def dates(text: str) -> list[DateMention]:
             continue
         if word in _AMBIGUOUS_MONTHS and original[:1].islower() and original.isascii():
             continue  # "may", "mar" in running English text are not months
-        found.append(DateMention(original, month=_MONTHS[word], day=day, day_start=day_start))
+        found.append(DateMention(original, month=month, day=day, day_start=day_start))
     return found
 
 
@@ -802,6 +812,13 @@ def check_translation(brief: str, translation: str, lang: str, where: str = "") 
                 )
         elif not (n.values & spelled):
             unmatched_left.append(n)
+    brief_dates = dates(brief)
+    target_dates = dates(translation)
+    target_months = {t.month for t in target_dates if t.month}
+    # A day whose month is missing is said with its month, below ("12 mars is missing"), not
+    # as a number too.
+    lost_days = {d.day_start for d in brief_dates if d.day and d.month not in target_months}
+    unmatched_left = [n for n in unmatched_left if n.start not in lost_days]
     # A number dropped and another added in its place read as one change.
     for n in unmatched_left:
         kind = "date" if n.year else "number"
@@ -819,13 +836,16 @@ def check_translation(brief: str, translation: str, lang: str, where: str = "") 
             continue  # "Two soldiers died." as "2 soldats sont morts."
         kind = "date" if m.year else "number"
         findings.append(Finding(kind, f"{_number_label(m)} is not in the brief", where))
-    target_dates = dates(translation)
-    for d in dates(brief):
+    said: set[tuple[str, int | None]] = set()
+    for d in brief_dates:
         if d.weekday is not None:
             if not any(t.weekday == d.weekday for t in target_dates):
                 findings.append(Finding("date", f"{d.text} is missing", where))
-        elif not any(t.month == d.month for t in target_dates):
-            findings.append(Finding("date", f"{d.text} is missing", where))
+        elif d.month not in target_months and ("month", d.month) not in said:
+            # Once per month: Arabic copy writes "آذار/مارس", two names of one month.
+            said.add(("month", d.month))
+            label = f"{d.text} {d.day}" if d.day else d.text
+            findings.append(Finding("date", f"{label} is missing", where))
     if _latin(translation):
         vocabulary = _words(translation)
         seen: set[str] = set()
