@@ -737,3 +737,46 @@ def test_a_missing_date_is_one_finding() -> None:
         "On 12 March talks resumed.", "Les pourparlers ont repris.", "fr"
     )
     assert [f.text for f in found] == ["March 12 is missing"]
+
+
+# As AFP's French wire writes a budget story (its figures in "milliard" and "Md").
+SENAT = (
+    "PARIS, 8 déc 2026 (AFP) - Le Sénat a adopté mardi un budget de 1 200 milliards d'euros, "
+    "dont 24 pays partenaires ont salué l'équilibre. Les débats ont duré jusqu'à minuit."
+)
+
+
+@pytest.mark.parametrize(
+    "brief",
+    [
+        # French sentence openers are no names; nor are number and scale words.
+        "Dans la soirée, le Sénat a adopté le budget. Après les débats, il a levé la séance.",
+        "Elle a duré jusqu'à minuit. Lors des débats, 24 pays ont salué l'équilibre.",
+        "Vingt-quatre pays ont salué le budget de 1 200 Mds d'euros.",
+        "Le budget atteint 1,2 billion d'euros.",  # French billion: a million million
+    ],
+)
+def test_a_french_brief_of_a_french_source_passes(brief: str) -> None:
+    """Each was a finding on a French summarizer's brief: "Dans", "Après", "Elle", "Lors",
+    "Vingt-quatre", "Mds" as names not in the source, and "1,2 billion" read as English."""
+    assert checks.check_brief(SENAT, brief, lang="fr") == []
+
+
+@pytest.mark.parametrize(
+    ("brief", "found"),
+    [
+        ("Vingt-cinq pays ont salué le budget.", ["Vingt-cinq is not in the source"]),
+        ("Le budget atteint 1,2 milliard d'euros.", ["1,2 milliard is not in the source"]),
+        ("Le Sénat a adopté 1,2 billion de dollars.",
+         ["1,2 billion: the source gives this amount in EUR, not USD"]),
+    ],
+)  # fmt: skip
+def test_a_french_brief_that_changes_a_figure_is_caught(brief: str, found: list[str]) -> None:
+    assert [f.text for f in checks.check_brief(SENAT, brief, lang="fr")] == found
+
+
+def test_english_number_words_are_no_names_and_are_checked() -> None:
+    source = "Officials said 24 countries met, and 2 soldiers were hurt."
+    assert checks.check_brief(source, "Twenty-four countries met. Two soldiers were hurt.") == []
+    found = checks.check_brief(source, "Twenty-five countries met, a dozen officials said.")
+    assert [f.text for f in found] == ["Twenty-five is not in the source"]

@@ -601,7 +601,8 @@ class Briefer:
             # its facts are checked against the English the summarizer read, and no sentence
             # support is claimed (the spans would point into a translation).
             source = digest.checked_text()
-        checks = [*digest.notes, *check_brief(source, digest.summary), *unsupported(supports)]
+        facts = check_brief(source, digest.summary, lang=digest.summary_language)
+        checks = [*digest.notes, *facts, *unsupported(supports)]
         checks += notes
         left = {n.where for n in notes}
         if translator and f"translation ({lang})" not in left:

@@ -21,7 +21,7 @@ import re
 import unicodedata
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from .chunking import visible
@@ -181,6 +181,19 @@ _NUMBER_WORDS |= _TENS | {
     for tens, value in _TENS.items()
     for unit in ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 }
+# French tens and their compounds as the 1990 spelling joins them: "vingt-et-un",
+# "soixante-dix-sept", "quatre-vingt-douze" (a brief's "Vingt-quatre pays" against a source's
+# "24" was a name not in the source).
+_FRENCH_UNITS = ["un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix",
+                 "onze", "douze", "treize", "quatorze", "quinze", "seize", "dix-sept", "dix-huit",
+                 "dix-neuf"]  # fmt: skip
+_NUMBER_WORDS |= {"trente": 30, "quarante": 40, "cinquante": 50, "soixante": 60,
+                  "quatre-vingts": 80, "quatre-vingt": 80}  # fmt: skip
+for _tens, _value in (("vingt", 20), ("trente", 30), ("quarante", 40), ("cinquante", 50),
+                      ("soixante", 60), ("quatre-vingt", 80)):  # fmt: skip
+    for _n, _unit in enumerate(_FRENCH_UNITS[: 19 if _value in (60, 80) else 9], start=1):
+        _joined = "-et-" if _n in (1, 11) and _value != 80 else "-"
+        _NUMBER_WORDS[f"{_tens}{_joined}{_unit}"] = _value + _n
 # Ordinals ("third quarter" supports a brief's "3rd quarter"), and Arabic's one to ten, in
 # both genders, as fold() writes them (hamza dropped): a translation's "خمسة جنود" for "5
 # soldiers" had been "5 is missing".
@@ -316,11 +329,26 @@ def _ranges(folded: str, found: list[Number]) -> list[Number]:
     return out
 
 
+_WORDS_AND_HYPHENS = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+
+
+def _spelled(text: str) -> Iterator[tuple[str, int, str]]:
+    """Yield each number written as words in a text, as (word folded, value, as written):
+    the longest run of its hyphened parts that is one ("twenty-four-year-old" is 24)."""
+    folded, original = _folded(text)
+    for match in _WORDS_AND_HYPHENS.finditer(folded):
+        parts = match.group().split("-")
+        for end in range(len(parts), 0, -1):
+            word = "-".join(parts[:end])
+            if word in _NUMBER_WORDS:
+                yield word, _NUMBER_WORDS[word], original(match.start(), match.start() + len(word))
+                break
+
+
 def _number_words(text: str) -> set[float]:
-    """Return the values of numbers written as words in a text (one to ninety-nine, dozen,
-    hundred; ordinals to tenth; Arabic one to ten)."""
-    return {float(_NUMBER_WORDS[w]) for w in re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)?", fold(text))
-            if w in _NUMBER_WORDS}  # fmt: skip
+    """Return the values of numbers written as words in a text (one to ninety-nine, in
+    English and French, dozen, hundred; ordinals to tenth; Arabic one to ten)."""
+    return {float(value) for _, value, _ in _spelled(text)}
 
 
 # --- dates --------------------------------------------------------------------------------
@@ -538,6 +566,21 @@ def _capital_after_connector(word: str) -> bool:
     return word[:1].isupper() or (head in _CONNECTORS and rest[:1].isupper())
 
 
+# Words that open French sentences and are no name ("Dans la soirée", "Après le vote",
+# "Elle a dit"): each had been "not in the source" in a French summarizer's brief.
+_FRENCH_FUNCTION_WORDS = frozenset(fold(w) for w in """
+    à afin ainsi alors après au aucun aucune auparavant aujourd'hui auprès aussi autour aux
+    avant avec c'est car ce ceci cela celle celles celui cependant certaines certains ces cet
+    cette chacun chaque chez comme comment d'abord d'ailleurs d'après dans de depuis des dès
+    désormais donc dont du durant elle elles en encore enfin ensuite entre et face hier il ils
+    jusqu'à l'an la le lequel les leur leurs lors lorsque mais malgré même mes moins mon ne ni
+    nos notre nous on or où par parmi pas pendant peu plus plusieurs pour pourtant puis qu'il
+    quand que quel quelle quelque quelques qui sa sans selon ses si sinon son sous sur tandis
+    toutefois tous tout toute toutes très un une vers voici voilà vos votre vous y
+""".split())  # fmt: skip
+_SENTENCE_FIRST = _STOPWORDS | _FRENCH_FUNCTION_WORDS
+
+
 def names(text: str) -> list[Name]:
     """Return the capitalised spans and acronyms of a text, in order.
 
@@ -559,7 +602,12 @@ def names(text: str) -> list[Name]:
         if current:
             words = tuple(_fold_word(_name_part(m.group())) for m in current)
             capitals = sum(1 for m in current if m.group()[:1].isupper())
-            if not (len(current) == 1 and current[0].start() in starts and words[0] in _STOPWORDS):
+            one = words[0] if len(current) == 1 else None
+            if not (
+                (current[0].start() in starts and one in _SENTENCE_FIRST)
+                or one in _NUMBER_WORDS  # "Twenty-four countries", "Vingt-quatre pays"
+                or one in _SCALES  # "1,5 Md d'euros"
+            ):
                 found.append(
                     Name(
                         text[current[0].start() : current[-1].end()],
@@ -644,14 +692,23 @@ def _unsigned(number: Number) -> frozenset[float]:
     return number.values | {-v for v in number.values}
 
 
-def check_brief(source: str, brief: str, where: str = "brief") -> list[Finding]:
-    """Return what the brief states that its source does not: numbers, dates, names."""
+# Spelled numbers a brief may use loosely ("a dozen", "hundreds"): not held to the source.
+_LOOSE_NUMBER_WORDS = frozenset({"dozen", "hundred", "douzaine", "cent"})
+
+
+def check_brief(
+    source: str, brief: str, where: str = "brief", lang: str = "en"
+) -> list[Finding]:
+    """Return what the brief states that its source does not: numbers, dates, names.
+
+    lang is the language both are in: it decides what a scale word means (French "billion"
+    is a million million)."""
     # Both sides as they read: a soft hyphen or zero-width space inside a name (CMS copy's
     # "Ram\u00adadi") cut it in two, and an extractive brief copied word for word from its
     # source was reported as naming "Ram", which the source does not.
     source, brief = visible(source), visible(brief)
     findings: list[Finding] = []
-    source_numbers = numbers(source)
+    source_numbers = numbers(source, lang)
     values = set().union(*(_unsigned(n) for n in source_numbers)) | _number_words(source)
     percents = set().union(*(_unsigned(n) for n in source_numbers if n.percent)) | {
         float(_NUMBER_WORDS[m.group(1)])
@@ -666,7 +723,15 @@ def check_brief(source: str, brief: str, where: str = "brief") -> list[Finding]:
     # A date's day is checked with its month, below: "March 13" against "March 12" was two
     # findings, "13" and "March 13".
     days = {d.day_start for d in brief_dates if d.month and d.day}
-    for n in numbers(brief):
+    said: set[str] = set()
+    for word, value, written in _spelled(brief):
+        # A number the brief spells out from 13 up ("Vingt-cinq pays" against a source's 24);
+        # below that, "one of", "first" and "two sides" are words more than figures.
+        if value < 13 or word in _LOOSE_NUMBER_WORDS or float(value) in values or word in said:
+            continue
+        said.add(word)
+        findings.append(Finding("number", f"{written} is not in the source", where))
+    for n in numbers(brief, lang):
         kind = "date" if n.year else "number"
         if n.start in days:
             continue
