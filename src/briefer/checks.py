@@ -568,7 +568,7 @@ def _capital_after_connector(word: str) -> bool:
 
 # Words that open French sentences and are no name ("Dans la soirée", "Après le vote",
 # "Elle a dit"): each had been "not in the source" in a French summarizer's brief.
-_FRENCH_FUNCTION_WORDS = frozenset(fold(w) for w in """
+_FRENCH_OPENERS = """
     à afin ainsi alors après au aucun aucune auparavant aujourd'hui auprès aussi autour aux
     avant avec c'est car ce ceci cela celle celles celui cependant certaines certains ces cet
     cette chacun chaque chez comme comment d'abord d'ailleurs d'après dans de depuis des dès
@@ -577,7 +577,8 @@ _FRENCH_FUNCTION_WORDS = frozenset(fold(w) for w in """
     nos notre nous on or où par parmi pas pendant peu plus plusieurs pour pourtant puis qu'il
     quand que quel quelle quelque quelques qui sa sans selon ses si sinon son sous sur tandis
     toutefois tous tout toute toutes très un une vers voici voilà vos votre vous y
-""".split())  # fmt: skip
+"""
+_FRENCH_FUNCTION_WORDS = frozenset(fold(w) for w in _FRENCH_OPENERS.split())
 _SENTENCE_FIRST = _STOPWORDS | _FRENCH_FUNCTION_WORDS
 
 
@@ -696,9 +697,7 @@ def _unsigned(number: Number) -> frozenset[float]:
 _LOOSE_NUMBER_WORDS = frozenset({"dozen", "hundred", "douzaine", "cent"})
 
 
-def check_brief(
-    source: str, brief: str, where: str = "brief", lang: str = "en"
-) -> list[Finding]:
+def check_brief(source: str, brief: str, where: str = "brief", lang: str = "en") -> list[Finding]:
     """Return what the brief states that its source does not: numbers, dates, names.
 
     lang is the language both are in: it decides what a scale word means (French "billion"
