@@ -545,3 +545,36 @@ def test_morning_brief_script(bart, marian_fr, marian_ar, wire, tmp_path) -> Non
     assert len(names) == 2 and names[0].endswith(".ar.md") and names[1].endswith(".fr.md")
     french = (out / names[1]).read_text()
     assert french.startswith("# Morning brief 20") and "## Not included" in french
+
+
+def test_morning_brief_script_passes_flags_after_dashes_and_refuses_out_in_wire(
+    wire: Path, tmp_path: Path
+) -> None:
+    """BRIEFER_ARGS split a quoted --title into words; flags after -- go as quoted. An output
+    folder inside the wire folder had its brief read as wire copy the next morning."""
+    script = Path(__file__).resolve().parent.parent / "examples" / "morning-brief.sh"
+    out = tmp_path / "out"
+    out.mkdir()
+    env = dict(os.environ, BRIEFER=str(Path(sys.executable).parent / "briefer"))
+    flags = ["--engine", "extractive", "--lang", "en", "--title", "Desk brief of the day"]
+    done = subprocess.run(
+        ["bash", str(script), str(wire), "", str(out), "--", *flags],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    [written] = out.iterdir()
+    assert written.read_text().startswith("# Desk brief of the day\n")
+    inside = wire / "briefs"
+    inside.mkdir()
+    for where in (wire, inside):
+        refused = subprocess.run(
+            ["bash", str(script), str(wire), "", str(where), "--", *flags],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert refused.returncode == 2
+        assert "is inside WIRE_DIR" in refused.stderr
+        assert not list(where.glob("brief-*"))
