@@ -578,3 +578,44 @@ def test_morning_brief_script_passes_flags_after_dashes_and_refuses_out_in_wire(
         assert refused.returncode == 2
         assert "is inside WIRE_DIR" in refused.stderr
         assert not list(where.glob("brief-*"))
+
+
+def test_a_links_list_that_cannot_be_read_leaves_out_only_itself(
+    wire: Path, tmp_path: Path
+) -> None:
+    """A missing --from-list file was a usage error (exit 2, no brief) though the wire copy
+    beside it was fine; the README says a source that cannot be read does not sink the brief."""
+    missing = tmp_path / "links-of-tomorrow.txt"
+    args = ("--engine", "extractive", "-f", "json")
+    result = run("summarize", str(wire), "--from-list", str(missing), *args)
+    assert result.code == 3, result.err
+    out = json.loads(result.out)
+    assert out["briefs"] and out["failed"] == [
+        {"source": str(missing), "error": "no such file (a --from-list file)"}
+    ]
+    alone = run("summarize", "--from-list", str(missing), *args)
+    assert alone.code == 1 and alone.out == ""
+
+
+def test_names_written_as_other_urls_say_so(tmp_path: Path, sample: Path) -> None:
+    """Read as file names relative to the list, they were "/srv/htps:/example.com/a: no such
+    file"; a URL with a space "cannot connect (URL can't contain control characters)"."""
+    listing = tmp_path / "links.txt"
+    lines = ["htps://example.com/a", "ftp://files.example/b.txt", "http://",
+             "https://exa mple.com/c", "file:///etc/passwd"]  # fmt: skip
+    listing.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run(
+        "summarize", str(sample), "--from-list", str(listing), "--engine", "extractive", "-f", "json"
+    )
+    assert result.code == 3, result.err
+    failed = {f["source"]: f["error"] for f in json.loads(result.out)["failed"]}
+    assert failed == {
+        "htps://example.com/a": "briefer fetches http:// and https:// URLs, not htps:// "
+        "(save the page and give its file)",
+        "ftp://files.example/b.txt": "briefer fetches http:// and https:// URLs, not ftp:// "
+        "(save the page and give its file)",
+        "http://": "not a valid URL (no host)",
+        "https://exa mple.com/c": "not a valid URL (it holds a space)",
+        "file:///etc/passwd": "briefer fetches http:// and https:// URLs, not file:// "
+        "(save the page and give its file)",
+    }

@@ -1386,6 +1386,29 @@ def is_url(value: str) -> bool:
     )
 
 
+# Something written as a URL ("ftp://", "file://", a typo's "htps://", a bare "http://"):
+# read as a file name, it had been "/srv/htps:/example.com/a: no such file".
+_URL_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{1,15}://")
+
+
+def refuse_other_urls(name: str) -> Source | None:
+    """Return a failed Source for a name written as a URL that briefer does not fetch (a
+    scheme other than http and https, or no host), or None."""
+    if not _URL_LIKE.match(name) or Path(name).exists():
+        return None
+    scheme = name.split(":", 1)[0]
+    if scheme.lower() in ("http", "https"):
+        if is_url(name) and not any(ch.isspace() for ch in name.strip()):
+            return None
+        why = "it holds a space" if is_url(name) else "no host"
+        return Source(name, f"{name}: not a valid URL ({why})")
+    return Source(
+        name,
+        f"{name}: briefer fetches http:// and https:// URLs, not {scheme}:// "
+        "(save the page and give its file)",
+    )
+
+
 def refuse_credentials(url: str) -> Source | None:
     """Return a failed Source for a URL holding a user name or password, named with them
     hidden, or None. urllib had taken the user name for part of the host ("cannot resolve
@@ -1410,11 +1433,19 @@ def expand(inputs: Sequence[str], from_list: str | Sequence[str] | None = None) 
     """Turn what the user named into the sources to read, in order: folders, globs, lists
     (one list file, or several, read in the order given)."""
     lists = [from_list] if isinstance(from_list, str) else list(from_list or ())
-    names = list(inputs)
+    names: list[str | Source] = list(inputs)
     for listed in lists:
-        names.extend(read_list(listed))
+        try:
+            names.extend(read_list(listed))
+        except InputError as exc:
+            # A list that cannot be read is a source left out, as a missing folder is: the
+            # wire copy beside it is still briefed (it had been a usage error, no brief).
+            names.append(Source(listed, f"{exc} (a --from-list file)"))
     sources: list[Source] = []
     for name in names:
+        if isinstance(name, Source):
+            sources.append(name)
+            continue
         found = _expand_one(name)
         if lists:
             # A list kept in the wire folder (or glob) it names is no story of that folder;
@@ -1442,17 +1473,18 @@ def _same_file(name: str, other: str | None) -> bool:
 
 def read_list(path: str) -> list[str]:
     """Return the paths and URLs in a list file: one a line, # comments, relative to the file."""
-    try:
-        text = decode(read_bytes(path), path)
-    except InputError as exc:
-        raise UsageError(f"--from-list {exc}") from None
+    text = decode(read_bytes(path), path)
     folder = Path(path).parent
     entries = []
     for line in text.splitlines():
         entry = line.split(" #", 1)[0].strip() if not line.lstrip().startswith("#") else ""
         if not entry:
             continue
-        if not is_url(entry) and entry != "-" and not Path(entry).expanduser().is_absolute():
+        if (
+            not _URL_LIKE.match(entry)
+            and entry != "-"
+            and not Path(entry).expanduser().is_absolute()
+        ):
             # A list kept beside the wire folder must work from cron's working directory too.
             entry = str(folder / entry)
         entries.append(entry)
@@ -1461,8 +1493,8 @@ def read_list(path: str) -> list[str]:
 
 def _expand_one(name: str) -> list[Source]:
     """Expand one name: a folder to its article files, a glob to its matches, else itself."""
-    if name == "-" or is_url(name):
-        return [refuse_credentials(name) or Source(name)]
+    if name == "-" or is_url(name) or _URL_LIKE.match(name):
+        return [refuse_other_urls(name) or refuse_credentials(name) or Source(name)]
     path = Path(name).expanduser()
     if path.is_dir():
         found, problems = _walk(path)
