@@ -210,6 +210,15 @@ def test_strict_facts_moves_the_article_to_not_included(
     )
     assert code == 0, err  # without --strict-facts the brief is flagged, not left out
     assert "## Not included" not in out and "**⚠ Check: 4,700 is not in the source (brief)**" in out
+    # Every article left out: no brief is written over yesterday's, and the run fails (a
+    # brief of "0 articles" had been written, exit 3, as if only some sources failed).
+    output = tmp_path / "brief.md"
+    output.write_text("yesterday's brief\n")
+    only = ("-m", "sum", "-l", "fr", "-t", "fr", "--strict-facts", "--no-cache")
+    code, out, err = run_cli("summarize", str(sample), str(sample), *only, "-o", str(output))
+    assert code == 1 and out == ""
+    assert "no brief: every article was left out" in err and "4,700" in err
+    assert output.read_text() == "yesterday's brief\n"
 
 
 def test_bad_strategy_and_glossary_are_usage_errors(sample: Path, tmp_path: Path) -> None:

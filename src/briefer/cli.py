@@ -263,11 +263,19 @@ def summarize(
             on_brief=(lambda _lang, b: emit(json_line(b), None, env)) if stream else None,
             strict_facts=bool(settings["strict_facts"]),
         )
-    if not outcome.articles:
+    if not outcome.articles or not any(outcome.briefs.values()):
+        # Nothing read, or everything read left out (--strict-facts, no route): no brief is
+        # written, so yesterday's stays, and the run fails (a brief of "0 articles" had been
+        # written over it, exit 3).
         reasons = "; ".join(f"{f.source}: {f.reason}" for f in outcome.failed)
         # Left out for want of a model, the fix is the model's (exit 4), not the inputs'.
         error = ModelError if outcome.model_failed else InputError
-        raise error(f"no article to brief ({reasons})" if reasons else "no article to brief")
+        what = (
+            "no article to brief"
+            if not outcome.articles
+            else "no brief: every article was left out"
+        )
+        raise error(f"{what} ({reasons})" if reasons else what)
     render_options = {
         "template": settings["template"],
         "title": settings["title"],
