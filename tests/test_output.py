@@ -96,6 +96,23 @@ def test_each_language_output_is_checked_against_the_inputs(tmp_path: Path, no_m
     assert french.read_text(encoding="utf-8") == STORY
 
 
+def test_a_brief_kept_in_the_folder_it_briefs_is_not_read_as_a_story(tmp_path: Path) -> None:
+    """A second run into wire/brief.md had been refused ("that is the input"): the folder
+    walk found the first run's brief. It is left out of what the folder gives; named
+    itself, it is still refused."""
+    wire = tmp_path / "wire"
+    wire.mkdir()
+    (wire / "story.txt").write_text(STORY, encoding="utf-8")
+    output = wire / "brief.md"
+    for _ in range(2):
+        result = run("summarize", str(wire), "--engine", "extractive", "-o", str(output))
+        assert result.code == 0, result.err
+        assert "Council backs new bridge" in output.read_text(encoding="utf-8")
+        assert "brief.md" not in output.read_text(encoding="utf-8")  # not briefed itself
+    named = run("summarize", str(wire), str(output), "--engine", "extractive", "-o", str(output))
+    assert named.code == 2 and "is the input" in named.err
+
+
 def test_translate_refuses_its_input_as_output(story: Path, no_models) -> None:
     result = run("translate", str(story), "-l", "fr", "-o", str(story))
     assert result.code == 2 and "is the input" in result.err

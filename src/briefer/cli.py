@@ -239,15 +239,18 @@ def summarize(
             options.translator_model(lang)
     fmt = settings["format"]
     check_format(fmt, FORMATS)
-    sources = expand(_names(inputs, env, from_list), from_list)
+    named = _names(inputs, env, from_list)
+    sources = expand(named, from_list)
     # Fail before minutes of model work, not after: the template, and where the brief goes.
     if fmt == "markdown":
         check_template(settings["template"], cite=bool(settings["cite"]))
     if output is not None:
+        outputs = [output_path(output, lang, langs) for lang in langs]
+        sources = _without_outputs(sources, named, outputs)
         read = [s.name for s in sources] + [
             n for n in (*(from_list or []), settings["template"]) if n
         ]
-        check_outputs([output_path(output, lang, langs) for lang in langs], read)
+        check_outputs(outputs, read)
     stream = fmt == "jsonl" and output is None
     briefer = _briefer(options)
     with _progress(env, bool(settings["quiet"])) as progress:
@@ -303,6 +306,19 @@ def _log_work(briefer: Any) -> None:
 
         # Per model: tokens in, decoder steps and beams, which the benchmark turns into FLOPs.
         log.info("work: %s", json.dumps(usage, sort_keys=True))
+
+
+def _without_outputs(sources: list[Any], named: list[str], outputs: list[Path]) -> list[Any]:
+    """Drop the brief's own output files from what a folder or glob found: a second run into
+    a brief kept in the wire folder had been refused ("that is the input"). A file named
+    itself is kept, for check_outputs to refuse."""
+    from .output import outputs_among
+
+    found = [s.name for s in sources if not s.error and s.name not in named]
+    ours = outputs_among(outputs, found) if found else set()
+    for name in sorted(ours):
+        logging.getLogger("briefer").info("not reading %s: it is this run's output", name)
+    return [s for s in sources if s.name not in ours]
 
 
 def check_template(template: str | None, cite: bool = False) -> None:

@@ -80,6 +80,27 @@ def _direct(given: Path, info: os.stat_result) -> bool:
     return special or not stat.S_ISREG(info.st_mode)
 
 
+def outputs_among(outputs: Iterable[Path], names: Iterable[str]) -> set[str]:
+    """Return the names that are one of the output files (by link or another spelling)."""
+    wanted = set()
+    for output in outputs:
+        try:
+            info = os.stat(output.expanduser())
+        except (OSError, ValueError):
+            continue
+        if stat.S_ISREG(info.st_mode):
+            wanted.add((info.st_dev, info.st_ino))
+    found = set()
+    for name in names:
+        try:
+            info = os.stat(Path(name).expanduser())
+        except (OSError, ValueError):
+            continue
+        if (info.st_dev, info.st_ino) in wanted:
+            found.add(name)
+    return found
+
+
 def refuse_inputs(outputs: Iterable[Path], inputs: Iterable[str]) -> None:
     """Raise UsageError if an output path is one of the input files (by symlink, hard link
     or another spelling): writing the brief there would destroy the article."""
