@@ -877,3 +877,42 @@ def test_a_missing_translator_stops_the_run_before_any_summary(tmp_path: Path, m
     monkeypatch.setattr(Briefer, "digest_many", digest_many)
     outcome = batch.run([str(french)], briefer, ["fr"])
     assert outcome.failed == [] and len(outcome.briefs["fr"]) == 1
+
+
+def test_errors_about_a_setting_name_the_file_that_set_it(tmp_path: Path, sample_story) -> None:
+    """A file's max_length and min_length were reported as flags nobody gave; config show
+    printed them with no word though a run refuses them."""
+    from io import StringIO
+
+    from briefer.cli import Env, main
+
+    path = config(tmp_path, "max_length = 10\nmin_length = 30\n")
+    for args in (["summarize", str(sample_story), "--engine", "extractive"], ["config", "show"]):
+        env = Env(stdout=StringIO(), stderr=StringIO())
+        assert main([*args, "--config", str(path)], env) == 2
+        assert env.stderr.getvalue() == (
+            "briefer: error: --min-length (30) is larger than --max-length (10) "
+            f"(max_length and min_length are set in {path})\n"
+        )
+    assert "min_length = 30" in env.stdout.getvalue()  # config show still shows them
+    env = Env(stdout=StringIO(), stderr=StringIO())
+    assert main(["summarize", str(sample_story), "--min-length", "30", "--max-length", "10"], env)
+    assert "set in" not in env.stderr.getvalue()  # flags given are named as they were
+    env = Env(stdout=StringIO(), stderr=StringIO())
+    assert main(["config", "show", "--source-lang", "xx"], env) == 2  # it exited 0
+
+
+def test_a_setting_below_a_table_is_said_to_be_inside_it(tmp_path: Path) -> None:
+    # `echo 'template = "brief.j2"' >> config.toml` after a [translator] table.
+    path = config(tmp_path, 'lang = "fr"\n[translator]\nfr = "x/fr"\ntemplate = "brief.j2"\n')
+    with pytest.raises(UsageError) as excinfo:
+        load(path)
+    assert str(excinfo.value) == (
+        f"{path}: 'template' is inside the [translator] table (every key after a [table] line "
+        "belongs to it); move it above the file's first table"
+    )
+
+
+@pytest.fixture
+def sample_story(tmp_path: Path) -> Path:
+    return write(tmp_path / "story.txt", "Council backs bridge\n\nThe council voted on Tuesday.\n")

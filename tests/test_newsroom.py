@@ -605,7 +605,14 @@ def test_names_written_as_other_urls_say_so(tmp_path: Path, sample: Path) -> Non
              "https://exa mple.com/c", "file:///etc/passwd"]  # fmt: skip
     listing.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = run(
-        "summarize", str(sample), "--from-list", str(listing), "--engine", "extractive", "-f", "json"
+        "summarize",
+        str(sample),
+        "--from-list",
+        str(listing),
+        "--engine",
+        "extractive",
+        "-f",
+        "json",
     )
     assert result.code == 3, result.err
     failed = {f["source"]: f["error"] for f in json.loads(result.out)["failed"]}

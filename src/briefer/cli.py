@@ -8,6 +8,7 @@ import inspect
 import io
 import logging
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -44,6 +45,9 @@ class Env:
     stderr: TextIO = field(default_factory=lambda: sys.stderr or io.StringIO())
     stdin_isatty: bool = field(default_factory=lambda: bool(sys.stdin and sys.stdin.isatty()))
     stderr_isatty: bool = field(default_factory=lambda: bool(sys.stderr and sys.stderr.isatty()))
+    # Where each setting of the run came from (settings_of fills it): an error about
+    # --max-length names the config file when that is where the value was set.
+    origins: dict[str, str] = field(default_factory=dict)
 
 
 app = typer.Typer(
@@ -452,6 +456,8 @@ def settings_of(
             raise UsageError("-q and -v ask for opposite things: give one of them")
         # -v on the command line beats `quiet = true` in the config file, as every flag does.
         settings["quiet"] = config.Setting(False, "flag")
+    if isinstance(ctx.obj, Env):
+        ctx.obj.origins = {key: setting.origin for key, setting in settings.items()}
     return settings
 
 
@@ -918,6 +924,9 @@ def config_show(ctx: typer.Context, config_file: ConfigFile = None) -> None:
     if settings["engine"].value != "extractive":
         out += show_generation(str(settings["model"].value["en"]), flags, origins)
     emit(out, None, ctx.obj)
+    # What a run would refuse (min_length above max_length, an unknown --source-lang), said
+    # after the settings, with the run's exit code: the file had looked fine here.
+    options_from({key: setting.value for key, setting in settings.items()})
 
 
 @models_app.command("list")
@@ -1134,7 +1143,7 @@ def main(argv: list[str] | None = None, env: Env | None = None) -> int:
     except BrieferError as exc:
         if debug:
             traceback.print_exc(file=env.stderr)
-        env.stderr.write(f"briefer: error: {_message(str(exc))}\n")
+        env.stderr.write(f"briefer: error: {_message(_set_where(str(exc), env.origins))}\n")
         return exc.exit_code
     except Exception as exc:  # noqa: BLE001 - the last line of defence against a traceback
         if debug:
@@ -1155,6 +1164,22 @@ def main(argv: list[str] | None = None, env: Env | None = None) -> int:
 # Files that hold data, not a document: `translate` refuses them.
 _DATA_SUFFIXES = frozenset({".json", ".jsonl", ".ndjson", ".csv", ".tsv", ".parquet", ".xml"})
 _PATH_FLAGS = ("--config", "--template", "--glossary", "--prompt", "--from-list", "--model-cache")
+
+
+def _set_where(message: str, origins: dict[str, str]) -> str:
+    """Add to an error naming a flag where its value was set, when that was no flag: a
+    config file's max_length = 99999 was reported as "--max-length 99999 is more than ...",
+    a flag nobody gave."""
+    found: dict[str, list[str]] = {}
+    for key, origin in origins.items():
+        flag = "--" + key.replace("_", "-")
+        if origin not in ("flag", "default") and re.search(rf"{re.escape(flag)}(?![\w-])", message):
+            found.setdefault(origin, []).append(key)
+    notes = [
+        f"{' and '.join(keys)} {'is' if len(keys) == 1 else 'are'} set in {origin}"
+        for origin, keys in found.items()
+    ]
+    return f"{message} ({'; '.join(notes)})" if notes else message
 
 
 def _refuse_empty_output(args: list[str]) -> None:

@@ -122,8 +122,22 @@ def load(path: Path | None) -> dict[str, object]:
                 f"{path}: {spelled[name]!r} and {key!r} are the same setting; keep one"
             )
         spelled[name] = key
+        if isinstance(value, dict):
+            _refuse_settings_in_table(path, key, value)
         values[name] = _check_value(path, key, name, value)
     return _from_its_folder(path, values)
+
+
+def _refuse_settings_in_table(path: Path, table: str, value: dict[str, object]) -> None:
+    """Say so when a setting sits in a [table]: TOML puts every key after a table's line into
+    it, so `template = "x"` appended below [translator] was "[translator]: unsupported
+    language 'template'"."""
+    for inner in value:
+        if inner.replace("-", "_") in KEYS:
+            raise UsageError(
+                f"{path}: {inner!r} is inside the [{table}] table (every key after a [table] "
+                "line belongs to it); move it above the file's first table"
+            )
 
 
 # Settings that name files, read from the config file's folder (as --from-list reads a list's
