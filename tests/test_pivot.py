@@ -620,3 +620,26 @@ def test_a_brief_in_a_language_without_a_translator_needs_one_only_to_translate(
     # With a model summarizer, the English summary always needs translating: refused up front.
     refused = run("summarize", german, "-l", "de", "--no-cache")
     assert refused.code == 2 and "no default translator for 'de'" in refused.err
+
+
+def test_a_translator_that_cannot_load_leaves_out_only_the_articles_that_need_it(
+    sample: Path, tmp_path: Path
+) -> None:
+    """A French desk briefing a folder of French and English copy with the extractive engine,
+    offline, without opus-mt-en-fr: the whole run failed (exit 4) though the French story
+    needs no translator; a run with no default translator for the language left out only the
+    English copy (exit 3). A run where every article needs it still fails first (exit 4)."""
+    french = str(ARTICLES / "fr-greve.txt")
+    missing = tmp_path / "models" / "opus-mt-en-fr"
+    args = ("--engine", "extractive", "-l", "fr", "-t", f"fr={missing}", "--no-cache", "-f", "json")
+    both = run("summarize", french, str(sample), *args)
+    assert both.code == 3, both.err
+    out = json.loads(both.out)
+    assert [b["source"] for b in out["briefs"]] == [french]
+    [failed] = out["failed"]
+    assert failed["source"] == str(sample)
+    assert failed["error"].startswith(
+        f"its summary needs the en→fr translator: model folder '{missing}' does not exist"
+    )
+    alone = run("summarize", str(sample), *args)
+    assert alone.code == 4 and alone.out == "" and str(missing) in alone.err

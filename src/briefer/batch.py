@@ -61,33 +61,42 @@ Progress = Callable[[int, int, str], None]  # (articles done, articles in all, t
 OnBrief = Callable[[str, Brief], None]
 
 
-def _translators_load(briefer: Briefer, langs: Sequence[str], languages: Sequence[str]) -> None:
-    """Raise the ModelError of a translator the run needs that cannot load here, before any
-    summarizing: judged by the hub's cache without loading, and loaded (as the run would
-    next) only when the cache cannot place it. A translator missing offline had been found
-    after every map and reduce pass, 6 to 29 s into a run the README says ends in seconds.
+def _translators_load(work: _Work, langs: Sequence[str], languages: Sequence[str]) -> None:
+    """Find, before any summarizing, each translator the run needs that cannot load here:
+    judged by the hub's cache without loading, and loaded (as the run would next) only when
+    the cache cannot place it. A translator missing offline had been found after every map
+    and reduce pass, 6 to 29 s into a run the README says ends in seconds.
 
     Needed: a brief language that some article's summary is not written in (languages: the
-    articles'). A French article briefed in French by its own summarizer needs none, and a
-    language with no translator at all is left to each article (_check_translators)."""
+    articles'). When every article needs the missing one, its ModelError is the run's; when
+    some are written in that language (a French brief of a folder of French and English copy,
+    extractive), only the others are left out (check_models), as a missing pivot leaves out
+    only its articles. A language with no translator at all is left to each article
+    (_check_translators)."""
     from . import hub
     from .errors import BrieferError
 
-    written = set()
-    for lang in set(languages):
+    briefer = work.briefer
+    written = []
+    for lang in languages:
         try:
-            written.add(briefer.route(lang).summary_language)
+            written.append(briefer.route(lang).summary_language)
         except BrieferError:
             continue  # that article's own error, said when it is briefed
     for lang in langs:
-        if not written - {lang}:
+        if not set(written) - {lang}:
             continue
         try:
             name = briefer.options.translator_model(lang)
         except UsageError:
             continue
         if name is not None and hub.unavailable(name):
-            briefer.translator(lang)
+            try:
+                briefer.translator(lang)
+            except ModelError as exc:
+                if lang not in written:
+                    raise
+                work.missing_translators[lang] = str(exc)
 
 
 def _checked(
@@ -157,7 +166,7 @@ def run(
     release_detector()
     # The English summarizer, loaded beside the detector, goes if no article of the run needs it.
     briefer.settle(languages)
-    _translators_load(briefer, langs, languages)
+    _translators_load(work, langs, languages)
     done = 0
     for at in range(0, len(articles), ROUND):
         group = articles[at : at + ROUND]
@@ -348,6 +357,8 @@ class _Work:
         self.hits = 0
         self._revisions: dict[str, str | None] = {}
         self._unavailable: dict[str, str | None] = {}
+        # Brief languages whose translator cannot load, with why (_translators_load).
+        self.missing_translators: dict[str, str] = {}
         prompt = briefer.options.prompt
         if prompt:
             from . import prompts
@@ -442,6 +453,10 @@ class _Work:
         if route.summarizer not in (EXTRACTIVE, options.summarizer_model("en")):
             name = route.summarizer
             needs.append((f"its {lang} summarizer", name, lambda: self.briefer.load(name)))
+        for target in langs:
+            why = self.missing_translators.get(target)
+            if why and target != route.summary_language:
+                raise ModelError(f"its summary needs the en→{target} translator: {why}")
         for role, name, load in needs:
             if name not in self._unavailable:
                 why = hub.unavailable(name)
