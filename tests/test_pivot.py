@@ -643,3 +643,26 @@ def test_a_translator_that_cannot_load_leaves_out_only_the_articles_that_need_it
     )
     alone = run("summarize", str(sample), *args)
     assert alone.code == 4 and alone.out == "" and str(missing) in alone.err
+
+
+def test_a_pivot_that_reads_another_language_is_a_model_error(
+    bart: Path, fr_en: Path, nllb: Path, tmp_path: Path
+) -> None:
+    """--pivot ar=opus-mt-fr-en ran French's translator on Arabic copy, exit 0; an NLLB pivot
+    was told its French input was English. Both are refused, naming the fix."""
+    import shutil
+
+    arabic = str(ARTICLES / "ar-fayadan.txt")
+    french = str(ARTICLES / "fr-greve.txt")
+    args = ("-m", str(bart), "--no-cache", "--backend", "torch")
+    by_name = run("summarize", arabic, *args, "--pivot", f"ar={fr_en}")
+    assert by_name.code == 4, by_name.err
+    assert f"{fr_en} translates from fr, not ar: give a ar→en translator" in by_name.err
+    # The same model in a folder whose name says nothing: its tokenizer_config.json does.
+    plain = tmp_path / "pivot"
+    shutil.copytree(fr_en, plain)
+    by_config = run("summarize", arabic, *args, "--pivot", f"ar={plain}")
+    assert by_config.code == 4 and "translates from fr, not ar" in by_config.err
+    many = run("summarize", french, *args, "--pivot", f"fr={nllb}")
+    assert many.code == 4 and "translates between many languages" in many.err
+    assert run("summarize", french, *args, "--pivot", f"fr={plain}").code == 0

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from .checks import Finding, Support
 from .chunking import Chunk, normalize
-from .errors import InputError, UsageError
+from .errors import InputError, ModelError, UsageError
 from .languages import ENGLISH, code_of
 from .options import Options, check_language
 from .sentences import Span, split_sentences
@@ -195,9 +195,18 @@ class Briefer:
         return found
 
     def pivot(self, lang: str) -> Engine | None:
-        """Return the model that translates articles in lang into English, or None."""
+        """Return the model that translates articles in lang into English, or None.
+
+        A model that says it reads another language (opus-mt-fr-en's name or its
+        tokenizer_config.json for --pivot ar=...), or that translates many languages into
+        many (NLLB, M2M100, mBART-50, which briefer tells their input is English), is a
+        ModelError: either had run, on the wrong language, with exit 0."""
         name = self.options.pivot_model(lang)
-        return None if name is None else self.load(name, self.options.translation_batch_size)
+        if name is None:
+            return None
+        model = self.load(name, self.options.translation_batch_size)
+        _check_pivot_source(model, name, lang)
+        return model
 
     @property
     def glossary(self) -> Any:
@@ -448,6 +457,8 @@ class Briefer:
             texts = [normalize(group[k][0].text[s:e]) for k in picked for s, e in spans[k]]
             log.info("translating %d sentences into English with %s", len(texts), pivot_name)
             pivot = self.load(pivot_name, self.options.translation_batch_size)
+            for lang in dict.fromkeys(group[k][1] for k in picked):
+                _check_pivot_source(pivot, pivot_name, lang)
             titles = translate_guarded(
                 pivot, [group[k][0].title for k in picked], "en", guard=self.options.guard
             )
@@ -751,6 +762,38 @@ class _Kept:
 
     text: str
     untranslated: str | None = None
+
+
+def _check_pivot_source(model: Engine, name: str, lang: str) -> None:
+    """Raise a ModelError for a pivot that cannot read lang (see Briefer.pivot)."""
+    import json
+
+    from . import hub
+    from .languages import source_from_name
+
+    said = source_from_name(name)
+    folder = hub.local_snapshot(name)
+    if said is None and folder is not None:
+        # opus-mt repos record their pair in tokenizer_config.json ("source_lang": "fr").
+        try:
+            config = json.loads((folder / "tokenizer_config.json").read_text(encoding="utf-8"))
+            said = (
+                code_of(str(config.get("source_lang") or "")) if isinstance(config, dict) else None
+            )
+        except (OSError, ValueError):
+            said = None
+    if said is not None and said != lang:
+        raise ModelError(
+            f"{name} translates from {said}, not {lang}: give a {lang}→en translator "
+            f"(--pivot {lang}=MODEL)"
+        )
+    targets = model.targets()
+    if targets is not None and len(targets) > 1:
+        raise ModelError(
+            f"{name} translates between many languages, and briefer tells such a model its "
+            f"input is English: give a {lang}→en translator (--pivot {lang}=MODEL, such as "
+            f"Helsinki-NLP/opus-mt-{lang}-en)"
+        )
 
 
 def untranslated_notes(

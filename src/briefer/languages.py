@@ -165,6 +165,12 @@ def target_from_name(name: str) -> str | None:
     return iso1(match.group(1)) if match else None
 
 
+def source_from_name(name: str) -> str | None:
+    """Return the source of a single-pair translator named like opus-mt-fr-en, else None."""
+    match = re.search(r"opus-mt-(?:tc-big-|tc-)?([a-z]{2,3})-[a-z]{2,3}$", name.rstrip("/"))
+    return iso1(match.group(1)) if match else None
+
+
 def check_code(lang: str) -> str:
     """Return a lower-cased ISO 639-1 code, or raise ValueError when it is not one."""
     code = lang.strip().lower()
