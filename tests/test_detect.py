@@ -367,3 +367,15 @@ def test_a_summarizer_another_briefer_loaded_is_never_let_go(monkeypatch) -> Non
     # The second Briefer found it loaded already: not its speculation, so not its to let go.
     assert loads.held() == ["en-sum", "fr-sum"] and first.summarizer is english
     assert loads.events.count("load en-sum") == 1
+
+
+def test_a_title_made_from_the_file_name_is_not_read_for_the_language() -> None:
+    """A one-paragraph French story saved as tiny-fr.txt was read as "Tiny fr" plus its
+    sentence: the English-looking name pulled French down to 0.27, "taken as English"."""
+    story = "La grève des contrôleurs aériens perturbe le trafic à Paris.\n"
+    article = parse_article(story, "wire/tiny-fr.txt", "wire/tiny-fr.txt")
+    assert article.title_from_name and article.title == "Tiny fr"
+    assert "Tiny" not in detection_text(article)
+    assert detect.detect(detection_text(article)).lang == "fr"
+    titled = parse_article("Grève à Paris\n\n" + story, "wire/tiny-fr.txt")
+    assert not titled.title_from_name and detection_text(titled).startswith("Grève à Paris")

@@ -102,8 +102,8 @@ def detection_text(article: Article) -> str:
     """Return what language detection reads of an article: its title and the story's start."""
     from .detect import MAX_CHARS
 
-    parts = [article.title]
-    size = len(article.title)
+    parts = [] if article.title_from_name else [article.title]
+    size = sum(map(len, parts))
     for s, e in article.body:
         if size >= MAX_CHARS:
             break

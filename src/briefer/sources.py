@@ -140,6 +140,9 @@ class Article:
     dropped: tuple[str, ...]  # lines kept out of the body (title, dates, captions), in order
     author: str | None = None  # a web page's, front matter's or a plain-text byline's
     date: str | None = None
+    # The title was made from the file's name ("tiny-fr.txt" gives "Tiny fr"): no words of
+    # the article, so language detection does not read it.
+    title_from_name: bool = False
 
     def body_text(self) -> str:
         """Return the body paragraphs joined with blank lines."""
@@ -269,6 +272,7 @@ def parse_article(text: str, source: str, name: str | None = None) -> Article:
         dropped=tuple(line for i in sorted(dropped) for line in dropped[i]),
         author=_front_people(meta) or author or None,
         date=_front_date(meta),
+        title_from_name=not from_text,
     )
 
 
