@@ -657,7 +657,7 @@ def test_a_pivot_that_reads_another_language_is_a_model_error(
     args = ("-m", str(bart), "--no-cache", "--backend", "torch")
     by_name = run("summarize", arabic, *args, "--pivot", f"ar={fr_en}")
     assert by_name.code == 4, by_name.err
-    assert f"{fr_en} translates from fr, not ar: give a ar→en translator" in by_name.err
+    assert f"{fr_en} translates from fr, not ar: give an ar→en translator" in by_name.err
     # The same model in a folder whose name says nothing: its tokenizer_config.json does.
     plain = tmp_path / "pivot"
     shutil.copytree(fr_en, plain)

@@ -247,7 +247,7 @@ class Briefer:
             if others and pivot is None:
                 raise InputError(
                     f"written in {lang}: its summary cannot be brought into "
-                    f"{', '.join(others)} without a {lang}→en translator "
+                    f"{', '.join(others)} without {_a(lang)} {lang}→en translator "
                     f"(--pivot {lang}=MODEL, or [pivot] {lang} in the config file)"
                 )
             return Route(own, None, lang)
@@ -255,7 +255,7 @@ class Briefer:
             return Route(o.summarizer_model("en") or "", pivot, "en")
         raise InputError(
             f"written in {lang}, and briefer has no summarizer for {lang} "
-            f"(-m {lang}=MODEL) nor a {lang}→en translator (--pivot {lang}=MODEL); "
+            f"(-m {lang}=MODEL) nor {_a(lang)} {lang}→en translator (--pivot {lang}=MODEL); "
             "--source-lang sets the language if detection got it wrong"
         )
 
@@ -764,6 +764,11 @@ class _Kept:
     untranslated: str | None = None
 
 
+def _a(code: str) -> str:
+    """Return the article before a language code in a message: "an ar→en", "a fr→en"."""
+    return "an" if code[:1] in "aeiou" else "a"
+
+
 def _check_pivot_source(model: Engine, name: str, lang: str) -> None:
     """Raise a ModelError for a pivot that cannot read lang (see Briefer.pivot)."""
     import json
@@ -784,14 +789,14 @@ def _check_pivot_source(model: Engine, name: str, lang: str) -> None:
             said = None
     if said is not None and said != lang:
         raise ModelError(
-            f"{name} translates from {said}, not {lang}: give a {lang}→en translator "
+            f"{name} translates from {said}, not {lang}: give {_a(lang)} {lang}→en translator "
             f"(--pivot {lang}=MODEL)"
         )
     targets = model.targets()
     if targets is not None and len(targets) > 1:
         raise ModelError(
             f"{name} translates between many languages, and briefer tells such a model its "
-            f"input is English: give a {lang}→en translator (--pivot {lang}=MODEL, such as "
+            f"input is English: give {_a(lang)} {lang}→en translator (--pivot {lang}=MODEL, such as "
             f"Helsinki-NLP/opus-mt-{lang}-en)"
         )
 
