@@ -666,3 +666,16 @@ def test_a_pivot_that_reads_another_language_is_a_model_error(
     many = run("summarize", french, *args, "--pivot", f"fr={nllb}")
     assert many.code == 4 and "translates between many languages" in many.err
     assert run("summarize", french, *args, "--pivot", f"fr={plain}").code == 0
+
+
+def test_a_summarizer_named_with_the_extractive_engine_is_said_to_be_unused() -> None:
+    # -m fr=/models/barthez --engine extractive ran without a word, the model never looked at.
+    french = str(ARTICLES / "fr-greve.txt")
+    args = ("--engine", "extractive", "-l", "fr", "--no-cache", "-f", "text")
+    result = run("summarize", french, *args, "-m", "fr=/models/barthez", "-m", "/models/bart")
+    assert result.code == 0, result.err
+    assert (
+        "--engine extractive summarizes with no model: -m /models/bart -m fr=/models/barthez "
+        "is not used"
+    ) in result.err
+    assert "not used" not in run("summarize", french, *args).err

@@ -232,9 +232,11 @@ def summarize(
     from .sources import expand
 
     env: Env = ctx.obj
-    settings = {key: s.value for key, s in settings_of(ctx).items()}
+    resolved = settings_of(ctx)
+    settings = {key: s.value for key, s in resolved.items()}
     _logging(env, bool(settings["quiet"]), verbose)
     langs, options = options_from(settings)
+    _warn_unused_models(resolved)
     for lang in langs:
         # A language with no translator named or by default fails now, not after the summaries;
         # unless summaries can be made in it (the extractive engine, or a summarizer of its
@@ -310,6 +312,26 @@ def _log_work(briefer: Any) -> None:
 
         # Per model: tokens in, decoder steps and beams, which the benchmark turns into FLOPs.
         log.info("work: %s", json.dumps(usage, sort_keys=True))
+
+
+def _warn_unused_models(resolved: dict[str, Any]) -> None:
+    """Warn when -m names a summarizer that --engine extractive will not use: `-m
+    fr=/models/barthez --engine extractive` ran without a word, the model never looked at."""
+    model = resolved["model"]
+    if resolved["engine"].value != "extractive":
+        return
+    given = [lang for lang, origin in (model.origins or {}).items() if origin == "flag"] or (
+        [] if model.origin != "flag" else list(model.value)
+    )
+    if given:
+        named = " -m ".join(
+            model.value[lang] if lang == "en" else f"{lang}={model.value[lang]}"
+            for lang in given
+            if lang in model.value
+        )
+        logging.getLogger("briefer").warning(
+            "--engine extractive summarizes with no model: -m %s is not used", named
+        )
 
 
 def _without_outputs(sources: list[Any], named: list[str], outputs: list[Path]) -> list[Any]:
