@@ -626,3 +626,19 @@ def test_names_written_as_other_urls_say_so(tmp_path: Path, sample: Path) -> Non
         "file:///etc/passwd": "briefer fetches http:// and https:// URLs, not file:// "
         "(save the page and give its file)",
     }
+
+
+def test_piped_wire_stories_are_one_article_and_a_warning_says_so() -> None:
+    """`cat wire/*.txt | briefer summarize -` briefs the stories as one, under the first one's
+    headline: said on stderr, with the command that briefs each. A Reuters story with its
+    later takes is one story, and says nothing."""
+    fixtures = Path(__file__).resolve().parent / "fixtures"
+    takes = (fixtures / "reuters-take-furniture.txt").read_bytes()
+    ap = (fixtures / "ap-wire-wrapped.txt").read_bytes()
+    args = ("summarize", "-", "--engine", "extractive", "-f", "text")
+    both = run(*args, stdin=takes + b"\n" + ap)
+    assert both.code == 0, both.err
+    assert "stdin holds 2 datelines: it is briefed as one article" in both.err
+    for one in (takes, ap):
+        alone = run(*args, stdin=one)
+        assert alone.code == 0 and "datelines" not in alone.err

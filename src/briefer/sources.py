@@ -1660,13 +1660,30 @@ def read_source(
         if len(data) > max_bytes:
             raise _too_large("stdin", max_bytes)
         _refuse_rtf(data, "stdin")
-        return parse_article(decode(data, "stdin"), name)
+        article = parse_article(decode(data, "stdin"), name)
+        _warn_several_stories(article)
+        return article
     if Path(name).suffix.lower() in HTML_SUFFIXES:
         from . import web
 
         # read_html_file reads through read_bytes: the same one-line errors as any file.
         return from_page(web.read_html_file(name, page_bytes), name)
     return read_path(name, max_bytes)
+
+
+def _warn_several_stories(article: Article) -> None:
+    """Warn when piped text holds several wire stories (two datelines or more opening its
+    paragraphs): `cat wire/*.txt | briefer summarize -` is one article, briefed under the
+    first story's headline, where `briefer summarize wire/*.txt` briefs each."""
+    datelines = sum(
+        1 for s, e in article.body if _DATELINE.match(article.text, s, min(e, s + 120))
+    )
+    if datelines >= 2:
+        logging.getLogger("briefer").warning(
+            "stdin holds %d datelines: it is briefed as one article; to brief each story, "
+            "name the files (briefer summarize wire/*.txt)",
+            datelines,
+        )
 
 
 def parse_text(text: str, source: str = "<text>") -> Article:
