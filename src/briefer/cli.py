@@ -923,12 +923,16 @@ def cache_clear(
 
 
 @config_app.command(
-    "show", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
+    "show",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    options_metavar="[SUMMARIZE FLAGS]",
 )
 def config_show(ctx: typer.Context, config_file: ConfigFile = None) -> None:
     """Print the settings a summarize run would use and where each comes from.
 
-    Give the run's flags after it to see their effect: briefer config show --lang fr,ar
+    It takes every flag of `briefer summarize` (see briefer summarize --help), to show
+    their effect: briefer config show --lang fr,ar. Inputs and -o are read and not used.
+    Settings a run would refuse are printed, then said as an error (exit 2).
     """
     command = typer.main.get_command(app).commands["summarize"]  # type: ignore[attr-defined]
     args = list(ctx.args) + (["--config", config_file] if config_file else [])

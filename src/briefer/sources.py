@@ -1675,9 +1675,7 @@ def _warn_several_stories(article: Article) -> None:
     """Warn when piped text holds several wire stories (two datelines or more opening its
     paragraphs): `cat wire/*.txt | briefer summarize -` is one article, briefed under the
     first story's headline, where `briefer summarize wire/*.txt` briefs each."""
-    datelines = sum(
-        1 for s, e in article.body if _DATELINE.match(article.text, s, min(e, s + 120))
-    )
+    datelines = sum(1 for s, e in article.body if _DATELINE.match(article.text, s, min(e, s + 120)))
     if datelines >= 2:
         logging.getLogger("briefer").warning(
             "stdin holds %d datelines: it is briefed as one article; to brief each story, "
