@@ -679,3 +679,16 @@ def test_a_summarizer_named_with_the_extractive_engine_is_said_to_be_unused() ->
         "is not used"
     ) in result.err
     assert "not used" not in run("summarize", french, *args).err
+
+
+def test_every_model_an_article_lacks_is_named(bart: Path, tmp_path: Path) -> None:
+    # A French summarizer and the fr→en pivot both missing, for an English brief of French
+    # copy: only the pivot was named, and the rerun with it failed on the summarizer.
+    french = str(ARTICLES / "fr-greve.txt")
+    summarizer, pivot = tmp_path / "barthez", tmp_path / "opus-mt-fr-en"
+    result = run(
+        "summarize", french, "-m", str(bart), "-m", f"fr={summarizer}", "--pivot", f"fr={pivot}"
+    )
+    assert result.code == 4
+    assert f"its fr→en translator: model folder '{pivot}' does not exist" in result.err
+    assert f"its fr summarizer: model folder '{summarizer}' does not exist" in result.err

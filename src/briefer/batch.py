@@ -457,6 +457,7 @@ class _Work:
             why = self.missing_translators.get(target)
             if why and target != route.summary_language:
                 raise ModelError(f"its summary needs the en→{target} translator: {why}")
+        missing = []
         for role, name, load in needs:
             if name not in self._unavailable:
                 why = hub.unavailable(name)
@@ -468,7 +469,11 @@ class _Work:
                         why = str(exc)
                 self._unavailable[name] = why
             if self._unavailable[name]:
-                raise ModelError(f"written in {lang}; {role}: {self._unavailable[name]}")
+                missing.append(f"{role}: {self._unavailable[name]}")
+        if missing:
+            # Each model the article lacks, not the first only: with its pivot and its own
+            # summarizer both missing, the fix named one and the rerun failed on the other.
+            raise ModelError(f"written in {lang}; {'; '.join(missing)}")
 
     def digests(self, articles: Sequence[Article], languages: Sequence[str]) -> list[Digest]:
         """Return the articles' digests (languages: theirs), computing only what the cache lacks."""
