@@ -1204,6 +1204,34 @@ def test_a_sigterm_while_ray_starts_stops_the_run_as_any_sigterm_does() -> None:
         dataset._connect(ray, None, verbose=False)
 
 
+# A WordPress export's post_content: the story's HTML from its first block, no <html>, with an
+# embed's script left in, as CMS exports keep them.
+CMS_BODY = (
+    "<h2>Council backs new bridge</h2>\n<p>The city council voted on Tuesday to build a new "
+    "bridge over the river, ending years of debate about traffic in the old town.</p>\n"
+    "<p>Work will start next spring and should take three years, the mayor said. Opponents "
+    "said the cost was too high for a city of this size.<br/>They promised to fight on.</p>\n"
+    "<script>window.embed = {id: 42};</script>"
+)
+
+
+def test_a_records_html_text_is_read_as_summarize_reads_html() -> None:
+    """A CMS export's HTML body was briefed as markup: its title "<h2>Council backs...", its
+    text the tags; `summarize -` gives the page's headline and paragraphs."""
+    from briefer.brief import Briefer
+    from briefer.options import Options
+
+    article = records.article_of({"id": "wp-42", "text": CMS_BODY})
+    assert "<" not in article.title and "<" not in article.body_text()
+    assert "window.embed" not in article.text
+    assert article.body_text().startswith("The city council voted on Tuesday")
+    piped = Briefer(Options(engine="extractive")).brief(CMS_BODY)
+    assert piped.title == article.title
+    # Text that mentions a tag is still text.
+    plain = records.article_of({"id": "t", "text": "Why <p> tags matter\n\nA story about HTML."})
+    assert plain.title == "Why <p> tags matter"
+
+
 def test_a_records_text_is_held_to_max_input_bytes_as_a_file_is(tmp_path: Path) -> None:
     # Batch held records to a fixed 2,000,000 characters, whatever --max-input-bytes said (and
     # batch had no such flag): 1.5 million Arabic characters, 2.75 MB of UTF-8, passed.

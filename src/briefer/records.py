@@ -23,7 +23,14 @@ from .brief import EXTRACTIVE, Brief, Briefer, Digest
 from .errors import BrieferError, InputError, ModelError, OutputError
 from .files import MAX_INPUT_BYTES
 from .options import check_language
-from .sources import Article, parse_article, read_source
+from .sources import (
+    HTML_FACTOR,
+    Article,
+    from_page,
+    looks_html_text,
+    parse_article,
+    read_source,
+)
 
 log = logging.getLogger("briefer")
 
@@ -80,13 +87,23 @@ def article_of(row: dict[str, Any], max_bytes: int = MAX_INPUT_BYTES) -> Article
     text = row.get("text")
     if not isinstance(text, str):
         raise InputError(f"{rid}: holds no text")
+    # A CMS export's body is HTML more often than not: read as `summarize -` reads piped HTML
+    # (it had been briefed as markup, tags in its title), and held to the bound of a page.
+    html = looks_html_text(text)
+    limit = int(max_bytes * HTML_FACTOR) if html else max_bytes
     # Characters first: no text that long can be within the limit, and none is encoded.
-    if len(text) > max_bytes or len(text.encode("utf-8", "surrogatepass")) > max_bytes:
+    if len(text) > limit or len(text.encode("utf-8", "surrogatepass")) > limit:
         raise InputError(
-            f"{rid}: text larger than {max_bytes:,} bytes (raise --max-input-bytes to read it)"
+            f"{rid}: text larger than {limit:,} bytes (raise --max-input-bytes to read it)"
         )
-    # The id names the article when it has no headline, as a file name does for `summarize`.
-    article = parse_article(text, source=str(row.get("url") or rid), name=rid)
+    source = str(row.get("url") or rid)
+    if html:
+        from . import web
+
+        article = from_page(web.extract_html(text, None, label=rid), source)
+    else:
+        # The id names the article when it has no headline, as a file name does for `summarize`.
+        article = parse_article(text, source=source, name=rid)
     title = row.get("title")
     if isinstance(title, str) and title.strip():
         article = replace(article, title=" ".join(title.split()))

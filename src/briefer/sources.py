@@ -1687,7 +1687,7 @@ def _warn_several_stories(article: Article) -> None:
 def parse_text(text: str, source: str = "<text>") -> Article:
     """Parse a text handed over as a str (the library's brief()): an HTML page, as piped HTML
     is, through the page extractor; anything else as parse_article reads it."""
-    if looks_html(text[:2048].encode("utf-8", "replace")):
+    if looks_html_text(text):
         from . import web
 
         return from_page(web.extract_html(text, None, label=source), source)
@@ -1744,6 +1744,20 @@ def _starts_html(data: bytes) -> bool:
 
 # What may come before a page's <!DOCTYPE> or <html>: spaces and (a few short) comments.
 _HTML_PREAMBLE = re.compile(rb"\A(?:\s*<!--.{0,1024}?-->)*\s*", re.DOTALL)
+
+
+# A CMS body field's HTML, which starts at its first paragraph rather than at <html>
+# (WordPress's post_content, a JSON export's "body"): closing block tags or line breaks.
+_HTML_FRAGMENT = re.compile(r"</(?:p|div|h[1-6]|li|blockquote|article|section)>|<br\s*/?>", re.I)
+
+
+def looks_html_text(text: str) -> bool:
+    """Return whether a text handed over as a field (a record's `text`) is HTML: a page, or a
+    fragment that opens with a tag and holds block tags."""
+    head = text[:4096]
+    if looks_html(head.encode("utf-8", "replace")):
+        return True
+    return head.lstrip().startswith("<") and _HTML_FRAGMENT.search(head) is not None
 
 
 def looks_html(data: bytes) -> bool:
