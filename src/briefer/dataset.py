@@ -666,12 +666,25 @@ def actors_that_fit(resources: dict[str, float], sizing: Sizing) -> int:
     return max(1, int(spare // sizing.cpus_per_actor + 1e-9))
 
 
-def _check_gpus(ray: Any, sizing: Sizing, local: bool = False) -> None:
-    """Say when the cluster has fewer GPUs than one actor asks for: Ray waits for GPUs
+def _check_placeable(ray: Any, sizing: Sizing, local: bool = False) -> None:
+    """Say when the cluster has fewer CPUs or GPUs than one actor asks for: Ray waits for GPUs
     (`--gpus-per-actor 1` on a CPU machine sat silent until killed). On the local Ray a run
     starts, none will come: a usage error. A cluster may be adding GPU nodes (an autoscaling
     one starts them on demand): a warning, and the run waits."""
-    gpus = ray.cluster_resources().get("GPU", 0)
+    resources = ray.cluster_resources()
+    # An actor larger than the CPUs left beside Ray Data's own tasks is never placed either:
+    # `--cpus-per-actor 4` on a 2-CPU machine sat silent for ten minutes until killed.
+    room = resources.get("CPU", 0) - SPARE_CPUS
+    if sizing.cpus_per_actor > room:
+        where = "this machine's Ray" if local else "the Ray cluster"
+        message = (
+            f"--cpus-per-actor {sizing.cpus_per_actor:g}: {where} has {max(room, 0):g} CPU(s) "
+            f"for actors ({SPARE_CPUS} more kept for reading and writing)"
+        )
+        if local:
+            raise UsageError(f"{message}; give at most --cpus-per-actor {max(room, 1):g}")
+        log.warning("%s; waiting for larger nodes (an autoscaling cluster starts them)", message)
+    gpus = resources.get("GPU", 0)
     if sizing.gpus_per_actor <= gpus:
         return
     if local:
@@ -755,6 +768,9 @@ def run_batch(
     # Read on the driver at most once, for either use below (a JSON Lines file read whole).
     input_ids = functools.cache(lambda: _input_ids(kind, paths, folders))
     ray = require_ray()
+    if address or os.environ.get("RAY_ADDRESS"):
+        # Before the output folder is claimed: ray.init waited forever on a dead address.
+        _check_reachable(address or os.environ["RAY_ADDRESS"])
     started = time.monotonic()
     with _claim(output, options, fmt, inputs) as others:
         # An error record goes only once its id is no longer written: a run stopped after this
@@ -766,8 +782,8 @@ def run_batch(
         if others and done_ids:
             _say_shared_ids(input_ids(), done_ids, output, others)
         _connect(ray, address, verbose, stop_on_sigterm)
-        # Before any model is converted for the actors.
-        _check_gpus(ray, sizing, local=address is None)
+        # Before any model is converted for the actors: actors Ray can never place.
+        _check_placeable(ray, sizing, local=address is None)
         with _sigterm_stops(stop_on_sigterm):
             import pyarrow as pa
 
@@ -948,6 +964,31 @@ def _connect(ray: Any, address: str | None, verbose: bool, stop_on_sigterm: bool
         if stop_on_sigterm and exc.code == signal.SIGTERM:
             raise Terminated() from None
         raise
+
+
+# How long to wait for a cluster's port to answer: a head on the same network answers in
+# milliseconds; ray.init itself waited forever on a dead one, printing a C++ line every 5 s.
+CONNECT_TIMEOUT = 10.0
+
+
+def _check_reachable(address: str) -> None:
+    """Raise UsageError when a host:port (or ray://host:port) address does not take a TCP
+    connection within CONNECT_TIMEOUT; "auto" and other forms are left to Ray."""
+    import socket
+
+    where = address.removeprefix("ray://")
+    host, sep, port = where.rpartition(":")
+    if not sep or not port.isdigit() or not host or "/" in where:
+        return
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT):
+            pass
+    except OSError as exc:
+        why = "timed out" if isinstance(exc, TimeoutError) else (exc.strerror or str(exc))
+        raise UsageError(
+            f"cannot reach a Ray cluster at {address}: {why} (is its head running, and the "
+            "port open from here?)"
+        ) from None
 
 
 @contextlib.contextmanager
