@@ -149,12 +149,19 @@ _AFTER = re.compile(
     rf"^[\s-]?(?:(?:{_SCALE_WORDS})[\s-])?"
     r"(?:de\s|d')?(\$|€|£|¥|usd|eur|gbp|jpy|dollars?|euros?|pounds?|livres?|دولار|يورو|جنيه)(?!\w)"
 )
-# A sign before a number: a hyphen, minus sign or en dash touching its digits and following no
-# letter or digit ("-5C", "(−3%)", but not "3-5", "F-16" or "Covid-19"), or the word.
-_SIGN = re.compile(r"(?:(?<=[^\w.,])[-\u2212\u2013]|\b(?:minus|moins|ناقص)\s)\Z")
-# A temperature below zero in words after it: "5 degrees below zero", "5 degrés sous zéro".
+# A sign before a number: a hyphen, minus sign or en dash touching its digits after a space,
+# an opening bracket or the start ("-5C", "(−3%)"; not "3-5", "F-16", "Covid-19", nor the
+# dash of a range after a symbol, "5%-10%", "20°-25°C"); or the word, where it is no part of
+# "au moins", "du moins", "plus ou moins", "plus or minus" (at least, more or less).
+_SIGN = re.compile(
+    r"(?:(?<=[\s(\[:/=])[-\u2212\u2013]|(?<!\bau )(?<!\bdu )(?<!\bou )(?<!\bor )"
+    r"\b(?:minus|moins|ناقص)\s)\Z"
+)
+# A temperature below zero in words right after it, its unit between at most: "5 degrees
+# below zero", "5 degrés sous zéro", "5C below zero" (not "3C after a week below zero").
 _BELOW_ZERO = re.compile(
-    r"^[^.;!?\d]{0,25}?(?:below zero|sous zero|(?:au|en)[- ]dessous de zero|تحت الصفر)"
+    r"^(?:\s?[°º]\s?[cf]?|[cf]|\s(?:degrees?|degres?|درجات|درجة)(?: celsius| fahrenheit| مئوية)?)?"
+    r"\s(?:below zero|sous zero|(?:au|en)[- ]dessous de zero|تحت الصفر)"
 )
 # A temperature's unit after a number: where a source's "-5C" became "5C", only the sign changed.
 _DEGREES = re.compile(r"^(?:\s?[°º](?:\s?[cf]\b)?|[cf]\b|\s(?:degrees?|degres?|درجات|درجة)\b)")
@@ -290,7 +297,7 @@ def numbers(text: str, lang: str = "en") -> list[Number]:
             values = values | scaled if scale.group(1) in _SHORT_SCALES and not currency else scaled
         # A finding names the amount with its scale word: "$5 billion", not "5", and its sign.
         # (A newline stands for the start of the text, where a sign follows nothing.)
-        sign = _SIGN.search(("\n" if start < 8 else "") + folded[max(0, start - 8) : start])
+        sign = _SIGN.search(("\n" if start < 12 else "") + folded[max(0, start - 12) : start])
         negative = sign is not None or _BELOW_ZERO.match(after) is not None
         if negative:
             values = {-v for v in values}
@@ -332,23 +339,45 @@ def _ranges(folded: str, found: list[Number]) -> list[Number]:
 _WORDS_AND_HYPHENS = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 
 
-def _spelled(text: str) -> Iterator[tuple[str, int, str]]:
-    """Yield each number written as words in a text, as (word folded, value, as written):
-    the longest run of its hyphened parts that is one ("twenty-four-year-old" is 24)."""
+# What may follow a spelled number and make it part of a larger one ("fifteen million",
+# "Fifteen hundred", "vingt et un", "Vingt mille", "Nineteen Eighty-Four").
+_NUMBER_GOES_ON = frozenset({"and", "et", "hundred", "thousand", "mille", "cent", "cents"})
+_NEXT_WORD = re.compile(r"[\s\u00a0-]*([^\W\d_]+)")
+
+
+@dataclass(frozen=True)
+class _Spelled:
+    word: str  # folded
+    value: int
+    written: str  # as the text writes it
+    whole: bool  # no part of a larger number ("twenty-first", "fifteen million", ...)
+
+
+def _spelled(text: str) -> Iterator[_Spelled]:
+    """Yield each number written as words in a text: the longest run of its hyphened parts
+    that is one ("twenty-four-year-old" is 24)."""
     folded, original = _folded(text)
     for match in _WORDS_AND_HYPHENS.finditer(folded):
         parts = match.group().split("-")
         for end in range(len(parts), 0, -1):
             word = "-".join(parts[:end])
-            if word in _NUMBER_WORDS:
-                yield word, _NUMBER_WORDS[word], original(match.start(), match.start() + len(word))
-                break
+            if word not in _NUMBER_WORDS:
+                continue
+            rest = parts[end] if end < len(parts) else None
+            after = _NEXT_WORD.match(folded, match.end()) if rest is None else None
+            goes_on = rest if rest is not None else (after.group(1) if after else "")
+            whole = not (
+                goes_on in _NUMBER_WORDS or goes_on in _SCALES or goes_on in _NUMBER_GOES_ON
+            )
+            written = original(match.start(), match.start() + len(word))
+            yield _Spelled(word, _NUMBER_WORDS[word], written, whole)
+            break
 
 
 def _number_words(text: str) -> set[float]:
     """Return the values of numbers written as words in a text (one to ninety-nine, in
     English and French, dozen, hundred; ordinals to tenth; Arabic one to ten)."""
-    return {float(value) for _, value, _ in _spelled(text)}
+    return {float(found.value) for found in _spelled(text)}
 
 
 # --- dates --------------------------------------------------------------------------------
@@ -411,6 +440,15 @@ class DateMention:
     day: int | None = None
     weekday: int | None = None
     day_start: int = -1  # where the day's digits start in the text, or -1
+    start: int = -1  # where the month's name starts
+
+
+def _date_label(d: DateMention) -> str:
+    """Return a date as a finding names it, its day on the side the text writes it ("12
+    mars", "March 12"), in digits."""
+    if not d.day:
+        return d.text
+    return f"{d.day} {d.text}" if d.day_start < d.start else f"{d.text} {d.day}"
 
 
 # What may follow a day's digits: French "1er" (and "1re"), English "13th", "2nd".
@@ -457,7 +495,7 @@ def dates(text: str) -> list[DateMention]:
             continue
         if word in _AMBIGUOUS_MONTHS and original[:1].islower() and original.isascii():
             continue  # "may", "mar" in running English text are not months
-        found.append(DateMention(original, month=month, day=day, day_start=day_start))
+        found.append(DateMention(original, month=month, day=day, day_start=day_start, start=start))
     return found
 
 
@@ -576,10 +614,15 @@ _FRENCH_OPENERS = """
     jusqu'à l'an la le lequel les leur leurs lors lorsque mais malgré même mes moins mon ne ni
     nos notre nous on or où par parmi pas pendant peu plus plusieurs pour pourtant puis qu'il
     quand que quel quelle quelque quelques qui sa sans selon ses si sinon son sous sur tandis
-    toutefois tous tout toute toutes très un une vers voici voilà vos votre vous y
+    toutefois tous tout toute toutes très un une vers voici voilà vos votre vous y quant
+    outre toujours néanmoins ici certes lui pourquoi parce contrairement
 """
 _FRENCH_FUNCTION_WORDS = frozenset(fold(w) for w in _FRENCH_OPENERS.split())
 _SENTENCE_FIRST = _STOPWORDS | _FRENCH_FUNCTION_WORDS
+_PLURALS = "hundreds thousands millions billions dozens scores tens centaines milliers"
+_PLURAL_NUMBERS = frozenset(_PLURALS.split())
+_AFTER_NUMBER = re.compile(r"\d[\s\u00a0\u202f]*\Z")
+_AFTER_DEGREE = re.compile(r"[\d°º][\s\u00a0\u202f]?\Z")
 
 
 def names(text: str) -> list[Name]:
@@ -607,7 +650,11 @@ def names(text: str) -> list[Name]:
             if not (
                 (current[0].start() in starts and one in _SENTENCE_FIRST)
                 or one in _NUMBER_WORDS  # "Twenty-four countries", "Vingt-quatre pays"
-                or one in _SCALES  # "1,5 Md d'euros"
+                or one in _PLURAL_NUMBERS  # "Hundreds of people", "Thousands fled"
+                # "1,5 Md d'euros": a scale word right after a number ("MD" alone is a name)
+                or (one in _SCALES and _AFTER_NUMBER.search(text, 0, current[0].start()))
+                # a temperature's unit: "25°C", "-5 °F"
+                or (one in ("c", "f") and _AFTER_DEGREE.search(text, 0, current[0].start()))
             ):
                 found.append(
                     Name(
@@ -681,7 +728,17 @@ def _number_label(number: Number) -> str:
     """Return how a finding names a number: as written, without surrounding space; a
     percentage with its sign ("7.5 per cent" as "7.5%")."""
     label = number.text.strip()
+    if number.negative and not re.match(r"[-\u2212\u2013]|minus|moins|ناقص", fold(label)):
+        label = f"{label} below zero"  # "5 degrees below zero", its sign in words after it
     return f"{label}%" if number.percent and not label.endswith("%") else label
+
+
+def _either_sign(number: Number) -> frozenset[float]:
+    """Return a number's values; a percentage's with either sign, as prose says its
+    direction in words ("fell 0.5 per cent" is "−0.5%"), but not a temperature's."""
+    if number.percent and not number.degrees:
+        return number.values | {-v for v in number.values}
+    return number.values
 
 
 def _unsigned(number: Number) -> frozenset[float]:
@@ -723,18 +780,25 @@ def check_brief(source: str, brief: str, where: str = "brief", lang: str = "en")
     # findings, "13" and "March 13".
     days = {d.day_start for d in brief_dates if d.month and d.day}
     said: set[str] = set()
-    for word, value, written in _spelled(brief):
+    for found in _spelled(brief):
         # A number the brief spells out from 13 up ("Vingt-cinq pays" against a source's 24);
-        # below that, "one of", "first" and "two sides" are words more than figures.
-        if value < 13 or word in _LOOSE_NUMBER_WORDS or float(value) in values or word in said:
+        # below that, "one of", "first" and "two sides" are words more than figures. One that
+        # is part of a larger number ("fifteen million") is not read alone.
+        if (
+            found.value < 13
+            or not found.whole
+            or found.word in _LOOSE_NUMBER_WORDS
+            or float(found.value) in values
+            or found.word in said
+        ):
             continue
-        said.add(word)
-        findings.append(Finding("number", f"{written} is not in the source", where))
+        said.add(found.word)
+        findings.append(Finding("number", f"{found.written} is not in the source", where))
     for n in numbers(brief, lang):
         kind = "date" if n.year else "number"
         if n.start in days:
             continue
-        if not n.values & values:
+        if not _either_sign(n) & values:
             flipped = {-v for v in n.values}
             given = next(
                 (
@@ -751,7 +815,7 @@ def check_brief(source: str, brief: str, where: str = "brief", lang: str = "en")
                 message = f"{_number_label(n)} is not in the source"
             findings.append(Finding(kind, message, where))
             continue
-        if n.percent and not n.values & percents:
+        if n.percent and not _either_sign(n) & percents:
             # "grew by 5%" from a source's "$5 million", "12%" from its "March 12".
             findings.append(Finding(kind, f"{_number_label(n)} is not in the source", where))
             continue
@@ -773,7 +837,7 @@ def check_brief(source: str, brief: str, where: str = "brief", lang: str = "en")
         if d.weekday is not None and d.weekday not in weekdays:
             findings.append(Finding("date", f"{d.text} is not in the source", where))
         elif d.month and (d.month not in bare_months or (d.day and (d.month, d.day) not in months)):
-            label = f"{d.text} {d.day}" if d.day else d.text
+            label = _date_label(d)
             findings.append(Finding("date", f"{label} is not in the source", where))
     source_words = _words(source)
     mixed = _mixed_names(source)
@@ -863,7 +927,7 @@ def check_translation(brief: str, translation: str, lang: str, where: str = "") 
     spelled = _number_words(translation)
     unmatched_left: list[Number] = []
     for n in left:
-        partner = next((m for m in right if m.values & n.values), None)
+        partner = next((m for m in right if _either_sign(m) & _either_sign(n)), None)
         if partner is not None:
             right.remove(partner)
             if n.currency and partner.currency and n.currency != partner.currency:
@@ -908,7 +972,7 @@ def check_translation(brief: str, translation: str, lang: str, where: str = "") 
         elif d.month not in target_months and ("month", d.month) not in said:
             # Once per month: Arabic copy writes "آذار/مارس", two names of one month.
             said.add(("month", d.month))
-            label = f"{d.text} {d.day}" if d.day else d.text
+            label = _date_label(d)
             findings.append(Finding("date", f"{label} is missing", where))
     if _latin(translation):
         vocabulary = _words(translation)
