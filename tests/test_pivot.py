@@ -666,6 +666,15 @@ def test_a_pivot_that_reads_another_language_is_a_model_error(
     many = run("summarize", french, *args, "--pivot", f"fr={nllb}")
     assert many.code == 4 and "translates between many languages" in many.err
     assert run("summarize", french, *args, "--pivot", f"fr={plain}").code == 0
+    # Beside English copy, only the article that needs the pivot is left out (the whole run
+    # had stopped, exit 4, while a pivot not there at all left out its articles only).
+    english = str(ENGLISH)
+    mixed = run("summarize", arabic, english, *args, "--pivot", f"ar={fr_en}", "-f", "json")
+    assert mixed.code == 3, mixed.err
+    out = json.loads(mixed.out)
+    assert [b["source"] for b in out["briefs"]] == [english]
+    assert out["failed"][0]["source"] == arabic
+    assert "translates from fr, not ar" in out["failed"][0]["error"]
 
 
 def test_a_summarizer_named_with_the_extractive_engine_is_said_to_be_unused() -> None:

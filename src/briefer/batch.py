@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from . import files
-from .brief import Brief, Briefer, Digest
+from .brief import Brief, Briefer, Digest, pivot_problem
 from .cache import ResultCache, make_key
 from .checks import FACT_KINDS, Finding
 from .chunking import Chunk
@@ -458,6 +458,11 @@ class _Work:
             if why and target != route.summary_language:
                 raise ModelError(f"its summary needs the en→{target} translator: {why}")
         missing = []
+        if pivot and (problem := pivot_problem(pivot, lang)):
+            # A pivot here but for another language leaves out its articles only, as a pivot
+            # not here does (it had stopped the whole run once the articles reached it).
+            missing.append(f"its {lang}→en translator: {problem}")
+            needs = [n for n in needs if n[1] != pivot]
         for role, name, load in needs:
             if name not in self._unavailable:
                 why = hub.unavailable(name)

@@ -771,34 +771,52 @@ def _a(code: str) -> str:
 
 def _check_pivot_source(model: Engine, name: str, lang: str) -> None:
     """Raise a ModelError for a pivot that cannot read lang (see Briefer.pivot)."""
+    targets = model.targets()
+    problem = pivot_problem(name, lang, many=targets is not None and len(targets) > 1)
+    if problem:
+        raise ModelError(problem)
+
+
+# Model types that translate between many languages, told their input is English by briefer.
+_MANY_TO_MANY = frozenset({"m2m_100", "mbart", "nllb-moe"})
+
+
+def pivot_problem(name: str, lang: str, many: bool | None = None) -> str | None:
+    """Return why a model cannot be lang's pivot into English, from its name and files
+    alone (no loading), or None: it says it reads another language (opus-mt-fr-en's name,
+    the source_lang of its tokenizer_config.json), or it translates between many languages
+    (many, when known from the loaded model; else its config.json's model_type)."""
     import json
 
     from . import hub
     from .languages import source_from_name
 
-    said = source_from_name(name)
-    folder = hub.local_snapshot(name)
-    if said is None and folder is not None:
-        # opus-mt repos record their pair in tokenizer_config.json ("source_lang": "fr").
+    def read(file: str) -> dict[str, Any]:
         try:
-            config = json.loads((folder / "tokenizer_config.json").read_text(encoding="utf-8"))
-            said = (
-                code_of(str(config.get("source_lang") or "")) if isinstance(config, dict) else None
-            )
+            data = json.loads((folder / file).read_text(encoding="utf-8")) if folder else {}
         except (OSError, ValueError):
-            said = None
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    folder = hub.local_snapshot(name)
+    # opus-mt repos record their pair in tokenizer_config.json ("source_lang": "fr").
+    said = source_from_name(name) or code_of(
+        str(read("tokenizer_config.json").get("source_lang") or "")
+    )
     if said is not None and said != lang:
-        raise ModelError(
+        return (
             f"{name} translates from {said}, not {lang}: give {_a(lang)} {lang}→en translator "
             f"(--pivot {lang}=MODEL)"
         )
-    targets = model.targets()
-    if targets is not None and len(targets) > 1:
-        raise ModelError(
+    if many is None:
+        many = read("config.json").get("model_type") in _MANY_TO_MANY
+    if many:
+        return (
             f"{name} translates between many languages, and briefer tells such a model its "
-            f"input is English: give {_a(lang)} {lang}→en translator (--pivot {lang}=MODEL, such as "
-            f"Helsinki-NLP/opus-mt-{lang}-en)"
+            f"input is English: give {_a(lang)} {lang}→en translator (--pivot {lang}=MODEL, "
+            f"such as Helsinki-NLP/opus-mt-{lang}-en)"
         )
+    return None
 
 
 def untranslated_notes(
