@@ -916,3 +916,18 @@ def test_a_setting_below_a_table_is_said_to_be_inside_it(tmp_path: Path) -> None
 @pytest.fixture
 def sample_story(tmp_path: Path) -> Path:
     return write(tmp_path / "story.txt", "Council backs bridge\n\nThe council voted on Tuesday.\n")
+
+
+def test_a_flag_named_only_as_a_hint_gets_no_file_note() -> None:
+    # A file's [pivot] fr was said to have set the German pivot a message only suggests.
+    from briefer.cli import _set_where
+
+    origins = {
+        "pivot": ("/etc/briefer.toml", {"fr": "x/fr-en"}),
+        "source_lang": ("/etc/briefer.toml", "fr"),
+        "max_length": ("/etc/briefer.toml", 99999),
+    }
+    hint = "written in de (--pivot de=MODEL); --source-lang sets the language"
+    assert _set_where(hint, origins) == hint
+    quoted = "--max-length 99999 is more than m can generate"
+    assert _set_where(quoted, origins) == f"{quoted} (max_length is set in /etc/briefer.toml)"

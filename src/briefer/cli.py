@@ -45,9 +45,9 @@ class Env:
     stderr: TextIO = field(default_factory=lambda: sys.stderr or io.StringIO())
     stdin_isatty: bool = field(default_factory=lambda: bool(sys.stdin and sys.stdin.isatty()))
     stderr_isatty: bool = field(default_factory=lambda: bool(sys.stderr and sys.stderr.isatty()))
-    # Where each setting of the run came from (settings_of fills it): an error about
+    # Each setting of the run, with where it came from (settings_of fills it): an error about
     # --max-length names the config file when that is where the value was set.
-    origins: dict[str, str] = field(default_factory=dict)
+    origins: dict[str, tuple[str, object]] = field(default_factory=dict)
 
 
 app = typer.Typer(
@@ -479,7 +479,7 @@ def settings_of(
         # -v on the command line beats `quiet = true` in the config file, as every flag does.
         settings["quiet"] = config.Setting(False, "flag")
     if isinstance(ctx.obj, Env):
-        ctx.obj.origins = {key: setting.origin for key, setting in settings.items()}
+        ctx.obj.origins = {key: (s.origin, s.value) for key, s in settings.items()}
     return settings
 
 
@@ -1192,14 +1192,17 @@ _DATA_SUFFIXES = frozenset({".json", ".jsonl", ".ndjson", ".csv", ".tsv", ".parq
 _PATH_FLAGS = ("--config", "--template", "--glossary", "--prompt", "--from-list", "--model-cache")
 
 
-def _set_where(message: str, origins: dict[str, str]) -> str:
-    """Add to an error naming a flag where its value was set, when that was no flag: a
-    config file's max_length = 99999 was reported as "--max-length 99999 is more than ...",
-    a flag nobody gave."""
+def _set_where(message: str, origins: dict[str, tuple[str, object]]) -> str:
+    """Add to an error quoting a flag with its value where that value was set, when that was
+    no flag: a config file's max_length = 99999 was reported as "--max-length 99999 is more
+    than ...", a flag nobody gave. A flag named only as a hint ("--pivot de=MODEL") is not."""
     found: dict[str, list[str]] = {}
-    for key, origin in origins.items():
+    for key, (origin, value) in origins.items():
+        if origin in ("flag", "default") or isinstance(value, (dict, list, tuple)):
+            continue
         flag = "--" + key.replace("_", "-")
-        if origin not in ("flag", "default") and re.search(rf"{re.escape(flag)}(?![\w-])", message):
+        quoted = rf"{re.escape(flag)}\W{{0,3}}'?{re.escape(str(value))}(?![\w-])"
+        if re.search(quoted, message):
             found.setdefault(origin, []).append(key)
     notes = [
         f"{' and '.join(keys)} {'is' if len(keys) == 1 else 'are'} set in {origin}"
