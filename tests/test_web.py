@@ -1876,3 +1876,30 @@ def test_links_are_fetched_side_by_side_and_a_repeated_one_once(server: Server) 
     briefs = json.loads(result.out)["briefs"]
     assert [b["source"] for b in briefs] == urls  # in the order given
     assert f"{urls[0]} repeats {urls[0]}: briefed once" in result.err
+
+
+def test_downloads_run_at_most_ahead_of_the_reader(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every link's page (up to 12.5 MB each) was downloaded at once and kept until the last
+    was read; at most AHEAD wait now, and each read lets one more begin."""
+    from briefer import batch
+
+    started: list[str] = []
+    monkeypatch.setattr(batch, "AHEAD", 2)
+    monkeypatch.setattr(batch, "download", lambda url, **_: started.append(url) or url)
+    urls = [f"https://news.example/{i}" for i in range(6)]
+    downloads = batch._Downloads(urls, False, 1000)
+
+    def wait_for(count: int) -> None:
+        deadline = time.monotonic() + 10
+        while len(started) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    wait_for(2)
+    time.sleep(0.3)
+    assert started == urls[:2]
+    assert downloads.take(urls[0]) == urls[0]
+    wait_for(3)
+    assert started == urls[:3]
+    downloads.stop()
+    time.sleep(0.6)  # past a waiting fetcher's 0.5 s look at the stop
+    assert started == urls[:3]  # the rest never begin

@@ -8,6 +8,7 @@ import logging
 import os
 import queue
 import threading
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
@@ -257,26 +258,41 @@ def _read_all(
 ) -> list[Article]:
     """Read every source, noting failures and dropping articles seen before (by content).
 
-    URLs are downloaded side by side (FETCHERS at a time) while the sources are read in
-    order, and a URL listed twice is downloaded once: a morning brief's links, each up to its
-    timeout away, had been fetched one after another, a repeated one twice."""
+    URLs are downloaded side by side (FETCHERS at a time, AHEAD at most waiting to be read)
+    while the sources are read in order, and a URL listed twice is downloaded once: a
+    morning brief's links, each up to its timeout away, had been fetched one after another,
+    a repeated one twice."""
     articles: list[Article] = []
     seen: dict[str, str] = {}
     urls = [s.name for s in sources if not s.error and is_url(s.name)]
-    downloads = _download_all(urls, allow_private_urls, max_bytes)
+    repeated = {url for url, count in Counter(urls).items() if count > 1}
+    downloads = _Downloads(urls, allow_private_urls, max_bytes)
+    kept: dict[str, Article | Exception] = {}  # a repeated URL's reading, for its repeats
     try:
         for source in sources:
             try:
                 if source.error:
                     raise InputError(source.error)
-                pending = downloads.get(source.name)
-                article = read_source(
-                    source.name,
-                    stdin,
-                    allow_private_urls=allow_private_urls,
-                    max_bytes=max_bytes,
-                    downloaded=pending.result() if pending is not None else None,
-                )
+                if source.name in kept:
+                    got = kept[source.name]
+                    if isinstance(got, Exception):
+                        raise got
+                    article = got
+                else:
+                    try:
+                        article = read_source(
+                            source.name,
+                            stdin,
+                            allow_private_urls=allow_private_urls,
+                            max_bytes=max_bytes,
+                            downloaded=downloads.take(source.name),
+                        )
+                    except Exception as exc:
+                        if source.name in repeated:
+                            kept[source.name] = exc
+                        raise
+                    if source.name in repeated:
+                        kept[source.name] = article
             except Exception as exc:  # noqa: BLE001 - one bad source must not sink the brief
                 if fail_fast:
                     raise
@@ -296,50 +312,70 @@ def _read_all(
             articles.append(article)
     finally:
         # Stopped early (fail_fast, Ctrl-C): downloads not yet begun never begin.
-        for pending in downloads.values():
-            pending.cancel()
+        downloads.stop()
     return articles
 
 
 # Downloads at once: a morning brief's links come from a handful of sites, and each site gets
 # at most this many requests at a time from briefer.
 FETCHERS = 4
+# Downloads done and not yet read, at most: each may hold a page of up to 12.5 MB (2.5 times
+# --max-input-bytes), and all of a long list's had been kept until the last was read.
+AHEAD = 8
 
 
-def _download_all(
-    urls: Sequence[str], allow_private_urls: bool, max_bytes: int
-) -> dict[str, Future[Any]]:
-    """Start downloading each distinct URL on FETCHERS threads; return a future per URL.
+class _Downloads:
+    """Each distinct URL downloaded on FETCHERS daemon threads, in the order given, at most
+    AHEAD ahead of the reader.
 
-    The threads are daemons: a run stopped by Ctrl-C or a failure does not wait out the
-    fetches in flight (each may take its whole timeout). Only the network part runs on them;
-    extraction stays on the caller's thread."""
-    futures: dict[str, Future[Any]] = {url: Future() for url in dict.fromkeys(urls)}
-    if not futures:
-        return futures
-    todo: queue.SimpleQueue[str] = queue.SimpleQueue()
-    for url in futures:
-        todo.put(url)
+    Daemons: a run stopped by Ctrl-C or a failure does not wait out the fetches in flight
+    (each may take its whole timeout). Only the network part runs on them; extraction stays
+    on the reader's thread."""
 
-    def work() -> None:
-        while True:
+    def __init__(self, urls: Sequence[str], allow_private_urls: bool, max_bytes: int):
+        self._futures: dict[str, Future[Any]] = {url: Future() for url in dict.fromkeys(urls)}
+        self._room = threading.Semaphore(AHEAD)
+        self._stopped = threading.Event()
+        self._options = {"allow_private_urls": allow_private_urls, "max_bytes": max_bytes}
+        self._todo: queue.SimpleQueue[str] = queue.SimpleQueue()
+        for url in self._futures:
+            self._todo.put(url)
+        for n in range(min(FETCHERS, len(self._futures))):
+            threading.Thread(target=self._work, name=f"briefer-fetch-{n}", daemon=True).start()
+
+    def _work(self) -> None:
+        while not self._stopped.is_set():
             try:
-                url = todo.get_nowait()
+                url = self._todo.get_nowait()
             except queue.Empty:
                 return
-            future = futures[url]
-            if not future.set_running_or_notify_cancel():
+            while not self._room.acquire(timeout=0.5):
+                if self._stopped.is_set():
+                    return
+            future = self._futures.get(url)
+            if future is None or not future.set_running_or_notify_cancel():
+                self._room.release()
                 continue
             try:
-                future.set_result(
-                    download(url, allow_private_urls=allow_private_urls, max_bytes=max_bytes)
-                )
+                future.set_result(download(url, **self._options))
             except BaseException as exc:  # noqa: BLE001 - handed to the reader, which reports it
                 future.set_exception(exc)
 
-    for n in range(min(FETCHERS, len(futures))):
-        threading.Thread(target=work, name=f"briefer-fetch-{n}", daemon=True).start()
-    return futures
+    def take(self, url: str) -> Any:
+        """Return a URL's download (raising its error), once; None for a name not downloaded."""
+        future = self._futures.pop(url, None)
+        if future is None:
+            return None
+        try:
+            return future.result()
+        finally:
+            self._room.release()
+
+    def stop(self) -> None:
+        """Let no download begin that has not begun."""
+        self._stopped.set()
+        for future in self._futures.values():
+            future.cancel()
 
 
 def content_fingerprint(article: Article) -> str:
