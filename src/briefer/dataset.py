@@ -318,13 +318,22 @@ def _check_quotes(path: str) -> None:
     limit = stdcsv.field_size_limit(sys.maxsize)
     try:
         with (
-            contextlib.suppress(OSError, UnicodeDecodeError),
+            contextlib.suppress(OSError),
             open(path, encoding="utf-8-sig", newline="") as handle,
         ):
             reader = stdcsv.reader(handle, strict=True)
-            start = 1
+            start, header = 1, None
             try:
-                for _ in reader:
+                for row in reader:
+                    if header is None:
+                        header = row
+                    elif row and len(row) != len(header):
+                        # Said by pyarrow once Ray had started, with no line ("Expected 2
+                        # columns, got 4").
+                        raise InputError(
+                            f"{path}, line {start}: {len(row)} fields where its header has "
+                            f"{len(header)}"
+                        )
                     start = reader.line_num + 1
             except stdcsv.Error as exc:
                 if "unexpected end of data" in str(exc):
@@ -332,8 +341,56 @@ def _check_quotes(path: str) -> None:
                         f"{path}: the quoted field that opens on line {start} is never "
                         "closed: every line after it would be read as that record's text"
                     ) from None
+                # A stray quote ('2,"never closed' then '3,"another"'): read leniently, the
+                # next record became part of this one's text, without a word.
+                raise InputError(
+                    f"{path}, line {reader.line_num}: not valid CSV ({exc}); a quote "
+                    'inside a field is written twice ("")'
+                ) from None
+            except UnicodeDecodeError:
+                raise InputError(f"{path}, line {_first_bad_line(path)}: not UTF-8") from None
     finally:
         stdcsv.field_size_limit(limit)
+
+
+def _first_bad_line(path: str) -> int:
+    """Return the number of a file's first line that is not UTF-8 (0 when none is)."""
+    with open(path, "rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return 0
+
+
+def check_not_empty(kind: str, paths: Sequence[str]) -> None:
+    """Raise InputError when the inputs hold no record at all: an empty export (a cron job's
+    failed dump) was "0 record(s) written", exit 0, as if all were well."""
+    import csv as stdcsv
+
+    if kind == "files":
+        return  # find_inputs says when a folder holds no article file
+    for path in paths:
+        try:
+            if kind == "parquet":
+                import pyarrow.parquet as pq
+
+                if pq.ParquetFile(path).metadata.num_rows:
+                    return
+            elif kind == "csv":
+                with open(path, encoding="utf-8-sig", newline="") as handle:
+                    rows = stdcsv.reader(handle)
+                    if any(row for row in itertools.islice(rows, 1, None)):
+                        return
+            else:
+                with open(path, "rb") as handle:
+                    if any(line.strip() for line in handle):
+                        return
+        except Exception:  # noqa: BLE001 - unreadable here: the read itself says why
+            return
+    names = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+    raise InputError(f"{names}: no records (an empty export?)")
 
 
 def _columns(kind: str, path: str) -> list[str] | None:
@@ -759,6 +816,7 @@ def run_batch(
         raise UsageError("batch writes one brief per record: give one --lang (or a lang column)")
     kind, paths = find_inputs(inputs, input_format, output)
     check_columns(kind, paths)
+    check_not_empty(kind, paths)
     if options.prompt:
         from . import prompts
 
