@@ -1353,3 +1353,27 @@ def test_a_rerun_may_raise_max_input_bytes(tmp_path: Path) -> None:
     noted["options"]["max_input_bytes"] = 2_000_000
     path.write_text(json.dumps(noted), encoding="utf-8")
     dataset._check_manifest(out, Options(max_input_bytes=9_000_000), "parquet", ["in.jsonl"])
+
+
+def test_rays_error_reports_stay_off_stdout(capsys: pytest.CaptureFixture[str]) -> None:
+    # Ray's driver prints a failed task's traceback ("(raylet) Task ... failed") to stdout from
+    # a thread of its own: 95 lines under -q, beside briefer's one error line on stderr.
+    from ray._private import worker as ray_worker
+
+    from briefer import dataset
+
+    report = {"lines": ["Task MapWorker failed. Traceback: boom"], "pid": "raylet", "is_err": False}
+    before = ray_worker.print_to_stdstream
+    try:
+        dataset._route_ray_errors(verbose=False)
+        ray_worker.print_to_stdstream(report, ignore_prefix=False)
+        assert capsys.readouterr() == ("", "")  # hidden unless -v
+        dataset._route_ray_errors(verbose=True)
+        ray_worker.print_to_stdstream(report, ignore_prefix=False)
+        out, err = capsys.readouterr()
+        assert out == "" and "Task MapWorker failed" in err
+        # A worker's own output (log_to_driver, -v) is Ray's to place.
+        ray_worker.print_to_stdstream({**report, "pid": 42}, ignore_prefix=False)
+        assert "Task MapWorker failed" in capsys.readouterr().out
+    finally:
+        ray_worker.print_to_stdstream = before

@@ -1003,6 +1003,7 @@ def _connect(ray: Any, address: str | None, verbose: bool, stop_on_sigterm: bool
         )
     if ray.is_initialized():
         return
+    _route_ray_errors(verbose)
     try:
         if address:
             ray.init(
@@ -1022,6 +1023,32 @@ def _connect(ray: Any, address: str | None, verbose: bool, stop_on_sigterm: bool
         if stop_on_sigterm and exc.code == signal.SIGTERM:
             raise Terminated() from None
         raise
+
+
+def _route_ray_errors(verbose: bool) -> None:
+    """Keep Ray's error reports (a failed task's traceback, "(raylet) Task ... failed") off
+    stdout: its driver prints them there from a thread of its own, and log_to_driver=False
+    does not stop it (95 lines of traceback on stdout under -q, for a run whose one error
+    line was on stderr). Hidden unless -v, and then on stderr. Ray's printer is wrapped
+    where Ray 2.60 keeps it; a Ray without it is left as it is."""
+    try:
+        from ray._private import worker as ray_worker
+    except ImportError:
+        return
+    original = getattr(ray_worker, "print_to_stdstream", None)
+    if original is None:
+        return
+    original = getattr(original, "briefer_original", original)
+
+    def printer(data: dict[str, Any], ignore_prefix: bool) -> None:
+        if data.get("pid") == "raylet" and not data.get("is_err"):
+            if not verbose:
+                return
+            data = {**data, "is_err": True}
+        original(data, ignore_prefix)
+
+    printer.briefer_original = original  # type: ignore[attr-defined]
+    ray_worker.print_to_stdstream = printer
 
 
 # How long to wait for a cluster's port to answer: a head on the same network answers in
