@@ -1377,3 +1377,29 @@ def test_rays_error_reports_stay_off_stdout(capsys: pytest.CaptureFixture[str]) 
         assert "Task MapWorker failed" in capsys.readouterr().out
     finally:
         ray_worker.print_to_stdstream = before
+
+
+def test_retry_errors_may_name_the_pivot_or_translator_that_fixes_them(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # README: "Once the cause is fixed (a model pulled, a pivot named), --retry-errors briefs
+    # those records again"; naming the pivot was refused as "other settings".
+    from briefer import dataset
+    from briefer.errors import UsageError
+
+    out = tmp_path / "out"
+    out.mkdir()
+    first = Options(engine="extractive", pivot={"fr": "Helsinki-NLP/opus-mt-fr-en"})
+    dataset._check_manifest(out, first, "jsonl")
+    (out / f"{records.SHARD_PREFIX}0001.jsonl").write_text("{}\n", encoding="utf-8")
+    fixed = Options(engine="extractive", pivot={"fr": str(tmp_path / "opus-mt-fr-en")})
+    with pytest.raises(UsageError, match="holds records made with other settings"):
+        dataset._check_manifest(out, fixed, "jsonl")
+    with caplog.at_level(logging.WARNING, logger="briefer"):
+        assert dataset._check_manifest(out, fixed, "jsonl", retry_errors=True) == []
+    assert "--retry-errors with other models (pivot:" in caplog.text
+    dataset._check_manifest(out, fixed, "jsonl")  # the folder now notes the new pivot
+    # Settings every record is made with stay the folder's.
+    other = Options(engine="abstractive", pivot={"fr": str(tmp_path / "opus-mt-fr-en")})
+    with pytest.raises(UsageError, match="engine: 'extractive' there, 'abstractive' now"):
+        dataset._check_manifest(out, other, "jsonl", retry_errors=True)

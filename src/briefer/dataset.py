@@ -830,7 +830,7 @@ def run_batch(
         # Before the output folder is claimed: ray.init waited forever on a dead address.
         _check_reachable(address or os.environ["RAY_ADDRESS"])
     started = time.monotonic()
-    with _claim(output, options, fmt, inputs) as others:
+    with _claim(output, options, fmt, inputs, retry_errors) as others:
         # An error record goes only once its id is no longer written: a run stopped after this
         # briefs it, like any record not yet written.
         retried = records.drop_errors(output) if retry_errors else 0
@@ -1122,7 +1122,11 @@ def start_local(ray: Any, cpus: int, *, verbose: bool = False) -> Any:
 
 @contextlib.contextmanager
 def _claim(
-    output: Path, options: Options, fmt: str, inputs: Sequence[str] = ()
+    output: Path,
+    options: Options,
+    fmt: str,
+    inputs: Sequence[str] = (),
+    retry_errors: bool = False,
 ) -> Iterator[list[str]]:
     """Hold the output folder for one run: lock it, check it holds this job's shards, tidy it.
     Yields the inputs earlier runs wrote there from, when these inputs are not among them."""
@@ -1139,7 +1143,7 @@ def _claim(
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             raise OutputError(f"{output}: another briefer batch is writing there") from None
-        others = _check_manifest(output, options, fmt, inputs)
+        others = _check_manifest(output, options, fmt, inputs, retry_errors)
         for leftover in output.glob(f".{records.SHARD_PREFIX}*.tmp"):
             # Shards a killed run was writing; no one else writes here while we hold the lock.
             leftover.unlink(missing_ok=True)
@@ -1191,8 +1195,17 @@ def _local_paths(settings: dict[str, Any]) -> dict[str, Any]:
     return {**settings, "options": options}
 
 
+# What --retry-errors may change: the models that only some records need (a pivot, a
+# translator for a record's language), so the fix for those records' errors can be named.
+_RETRY_MAY_CHANGE = frozenset({"pivot", "translator"})
+
+
 def _check_manifest(
-    output: Path, options: Options, fmt: str, inputs: Sequence[str] = ()
+    output: Path,
+    options: Options,
+    fmt: str,
+    inputs: Sequence[str] = (),
+    retry_errors: bool = False,
 ) -> list[str]:
     """Refuse to mix records made with other settings into a folder; note ours on first use.
 
@@ -1204,6 +1217,7 @@ def _check_manifest(
     ours = job_settings(options, fmt)
     names = [os.path.abspath(os.path.expanduser(name)) for name in inputs]
     earlier: list[str] = []
+    renote = False  # the folder takes this run's models (--retry-errors naming a fix)
     if path.is_file():
         try:
             theirs = json.loads(path.read_text(encoding="utf-8"))
@@ -1224,19 +1238,29 @@ def _check_manifest(
             earlier = []
         elif theirs != ours:
             before = theirs.get("options", {})
-            changed = [
-                f"{k}: {before.get(k)!r} there, {ours['options'][k]!r} now"
-                for k in ours["options"]
-                if ours["options"][k] != before.get(k)
-            ]
-            if theirs.get("format") != fmt:
-                changed.insert(0, f"format: {theirs.get('format')!r} there, {fmt!r} now")
-            raise UsageError(
-                f"{output} holds records made with other settings "
-                f"({'; '.join(changed) or 'unknown'}); "
-                "rerun with the same settings, or write to a new folder"
-            )
-        if theirs == ours and (not names or set(names) <= set(earlier)):
+            keys = [k for k in ours["options"] if ours["options"][k] != before.get(k)]
+            changed = [f"{k}: {before.get(k)!r} there, {ours['options'][k]!r} now" for k in keys]
+            same_rest = theirs.get("format") == fmt and {
+                k: v for k, v in theirs.items() if k != "options"
+            } == {k: v for k, v in ours.items() if k != "options"}
+            if retry_errors and same_rest and set(keys) <= _RETRY_MAY_CHANGE:
+                # "Once the cause is fixed (a model pulled, a pivot named), --retry-errors
+                # briefs those records again": naming the pivot was refused as other settings.
+                log.warning(
+                    "--retry-errors with other models (%s): the records briefed before keep "
+                    "theirs; the folder notes these",
+                    "; ".join(changed),
+                )
+                theirs, renote = ours, True
+            else:
+                if theirs.get("format") != fmt:
+                    changed.insert(0, f"format: {theirs.get('format')!r} there, {fmt!r} now")
+                raise UsageError(
+                    f"{output} holds records made with other settings "
+                    f"({'; '.join(changed) or 'unknown'}); "
+                    "rerun with the same settings, or write to a new folder"
+                )
+        if theirs == ours and not renote and (not names or set(names) <= set(earlier)):
             return []
         if noted is None:
             earlier = []  # noted before inputs were: which input wrote what is not known
@@ -1246,4 +1270,4 @@ def _check_manifest(
     noting = {**ours, "inputs": earlier + [n for n in names if n not in earlier]}
     tmp.write_text(json.dumps(noting, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     os.replace(tmp, path)
-    return [n for n in earlier if n not in names]
+    return [] if renote else [n for n in earlier if n not in names]
