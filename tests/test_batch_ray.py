@@ -675,7 +675,7 @@ def test_a_record_in_a_language_with_no_translator_gets_an_error(
 
 
 def test_an_id_given_twice_counts_the_copy_kept_not_the_one_dropped(
-    ray_address: str, tmp_path: Path
+    ray_address: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # An archive export that names an id twice, both copies empty: one record is kept, with
     # its error, and the count is the folder's one error, not the two copies briefed (the
@@ -692,6 +692,17 @@ def test_an_id_given_twice_counts_the_copy_kept_not_the_one_dropped(
     assert code == 3, err
     assert "7 record(s) written (1 with an error)" in err
     assert "1 repeated id(s) dropped" in err  # said, not silent
+    # The rerun of the finished folder has nothing to do: no job starts (the repeated id
+    # counted as a row pending, and every rerun started the actors, 13 s for nothing).
+    from briefer import dataset
+
+    def no_job(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("a job started for a folder with nothing pending")
+
+    monkeypatch.setattr(dataset, "_prepare", no_job)
+    code, _, err = run("batch", str(path), "-o", str(out), "--engine", "extractive")
+    assert code == 3, err  # the folder still holds its error record
+    assert "0 record(s) written (0 with an error), 7 already there" in err
 
 
 def slow_job(
