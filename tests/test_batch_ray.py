@@ -1414,3 +1414,20 @@ def test_retry_errors_may_name_the_pivot_or_translator_that_fixes_them(
     other = Options(engine="abstractive", pivot={"fr": str(tmp_path / "opus-mt-fr-en")})
     with pytest.raises(UsageError, match="engine: 'extractive' there, 'abstractive' now"):
         dataset._check_manifest(out, other, "jsonl", retry_errors=True)
+
+
+def test_an_actor_larger_than_this_machine_is_refused_before_the_folder_is_claimed(
+    tmp_path: Path,
+) -> None:
+    from briefer import dataset
+
+    articles = tmp_path / "a.jsonl"
+    articles.write_text(json.dumps({"id": "1", "text": "Title\n\nThe council voted."}) + "\n")
+    out = tmp_path / "out"
+    too_many = str(dataset.machine_cpus() + 1)
+    code, _, err = run(
+        "batch", str(articles), "-o", str(out), "--engine", "extractive", "--cpus-per-actor",
+        too_many,
+    )  # fmt: skip
+    assert code == 2 and f"--cpus-per-actor {too_many}: this machine's Ray has" in err
+    assert not out.exists()  # no _briefer.json left behind

@@ -24,9 +24,10 @@ import signal
 import sys
 import threading
 import time
+import types
 import warnings
 from collections.abc import Callable, Collection, Iterator, Sequence
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -829,6 +830,13 @@ def run_batch(
     if address or os.environ.get("RAY_ADDRESS"):
         # Before the output folder is claimed: ray.init waited forever on a dead address.
         _check_reachable(address or os.environ["RAY_ADDRESS"])
+    else:
+        # This machine's own Ray: its CPUs (not its GPUs) are known before it starts or the
+        # folder is claimed.
+        local = types.SimpleNamespace(
+            cluster_resources=lambda: {"CPU": float(machine_cpus() + SPARE_CPUS)}
+        )
+        _check_placeable(local, replace(sizing, gpus_per_actor=0), local=True)
     started = time.monotonic()
     with _claim(output, options, fmt, inputs, retry_errors) as others:
         # An error record goes only once its id is no longer written: a run stopped after this
