@@ -10,6 +10,7 @@ tests in the shape of plain-text wire stories.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -238,6 +239,26 @@ def test_extractive_briefs_leave_out_only_the_articles_whose_pivot_is_not_there(
     assert [b["source"] for b in json.loads(french_brief.out)["briefs"]] == [french]
 
 
+def loop_the_pivot(
+    monkeypatch: pytest.MonkeyPatch, pivot: Path, loops: Callable[[str], bool]
+) -> None:
+    """Make the pivot's translation of each text for which loops(text) holds a loop, as a
+    random or broken model writes one; every other model and text as the model has it."""
+    real = torch_engine.TorchEngine.generate
+    looping = "the plan the plan the plan the plan the plan the plan the plan the plan"
+
+    def generate(model, groups):  # noqa: ANN001, ANN202
+        outputs = real(model, groups)
+        if model.name != str(pivot):
+            return outputs
+        return [
+            [looping if loops(text) else out for text, out in zip(texts, outs, strict=True)]
+            for (texts, _), outs in zip(groups, outputs, strict=True)
+        ]
+
+    monkeypatch.setattr(torch_engine.TorchEngine, "generate", generate)
+
+
 def test_a_pivot_title_goes_through_the_output_guard(
     bart: Path, fr_en: Path, ar_en: Path, marian_ar: Path, monkeypatch
 ) -> None:
@@ -245,22 +266,7 @@ def test_a_pivot_title_goes_through_the_output_guard(
     # "milliuse Incut filler141pos filler41pos filler41 ...", with no finding, though the same
     # title through `briefer translate` was caught. It is kept as it was, and said.
     a = article("fr-greve.txt")
-    real = torch_engine.TorchEngine.generate
-    looping = "the plan the plan the plan the plan the plan the plan the plan the plan"
-
-    def generate(model, groups):  # noqa: ANN001, ANN202
-        outputs = real(model, groups)
-        if model.name != str(fr_en):
-            return outputs
-        return [
-            [
-                looping if text.startswith(a.title[:20]) else out
-                for text, out in zip(texts, outs, strict=True)
-            ]
-            for (texts, _), outs in zip(groups, outputs, strict=True)
-        ]
-
-    monkeypatch.setattr(torch_engine.TorchEngine, "generate", generate)
+    loop_the_pivot(monkeypatch, fr_en, lambda text: text.startswith(a.title[:20]))
     brief = Briefer(options(bart, fr_en, ar_en)).brief(a)
     assert brief.title == a.title
     assert [c for c in brief.checks if c.kind == "untranslated"] == [
@@ -284,20 +290,8 @@ def test_a_summary_its_pivot_kept_is_sent_to_no_translator(
     guard kept it in French, it went on to the en→ar translator, which reads English, and
     the note said "left in English"."""
     a = article("fr-greve.txt")
-    real = torch_engine.TorchEngine.generate
-    looping = "the plan the plan the plan the plan the plan the plan the plan the plan"
-
-    def generate(model, groups):  # noqa: ANN001, ANN202
-        outputs = real(model, groups)
-        if model.name != str(fr_en):
-            return outputs
-        # Every sentence but the title loops: the summary is kept, the title translated.
-        return [
-            [out if text == a.title else looping for text, out in zip(texts, outs, strict=True)]
-            for (texts, _), outs in zip(groups, outputs, strict=True)
-        ]
-
-    monkeypatch.setattr(torch_engine.TorchEngine, "generate", generate)
+    # Every sentence but the title loops: the summary is kept, the title translated.
+    loop_the_pivot(monkeypatch, fr_en, lambda text: text != a.title)
     recorder = Recorder(monkeypatch)
     run = options(bart, fr_en, ar_en, lang="ar", translator=str(marian_ar), engine="extractive")
     brief = Briefer(run).brief(a)
