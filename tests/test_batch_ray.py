@@ -1431,3 +1431,25 @@ def test_an_actor_larger_than_this_machine_is_refused_before_the_folder_is_claim
     )  # fmt: skip
     assert code == 2 and f"--cpus-per-actor {too_many}: this machine's Ray has" in err
     assert not out.exists()  # no _briefer.json left behind
+
+
+def test_a_compressed_export_is_refused_by_name(tmp_path: Path) -> None:
+    # wire.jsonl.gz named with --input-format jsonl was read by Ray while the driver's checks
+    # and counts read its compressed bytes (progress 16/16 for 40 records); inside a folder it
+    # was "no input". A stray archive beside article files is no input, as before.
+    import gzip
+
+    row = json.dumps({"id": "1", "text": "Title\n\nThe council voted."}) + "\n"
+    packed = tmp_path / "wire.jsonl.gz"
+    packed.write_bytes(gzip.compress(row.encode()))
+    message = f"{packed}: a compressed file; briefer batch reads JSON Lines, CSV and Parquet"
+    for args in ([str(packed)], [str(packed), "--input-format", "jsonl"], [str(tmp_path)]):
+        code, _, err = run("batch", *args, "-o", str(tmp_path / "out"), "--engine", "extractive")
+        assert code == 1 and err.startswith(f"briefer: error: {message}"), err
+    from briefer.dataset import find_inputs
+
+    folder = tmp_path / "site"
+    folder.mkdir()
+    (folder / "story.txt").write_text("Title\n\nThe council voted.\n", encoding="utf-8")
+    (folder / "photos.zip").write_bytes(b"PK\x03\x04")
+    assert find_inputs([str(folder)]) == ("files", [str(folder / "story.txt")])

@@ -129,6 +129,10 @@ def require_ray() -> Any:
 # --- Inputs ----------------------------------------------------------------------------------
 
 
+# Compressed files, refused by name (Parquet compresses inside the file, and is read as it is).
+COMPRESSED_SUFFIXES = frozenset({".gz", ".bz2", ".xz", ".zst", ".zip", ".lz4"})
+
+
 def find_inputs(
     names: Sequence[str], kind: str = "auto", output: Path | None = None
 ) -> tuple[str, list[str]]:
@@ -167,6 +171,20 @@ def find_inputs(
         else:
             raise InputError(f"{name}: no such file or folder")
     kinds: dict[str, list[str]] = {}
+    compressed = [
+        f
+        for f, named in files
+        if f.suffix.lower() in COMPRESSED_SUFFIXES
+        and (named or Path(f.stem).suffix.lower() in {*TABLE_SUFFIXES, *ARTICLE_SUFFIXES})
+    ]
+    if compressed:
+        # Ray read wire.jsonl.gz named with --input-format jsonl, but the checks and counts on
+        # the driver read its compressed bytes (progress counted their lines, the `text`
+        # column check passed unread); inside a folder, such files were "no input".
+        raise InputError(
+            f"{compressed[0]}: a compressed file; briefer batch reads JSON Lines, CSV and "
+            f"Parquet as they are: decompress it first (gunzip, unxz, ...)"
+        )
     for f, named in files:
         suffix = f.suffix.lower()
         found = TABLE_SUFFIXES.get(suffix) or ("files" if suffix in ARTICLE_SUFFIXES else None)
