@@ -1903,3 +1903,40 @@ def test_downloads_run_at_most_ahead_of_the_reader(monkeypatch: pytest.MonkeyPat
     downloads.stop()
     time.sleep(0.6)  # past a waiting fetcher's 0.5 s look at the stop
     assert started == urls[:3]  # the rest never begin
+
+
+def test_downloads_never_wait_on_each_other(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers took a URL before a slot: later URLs could hold every slot while the one the
+    reader waited for sat in a worker's hand, and the run hung (5 runs of 6, 40 links, in a
+    review). Many fast downloads and a slower reader, in order, must all come through."""
+    import random
+
+    from briefer import batch
+
+    pace = random.Random(7)
+    # As a review timed it (downloads 50-400 ms, reading 100-600 ms), ten times faster.
+    delays = {f"https://news.example/{i}": pace.uniform(0.005, 0.04) for i in range(80)}
+
+    def download(url: str, **_: object) -> str:
+        time.sleep(delays[url])
+        return url
+
+    monkeypatch.setattr(batch, "download", download)
+    # Waiting fetchers look up often: each look puts a waiter at the back of the line, which
+    # is how, in the review's runs, later URLs came to hold every slot.
+    monkeypatch.setattr(batch, "STOP_CHECK", 0.001)
+    urls = list(delays)
+    got: list[str] = []
+
+    def read() -> None:
+        downloads = batch._Downloads(urls, False, 1000)
+        for url in urls:
+            got.append(downloads.take(url))
+            time.sleep(pace.uniform(0.01, 0.06))
+        downloads.stop()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(30)
+    assert not reader.is_alive(), f"hung after {len(got)} of {len(urls)}"
+    assert got == urls

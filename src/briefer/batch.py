@@ -322,6 +322,8 @@ FETCHERS = 4
 # Downloads done and not yet read, at most: each may hold a page of up to 12.5 MB (2.5 times
 # --max-input-bytes), and all of a long list's had been kept until the last was read.
 AHEAD = 8
+# How often a fetcher waiting for a slot looks whether the run has stopped (seconds).
+STOP_CHECK = 0.5
 
 
 class _Downloads:
@@ -344,16 +346,20 @@ class _Downloads:
             threading.Thread(target=self._work, name=f"briefer-fetch-{n}", daemon=True).start()
 
     def _work(self) -> None:
-        while not self._stopped.is_set():
+        # A slot first, then the next URL: taken the other way round, later URLs could hold
+        # every slot while the one the reader waits for sat in a worker's hand (a list of 30
+        # links hung). In queue order, the URL the reader needs is always next or running.
+        while True:
+            while not self._room.acquire(timeout=STOP_CHECK):
+                if self._stopped.is_set():
+                    return
             try:
                 url = self._todo.get_nowait()
             except queue.Empty:
+                self._room.release()
                 return
-            while not self._room.acquire(timeout=0.5):
-                if self._stopped.is_set():
-                    return
-            future = self._futures.get(url)
-            if future is None or not future.set_running_or_notify_cancel():
+            future = self._futures[url]
+            if self._stopped.is_set() or not future.set_running_or_notify_cancel():
                 self._room.release()
                 continue
             try:
@@ -363,12 +369,15 @@ class _Downloads:
 
     def take(self, url: str) -> Any:
         """Return a URL's download (raising its error), once; None for a name not downloaded."""
-        future = self._futures.pop(url, None)
+        future = self._futures.get(url)
         if future is None:
             return None
         try:
             return future.result()
         finally:
+            # Let the page go, and let one more download begin: only now, as a worker that
+            # has not reached this URL yet must still find it.
+            del self._futures[url]
             self._room.release()
 
     def stop(self) -> None:
