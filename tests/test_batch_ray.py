@@ -1390,30 +1390,30 @@ def test_rays_error_reports_stay_off_stdout(capsys: pytest.CaptureFixture[str]) 
         ray_worker.print_to_stdstream = before
 
 
-def test_retry_errors_may_name_the_pivot_or_translator_that_fixes_them(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_a_rerun_may_add_the_model_of_a_language_that_had_none(tmp_path: Path) -> None:
     # README: "Once the cause is fixed (a model pulled, a pivot named), --retry-errors briefs
-    # those records again"; naming the pivot was refused as "other settings".
+    # those records again"; naming the pivot was refused as "other settings". Only a model
+    # for a language that had none may be added: the folder keeps its settings (the nightly
+    # command without it goes on), and replacing or dropping a model is still refused.
     from briefer import dataset
     from briefer.errors import UsageError
 
     out = tmp_path / "out"
     out.mkdir()
-    first = Options(engine="extractive", pivot={"fr": "Helsinki-NLP/opus-mt-fr-en"})
-    dataset._check_manifest(out, first, "jsonl")
+    nightly = Options(engine="extractive")
+    dataset._check_manifest(out, nightly, "jsonl")
     (out / f"{records.SHARD_PREFIX}0001.jsonl").write_text("{}\n", encoding="utf-8")
-    fixed = Options(engine="extractive", pivot={"fr": str(tmp_path / "opus-mt-fr-en")})
+    german = str(tmp_path / "opus-mt-de-en")
+    added = Options(engine="extractive", pivot={"de": german}, translator={"de": german})
+    assert dataset._check_manifest(out, added, "jsonl") == []
+    dataset._check_manifest(out, nightly, "jsonl")  # the folder's own settings still go
+    # fr has a default pivot: another one would mix two models in the folder's French briefs.
+    replaced = Options(engine="extractive", pivot={"fr": str(tmp_path / "opus-mt-fr-en")})
     with pytest.raises(UsageError, match="holds records made with other settings"):
-        dataset._check_manifest(out, fixed, "jsonl")
-    with caplog.at_level(logging.WARNING, logger="briefer"):
-        assert dataset._check_manifest(out, fixed, "jsonl", retry_errors=True) == []
-    assert "--retry-errors with other models (pivot:" in caplog.text
-    dataset._check_manifest(out, fixed, "jsonl")  # the folder now notes the new pivot
-    # Settings every record is made with stay the folder's.
-    other = Options(engine="abstractive", pivot={"fr": str(tmp_path / "opus-mt-fr-en")})
+        dataset._check_manifest(out, replaced, "jsonl")
+    other = Options(engine="abstractive", pivot={"de": german})
     with pytest.raises(UsageError, match="engine: 'extractive' there, 'abstractive' now"):
-        dataset._check_manifest(out, other, "jsonl", retry_errors=True)
+        dataset._check_manifest(out, other, "jsonl")
 
 
 def test_an_actor_larger_than_this_machine_is_refused_before_the_folder_is_claimed(

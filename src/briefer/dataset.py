@@ -33,7 +33,7 @@ from typing import Any
 
 from . import records
 from .errors import BrieferError, InputError, ModelError, OutputError, Terminated, UsageError
-from .options import Options
+from .options import DEFAULT_PIVOTS, DEFAULT_TRANSLATORS, Options
 from .sources import ARTICLE_SUFFIXES
 
 log = logging.getLogger("briefer")
@@ -856,7 +856,7 @@ def run_batch(
         )
         _check_placeable(local, replace(sizing, gpus_per_actor=0), local=True)
     started = time.monotonic()
-    with _claim(output, options, fmt, inputs, retry_errors) as others:
+    with _claim(output, options, fmt, inputs) as others:
         # An error record goes only once its id is no longer written: a run stopped after this
         # briefs it, like any record not yet written.
         retried = records.drop_errors(output) if retry_errors else 0
@@ -1154,11 +1154,7 @@ def start_local(ray: Any, cpus: int, *, verbose: bool = False) -> Any:
 
 @contextlib.contextmanager
 def _claim(
-    output: Path,
-    options: Options,
-    fmt: str,
-    inputs: Sequence[str] = (),
-    retry_errors: bool = False,
+    output: Path, options: Options, fmt: str, inputs: Sequence[str] = ()
 ) -> Iterator[list[str]]:
     """Hold the output folder for one run: lock it, check it holds this job's shards, tidy it.
     Yields the inputs earlier runs wrote there from, when these inputs are not among them."""
@@ -1175,7 +1171,7 @@ def _claim(
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             raise OutputError(f"{output}: another briefer batch is writing there") from None
-        others = _check_manifest(output, options, fmt, inputs, retry_errors)
+        others = _check_manifest(output, options, fmt, inputs)
         for leftover in output.glob(f".{records.SHARD_PREFIX}*.tmp"):
             # Shards a killed run was writing; no one else writes here while we hold the lock.
             leftover.unlink(missing_ok=True)
@@ -1227,9 +1223,31 @@ def _local_paths(settings: dict[str, Any]) -> dict[str, Any]:
     return {**settings, "options": options}
 
 
-# What --retry-errors may change: the models that only some records need (a pivot, a
-# translator for a record's language), so the fix for those records' errors can be named.
-_RETRY_MAY_CHANGE = frozenset({"pivot", "translator"})
+# Settings a rerun may add to: the models only some records need (a pivot, a translator for
+# a record's language), for a language that had none, so naming the model that was missing
+# is the fix for those records' errors.
+_ADDABLE = {"pivot": DEFAULT_PIVOTS, "translator": DEFAULT_TRANSLATORS}
+
+
+def _only_added(key: str, before: Any, now: Any) -> list[str] | None:
+    """Return the languages a per-language setting (pivot, translator) gains from before to
+    now, each of which had no model at all (by the table, else the default); None when now
+    takes any model away or replaces one (records would mix two models for a language)."""
+    if isinstance(before, str) or isinstance(now, str):
+        return None  # one model for the run's language: only the same one is the same job
+    before, now = before or {}, now or {}
+    if not isinstance(before, dict) or not isinstance(now, dict):
+        return None
+    defaults = _ADDABLE[key]
+    added = []
+    for lang in {*before, *now, *defaults}:
+        was, model = before.get(lang) or defaults.get(lang), now.get(lang) or defaults.get(lang)
+        if was == model:
+            continue
+        if was is not None:
+            return None
+        added.append(lang)
+    return sorted(added)
 
 
 def _check_manifest(
@@ -1237,7 +1255,6 @@ def _check_manifest(
     options: Options,
     fmt: str,
     inputs: Sequence[str] = (),
-    retry_errors: bool = False,
 ) -> list[str]:
     """Refuse to mix records made with other settings into a folder; note ours on first use.
 
@@ -1249,7 +1266,7 @@ def _check_manifest(
     ours = job_settings(options, fmt)
     names = [os.path.abspath(os.path.expanduser(name)) for name in inputs]
     earlier: list[str] = []
-    renote = False  # the folder takes this run's models (--retry-errors naming a fix)
+    unchanged = False  # this run only adds models for languages that had none
     if path.is_file():
         try:
             theirs = json.loads(path.read_text(encoding="utf-8"))
@@ -1275,15 +1292,20 @@ def _check_manifest(
             same_rest = theirs.get("format") == fmt and {
                 k: v for k, v in theirs.items() if k != "options"
             } == {k: v for k, v in ours.items() if k != "options"}
-            if retry_errors and same_rest and set(keys) <= _RETRY_MAY_CHANGE:
+            added = {
+                k: _only_added(k, before.get(k), ours["options"][k]) for k in keys if k in _ADDABLE
+            }
+            if same_rest and len(added) == len(keys) and all(v is not None for v in added.values()):
                 # "Once the cause is fixed (a model pulled, a pivot named), --retry-errors
-                # briefs those records again": naming the pivot was refused as other settings.
-                log.warning(
-                    "--retry-errors with other models (%s): the records briefed before keep "
-                    "theirs; the folder notes these",
-                    "; ".join(changed),
+                # briefs those records again": naming the pivot of a language that had none
+                # was refused as other settings. The folder keeps its own settings, so the
+                # nightly command without the addition goes on as before.
+                log.info(
+                    "models added for languages that had none (%s): they brief the records "
+                    "not written yet",
+                    "; ".join(f"{k}: {', '.join(v or [])}" for k, v in added.items()),
                 )
-                theirs, renote = ours, True
+                theirs, unchanged = ours, True
             else:
                 if theirs.get("format") != fmt:
                     changed.insert(0, f"format: {theirs.get('format')!r} there, {fmt!r} now")
@@ -1292,7 +1314,7 @@ def _check_manifest(
                     f"({'; '.join(changed) or 'unknown'}); "
                     "rerun with the same settings, or write to a new folder"
                 )
-        if theirs == ours and not renote and (not names or set(names) <= set(earlier)):
+        if unchanged or (theirs == ours and (not names or set(names) <= set(earlier))):
             return []
         if noted is None:
             earlier = []  # noted before inputs were: which input wrote what is not known
@@ -1302,4 +1324,4 @@ def _check_manifest(
     noting = {**ours, "inputs": earlier + [n for n in names if n not in earlier]}
     tmp.write_text(json.dumps(noting, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     os.replace(tmp, path)
-    return [] if renote else [n for n in earlier if n not in names]
+    return [n for n in earlier if n not in names]
