@@ -1308,6 +1308,32 @@ def test_a_records_html_text_is_read_as_summarize_reads_html() -> None:
     # Text that mentions a tag is still text.
     plain = records.article_of({"id": "t", "text": "Why <p> tags matter\n\nA story about HTML."})
     assert plain.title == "Why <p> tags matter"
+    for text in (
+        "<jane@paper.com> wrote:\n\nThe council met on Tuesday. Its site uses <br> tags.",
+        'A story about <html lang="en"> tags.\n\nBrowsers read the attribute.',
+    ):
+        assert records.article_of({"id": "t", "text": text}).text == text
+
+
+# WordPress's classic editor keeps post_content as text with inline tags and blank lines
+# between paragraphs (wpautop adds the <p> only when the post is shown), headings inline.
+CLASSIC_BODY = (
+    'PARIS — The city council approved on Tuesday the <a href="https://x.example/tram">new '
+    "tram line</a> that will link the northern suburbs to the centre, with works starting in "
+    "<strong>June</strong>.\n\nThe mayor said the project would cost 1.2 billion euros and "
+    "create 3,000 jobs over five years, a figure the opposition disputed.\n\n<h2>Costs</h2>\n"
+    "Opponents said the cost was too high for a city of this size and would go to court."
+)
+
+
+def test_a_classic_editor_body_keeps_every_paragraph_and_no_subheading_as_its_title() -> None:
+    """Read bare, its paragraphs were "not an article: mostly links"; its text after the
+    subheading was lost, and the subheading halfway down became the headline."""
+    article = records.article_of({"id": "wp-1", "text": CLASSIC_BODY})
+    paragraphs = article.body_text().split("\n\n")
+    assert [p.split()[0] for p in paragraphs] == ["PARIS", "The", "Opponents"]
+    assert "<" not in article.body_text() and "new tram line" in paragraphs[0]
+    assert article.title == "Wp 1" and article.dropped == ("Costs",)
 
 
 def test_a_records_text_is_held_to_max_input_bytes_as_a_file_is(tmp_path: Path) -> None:

@@ -26,9 +26,9 @@ from .options import check_language
 from .sources import (
     HTML_FACTOR,
     Article,
-    from_page,
     looks_html_text,
     parse_article,
+    read_html_field,
     read_source,
 )
 
@@ -98,9 +98,7 @@ def article_of(row: dict[str, Any], max_bytes: int = MAX_INPUT_BYTES) -> Article
         )
     source = str(row.get("url") or rid)
     if html:
-        from . import web
-
-        article = from_page(web.extract_html(text, None, label=rid), source)
+        article = read_html_field(text, source, rid)
     else:
         # The id names the article when it has no headline, as a file name does for `summarize`.
         article = parse_article(text, source=source, name=rid)

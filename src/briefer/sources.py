@@ -1688,9 +1688,7 @@ def parse_text(text: str, source: str = "<text>") -> Article:
     """Parse a text handed over as a str (the library's brief()): an HTML page, as piped HTML
     is, through the page extractor; anything else as parse_article reads it."""
     if looks_html_text(text):
-        from . import web
-
-        return from_page(web.extract_html(text, None, label=source), source)
+        return read_html_field(text, source, source)
     return parse_article(text, source)
 
 
@@ -1747,17 +1745,55 @@ _HTML_PREAMBLE = re.compile(rb"\A(?:\s*<!--.{0,1024}?-->)*\s*", re.DOTALL)
 
 
 # A CMS body field's HTML, which starts at its first paragraph rather than at <html>
-# (WordPress's post_content, a JSON export's "body"): closing block tags or line breaks.
-_HTML_FRAGMENT = re.compile(r"</(?:p|div|h[1-6]|li|blockquote|article|section)>|<br\s*/?>", re.I)
+# (WordPress's post_content, a JSON export's "body"): its tags, counted in its first 4 KB.
+_HTML_TAG = re.compile(
+    r"</?(?:p|div|h[1-6]|li|ul|ol|blockquote|article|section|figure|figcaption|table|tr|td"
+    r"|a|strong|em|b|i|span|img|br)\b[^<>]{0,400}>",
+    re.I,
+)
+# Tags enough to call a field HTML: a story that mentions `<br>` or opens with an address in
+# angle brackets ("<jane@paper.com> wrote:") is text.
+_FRAGMENT_TAGS = 3
+_BLOCK_START = re.compile(r"<(?:p|div|h[1-6]|ul|ol|li|blockquote|table|figure|pre|section)\b", re.I)
+_BLOCK_END = re.compile(r"(</(?:p|div|h[1-6]|ul|ol|blockquote|table|figure|pre|section)>)[ \t]*\n?")
+_HEADING_FIRST = re.compile(r"\s*<h[1-6]\b", re.I)
+
+
+def read_html_field(text: str, source: str, name: str) -> Article:
+    """Read a text field that is HTML (looks_html_text): a page as a page; a CMS body
+    fragment with its bare paragraphs wrapped, titled by its first heading only when it opens
+    with one (else by name, as a plain text field is: "Costs", a subheading halfway down,
+    had been the headline)."""
+    from . import web
+
+    article = from_page(web.extract_html(html_fragment_page(text), None, label=name), source)
+    page = _starts_html(text[:4096].encode("utf-8", "replace"))
+    if not page and not _HEADING_FIRST.match(text):
+        article = replace(article, title=_title_from_name(name))
+    return article
 
 
 def looks_html_text(text: str) -> bool:
-    """Return whether a text handed over as a field (a record's `text`) is HTML: a page, or a
-    fragment that opens with a tag and holds block tags."""
+    """Return whether a text handed over as a field (a record's `text`, the library's
+    brief(text)) is HTML: a page that opens as one, or a fragment with tags enough."""
     head = text[:4096]
-    if looks_html(head.encode("utf-8", "replace")):
+    if _starts_html(head.encode("utf-8", "replace")):
         return True
-    return head.lstrip().startswith("<") and _HTML_FRAGMENT.search(head) is not None
+    return len(_HTML_TAG.findall(head)) >= _FRAGMENT_TAGS
+
+
+def html_fragment_page(text: str) -> str:
+    """Return a CMS body fragment with each blank-line paragraph that no block tag opens
+    wrapped in <p>, as WordPress does when it shows a classic-editor post (wpautop): read
+    bare, its paragraphs were no story to the page extractor ("mostly links")."""
+    if _starts_html(text[:4096].encode("utf-8", "replace")):
+        return text
+    # A block's end ends its paragraph too: "<h2>Costs</h2>" then a line of text.
+    text = _BLOCK_END.sub(r"\1\n\n", text)
+    blocks = re.split(r"\n[ \t]*\n", text.strip())
+    return "\n".join(
+        block if _BLOCK_START.match(block.lstrip()) else f"<p>{block}</p>" for block in blocks
+    )
 
 
 def looks_html(data: bytes) -> bool:
