@@ -845,10 +845,10 @@ def run_batch(
     # Read on the driver at most once, for either use below (a JSON Lines file read whole).
     input_ids = functools.cache(lambda: _input_ids(kind, paths, folders))
     ray = require_ray()
-    if address or os.environ.get("RAY_ADDRESS"):
+    if address:
         # Before the output folder is claimed: ray.init waited forever on a dead address.
-        _check_reachable(address or os.environ["RAY_ADDRESS"])
-    else:
+        _check_reachable(address)
+    elif not ray.is_initialized():
         # This machine's own Ray: its CPUs (not its GPUs) are known before it starts or the
         # folder is claimed.
         local = types.SimpleNamespace(
