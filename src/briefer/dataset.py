@@ -1033,9 +1033,9 @@ def _connect(ray: Any, address: str | None, verbose: bool, stop_on_sigterm: bool
         warnings.filterwarnings(
             "ignore", message="The maximum number of concurrent tasks", category=UserWarning
         )
+    _route_ray_errors(verbose)  # each run's -v, even where Ray is up already
     if ray.is_initialized():
         return
-    _route_ray_errors(verbose)
     try:
         if address:
             ray.init(
