@@ -1443,9 +1443,15 @@ def test_a_rerun_may_add_the_model_of_a_language_that_had_none(tmp_path: Path) -
 
 
 def test_an_actor_larger_than_this_machine_is_refused_before_the_folder_is_claimed(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import ray
+
     from briefer import dataset
+
+    # As a command starts: no Ray up in this process yet (other tests here keep one up, and
+    # with one up the check waits for its resources, as a notebook on a cluster needs).
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
 
     articles = tmp_path / "a.jsonl"
     articles.write_text(json.dumps({"id": "1", "text": "Title\n\nThe council voted."}) + "\n")
