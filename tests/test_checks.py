@@ -829,3 +829,13 @@ def test_a_scale_word_alone_is_a_name() -> None:
     # "Md" after a number is a scale ("1,5 Md"); alone, "MD" (Maryland) is a name.
     found = checks.check_brief("He lives in Baltimore.", "He lives in MD now.")
     assert [f.text for f in found] == ["MD is not in the source"]
+
+
+def test_below_zero_after_a_range_signs_both_ends() -> None:
+    # Met Office style: "from 5 to 3 degrees below zero" is -5 to -3; the 5 had been +5 only,
+    # so a brief's "-5C" was "not in the source".
+    source = "Temperatures will range from 5 to 3 degrees below zero on Monday."
+    assert checks.check_brief(source, "Temperatures will fall to -5C on Monday.") == []
+    # A sign written on the second end is that end's own.
+    found = checks.check_brief("Between 2 and -3C overnight.", "It was -2C overnight.")
+    assert [f.text for f in found] == ["-2C is not in the source"]

@@ -318,6 +318,10 @@ def numbers(text: str, lang: str = "en") -> list[Number]:
     return _ranges(folded, found)
 
 
+# A number written with its sign before it (not below zero in words after it).
+_SIGNED = re.compile(r"[-\u2212\u2013]|minus|moins|ناقص")
+
+
 def _ranges(folded: str, found: list[Number]) -> list[Number]:
     """Give the first end of a range its second end's scale too: "between 3 and 5 million" or
     "3 to 5 milliards" (the 3 keeps its bare reading as well, since "3 and 5 million" may
@@ -332,7 +336,11 @@ def _ranges(folded: str, found: list[Number]) -> list[Number]:
             currency = first.currency or second.currency
             out[i] = first = replace(first, values=first.values | extra, currency=currency)
         if second.percent and not first.percent:
-            out[i] = replace(first, percent=True)  # "3-4%", "52-48 percent"
+            out[i] = first = replace(first, percent=True)  # "3-4%", "52-48 percent"
+        if second.negative and not first.negative and not _SIGNED.match(fold(second.text)):
+            # "from 5 to 3 degrees below zero": the words after the second end sign the first
+            # too (which keeps its bare reading, as "5 and 3 degrees below zero" may be two).
+            out[i] = replace(first, values=first.values | {-v for v in first.values})
     return out
 
 
@@ -728,7 +736,7 @@ def _number_label(number: Number) -> str:
     """Return how a finding names a number: as written, without surrounding space; a
     percentage with its sign ("7.5 per cent" as "7.5%")."""
     label = number.text.strip()
-    if number.negative and not re.match(r"[-\u2212\u2013]|minus|moins|ناقص", fold(label)):
+    if number.negative and not _SIGNED.match(fold(label)):
         label = f"{label} below zero"  # "5 degrees below zero", its sign in words after it
     return f"{label}%" if number.percent and not label.endswith("%") else label
 
