@@ -1237,7 +1237,9 @@ def test_a_web_page_saved_as_txt_is_read_as_the_page(tmp_path: Path) -> None:
     marked = "<!-- saved from url=(0036)https://gazette.example/flood-wall -->\r\n" + page
     # And a fragment copied from a browser's developer tools: the page's <body> alone.
     body = page[page.index("<body>") : page.index("</html>")]
-    texts = [page, "\ufeff" + marked, marked.replace("<!DOCTYPE html>", ""), body]
+    # An XHTML page, as older CMSs write it: an XML declaration before its DOCTYPE.
+    xhtml = '<?xml version="1.0" encoding="utf-8"?>\n' + page
+    texts = [page, "\ufeff" + marked, marked.replace("<!DOCTYPE html>", ""), body, xhtml]
     for n, text in enumerate(texts):
         saved = tmp_path / f"story{n}.txt"
         saved.write_text(text, encoding="utf-8")
@@ -1245,6 +1247,10 @@ def test_a_web_page_saved_as_txt_is_read_as_the_page(tmp_path: Path) -> None:
         assert article.title == "Council approves flood wall"
         assert all("<" not in p for p in paragraphs(article))
         assert paragraphs(article)[0].startswith("The council voted 5 to 2")
+    # So through the library and a record's text, where a page must open as one.
+    from briefer.sources import parse_text
+
+    assert parse_text(xhtml).title == "Council approves flood wall"
     # A story that opens with a comment of its own is still a story.
     note = tmp_path / "note.txt"
     note.write_text("<!-- draft -->\nCouncil approves wall\n\nThe council voted.\n")

@@ -1741,7 +1741,10 @@ def _starts_html(data: bytes) -> bool:
 
 
 # What may come before a page's <!DOCTYPE> or <html>: spaces and (a few short) comments.
-_HTML_PREAMBLE = re.compile(rb"\A(?:\s*<!--.{0,1024}?-->)*\s*", re.DOTALL)
+# An XHTML page's XML declaration ("<?xml version="1.0" encoding="utf-8"?>") comes first too.
+_HTML_PREAMBLE = re.compile(
+    rb"\A(?:\s*<\?xml[^>]{0,200}\?>)?(?:\s*<!--.{0,1024}?-->)*\s*", re.DOTALL
+)
 
 
 # A CMS body field's HTML, which starts at its first paragraph rather than at <html>
