@@ -80,25 +80,20 @@ def _direct(given: Path, info: os.stat_result) -> bool:
     return special or not stat.S_ISREG(info.st_mode)
 
 
+def _file_id(name: str | Path) -> tuple[int, int] | None:
+    """Return a regular file's identity (device, inode), the same through a symlink, a hard
+    link or another spelling; None for what is no file here (a URL, stdin, a missing name)."""
+    try:
+        info = os.stat(Path(name).expanduser())
+    except (OSError, ValueError):
+        return None
+    return (info.st_dev, info.st_ino) if stat.S_ISREG(info.st_mode) else None
+
+
 def outputs_among(outputs: Iterable[Path], names: Iterable[str]) -> set[str]:
     """Return the names that are one of the output files (by link or another spelling)."""
-    wanted = set()
-    for output in outputs:
-        try:
-            info = os.stat(output.expanduser())
-        except (OSError, ValueError):
-            continue
-        if stat.S_ISREG(info.st_mode):
-            wanted.add((info.st_dev, info.st_ino))
-    found = set()
-    for name in names:
-        try:
-            info = os.stat(Path(name).expanduser())
-        except (OSError, ValueError):
-            continue
-        if (info.st_dev, info.st_ino) in wanted:
-            found.add(name)
-    return found
+    wanted = {key for output in outputs if (key := _file_id(output))}
+    return {name for name in names if _file_id(name) in wanted}
 
 
 def refuse_inputs(outputs: Iterable[Path], inputs: Iterable[str]) -> None:
@@ -106,19 +101,12 @@ def refuse_inputs(outputs: Iterable[Path], inputs: Iterable[str]) -> None:
     or another spelling): writing the brief there would destroy the article."""
     files: dict[tuple[int, int], str] = {}
     for name in inputs:
-        try:
-            info = os.stat(Path(name).expanduser())
-        except (OSError, ValueError):
-            continue  # URLs, stdin, names that are not files: nothing to overwrite
-        if stat.S_ISREG(info.st_mode):
-            files.setdefault((info.st_dev, info.st_ino), name)
+        if key := _file_id(name):
+            files.setdefault(key, name)
     for output in outputs:
-        try:
-            info = os.stat(output.expanduser())
-        except (OSError, ValueError):
-            continue
-        same = files.get((info.st_dev, info.st_ino))
-        if same is not None and stat.S_ISREG(info.st_mode):
+        key = _file_id(output)
+        same = files.get(key) if key else None
+        if same is not None:
             raise UsageError(
                 f"-o {output}: that is the input {valid_utf8(same)}; writing there would "
                 "destroy it (choose another output file)"
