@@ -78,14 +78,14 @@ def _translators_load(work: _Work, langs: Sequence[str], languages: Sequence[str
     from .errors import BrieferError
 
     briefer = work.briefer
-    written = []
-    for lang in languages:
+    written = set()
+    for lang in set(languages):
         try:
-            written.append(briefer.route(lang).summary_language)
+            written.add(briefer.route(lang).summary_language)
         except BrieferError:
             continue  # that article's own error, said when it is briefed
     for lang in langs:
-        if not set(written) - {lang}:
+        if not written - {lang}:
             continue
         try:
             name = briefer.options.translator_model(lang)
@@ -404,6 +404,8 @@ class _Work:
         self._unavailable: dict[str, str | None] = {}
         # Brief languages whose translator cannot load, with why (_translators_load).
         self.missing_translators: dict[str, str] = {}
+        # Why a pivot cannot read a language (brief.pivot_problem), by (pivot, language).
+        self._pivot_problems: dict[tuple[str, str], str | None] = {}
         prompt = briefer.options.prompt
         if prompt:
             from . import prompts
@@ -503,7 +505,10 @@ class _Work:
             if why and target != route.summary_language:
                 raise ModelError(f"its summary needs the en→{target} translator: {why}")
         missing = []
-        if pivot and (problem := pivot_problem(pivot, lang)):
+        if pivot and (pivot, lang) not in self._pivot_problems:
+            # Read once a run, not once an article: it reads the pivot's config files.
+            self._pivot_problems[pivot, lang] = pivot_problem(pivot, lang)
+        if pivot and (problem := self._pivot_problems[pivot, lang]):
             # A pivot here but for another language leaves out its articles only, as a pivot
             # not here does (it had stopped the whole run once the articles reached it).
             missing.append(f"its {lang}→en translator: {problem}")
