@@ -153,9 +153,11 @@ _AFTER = re.compile(
 # an opening bracket or the start ("-5C", "(−3%)"; not "3-5", "F-16", "Covid-19", nor the
 # dash of a range after a symbol, "5%-10%", "20°-25°C"); or the word, where it is no part of
 # "au moins", "du moins", "plus ou moins", "plus or minus" (at least, more or less).
+_SIGN_MARKS = r"[-\u2212\u2013]"
+_SIGN_WORDS = r"(?:minus|moins|ناقص)"
 _SIGN = re.compile(
-    r"(?:(?<=[\s(\[:/=])[-\u2212\u2013]|(?<!\bau )(?<!\bdu )(?<!\bou )(?<!\bor )"
-    r"\b(?:minus|moins|ناقص)\s)\Z"
+    rf"(?:(?<=[\s(\[:/=]){_SIGN_MARKS}|(?<!\bau )(?<!\bdu )(?<!\bou )(?<!\bor )"
+    rf"\b{_SIGN_WORDS}\s)\Z"
 )
 # A temperature below zero in words right after it, its unit between at most: "5 degrees
 # below zero", "5 degrés sous zéro", "5C below zero" (not "3C after a week below zero").
@@ -319,7 +321,7 @@ def numbers(text: str, lang: str = "en") -> list[Number]:
 
 
 # A number written with its sign before it (not below zero in words after it).
-_SIGNED = re.compile(r"[-\u2212\u2013]|minus|moins|ناقص")
+_SIGNED = re.compile(f"{_SIGN_MARKS}|{_SIGN_WORDS}")
 
 
 def _ranges(folded: str, found: list[Number]) -> list[Number]:
@@ -972,14 +974,14 @@ def check_translation(brief: str, translation: str, lang: str, where: str = "") 
             continue  # "Two soldiers died." as "2 soldats sont morts."
         kind = "date" if m.year else "number"
         findings.append(Finding(kind, f"{_number_label(m)} is not in the brief", where))
-    said: set[tuple[str, int | None]] = set()
+    said: set[int | None] = set()  # months
     for d in brief_dates:
         if d.weekday is not None:
             if not any(t.weekday == d.weekday for t in target_dates):
                 findings.append(Finding("date", f"{d.text} is missing", where))
-        elif d.month not in target_months and ("month", d.month) not in said:
+        elif d.month not in target_months and d.month not in said:
             # Once per month: Arabic copy writes "آذار/مارس", two names of one month.
-            said.add(("month", d.month))
+            said.add(d.month)
             label = _date_label(d)
             findings.append(Finding("date", f"{label} is missing", where))
     if _latin(translation):
