@@ -1206,25 +1206,25 @@ def test_gpus_the_cluster_lacks_are_a_usage_error_not_a_wait(caplog) -> None:
     cpus_only = SimpleNamespace(cluster_resources=lambda: {"CPU": 2.0})
     wanted = dataset.Sizing(gpus_per_actor=1)
     with pytest.raises(UsageError, match=r"--gpus-per-actor 1: this machine's Ray has 0 GPU"):
-        dataset._check_placeable(cpus_only, wanted, local=True)
+        dataset._check_placeable(cpus_only.cluster_resources(), wanted, local=True)
     # A cluster may be starting GPU nodes (autoscaling): it is said, and the run waits.
     with caplog.at_level(logging.WARNING, logger="briefer"):
-        dataset._check_placeable(cpus_only, wanted)
+        dataset._check_placeable(cpus_only.cluster_resources(), wanted)
     assert "the Ray cluster has 0 GPU(s) now; waiting for GPU nodes" in caplog.text
     one_gpu = SimpleNamespace(cluster_resources=lambda: {"CPU": 8.0, "GPU": 1.0})
-    dataset._check_placeable(one_gpu, dataset.Sizing(gpus_per_actor=0.5), local=True)
+    dataset._check_placeable(
+        one_gpu.cluster_resources(), dataset.Sizing(gpus_per_actor=0.5), local=True
+    )
     assert dataset.pool_size(one_gpu, dataset.Sizing(gpus_per_actor=0.5)) == 2
 
 
 def test_an_actor_larger_than_the_machine_is_a_usage_error_not_a_wait(caplog) -> None:
     # --cpus-per-actor 4 on a 2-CPU machine (3 logical CPUs in its local Ray, one kept for
     # reading and writing): one actor Ray could never place, silent for ten minutes.
-    from types import SimpleNamespace
-
     from briefer import dataset
     from briefer.errors import UsageError
 
-    local = SimpleNamespace(cluster_resources=lambda: {"CPU": 3.0})
+    local = {"CPU": 3.0}
     with pytest.raises(UsageError, match=r"--cpus-per-actor 4: this machine's Ray has 2 CPU"):
         dataset._check_placeable(local, dataset.Sizing(cpus_per_actor=4), local=True)
     dataset._check_placeable(local, dataset.Sizing(cpus_per_actor=2), local=True)

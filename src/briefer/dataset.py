@@ -24,7 +24,6 @@ import signal
 import sys
 import threading
 import time
-import types
 import warnings
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, fields, is_dataclass, replace
@@ -742,12 +741,11 @@ def actors_that_fit(resources: dict[str, float], sizing: Sizing) -> int:
     return max(1, int(spare // sizing.cpus_per_actor + 1e-9))
 
 
-def _check_placeable(ray: Any, sizing: Sizing, local: bool = False) -> None:
+def _check_placeable(resources: dict[str, float], sizing: Sizing, local: bool = False) -> None:
     """Say when the cluster has fewer CPUs or GPUs than one actor asks for: Ray waits for GPUs
     (`--gpus-per-actor 1` on a CPU machine sat silent until killed). On the local Ray a run
     starts, none will come: a usage error. A cluster may be adding GPU nodes (an autoscaling
     one starts them on demand): a warning, and the run waits."""
-    resources = ray.cluster_resources()
     # An actor larger than the CPUs left beside Ray Data's own tasks is never placed either:
     # `--cpus-per-actor 4` on a 2-CPU machine sat silent for ten minutes until killed.
     room = resources.get("CPU", 0) - SPARE_CPUS
@@ -851,9 +849,7 @@ def run_batch(
     elif not ray.is_initialized():
         # This machine's own Ray: its CPUs (not its GPUs) are known before it starts or the
         # folder is claimed.
-        local = types.SimpleNamespace(
-            cluster_resources=lambda: {"CPU": float(machine_cpus() + SPARE_CPUS)}
-        )
+        local = {"CPU": float(machine_cpus() + SPARE_CPUS)}
         _check_placeable(local, replace(sizing, gpus_per_actor=0), local=True)
     started = time.monotonic()
     with _claim(output, options, fmt, inputs) as others:
@@ -867,7 +863,7 @@ def run_batch(
             _say_shared_ids(input_ids(), done_ids, output, others)
         _connect(ray, address, verbose, stop_on_sigterm)
         # Before any model is converted for the actors: actors Ray can never place.
-        _check_placeable(ray, sizing, local=address is None)
+        _check_placeable(ray.cluster_resources(), sizing, local=address is None)
         with _sigterm_stops(stop_on_sigterm):
             import pyarrow as pa
 
