@@ -1769,9 +1769,10 @@ def read_html_field(text: str, source: str, name: str) -> Article:
     had been the headline)."""
     from . import web
 
-    article = from_page(web.extract_html(html_fragment_page(text), None, label=name), source)
-    page = _starts_html(text[:4096].encode("utf-8", "replace"))
-    if not page and not _HEADING_FIRST.match(text):
+    if _starts_html(text[:4096].encode("utf-8", "replace")):
+        return from_page(web.extract_html(text, None, label=name), source)
+    article = from_page(web.extract_html(_wrap_paragraphs(text), None, label=name), source)
+    if not _HEADING_FIRST.match(text):
         article = replace(article, title=_title_from_name(name))
     return article
 
@@ -1785,14 +1786,12 @@ def looks_html_text(text: str) -> bool:
     return len(_HTML_TAG.findall(head)) >= _FRAGMENT_TAGS
 
 
-def html_fragment_page(text: str) -> str:
+def _wrap_paragraphs(fragment: str) -> str:
     """Return a CMS body fragment with each blank-line paragraph that no block tag opens
     wrapped in <p>, as WordPress does when it shows a classic-editor post (wpautop): read
     bare, its paragraphs were no story to the page extractor ("mostly links")."""
-    if _starts_html(text[:4096].encode("utf-8", "replace")):
-        return text
     # A block's end ends its paragraph too: "<h2>Costs</h2>" then a line of text.
-    text = _BLOCK_END.sub(r"\1\n\n", text)
+    text = _BLOCK_END.sub(r"\1\n\n", fragment)
     blocks = re.split(r"\n[ \t]*\n", text.strip())
     return "\n".join(
         block if _BLOCK_START.match(block.lstrip()) else f"<p>{block}</p>" for block in blocks
